@@ -1,0 +1,47 @@
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django_scopes import scopes_disabled
+
+from portal.accounts.models import User
+from portal.accounts.services import deactivate_user
+from portal.tenancy.models import Partnership
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "name", "is_active", "is_staff", "last_login"]
+    search_fields = ["email", "name"]
+    fieldsets = [
+        (None, {"fields": ["email", "password", "name"]}),
+        ("Access", {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
+        ("Dates", {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "name", "password1", "password2"]})]
+    actions = ["deactivate_and_sign_out"]
+
+    @admin.action(description="Deactivate and end all their sessions")
+    def deactivate_and_sign_out(self, request, queryset):
+        for user in queryset:
+            deactivate_user(user=user, actor=request.user, note="Deactivated in platform admin")
+        messages.success(request, f"Deactivated {queryset.count()} user(s); their sessions have ended.")
+
+    def save_model(self, request, obj, form, change):
+        # Unticking "active" must also end the user's sessions, so it goes through the service.
+        deactivating = change and "is_active" in form.changed_data and not obj.is_active
+        if deactivating:
+            obj.is_active = True
+        super().save_model(request, obj, form, change)
+        if deactivating:
+            deactivate_user(user=obj, actor=request.user, note="Deactivated in platform admin")
+
+
+@admin.register(Partnership)
+class PartnershipAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "is_active", "four_eyes_approval", "created_at"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def changeform_view(self, *args, **kwargs):
+        with scopes_disabled():
+            return super().changeform_view(*args, **kwargs)

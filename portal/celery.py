@@ -1,0 +1,22 @@
+"""The Celery app: configuration from Django settings (CELERY_*), the beat schedule in code."""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+
+app = Celery("portal")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks(["portal.notifications"])
+
+app.conf.beat_schedule = {
+    "notifications.sweep": {"task": "notifications.sweep", "schedule": 60.0},
+    "notifications.weekly_digest": {
+        "task": "notifications.weekly_digest",
+        "schedule": crontab(hour=7, minute=0, day_of_week="mon"),
+    },
+}

@@ -1,0 +1,17 @@
+"""The portal app's models live beside the code that uses them; this module gathers them for Django."""
+
+from portal.accounts.models import User
+from portal.audit.models import AuditEvent
+from portal.notifications.models import Notification, NotificationPreference
+from portal.tenancy.models import Invitation, Membership, Partnership, PartnershipOwned
+
+__all__ = [
+    "AuditEvent",
+    "Invitation",
+    "Membership",
+    "Notification",
+    "NotificationPreference",
+    "Partnership",
+    "PartnershipOwned",
+    "User",
+]

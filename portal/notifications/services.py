@@ -1,0 +1,300 @@
+"""The notification outbox: write rows in the caller's transaction, deliver them once, afterwards."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django_scopes import scope, scopes_disabled
+
+from portal.accounts.models import User
+from portal.notifications.events import EVENTS, get_event
+from portal.notifications.models import Channel, Delivery, Notification, NotificationPreference, Preference
+from portal.tenancy.models import Partnership
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 10
+
+
+class TransientDeliveryError(Exception):
+    """The mail server could not take the message now; try again later."""
+
+
+def _render_title(template: str, context: dict[str, Any]) -> str:
+    subject = render_to_string(f"emails/{template}-subject.txt", context)
+    return " ".join(subject.split())[:255]
+
+
+def _preferences_for(users: list[User]) -> dict[tuple[int, str], str]:
+    rows = NotificationPreference.objects.filter(user__in=[user.pk for user in users]).values_list(
+        "user_id", "event_type", "choice"
+    )
+    return {(user_id, event_type): choice for user_id, event_type, choice in rows}
+
+
+def notify(
+    *,
+    partnership: Partnership,
+    event_type: str,
+    recipients: Iterable[User | str],
+    occurrence: str,
+    context: dict[str, Any],
+    link: str = "",
+) -> list[Notification]:
+    """Write outbox rows for `event_type` to each recipient (a user, or an email address without an account).
+
+    Call it inside the transaction that makes the change. `occurrence` names the cause (for example
+    `invitation:42`): the same event for the same occurrence and recipient is written once, ever.
+    Email rows that go out straight away are queued for delivery when the transaction commits.
+    """
+    event = get_event(event_type)
+    context = {**context, "partnership_name": partnership.name}
+    title = _render_title(event.template, context)
+    recipients = list(recipients)
+    users = [recipient for recipient in recipients if isinstance(recipient, User)]
+    preferences = _preferences_for(users) if users and not event.mandatory else {}
+    created: list[Notification] = []
+    for recipient in recipients:
+        user = recipient if isinstance(recipient, User) else None
+        email = user.email if user else str(recipient).lower()
+        who = f"user{user.pk}" if user else email
+        rows: list[tuple[str, str]] = []
+        if user and not event.email_only:
+            rows.append((Channel.IN_APP, Delivery.IMMEDIATE))
+        choice = Preference.IMMEDIATE if event.mandatory or not user else preferences.get((user.pk, event.key))
+        if choice == Preference.DIGEST:
+            rows.append((Channel.EMAIL, Delivery.DIGEST))
+        elif choice != Preference.OFF:
+            rows.append((Channel.EMAIL, Delivery.IMMEDIATE))
+        for channel, delivery in rows:
+            notification, was_created = Notification.objects.get_or_create(
+                dedupe_key=f"{partnership.pk}:{event.key}:{occurrence}:{who}:{channel}"[:255],
+                defaults={
+                    "partnership": partnership,
+                    "recipient": user,
+                    "email": email,
+                    "channel": channel,
+                    "delivery": delivery,
+                    "event_type": event.key,
+                    "title": title,
+                    "link": link,
+                    "context": context,
+                    # In-app rows are delivered by being written.
+                    "sent_at": timezone.now() if channel == Channel.IN_APP else None,
+                },
+            )
+            if was_created:
+                created.append(notification)
+    to_send = [n.pk for n in created if n.channel == Channel.EMAIL and n.delivery == Delivery.IMMEDIATE]
+    if to_send:
+        partnership_id = partnership.pk
+        transaction.on_commit(lambda: enqueue_delivery(partnership_id=partnership_id, notification_ids=to_send))
+    return created
+
+
+def enqueue_delivery(*, partnership_id: int, notification_ids: Iterable[int]) -> None:
+    """Queue delivery tasks. A broker outage is logged, not raised: the rows wait for the sweeper."""
+    from portal.notifications.tasks import deliver_notification_task
+
+    for notification_id in notification_ids:
+        try:
+            deliver_notification_task.delay(partnership_id, notification_id)
+        except Exception:  # the broker is down or the send failed in eager mode; the sweeper retries
+            logger.warning(
+                "Could not queue delivery of notification %s; the sweeper will retry it.",
+                notification_id,
+                exc_info=True,
+            )
+
+
+def email_context(notification: Notification) -> dict[str, Any]:
+    return {
+        **notification.context,
+        "recipient_name": notification.recipient.get_short_name() if notification.recipient else "",
+        "link_url": f"{settings.SITE_URL}{notification.link}" if notification.link else "",
+        "site_name": settings.SITE_NAME,
+        "site_url": settings.SITE_URL,
+        "preferences_url": f"{settings.SITE_URL}/account/notifications/",
+    }
+
+
+def build_email(notification: Notification) -> EmailMultiAlternatives:
+    event = get_event(notification.event_type)
+    context = email_context(notification)
+    subject = _render_title(event.template, context)
+    text = render_to_string(f"emails/{event.template}-body.txt", context)
+    html = render_to_string(f"emails/{event.template}-body.html", context)
+    message = EmailMultiAlternatives(
+        subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject}",
+        body=text,
+        to=[notification.email],
+        headers={"Message-ID": notification.message_id, "Auto-Submitted": "auto-generated"},
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def _is_transient(error: Exception) -> bool:
+    if isinstance(error, smtplib.SMTPRecipientsRefused | smtplib.SMTPSenderRefused | smtplib.SMTPDataError):
+        code = getattr(error, "smtp_code", None)
+        return code is not None and 400 <= code < 500
+    if isinstance(error, smtplib.SMTPResponseException):
+        return 400 <= error.smtp_code < 500
+    return isinstance(error, smtplib.SMTPException | ConnectionError | TimeoutError | OSError)
+
+
+def deliver_notification(*, notification_id: int) -> str:
+    """Send one email row, once. Call inside the row's partnership scope.
+
+    The row is locked while it is sent, so two workers given the same row send it once; a sent or
+    failed row is skipped. Transient errors raise TransientDeliveryError for the task to retry.
+    """
+    with transaction.atomic():
+        notification = Notification.objects.select_for_update().filter(pk=notification_id).first()
+        if notification is None:
+            return "missing"
+        if notification.sent_at or notification.failed_at:
+            return "already sent"
+        if notification.channel != Channel.EMAIL or notification.delivery != Delivery.IMMEDIATE:
+            return "not for immediate delivery"
+        try:
+            build_email(notification).send()
+        except Exception as exc:
+            error = exc
+        else:
+            notification.sent_at = timezone.now()
+            notification.attempts += 1
+            notification.last_error = ""
+            notification.save(update_fields=["sent_at", "attempts", "last_error"])
+            return "sent"
+    # The attempt is recorded outside the rolled-back block, so retries and the sweeper can see it.
+    transient = _is_transient(error)
+    failure = None if transient and notification.attempts + 1 < MAX_ATTEMPTS else timezone.now()
+    Notification.objects.filter(pk=notification.pk, sent_at__isnull=True).update(
+        attempts=notification.attempts + 1, last_error=repr(error)[:2000], failed_at=failure
+    )
+    if failure is None:
+        raise TransientDeliveryError(str(error)) from error
+    logger.error("Giving up on notification %s: %r", notification.pk, error)
+    return "failed"
+
+
+def global_sweep_unsent(*, older_than: timedelta | None = None, limit: int = 1000) -> int:
+    """Queue again every email row still unsent after `older_than`, in every partnership."""
+    cutoff = timezone.now() - (older_than if older_than is not None else settings.NOTIFICATION_SWEEP_AFTER)
+    with scopes_disabled():
+        rows = list(
+            Notification.objects.filter(
+                channel=Channel.EMAIL,
+                delivery=Delivery.IMMEDIATE,
+                sent_at__isnull=True,
+                failed_at__isnull=True,
+                created_at__lte=cutoff,
+            )
+            .order_by("created_at")
+            .values_list("partnership_id", "id")[:limit]
+        )
+    for partnership_id, notification_id in rows:
+        enqueue_delivery(partnership_id=partnership_id, notification_ids=[notification_id])
+    return len(rows)
+
+
+def send_digest(*, partnership: Partnership, recipient: User) -> int:
+    """Send one email listing every digest row waiting for `recipient` in `partnership`; mark them sent."""
+    with transaction.atomic():
+        rows = list(
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(
+                recipient=recipient,
+                channel=Channel.EMAIL,
+                delivery=Delivery.DIGEST,
+                sent_at__isnull=True,
+                failed_at__isnull=True,
+            )
+            .order_by("created_at", "id")
+        )
+        if not rows:
+            return 0
+        context = {
+            "recipient_name": recipient.get_short_name(),
+            "partnership_name": partnership.name,
+            "items": [
+                {"title": row.title, "link_url": f"{settings.SITE_URL}{row.link}" if row.link else "",
+                 "created_at": row.created_at}
+                for row in rows
+            ],
+            "site_name": settings.SITE_NAME,
+            "preferences_url": f"{settings.SITE_URL}/account/notifications/",
+        }
+        subject = _render_title("digest", context)
+        message = EmailMultiAlternatives(
+            subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject}",
+            body=render_to_string("emails/digest-body.txt", context),
+            to=[recipient.email],
+            headers={
+                "Message-ID": f"<digest-{partnership.pk}.{recipient.pk}.{rows[-1].pk}@{settings.EMAIL_MESSAGE_ID_DOMAIN}>",
+                "Auto-Submitted": "auto-generated",
+            },
+        )
+        message.attach_alternative(render_to_string("emails/digest-body.html", context), "text/html")
+        message.send()
+        Notification.objects.filter(pk__in=[row.pk for row in rows]).update(sent_at=timezone.now())
+    return len(rows)
+
+
+def global_send_digests() -> int:
+    """Send the weekly digest to everyone who has digest rows waiting, partnership by partnership."""
+    with scopes_disabled():
+        pairs = list(
+            Notification.objects.filter(
+                channel=Channel.EMAIL, delivery=Delivery.DIGEST, sent_at__isnull=True, failed_at__isnull=True
+            )
+            .values_list("partnership_id", "recipient_id")
+            .distinct()
+        )
+        partnerships = Partnership.objects.in_bulk({p for p, _ in pairs})
+        users = User.objects.in_bulk({u for _, u in pairs if u})
+    sent = 0
+    for partnership_id, user_id in pairs:
+        if user_id not in users:
+            continue
+        partnership = partnerships[partnership_id]
+        with scope(partnership=partnership):
+            try:
+                sent += send_digest(partnership=partnership, recipient=users[user_id])
+            except Exception:
+                logger.exception("Digest for user %s in partnership %s failed; next run retries.", user_id, partnership_id)
+    return sent
+
+
+def mark_read(*, notification: Notification, user: User) -> None:
+    if notification.recipient_id != user.pk:
+        raise PermissionError("That notification is not yours.")
+    Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=timezone.now())
+
+
+def mark_all_read(*, partnership: Partnership, user: User) -> int:
+    return Notification.objects.filter(
+        partnership=partnership, recipient=user, channel=Channel.IN_APP, read_at__isnull=True
+    ).update(read_at=timezone.now())
+
+
+def set_preferences(*, user: User, choices: dict[str, str]) -> None:
+    """Save the user's choice per configurable event; mandatory events are always sent straight away."""
+    with transaction.atomic():
+        for event_type, choice in choices.items():
+            event = EVENTS[event_type]
+            if event.mandatory:
+                continue
+            NotificationPreference.objects.update_or_create(
+                user=user, event_type=event_type, defaults={"choice": Preference(choice)}
+            )

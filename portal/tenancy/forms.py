@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+from django import forms
+
+from portal.tenancy.models import Partnership
+from portal.tenancy.roles import ROLE_DESCRIPTIONS, Role
+
+
+class RoleField(forms.ChoiceField):
+    widget = forms.RadioSelect
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=Role.choices, **kwargs)
+        self.choice_hints = ROLE_DESCRIPTIONS
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(
+        label="Email address",
+        help_text="The invitation link goes to this address. It works once and expires after 14 days.",
+        error_messages={"required": "Enter the email address to invite", "invalid": "Enter an email address in the correct format, like name@example.org"},
+        widget=forms.EmailInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    role = RoleField(label="Role", error_messages={"required": "Select a role", "invalid_choice": "Select a role from the list"})
+
+
+class RoleForm(forms.Form):
+    role = RoleField(label="Role", error_messages={"required": "Select a role", "invalid_choice": "Select a role from the list"})
+
+
+class DeactivateForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason (optional)", required=False, max_length=500,
+        help_text="Kept in the activity log. The member is not shown it.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class PartnershipSettingsForm(forms.ModelForm):
+    label_sle = forms.CharField(label="Label for SLE", max_length=80)
+    label_lle = forms.CharField(label="Label for LLE", max_length=80)
+    label_nle = forms.CharField(label="Label for NLE", max_length=80)
+    label_nlg = forms.CharField(label="Label for NLG", max_length=80)
+
+    class Meta:
+        model = Partnership
+        fields = ["alliance_label", "four_eyes_approval", "offer_expiry_days", "review_due_school_days", "contact_email"]
+        labels = {
+            "alliance_label": "What you call a group of schools led by a lead school",
+            "four_eyes_approval": "The person who proposes a deployment cannot approve it (four-eyes approval)",
+            "offer_expiry_days": "Days a system leader has to answer an offer",
+            "review_due_school_days": "School days before the end of term that a termly review is due",
+            "contact_email": "Contact email shown to members",
+        }
+        help_texts = {
+            "alliance_label": "For example: teaching school alliance, hub, trust network",
+            "offer_expiry_days": "Between 1 and 90",
+            "review_due_school_days": "Between 1 and 60",
+        }
+        error_messages = {
+            "offer_expiry_days": {
+                "required": "Enter the number of days",
+                "invalid": "Enter a whole number of days",
+                "min_value": "Days to answer an offer must be between 1 and 90",
+                "max_value": "Days to answer an offer must be between 1 and 90",
+            },
+            "review_due_school_days": {
+                "required": "Enter the number of school days",
+                "invalid": "Enter a whole number of school days",
+                "min_value": "School days before the end of term must be between 1 and 60",
+                "max_value": "School days before the end of term must be between 1 and 60",
+            },
+            "alliance_label": {"required": "Enter what you call a group of schools"},
+        }
+
+    CODES = {"label_sle": "SLE", "label_lle": "LLE", "label_nle": "NLE", "label_nlg": "NLG"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field_name, code in self.CODES.items():
+            self.fields[field_name].initial = self.instance.designation_labels.get(code, "")
+            self.fields[field_name].error_messages["required"] = f"Enter a label for {code}"
+
+    def designation_labels(self) -> dict[str, str]:
+        return {code: self.cleaned_data[field_name].strip() for field_name, code in self.CODES.items()}

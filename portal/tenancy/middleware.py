@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import Resolver404, resolve
+from django_scopes import scope
+
+from portal.accounts.middleware import mfa_setup_redirect
+from portal.accounts.mfa import needs_mfa_setup
+from portal.tenancy.selectors import global_membership_for
+
+NOT_FOUND = "Page not found"
+
+
+class PartnershipMiddleware:
+    """Resolves `/p/<slug>/...` to the user's membership and runs the view and its template in scope.
+
+    Anonymous visitors are sent to sign in (before any lookup, so the redirect says nothing about
+    which partnerships exist). A signed-in non-member, an inactive membership and an unknown slug
+    all get the same 404. Staff roles without two-factor authentication are sent to set it up.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.partnership = None
+        request.membership = None
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return self.get_response(request)
+        slug = match.kwargs.get("partnership_slug")
+        if slug is None:
+            return self.get_response(request)
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        membership = global_membership_for(user=request.user, slug=slug)
+        if membership is None:
+            raise Http404(NOT_FOUND)
+        if needs_mfa_setup(request, required=membership.requires_mfa):
+            return mfa_setup_redirect(request)
+        request.partnership = membership.partnership
+        request.membership = membership
+        with scope(partnership=membership.partnership):
+            response = self.get_response(request)
+            # Lazy template responses must render while the scope is still active.
+            if hasattr(response, "render") and callable(response.render) and not response.is_rendered:
+                response.render()
+        return response

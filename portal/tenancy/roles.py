@@ -1,0 +1,69 @@
+"""Roles and what each may do: the one place that answers `membership.can("...")`."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    HEADTEACHER = "headteacher", "Headteacher"
+    SYSTEM_LEADER = "system_leader", "System leader"
+    BROKER = "broker", "Broker"
+    APPROVER = "approver", "Approver"
+    LA_OFFICER = "la_officer", "LA officer"
+    ADMIN = "admin", "Partnership admin"
+
+
+ROLE_DESCRIPTIONS: dict[str, str] = {
+    Role.HEADTEACHER: "Asks for support for their school, follows its requests and deployments, agrees reviews.",
+    Role.SYSTEM_LEADER: "Answers offers, delivers support, logs visits and writes termly reviews.",
+    Role.BROKER: "Triages requests, matches system leaders, proposes and tracks deployments.",
+    Role.APPROVER: "Approves or rejects proposed deployments for the steering group.",
+    Role.LA_OFFICER: "Reads dashboards and lists for schools in their local authorities.",
+    Role.ADMIN: "Manages members, invitations and the partnership's settings.",
+}
+
+# Staff roles must sign in with two-factor authentication (DESIGN.md section 3).
+MFA_REQUIRED_ROLES = frozenset({Role.BROKER, Role.APPROVER, Role.LA_OFFICER, Role.ADMIN})
+STEERING_GROUP_ROLES = frozenset({Role.BROKER, Role.APPROVER})
+ALL_ROLES = frozenset(Role)
+
+CAPABILITIES: dict[str, frozenset[str]] = {
+    # Everyone who belongs to the partnership.
+    "partnership.view": ALL_ROLES,
+    "notifications.view": ALL_ROLES,
+    # Headteachers, for their own schools.
+    "requests.create": frozenset({Role.HEADTEACHER}),
+    "reviews.agree": frozenset({Role.HEADTEACHER}),
+    "visits.confirm": frozenset({Role.HEADTEACHER}),
+    # System leaders, for their own offers and deployments.
+    "offers.respond": frozenset({Role.SYSTEM_LEADER}),
+    "visits.log": frozenset({Role.SYSTEM_LEADER}),
+    "reviews.write": frozenset({Role.SYSTEM_LEADER}),
+    "profile.edit_own": frozenset({Role.SYSTEM_LEADER}),
+    # The steering group.
+    "requests.triage": frozenset({Role.BROKER}),
+    "offers.make": frozenset({Role.BROKER}),
+    "deployments.propose": frozenset({Role.BROKER}),
+    "deployments.manage": frozenset({Role.BROKER}),
+    "deployments.approve": frozenset({Role.APPROVER}),
+    "brokerage.view": STEERING_GROUP_ROLES | {Role.ADMIN},
+    "directory.manage": frozenset({Role.BROKER, Role.ADMIN}),
+    "calendar.manage": frozenset({Role.BROKER, Role.ADMIN}),
+    # Read-only oversight.
+    "directory.view": STEERING_GROUP_ROLES | {Role.ADMIN, Role.LA_OFFICER},
+    "dashboards.view": STEERING_GROUP_ROLES | {Role.ADMIN, Role.LA_OFFICER},
+    # Administration.
+    "members.manage": frozenset({Role.ADMIN}),
+    "settings.manage": frozenset({Role.ADMIN}),
+    "audit.view": frozenset({Role.ADMIN}),
+}
+
+
+def role_can(role: str, capability: str) -> bool:
+    """True when `role` has `capability`. An unknown capability is a programming error, so it raises."""
+    try:
+        allowed = CAPABILITIES[capability]
+    except KeyError:
+        raise KeyError(f"Unknown capability {capability!r}; add it to portal.tenancy.roles.CAPABILITIES.") from None
+    return role in allowed

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django_scopes import scopes_disabled
+
+from portal.accounts.models import User
+from portal.tenancy.models import Invitation, Membership, Partnership
+
+
+def global_memberships_for_user(*, user: User) -> list[Membership]:
+    """The user's active memberships in every active partnership (for sign-in and the switcher)."""
+    if not user.is_authenticated:
+        return []
+    with scopes_disabled():
+        return list(
+            Membership.objects.filter(user=user, is_active=True, partnership__is_active=True)
+            .select_related("partnership")
+            .order_by("partnership__name")
+        )
+
+
+def global_membership_for(*, user: User, slug: str) -> Membership | None:
+    """The user's active membership in the partnership with `slug`, or None (which the caller turns into 404)."""
+    with scopes_disabled():
+        return (
+            Membership.objects.filter(
+                user=user, is_active=True, partnership__slug=slug, partnership__is_active=True
+            )
+            .select_related("partnership", "user")
+            .first()
+        )
+
+
+def members(*, partnership: Partnership) -> QuerySet[Membership]:
+    return Membership.objects.filter(partnership=partnership).select_related("user").order_by("-is_active", "user__email")
+
+
+def invitations(*, partnership: Partnership) -> QuerySet[Invitation]:
+    return Invitation.objects.filter(partnership=partnership, accepted_at__isnull=True).select_related("invited_by")

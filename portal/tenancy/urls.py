@@ -1,0 +1,23 @@
+"""Every page inside a partnership: /p/<partnership_slug>/... (PartnershipMiddleware guards them all)."""
+
+from django.urls import path
+
+from portal.notifications import views as notification_views
+from portal.tenancy import views
+
+app_name = "tenant"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("members/", views.members, name="members"),
+    path("members/invite/", views.invite, name="invite"),
+    path("members/<int:pk>/", views.member, name="member"),
+    path("members/<int:pk>/deactivate/", views.member_deactivate, name="member_deactivate"),
+    path("members/<int:pk>/reactivate/", views.member_reactivate, name="member_reactivate"),
+    path("invitations/<int:pk>/withdraw/", views.invitation_withdraw, name="invitation_withdraw"),
+    path("activity/", views.activity, name="activity"),
+    path("settings/", views.partnership_settings, name="settings"),
+    path("notifications/", notification_views.centre, name="notifications"),
+    path("notifications/read-all/", notification_views.read_all, name="notifications_read_all"),
+    path("notifications/<int:pk>/", notification_views.open_notification, name="notification"),
+]

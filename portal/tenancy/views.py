@@ -1,0 +1,152 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from portal.audit.selectors import recent_events
+from portal.errors import DomainError
+from portal.notifications.selectors import notifications_for
+from portal.tenancy import selectors, services
+from portal.tenancy.forms import DeactivateForm, InviteForm, PartnershipSettingsForm, RoleForm
+from portal.tenancy.models import Invitation, Membership
+from portal.tenancy.roles import ROLE_DESCRIPTIONS, Role
+from portal.ui.views import capability_required, paginate
+
+
+@require_http_methods(["GET", "HEAD"])
+@capability_required("partnership.view")
+def home(request: HttpRequest, partnership_slug: str) -> HttpResponse:
+    """Each role's home page inside the partnership."""
+    membership = request.membership
+    request.session["portal_partnership"] = membership.partnership.slug
+    context = {
+        "role_description": ROLE_DESCRIPTIONS[membership.role],
+        "recent_notifications": list(notifications_for(partnership=request.partnership, user=request.user)[:5]),
+    }
+    if membership.can("members.manage"):
+        counts = Membership.objects.filter(partnership=request.partnership).aggregate(
+            active=Count("pk", filter=Q(is_active=True)),
+            inactive=Count("pk", filter=Q(is_active=False)),
+            **{role.value: Count("pk", filter=Q(is_active=True, role=role)) for role in Role},
+        )
+        context["member_counts"] = [(role.label, counts[role.value]) for role in Role]
+        context["active_members"] = counts["active"]
+        context["waiting_invitations"] = Invitation.objects.filter(partnership=request.partnership).pending().count()
+    return render(request, f"tenancy/home/{membership.role}.html", context)
+
+
+@require_http_methods(["GET", "HEAD"])
+@capability_required("members.manage")
+def members(request: HttpRequest, partnership_slug: str) -> HttpResponse:
+    page = paginate(request, selectors.members(partnership=request.partnership), per_page=50)
+    invitations = list(selectors.invitations(partnership=request.partnership).filter(revoked_at__isnull=True)[:50])
+    return render(request, "tenancy/members.html", {"page": page, "invitations": invitations})
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@capability_required("members.manage")
+def invite(request: HttpRequest, partnership_slug: str) -> HttpResponse:
+    form = InviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            sent = services.invite_member(
+                actor=request.membership, email=form.cleaned_data["email"], role=form.cleaned_data["role"]
+            )
+        except DomainError as error:
+            form.add_error("email", str(error))
+        else:
+            messages.success(
+                request,
+                f"Invitation sent to {sent.invitation.email} as {sent.invitation.get_role_display()}. "
+                f"The link works once and expires on {sent.invitation.expires_at:%-d %B %Y}.",
+            )
+            return redirect("tenant:members", partnership_slug=partnership_slug)
+    return render(request, "tenancy/invite.html", {"form": form})
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@capability_required("members.manage")
+def member(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
+    membership = get_object_or_404(selectors.members(partnership=request.partnership), pk=pk)
+    form = RoleForm(request.POST or None, initial={"role": membership.role})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.change_role(actor=request.membership, membership=membership, role=form.cleaned_data["role"])
+        except DomainError as error:
+            form.add_error("role", str(error))
+        else:
+            membership.refresh_from_db()
+            messages.success(request, f"{membership.user.email} is now {membership.get_role_display()}.")
+            return redirect("tenant:member", partnership_slug=partnership_slug, pk=pk)
+    history = recent_events(partnership=request.partnership).filter(
+        object_type__model="membership", object_id=str(membership.pk)
+    )[:20]
+    return render(
+        request,
+        "tenancy/member.html",
+        {"member": membership, "form": form, "deactivate_form": DeactivateForm(), "history": history},
+    )
+
+
+@require_POST
+@capability_required("members.manage")
+def member_deactivate(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
+    membership = get_object_or_404(selectors.members(partnership=request.partnership), pk=pk)
+    form = DeactivateForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        services.deactivate_membership(actor=request.membership, membership=membership, reason=reason)
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"{membership.user.email} can no longer open {request.partnership.name}.")
+    return redirect("tenant:member", partnership_slug=partnership_slug, pk=pk)
+
+
+@require_POST
+@capability_required("members.manage")
+def member_reactivate(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
+    membership = get_object_or_404(selectors.members(partnership=request.partnership), pk=pk)
+    try:
+        services.reactivate_membership(actor=request.membership, membership=membership)
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"{membership.user.email} can open {request.partnership.name} again.")
+    return redirect("tenant:member", partnership_slug=partnership_slug, pk=pk)
+
+
+@require_POST
+@capability_required("members.manage")
+def invitation_withdraw(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
+    invitation = get_object_or_404(Invitation.objects.filter(partnership=request.partnership), pk=pk)
+    try:
+        services.revoke_invitation(actor=request.membership, invitation=invitation)
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"The invitation to {invitation.email} was withdrawn. Its link no longer works.")
+    return redirect("tenant:members", partnership_slug=partnership_slug)
+
+
+@require_http_methods(["GET", "HEAD"])
+@capability_required("audit.view")
+def activity(request: HttpRequest, partnership_slug: str) -> HttpResponse:
+    page = paginate(request, recent_events(partnership=request.partnership), per_page=50)
+    return render(request, "tenancy/activity.html", {"page": page})
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@capability_required("settings.manage")
+def partnership_settings(request: HttpRequest, partnership_slug: str) -> HttpResponse:
+    form = PartnershipSettingsForm(request.POST or None, instance=request.partnership)
+    if request.method == "POST" and form.is_valid():
+        changes = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        changes["designation_labels"] = form.designation_labels()
+        services.update_partnership_settings(actor=request.membership, changes=changes)
+        messages.success(request, "Settings saved.")
+        return redirect("tenant:settings", partnership_slug=partnership_slug)
+    return render(request, "tenancy/settings.html", {"form": form})

@@ -1,0 +1,31 @@
+"""Helpers shared by the portal's views: capability checks and turning domain errors into messages."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest
+
+
+def capability_required(capability: str):
+    """Only members whose role has `capability` may open the view; others get 403 (outsiders got 404 earlier)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs):
+            if request.membership is None or not request.membership.can(capability):
+                raise PermissionDenied("Your role in this partnership does not give you access to this page.")
+            return view(request, *args, **kwargs)
+
+        wrapper.capability = capability
+        return wrapper
+
+    return decorator
+
+
+def paginate(request: HttpRequest, queryset, *, per_page: int = 25):
+    """A page of `queryset` from ?page=; a bad or out-of-range number gives the nearest real page, never a 500."""
+    paginator = Paginator(queryset, per_page)
+    return paginator.get_page(request.GET.get("page"))

@@ -1,0 +1,28 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth.decorators import login_required
+from django.urls import include, path
+
+from portal import views
+from portal.notifications import views as notification_views
+
+# Django admin signs in through allauth, so its login has the same rate limits and two-factor check.
+admin.site.login = login_required(admin.site.login)
+admin.site.site_header = f"{settings.SITE_NAME}: platform administration"
+admin.site.site_title = settings.SITE_NAME
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("partnerships/", views.switch, name="switch"),
+    path("invitations/<str:token>/", views.invitation, name="invitation"),
+    path("accessibility/", views.accessibility, name="accessibility"),
+    path("healthz", views.healthz, name="healthz"),
+    path("account/notifications/", notification_views.preferences, name="notification_preferences"),
+    path("account/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("p/<slug:partnership_slug>/", include("portal.tenancy.urls")),
+]
+
+handler403 = "portal.ui.errors.permission_denied"
+handler404 = "portal.ui.errors.page_not_found"
+handler500 = "portal.ui.errors.server_error"
