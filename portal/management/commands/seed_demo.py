@@ -1,0 +1,96 @@
+"""Demo partnerships and one user per role, for the embedded default (`make run`). Safe to run twice."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django_scopes import scope
+
+from portal.accounts.models import User
+from portal.audit.services import record_event
+from portal.tenancy.models import Membership, Partnership
+from portal.tenancy.roles import Role
+
+DEMO_PASSWORD = "demo-portal-2026"
+
+# From the source documents: Cambridgeshire's four teaching school alliances run one steering group
+# (seed 002); the Ealing Learning Partnership is the second tenant (seed 003).
+PARTNERSHIPS = [
+    {
+        "slug": "cambridgeshire",
+        "name": "Cambridgeshire Teaching School Network",
+        "alliance_label": "Teaching school alliance",
+        "contact_email": f"steering-group@{settings.DEMO_EMAIL_DOMAIN}",
+    },
+    {
+        "slug": "ealing",
+        "name": "Ealing Learning Partnership",
+        "alliance_label": "Cluster partnership",
+        "contact_email": f"elp@{settings.DEMO_EMAIL_DOMAIN}",
+    },
+]
+
+USERS = [
+    # email local part, name, [(partnership slug, role)]
+    ("headteacher", "Hana Headteacher", [("cambridgeshire", Role.HEADTEACHER)]),
+    ("system-leader", "Sam Systemleader", [("cambridgeshire", Role.SYSTEM_LEADER)]),
+    ("broker", "Bea Broker", [("cambridgeshire", Role.BROKER), ("ealing", Role.BROKER)]),
+    ("approver", "Alex Approver", [("cambridgeshire", Role.APPROVER)]),
+    ("la-officer", "Lee Laofficer", [("cambridgeshire", Role.LA_OFFICER)]),
+    ("admin", "Ada Admin", [("cambridgeshire", Role.ADMIN)]),
+    ("ealing-admin", "Eli Ealing", [("ealing", Role.ADMIN)]),
+]
+
+
+class Command(BaseCommand):
+    help = "Create the demo partnerships and a demo user for every role (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--quiet-sign-ins", action="store_true", help="Do not print the sign-ins.")
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        partnerships = {}
+        for data in PARTNERSHIPS:
+            partnership, _ = Partnership.objects.update_or_create(slug=data["slug"], defaults=data)
+            partnerships[data["slug"]] = partnership
+        created = 0
+        rows = []
+        for local, name, memberships in USERS:
+            email = f"{local}@{settings.DEMO_EMAIL_DOMAIN}"
+            user = User.objects.filter(email=email).first()
+            if user is None:
+                user = User.objects.create_user(email=email, password=DEMO_PASSWORD, name=name)
+                created += 1
+            self._verify_email(user)
+            for slug, role in memberships:
+                partnership = partnerships[slug]
+                with scope(partnership=partnership):
+                    membership, was_created = Membership.objects.get_or_create(
+                        partnership=partnership, user=user, defaults={"role": role}
+                    )
+                    if was_created:
+                        record_event(partnership=partnership, action="membership.created", obj=membership,
+                                     new={"role": role.value}, note="Demo data")
+                rows.append((email, role.label, partnership.name))
+        operator_email = f"operator@{settings.DEMO_EMAIL_DOMAIN}"
+        if not User.objects.filter(email=operator_email).exists():
+            User.objects.create_superuser(email=operator_email, password=DEMO_PASSWORD, name="Olu Operator")
+            created += 1
+        self._verify_email(User.objects.get(email=operator_email))
+        rows.append((operator_email, "Platform operator", "Django admin at /admin/"))
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new users)."))
+        if not options["quiet_sign_ins"]:
+            self.stdout.write("\nDemo sign-ins (password for all: %s)\n" % DEMO_PASSWORD)
+            for email, role, where in rows:
+                self.stdout.write(f"  {email:<40} {role:<20} {where}")
+            self.stdout.write("")
+
+    @staticmethod
+    def _verify_email(user: User) -> None:
+        from allauth.account.models import EmailAddress
+
+        EmailAddress.objects.update_or_create(
+            user=user, email=user.email, defaults={"verified": True, "primary": True}
+        )

@@ -1,0 +1,222 @@
+"""The isolation matrix: every tenant URL x role x method, against the other partnership's objects.
+
+* an outsider (member only of the other partnership) gets 404 for every URL and method;
+* every role, given ids of the other partnership's objects, gets 404 (403 where the role lacks the
+  capability) and changes nothing there;
+* anonymous visitors are sent to sign in;
+* convention tests fail when a tenant URL is missing here or a tenant model lacks the scoped manager.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.apps import apps
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django_scopes import ScopeError, scopes_disabled
+
+from portal.audit.models import AuditEvent
+from portal.notifications.models import Channel, Notification
+from portal.tenancy.models import Invitation, Membership, PartnershipOwned
+from portal.tenancy.roles import Role
+from tests.factories import make_invitation, make_member
+
+
+def _objects(partnership, member):
+    """One of each tenant object in `partnership`, for URLs that take an id."""
+    invitation = make_invitation(partnership, email=f"invitee-{partnership.slug}@example.org", token=f"tok-{partnership.slug}")
+    notification = Notification.objects.create(
+        partnership=partnership, recipient=member.user, email=member.user.email, channel=Channel.IN_APP,
+        event_type="membership.joined", dedupe_key=f"matrix-{partnership.slug}", title="Welcome", link="/",
+    )
+    return {"membership": member, "invitation": invitation, "notification": notification}
+
+
+# url name -> (methods, which object supplies pk, or None)
+MATRIX: dict[str, tuple[tuple[str, ...], str | None]] = {
+    "tenant:home": (("get",), None),
+    "tenant:members": (("get",), None),
+    "tenant:invite": (("get", "post"), None),
+    "tenant:member": (("get", "post"), "membership"),
+    "tenant:member_deactivate": (("post",), "membership"),
+    "tenant:member_reactivate": (("post",), "membership"),
+    "tenant:invitation_withdraw": (("post",), "invitation"),
+    "tenant:activity": (("get",), None),
+    "tenant:settings": (("get", "post"), None),
+    "tenant:notifications": (("get",), None),
+    "tenant:notifications_read_all": (("post",), None),
+    "tenant:notification": (("get",), "notification"),
+}
+
+POST_DATA = {"email": "someone@example.org", "role": Role.ADMIN, "reason": "x", "alliance_label": "Hub",
+             "offer_expiry_days": 5, "review_due_school_days": 5, "label_sle": "a", "label_lle": "b",
+             "label_nle": "c", "label_nlg": "d"}
+
+
+def _url(name, partnership, objects):
+    methods, key = MATRIX[name]
+    kwargs = {"partnership_slug": partnership.slug}
+    if key:
+        kwargs["pk"] = objects[key].pk
+    return reverse(name, kwargs=kwargs)
+
+
+def _tenant_url_names() -> set[str]:
+    names = set()
+
+    def walk(patterns, prefix, namespace):
+        for pattern in patterns:
+            route = prefix + str(pattern.pattern)
+            if isinstance(pattern, URLResolver):
+                ns = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+                walk(pattern.url_patterns, route, ns)
+            elif isinstance(pattern, URLPattern) and "<slug:partnership_slug>" in route:
+                names.add(f"{namespace}{pattern.name}")
+
+    walk(get_resolver().url_patterns, "", "")
+    return names
+
+
+def test_every_tenant_url_is_in_the_isolation_matrix():
+    names = _tenant_url_names()
+    assert names, "no tenant URLs found: the walk is broken"
+    missing = names - set(MATRIX)
+    assert not missing, f"Add these tenant URLs to the isolation matrix: {sorted(missing)}"
+    stale = set(MATRIX) - names
+    assert not stale, f"The matrix names URLs that no longer exist: {sorted(stale)}"
+
+
+@pytest.mark.scoped
+@pytest.mark.django_db
+def test_every_tenant_model_refuses_queries_outside_a_scope():
+    tenant_models = [
+        model for model in apps.get_models()
+        if any(field.name == "partnership" for field in model._meta.get_fields())
+    ]
+    assert {Membership, Invitation, AuditEvent, Notification} <= set(tenant_models)
+    for model in tenant_models:
+        assert issubclass(model, PartnershipOwned), f"{model.__name__} must inherit PartnershipOwned"
+        with pytest.raises(ScopeError):
+            list(model.objects.all())
+        partnership_field = model._meta.get_field("partnership")
+        assert not partnership_field.null, f"{model.__name__}.partnership must be non-null"
+
+
+@pytest.fixture
+def both_sides(partnership, other_partnership, personas, outsider):
+    with scopes_disabled():
+        mine = _objects(partnership, personas[Role.ADMIN])
+        theirs = _objects(other_partnership, outsider)
+    return mine, theirs
+
+
+def _snapshot(partnership):
+    with scopes_disabled():
+        return (
+            list(Membership.objects.filter(partnership=partnership).values_list("pk", "role", "is_active").order_by("pk")),
+            list(Invitation.objects.filter(partnership=partnership).values_list("pk", "revoked_at", "accepted_at").order_by("pk")),
+            list(Notification.objects.filter(partnership=partnership).values_list("pk", "read_at").order_by("pk")),
+            AuditEvent.objects.filter(partnership=partnership).count(),
+            partnership.__class__.objects.filter(pk=partnership.pk).values_list("alliance_label", "offer_expiry_days").get(),
+        )
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_outsider_gets_404_on_every_method(client, name, partnership, both_sides, outsider):
+    mine, _ = both_sides
+    before = _snapshot(partnership)
+    client.force_login(outsider.user)
+    url = _url(name, partnership, mine)
+    for method in ("get", "post", "put", "patch", "delete", "head"):
+        response = getattr(client, method)(url, POST_DATA if method == "post" else None)
+        assert response.status_code == 404, f"{method.upper()} {url} gave {response.status_code}"
+    assert _snapshot(partnership) == before
+
+
+@pytest.mark.parametrize("name", sorted(n for n, (_, key) in MATRIX.items() if key))
+@pytest.mark.parametrize("role", list(Role))
+def test_members_cannot_reach_the_other_partnerships_objects(client, name, role, personas, other_partnership, both_sides):
+    _, theirs = both_sides
+    member = personas[role]
+    before = _snapshot(other_partnership)
+    client.force_login(member.user)
+    # The other partnership's object id, under this member's own partnership slug.
+    methods, key = MATRIX[name]
+    url = reverse(name, kwargs={"partnership_slug": member.partnership.slug, "pk": theirs[key].pk})
+    for method in methods:
+        response = getattr(client, method)(url, POST_DATA if method == "post" else None)
+        assert response.status_code in (403, 404), f"{role} {method.upper()} {url} gave {response.status_code}"
+    assert _snapshot(other_partnership) == before
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+@pytest.mark.parametrize("role", list(Role))
+def test_each_role_gets_its_pages_and_403_for_the_rest(client, name, role, personas, partnership, both_sides):
+    mine, _ = both_sides
+    member = personas[role]
+    client.force_login(member.user)
+    methods, key = MATRIX[name]
+    objects = dict(mine)
+    # A member's own notification, so the notification URL is theirs to open.
+    if key == "notification":
+        with scopes_disabled():
+            objects["notification"] = Notification.objects.create(
+                partnership=partnership, recipient=member.user, email=member.user.email, channel=Channel.IN_APP,
+                event_type="membership.joined", dedupe_key=f"own-{role}", title="Welcome", link="/",
+            )
+    response = client.get(_url(name, partnership, objects)) if "get" in methods else None
+    if response is not None:
+        assert response.status_code in (200, 302, 403), f"{role} GET {name} gave {response.status_code}"
+        from portal.ui.navigation import NAVIGATION
+
+        needed = {item.url_name: item.capability for item in NAVIGATION}.get(name)
+        if needed and member.can(needed):
+            assert response.status_code == 200
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_anonymous_visitors_are_sent_to_sign_in_without_learning_anything(client, name, partnership, both_sides):
+    mine, _ = both_sides
+    url = _url(name, partnership, mine)
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+    # An unknown partnership redirects the same way: the redirect reveals nothing.
+    unknown = client.get(url.replace(f"/p/{partnership.slug}/", "/p/no-such-partnership/"))
+    assert unknown.status_code == 302
+
+
+def test_unknown_slug_and_non_member_get_the_same_404(client, partnership, outsider):
+    client.force_login(outsider.user)
+    not_member = client.get(f"/p/{partnership.slug}/")
+    unknown = client.get("/p/no-such-partnership/")
+    assert not_member.status_code == unknown.status_code == 404
+    assert not_member.content == unknown.content
+
+
+def test_a_deactivated_membership_gets_404(client, broker):
+    broker.is_active = False
+    broker.save()
+    client.force_login(broker.user)
+    assert client.get(f"/p/{broker.partnership.slug}/").status_code == 404
+
+
+def test_an_inactive_partnership_gets_404(client, broker):
+    broker.partnership.is_active = False
+    broker.partnership.save()
+    client.force_login(broker.user)
+    assert client.get(f"/p/{broker.partnership.slug}/").status_code == 404
+
+
+def test_a_user_in_both_partnerships_sees_each_only_under_its_own_slug(client, partnership, other_partnership):
+    member = make_member(partnership, Role.HEADTEACHER)
+    make_member(other_partnership, Role.HEADTEACHER, user=member.user)
+    with scopes_disabled():
+        theirs = Notification.objects.create(
+            partnership=other_partnership, recipient=member.user, email=member.user.email, channel=Channel.IN_APP,
+            event_type="membership.joined", dedupe_key="both", title="Ealing only", link="/",
+        )
+    client.force_login(member.user)
+    assert client.get(f"/p/{partnership.slug}/notifications/{theirs.pk}/").status_code == 404
+    assert client.get(f"/p/{other_partnership.slug}/notifications/{theirs.pk}/").status_code == 302
+    page = client.get(f"/p/{partnership.slug}/notifications/")
+    assert "Ealing only" not in page.content.decode()
