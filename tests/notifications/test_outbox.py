@@ -1,0 +1,160 @@
+from __future__ import annotations
+
+import smtplib
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+from django_scopes import scope
+
+from portal.notifications import services
+from portal.notifications.models import Channel, Delivery, Notification, NotificationPreference, Preference
+from portal.tenancy.roles import Role
+from tests.factories import make_member
+
+
+def _notify(partnership, recipients, occurrence="o1", **context):
+    with scope(partnership=partnership):
+        return services.notify(
+            partnership=partnership, event_type="invitation.accepted", recipients=recipients,
+            occurrence=occurrence, context={"member_name": "Pat", "role_label": "Broker", **context},
+            link="/p/x/members/",
+        )
+
+
+def test_a_user_gets_an_in_app_row_and_an_email_row(admin):
+    rows = _notify(admin.partnership, [admin.user])
+    assert {(r.channel, r.delivery) for r in rows} == {(Channel.IN_APP, Delivery.IMMEDIATE), (Channel.EMAIL, Delivery.IMMEDIATE)}
+    assert all(r.title == f"Pat accepted your invitation to {admin.partnership.name}" for r in rows)
+
+
+def test_the_same_occurrence_is_written_once(admin):
+    _notify(admin.partnership, [admin.user])
+    assert _notify(admin.partnership, [admin.user]) == []
+    assert Notification.objects.count() == 2
+
+
+@pytest.mark.parametrize(("choice", "email_delivery"), [(Preference.DIGEST, Delivery.DIGEST), (Preference.OFF, None)])
+def test_preferences_decide_how_email_goes(admin, choice, email_delivery):
+    NotificationPreference.objects.create(user=admin.user, event_type="invitation.accepted", choice=choice)
+    rows = _notify(admin.partnership, [admin.user])
+    emails = [r.delivery for r in rows if r.channel == Channel.EMAIL]
+    assert emails == ([email_delivery] if email_delivery else [])
+    assert any(r.channel == Channel.IN_APP for r in rows)
+
+
+def test_mandatory_events_ignore_an_off_preference(admin, headteacher):
+    NotificationPreference.objects.create(user=headteacher.user, event_type="membership.role_changed", choice=Preference.OFF)
+    with scope(partnership=admin.partnership):
+        rows = services.notify(
+            partnership=admin.partnership, event_type="membership.role_changed", recipients=[headteacher.user],
+            occurrence="x", context={"old_role_label": "A", "role_label": "B", "role_description": "", "actor_name": "C"},
+        )
+    assert any(r.channel == Channel.EMAIL and r.delivery == Delivery.IMMEDIATE for r in rows)
+
+
+def test_set_preferences_skips_mandatory_events(admin):
+    services.set_preferences(user=admin.user, choices={"membership.role_changed": "off", "invitation.accepted": "digest"})
+    assert dict(NotificationPreference.objects.values_list("event_type", "choice")) == {"invitation.accepted": "digest"}
+
+
+def test_delivery_sends_once_with_a_stable_message_id_and_escaped_html(admin):
+    rows = _notify(admin.partnership, [admin.user], member_name="<script>alert(1)</script> & Co")
+    email_row = next(r for r in rows if r.channel == Channel.EMAIL)
+    with scope(partnership=admin.partnership):
+        assert services.deliver_notification(notification_id=email_row.pk) == "sent"
+        assert services.deliver_notification(notification_id=email_row.pk) == "already sent"
+    [message] = mail.outbox
+    assert message.extra_headers["Message-ID"] == email_row.message_id
+    html = message.alternatives[0][0]
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co" in html
+    assert "<script>alert(1)</script> & Co accepted" in message.body  # plain text is not HTML-escaped
+    assert "http://portal.test/p/x/members/" in message.body
+
+
+def test_transient_smtp_errors_raise_for_a_retry_and_are_recorded(admin, monkeypatch):
+    rows = _notify(admin.partnership, [admin.user])
+    email_row = next(r for r in rows if r.channel == Channel.EMAIL)
+
+    def refuse(self, *args, **kwargs):
+        raise smtplib.SMTPServerDisconnected("gone")
+
+    monkeypatch.setattr("django.core.mail.EmailMessage.send", refuse)
+    with scope(partnership=admin.partnership), pytest.raises(services.TransientDeliveryError):
+        services.deliver_notification(notification_id=email_row.pk)
+    email_row.refresh_from_db()
+    assert email_row.attempts == 1 and "gone" in email_row.last_error and email_row.sent_at is None
+    assert email_row.failed_at is None
+
+
+def test_permanent_smtp_errors_fail_the_row_without_retrying(admin, monkeypatch):
+    rows = _notify(admin.partnership, [admin.user])
+    email_row = next(r for r in rows if r.channel == Channel.EMAIL)
+
+    def refuse(self, *args, **kwargs):
+        raise smtplib.SMTPRecipientsRefused({email_row.email: (550, b"no such user")})
+
+    monkeypatch.setattr("django.core.mail.EmailMessage.send", refuse)
+    with scope(partnership=admin.partnership):
+        assert services.deliver_notification(notification_id=email_row.pk) == "failed"
+    email_row.refresh_from_db()
+    assert email_row.failed_at is not None
+
+
+def test_the_sweeper_requeues_only_old_unsent_email_rows(admin, monkeypatch):
+    queued = []
+    monkeypatch.setattr(services, "enqueue_delivery", lambda *, partnership_id, notification_ids: queued.extend(notification_ids))
+    rows = _notify(admin.partnership, [admin.user])
+    email_row = next(r for r in rows if r.channel == Channel.EMAIL)
+    assert services.global_sweep_unsent() == 0
+    Notification.objects.filter(pk=email_row.pk).update(created_at=timezone.now() - timedelta(minutes=6))
+    assert services.global_sweep_unsent() == 1
+    assert queued == [email_row.pk]
+
+
+def test_the_weekly_digest_is_one_email_per_person_and_partnership(admin, other_partnership):
+    NotificationPreference.objects.create(user=admin.user, event_type="invitation.accepted", choice=Preference.DIGEST)
+    _notify(admin.partnership, [admin.user], occurrence="a")
+    _notify(admin.partnership, [admin.user], occurrence="b")
+    make_member(other_partnership, Role.ADMIN, user=admin.user)
+    _notify(other_partnership, [admin.user], occurrence="c")
+    assert services.global_send_digests() == 3
+    assert len(mail.outbox) == 2
+    subjects = sorted(m.subject for m in mail.outbox)
+    assert "2 updates" in subjects[0] or "2 updates" in subjects[1]
+    assert services.global_send_digests() == 0  # sent rows are not sent again
+    assert len(mail.outbox) == 2
+
+
+def test_marking_read(client, admin):
+    rows = _notify(admin.partnership, [admin.user])
+    in_app = next(r for r in rows if r.channel == Channel.IN_APP)
+    client.force_login(admin.user)
+    slug = admin.partnership.slug
+    page = client.get(f"/p/{slug}/notifications/")
+    assert "1 unread" in page.content.decode()
+    response = client.get(f"/p/{slug}/notifications/{in_app.pk}/")
+    assert response.status_code == 302 and response["Location"] == "/p/x/members/"
+    in_app.refresh_from_db()
+    assert in_app.read_at is not None
+    assert "unread" not in client.get(f"/p/{slug}/notifications/").content.decode()
+
+
+def test_mark_all_read(client, admin):
+    _notify(admin.partnership, [admin.user], occurrence="a")
+    _notify(admin.partnership, [admin.user], occurrence="b")
+    client.force_login(admin.user)
+    client.post(f"/p/{admin.partnership.slug}/notifications/read-all/")
+    assert not Notification.objects.filter(channel=Channel.IN_APP, read_at__isnull=True).exists()
+
+
+def test_preferences_page_saves_choices(client, headteacher):
+    client.force_login(headteacher.user)
+    response = client.post("/account/notifications/", {"invitation.accepted": "off", "membership.joined": "digest"})
+    assert response.status_code == 302
+    assert dict(NotificationPreference.objects.values_list("event_type", "choice")) == {
+        "invitation.accepted": "off", "membership.joined": "digest"
+    }
+    bad = client.post("/account/notifications/", {"invitation.accepted": "sometimes"})
+    assert bad.status_code == 200 and "There is a problem" in bad.content.decode()
