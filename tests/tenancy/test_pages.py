@@ -1,0 +1,169 @@
+"""Pages render for their roles, forms speak plainly, and query counts do not grow with the data."""
+
+from __future__ import annotations
+
+import pytest
+from bs4 import BeautifulSoup
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django_scopes import scopes_disabled
+
+from portal.audit.models import AuditEvent
+from portal.notifications.models import Channel, Notification
+from portal.tenancy.models import Invitation, Membership
+from portal.tenancy.roles import Role
+from tests.factories import make_invitation, make_member
+
+
+def _grow(partnership, user, n):
+    """Add n notifications for `user`, n members, n invitations and n audit events."""
+    with scopes_disabled():
+        start = Notification.objects.count()
+        Notification.objects.bulk_create([
+            Notification(partnership=partnership, recipient=user, email=user.email, channel=Channel.IN_APP,
+                         event_type="membership.joined", dedupe_key=f"grow-{start + i}", title=f"Item {i}", link="/")
+            for i in range(n)
+        ])
+        for i in range(n):
+            make_member(partnership, list(Role)[i % 6], mfa=False)
+            make_invitation(partnership, email=f"grow{start + i}@example.org", token=f"grow-{start + i}")
+        AuditEvent.objects.bulk_create([AuditEvent(partnership=partnership, action="test.grow") for _ in range(n)])
+
+
+def _count(client, url):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize("page", ["", "notifications/", "members/", "activity/", "settings/"])
+def test_admin_pages_use_a_fixed_number_of_queries(client, admin, page):
+    client.force_login(admin.user)
+    url = f"/p/{admin.partnership.slug}/{page}"
+    _grow(admin.partnership, admin.user, 2)
+    small = _count(client, url)
+    _grow(admin.partnership, admin.user, 40)
+    large = _count(client, url)
+    assert small == large, f"{url}: {small} queries with little data, {large} with more"
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_home_and_notification_centre_query_counts_per_role(client, personas, role):
+    member = personas[role]
+    client.force_login(member.user)
+    slug = member.partnership.slug
+    _grow(member.partnership, member.user, 2)
+    small = (_count(client, f"/p/{slug}/"), _count(client, f"/p/{slug}/notifications/"))
+    _grow(member.partnership, member.user, 40)
+    large = (_count(client, f"/p/{slug}/"), _count(client, f"/p/{slug}/notifications/"))
+    assert small == large
+
+
+def test_notification_centre_query_budget(client, headteacher, django_assert_num_queries):
+    client.force_login(headteacher.user)
+    _grow(headteacher.partnership, headteacher.user, 30)
+    url = f"/p/{headteacher.partnership.slug}/notifications/"
+    client.get(url)  # warm the content-type and session caches
+    # session, user, membership (joined to its partnership), paginator count, other memberships (switcher),
+    # unread count, the page of notifications, then savepoint + session save + release.
+    with django_assert_num_queries(10):
+        client.get(url)
+
+
+def test_home_shows_the_role_and_recent_notifications(client, headteacher):
+    _grow(headteacher.partnership, headteacher.user, 7)
+    client.force_login(headteacher.user)
+    soup = BeautifulSoup(client.get(f"/p/{headteacher.partnership.slug}/").content, "html.parser")
+    assert soup.h1.get_text(strip=True).startswith("Welcome")
+    assert len(soup.select("main ul.govuk-list--spaced li")) == 5
+    nav = [a.get_text(" ", strip=True) for a in soup.select(".govuk-service-navigation__list a")]
+    assert nav[0] == "Home" and nav[1].startswith("Notifications") and "Members" not in nav
+    assert soup.select_one(".govuk-skip-link")["href"] == "#main-content"
+    assert "Open Government Licence" in soup.footer.get_text()
+
+
+def test_the_admin_home_counts_members(client, admin, headteacher):
+    client.force_login(admin.user)
+    soup = BeautifulSoup(client.get(f"/p/{admin.partnership.slug}/").content, "html.parser")
+    rows = {tr.th.get_text(strip=True): tr.td.get_text(strip=True) for tr in soup.select("tbody tr")}
+    assert rows["Headteacher"] == "1" and rows["Partnership admin"] == "1"
+
+
+def test_invite_form_errors_are_summarised_and_inline(client, admin):
+    client.force_login(admin.user)
+    response = client.post(f"/p/{admin.partnership.slug}/members/invite/", {"email": "not-an-email", "role": "king"})
+    soup = BeautifulSoup(response.content, "html.parser")
+    assert soup.title.get_text().startswith("Error:")
+    summary = [a.get_text(strip=True) for a in soup.select(".govuk-error-summary a")]
+    assert summary == ["Enter an email address in the correct format, like name@example.org", "Select a role from the list"]
+    assert soup.select_one("#id_email")["aria-describedby"] == "id_email-hint id_email-error"
+    with scopes_disabled():
+        assert not Invitation.objects.exists()
+
+
+def test_inviting_through_the_page(client, admin, mailoutbox):
+    client.force_login(admin.user)
+    response = client.post(
+        f"/p/{admin.partnership.slug}/members/invite/", {"email": "new@example.org", "role": Role.HEADTEACHER}, follow=True
+    )
+    assert "Invitation sent to new@example.org as Headteacher" in response.content.decode()
+    with scopes_disabled():
+        assert Invitation.objects.get().email == "new@example.org"
+
+
+def test_changing_a_role_through_the_page(client, admin, headteacher):
+    client.force_login(admin.user)
+    url = f"/p/{admin.partnership.slug}/members/{headteacher.pk}/"
+    response = client.post(url, {"role": Role.SYSTEM_LEADER}, follow=True)
+    assert "is now System leader" in response.content.decode()
+    with scopes_disabled():
+        assert Membership.objects.get(pk=headteacher.pk).role == Role.SYSTEM_LEADER
+    history = BeautifulSoup(client.get(url).content, "html.parser").select("tbody tr")
+    assert "membership.role_changed" in history[0].get_text()
+
+
+def test_settings_refuse_out_of_range_numbers_and_keep_the_input(client, admin):
+    client.force_login(admin.user)
+    data = {"label_sle": "SLE", "label_lle": "LLE", "label_nle": "NLE", "label_nlg": "NLG", "alliance_label": "Hub",
+            "four_eyes_approval": "on", "offer_expiry_days": "500", "review_due_school_days": "10", "contact_email": ""}
+    response = client.post(f"/p/{admin.partnership.slug}/settings/", data)
+    soup = BeautifulSoup(response.content, "html.parser")
+    assert "Days to answer an offer must be between 1 and 90" in soup.select_one(".govuk-error-summary").get_text()
+    assert soup.select_one("#id_offer_expiry_days")["value"] == "500"
+    data["offer_expiry_days"] = "7"
+    data["label_sle"] = "Specialist leader"
+    assert client.post(f"/p/{admin.partnership.slug}/settings/", data).status_code == 302
+    admin.partnership.refresh_from_db()
+    assert admin.partnership.offer_expiry_days == 7 and admin.partnership.designation_labels["SLE"] == "Specialist leader"
+
+
+def test_user_text_is_escaped_everywhere_it_is_shown(client, admin):
+    with scopes_disabled():
+        Notification.objects.create(
+            partnership=admin.partnership, recipient=admin.user, email=admin.user.email, channel=Channel.IN_APP,
+            event_type="membership.joined", dedupe_key="xss", title="<img src=x onerror=alert(1)>", link="/",
+        )
+    client.force_login(admin.user)
+    body = client.get(f"/p/{admin.partnership.slug}/notifications/").content.decode()
+    assert "<img src=x" not in body and "&lt;img src=x onerror=alert(1)&gt;" in body
+
+
+def test_bad_page_numbers_do_not_break_lists(client, admin):
+    client.force_login(admin.user)
+    for page in ("abc", "-1", "99999"):
+        assert client.get(f"/p/{admin.partnership.slug}/members/?page={page}").status_code == 200
+
+
+def test_switcher_lists_only_active_memberships(client, partnership, other_partnership):
+    member = make_member(partnership, Role.HEADTEACHER)
+    gone = make_member(other_partnership, Role.HEADTEACHER, user=member.user)
+    client.force_login(member.user)
+    assert other_partnership.name in client.get("/partnerships/").content.decode()
+    gone.is_active = False
+    gone.save()
+    assert other_partnership.name not in client.get("/partnerships/").content.decode()
+
+
+def test_accessibility_statement_is_public(client, db):
+    assert "Accessibility statement" in client.get("/accessibility/").content.decode()

