@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import struct
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import chromium_path, require
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    path = chromium_path()
+    require(path is not None, "Debian Chromium (/usr/bin/chromium)")
+    return {
+        **browser_type_launch_args,
+        "executable_path": path,
+        "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"],
+    }
+
+
+def check_accessibility(page, visited: list[str]) -> None:
+    """Run axe-core on the current page; fail on any serious or critical violation."""
+    require(AXE.exists(), "axe-core (npm ci)")
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "async () => await axe.run(document, {runOnly: {type: 'tag', values: "
+        "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}})"
+    )
+    bad = [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    visited.append(page.url)
+    assert not bad, f"axe-core on {page.url}:\n" + "\n".join(bad)
+
+
+def totp_now(secret: str) -> str:
+    """RFC 6238 code (SHA-1, 30 s, 6 digits), as an authenticator app would show it."""
+    key = base64.b32decode(secret.upper() + "=" * (-len(secret) % 8))
+    counter = struct.pack(">Q", int(time.time()) // 30)
+    digest = hmac.new(key, counter, hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    code = (struct.unpack(">I", digest[offset:offset + 4])[0] & 0x7FFFFFFF) % 1_000_000
+    return f"{code:06d}"

@@ -1,0 +1,217 @@
+"""A real Celery worker, a real Redis broker and a real SMTP sink deliver invitations, once.
+
+The broker is a redis-server of the test's own on a free port, so the test can stop it and start
+it again without touching the machine's Redis.
+"""
+
+from __future__ import annotations
+
+import email
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from email import policy
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.db import connection
+from django_scopes import scope, scopes_disabled
+
+from portal.notifications import services as notification_services
+from portal.notifications.models import Channel, Notification
+from portal.tenancy import services
+from portal.tenancy.roles import Role
+from tests.conftest import require
+from tests.factories import make_member
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Sink:
+    def __init__(self):
+        self.messages: list[email.message.EmailMessage] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+    def wait_for(self, count: int, timeout: float = 30) -> list:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and len(self.messages) < count:
+            time.sleep(0.1)
+        return self.messages
+
+
+@pytest.fixture
+def smtp_sink():
+    sink = Sink()
+    controller = Controller(sink, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield sink, controller.port
+    controller.stop()
+
+
+class OwnRedis:
+    def __init__(self, tmp_path):
+        self.port = free_port()
+        self.dir = tmp_path
+        self.process = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self):
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(self.dir)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self):
+        if self.process:
+            self.process.terminate()
+            self.process.wait(10)
+            self.process = None
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    require(shutil.which("redis-server") is not None, "redis-server")
+    require(connection.vendor == "postgresql", "PostgreSQL (DATABASE_URL)")
+    redis = OwnRedis(tmp_path)
+    redis.start()
+    from portal.celery import app
+
+    previous = app.conf.broker_url
+    _point_celery_at(app, redis.url)
+    yield redis
+    redis.stop()
+    _point_celery_at(app, previous)
+
+
+def _point_celery_at(app, url):
+    """Publish to `url` from now on: drop the cached connection and producer pools."""
+    app.conf.broker_url = url
+    if app._pool is not None:
+        app._pool.force_close_all()
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def start_worker(own_redis, smtp_sink):
+    processes = []
+
+    def start():
+        db = connection.settings_dict
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("PYTEST")},
+            "DEBUG": "true",
+            "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+            "CELERY_BROKER_URL": own_redis.url,
+            "REDIS_URL": own_redis.url,
+            "EMAIL_HOST": "127.0.0.1",
+            "EMAIL_PORT": str(smtp_sink[1]),
+            "SITE_URL": "http://portal.test",
+        }
+        process = subprocess.Popen(
+            [str(Path(sys.executable).parent / "celery"), "-A", "portal", "worker", "--pool=solo", "--concurrency=1",
+             "-Q", "portal", "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "INFO"],
+            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )
+        processes.append(process)
+        return process
+
+    yield start
+    for process in processes:
+        process.terminate()
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def _invite(admin, email_address="head@school.example.org"):
+    with scope(partnership=admin.partnership):
+        return services.invite_member(actor=admin, email=email_address, role=Role.HEADTEACHER)
+
+
+def _row(sent):
+    with scopes_disabled():
+        return Notification.objects.get(event_type="invitation.sent", email=sent.invitation.email, channel=Channel.EMAIL)
+
+
+def test_a_real_worker_delivers_the_invitation_to_the_smtp_sink(partnership, smtp_sink, start_worker):
+    admin = make_member(partnership, Role.ADMIN)
+    start_worker()
+    sent = _invite(admin)
+    sink, _ = smtp_sink
+    [message] = sink.wait_for(1)
+    row = _row(sent)
+    assert message["To"] == "head@school.example.org"
+    assert message["Message-ID"] == row.message_id
+    assert "invited you to join Cambridgeshire Teaching School Network" in message["Subject"]
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    assert f"http://portal.test/invitations/{sent.token}/" in text and "Accept the invitation" in html
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        row.refresh_from_db()
+        if row.sent_at:
+            break
+        time.sleep(0.1)
+    assert row.sent_at is not None and row.attempts == 1
+
+
+def test_stopping_redis_while_inviting_loses_nothing(partnership, own_redis, smtp_sink, start_worker, caplog):
+    admin = make_member(partnership, Role.ADMIN)
+    own_redis.stop()
+    started = time.monotonic()
+    sent = _invite(admin)  # the commit succeeds; queueing fails and is only logged
+    assert time.monotonic() - started < 10, "a broker outage must not hang the request"
+    assert "the sweeper will retry it" in caplog.text
+    assert _row(sent).sent_at is None
+    own_redis.start()
+    start_worker()
+    with scopes_disabled():
+        assert notification_services.global_sweep_unsent(older_than=timedelta(0)) == 1
+    sink, _ = smtp_sink
+    [message] = sink.wait_for(1)
+    assert message["To"] == "head@school.example.org"
+
+
+def test_running_delivery_twice_sends_once(partnership, smtp_sink, start_worker):
+    from portal.notifications.tasks import deliver_notification_task
+
+    admin = make_member(partnership, Role.ADMIN)
+    start_worker()
+    sent = _invite(admin)
+    row = _row(sent)
+    deliver_notification_task.delay(partnership.pk, row.pk)
+    deliver_notification_task.delay(partnership.pk, row.pk)
+    sink, _ = smtp_sink
+    sink.wait_for(1)
+    time.sleep(2)  # give the two extra deliveries time to (not) send
+    with scope(partnership=partnership):
+        assert notification_services.deliver_notification(notification_id=row.pk) == "already sent"
+    assert len(sink.messages) == 1
