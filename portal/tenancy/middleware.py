@@ -5,8 +5,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
 from django_scopes import scope
 
-from portal.accounts.middleware import mfa_setup_redirect
 from portal.accounts.mfa import needs_mfa_setup
+from portal.accounts.middleware import mfa_setup_redirect
 from portal.tenancy.selectors import global_membership_for
 
 NOT_FOUND = "Page not found"

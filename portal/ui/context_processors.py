@@ -15,9 +15,10 @@ def portal(request: HttpRequest) -> dict:
     membership = getattr(request, "membership", None)
     if membership is None:
         return context
+    from django_scopes import scopes_disabled
+
     from portal.notifications.selectors import unread_count
     from portal.tenancy.models import Membership
-    from django_scopes import scopes_disabled
 
     with scopes_disabled():
         several = (

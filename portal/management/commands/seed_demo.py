@@ -82,7 +82,7 @@ class Command(BaseCommand):
         rows.append((operator_email, "Platform operator", "Django admin at /admin/"))
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new users)."))
         if not options["quiet_sign_ins"]:
-            self.stdout.write("\nDemo sign-ins (password for all: %s)\n" % DEMO_PASSWORD)
+            self.stdout.write(f"\nDemo sign-ins (password for all: {DEMO_PASSWORD})\n")
             for email, role, where in rows:
                 self.stdout.write(f"  {email:<40} {role:<20} {where}")
             self.stdout.write("")
