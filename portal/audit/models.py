@@ -42,6 +42,11 @@ class AuditEvent(PartnershipOwned):
     def __str__(self) -> str:
         return f"{self.action} on {self.object_repr} by {self.actor_label or 'the system'}"
 
+    @property
+    def changes(self) -> list[tuple[str, object, object]]:
+        """(field, old, new) for every field the event records, in a stable order."""
+        return [(key, self.old.get(key), self.new.get(key)) for key in sorted(set(self.old) | set(self.new))]
+
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise AuditEventImmutable("Audit events are append-only.")

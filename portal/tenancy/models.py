@@ -84,7 +84,7 @@ class Membership(PartnershipOwned):
         indexes = [models.Index(fields=["user", "is_active"], name="membership_user_active")]
 
     def __str__(self) -> str:
-        return f"{self.user} ({self.get_role_display()}, {self.partnership_id})"
+        return f"{self.user} ({self.get_role_display()})"
 
     def can(self, capability: str) -> bool:
         return self.is_active and role_can(self.role, capability)

@@ -168,3 +168,27 @@ def test_an_invitation_for_someone_else_is_explained(client, partnership):
     page = client.get("/invitations/tok/")
     assert "you are signed in as wrong@example.org" in page.content.decode()
     assert client.post("/invitations/tok/").status_code == 403
+
+
+def test_password_reset_by_email_link(client, headteacher, mailoutbox):
+    import re
+
+    client.post(reverse("account_reset_password"), {"email": headteacher.user.email})
+    [message] = mailoutbox
+    link = re.search(r"http://\S+/account/password/reset/key/\S+/", message.body).group(0)
+    form = client.get(link, follow=True)
+    assert form.status_code == 200
+    action = form.redirect_chain[-1][0] if form.redirect_chain else link
+    done = client.post(action, {"password1": "a-brand-new-pass-phrase", "password2": "a-brand-new-pass-phrase"})
+    assert done.status_code == 302
+    assert client.login(username=headteacher.user.email, password="a-brand-new-pass-phrase")
+
+
+def test_the_beat_schedule_names_registered_tasks():
+    from portal.celery import app
+
+    app.loader.import_default_modules()
+    for entry in app.conf.beat_schedule.values():
+        assert entry["task"] in app.tasks, entry["task"]
+    assert app.conf.task_acks_late and app.conf.task_reject_on_worker_lost
+    assert app.conf.worker_prefetch_multiplier == 1

@@ -44,6 +44,8 @@ CSS = {
 def govuk_field(bound: forms.BoundField, classes: str = "", label_size: str = "") -> SafeString:
     """Render one bound field as a GOV.UK form group with its label, hint and inline error."""
     kind = _kind(bound.field.widget)
+    # GOV.UK: hints, not placeholders (placeholders vanish as you type and often fail contrast).
+    bound.field.widget.attrs.pop("placeholder", None)
     attrs = {}
     if kind in CSS:
         css = CSS[kind]
