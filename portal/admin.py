@@ -1,10 +1,13 @@
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django_scopes import scopes_disabled
 
 from portal.accounts.models import User
 from portal.accounts.services import deactivate_user
+from portal.errors import DomainError
 from portal.tenancy.models import Partnership
+from portal.tenancy.services import global_invite_first_admin
 
 
 @admin.register(User)
@@ -36,11 +39,37 @@ class UserAdmin(DjangoUserAdmin):
             deactivate_user(user=obj, actor=request.user, note="Deactivated in platform admin")
 
 
+class PartnershipAdminForm(forms.ModelForm):
+    first_admin_email = forms.EmailField(
+        required=False,
+        help_text="Sends this person an invitation to be the partnership's admin. They invite everyone else.",
+    )
+
+    class Meta:
+        model = Partnership
+        fields = [
+            "name", "slug", "designation_labels", "alliance_label", "four_eyes_approval", "offer_expiry_days",
+            "review_due_school_days", "contact_email", "is_active",
+        ]
+
+
 @admin.register(Partnership)
 class PartnershipAdmin(admin.ModelAdmin):
+    form = PartnershipAdminForm
     list_display = ["name", "slug", "is_active", "four_eyes_approval", "created_at"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        email = form.cleaned_data.get("first_admin_email")
+        if email:
+            try:
+                sent = global_invite_first_admin(partnership=obj, email=email, operator=request.user)
+            except DomainError as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(request, f"Invitation sent to {sent.invitation.email} as partnership admin.")
 
     def changeform_view(self, *args, **kwargs):
         with scopes_disabled():

@@ -19,6 +19,8 @@ class EventType:
     mandatory: bool = False
     # Sent to an email address that may have no account, so there is no in-app copy.
     email_only: bool = False
+    # The link carries a secret (an invitation token): it is wiped from the row once the email is sent.
+    secret_link: bool = False
 
 
 EVENTS: dict[str, EventType] = {
@@ -31,6 +33,7 @@ EVENTS: dict[str, EventType] = {
             template="invitation",
             mandatory=True,
             email_only=True,
+            secret_link=True,
         ),
         EventType(
             key="invitation.accepted",

@@ -174,7 +174,9 @@ def deliver_notification(*, notification_id: int) -> str:
             notification.sent_at = timezone.now()
             notification.attempts += 1
             notification.last_error = ""
-            notification.save(update_fields=["sent_at", "attempts", "last_error"])
+            if get_event(notification.event_type).secret_link:
+                notification.link = ""
+            notification.save(update_fields=["sent_at", "attempts", "last_error", "link"])
             return "sent"
     # The attempt is recorded outside the rolled-back block, so retries and the sweeper can see it.
     transient = _is_transient(error)

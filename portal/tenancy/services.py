@@ -45,7 +45,19 @@ def invite_member(*, actor: Membership, email: str, role: str) -> SentInvitation
     for the same address. Writes an audit event and the invitation email to the outbox.
     """
     _require(actor, "members.manage")
-    partnership = actor.partnership
+    return _invite(partnership=actor.partnership, email=email, role=role, inviter=actor.user)
+
+
+@transaction.atomic
+def global_invite_first_admin(*, partnership: Partnership, email: str, operator: User) -> SentInvitation:
+    """A platform operator invites a partnership's first admin (Django admin); no membership needed."""
+    if not operator.is_staff:
+        raise NotAllowed("Only platform operators can invite a partnership's first admin.")
+    with scope(partnership=partnership):
+        return _invite(partnership=partnership, email=email, role=Role.ADMIN, inviter=operator)
+
+
+def _invite(*, partnership: Partnership, email: str, role: str, inviter: User) -> SentInvitation:
     email = email.strip().lower()
     role = Role(role)
     if Membership.objects.filter(partnership=partnership, user__email__iexact=email, is_active=True).exists():
@@ -58,11 +70,11 @@ def invite_member(*, actor: Membership, email: str, role: str) -> SentInvitation
         email=email,
         role=role,
         token_hash=hash_token(token),
-        invited_by=actor.user,
+        invited_by=inviter,
         expires_at=now + settings.INVITATION_VALID_FOR,
     )
     record_event(
-        partnership=partnership, actor=actor.user, action="invitation.sent", obj=invitation,
+        partnership=partnership, actor=inviter, action="invitation.sent", obj=invitation,
         new={"email": email, "role": role.value},
     )
     notify(
@@ -71,11 +83,10 @@ def invite_member(*, actor: Membership, email: str, role: str) -> SentInvitation
         recipients=[email],
         occurrence=f"invitation:{invitation.pk}",
         context={
-            "inviter_name": actor.user.get_full_name(),
+            "inviter_name": inviter.get_full_name(),
             "role_label": role.label,
             "role_description": ROLE_DESCRIPTIONS[role],
             "expires_on": timezone.localtime(invitation.expires_at).strftime("%-d %B %Y"),
-            "secret": True,
         },
         link=reverse("invitation", kwargs={"token": token}),
     )

@@ -135,12 +135,13 @@ def test_an_invitation_opens_sign_up_with_the_address_already_verified(client, p
     response = client.post(
         reverse("account_signup") + "?next=/invitations/tok/",
         {"email": "newcomer@example.org", "password1": "a-long-pass-phrase", "password2": "a-long-pass-phrase",
-         "next": "/invitations/tok/"},
+         "name": "Nia Newcomer", "next": "/invitations/tok/"},
     )
     assert response.status_code == 302 and response["Location"] == "/invitations/tok/"
     accepted = client.post("/invitations/tok/")
     assert accepted["Location"] == f"/p/{partnership.slug}/"
-    assert Membership.objects.get(user__email="newcomer@example.org").role == Role.HEADTEACHER
+    membership = Membership.objects.get(user__email="newcomer@example.org")
+    assert membership.role == Role.HEADTEACHER and membership.user.name == "Nia Newcomer"
 
 
 @pytest.mark.parametrize(("change", "status", "text"), [
@@ -192,3 +193,22 @@ def test_the_beat_schedule_names_registered_tasks():
         assert entry["task"] in app.tasks, entry["task"]
     assert app.conf.task_acks_late and app.conf.task_reject_on_worker_lost
     assert app.conf.worker_prefetch_multiplier == 1
+
+
+def test_an_operator_creates_a_partnership_and_invites_its_first_admin(client, db, mailoutbox):
+    from tests.factories import give_mfa
+
+    operator = UserFactory(is_staff=True, is_superuser=True)
+    give_mfa(operator)
+    client.force_login(operator)
+    response = client.post("/admin/portal/partnership/add/", {
+        "name": "Suffolk Learning Partnership", "slug": "suffolk", "designation_labels": '{"SLE": "SLE"}',
+        "alliance_label": "Hub", "four_eyes_approval": "on", "offer_expiry_days": 10, "review_due_school_days": 10,
+        "is_active": "on",
+        "first_admin_email": "lead@suffolk.example.org",
+    })
+    assert response.status_code == 302, response.content.decode()[:2000]
+    from portal.tenancy.models import Invitation
+
+    invitation = Invitation.objects.get(email="lead@suffolk.example.org")
+    assert invitation.role == Role.ADMIN and invitation.partnership.slug == "suffolk"

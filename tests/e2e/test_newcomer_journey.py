@@ -46,6 +46,7 @@ def test_a_newcomer_joins_two_partnerships_and_reads_a_notification(page, live_s
     page.get_by_role("button", name="Create an account").click()
     assert page.locator("h1").inner_text() == "Create an account"
     check_accessibility(page, visited)
+    page.get_by_label("Full name").fill("Nia Newcomer")
     page.get_by_label("Email").first.fill(EMAIL)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Password (again)").fill(PASSWORD)

@@ -158,3 +158,15 @@ def test_preferences_page_saves_choices(client, headteacher):
     }
     bad = client.post("/account/notifications/", {"invitation.accepted": "sometimes"})
     assert bad.status_code == 200 and "There is a problem" in bad.content.decode()
+
+
+def test_the_invitation_token_is_wiped_from_the_outbox_once_sent(admin):
+    from portal.tenancy.services import invite_member
+
+    with scope(partnership=admin.partnership):
+        sent = invite_member(actor=admin, email="x@example.org", role=Role.BROKER)
+        row = Notification.objects.get(event_type="invitation.sent")
+        assert sent.token in row.link
+        assert services.deliver_notification(notification_id=row.pk) == "sent"
+    row.refresh_from_db()
+    assert row.link == "" and sent.token in mail.outbox[0].body
