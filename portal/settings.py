@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django_scopes",
     "portal",
+    "alliances",
 ]
 
 MIDDLEWARE = [
@@ -253,6 +254,7 @@ EMAIL_MESSAGE_ID_DOMAIN = env_str("EMAIL_MESSAGE_ID_DOMAIN", "s2s-portal.example
 
 # Outbox: rows unsent after this long are queued again by the sweeper.
 NOTIFICATION_SWEEP_AFTER = timedelta(minutes=env_int("NOTIFICATION_SWEEP_AFTER_MINUTES", 5))
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_MEGABYTES", 100) * 1_000_000
 INVITATION_VALID_FOR = timedelta(days=env_int("INVITATION_VALID_DAYS", 14))
 
 LANGUAGE_CODE = "en-gb"
