@@ -17,7 +17,9 @@ COPY portal ./portal
 RUN pip install --no-cache-dir .
 COPY . .
 COPY --from=assets /app/build ./build
-RUN DEBUG=true python manage.py collectstatic --noinput
+# The manifest storage production uses (DEBUG=false) needs its manifest written at build time.
+RUN DEBUG=true STATICFILES_STORAGE=whitenoise.storage.CompressedManifestStaticFilesStorage \
+    python manage.py collectstatic --noinput
 RUN useradd --system portal && chown -R portal /app/var
 USER portal
 EXPOSE 8000

@@ -36,6 +36,24 @@ def _broker() -> str | None:
     return None
 
 
+class HealthCheckMiddleware:
+    """Answers GET /healthz before host validation, sessions or redirects, so a load balancer's probe
+    (which sends its own Host header, over plain HTTP) gets the real answer."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info == "/healthz" and request.method in ("GET", "HEAD"):
+            from django.http import JsonResponse
+
+            report = check()
+            response = JsonResponse(report, status=200 if report["status"] == "ok" else 503)
+            response["Cache-Control"] = "no-store"
+            return response
+        return self.get_response(request)
+
+
 def check() -> dict:
     database = _timed(_database)
     broker = _timed(_broker)

@@ -93,6 +93,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so load balancers reach it whatever Host header they send and without an HTTPS redirect.
+    "portal.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -202,6 +204,9 @@ MFA_TOTP_ISSUER = SITE_NAME
 # The embedded default (make run) may exempt its demo users from the staff MFA rule.
 # A system check (portal.E001) refuses this whenever DEBUG is off.
 MFA_EXEMPT_DEMO_USERS = env_bool("MFA_EXEMPT_DEMO_USERS", False)
+if MFA_EXEMPT_DEMO_USERS and not DEBUG:
+    # Also a system check (portal.E001), but gunicorn and Celery never run checks: refuse to start.
+    raise ImproperlyConfigured("MFA_EXEMPT_DEMO_USERS is only for the embedded default; turn it off when DEBUG is off.")
 DEMO_EMAIL_DOMAIN = "demo.s2s.example"
 
 # Caches: Redis when REDIS_URL is set (allauth's rate limits need a shared cache across web
@@ -216,11 +221,16 @@ if REDIS_URL:
         }
     }
 else:
+    if not DEBUG:
+        # Per-process caches would multiply the sign-in rate limits by the number of web processes.
+        raise ImproperlyConfigured("Set REDIS_URL when DEBUG is off: rate limits need a shared cache.")
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Celery: a real broker when CELERY_BROKER_URL or REDIS_URL is set, otherwise tasks run inline.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not CELERY_BROKER_URL)
+if CELERY_TASK_ALWAYS_EAGER and not DEBUG:
+    raise ImproperlyConfigured("Set CELERY_BROKER_URL or REDIS_URL when DEBUG is off: a worker must deliver notifications.")
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -263,7 +273,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "var" / "static"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "var" / "static")))
 STATICFILES_DIRS = [BASE_DIR / "static", BASE_DIR / "build" / "static"]
 if DEBUG:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns about a missing root otherwise

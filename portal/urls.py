@@ -16,7 +16,6 @@ urlpatterns = [
     path("partnerships/", views.switch, name="switch"),
     path("invitations/<str:token>/", views.invitation, name="invitation"),
     path("accessibility/", views.accessibility, name="accessibility"),
-    path("healthz", views.healthz, name="healthz"),
     path("account/notifications/", notification_views.preferences, name="notification_preferences"),
     path("account/", include("allauth.urls")),
     path("admin/", admin.site.urls),

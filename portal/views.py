@@ -5,12 +5,11 @@ from __future__ import annotations
 from allauth.account.adapter import get_adapter
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from portal import health
 from portal.accounts.adapter import INVITATION_SESSION_KEY
 from portal.tenancy.roles import ROLE_DESCRIPTIONS
 from portal.tenancy.selectors import global_memberships_for_user
@@ -75,10 +74,3 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
 @require_http_methods(["GET", "HEAD"])
 def accessibility(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/accessibility.html")
-
-
-@never_cache
-@require_http_methods(["GET", "HEAD"])
-def healthz(request: HttpRequest) -> JsonResponse:
-    report = health.check()
-    return JsonResponse(report, status=200 if report["status"] == "ok" else 503)

@@ -48,6 +48,27 @@ def _scopes_disabled_for_fixtures(request):
 
 
 @pytest.fixture(autouse=True)
+def _force_login_passes_mfa(monkeypatch):
+    """`client.force_login` stands for a full sign-in: for a user with an authenticator, that includes
+    the second factor. Tests of the password-only case use `client.login` instead."""
+    from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
+    from allauth.mfa.models import Authenticator
+    from django.test import Client
+
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        if Authenticator.objects.filter(user_id=user.pk).exists():
+            session = self.session
+            session[AUTHENTICATION_METHODS_SESSION_KEY] = [{"method": "mfa", "at": 0, "type": "totp"}]
+            session[AUTHENTICATION_METHODS_SESSION_KEY + "_user"] = str(user.pk)
+            session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login)
+
+
+@pytest.fixture(autouse=True)
 def _test_settings(settings, request):
     settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
     settings.MFA_EXEMPT_DEMO_USERS = False

@@ -9,7 +9,7 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
-from portal.accounts.mfa import needs_mfa_setup
+from portal.accounts.mfa import SETUP, mfa_gate
 
 SIGNED_IN_AT = "portal_signed_in_at"
 
@@ -33,10 +33,15 @@ class SessionLifetimeMiddleware:
         return self.get_response(request)
 
 
-def mfa_setup_redirect(request: HttpRequest) -> HttpResponse:
-    messages.warning(request, "Your role needs two-factor authentication. Set it up to continue.")
-    request.session["portal_mfa_next"] = request.get_full_path()
-    return HttpResponseRedirect(reverse("mfa_activate_totp"))
+def mfa_redirect(request: HttpRequest, gate: str) -> HttpResponse:
+    """Send the user to set up MFA, or to enter a code, then back to where they were going."""
+    next_path = request.get_full_path()
+    if gate == SETUP:
+        messages.warning(request, "Your role needs two-factor authentication. Set it up to continue.")
+        request.session["portal_mfa_next"] = next_path
+        return HttpResponseRedirect(reverse("mfa_activate_totp"))
+    messages.info(request, "Enter a code from your authenticator app to continue.")
+    return HttpResponseRedirect(f"{reverse('mfa_reauthenticate')}?{urlencode({'next': next_path})}")
 
 
 class StaffMfaMiddleware:
@@ -46,11 +51,8 @@ class StaffMfaMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if (
-            request.path_info.startswith("/admin/")
-            and request.user.is_authenticated
-            and request.user.is_staff
-            and needs_mfa_setup(request, required=True)
-        ):
-            return mfa_setup_redirect(request)
+        if request.path_info.startswith("/admin/") and request.user.is_authenticated and request.user.is_staff:
+            gate = mfa_gate(request, required=True)
+            if gate:
+                return mfa_redirect(request, gate)
         return self.get_response(request)

@@ -40,6 +40,9 @@ class Notification(PartnershipOwned):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     sent_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    # When the next delivery attempt is due: creation, then later after each transient failure. The
+    # sweeper re-queues only rows overdue by its grace period, so it never races a scheduled retry.
+    due_at = models.DateTimeField(default=timezone.now)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     failed_at = models.DateTimeField(null=True, blank=True)
@@ -53,7 +56,7 @@ class Notification(PartnershipOwned):
                 name="notification_centre",
             ),
             models.Index(
-                fields=["created_at"],
+                fields=["due_at"],
                 condition=Q(sent_at__isnull=True, failed_at__isnull=True),
                 name="notification_unsent",
             ),

@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
@@ -25,8 +26,17 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 10
 
 
+def retry_delay(attempts: int) -> timedelta:
+    """Back off 1, 2, 4 ... minutes after each failed attempt, at most an hour (about 4 hours in all)."""
+    return timedelta(minutes=min(2 ** max(attempts - 1, 0), 60))
+
+
 class TransientDeliveryError(Exception):
-    """The mail server could not take the message now; try again later."""
+    """The mail server could not take the message now; try again after `countdown` seconds."""
+
+    def __init__(self, message: str, *, countdown: float):
+        super().__init__(message)
+        self.countdown = countdown
 
 
 def _render_title(template: str, context: dict[str, Any]) -> str:
@@ -179,19 +189,29 @@ def deliver_notification(*, notification_id: int) -> str:
             notification.save(update_fields=["sent_at", "attempts", "last_error", "link"])
             return "sent"
     # The attempt is recorded outside the rolled-back block, so retries and the sweeper can see it.
-    transient = _is_transient(error)
-    failure = None if transient and notification.attempts + 1 < MAX_ATTEMPTS else timezone.now()
-    Notification.objects.filter(pk=notification.pk, sent_at__isnull=True).update(
-        attempts=notification.attempts + 1, last_error=repr(error)[:2000], failed_at=failure
-    )
-    if failure is None:
-        raise TransientDeliveryError(str(error)) from error
-    logger.error("Giving up on notification %s: %r", notification.pk, error)
-    return "failed"
+    attempts = notification.attempts + 1
+    gave_up = not _is_transient(error) or attempts >= MAX_ATTEMPTS
+    delay = retry_delay(attempts)
+    changes = {"attempts": F("attempts") + 1, "last_error": repr(error)[:2000]}
+    if gave_up:
+        changes["failed_at"] = timezone.now()
+        if get_event(notification.event_type).secret_link:
+            changes["link"] = ""
+    else:
+        changes["due_at"] = timezone.now() + delay
+    Notification.objects.filter(pk=notification.pk, sent_at__isnull=True).update(**changes)
+    if gave_up:
+        logger.error("Giving up on notification %s after %s attempts: %r", notification.pk, attempts, error)
+        return "failed"
+    raise TransientDeliveryError(str(error), countdown=delay.total_seconds()) from error
 
 
 def global_sweep_unsent(*, older_than: timedelta | None = None, limit: int = 1000) -> int:
-    """Queue again every email row still unsent after `older_than`, in every partnership."""
+    """Queue again every email row whose delivery is overdue by `older_than`, in every active partnership.
+
+    A row waiting for a scheduled retry is not overdue until its `due_at` passes, so the sweeper
+    catches only lost work (broker down, worker killed), never doubles a retry chain.
+    """
     cutoff = timezone.now() - (older_than if older_than is not None else settings.NOTIFICATION_SWEEP_AFTER)
     with scopes_disabled():
         rows = list(
@@ -200,9 +220,10 @@ def global_sweep_unsent(*, older_than: timedelta | None = None, limit: int = 100
                 delivery=Delivery.IMMEDIATE,
                 sent_at__isnull=True,
                 failed_at__isnull=True,
-                created_at__lte=cutoff,
+                due_at__lte=cutoff,
+                partnership__is_active=True,
             )
-            .order_by("created_at")
+            .order_by("due_at")
             .values_list("partnership_id", "id")[:limit]
         )
     for partnership_id, notification_id in rows:
@@ -258,7 +279,8 @@ def global_send_digests() -> int:
     with scopes_disabled():
         pairs = list(
             Notification.objects.filter(
-                channel=Channel.EMAIL, delivery=Delivery.DIGEST, sent_at__isnull=True, failed_at__isnull=True
+                channel=Channel.EMAIL, delivery=Delivery.DIGEST, sent_at__isnull=True, failed_at__isnull=True,
+                partnership__is_active=True,
             )
             .values_list("partnership_id", "recipient_id")
             .distinct()

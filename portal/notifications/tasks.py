@@ -6,17 +6,13 @@ from portal.notifications import services
 from portal.tasks import PartnershipTask
 
 
-@shared_task(
-    base=PartnershipTask,
-    name="notifications.deliver",
-    autoretry_for=(services.TransientDeliveryError,),
-    retry_backoff=15,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=services.MAX_ATTEMPTS,
-)
-def deliver_notification_task(partnership_id: int, notification_id: int) -> str:
-    return services.deliver_notification(notification_id=notification_id)
+@shared_task(bind=True, base=PartnershipTask, name="notifications.deliver", max_retries=services.MAX_ATTEMPTS)
+def deliver_notification_task(self, partnership_id: int, notification_id: int) -> str:
+    """Send one outbox email. Retries only transient SMTP/connection errors, with the row's own backoff."""
+    try:
+        return services.deliver_notification(notification_id=notification_id)
+    except services.TransientDeliveryError as error:
+        raise self.retry(exc=error, countdown=error.countdown) from error
 
 
 @shared_task(name="notifications.sweep")

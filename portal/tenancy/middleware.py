@@ -5,8 +5,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
 from django_scopes import scope
 
-from portal.accounts.mfa import needs_mfa_setup
-from portal.accounts.middleware import mfa_setup_redirect
+from portal.accounts.mfa import mfa_gate
+from portal.accounts.middleware import mfa_redirect
 from portal.tenancy.selectors import global_membership_for
 
 NOT_FOUND = "Page not found"
@@ -17,7 +17,7 @@ class PartnershipMiddleware:
 
     Anonymous visitors are sent to sign in (before any lookup, so the redirect says nothing about
     which partnerships exist). A signed-in non-member, an inactive membership and an unknown slug
-    all get the same 404. Staff roles without two-factor authentication are sent to set it up.
+    all get the same 404. Staff roles must have used two-factor authentication in this session.
     """
 
     def __init__(self, get_response):
@@ -38,8 +38,9 @@ class PartnershipMiddleware:
         membership = global_membership_for(user=request.user, slug=slug)
         if membership is None:
             raise Http404(NOT_FOUND)
-        if needs_mfa_setup(request, required=membership.requires_mfa):
-            return mfa_setup_redirect(request)
+        gate = mfa_gate(request, required=membership.requires_mfa)
+        if gate:
+            return mfa_redirect(request, gate)
         request.partnership = membership.partnership
         request.membership = membership
         with scope(partnership=membership.partnership):

@@ -183,13 +183,22 @@ def accept_invitation(*, token: str, user: User) -> Membership:
     return membership
 
 
-def _last_admin_guard(membership: Membership) -> None:
-    if membership.role != Role.ADMIN or not membership.is_active:
-        return
-    others = Membership.objects.filter(partnership=membership.partnership, role=Role.ADMIN, is_active=True).exclude(
-        pk=membership.pk
-    )
-    if not others.exists():
+def _lock_admins(actor: Membership) -> dict[int, Membership]:
+    """Lock every active admin of the partnership (in id order, so two admins cannot deadlock) and
+    check the actor is still one of them: a role change racing another must see the latest state."""
+    admins = {
+        m.pk: m
+        for m in Membership.objects.select_for_update()
+        .filter(partnership=actor.partnership, role=Role.ADMIN, is_active=True)
+        .order_by("pk")
+    }
+    if actor.pk not in admins:
+        raise NotAllowed("You are no longer an admin of this partnership.")
+    return admins
+
+
+def _last_admin_guard(membership: Membership, admins: dict[int, Membership]) -> None:
+    if membership.pk in admins and len(admins) <= 1:
         raise DomainError("A partnership needs at least one active admin. Make someone else an admin first.")
 
 
@@ -198,12 +207,13 @@ def change_role(*, actor: Membership, membership: Membership, role: str) -> Memb
     """Give a member a different role (admins only). Never leaves the partnership without an admin."""
     _require(actor, "members.manage")
     role = Role(role)
+    admins = _lock_admins(actor)
     current = Membership.objects.select_for_update().get(pk=membership.pk)
     if current.role == role:
         return current
     if not current.is_active:
         raise DomainError("This membership is deactivated. Reactivate it before changing the role.")
-    _last_admin_guard(current)
+    _last_admin_guard(current, admins)
     old_role = current.role
     current.role = role
     current.save(update_fields=["role"])
@@ -231,12 +241,13 @@ def change_role(*, actor: Membership, membership: Membership, role: str) -> Memb
 def deactivate_membership(*, actor: Membership, membership: Membership, reason: str = "") -> Membership:
     """Remove a member's access to this partnership (admins only); their history stays."""
     _require(actor, "members.manage")
+    admins = _lock_admins(actor)
     current = Membership.objects.select_for_update().get(pk=membership.pk)
     if not current.is_active:
         raise Conflict("This membership is already deactivated.")
     if current.pk == actor.pk:
         raise DomainError("You cannot deactivate your own membership. Ask another admin.")
-    _last_admin_guard(current)
+    _last_admin_guard(current, admins)
     current.is_active = False
     current.deactivated_at = timezone.now()
     current.save(update_fields=["is_active", "deactivated_at"])

@@ -96,9 +96,11 @@ def member(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse
 def member_deactivate(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
     membership = get_object_or_404(selectors.members(partnership=request.partnership), pk=pk)
     form = DeactivateForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    if not form.is_valid():
+        messages.error(request, "The reason must be 500 characters or fewer. The membership was not deactivated.")
+        return redirect("tenant:member", partnership_slug=partnership_slug, pk=pk)
     try:
-        services.deactivate_membership(actor=request.membership, membership=membership, reason=reason)
+        services.deactivate_membership(actor=request.membership, membership=membership, reason=form.cleaned_data["reason"])
     except DomainError as error:
         messages.error(request, str(error))
     else:

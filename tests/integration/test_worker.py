@@ -215,3 +215,39 @@ def test_running_delivery_twice_sends_once(partnership, smtp_sink, start_worker)
     with scope(partnership=partnership):
         assert notification_services.deliver_notification(notification_id=row.pk) == "already sent"
     assert len(sink.messages) == 1
+
+
+def test_two_workers_delivering_the_same_row_at_once_send_it_once(partnership, smtp_sink, settings, monkeypatch):
+    """The row lock, not luck: deliveries released together by a barrier, through Django's SMTP backend."""
+    import threading
+
+    from django.db import connections
+
+    require(connection.vendor == "postgresql", "PostgreSQL (DATABASE_URL)")
+    sink, port = smtp_sink
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    admin = make_member(partnership, Role.ADMIN)
+    # No worker in this test: the deliveries below are the only ones.
+    monkeypatch.setattr(notification_services, "enqueue_delivery", lambda **kwargs: None)
+    sent = _invite(admin)
+    row = _row(sent)
+    barrier = threading.Barrier(6)
+    outcomes = []
+
+    def deliver():
+        try:
+            barrier.wait()
+            with scope(partnership=partnership):
+                outcomes.append(notification_services.deliver_notification(notification_id=row.pk))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=deliver) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(outcomes) == ["already sent"] * 5 + ["sent"]
+    time.sleep(0.5)
+    assert len(sink.messages) == 1

@@ -85,7 +85,7 @@ def test_transient_smtp_errors_raise_for_a_retry_and_are_recorded(admin, monkeyp
         services.deliver_notification(notification_id=email_row.pk)
     email_row.refresh_from_db()
     assert email_row.attempts == 1 and "gone" in email_row.last_error and email_row.sent_at is None
-    assert email_row.failed_at is None
+    assert email_row.failed_at is None and email_row.due_at > timezone.now()
 
 
 def test_permanent_smtp_errors_fail_the_row_without_retrying(admin, monkeypatch):
@@ -102,15 +102,75 @@ def test_permanent_smtp_errors_fail_the_row_without_retrying(admin, monkeypatch)
     assert email_row.failed_at is not None
 
 
+def test_a_failed_invitation_email_does_not_keep_the_token(admin, monkeypatch):
+    from portal.tenancy.services import invite_member
+
+    def refuse(self, *args, **kwargs):
+        raise smtplib.SMTPRecipientsRefused({"x@example.org": (550, b"no such user")})
+
+    monkeypatch.setattr("django.core.mail.EmailMessage.send", refuse)
+    with scope(partnership=admin.partnership):
+        invite_member(actor=admin, email="x@example.org", role=Role.BROKER)
+        row = Notification.objects.get(event_type="invitation.sent")
+        assert services.deliver_notification(notification_id=row.pk) == "failed"
+    row.refresh_from_db()
+    assert row.link == ""
+
+
 def test_the_sweeper_requeues_only_old_unsent_email_rows(admin, monkeypatch):
     queued = []
     monkeypatch.setattr(services, "enqueue_delivery", lambda *, partnership_id, notification_ids: queued.extend(notification_ids))
     rows = _notify(admin.partnership, [admin.user])
     email_row = next(r for r in rows if r.channel == Channel.EMAIL)
     assert services.global_sweep_unsent() == 0
-    Notification.objects.filter(pk=email_row.pk).update(created_at=timezone.now() - timedelta(minutes=6))
+    Notification.objects.filter(pk=email_row.pk).update(due_at=timezone.now() - timedelta(minutes=6))
     assert services.global_sweep_unsent() == 1
     assert queued == [email_row.pk]
+
+
+def test_the_sweeper_leaves_rows_waiting_for_a_scheduled_retry(admin, monkeypatch):
+    queued = []
+    monkeypatch.setattr(services, "enqueue_delivery", lambda *, partnership_id, notification_ids: queued.extend(notification_ids))
+    rows = _notify(admin.partnership, [admin.user])
+    email_row = next(r for r in rows if r.channel == Channel.EMAIL)
+    # Created long ago, but its third attempt failed a minute ago and the next is due in 3 minutes.
+    Notification.objects.filter(pk=email_row.pk).update(
+        created_at=timezone.now() - timedelta(hours=1), attempts=3, due_at=timezone.now() + timedelta(minutes=3)
+    )
+    assert services.global_sweep_unsent() == 0
+    # Once the retry is overdue by the grace period (a lost retry), the sweeper takes it.
+    Notification.objects.filter(pk=email_row.pk).update(due_at=timezone.now() - timedelta(minutes=6))
+    assert services.global_sweep_unsent() == 1
+
+
+def test_the_sweeper_skips_inactive_partnerships(admin, other_partnership, monkeypatch):
+    queued = []
+    monkeypatch.setattr(services, "enqueue_delivery", lambda *, partnership_id, notification_ids: queued.extend(notification_ids))
+    _notify(admin.partnership, [admin.user])
+    Notification.objects.update(due_at=timezone.now() - timedelta(minutes=10))
+    admin.partnership.is_active = False
+    admin.partnership.save()
+    assert services.global_sweep_unsent() == 0
+
+
+def test_retries_back_off_and_give_up_after_the_last_attempt(admin, monkeypatch):
+    rows = _notify(admin.partnership, [admin.user])
+    email_row = next(r for r in rows if r.channel == Channel.EMAIL)
+
+    def refuse(self, *args, **kwargs):
+        raise ConnectionRefusedError("relay down")
+
+    monkeypatch.setattr("django.core.mail.EmailMessage.send", refuse)
+    countdowns = []
+    with scope(partnership=admin.partnership):
+        for _ in range(services.MAX_ATTEMPTS - 1):
+            with pytest.raises(services.TransientDeliveryError) as error:
+                services.deliver_notification(notification_id=email_row.pk)
+            countdowns.append(error.value.countdown)
+        assert services.deliver_notification(notification_id=email_row.pk) == "failed"
+    assert countdowns[:4] == [60, 120, 240, 480] and max(countdowns) == 3600
+    email_row.refresh_from_db()
+    assert email_row.attempts == services.MAX_ATTEMPTS and email_row.failed_at is not None
 
 
 def test_the_weekly_digest_is_one_email_per_person_and_partnership(admin, other_partnership):

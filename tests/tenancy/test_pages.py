@@ -167,3 +167,30 @@ def test_switcher_lists_only_active_memberships(client, partnership, other_partn
 
 def test_accessibility_statement_is_public(client, db):
     assert "Accessibility statement" in client.get("/accessibility/").content.decode()
+
+
+def test_a_too_long_deactivation_reason_deactivates_nothing(client, admin, broker):
+    client.force_login(admin.user)
+    response = client.post(f"/p/{admin.partnership.slug}/members/{broker.pk}/deactivate/", {"reason": "x" * 501}, follow=True)
+    assert "500 characters or fewer" in response.content.decode()
+    broker.refresh_from_db()
+    assert broker.is_active
+
+
+def test_checkbox_lists_render_as_checkboxes_and_keep_every_choice():
+    from django import forms
+    from django.template import Context, Template
+
+    class AreasForm(forms.Form):
+        areas = forms.MultipleChoiceField(
+            choices=[("send", "SEND"), ("maths", "Maths"), ("eyfs", "Early years")], widget=forms.CheckboxSelectMultiple
+        )
+
+    form = AreasForm({"areas": ["send", "eyfs"]})
+    assert form.is_valid()
+    html = Template("{% govuk_field form.areas %}").render(Context({"form": form}))
+    soup = BeautifulSoup(html, "html.parser")
+    boxes = soup.select("input.govuk-checkboxes__input")
+    assert [b["type"] for b in boxes] == ["checkbox"] * 3
+    assert [b["value"] for b in boxes if b.has_attr("checked")] == ["send", "eyfs"]
+    assert soup.fieldset.legend.get_text(strip=True) == "Areas"
