@@ -25,9 +25,3 @@ def deactivate_user(*, user: User, actor: User | None = None, note: str = "") ->
                 partnership=membership.partnership, actor=actor, action="user.deactivated", obj=user,
                 old={"is_active": True}, new={"is_active": False}, note=note,
             )
-
-
-@transaction.atomic
-def sign_out_everywhere(*, user: User) -> None:
-    User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
-    user.refresh_from_db(fields=["session_generation"])

@@ -92,8 +92,22 @@ def test_sessions_end_twelve_hours_after_sign_in_however_active(client, headteac
     assert client.get(url).status_code == 302  # signed out for good
 
 
-def test_idle_sessions_expire_after_thirty_minutes(settings):
-    assert settings.SESSION_COOKIE_AGE == 30 * 60 and settings.SESSION_SAVE_EVERY_REQUEST
+def test_idle_sessions_expire_after_thirty_minutes(client, headteacher):
+    from datetime import timedelta
+
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    client.force_login(headteacher.user)
+    url = f"/p/{headteacher.partnership.slug}/"
+    assert client.get(url).status_code == 200
+    session = Session.objects.get(session_key=client.session.session_key)
+    # Each request pushes the expiry 30 minutes ahead...
+    assert timedelta(minutes=29) < session.expire_date - timezone.now() <= timedelta(minutes=30)
+    # ...so 30 idle minutes end the session.
+    Session.objects.filter(pk=session.pk).update(expire_date=timezone.now() - timedelta(seconds=1))
+    response = client.get(url)
+    assert response.status_code == 302 and response["Location"].startswith(reverse("account_login"))
 
 
 def test_deactivating_a_user_ends_every_session_they_have(client, headteacher, admin):

@@ -138,6 +138,27 @@ def test_settings_refuse_out_of_range_numbers_and_keep_the_input(client, admin):
     assert admin.partnership.offer_expiry_days == 7 and admin.partnership.designation_labels["SLE"] == "Specialist leader"
 
 
+def test_names_are_escaped_on_every_page_that_shows_them(client, admin, headteacher):
+    from portal.tenancy.services import change_role
+
+    headteacher.user.name = "<script>alert('x')</script>"
+    headteacher.user.save()
+    with scopes_disabled():
+        from django_scopes import scope
+
+        with scope(partnership=admin.partnership):
+            change_role(actor=admin, membership=headteacher, role=Role.SYSTEM_LEADER)
+    client.force_login(admin.user)
+    slug = admin.partnership.slug
+    for url in (f"/p/{slug}/members/", f"/p/{slug}/members/{headteacher.pk}/", f"/p/{slug}/activity/"):
+        body = client.get(url).content.decode()
+        assert "<script>alert" not in body, url
+        assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in body, url
+    client.force_login(headteacher.user)
+    home = client.get(f"/p/{slug}/").content.decode()
+    assert "<script>alert" not in home
+
+
 def test_user_text_is_escaped_everywhere_it_is_shown(client, admin):
     with scopes_disabled():
         Notification.objects.create(
