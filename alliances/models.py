@@ -150,3 +150,36 @@ class OfstedJudgement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.urn} {OFSTED_GRADES.get(self.grade)} on {self.inspected_on}"
+
+    def get_grade_label(self) -> str:
+        return OFSTED_GRADES.get(self.grade, "Unknown")
+
+
+# Partnership data (tenant-owned) ---------------------------------------------------------------
+
+from portal.tenancy.models import PartnershipOwned  # noqa: E402  (reference data above has no tenant)
+
+
+class PartnershipSchool(PartnershipOwned):
+    """A school's relationship with one partnership: member (member rates, core entitlement) or not."""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    is_member = models.BooleanField(default=True)
+    member_from = models.DateField(null=True, blank=True)
+    member_to = models.DateField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["partnership", "school"], name="partnership_school_once"),
+            models.CheckConstraint(
+                condition=models.Q(member_to__isnull=True)
+                | models.Q(member_from__isnull=True)
+                | models.Q(member_to__gte=models.F("member_from")),
+                name="partnership_school_dates_in_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school_id} in partnership {self.partnership_id}"

@@ -264,6 +264,8 @@ EMAIL_MESSAGE_ID_DOMAIN = env_str("EMAIL_MESSAGE_ID_DOMAIN", "s2s-portal.example
 
 # Outbox: rows unsent after this long are queued again by the sweeper.
 NOTIFICATION_SWEEP_AFTER = timedelta(minutes=env_int("NOTIFICATION_SWEEP_AFTER_MINUTES", 5))
+# The public school data files (GIAS, DfE, Ofsted, ONS) kept beside the project in ../shared/data.
+SHARED_DATA_DIR = Path(env_str("SHARED_DATA_DIR", str(BASE_DIR.parent / "shared" / "data")))
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_MEGABYTES", 100) * 1_000_000
 INVITATION_VALID_FOR = timedelta(days=env_int("INVITATION_VALID_DAYS", 14))
 

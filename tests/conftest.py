@@ -130,7 +130,13 @@ def approver(partnership):
 
 @pytest.fixture
 def la_officer(partnership):
-    return make_member(partnership, Role.LA_OFFICER)
+    """An LA officer for Cambridgeshire (DfE LA code 873)."""
+    from alliances.models import LocalAuthority
+
+    membership = make_member(partnership, Role.LA_OFFICER)
+    cambridgeshire, _ = LocalAuthority.objects.get_or_create(code="873", defaults={"name": "Cambridgeshire"})
+    membership.local_authorities.add(cambridgeshire)
+    return membership
 
 
 @pytest.fixture

@@ -76,6 +76,8 @@ class Membership(PartnershipOwned):
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     deactivated_at = models.DateTimeField(null=True, blank=True)
+    # For LA officers: the local authorities whose schools they may see.
+    local_authorities = models.ManyToManyField("alliances.LocalAuthority", blank=True, related_name="+")
 
     class Meta:
         constraints = [

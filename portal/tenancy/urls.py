@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from alliances.urls import urlpatterns as directory_urls
 from portal.notifications import views as notification_views
 from portal.tenancy import views
 
@@ -20,4 +21,5 @@ urlpatterns = [
     path("notifications/", notification_views.centre, name="notifications"),
     path("notifications/read-all/", notification_views.read_all, name="notifications_read_all"),
     path("notifications/<int:pk>/", notification_views.open_notification, name="notification"),
+    *directory_urls,
 ]

@@ -20,6 +20,7 @@ class NavItem:
 NAVIGATION = [
     NavItem("Home", "tenant:home", "partnership.view"),
     NavItem("Notifications", "tenant:notifications", "notifications.view"),
+    NavItem("Schools", "tenant:schools", "directory.view"),
     NavItem("Members", "tenant:members", "members.manage"),
     NavItem("Activity", "tenant:activity", "audit.view"),
     NavItem("Settings", "tenant:settings", "settings.manage"),

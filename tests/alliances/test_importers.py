@@ -8,12 +8,13 @@ import io
 from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.management import CommandError, call_command
 
 from alliances.importers import ImportRefused, run_import
 from alliances.models import LocalAuthority, OfstedJudgement, Phase, School, SchoolLink, Status
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+DATA = django_settings.SHARED_DATA_DIR
 EAST = DATA / "east_and_ealing"
 ENGLAND = DATA / "england"
 GIAS_HEADER = next(csv.reader(io.StringIO((ENGLAND / "gias_edubasealldata_header.csv").read_text(encoding="utf-8"))))

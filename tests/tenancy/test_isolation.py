@@ -21,14 +21,26 @@ from portal.tenancy.roles import Role
 from tests.factories import make_invitation, make_member
 
 
+def _school():
+    from alliances.models import LocalAuthority, School
+
+    la, _ = LocalAuthority.objects.get_or_create(code="873", defaults={"name": "Cambridgeshire"})
+    school, _ = School.objects.get_or_create(urn="139087", defaults={"name": "Histon and Impington Junior School", "la": la})
+    return school
+
+
 def _objects(partnership, member):
     """One of each tenant object in `partnership`, for URLs that take an id."""
+    from alliances.models import PartnershipSchool
+
+    school = _school()
+    PartnershipSchool.objects.create(partnership=partnership, school=school, notes=f"Private note of {partnership.slug}")
     invitation = make_invitation(partnership, email=f"invitee-{partnership.slug}@example.org", token=f"tok-{partnership.slug}")
     notification = Notification.objects.create(
         partnership=partnership, recipient=member.user, email=member.user.email, channel=Channel.IN_APP,
         event_type="membership.joined", dedupe_key=f"matrix-{partnership.slug}", title="Welcome", link="/",
     )
-    return {"membership": member, "invitation": invitation, "notification": notification}
+    return {"membership": member, "invitation": invitation, "notification": notification, "school": school}
 
 
 # url name -> (methods, which object supplies pk, or None)
@@ -45,9 +57,17 @@ MATRIX: dict[str, tuple[tuple[str, ...], str | None]] = {
     "tenant:notifications": (("get",), None),
     "tenant:notifications_read_all": (("post",), None),
     "tenant:notification": (("get",), "notification"),
+    "tenant:schools": (("get",), None),
+    "tenant:schools_csv": (("get",), None),
+    "tenant:school_add": (("get", "post"), None),
+    "tenant:school": (("get",), "school"),
+    "tenant:school_partnership": (("get", "post"), "school"),
 }
+# Schools are shared reference data: their URLs take a URN, and "the other partnership's object" is
+# its PartnershipSchool row, whose notes and membership must never show or change from here.
+SHARED_REFERENCE = {"school"}
 
-POST_DATA = {"email": "someone@example.org", "role": Role.ADMIN, "reason": "x", "alliance_label": "Hub",
+POST_DATA = {"urn": "139087", "is_member": "no", "notes": "changed", "email": "someone@example.org", "role": Role.ADMIN, "reason": "x", "alliance_label": "Hub",
              "offer_expiry_days": 5, "review_due_school_days": 5, "label_sle": "a", "label_lle": "b",
              "label_nle": "c", "label_nlg": "d"}
 
@@ -55,7 +75,9 @@ POST_DATA = {"email": "someone@example.org", "role": Role.ADMIN, "reason": "x", 
 def _url(name, partnership, objects):
     methods, key = MATRIX[name]
     kwargs = {"partnership_slug": partnership.slug}
-    if key:
+    if key == "school":
+        kwargs["urn"] = objects[key].urn
+    elif key:
         kwargs["pk"] = objects[key].pk
     return reverse(name, kwargs=kwargs)
 
@@ -110,8 +132,11 @@ def both_sides(partnership, other_partnership, personas, outsider):
 
 
 def _snapshot(partnership):
+    from alliances.models import PartnershipSchool
+
     with scopes_disabled():
         return (
+            list(PartnershipSchool.objects.filter(partnership=partnership).values_list("school_id", "is_member", "notes")),
             list(Membership.objects.filter(partnership=partnership).values_list("pk", "role", "is_active").order_by("pk")),
             list(Invitation.objects.filter(partnership=partnership).values_list("pk", "revoked_at", "accepted_at").order_by("pk")),
             list(Notification.objects.filter(partnership=partnership).values_list("pk", "read_at").order_by("pk")),
@@ -132,7 +157,7 @@ def test_outsider_gets_404_on_every_method(client, name, partnership, both_sides
     assert _snapshot(partnership) == before
 
 
-@pytest.mark.parametrize("name", sorted(n for n, (_, key) in MATRIX.items() if key))
+@pytest.mark.parametrize("name", sorted(n for n, (_, key) in MATRIX.items() if key and key not in SHARED_REFERENCE))
 @pytest.mark.parametrize("role", list(Role))
 def test_members_cannot_reach_the_other_partnerships_objects(client, name, role, personas, other_partnership, both_sides):
     _, theirs = both_sides
@@ -221,3 +246,18 @@ def test_a_user_in_both_partnerships_sees_each_only_under_its_own_slug(client, p
     assert client.get(f"/p/{other_partnership.slug}/notifications/{theirs.pk}/").status_code == 302
     page = client.get(f"/p/{partnership.slug}/notifications/")
     assert "Ealing only" not in page.content.decode()
+
+
+@pytest.mark.parametrize("role", [Role.BROKER, Role.ADMIN, Role.APPROVER, Role.LA_OFFICER])
+def test_a_school_page_never_shows_or_changes_the_other_partnerships_relationship(
+    client, role, personas, partnership, other_partnership, both_sides
+):
+    member = personas[role]
+    before = _snapshot(other_partnership)
+    client.force_login(member.user)
+    page = client.get(f"/p/{partnership.slug}/schools/139087/").content.decode()
+    assert "Private note of ealing" not in page
+    client.post(f"/p/{partnership.slug}/schools/139087/partnership/", {"is_member": "no", "notes": "mine"})
+    csv_body = b"".join(client.get(f"/p/{partnership.slug}/schools/export.csv").streaming_content).decode()
+    assert "ealing" not in csv_body.lower()
+    assert _snapshot(other_partnership) == before

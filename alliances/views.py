@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from alliances import selectors, services
+from alliances.filters import SchoolFilter
+from alliances.forms import FindSchoolForm, PartnershipSchoolForm
+from portal.errors import DomainError
+from portal.ui.csv_export import csv_response
+from portal.ui.views import capability_required, paginate
+
+
+def _filtered(request: HttpRequest) -> SchoolFilter:
+    return SchoolFilter(request.GET or None, queryset=selectors.schools_for(membership=request.membership), request=request)
+
+
+@require_http_methods(["GET", "HEAD"])
+@capability_required("directory.view")
+def schools(request: HttpRequest, partnership_slug: str) -> HttpResponse:
+    filterset = _filtered(request)
+    page = paginate(request, filterset.qs, per_page=50)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "alliances/schools.html", {
+        "filter": filterset, "page": page, "query": query.urlencode(),
+        "can_manage": request.membership.can("directory.manage"),
+    })
+
+
+@require_http_methods(["GET", "HEAD"])
+@capability_required("directory.view")
+def schools_csv(request: HttpRequest, partnership_slug: str) -> HttpResponse:
+    filterset = _filtered(request)
+    rows = (
+        (s.urn, s.name, s.la.name if s.la else "", s.get_phase_display(), s.type_name, s.get_status_display(),
+         s.town, s.postcode, s.pupils, s.ofsted_label if s.ofsted_grade or s.ofsted_category else "",
+         s.ofsted_date, "Member" if s.partnership_member else ("Non-member" if s.in_partnership else ""))
+        for s in filterset.qs.iterator(chunk_size=2000)
+    )
+    header = ["URN", "Name", "Local authority", "Phase", "Type", "Status", "Town", "Postcode", "Pupils",
+              "Ofsted", "Ofsted date", "In this partnership"]
+    return csv_response(f"schools-{request.partnership.slug}.csv", header, rows)
+
+
+@require_http_methods(["GET", "HEAD"])
+@capability_required("directory.view")
+def school(request: HttpRequest, partnership_slug: str, urn: str) -> HttpResponse:
+    found = selectors.school_detail(membership=request.membership, urn=urn)
+    if found is None:
+        raise Http404("No such school")
+    return render(request, "alliances/school.html", {
+        "school": found,
+        "link": selectors.partnership_link(membership=request.membership, school=found),
+        "links": selectors.school_links(school=found),
+        "ofsted": selectors.ofsted_history(school=found),
+        "can_manage": request.membership.can("directory.manage"),
+    })
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@capability_required("directory.manage")
+def add_school(request: HttpRequest, partnership_slug: str) -> HttpResponse:
+    """Find a school by URN to add it to the partnership; closed schools point to their successor."""
+    form = FindSchoolForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        found = form.cleaned_data["urn"]
+        if not found.is_open and selectors.partnership_link(membership=request.membership, school=found) is None:
+            successor = selectors.global_successor_of(school=found)
+            closed = f"{found.name} is closed" + (f" (since {found.close_date:%-d %B %Y})" if found.close_date else "")
+            form.add_error("urn", f"{closed}. Its successor is {successor.name}, URN {successor.urn}"
+                           if successor else f"{closed}. Enter the URN of the school that replaced it")
+        else:
+            return redirect("tenant:school_partnership", partnership_slug=partnership_slug, urn=found.urn)
+    return render(request, "alliances/add_school.html", {"form": form})
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@capability_required("directory.manage")
+def school_partnership(request: HttpRequest, partnership_slug: str, urn: str) -> HttpResponse:
+    found = selectors.school_detail(membership=request.membership, urn=urn)
+    if found is None:
+        raise Http404("No such school")
+    link = selectors.partnership_link(membership=request.membership, school=found)
+    initial = {"is_member": "yes" if link is None or link.is_member else "no"}
+    if link:
+        initial.update(member_from=link.member_from, member_to=link.member_to, notes=link.notes)
+    form = PartnershipSchoolForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.set_partnership_school(actor=request.membership, school=found, **form.cleaned_data)
+        except DomainError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Saved {found.name}'s place in {request.partnership.name}.")
+            return redirect("tenant:school", partnership_slug=partnership_slug, urn=found.urn)
+    return render(request, "alliances/school_partnership.html", {"school": found, "form": form, "link": link})
