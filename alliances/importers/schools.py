@@ -22,6 +22,13 @@ PHASE_NAMES.update({"16 plus": Phase.SIXTEEN_PLUS, "all through": Phase.ALL_THRO
 OFSTED_RATINGS = {"outstanding": 1, "good": 2, "requires improvement": 3, "satisfactory": 3, "inadequate": 4}
 
 
+NO_RELIGION = {"", "none", "does not apply", "not applicable", "n/a"}
+
+
+def religion(value: str) -> str:
+    return "" if value.strip().lower() in NO_RELIGION else value.strip()
+
+
 def phase_from_flags(primary: bool, secondary: bool, post16: bool) -> str:
     if primary and secondary:
         return Phase.ALL_THROUGH
@@ -173,7 +180,7 @@ class GiasExtract(SchoolFormat):
             "statutory_low_age": cell(row, "StatutoryLowAge", Cell.integer, line, errors, high=99),
             "statutory_high_age": cell(row, "StatutoryHighAge", Cell.integer, line, errors, high=99),
             "gender": _text(row, "Gender (name)", line, errors, 20),
-            "religious_character": _text(row, "ReligiousCharacter (name)", line, errors, 100),
+            "religious_character": religion(_text(row, "ReligiousCharacter (name)", line, errors, 100) or ""),
             "diocese_code": _text(row, "Diocese (code)", line, errors, 10),
             "diocese_name": _text(row, "Diocese (name)", line, errors, 100),
             "pupils": cell(row, "NumberOfPupils", Cell.integer, line, errors, high=100_000),
@@ -238,7 +245,7 @@ class DfeSpine(SchoolFormat):
             "statutory_low_age": cell(row, "AGEL", Cell.integer, line, errors, high=99),
             "statutory_high_age": cell(row, "AGEH", Cell.integer, line, errors, high=99),
             "gender": _text(row, "GENDER", line, errors, 20),
-            "religious_character": _text(row, "RELDENOM", line, errors, 100),
+            "religious_character": religion(_text(row, "RELDENOM", line, errors, 100) or ""),
         }
 
 
@@ -265,7 +272,7 @@ class DfeDetails(SchoolFormat):
         if rating and rating not in OFSTED_RATINGS:
             errors.append(RowError(line, "Rating", f"unknown Ofsted rating {rating!r}"))
         flags = [cell(row, column, Cell.flag, line, errors) for column in ("Primary", "Secondary", "Post 16")]
-        religion = _text(row, "Religion", line, errors, 100)
+        religion_text = _text(row, "Religion", line, errors, 100) or ""
         type_name = _text(row, "Type", line, errors, 100)
         return {
             "urn": cell(row, "URN", Cell.urn, line, errors),
@@ -284,7 +291,7 @@ class DfeDetails(SchoolFormat):
             "statutory_low_age": cell(row, "Age From", Cell.integer, line, errors, high=99),
             "statutory_high_age": cell(row, "Age To", Cell.integer, line, errors, high=99),
             "gender": _text(row, "Gender", line, errors, 20),
-            "religious_character": "" if religion.lower() == "none" else religion,
+            "religious_character": religion(religion_text),
         }
 
 
@@ -312,7 +319,7 @@ class EdubaseSchoolsInEngland(SchoolFormat):
         phase_name = row.get("Phase of education", "").strip().lower()
         if phase_name not in PHASE_NAMES:
             errors.append(RowError(line, "Phase of education", f"unknown phase {phase_name!r}"))
-        religion = _text(row, "Religious character", line, errors, 100)
+        religion_text = _text(row, "Religious character", line, errors, 100) or ""
         return {
             "urn": cell(row, "URN", Cell.urn, line, errors),
             "name": _text(row, "Establishment name", line, errors),
@@ -331,7 +338,7 @@ class EdubaseSchoolsInEngland(SchoolFormat):
             "statutory_low_age": cell(row, "Statutory lowest age", Cell.integer, line, errors, high=99),
             "phase": PHASE_NAMES.get(phase_name, ""),
             "gender": _text(row, "Gender", line, errors, 20),
-            "religious_character": "" if religion.lower() in {"none", "does not apply"} else religion,
+            "religious_character": religion(religion_text),
             "website": _text(row, "Website address", line, errors, 300),
             "status": STATUS_NAMES.get(status_name, Status.OPEN),
             "open_date": cell(row, "Opening date", Cell.date, line, errors),
