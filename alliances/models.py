@@ -5,6 +5,7 @@ These tables are global and read-only to tenants: only importers and platform st
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 
@@ -183,3 +184,172 @@ class PartnershipSchool(PartnershipOwned):
 
     def __str__(self) -> str:
         return f"{self.school_id} in partnership {self.partnership_id}"
+
+
+class SpecialismGroup(models.TextChoices):
+    LEADERSHIP = "leadership", "Leadership and management"
+    TEACHING = "teaching", "Teaching, curriculum and subjects"
+    PHASES = "phases", "Phases and settings"
+    SEND = "send", "SEND, inclusion and disadvantage"
+    EARLY_YEARS = "early_years", "Early years"
+    BEHAVIOUR = "behaviour", "Behaviour, attendance and pastoral"
+    ASSESSMENT = "assessment", "Assessment and moderation"
+    GOVERNANCE = "governance", "Governance"
+    STAFF = "staff", "Staff development"
+
+
+class Specialism(PartnershipOwned):
+    """An area a system leader can support. Partnerships extend the default taxonomy or retire entries;
+    an entry in use is never deleted."""
+
+    group = models.CharField(max_length=20, choices=SpecialismGroup.choices)
+    name = models.CharField(max_length=120)
+    is_retired = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["group", "name"]
+        constraints = [models.UniqueConstraint(fields=["partnership", "name"], name="specialism_name_once")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Alliance(PartnershipOwned):
+    """A group of schools inside the partnership led by one or more lead schools (label per partnership)."""
+
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["partnership", "name"], name="alliance_name_once")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AllianceRole(models.TextChoices):
+    LEAD = "lead", "Lead school"
+    MEMBER = "member", "Member school"
+    STRATEGIC_PARTNER = "strategic_partner", "Strategic partner"
+
+
+class AllianceSchool(PartnershipOwned):
+    alliance = models.ForeignKey(Alliance, on_delete=models.CASCADE, related_name="schools")
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(max_length=20, choices=AllianceRole.choices, default=AllianceRole.MEMBER)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["alliance", "school"], name="alliance_school_once")]
+
+    def __str__(self) -> str:
+        return f"{self.school_id} in {self.alliance_id} ({self.role})"
+
+
+class LeaderStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    UNDER_REVIEW = "under_review", "Under review"
+    PAUSED = "paused", "Paused"
+    DE_DESIGNATED = "de_designated", "De-designated"
+    RESIGNED = "resigned", "Resigned"
+
+
+LEADER_PHASES = {
+    "phase_early_years": "Early years",
+    "phase_primary": "Primary",
+    "phase_secondary": "Secondary",
+    "phase_special": "Special",
+    "phase_post16": "Post-16",
+}
+
+
+class SystemLeader(PartnershipOwned):
+    """A person the partnership designates (SLE, LLE, NLE, NLG or its own types), based at a home school."""
+
+    name = models.CharField(max_length=150)
+    email = models.EmailField(blank=True, help_text="Staff contact: never shown to LA officers")
+    phone = models.CharField(max_length=30, blank=True, help_text="Staff contact: never shown to LA officers")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    home_school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    designation = models.CharField(max_length=10, help_text="A code from the partnership's designation labels")
+    specialisms = models.ManyToManyField(Specialism, through="LeaderSpecialism", related_name="+")
+    phase_early_years = models.BooleanField("Early years", default=False)
+    phase_primary = models.BooleanField("Primary", default=False)
+    phase_secondary = models.BooleanField("Secondary", default=False)
+    phase_special = models.BooleanField("Special", default=False)
+    phase_post16 = models.BooleanField("Post-16", default=False)
+    designated_on = models.DateField()
+    review_due = models.DateField()
+    status = models.CharField(max_length=20, choices=LeaderStatus.choices, default=LeaderStatus.ACTIVE)
+    capacity_days_per_term = models.DecimalField(max_digits=4, decimal_places=1, default=0)
+    release_consent_by = models.CharField("release consent given by", max_length=150, blank=True)
+    release_consent_on = models.DateField("release consent given on", null=True, blank=True)
+    conflicts = models.TextField("declared conflicts of interest", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [
+            models.Index(fields=["partnership", "status", "designation"], name="leader_status_designation"),
+            models.Index(fields=["partnership", "review_due"], name="leader_review_due"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(review_due__gte=models.F("designated_on")), name="leader_review_after_designation"),
+            models.CheckConstraint(condition=models.Q(capacity_days_per_term__gte=0), name="leader_capacity_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.designation})"
+
+    @property
+    def phases(self) -> list[str]:
+        return [label for field, label in LEADER_PHASES.items() if getattr(self, field)]
+
+    @property
+    def has_release_consent(self) -> bool:
+        return bool(self.release_consent_by and self.release_consent_on)
+
+
+class LeaderSpecialism(PartnershipOwned):
+    leader = models.ForeignKey(SystemLeader, on_delete=models.CASCADE, related_name="+")
+    specialism = models.ForeignKey(Specialism, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["leader", "specialism"], name="leader_specialism_once")]
+
+
+class ClusterKind(models.TextChoices):
+    GEOGRAPHIC = "geographic", "Geographic cluster"
+    TRIAD = "triad", "Triad"
+    LINK_PARTNERS = "link_partners", "Link partners"
+
+
+class Cluster(PartnershipOwned):
+    """Schools that work together for one academic year (LA dashboards are cut by cluster)."""
+
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=ClusterKind.choices, default=ClusterKind.GEOGRAPHIC)
+    la = models.ForeignKey(LocalAuthority, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    chair_school = models.ForeignKey(School, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    academic_year = models.CharField(max_length=7, help_text="For example 2026-27")
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-academic_year", "name"]
+        constraints = [models.UniqueConstraint(fields=["partnership", "academic_year", "name"], name="cluster_name_per_year")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.academic_year})"
+
+
+class ClusterSchool(PartnershipOwned):
+    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="members")
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["cluster", "school"], name="cluster_school_once")]
