@@ -14,7 +14,23 @@ def local_authorities(request):
     return LocalAuthority.objects.all()
 
 
-class SchoolFilter(django_filters.FilterSet):
+class NullsLastOrdering:
+    """Mixin: blanks last in either direction, then a stable tie-break, so pages never overlap."""
+
+    tie_break = "pk"
+
+    def ordered(self, queryset, default):
+        order = [
+            F(name[1:]).desc(nulls_last=True) if name.startswith("-") else F(name).asc(nulls_last=True)
+            for name in (queryset.query.order_by or default)
+            if isinstance(name, str)
+        ]
+        return queryset.order_by(*order, self.tie_break)
+
+
+class SchoolFilter(NullsLastOrdering, django_filters.FilterSet):
+    tie_break = "urn"
+
     q = django_filters.CharFilter(label="Name, URN or postcode", method="search")
     la = django_filters.ModelChoiceFilter(
         label="Local authority", queryset=local_authorities, empty_label="Any local authority"
@@ -65,12 +81,85 @@ class SchoolFilter(django_filters.FilterSet):
         if self.is_bound and not self.is_valid():
             # A filter that cannot be applied shows nothing, rather than silently showing everything.
             return self.queryset.none()
-        queryset = super().qs
-        # Blanks (no pupil count, no Ofsted grade) last in either direction, as SQLite does and people
-        # expect; then URN for a stable order when values tie, so pages never overlap.
-        order = [
-            F(name[1:]).desc(nulls_last=True) if name.startswith("-") else F(name).asc(nulls_last=True)
-            for name in (queryset.query.order_by or ["name"])
-            if isinstance(name, str)
-        ]
-        return queryset.order_by(*order, "urn")
+        return self.ordered(super().qs, ["name"])
+
+
+def specialism_choices(request):
+    from alliances.models import Specialism
+
+    return Specialism.objects.filter(partnership=request.partnership).order_by("group", "name")
+
+
+def designation_choices(request):
+    return list(request.partnership.designation_labels.items()) if getattr(request, "partnership", None) else []
+
+
+class LeaderFilter(NullsLastOrdering, django_filters.FilterSet):
+    from alliances.models import LEADER_PHASES, LeaderStatus
+
+    q = django_filters.CharFilter(label="Name or home school", method="search")
+    designation = django_filters.ChoiceFilter(label="Designation", choices=[], empty_label="Any designation")
+    status = django_filters.ChoiceFilter(label="Status", choices=LeaderStatus.choices, empty_label="Any status")
+    specialism = django_filters.ModelChoiceFilter(label="Specialism", queryset=specialism_choices,
+                                                  method="by_specialism", empty_label="Any specialism")
+    phase = django_filters.ChoiceFilter(label="Phase", choices=list(LEADER_PHASES.items()), method="by_phase",
+                                        empty_label="Any phase")
+    la = django_filters.ModelChoiceFilter(label="Local authority of home school", queryset=local_authorities,
+                                          field_name="home_school__la", empty_label="Any local authority")
+    sort = django_filters.OrderingFilter(
+        label="Sort by",
+        fields=(("name", "name"), ("review_due", "review"), ("designation", "designation"),
+                ("capacity_days_per_term", "capacity")),
+        field_labels={"name": "Name", "review_due": "Review due", "designation": "Designation",
+                      "capacity_days_per_term": "Capacity"},
+        empty_label=None,
+    )
+
+    class Meta:
+        fields: list[str] = []
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, request=request, **kwargs)
+        self.filters["designation"].extra["choices"] = designation_choices(request)
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        return queryset.filter(Q(name__icontains=value) | Q(home_school__name__icontains=value)) if value else queryset
+
+    def by_specialism(self, queryset, name, value):
+        from alliances.models import LeaderSpecialism
+
+        return queryset.filter(pk__in=LeaderSpecialism.objects.filter(specialism=value).values("leader_id")) if value else queryset
+
+    def by_phase(self, queryset, name, value):
+        return queryset.filter(**{value: True}) if value else queryset
+
+    @property
+    def qs(self):
+        if self.is_bound and not self.is_valid():
+            return self.queryset.none()
+        return self.ordered(super().qs, ["name"])
+
+
+class ClusterFilter(NullsLastOrdering, django_filters.FilterSet):
+    from alliances.models import ClusterKind
+
+    q = django_filters.CharFilter(label="Name", field_name="name", lookup_expr="icontains")
+    academic_year = django_filters.CharFilter(label="Academic year", help_text="For example, 2026-27")
+    kind = django_filters.ChoiceFilter(label="Kind", choices=ClusterKind.choices, empty_label="Any kind")
+    la = django_filters.ModelChoiceFilter(label="Local authority", queryset=local_authorities,
+                                          empty_label="Any local authority")
+    sort = django_filters.OrderingFilter(
+        label="Sort by", fields=(("name", "name"), ("academic_year", "year"), ("member_count", "size")),
+        field_labels={"name": "Name", "academic_year": "Academic year", "member_count": "Number of schools"},
+        empty_label=None,
+    )
+
+    class Meta:
+        fields: list[str] = []
+
+    @property
+    def qs(self):
+        if self.is_bound and not self.is_valid():
+            return self.queryset.none()
+        return self.ordered(super().qs, ["-academic_year", "name"])

@@ -50,3 +50,199 @@ class PartnershipSchoolForm(forms.Form):
         if start and end and end < start:
             self.add_error("member_to", "The end of membership must be on or after its start")
         return data
+
+
+class SchoolField(forms.CharField):
+    """One school by URN, with plain errors (not 6 digits, no such school)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 6)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "numeric", "spellcheck": "false", "autocomplete": "off"}))
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        return value.urn if isinstance(value, School) else value
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return None
+        value = value.strip()
+        if not (value.isdigit() and len(value) == 6):
+            raise forms.ValidationError(f"A URN is 6 digits, like 139087, not {value}")
+        school = School.objects.filter(pk=value).first()
+        if school is None:
+            raise forms.ValidationError(f"No school has the URN {value}. Check it in Get Information about Schools")
+        return school
+
+
+class SchoolsField(forms.CharField):
+    """Several schools by URN, one per line (or separated by commas); every unknown URN is named."""
+
+    widget = forms.Textarea(attrs={"rows": 5, "spellcheck": "false"})
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return "\n".join(s.urn if isinstance(s, School) else str(s) for s in value)
+        return value
+
+    def clean(self, value):
+        value = super().clean(value) or ""
+        tokens = [t for t in value.replace(",", " ").split() if t]
+        bad = [t for t in tokens if not (t.isdigit() and len(t) == 6)]
+        if bad:
+            raise forms.ValidationError(f"These are not 6-digit URNs: {', '.join(bad[:10])}")
+        found = School.objects.in_bulk(tokens)
+        missing = [t for t in tokens if t not in found]
+        if missing:
+            raise forms.ValidationError(f"No school has these URNs: {', '.join(missing[:10])}")
+        return [found[t] for t in dict.fromkeys(tokens)]
+
+
+DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
+
+
+def date_field(label: str, *, required: bool = True, help_text: str = "For example, 1/9/2026") -> forms.DateField:
+    return forms.DateField(
+        label=label, required=required, help_text=help_text, input_formats=DATE_FORMATS,
+        error_messages={"required": f"Enter the {label.lower().replace(' (optional)', '')}",
+                        "invalid": "Enter the date as day/month/year, like 1/9/2026"},
+        widget=forms.DateInput(format="%d/%m/%Y"),
+    )
+
+
+class SystemLeaderForm(forms.Form):
+    name = forms.CharField(label="Full name", max_length=150, error_messages={"required": "Enter the system leader's name"})
+    email = forms.EmailField(label="Email (optional)", required=False,
+                             error_messages={"invalid": "Enter an email address in the correct format, like name@example.org"})
+    phone = forms.CharField(label="Phone (optional)", required=False, max_length=30)
+    home_school = SchoolField(label="Home school URN", help_text="The school the system leader works at",
+                              error_messages={"required": "Enter the home school's URN"})
+    designation = forms.ChoiceField(label="Designation", widget=forms.RadioSelect,
+                                    error_messages={"required": "Select a designation"})
+    designated_on = date_field("Designated on")
+    review_due = date_field("Designation review due", required=False,
+                            help_text="Leave blank for 4 years after designation")
+    status = forms.ChoiceField(label="Status", widget=forms.RadioSelect)
+    capacity_days_per_term = forms.DecimalField(
+        label="Capacity (days a term)", min_value=0, max_value=65, decimal_places=1, initial=0,
+        help_text="Whole or half days, like 4.5",
+        error_messages={"min_value": "Capacity cannot be negative", "max_value": "Capacity cannot be more than 65 days a term",
+                        "invalid": "Enter a number of days, like 4.5", "max_decimal_places": "Use whole or half days, like 4.5"},
+    )
+    specialisms = forms.ModelMultipleChoiceField(label="Specialisms", queryset=None, required=False,
+                                                 widget=forms.CheckboxSelectMultiple)
+    phases = forms.MultipleChoiceField(label="Phases", required=False, widget=forms.CheckboxSelectMultiple)
+    release_consent_by = forms.CharField(label="Release consent given by (optional)", required=False, max_length=150,
+                                         help_text="The home school's headteacher")
+    release_consent_on = date_field("Release consent given on (optional)", required=False)
+    conflicts = forms.CharField(label="Declared conflicts of interest (optional)", required=False,
+                                widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)
+
+    def __init__(self, *args, partnership, specialisms, **kwargs):
+        from alliances.models import LEADER_PHASES, LeaderStatus
+
+        super().__init__(*args, **kwargs)
+        self.fields["designation"].choices = list(partnership.designation_labels.items())
+        self.fields["status"].choices = LeaderStatus.choices
+        self.fields["specialisms"].queryset = specialisms
+        self.fields["phases"].choices = list(LEADER_PHASES.items())
+
+    def clean(self):
+        data = super().clean()
+        start, review = data.get("designated_on"), data.get("review_due")
+        if start and not review and "review_due" not in self.errors:
+            data["review_due"] = start.replace(year=start.year + 4) if not (start.month == 2 and start.day == 29) \
+                else start.replace(year=start.year + 4, day=28)
+        elif start and review and review < start:
+            self.add_error("review_due", "The review date must be on or after the designation date")
+        consent_by, consent_on = data.get("release_consent_by"), data.get("release_consent_on")
+        if bool(consent_by) != bool(consent_on) and "release_consent_on" not in self.errors:
+            self.add_error("release_consent_on" if consent_by else "release_consent_by",
+                           "Give both who consented to the release and when")
+        return data
+
+    def service_values(self) -> dict:
+        from alliances.models import LEADER_PHASES
+
+        data = dict(self.cleaned_data)
+        phases = data.pop("phases", [])
+        data.pop("specialisms", None)
+        data.update({field: field in phases for field in LEADER_PHASES})
+        return data
+
+
+class OwnProfileForm(forms.Form):
+    specialisms = forms.ModelMultipleChoiceField(label="Specialisms", queryset=None, required=False,
+                                                 widget=forms.CheckboxSelectMultiple)
+    phases = forms.MultipleChoiceField(label="Phases you work in", required=False, widget=forms.CheckboxSelectMultiple)
+    capacity_days_per_term = forms.DecimalField(
+        label="Days you can give each term", min_value=0, max_value=65, decimal_places=1,
+        help_text="Whole or half days, like 4.5. Your home school's headteacher agreed your release.",
+        error_messages={"min_value": "Days cannot be negative", "max_value": "Days cannot be more than 65 a term",
+                        "invalid": "Enter a number of days, like 4.5", "required": "Enter the days you can give each term",
+                        "max_decimal_places": "Use whole or half days, like 4.5"},
+    )
+
+    def __init__(self, *args, specialisms, **kwargs):
+        from alliances.models import LEADER_PHASES
+
+        super().__init__(*args, **kwargs)
+        self.fields["specialisms"].queryset = specialisms
+        self.fields["phases"].choices = list(LEADER_PHASES.items())
+
+
+class ClusterForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=200, error_messages={"required": "Enter the cluster's name"})
+    kind = forms.ChoiceField(label="Kind of cluster", widget=forms.RadioSelect, error_messages={"required": "Select the kind of cluster"})
+    academic_year = forms.RegexField(
+        label="Academic year", regex=r"^\d{4}-\d{2}$", help_text="For example, 2026-27",
+        error_messages={"required": "Enter the academic year", "invalid": "Enter the academic year like 2026-27"},
+        widget=forms.TextInput(attrs={"spellcheck": "false"}),
+    )
+    la = forms.ModelChoiceField(label="Local authority (optional)", queryset=None, required=False,
+                                empty_label="No single local authority")
+    chair_school = SchoolField(label="Chair school URN (optional)", required=False)
+    schools = SchoolsField(label="Member schools", required=False, help_text="URNs, one per line")
+    notes = forms.CharField(label="Notes (optional)", required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)
+
+    def __init__(self, *args, local_authorities, **kwargs):
+        from alliances.models import ClusterKind
+
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = ClusterKind.choices
+        self.fields["la"].queryset = local_authorities
+
+    def clean_academic_year(self):
+        value = self.cleaned_data["academic_year"]
+        start, end = int(value[:4]), int(value[5:])
+        if (start + 1) % 100 != end:
+            raise forms.ValidationError(f"An academic year runs from one year to the next, like {start}-{(start + 1) % 100:02d}")
+        return value
+
+    def clean(self):
+        data = super().clean()
+        chair, schools = data.get("chair_school"), data.get("schools") or []
+        if chair and schools and chair not in schools:
+            self.add_error("chair_school", "The chair school must be one of the member schools")
+        return data
+
+
+class SpecialismForm(forms.Form):
+    group = forms.ChoiceField(label="Group", error_messages={"required": "Select a group"})
+    name = forms.CharField(label="Name", max_length=120, error_messages={"required": "Enter the specialism's name"})
+
+    def __init__(self, *args, **kwargs):
+        from alliances.models import SpecialismGroup
+
+        super().__init__(*args, **kwargs)
+        self.fields["group"].choices = SpecialismGroup.choices
+
+
+class AllianceForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=200, error_messages={"required": "Enter the alliance's name"})
+    description = forms.CharField(label="Description (optional)", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    lead = SchoolsField(label="Lead school URNs", help_text="At least one, one per line",
+                        error_messages={"required": "Enter at least one lead school's URN"})
+    member = SchoolsField(label="Member school URNs (optional)", required=False, help_text="One per line")
+    strategic_partner = SchoolsField(label="Strategic partner URNs (optional)", required=False, help_text="One per line")

@@ -66,3 +66,97 @@ def global_successor_of(*, school: School) -> School | None:
         seen.add(successor.urn)
         current = successor
     return None
+
+
+def leaders_for(*, membership: Membership) -> QuerySet:
+    from alliances.models import SystemLeader
+
+    queryset = SystemLeader.objects.filter(partnership=membership.partnership).select_related("home_school__la")
+    limited = visible_local_authorities(membership=membership)
+    if limited is not None:
+        queryset = queryset.filter(home_school__la__in=limited)
+    return queryset
+
+
+def leader_specialisms(*, leader) -> list:
+    from alliances.models import LeaderSpecialism
+
+    return [link.specialism for link in LeaderSpecialism.objects.filter(leader=leader).select_related("specialism")
+            .order_by("specialism__group", "specialism__name")]
+
+
+def designation_history(*, leader) -> QuerySet:
+    from portal.audit.models import AuditEvent
+
+    return AuditEvent.objects.filter(
+        partnership=leader.partnership_id, object_type__model="systemleader", object_id=str(leader.pk),
+        action="system_leader.designation_changed",
+    ).order_by("-created_at", "-id")
+
+
+def own_leader_record(*, membership: Membership):
+    from alliances.models import SystemLeader
+
+    return SystemLeader.objects.filter(partnership=membership.partnership, user=membership.user).select_related(
+        "home_school").first()
+
+
+def active_specialisms(*, partnership, include=()) -> QuerySet:
+    """Specialisms that can be chosen: the active ones, plus any retired ones already on the profile."""
+    from django.db.models import Q
+
+    from alliances.models import Specialism
+
+    return Specialism.objects.filter(partnership=partnership).filter(
+        Q(is_retired=False) | Q(pk__in=[s.pk for s in include])
+    ).order_by("group", "name")
+
+
+def clusters_for(*, membership: Membership) -> QuerySet:
+    from django.db.models import Count
+
+    from alliances.models import Cluster
+
+    queryset = Cluster.objects.filter(partnership=membership.partnership).select_related("la", "chair_school").annotate(
+        member_count=Count("members"))
+    limited = visible_local_authorities(membership=membership)
+    if limited is not None:
+        queryset = queryset.filter(la__in=limited)
+    return queryset
+
+
+def cluster_schools(*, cluster) -> list[School]:
+    from alliances.models import ClusterSchool
+
+    return [m.school for m in ClusterSchool.objects.filter(cluster=cluster).select_related("school").order_by("school__name")]
+
+
+def alliances_for(*, membership: Membership) -> QuerySet:
+    from django.db.models import Count, Prefetch
+
+    from alliances.models import Alliance, AllianceSchool
+
+    return Alliance.objects.filter(partnership=membership.partnership).annotate(school_count=Count("schools")).prefetch_related(
+        Prefetch("schools", queryset=AllianceSchool.objects.filter(role="lead").select_related("school"), to_attr="leads"))
+
+
+def alliance_schools(*, alliance) -> dict[str, list]:
+    from alliances.models import AllianceSchool
+
+    grouped: dict[str, list] = {"lead": [], "member": [], "strategic_partner": []}
+    for link in AllianceSchool.objects.filter(alliance=alliance).select_related("school").order_by("school__name"):
+        grouped[link.role].append(link.school)
+    return grouped
+
+
+def school_context(*, membership: Membership, school: School) -> dict:
+    """What the partnership knows about a school: its alliances, clusters and the system leaders based there."""
+    from alliances.models import AllianceSchool, ClusterSchool
+
+    return {
+        "alliances": list(AllianceSchool.objects.filter(partnership=membership.partnership, school=school)
+                          .select_related("alliance").order_by("alliance__name")),
+        "clusters": list(ClusterSchool.objects.filter(partnership=membership.partnership, school=school)
+                         .select_related("cluster").order_by("-cluster__academic_year", "cluster__name")),
+        "leaders": list(leaders_for(membership=membership).filter(home_school=school).order_by("name")),
+    }

@@ -57,6 +57,7 @@ def school(request: HttpRequest, partnership_slug: str, urn: str) -> HttpRespons
         "links": selectors.school_links(school=found),
         "ofsted": selectors.ofsted_history(school=found),
         "can_manage": request.membership.can("directory.manage"),
+        **selectors.school_context(membership=request.membership, school=found),
     })
 
 

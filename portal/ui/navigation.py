@@ -21,6 +21,9 @@ NAVIGATION = [
     NavItem("Home", "tenant:home", "partnership.view"),
     NavItem("Notifications", "tenant:notifications", "notifications.view"),
     NavItem("Schools", "tenant:schools", "directory.view"),
+    NavItem("System leaders", "tenant:leaders", "directory.view"),
+    NavItem("Clusters", "tenant:clusters", "directory.view"),
+    NavItem("My profile", "tenant:own_profile", "profile.edit_own"),
     NavItem("Members", "tenant:members", "members.manage"),
     NavItem("Activity", "tenant:activity", "audit.view"),
     NavItem("Settings", "tenant:settings", "settings.manage"),
@@ -37,5 +40,6 @@ def navigation_for(request: HttpRequest, membership: Membership) -> list[dict]:
         url = reverse(item.url_name, kwargs={"partnership_slug": slug})
         section = item.url_name.split(":")[1]
         active = current == item.url_name or (section != "home" and current.startswith(f"tenant:{section.rstrip('s')}"))
+        active = active or (section == "leaders" and current.startswith("tenant:leader"))
         items.append({"label": item.label, "url": url, "active": active})
     return items

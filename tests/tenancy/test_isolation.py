@@ -31,16 +31,37 @@ def _school():
 
 def _objects(partnership, member):
     """One of each tenant object in `partnership`, for URLs that take an id."""
-    from alliances.models import PartnershipSchool
+    from datetime import date
+
+    from alliances.models import (
+        Alliance,
+        AllianceSchool,
+        Cluster,
+        ClusterSchool,
+        PartnershipSchool,
+        Specialism,
+        SystemLeader,
+    )
 
     school = _school()
     PartnershipSchool.objects.create(partnership=partnership, school=school, notes=f"Private note of {partnership.slug}")
+    specialism = Specialism.objects.create(partnership=partnership, group="teaching", name=f"Maths {partnership.slug}")
+    leader = SystemLeader.objects.create(
+        partnership=partnership, name=f"Leader of {partnership.slug}", home_school=school, designation="SLE",
+        designated_on=date(2024, 9, 1), review_due=date(2028, 9, 1), email=f"lead@{partnership.slug}.example.org",
+    )
+    cluster = Cluster.objects.create(partnership=partnership, name=f"Cluster of {partnership.slug}", la=school.la,
+                                     academic_year="2026-27", notes=f"Private note of {partnership.slug}")
+    ClusterSchool.objects.create(partnership=partnership, cluster=cluster, school=school)
+    alliance = Alliance.objects.create(partnership=partnership, name=f"Alliance of {partnership.slug}")
+    AllianceSchool.objects.create(partnership=partnership, alliance=alliance, school=school, role="lead")
     invitation = make_invitation(partnership, email=f"invitee-{partnership.slug}@example.org", token=f"tok-{partnership.slug}")
     notification = Notification.objects.create(
         partnership=partnership, recipient=member.user, email=member.user.email, channel=Channel.IN_APP,
         event_type="membership.joined", dedupe_key=f"matrix-{partnership.slug}", title="Welcome", link="/",
     )
-    return {"membership": member, "invitation": invitation, "notification": notification, "school": school}
+    return {"membership": member, "invitation": invitation, "notification": notification, "school": school,
+            "specialism": specialism, "leader": leader, "cluster": cluster, "alliance": alliance}
 
 
 # url name -> (methods, which object supplies pk, or None)
@@ -62,12 +83,32 @@ MATRIX: dict[str, tuple[tuple[str, ...], str | None]] = {
     "tenant:school_add": (("get", "post"), None),
     "tenant:school": (("get",), "school"),
     "tenant:school_partnership": (("get", "post"), "school"),
+    "tenant:leaders": (("get",), None),
+    "tenant:leaders_csv": (("get",), None),
+    "tenant:leader_new": (("get", "post"), None),
+    "tenant:leader": (("get",), "leader"),
+    "tenant:leader_edit": (("get", "post"), "leader"),
+    "tenant:own_profile": (("get", "post"), None),
+    "tenant:clusters": (("get",), None),
+    "tenant:clusters_csv": (("get",), None),
+    "tenant:cluster_new": (("get", "post"), None),
+    "tenant:cluster": (("get",), "cluster"),
+    "tenant:cluster_edit": (("get", "post"), "cluster"),
+    "tenant:alliances": (("get",), None),
+    "tenant:alliance_new": (("get", "post"), None),
+    "tenant:alliance": (("get",), "alliance"),
+    "tenant:alliance_edit": (("get", "post"), "alliance"),
+    "tenant:specialisms": (("get", "post"), None),
+    "tenant:specialism_action": (("post",), "specialism"),
 }
 # Schools are shared reference data: their URLs take a URN, and "the other partnership's object" is
 # its PartnershipSchool row, whose notes and membership must never show or change from here.
 SHARED_REFERENCE = {"school"}
 
-POST_DATA = {"urn": "139087", "is_member": "no", "notes": "changed", "email": "someone@example.org", "role": Role.ADMIN, "reason": "x", "alliance_label": "Hub",
+POST_DATA = {"urn": "139087", "is_member": "no", "notes": "changed", "action": "delete", "name": "Changed",
+             "group": "teaching", "designation": "NLE", "designated_on": "1/9/2024", "status": "paused",
+             "home_school": "139087", "capacity_days_per_term": "3", "kind": "triad", "academic_year": "2026-27",
+             "lead": "139087", "email": "someone@example.org", "role": Role.ADMIN, "reason": "x", "alliance_label": "Hub",
              "offer_expiry_days": 5, "review_due_school_days": 5, "label_sle": "a", "label_lle": "b",
              "label_nle": "c", "label_nlg": "d"}
 
@@ -132,11 +173,15 @@ def both_sides(partnership, other_partnership, personas, outsider):
 
 
 def _snapshot(partnership):
-    from alliances.models import PartnershipSchool
+    from alliances.models import Alliance, Cluster, PartnershipSchool, Specialism, SystemLeader
 
     with scopes_disabled():
         return (
             list(PartnershipSchool.objects.filter(partnership=partnership).values_list("school_id", "is_member", "notes")),
+            list(SystemLeader.objects.filter(partnership=partnership).values_list("pk", "name", "designation", "status")),
+            list(Cluster.objects.filter(partnership=partnership).values_list("pk", "name", "notes")),
+            list(Alliance.objects.filter(partnership=partnership).values_list("pk", "name")),
+            list(Specialism.objects.filter(partnership=partnership).values_list("pk", "name", "is_retired")),
             list(Membership.objects.filter(partnership=partnership).values_list("pk", "role", "is_active").order_by("pk")),
             list(Invitation.objects.filter(partnership=partnership).values_list("pk", "revoked_at", "accepted_at").order_by("pk")),
             list(Notification.objects.filter(partnership=partnership).values_list("pk", "read_at").order_by("pk")),
@@ -257,7 +302,9 @@ def test_a_school_page_never_shows_or_changes_the_other_partnerships_relationshi
     client.force_login(member.user)
     page = client.get(f"/p/{partnership.slug}/schools/139087/").content.decode()
     assert "Private note of ealing" not in page
+    assert "Leader of ealing" not in page and "Cluster of ealing" not in page and "Alliance of ealing" not in page
     client.post(f"/p/{partnership.slug}/schools/139087/partnership/", {"is_member": "no", "notes": "mine"})
-    csv_body = b"".join(client.get(f"/p/{partnership.slug}/schools/export.csv").streaming_content).decode()
-    assert "ealing" not in csv_body.lower()
+    for export in ("schools", "system-leaders", "clusters"):
+        csv_body = b"".join(client.get(f"/p/{partnership.slug}/{export}/export.csv").streaming_content).decode()
+        assert "ealing" not in csv_body.lower(), export
     assert _snapshot(other_partnership) == before

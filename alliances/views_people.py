@@ -1,0 +1,299 @@
+"""System leaders, their own profiles, clusters, alliances and specialisms."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from alliances import selectors, services
+from alliances.filters import ClusterFilter, LeaderFilter
+from alliances.forms import AllianceForm, ClusterForm, OwnProfileForm, SpecialismForm, SystemLeaderForm
+from alliances.models import LEADER_PHASES, Specialism, SpecialismGroup
+from portal.errors import DomainError
+from portal.ui.csv_export import csv_response
+from portal.ui.views import capability_required, paginate
+
+
+def _query(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+def _sees_contacts(request: HttpRequest) -> bool:
+    """LA officers never see staff contact details."""
+    return request.membership.role != "la_officer"
+
+
+# System leaders ---------------------------------------------------------------------------------
+
+def _leader_filter(request):
+    return LeaderFilter(request.GET or None, queryset=selectors.leaders_for(membership=request.membership), request=request)
+
+
+@require_http_methods(["GET", "HEAD"])
+@capability_required("directory.view")
+def leaders(request: HttpRequest, partnership_slug: str) -> HttpResponse:
+    filterset = _leader_filter(request)
+    return render(request, "alliances/leaders.html", {
+        "filter": filterset, "page": paginate(request, filterset.qs, per_page=50), "query": _query(request),
+        "can_manage": request.membership.can("directory.manage"),
+    })
+
+
+@require_http_methods(["GET", "HEAD"])
+@capability_required("directory.view")
+def leaders_csv(request: HttpRequest, partnership_slug: str) -> HttpResponse:
+    contacts = _sees_contacts(request)
+    labels = request.partnership.designation_labels
+    header = ["Name", "Designation", "Status", "Home school URN", "Home school", "Local authority", "Designated on",
+              "Review due", "Capacity (days a term)", "Phases"] + (["Email", "Phone"] if contacts else [])
+    rows = (
+        [leader.name, labels.get(leader.designation, leader.designation), leader.get_status_display(),
+         leader.home_school_id, leader.home_school.name, leader.home_school.la.name if leader.home_school.la else "",
+         leader.designated_on, leader.review_due, leader.capacity_days_per_term, ", ".join(leader.phases)]
+        + ([leader.email, leader.phone] if contacts else [])
+        for leader in _leader_filter(request).qs.iterator(chunk_size=2000)
+    )
+    return csv_response(f"system-leaders-{request.partnership.slug}.csv", header, rows)
+
+
+def _leader(request, pk):
+    leader = selectors.leaders_for(membership=request.membership).filter(pk=pk).first()
+    if leader is None:
+        raise Http404("No such system leader")
+    return leader
+
+
+@require_http_methods(["GET", "HEAD"])
+@capability_required("directory.view")
+def leader(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
+    found = _leader(request, pk)
+    return render(request, "alliances/leader.html", {
+        "leader": found, "specialisms": selectors.leader_specialisms(leader=found),
+        "history": selectors.designation_history(leader=found)[:20], "sees_contacts": _sees_contacts(request),
+        "designation_label": request.partnership.designation_labels.get(found.designation, found.designation),
+        "can_manage": request.membership.can("directory.manage"),
+    })
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@capability_required("directory.manage")
+def leader_edit(request: HttpRequest, partnership_slug: str, pk: int | None = None) -> HttpResponse:
+    found = _leader(request, pk) if pk else None
+    current = selectors.leader_specialisms(leader=found) if found else []
+    initial = {}
+    if found:
+        initial = {field: getattr(found, field) for field in (
+            "name", "email", "phone", "home_school", "designation", "designated_on", "review_due", "status",
+            "capacity_days_per_term", "release_consent_by", "release_consent_on", "conflicts")}
+        initial.update(specialisms=current, phases=[f for f in LEADER_PHASES if getattr(found, f)])
+    else:
+        initial = {"status": "active", "capacity_days_per_term": 0}
+    form = SystemLeaderForm(
+        request.POST or None, initial=initial, partnership=request.partnership,
+        specialisms=selectors.active_specialisms(partnership=request.partnership, include=current),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.save_system_leader(
+                actor=request.membership, leader=found, specialisms=list(form.cleaned_data["specialisms"]),
+                **form.service_values(),
+            )
+        except DomainError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Saved {saved.name}.")
+            return redirect("tenant:leader", partnership_slug=partnership_slug, pk=saved.pk)
+    return render(request, "alliances/leader_form.html", {"form": form, "leader": found})
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@capability_required("profile.edit_own")
+def own_profile(request: HttpRequest, partnership_slug: str) -> HttpResponse:
+    found = selectors.own_leader_record(membership=request.membership)
+    if found is None:
+        return render(request, "alliances/own_profile.html", {"leader": None})
+    current = selectors.leader_specialisms(leader=found)
+    form = OwnProfileForm(
+        request.POST or None,
+        initial={"specialisms": current, "phases": [f for f in LEADER_PHASES if getattr(found, f)],
+                 "capacity_days_per_term": found.capacity_days_per_term},
+        specialisms=selectors.active_specialisms(partnership=request.partnership, include=current),
+    )
+    if request.method == "POST" and form.is_valid():
+        phases = form.cleaned_data["phases"]
+        try:
+            services.update_own_profile(
+                actor=request.membership, leader=found, specialisms=list(form.cleaned_data["specialisms"]),
+                capacity_days_per_term=form.cleaned_data["capacity_days_per_term"],
+                **{field: field in phases for field in LEADER_PHASES},
+            )
+        except DomainError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Your profile is saved.")
+            return redirect("tenant:own_profile", partnership_slug=partnership_slug)
+    return render(request, "alliances/own_profile.html", {
+        "leader": found, "form": form,
+        "designation_label": request.partnership.designation_labels.get(found.designation, found.designation),
+    })
+
+
+# Clusters ---------------------------------------------------------------------------------------
+
+def _cluster_filter(request):
+    return ClusterFilter(request.GET or None, queryset=selectors.clusters_for(membership=request.membership), request=request)
+
+
+@require_http_methods(["GET", "HEAD"])
+@capability_required("directory.view")
+def clusters(request: HttpRequest, partnership_slug: str) -> HttpResponse:
+    filterset = _cluster_filter(request)
+    return render(request, "alliances/clusters.html", {
+        "filter": filterset, "page": paginate(request, filterset.qs, per_page=50), "query": _query(request),
+        "can_manage": request.membership.can("directory.manage"),
+    })
+
+
+@require_http_methods(["GET", "HEAD"])
+@capability_required("directory.view")
+def clusters_csv(request: HttpRequest, partnership_slug: str) -> HttpResponse:
+    header = ["Name", "Kind", "Academic year", "Local authority", "Chair school", "Schools"]
+    rows = (
+        [c.name, c.get_kind_display(), c.academic_year, c.la.name if c.la else "",
+         c.chair_school.name if c.chair_school else "", c.member_count]
+        for c in _cluster_filter(request).qs.iterator(chunk_size=2000)
+    )
+    return csv_response(f"clusters-{request.partnership.slug}.csv", header, rows)
+
+
+def _cluster(request, pk):
+    found = selectors.clusters_for(membership=request.membership).filter(pk=pk).first()
+    if found is None:
+        raise Http404("No such cluster")
+    return found
+
+
+@require_http_methods(["GET", "HEAD"])
+@capability_required("directory.view")
+def cluster(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
+    found = _cluster(request, pk)
+    return render(request, "alliances/cluster.html", {
+        "cluster": found, "schools": selectors.cluster_schools(cluster=found),
+        "can_manage": request.membership.can("directory.manage"),
+        "sees_notes": request.membership.role != "la_officer",
+    })
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@capability_required("directory.manage")
+def cluster_edit(request: HttpRequest, partnership_slug: str, pk: int | None = None) -> HttpResponse:
+    from alliances.models import LocalAuthority
+
+    found = _cluster(request, pk) if pk else None
+    initial = {}
+    if found:
+        initial = {"name": found.name, "kind": found.kind, "academic_year": found.academic_year, "la": found.la,
+                   "chair_school": found.chair_school, "notes": found.notes,
+                   "schools": selectors.cluster_schools(cluster=found)}
+    form = ClusterForm(request.POST or None, initial=initial, local_authorities=LocalAuthority.objects.all())
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        schools = data.pop("schools") or []
+        try:
+            saved = services.save_cluster(actor=request.membership, cluster=found, schools=schools, **data)
+        except DomainError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Saved {saved.name} ({saved.academic_year}).")
+            return redirect("tenant:cluster", partnership_slug=partnership_slug, pk=saved.pk)
+    return render(request, "alliances/cluster_form.html", {"form": form, "cluster": found})
+
+
+# Alliances --------------------------------------------------------------------------------------
+
+@require_http_methods(["GET", "HEAD"])
+@capability_required("directory.view")
+def alliances(request: HttpRequest, partnership_slug: str) -> HttpResponse:
+    return render(request, "alliances/alliances.html", {
+        "alliances": selectors.alliances_for(membership=request.membership),
+        "can_manage": request.membership.can("directory.manage"),
+    })
+
+
+@require_http_methods(["GET", "HEAD"])
+@capability_required("directory.view")
+def alliance(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
+    found = get_object_or_404(selectors.alliances_for(membership=request.membership), pk=pk)
+    return render(request, "alliances/alliance.html", {
+        "alliance": found, "schools": selectors.alliance_schools(alliance=found),
+        "can_manage": request.membership.can("directory.manage"),
+    })
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@capability_required("directory.manage")
+def alliance_edit(request: HttpRequest, partnership_slug: str, pk: int | None = None) -> HttpResponse:
+    found = get_object_or_404(selectors.alliances_for(membership=request.membership), pk=pk) if pk else None
+    initial = {}
+    if found:
+        initial = {"name": found.name, "description": found.description, **selectors.alliance_schools(alliance=found)}
+    form = AllianceForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            saved = services.save_alliance(
+                actor=request.membership, alliance=found, name=data["name"], description=data["description"],
+                schools={role: data[role] or [] for role in ("lead", "member", "strategic_partner")},
+            )
+        except DomainError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Saved {saved.name}.")
+            return redirect("tenant:alliance", partnership_slug=partnership_slug, pk=saved.pk)
+    return render(request, "alliances/alliance_form.html", {"form": form, "alliance": found})
+
+
+# Specialisms ------------------------------------------------------------------------------------
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@capability_required("directory.manage")
+def specialisms(request: HttpRequest, partnership_slug: str) -> HttpResponse:
+    form = SpecialismForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            added = services.add_specialism(actor=request.membership, **form.cleaned_data)
+        except DomainError as error:
+            form.add_error("name", str(error))
+        else:
+            messages.success(request, f"Added {added.name}.")
+            return redirect("tenant:specialisms", partnership_slug=partnership_slug)
+    groups = {value: {"label": label, "items": []} for value, label in SpecialismGroup.choices}
+    for item in Specialism.objects.filter(partnership=request.partnership).order_by("name"):
+        groups[item.group]["items"].append(item)
+    return render(request, "alliances/specialisms.html", {"form": form, "groups": groups.values()})
+
+
+@require_POST
+@capability_required("directory.manage")
+def specialism_action(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
+    item = get_object_or_404(Specialism.objects.filter(partnership=request.partnership), pk=pk)
+    action = request.POST.get("action")
+    try:
+        if action == "retire":
+            services.set_specialism_retired(actor=request.membership, specialism=item, retired=True)
+            messages.success(request, f"Retired {item.name}. It stays on existing profiles but cannot be chosen again.")
+        elif action == "reinstate":
+            services.set_specialism_retired(actor=request.membership, specialism=item, retired=False)
+            messages.success(request, f"Reinstated {item.name}.")
+        elif action == "delete":
+            services.delete_specialism(actor=request.membership, specialism=item)
+            messages.success(request, f"Deleted {item.name}.")
+        else:
+            messages.error(request, "Choose retire, reinstate or delete.")
+    except DomainError as error:
+        messages.error(request, str(error))
+    return redirect("tenant:specialisms", partnership_slug=partnership_slug)

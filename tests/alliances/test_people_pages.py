@@ -1,0 +1,196 @@
+"""System leaders, own profiles, clusters, alliances and specialisms through their pages."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+import pytest
+from bs4 import BeautifulSoup
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django_scopes import scopes_disabled
+
+from alliances import services
+from alliances.models import Cluster, LocalAuthority, School, Specialism, SystemLeader
+from portal.audit.models import AuditEvent
+from portal.tenancy.roles import Role
+from tests.factories import make_member
+
+
+@pytest.fixture
+def setup(partnership):
+    cambs, _ = LocalAuthority.objects.get_or_create(code="873", defaults={"name": "Cambridgeshire"})
+    ealing, _ = LocalAuthority.objects.get_or_create(code="307", defaults={"name": "Ealing"})
+    histon = School.objects.create(urn="139087", name="Histon and Impington Junior School", la=cambs)
+    comberton = School.objects.create(urn="137049", name="Comberton Village College", la=cambs)
+    drayton = School.objects.create(urn="101929", name="Drayton Manor High School", la=ealing)
+    with scopes_disabled():
+        services.ensure_default_specialisms(partnership=partnership)
+        maths = Specialism.objects.get(partnership=partnership, name="Mathematics")
+        ada = SystemLeader.objects.create(partnership=partnership, name="Ada Lovelace", email="ada@histon.example.org",
+                                          phone="01223 111111", home_school=histon, designation="SLE",
+                                          designated_on=date(2024, 9, 1), review_due=date(2028, 9, 1), phase_primary=True)
+        ada.specialisms.set([maths], through_defaults={"partnership": partnership})
+        SystemLeader.objects.create(partnership=partnership, name="Ben Ealing", home_school=drayton, designation="NLE",
+                                    designated_on=date(2023, 9, 1), review_due=date(2027, 9, 1), phase_secondary=True)
+        Cluster.objects.create(partnership=partnership, name="North Cambridge", la=cambs, academic_year="2026-27")
+        Cluster.objects.create(partnership=partnership, name="Acton", la=ealing, academic_year="2026-27")
+        from alliances.models import Alliance, AllianceSchool
+
+        catsa = Alliance.objects.create(partnership=partnership, name="CATSA")
+        AllianceSchool.objects.create(partnership=partnership, alliance=catsa, school=comberton, role="lead")
+    return {"histon": histon, "comberton": comberton, "drayton": drayton, "maths": maths, "ada": ada}
+
+
+def names(response, selector="tbody a.govuk-link"):
+    return [a.get_text(strip=True) for a in BeautifulSoup(response.content, "html.parser").select(selector)]
+
+
+def test_brokers_filter_system_leaders(client, broker, setup):
+    client.force_login(broker.user)
+    url = f"/p/{broker.partnership.slug}/system-leaders/"
+    assert names(client.get(url)) == ["Ada Lovelace", "Ben Ealing"]
+    assert names(client.get(url, {"designation": "NLE"})) == ["Ben Ealing"]
+    assert names(client.get(url, {"specialism": setup["maths"].pk})) == ["Ada Lovelace"]
+    assert names(client.get(url, {"phase": "phase_secondary"})) == ["Ben Ealing"]
+    assert names(client.get(url, {"sort": "-review"})) == ["Ada Lovelace", "Ben Ealing"]
+    detail = client.get(f"/p/{broker.partnership.slug}/system-leaders/{setup['ada'].pk}/").content.decode()
+    assert "ada@histon.example.org" in detail and "Mathematics" in detail
+
+
+def test_la_officers_see_leaders_in_their_las_without_contact_details(client, la_officer, setup):
+    client.force_login(la_officer.user)
+    slug = la_officer.partnership.slug
+    assert names(client.get(f"/p/{slug}/system-leaders/")) == ["Ada Lovelace"]
+    detail = client.get(f"/p/{slug}/system-leaders/{setup['ada'].pk}/").content.decode()
+    assert "ada@histon.example.org" not in detail and "01223 111111" not in detail
+    rows = list(csv.reader(io.StringIO(b"".join(client.get(f"/p/{slug}/system-leaders/export.csv").streaming_content).decode("utf-8-sig"))))
+    assert "Email" not in rows[0] and [r[0] for r in rows[1:]] == ["Ada Lovelace"]
+    assert all("ada@" not in cell for row in rows for cell in row)
+    assert names(client.get(f"/p/{slug}/clusters/")) == ["North Cambridge"]
+
+
+def test_adding_a_system_leader_with_plain_errors_then_success(client, broker, setup):
+    client.force_login(broker.user)
+    url = f"/p/{broker.partnership.slug}/system-leaders/new/"
+    data = {"name": "Cara Jones", "home_school": "999999", "designation": "LLE", "designated_on": "1/9/2026",
+            "review_due": "1/9/2025", "status": "active", "capacity_days_per_term": "-1",
+            "release_consent_by": "Mrs Head"}
+    soup = BeautifulSoup(client.post(url, data).content, "html.parser")
+    errors = [a.get_text(strip=True) for a in soup.select(".govuk-error-summary a")]
+    assert "No school has the URN 999999. Check it in Get Information about Schools" in errors
+    assert "Capacity cannot be negative" in errors
+    assert "The review date must be on or after the designation date" in errors
+    assert "Give both who consented to the release and when" in errors
+    data.update(home_school="137049", review_due="", capacity_days_per_term="4.5", release_consent_on="1/8/2026",
+                specialisms=[setup["maths"].pk], phases=["phase_secondary"])
+    response = client.post(url, data)
+    assert response.status_code == 302
+    with scopes_disabled():
+        cara = SystemLeader.objects.get(name="Cara Jones")
+        assert cara.review_due == date(2030, 9, 1) and cara.phases == ["Secondary"]
+        assert AuditEvent.objects.filter(object_id=str(cara.pk), action="system_leader.designation_changed").exists()
+
+
+def test_a_system_leader_keeps_their_own_profile(client, partnership, setup):
+    member = make_member(partnership, Role.SYSTEM_LEADER)
+    with scopes_disabled():
+        SystemLeader.objects.filter(pk=setup["ada"].pk).update(user=member.user)
+    client.force_login(member.user)
+    url = f"/p/{partnership.slug}/profile/"
+    page = client.get(url)
+    assert page.status_code == 200 and "My profile" in page.content.decode()
+    bad = client.post(url, {"capacity_days_per_term": "2.25", "phases": ["phase_primary"]})
+    assert "Use whole or half days" in bad.content.decode() or "Ensure that there are no more than 1 decimal place" in bad.content.decode()
+    assert client.post(url, {"capacity_days_per_term": "6", "phases": ["phase_primary", "phase_special"],
+                             "specialisms": [setup["maths"].pk], "designation": "NLE"}).status_code == 302
+    with scopes_disabled():
+        ada = SystemLeader.objects.get(pk=setup["ada"].pk)
+    assert ada.designation == "SLE" and ada.phases == ["Primary", "Special"] and ada.capacity_days_per_term == 6
+
+
+def test_a_system_leader_without_a_linked_record_is_told_what_to_do(client, system_leader, setup):
+    client.force_login(system_leader.user)
+    assert "has not been linked to your account yet" in client.get(f"/p/{system_leader.partnership.slug}/profile/").content.decode()
+
+
+def test_clusters_are_created_with_member_schools_and_checked(client, broker, setup):
+    client.force_login(broker.user)
+    url = f"/p/{broker.partnership.slug}/clusters/new/"
+    bad = client.post(url, {"name": "South", "kind": "triad", "academic_year": "2026-28", "schools": "139087\n12345",
+                            "chair_school": "101929"})
+    text = BeautifulSoup(bad.content, "html.parser").select_one(".govuk-error-summary").get_text()
+    assert "An academic year runs from one year to the next, like 2026-27" in text
+    assert "These are not 6-digit URNs: 12345" in text
+    good = client.post(url, {"name": "South", "kind": "triad", "academic_year": "2026-27", "la": "873",
+                             "schools": "139087, 137049", "chair_school": "139087"})
+    assert good.status_code == 302
+    detail = client.get(good["Location"])
+    assert names(detail, "main ul.govuk-list a") == ["Comberton Village College", "Histon and Impington Junior School"]
+
+
+def test_specialisms_are_added_retired_and_never_deleted_in_use(client, broker, setup):
+    client.force_login(broker.user)
+    slug = broker.partnership.slug
+    client.post(f"/p/{slug}/specialisms/", {"group": "teaching", "name": "Oracy"})
+    with scopes_disabled():
+        oracy = Specialism.objects.get(partnership=broker.partnership, name="Oracy")
+    response = client.post(f"/p/{slug}/specialisms/{setup['maths'].pk}/", {"action": "delete"}, follow=True)
+    assert "cannot be deleted. Retire it instead" in response.content.decode()
+    client.post(f"/p/{slug}/specialisms/{setup['maths'].pk}/", {"action": "retire"})
+    client.post(f"/p/{slug}/specialisms/{oracy.pk}/", {"action": "delete"})
+    with scopes_disabled():
+        assert Specialism.objects.get(pk=setup["maths"].pk).is_retired
+        assert not Specialism.objects.filter(pk=oracy.pk).exists()
+    # A retired specialism is not offered for new profiles but stays on Ada's.
+    form = client.get(f"/p/{slug}/system-leaders/new/").content.decode()
+    assert ">Mathematics<" not in form
+    edit = client.get(f"/p/{slug}/system-leaders/{setup['ada'].pk}/edit/").content.decode()
+    assert ">Mathematics<" in edit
+
+
+def test_alliances_need_a_lead_school(client, broker, setup):
+    client.force_login(broker.user)
+    url = f"/p/{broker.partnership.slug}/alliances/new/"
+    assert "Enter at least one lead school" in client.post(url, {"name": "CATTSA"}).content.decode()
+    assert "already an alliance called catsa" in client.post(url, {"name": "catsa", "lead": "139087"}).content.decode()
+    response = client.post(url, {"name": "CATTSA", "lead": "139087", "member": "137049"})
+    assert response.status_code == 302
+    page = client.get(f"/p/{broker.partnership.slug}/schools/139087/").content.decode()
+    assert "CATTSA" in page and "lead school" in page
+
+
+def _count(client, url):
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize("role", ["broker", "la_officer"])
+def test_people_pages_use_a_fixed_number_of_queries(client, request, role, partnership, setup):
+    member = request.getfixturevalue(role)
+    client.force_login(member.user)
+    slug = partnership.slug
+    with scopes_disabled():
+        cluster = Cluster.objects.get(name="North Cambridge")
+    urls = [f"/p/{slug}/system-leaders/", f"/p/{slug}/system-leaders/{setup['ada'].pk}/", f"/p/{slug}/clusters/",
+            f"/p/{slug}/clusters/{cluster.pk}/", f"/p/{slug}/schools/139087/", f"/p/{slug}/alliances/"]
+    small = [_count(client, url) for url in urls]
+    with scopes_disabled():
+        specialisms = list(Specialism.objects.filter(partnership=partnership)[:10])
+        for i in range(40):
+            leader = SystemLeader.objects.create(partnership=partnership, name=f"Leader {i}", home_school=setup["histon"],
+                                                 designation="SLE", designated_on=date(2024, 9, 1), review_due=date(2028, 9, 1))
+            leader.specialisms.set(specialisms, through_defaults={"partnership": partnership})
+            c = Cluster.objects.create(partnership=partnership, name=f"Cluster {i}", la=setup["histon"].la, academic_year="2026-27")
+            c.members.create(partnership=partnership, school=setup["comberton" if i % 2 else "histon"])
+        setup["ada"].specialisms.set(specialisms, through_defaults={"partnership": partnership})
+        from alliances.models import Alliance, AllianceSchool
+
+        for i in range(20):
+            a = Alliance.objects.create(partnership=partnership, name=f"Alliance {i}")
+            AllianceSchool.objects.create(partnership=partnership, alliance=a, school=setup["histon"], role="lead")
+    large = [_count(client, url) for url in urls]
+    assert small == large
