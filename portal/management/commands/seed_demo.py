@@ -49,8 +49,28 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--quiet-sign-ins", action="store_true", help="Do not print the sign-ins.")
 
-    @transaction.atomic
     def handle(self, *args, **options):
+        from alliances import demo
+
+        self.stdout.write("Importing public school data (a second run changes nothing):")
+        demo.import_reference_data(self.stdout)
+        with transaction.atomic():
+            partnerships, rows, created = self._people()
+            leader_user = User.objects.get(email=f"system-leader@{settings.DEMO_EMAIL_DOMAIN}")
+            demo.build_cambridgeshire(partnerships["cambridgeshire"], system_leader_user=leader_user)
+            demo.build_ealing(partnerships["ealing"])
+            officer = User.objects.get(email=f"la-officer@{settings.DEMO_EMAIL_DOMAIN}")
+            with scope(partnership=partnerships["cambridgeshire"]):
+                membership = Membership.objects.get(partnership=partnerships["cambridgeshire"], user=officer)
+                membership.local_authorities.add("873", "935")  # Cambridgeshire and Suffolk (CASSA spans both)
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new users)."))
+        if not options["quiet_sign_ins"]:
+            self.stdout.write(f"\nDemo sign-ins (password for all: {DEMO_PASSWORD})\n")
+            for email, role, where in rows:
+                self.stdout.write(f"  {email:<40} {role:<20} {where}")
+            self.stdout.write("")
+
+    def _people(self):
         partnerships = {}
         for data in PARTNERSHIPS:
             partnership, _ = Partnership.objects.update_or_create(slug=data["slug"], defaults=data)
@@ -80,12 +100,7 @@ class Command(BaseCommand):
             created += 1
         self._verify_email(User.objects.get(email=operator_email))
         rows.append((operator_email, "Platform operator", "Django admin at /admin/"))
-        self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new users)."))
-        if not options["quiet_sign_ins"]:
-            self.stdout.write(f"\nDemo sign-ins (password for all: {DEMO_PASSWORD})\n")
-            for email, role, where in rows:
-                self.stdout.write(f"  {email:<40} {role:<20} {where}")
-            self.stdout.write("")
+        return partnerships, rows, created
 
     @staticmethod
     def _verify_email(user: User) -> None:

@@ -1,0 +1,187 @@
+"""Demo directory data for `make run`, built from the source documents and the real public school files.
+
+Cambridgeshire: the four teaching school alliances of seed 002 (real lead schools by URN), their
+nearest schools as members, geographic clusters and triads for 2026-27, and a few dozen system
+leaders. Ealing (seed 003): primary and special schools, a pilot cluster of triads and link partners.
+People are invented; schools are real. Safe to run twice.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django_scopes import scope
+
+from alliances.importers import run_import
+from alliances.models import (
+    Alliance,
+    AllianceSchool,
+    Cluster,
+    ClusterSchool,
+    LeaderSpecialism,
+    LocalAuthority,
+    PartnershipSchool,
+    Phase,
+    School,
+    Specialism,
+    Status,
+    SystemLeader,
+)
+from alliances.services import ensure_default_specialisms
+from portal.tenancy.models import Partnership
+
+DATA_FILES = [
+    "east_and_ealing/dfe_school_spine_2017_18.csv",
+    "east_and_ealing/edubase_schools_in_england_2017_subset.csv",
+    "east_and_ealing/gias_open_schools_2025-07-11_with_coords.csv",
+    "east_and_ealing/ofsted_ratings_history_2005_2020.csv",
+    "england/gias_links_2025-04-22.csv",
+]
+
+# Seed 002: "CATSA (Comberton Village College), CATTSA (Swavesey Village College, Histon and Impington
+# Junior School and Parkside Federation), CASSA (Linton Village College and Castle Manor) and Anglian
+# Gateway (Bottisham Village College, Ditton Lodge Primary and Swaffham Bulbeck Primary)".
+CAMBRIDGESHIRE_ALLIANCES = {
+    "CATSA": ["136463"],
+    "CATTSA": ["136580", "139087", "136636"],
+    "CASSA": ["136442", "138162"],
+    "Anglian Gateway": ["136677", "144054", "146469"],
+}
+
+FIRST_NAMES = ["Amira", "Ben", "Chloe", "Dev", "Elena", "Farid", "Grace", "Harry", "Imogen", "Jamal", "Kate", "Liam",
+               "Maya", "Nikhil", "Olivia", "Patrick", "Rosa", "Sam", "Tara", "Usman", "Vera", "Will", "Yasmin", "Zac"]
+LAST_NAMES = ["Adams", "Bhatt", "Clarke", "Doyle", "Evans", "Fraser", "Gill", "Hughes", "Iqbal", "Jones", "Khan", "Lewis",
+              "Morgan", "Nolan", "Owen", "Patel", "Quinn", "Reid", "Shah", "Turner", "Walsh", "Young"]
+
+
+def import_reference_data(stdout=None) -> None:
+    """Load the public files once. The files overlap (names change between 2017 and 2025), so importing
+    them again in turn would only swap values back and forth; `import_schools` is there for refreshes."""
+    if School.objects.exists():
+        if stdout:
+            stdout.write("  School data is already loaded; use `manage.py import_schools` to refresh it.")
+        return
+    for name in DATA_FILES:
+        report = run_import(settings.SHARED_DATA_DIR / name)
+        if stdout:
+            stdout.write(f"  {name}: {report.summary()}")
+
+
+def _distance(a: School, b: School) -> float:
+    if None in (a.easting, a.northing, b.easting, b.northing):
+        return math.inf
+    return math.hypot(a.easting - b.easting, a.northing - b.northing)
+
+
+def _nearest(lead: School, candidates: list[School], taken: set[str], count: int) -> list[School]:
+    ranked = sorted((s for s in candidates if s.urn not in taken), key=lambda s: _distance(lead, s))
+    return [s for s in ranked[:count] if _distance(lead, s) < 25_000]
+
+
+def _people(rng: random.Random, count: int) -> list[str]:
+    names = [f"{first} {last}" for first in FIRST_NAMES for last in LAST_NAMES]
+    rng.shuffle(names)
+    return names[:count]
+
+
+def _leaders(partnership: Partnership, schools: list[School], count: int, rng: random.Random,
+             linked_user=None) -> None:
+    if SystemLeader.objects.filter(partnership=partnership).exists():
+        return
+    specialisms = list(Specialism.objects.filter(partnership=partnership))
+    designations = ["SLE"] * 6 + ["LLE"] * 3 + ["NLE"] * 2 + ["NLG"]
+    statuses = ["active"] * 9 + ["under_review", "paused"]
+    for index, name in enumerate(_people(rng, count)):
+        home = schools[index % len(schools)]
+        designated = date(rng.randint(2022, 2026), 9, 1)
+        designation = designations[index % len(designations)]
+        leader = SystemLeader.objects.create(
+            partnership=partnership, name=name, email=f"{name.lower().replace(' ', '.')}@{settings.DEMO_EMAIL_DOMAIN}",
+            home_school=home, designation=designation, designated_on=designated,
+            review_due=designated.replace(year=designated.year + 4), status=statuses[index % len(statuses)],
+            capacity_days_per_term=Decimal(rng.choice([2, 3, 4, 4.5, 5, 6, 8, 10])),
+            phase_primary=home.phase in (Phase.PRIMARY, Phase.ALL_THROUGH) or rng.random() < 0.2,
+            phase_secondary=home.phase in (Phase.SECONDARY, Phase.ALL_THROUGH, Phase.SIXTEEN_PLUS),
+            phase_early_years=rng.random() < 0.15, phase_special=rng.random() < 0.1,
+            release_consent_by="Headteacher of " + home.name if index % 7 else "",
+            release_consent_on=date(designated.year, 7, 15) if index % 7 else None,
+            user=linked_user if index == 0 else None,
+        )
+        chosen = rng.sample(specialisms, k=min(len(specialisms), rng.randint(2, 5)))
+        LeaderSpecialism.objects.bulk_create(
+            [LeaderSpecialism(partnership=partnership, leader=leader, specialism=s) for s in chosen])
+
+
+def _member(partnership: Partnership, schools: list[School], since: date) -> None:
+    existing = set(PartnershipSchool.objects.filter(partnership=partnership).values_list("school_id", flat=True))
+    PartnershipSchool.objects.bulk_create([
+        PartnershipSchool(partnership=partnership, school=s, is_member=True, member_from=since)
+        for s in schools if s.urn not in existing
+    ])
+
+
+def _clusters(partnership: Partnership, la: LocalAuthority, groups: list[tuple[str, str, list[School]]]) -> None:
+    for name, kind, members in groups:
+        if not members or Cluster.objects.filter(partnership=partnership, name=name, academic_year="2026-27").exists():
+            continue
+        cluster = Cluster.objects.create(partnership=partnership, name=name, kind=kind, la=la, academic_year="2026-27",
+                                         chair_school=members[0])
+        ClusterSchool.objects.bulk_create([ClusterSchool(partnership=partnership, cluster=cluster, school=s) for s in members])
+
+
+def build_cambridgeshire(partnership: Partnership, *, system_leader_user=None) -> None:
+    rng = random.Random(873)
+    with scope(partnership=partnership):
+        ensure_default_specialisms(partnership=partnership)
+        cambs = LocalAuthority.objects.get(code="873")
+        candidates = list(School.objects.filter(la=cambs, status=Status.OPEN, easting__isnull=False)
+                          .exclude(phase=Phase.NOT_APPLICABLE))
+        taken: set[str] = set()
+        partnership_schools: list[School] = []
+        if not Alliance.objects.filter(partnership=partnership).exists():
+            for name, lead_urns in CAMBRIDGESHIRE_ALLIANCES.items():
+                leads = list(School.objects.filter(urn__in=lead_urns))
+                taken.update(s.urn for s in leads)
+                members = []
+                for lead in leads:
+                    near = _nearest(lead, candidates, taken, 6)
+                    taken.update(s.urn for s in near)
+                    members += near
+                alliance = Alliance.objects.create(partnership=partnership, name=name,
+                                                   description="A teaching school alliance in the Cambridgeshire network.")
+                AllianceSchool.objects.bulk_create(
+                    [AllianceSchool(partnership=partnership, alliance=alliance, school=s, role="lead") for s in leads]
+                    + [AllianceSchool(partnership=partnership, alliance=alliance, school=s, role="member") for s in members])
+                partnership_schools += leads + members
+        else:
+            partnership_schools = [link.school for link in AllianceSchool.objects.filter(partnership=partnership)
+                                   .select_related("school")]
+        _member(partnership, partnership_schools, date(2025, 9, 1))
+        by_district: dict[str, list[School]] = {}
+        for school in sorted(partnership_schools, key=lambda s: s.name):
+            by_district.setdefault(school.postcode.split(" ")[0] if school.postcode else "Other", []).append(school)
+        groups = [(f"{district} cluster", "geographic", schools) for district, schools in sorted(by_district.items())
+                  if len(schools) >= 3]
+        primaries = [s for s in partnership_schools if s.phase == Phase.PRIMARY]
+        groups += [(f"Primary triad {i + 1}", "triad", primaries[i * 3:i * 3 + 3]) for i in range(min(3, len(primaries) // 3))]
+        _clusters(partnership, cambs, groups)
+        _leaders(partnership, partnership_schools, 36, rng, linked_user=system_leader_user)
+
+
+def build_ealing(partnership: Partnership) -> None:
+    rng = random.Random(307)
+    with scope(partnership=partnership):
+        ensure_default_specialisms(partnership=partnership)
+        ealing = LocalAuthority.objects.get(code="307")
+        # Seed 003: support services for primary and special schools.
+        schools = list(School.objects.filter(la=ealing, status=Status.OPEN)
+                       .filter(phase__in=[Phase.PRIMARY, Phase.ALL_THROUGH]).order_by("name")[:60])
+        _member(partnership, schools, date(2018, 9, 1))
+        triads = [(f"Pilot triad {i + 1}", "triad", schools[i * 3:i * 3 + 3]) for i in range(6)]
+        links = [(f"Link partners {i + 1}", "link_partners", schools[18 + i * 2:20 + i * 2]) for i in range(4)]
+        _clusters(partnership, ealing, triads + links)
+        _leaders(partnership, schools, 12, rng)
