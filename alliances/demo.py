@@ -32,6 +32,7 @@ from alliances.models import (
     SystemLeader,
 )
 from alliances.services import ensure_default_specialisms
+from portal.audit.services import record_event
 from portal.tenancy.models import Partnership
 
 DATA_FILES = [
@@ -111,6 +112,9 @@ def _leaders(partnership: Partnership, schools: list[School], count: int, rng: r
             release_consent_on=date(designated.year, 7, 15) if index % 7 else None,
             user=linked_user if index == 0 else None,
         )
+        record_event(partnership=partnership, action="system_leader.designation_changed", obj=leader,
+                     new={"designation": designation, "designated_on": designated.isoformat(),
+                          "review_due": leader.review_due.isoformat(), "status": leader.status}, note="Demo data")
         chosen = rng.sample(specialisms, k=min(len(specialisms), rng.randint(2, 5)))
         LeaderSpecialism.objects.bulk_create(
             [LeaderSpecialism(partnership=partnership, leader=leader, specialism=s) for s in chosen])

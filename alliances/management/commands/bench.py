@@ -1,0 +1,91 @@
+"""Server time for each directory page at scale: `manage.py bench [--partnership SLUG] [--requests N]`.
+
+Each page is requested N times in-process through the full middleware stack (sessions, tenancy,
+scopes, templates) and p50/p95 are reported next to a minimal tenant page (a headteacher's home,
+rendered with the same middleware and layout). Run after `seed_scale`, on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, reset_queries
+from django.test import Client
+from django.test.utils import override_settings
+from django_scopes import scopes_disabled
+
+from alliances.models import Cluster, School, SystemLeader
+from portal.accounts.models import User
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    index = max(0, min(len(ordered) - 1, round(pct / 100 * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+class Command(BaseCommand):
+    help = "Measure p50/p95 server time of the directory pages at national scale."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--partnership", default="scale-050")
+        parser.add_argument("--requests", type=int, default=100)
+
+    def handle(self, *args, partnership, requests, **options):
+        slug = partnership
+        with scopes_disabled():
+            try:
+                broker = User.objects.get(email=f"bench-broker-{slug}@bench.example")
+                officer = User.objects.get(email=f"bench-la-officer-{slug}@bench.example")
+                head = User.objects.get(email=f"bench-headteacher-{slug}@bench.example")
+            except User.DoesNotExist:
+                raise CommandError(f"No bench users for {slug}: run `manage.py seed_scale` first.") from None
+            leader = SystemLeader.objects.filter(partnership__slug=slug).order_by("pk").first()
+            cluster = Cluster.objects.filter(partnership__slug=slug).order_by("pk").first()
+            school = leader.home_school_id
+        base = f"/p/{slug}"
+        pages = [
+            (head, "minimal tenant page (headteacher home)", f"{base}/"),
+            (broker, "schools list", f"{base}/schools/"),
+            (broker, "schools list, filtered and sorted", f"{base}/schools/?phase=primary&sort=-pupils"),
+            (broker, "schools search", f"{base}/schools/?q=academy"),
+            (broker, "school detail", f"{base}/schools/{school}/"),
+            (broker, "system leaders list", f"{base}/system-leaders/"),
+            (broker, "system leaders by specialism", f"{base}/system-leaders/?phase=phase_primary&sort=review"),
+            (broker, "system leader detail", f"{base}/system-leaders/{leader.pk}/"),
+            (broker, "clusters list", f"{base}/clusters/"),
+            (broker, "cluster detail", f"{base}/clusters/{cluster.pk}/"),
+            (officer, "schools list (LA officer)", f"{base}/schools/"),
+            (officer, "system leaders list (LA officer)", f"{base}/system-leaders/"),
+        ]
+        self.stdout.write(f"{School.objects.count()} schools; {connection.vendor}; {requests} requests per page\n")
+        self.stdout.write(f"{'page':<40} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'queries':>8}")
+        clients: dict[int, Client] = {}
+        with override_settings(DEBUG=False, ALLOWED_HOSTS=["*"]):
+            for user, label, url in pages:
+                client = clients.get(user.pk)
+                if client is None:
+                    client = clients[user.pk] = Client()
+                    client.force_login(user)
+                    # A full sign-in: the bench staff users have TOTP, and this session passed it.
+                    session = client.session
+                    session[AUTHENTICATION_METHODS_SESSION_KEY] = [{"method": "mfa", "at": time.time(), "type": "totp"}]
+                    session[AUTHENTICATION_METHODS_SESSION_KEY + "_user"] = str(user.pk)
+                    session.save()
+                response = client.get(url)
+                if response.status_code != 200:
+                    raise CommandError(f"{url} answered {response.status_code}")
+                timings = []
+                for _ in range(requests):
+                    started = time.perf_counter()
+                    client.get(url)
+                    timings.append((time.perf_counter() - started) * 1000)
+                with override_settings(DEBUG=True):
+                    reset_queries()
+                    client.get(url)
+                    queries = len(connection.queries)
+                self.stdout.write(f"{label:<40} {statistics.median(timings):>8.1f} {percentile(timings, 95):>8.1f} "
+                                  f"{max(timings):>8.1f} {queries:>8}")

@@ -1,0 +1,121 @@
+"""National-scale data for benchmarks: every school in England, 100 partnerships, 12,000 system leaders,
+1,000 clusters. Idempotent: partnerships that exist are left alone. Run on PostgreSQL."""
+
+from __future__ import annotations
+
+import random
+import time
+from datetime import date
+from decimal import Decimal
+
+from allauth.mfa.models import Authenticator
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django_scopes import scope
+
+from alliances.importers import run_import
+from alliances.models import (
+    Alliance,
+    AllianceSchool,
+    Cluster,
+    ClusterSchool,
+    LeaderSpecialism,
+    PartnershipSchool,
+    School,
+    Specialism,
+    Status,
+    SystemLeader,
+)
+from alliances.services import ensure_default_specialisms
+from portal.accounts.models import User
+from portal.tenancy.models import Membership, Partnership
+from portal.tenancy.roles import Role
+
+SCALE_FILES = [
+    "england/dfe_school_spine_2017_18.csv",
+    "england/edubase_schools_in_england_2017_subset.csv",
+    "england/gias_links_2025-04-22.csv",
+    "england/ofsted_ratings_history_2005_2020.csv",
+]
+BENCH_PASSWORD = "bench-portal-2026"
+
+
+class Command(BaseCommand):
+    help = "Build national-scale data for the benchmark (about 26,000 schools, 100 partnerships, 12,000 leaders)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--partnerships", type=int, default=100)
+        parser.add_argument("--leaders", type=int, default=120, help="System leaders per partnership")
+        parser.add_argument("--clusters", type=int, default=10, help="Clusters per partnership")
+        parser.add_argument("--skip-import", action="store_true")
+
+    def handle(self, *args, partnerships, leaders, clusters, skip_import, **options):
+        started = time.perf_counter()
+        if not skip_import:
+            for name in SCALE_FILES:
+                t = time.perf_counter()
+                report = run_import(settings.SHARED_DATA_DIR / name)
+                self.stdout.write(f"{name}: {report.summary()} ({time.perf_counter() - t:.1f} s)")
+        schools_by_la: dict[str, list[str]] = {}
+        for urn, la in School.objects.filter(status=Status.OPEN).values_list("urn", "la_id"):
+            schools_by_la.setdefault(la, []).append(urn)
+        las = sorted(la for la in schools_by_la if la and len(schools_by_la[la]) >= 50)
+        rng = random.Random(2026)
+        for index in range(partnerships):
+            slug = f"scale-{index + 1:03d}"
+            if Partnership.objects.filter(slug=slug).exists():
+                continue
+            with transaction.atomic():
+                self._partnership(slug, index, las, schools_by_la, rng, leaders, clusters)
+            if (index + 1) % 10 == 0:
+                self.stdout.write(f"  {index + 1} partnerships ({time.perf_counter() - started:.0f} s)")
+        self.stdout.write(self.style.SUCCESS(
+            f"Scale data ready in {time.perf_counter() - started:.0f} s: {School.objects.count()} schools, "
+            f"{Partnership.objects.count()} partnerships. Bench users: bench-<role>-<slug>@bench.example, "
+            f"password {BENCH_PASSWORD}."
+        ))
+
+    def _partnership(self, slug, index, las, schools_by_la, rng, leaders, clusters):
+        partnership = Partnership.objects.create(name=f"Scale partnership {index + 1}", slug=slug)
+        with scope(partnership=partnership):
+            ensure_default_specialisms(partnership=partnership)
+            specialisms = list(Specialism.objects.filter(partnership=partnership).values_list("pk", flat=True))
+            home_las = [las[(index * 2 + k) % len(las)] for k in range(2)]
+            urns = [urn for la in home_las for urn in schools_by_la[la]]
+            rng.shuffle(urns)
+            members = urns[:250]
+            PartnershipSchool.objects.bulk_create([
+                PartnershipSchool(partnership=partnership, school_id=u, is_member=rng.random() < 0.8) for u in members])
+            for a in range(2):
+                alliance = Alliance.objects.create(partnership=partnership, name=f"Alliance {a + 1}")
+                AllianceSchool.objects.bulk_create(
+                    [AllianceSchool(partnership=partnership, alliance=alliance, school_id=u, role="lead" if i == 0 else "member")
+                     for i, u in enumerate(members[a * 20:(a + 1) * 20])])
+            rows = []
+            for n in range(leaders):
+                designated = date(2021 + n % 5, 9, 1)
+                rows.append(SystemLeader(
+                    partnership=partnership, name=f"Leader {n + 1:03d} of {slug}", email=f"leader{n}@{slug}.example",
+                    home_school_id=members[n % len(members)], designation=["SLE", "SLE", "LLE", "NLE", "NLG"][n % 5],
+                    designated_on=designated, review_due=designated.replace(year=designated.year + 4),
+                    capacity_days_per_term=Decimal(2 + n % 8), phase_primary=n % 2 == 0, phase_secondary=n % 2 == 1,
+                    release_consent_by="Headteacher", release_consent_on=designated,
+                ))
+            created = SystemLeader.objects.bulk_create(rows)
+            LeaderSpecialism.objects.bulk_create([
+                LeaderSpecialism(partnership=partnership, leader=leader, specialism_id=s)
+                for leader in created for s in rng.sample(specialisms, 3)])
+            for c in range(clusters):
+                cluster = Cluster.objects.create(partnership=partnership, name=f"Cluster {c + 1}", la_id=home_las[c % 2],
+                                                 academic_year="2026-27", chair_school_id=members[c * 6])
+                ClusterSchool.objects.bulk_create(
+                    [ClusterSchool(partnership=partnership, cluster=cluster, school_id=u) for u in members[c * 6:c * 6 + 6]])
+            for role in (Role.BROKER, Role.LA_OFFICER, Role.HEADTEACHER):
+                user = User.objects.create_user(email=f"bench-{role.value.replace('_', '-')}-{slug}@bench.example",
+                                                password=BENCH_PASSWORD)
+                membership = Membership.objects.create(partnership=partnership, user=user, role=role)
+                if membership.requires_mfa:
+                    Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "bench-only"})
+                if role == Role.LA_OFFICER:
+                    membership.local_authorities.add(*home_las)

@@ -1,0 +1,28 @@
+"""The scale seeder and the benchmark run end to end (on a small scale here; the real figures are in the README)."""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django_scopes import scopes_disabled
+
+from alliances.importers import run_import
+from alliances.models import Cluster, SystemLeader
+from portal.tenancy.models import Partnership
+
+
+@pytest.mark.django_db
+def test_seed_scale_then_bench_measure_every_directory_page(capsys):
+    run_import(settings.SHARED_DATA_DIR / "east_and_ealing" / "dfe_school_spine_2017_18.csv")
+    call_command("seed_scale", "--partnerships", "2", "--leaders", "6", "--clusters", "2", "--skip-import")
+    call_command("seed_scale", "--partnerships", "2", "--leaders", "6", "--clusters", "2", "--skip-import")  # idempotent
+    with scopes_disabled():
+        assert Partnership.objects.filter(slug__startswith="scale-").count() == 2
+        assert SystemLeader.objects.count() == 12 and Cluster.objects.count() == 4
+    capsys.readouterr()
+    call_command("bench", "--partnership", "scale-001", "--requests", "3")
+    out = capsys.readouterr().out
+    lines = [line for line in out.splitlines() if line.split() and line.split()[-1].isdigit()]
+    assert len(lines) == 12, out
+    assert lines[0].startswith("minimal tenant page")
