@@ -11,7 +11,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["portal.notifications"])
+app.autodiscover_tasks(["portal.notifications", "alliances"])
 
 app.conf.beat_schedule = {
     "notifications.sweep": {"task": "notifications.sweep", "schedule": 60.0},

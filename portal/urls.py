@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 
+from alliances import views_platform
 from portal import views
 from portal.notifications import views as notification_views
 
@@ -18,6 +19,9 @@ urlpatterns = [
     path("accessibility/", views.accessibility, name="accessibility"),
     path("account/notifications/", notification_views.preferences, name="notification_preferences"),
     path("account/", include("allauth.urls")),
+    path("platform/imports/", views_platform.import_list, name="imports"),
+    path("platform/imports/<int:pk>/", views_platform.import_job, name="import_job"),
+    path("platform/imports/<int:pk>/status.json", views_platform.import_job_status, name="import_job_status"),
     path("admin/", admin.site.urls),
     path("p/<slug:partnership_slug>/", include("portal.tenancy.urls")),
 ]

@@ -45,13 +45,13 @@ def mfa_redirect(request: HttpRequest, gate: str) -> HttpResponse:
 
 
 class StaffMfaMiddleware:
-    """Platform operators (Django admin) must have two-factor authentication, like steering-group staff."""
+    """Platform operators (Django admin, platform pages) must use two-factor authentication, like steering-group staff."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.path_info.startswith("/admin/") and request.user.is_authenticated and request.user.is_staff:
+        if request.path_info.startswith(("/admin/", "/platform/")) and request.user.is_authenticated and request.user.is_staff:
             gate = mfa_gate(request, required=True)
             if gate:
                 return mfa_redirect(request, gate)

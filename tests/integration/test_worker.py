@@ -251,3 +251,25 @@ def test_two_workers_delivering_the_same_row_at_once_send_it_once(partnership, s
     assert sorted(outcomes) == ["already sent"] * 5 + ["sent"]
     time.sleep(0.5)
     assert len(sink.messages) == 1
+
+
+def test_a_real_worker_runs_an_uploaded_import(start_worker):
+    from django.conf import settings as django_settings
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from alliances import imports
+    from alliances.models import ImportJob, School
+    from tests.factories import UserFactory
+
+    operator = UserFactory(is_staff=True)
+    start_worker()
+    content = (django_settings.SHARED_DATA_DIR / "east_and_ealing" / "dfe_school_spine_2017_18.csv").read_bytes()
+    job = imports.start_import(actor=operator, upload=SimpleUploadedFile("spine.csv", content))
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        job.refresh_from_db()
+        if job.finished_at:
+            break
+        time.sleep(0.2)
+    assert job.state == ImportJob.State.DONE, job.summary
+    assert School.objects.count() == 3169 and job.report["created"] == 3169

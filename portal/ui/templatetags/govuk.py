@@ -30,6 +30,8 @@ def _kind(widget: forms.Widget) -> str:
         return "select"
     if isinstance(widget, forms.Textarea):
         return "textarea"
+    if isinstance(widget, forms.FileInput):
+        return "file"
     return "input"
 
 
@@ -38,6 +40,7 @@ CSS = {
     "select": "govuk-select",
     "textarea": "govuk-textarea",
     "checkbox": "govuk-checkboxes__input",
+    "file": "govuk-file-upload",
 }
 
 

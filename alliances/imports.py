@@ -1,0 +1,67 @@
+"""Uploaded imports: store the file, queue a worker, record progress and the report on the job row."""
+
+from __future__ import annotations
+
+import io
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from alliances.importers import ImportRefused, run_import
+from alliances.models import ImportJob
+from portal.errors import DomainError, NotAllowed
+
+
+@transaction.atomic
+def start_import(*, actor, upload: UploadedFile) -> ImportJob:
+    """Save the upload and queue its import (platform staff only). Refuses an oversized file at once."""
+    if not actor.is_staff:
+        raise NotAllowed("Only platform staff can import school data.")
+    if upload.size > settings.IMPORT_MAX_BYTES:
+        raise DomainError(f"The file is {upload.size / 1_000_000:.0f} MB; the most the portal imports at once is "
+                          f"{settings.IMPORT_MAX_BYTES / 1_000_000:.0f} MB. Split it into smaller files.")
+    content = b"".join(upload.chunks())
+    job = ImportJob.objects.create(uploaded_by=actor, filename=Path(upload.name).name[:255], content=content)
+    from alliances.tasks import run_import_job_task
+
+    job_id = job.pk
+    transaction.on_commit(lambda: run_import_job_task.delay(job_id))
+    return job
+
+
+def run_job(*, job_id: int) -> str:
+    """Run one queued job once (a second delivery of the task finds it no longer queued)."""
+    if not ImportJob.objects.filter(pk=job_id, state=ImportJob.State.QUEUED).update(
+        state=ImportJob.State.RUNNING, stage="Reading the file"
+    ):
+        return "not queued"
+    job = ImportJob.objects.get(pk=job_id)
+    last = [0.0]
+
+    def progress(stage: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - last[0] >= 0.5 or (total and done >= total):
+            last[0] = now
+            ImportJob.objects.filter(pk=job_id).update(stage=stage, done=done, total=total)
+
+    try:
+        report = run_import(io.BytesIO(bytes(job.content)), progress=progress)
+    except ImportRefused as error:
+        _finish(job_id, ImportJob.State.FAILED, f"{error} Nothing was imported.", {"errors": [], "notes": []})
+        return "refused"
+    state = ImportJob.State.DONE if report.ok else ImportJob.State.FAILED
+    _finish(job_id, state, report.summary(), {
+        "format": report.format_label, "rows": report.rows, "created": report.created, "updated": report.updated,
+        "unchanged": report.unchanged, "notes": report.notes,
+        "errors": [{"row": e.row, "column": e.column, "reason": e.reason} for e in report.errors],
+    })
+    return state
+
+
+def _finish(job_id: int, state: str, summary: str, report: dict) -> None:
+    ImportJob.objects.filter(pk=job_id).update(state=state, summary=summary, report=report, stage="", content=b"",
+                                               finished_at=timezone.now())

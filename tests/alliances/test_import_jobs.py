@@ -1,0 +1,77 @@
+"""Platform staff upload school data; a Celery job imports it and the page shows progress and the report."""
+
+from __future__ import annotations
+
+import pytest
+from bs4 import BeautifulSoup
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from alliances.models import ImportJob, School
+from tests.factories import UserFactory, give_mfa
+
+
+@pytest.fixture
+def operator(db):
+    user = UserFactory(is_staff=True)
+    give_mfa(user)
+    return user
+
+
+def upload(client, name: str, content: bytes, capture):
+    with capture(execute=True):
+        return client.post("/platform/imports/", {"file": SimpleUploadedFile(name, content, content_type="text/csv")})
+
+
+def test_an_upload_is_imported_by_a_job_and_reported(client, operator, django_capture_on_commit_callbacks):
+    client.force_login(operator)
+    content = (settings.SHARED_DATA_DIR / "east_and_ealing" / "dfe_school_spine_2017_18.csv").read_bytes()
+    response = upload(client, "spine.csv", content, django_capture_on_commit_callbacks)
+    job = ImportJob.objects.get()
+    assert response["Location"] == f"/platform/imports/{job.pk}/"
+    assert job.state == "done" and job.report["created"] == 3169 and bytes(job.content) == b""
+    assert School.objects.count() == 3169
+    page = BeautifulSoup(client.get(response["Location"]).content, "html.parser")
+    assert "3169 rows read; 3169 created" in page.get_text()
+    status = client.get(f"/platform/imports/{job.pk}/status.json").json()
+    assert status == {"state": "done", "label": "Imported", "stage": "", "done": status["done"], "total": status["total"],
+                      "percent": 100, "finished": True}
+
+
+def test_a_bad_upload_lists_every_problem_and_imports_nothing(client, operator, django_capture_on_commit_callbacks):
+    client.force_login(operator)
+    header = (settings.SHARED_DATA_DIR / "east_and_ealing" / "dfe_school_spine_2017_18.csv").read_text().splitlines()[:3]
+    bad = "\n".join([header[0], header[1].replace(header[1].split(",")[0], "12AB56", 1), header[2]]).encode()
+    response = upload(client, "bad.csv", bad, django_capture_on_commit_callbacks)
+    job = ImportJob.objects.get()
+    assert job.state == "failed" and School.objects.count() == 0
+    rows = BeautifulSoup(client.get(response["Location"]).content, "html.parser").select("tbody tr")
+    assert [r.get_text(" ", strip=True) for r in rows] == ["2 URN URN must be 6 digits, not '12AB56'"]
+
+
+def test_a_file_of_the_wrong_kind_is_refused_plainly(client, operator, django_capture_on_commit_callbacks):
+    client.force_login(operator)
+    upload(client, "notes.txt", b"hello,world\n1,2\n", django_capture_on_commit_callbacks)
+    job = ImportJob.objects.get()
+    assert job.state == "failed" and "not a file the portal can import" in job.summary
+
+
+def test_an_empty_upload_is_an_error_on_the_form(client, operator):
+    client.force_login(operator)
+    response = client.post("/platform/imports/", {"file": SimpleUploadedFile("empty.csv", b"")})
+    assert "The file is empty" in response.content.decode() and not ImportJob.objects.exists()
+
+
+def test_only_platform_staff_import(client, broker):
+    assert client.get("/platform/imports/")["Location"].startswith("/account/login/")
+    client.force_login(broker.user)
+    assert client.get("/platform/imports/").status_code == 403
+
+
+def test_running_a_job_twice_imports_once(operator, django_capture_on_commit_callbacks):
+    from alliances import imports
+
+    content = (settings.SHARED_DATA_DIR / "east_and_ealing" / "dfe_school_spine_2017_18.csv").read_bytes()
+    job = ImportJob.objects.create(uploaded_by=operator, filename="spine.csv", content=content)
+    assert imports.run_job(job_id=job.pk) == "done"
+    assert imports.run_job(job_id=job.pk) == "not queued"
