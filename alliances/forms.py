@@ -138,11 +138,20 @@ class SystemLeaderForm(forms.Form):
     release_consent_on = date_field("Release consent given on (optional)", required=False)
     conflicts = forms.CharField(label="Declared conflicts of interest (optional)", required=False,
                                 widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)
+    user = forms.ModelChoiceField(
+        label="Portal account (optional)", queryset=None, required=False, empty_label="Not linked",
+        help_text="A member with the system leader role; once linked they can keep their own profile up to date",
+    )
 
     def __init__(self, *args, partnership, specialisms, **kwargs):
         from alliances.models import LEADER_PHASES, LeaderStatus
+        from portal.accounts.models import User
+        from portal.tenancy.models import Membership
 
         super().__init__(*args, **kwargs)
+        members = Membership.objects.filter(partnership=partnership, role="system_leader", is_active=True).values("user_id")
+        self.fields["user"].queryset = User.objects.filter(pk__in=members).order_by("email")
+        self.fields["user"].label_from_instance = lambda user: f"{user.get_full_name()} ({user.email})" if user.name else user.email
         self.fields["designation"].choices = list(partnership.designation_labels.items())
         self.fields["status"].choices = LeaderStatus.choices
         self.fields["specialisms"].queryset = specialisms

@@ -300,6 +300,8 @@ class SystemLeader(PartnershipOwned):
         constraints = [
             models.CheckConstraint(condition=models.Q(review_due__gte=models.F("designated_on")), name="leader_review_after_designation"),
             models.CheckConstraint(condition=models.Q(capacity_days_per_term__gte=0), name="leader_capacity_not_negative"),
+            models.UniqueConstraint(fields=["partnership", "user"], condition=models.Q(user__isnull=False),
+                                    name="leader_one_profile_per_account"),
         ]
 
     def __str__(self) -> str:

@@ -156,6 +156,12 @@ def _check_leader(partnership: Partnership, values: dict[str, Any], *, existing:
         raise _closed_school_error(school, "a system leader's home school")
     if values["capacity_days_per_term"] < 0:
         raise DomainError("Capacity cannot be negative.")
+    user = values.get("user")
+    if user is not None:
+        other = SystemLeader.objects.filter(partnership=partnership, user=user).exclude(
+            pk=existing.pk if existing else None).first()
+        if other is not None:
+            raise DomainError(f"That account is already linked to {other.name}. Unlink it there first.")
 
 
 @transaction.atomic

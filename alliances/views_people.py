@@ -88,7 +88,7 @@ def leader_edit(request: HttpRequest, partnership_slug: str, pk: int | None = No
     if found:
         initial = {field: getattr(found, field) for field in (
             "name", "email", "phone", "home_school", "designation", "designated_on", "review_due", "status",
-            "capacity_days_per_term", "release_consent_by", "release_consent_on", "conflicts")}
+            "capacity_days_per_term", "release_consent_by", "release_consent_on", "conflicts", "user")}
         initial.update(specialisms=current, phases=[f for f in LEADER_PHASES if getattr(found, f)])
     else:
         initial = {"status": "active", "capacity_days_per_term": 0}

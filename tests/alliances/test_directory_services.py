@@ -137,3 +137,12 @@ def test_la_officers_cannot_change_the_directory(la_officer, histon):
     with scope(partnership=la_officer.partnership), pytest.raises(NotAllowed):
         services.save_cluster(actor=la_officer, schools=[], name="X", kind="triad", la=None, chair_school=None,
                               academic_year="2026-27", notes="")
+
+
+def test_an_account_is_linked_to_one_leader_at_most(partnership, histon, taxonomy):
+    member = make_member(partnership, "system_leader")
+    broker = make_member(partnership, "broker")
+    with scope(partnership=partnership):
+        services.save_system_leader(actor=broker, specialisms=[], **leader_values(histon, user=member.user))
+        with pytest.raises(DomainError, match="already linked to Priya Patel"):
+            services.save_system_leader(actor=broker, specialisms=[], **leader_values(histon, name="Second", user=member.user))

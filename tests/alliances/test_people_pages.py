@@ -94,6 +94,22 @@ def test_adding_a_system_leader_with_plain_errors_then_success(client, broker, s
         assert AuditEvent.objects.filter(object_id=str(cara.pk), action="system_leader.designation_changed").exists()
 
 
+def test_a_broker_links_a_leader_to_a_system_leader_account_only(client, broker, partnership, setup):
+    member = make_member(partnership, Role.SYSTEM_LEADER)
+    head = make_member(partnership, Role.HEADTEACHER)
+    client.force_login(broker.user)
+    url = f"/p/{partnership.slug}/system-leaders/{setup['ada'].pk}/edit/"
+    page = client.get(url).content.decode()
+    assert member.user.email in page and head.user.email not in page
+    data = {"name": "Ada Lovelace", "home_school": "139087", "designation": "SLE", "designated_on": "1/9/2024",
+            "review_due": "1/9/2028", "status": "active", "capacity_days_per_term": "2", "user": head.user.pk}
+    assert "Select a valid choice" in client.post(url, data).content.decode()
+    data["user"] = member.user.pk
+    assert client.post(url, data).status_code == 302
+    with scopes_disabled():
+        assert SystemLeader.objects.get(pk=setup["ada"].pk).user == member.user
+
+
 def test_a_system_leader_keeps_their_own_profile(client, partnership, setup):
     member = make_member(partnership, Role.SYSTEM_LEADER)
     with scopes_disabled():

@@ -9,7 +9,7 @@ from django.conf import settings
 from django_scopes import scopes_disabled
 
 from alliances.importers import run_import
-from alliances.models import LocalAuthority, Specialism, SystemLeader
+from alliances.models import LocalAuthority, SystemLeader
 from alliances.services import ensure_default_specialisms
 from portal.tenancy.roles import Role
 from tests.e2e.conftest import check_accessibility
