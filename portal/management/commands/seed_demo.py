@@ -99,7 +99,7 @@ class Command(BaseCommand):
             User.objects.create_superuser(email=operator_email, password=DEMO_PASSWORD, name="Olu Operator")
             created += 1
         self._verify_email(User.objects.get(email=operator_email))
-        rows.append((operator_email, "Platform operator", "Django admin at /admin/"))
+        rows.append((operator_email, "Platform operator", "/admin/ and /platform/imports/"))
         return partnerships, rows, created
 
     @staticmethod
