@@ -174,6 +174,7 @@ def build_cambridgeshire(partnership: Partnership, *, system_leader_user=None) -
         groups += [(f"Primary triad {i + 1}", "triad", primaries[i * 3:i * 3 + 3]) for i in range(min(3, len(primaries) // 3))]
         _clusters(partnership, cambs, groups)
         _leaders(partnership, partnership_schools, 36, rng, linked_user=system_leader_user)
+        _term_dates(partnership, "873")
 
 
 def build_ealing(partnership: Partnership) -> None:
@@ -189,3 +190,19 @@ def build_ealing(partnership: Partnership) -> None:
         links = [(f"Link partners {i + 1}", "link_partners", schools[18 + i * 2:20 + i * 2]) for i in range(4)]
         _clusters(partnership, ealing, triads + links)
         _leaders(partnership, schools, 12, rng)
+
+
+def _term_dates(partnership: Partnership, la_code: str) -> None:
+    """The LA's real term dates (../shared/data/calendar), once."""
+    from portal.calendar.models import CalendarPeriod
+    from portal.calendar.services import parse_calendar_csv
+
+    if CalendarPeriod.objects.filter(partnership=partnership).exists():
+        return
+    content = (settings.SHARED_DATA_DIR / "calendar" / "term_dates_cambridgeshire_suffolk.csv").read_bytes()
+    for year, parsed in parse_calendar_csv(content, la_code=la_code).items():
+        CalendarPeriod.objects.bulk_create([
+            CalendarPeriod(partnership=partnership, academic_year=year, kind=p.kind, term=p.term, name=p.name,
+                           start=p.start, end=p.end, **parsed.extra[index])
+            for index, p in enumerate(parsed.periods)
+        ])

@@ -2,11 +2,13 @@
 
 from portal.accounts.models import User
 from portal.audit.models import AuditEvent
+from portal.calendar.models import CalendarPeriod
 from portal.notifications.models import Notification, NotificationPreference
 from portal.tenancy.models import Invitation, Membership, Partnership, PartnershipOwned
 
 __all__ = [
     "AuditEvent",
+    "CalendarPeriod",
     "Invitation",
     "Membership",
     "Notification",

@@ -36,3 +36,6 @@ def test_the_demo_is_built_from_the_seeds_and_real_data_and_is_idempotent(capsys
         assert set(officer.local_authorities.values_list("code", flat=True)) == {"873", "935"}
         leader_user = User.objects.get(email=f"system-leader@{settings.DEMO_EMAIL_DOMAIN}")
         assert SystemLeader.objects.filter(user=leader_user).count() == 1
+        from portal.calendar.models import CalendarPeriod
+
+        assert CalendarPeriod.objects.filter(partnership=cambs, academic_year="2026-27", kind="term").count() == 2

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from alliances.urls import urlpatterns as directory_urls
+from portal.calendar import views as calendar_views
 from portal.notifications import views as notification_views
 from portal.tenancy import views
 
@@ -21,5 +22,10 @@ urlpatterns = [
     path("notifications/", notification_views.centre, name="notifications"),
     path("notifications/read-all/", notification_views.read_all, name="notifications_read_all"),
     path("notifications/<int:pk>/", notification_views.open_notification, name="notification"),
+    path("term-dates/", calendar_views.calendar, name="calendar"),
+    path("term-dates/import/", calendar_views.calendar_import, name="calendar_import"),
+    path("term-dates/new/", calendar_views.period_edit, name="calendar_period_new"),
+    path("term-dates/<int:pk>/", calendar_views.period_edit, name="calendar_period"),
+    path("term-dates/<int:pk>/delete/", calendar_views.period_delete, name="calendar_period_delete"),
     *directory_urls,
 ]

@@ -24,6 +24,7 @@ NAVIGATION = [
     NavItem("System leaders", "tenant:leaders", "directory.view"),
     NavItem("Clusters", "tenant:clusters", "directory.view"),
     NavItem("My profile", "tenant:own_profile", "profile.edit_own"),
+    NavItem("Term dates", "tenant:calendar", "calendar.manage"),
     NavItem("Members", "tenant:members", "members.manage"),
     NavItem("Activity", "tenant:activity", "audit.view"),
     NavItem("Settings", "tenant:settings", "settings.manage"),

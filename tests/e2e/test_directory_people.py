@@ -72,6 +72,20 @@ def test_a_broker_manages_leaders_clusters_and_specialisms(page, live_server, wo
     assert "Member schools (3)" in page.locator("main").inner_text()
     check_accessibility(page, visited)
 
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Term dates").click()
+    check_accessibility(page, visited)
+    page.get_by_label("Term dates file (CSV)").set_input_files(
+        str(settings.SHARED_DATA_DIR / "calendar" / "term_dates_cambridgeshire_suffolk.csv"))
+    page.get_by_role("button", name="Import").click()
+    assert "more than one local authority" in page.locator(".govuk-error-summary").inner_text()
+    check_accessibility(page, visited)
+    page.get_by_label("Term dates file (CSV)").set_input_files(
+        str(settings.SHARED_DATA_DIR / "calendar" / "term_dates_cambridgeshire_suffolk.csv"))
+    page.get_by_label("Local authority code (optional)").fill("873")
+    page.get_by_role("button", name="Import").click()
+    assert "Term dates saved for 2019-20, 2020-21, 2026-27" in page.locator("main").inner_text()
+    check_accessibility(page, visited)
+
     page.goto(f"{base}/p/cambridgeshire/specialisms/")
     check_accessibility(page, visited)
     page.get_by_label("Name", exact=True).fill("Oracy")

@@ -54,6 +54,10 @@ def _objects(partnership, member):
                                      academic_year="2026-27", notes=f"Private note of {partnership.slug}")
     ClusterSchool.objects.create(partnership=partnership, cluster=cluster, school=school)
     alliance = Alliance.objects.create(partnership=partnership, name=f"Alliance of {partnership.slug}")
+    from portal.calendar.models import CalendarPeriod
+
+    period = CalendarPeriod.objects.create(partnership=partnership, academic_year="2026-27", kind="term", term="autumn",
+                                           name=f"Autumn term of {partnership.slug}", start=date(2026, 9, 1), end=date(2026, 12, 18))
     AllianceSchool.objects.create(partnership=partnership, alliance=alliance, school=school, role="lead")
     invitation = make_invitation(partnership, email=f"invitee-{partnership.slug}@example.org", token=f"tok-{partnership.slug}")
     notification = Notification.objects.create(
@@ -61,7 +65,7 @@ def _objects(partnership, member):
         event_type="membership.joined", dedupe_key=f"matrix-{partnership.slug}", title="Welcome", link="/",
     )
     return {"membership": member, "invitation": invitation, "notification": notification, "school": school,
-            "specialism": specialism, "leader": leader, "cluster": cluster, "alliance": alliance}
+            "specialism": specialism, "leader": leader, "cluster": cluster, "alliance": alliance, "period": period}
 
 
 # url name -> (methods, which object supplies pk, or None)
@@ -100,6 +104,11 @@ MATRIX: dict[str, tuple[tuple[str, ...], str | None]] = {
     "tenant:alliance_edit": (("get", "post"), "alliance"),
     "tenant:specialisms": (("get", "post"), None),
     "tenant:specialism_action": (("post",), "specialism"),
+    "tenant:calendar": (("get",), None),
+    "tenant:calendar_import": (("post",), None),
+    "tenant:calendar_period_new": (("get", "post"), None),
+    "tenant:calendar_period": (("get", "post"), "period"),
+    "tenant:calendar_period_delete": (("post",), "period"),
 }
 # Schools are shared reference data: their URLs take a URN, and "the other partnership's object" is
 # its PartnershipSchool row, whose notes and membership must never show or change from here.
@@ -174,6 +183,7 @@ def both_sides(partnership, other_partnership, personas, outsider):
 
 def _snapshot(partnership):
     from alliances.models import Alliance, Cluster, PartnershipSchool, Specialism, SystemLeader
+    from portal.calendar.models import CalendarPeriod
 
     with scopes_disabled():
         return (
@@ -182,6 +192,7 @@ def _snapshot(partnership):
             list(Cluster.objects.filter(partnership=partnership).values_list("pk", "name", "notes")),
             list(Alliance.objects.filter(partnership=partnership).values_list("pk", "name")),
             list(Specialism.objects.filter(partnership=partnership).values_list("pk", "name", "is_retired")),
+            list(CalendarPeriod.objects.filter(partnership=partnership).values_list("pk", "name", "start", "end")),
             list(Membership.objects.filter(partnership=partnership).values_list("pk", "role", "is_active").order_by("pk")),
             list(Invitation.objects.filter(partnership=partnership).values_list("pk", "revoked_at", "accepted_at").order_by("pk")),
             list(Notification.objects.filter(partnership=partnership).values_list("pk", "read_at").order_by("pk")),

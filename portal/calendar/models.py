@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from django.db import models
+
+from portal.tenancy.models import PartnershipOwned
+
+
+class PeriodKind(models.TextChoices):
+    TERM = "term", "Term"
+    HALF_TERM = "half_term", "Half term"
+    HOLIDAY = "holiday", "Holiday"
+
+
+class TermName(models.TextChoices):
+    AUTUMN = "autumn", "Autumn"
+    SPRING = "spring", "Spring"
+    SUMMER = "summer", "Summer"
+
+
+class CalendarPeriod(PartnershipOwned):
+    """A term, half term or holiday in a partnership's academic year (1 September to 31 August).
+
+    Half terms lie inside their term; holidays lie between terms. Reviews and reminders follow these.
+    """
+
+    academic_year = models.CharField(max_length=7, help_text="For example 2026-27")
+    kind = models.CharField(max_length=10, choices=PeriodKind.choices)
+    term = models.CharField(max_length=10, choices=TermName.choices, blank=True)
+    name = models.CharField(max_length=80)
+    start = models.DateField()
+    end = models.DateField()
+    status = models.CharField(max_length=40, blank=True, help_text="For example final, or proposed (consultation)")
+    source_url = models.URLField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["academic_year", "start", "kind"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(end__gte=models.F("start")), name="calendar_period_in_order"),
+        ]
+        indexes = [models.Index(fields=["partnership", "academic_year"], name="calendar_year")]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.start:%-d %b %Y} to {self.end:%-d %b %Y}"

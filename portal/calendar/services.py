@@ -1,0 +1,250 @@
+"""Term calendars: read the CSV shape in ../shared/data/calendar, check a year for gaps and overlaps, save."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db import transaction
+
+from alliances.importers.base import Cell, RowError
+from portal.audit.services import record_event
+from portal.calendar.bank_holidays import is_bank_holiday
+from portal.calendar.models import CalendarPeriod
+from portal.calendar.schooldays import Period
+from portal.errors import DomainError, NotAllowed
+from portal.tenancy.models import Membership
+
+REQUIRED = {"academic_year", "period", "start_date", "end_date"}
+TERMS = ("autumn", "spring", "summer")
+
+
+class CalendarInvalid(DomainError):
+    def __init__(self, message: str, errors: list[RowError]):
+        super().__init__(message)
+        self.errors = errors
+
+
+def normalise_year(value: str) -> str:
+    """'2026-2027' or '2026-27' to '2026-27'."""
+    match = re.fullmatch(r"(\d{4})\s*[-/]\s*(\d{2}|\d{4})", value.strip())
+    if not match:
+        raise ValueError(f"academic_year must look like 2026-27, not {value!r}")
+    start, end = int(match.group(1)), int(match.group(2)[-2:])
+    if (start + 1) % 100 != end:
+        raise ValueError(f"academic_year must run from one year to the next, not {value!r}")
+    return f"{start}-{end:02d}"
+
+
+def classify(name: str) -> tuple[str, str, str | None]:
+    """(kind, term, half) from a period name like 'Autumn term (first half)', 'Spring half term', 'Easter holiday'."""
+    lowered = name.strip().lower()
+    term = next((t for t in TERMS if lowered.startswith(t)), "")
+    if "half term" in lowered or "half-term" in lowered:
+        if not term:
+            raise ValueError(f"a half term must name its term, like 'Autumn half term', not {name!r}")
+        return "half_term", term, None
+    if "holiday" in lowered or "break" in lowered:
+        return "holiday", "", None
+    if term and "term" in lowered:
+        half = "first" if "first half" in lowered else "second" if "second half" in lowered else None
+        return "term", term, half
+    raise ValueError(f"cannot tell whether {name!r} is a term, a half term or a holiday")
+
+
+@dataclass
+class ParsedYear:
+    periods: list[Period] = field(default_factory=list)
+    extra: dict[int, dict[str, str]] = field(default_factory=dict)  # index in periods -> status, source_url
+    incomplete_terms: set[str] = field(default_factory=set)  # terms known only by their first half
+
+    def add(self, period: Period, extra: dict[str, str]) -> None:
+        self.extra[len(self.periods)] = extra
+        self.periods.append(period)
+
+
+def parse_calendar_csv(content: bytes, *, la_code: str | None = None) -> dict[str, ParsedYear]:
+    """Periods by academic year from the calendar CSV. Terms given as two halves become one term.
+
+    Raises CalendarInvalid listing every bad row and every problem with a year; the caller saves nothing then.
+    """
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = content.decode("cp1252")
+        except UnicodeDecodeError:
+            raise CalendarInvalid("The file's characters could not be read. Save it as UTF-8 CSV.", []) from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    missing = REQUIRED - set(reader.fieldnames or [])
+    if missing:
+        raise CalendarInvalid(f"This is not a term-dates file: it is missing {', '.join(sorted(missing))}.", [])
+    errors: list[RowError] = []
+    halves: dict[tuple[str, str], list[tuple[str, date, date, dict]]] = defaultdict(list)
+    years: dict[str, ParsedYear] = defaultdict(ParsedYear)
+    las = set()
+    for row in reader:
+        line = reader.line_num
+        if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
+            continue
+        row_la = (row.get("la_code") or "").strip()
+        if la_code and row_la and row_la != la_code:
+            continue
+        las.add(row_la)
+        try:
+            year = normalise_year(row["academic_year"] or "")
+            kind, term, half = classify(row["period"] or "")
+            start, end = Cell.date(row["start_date"] or ""), Cell.date(row["end_date"] or "")
+        except ValueError as error:
+            errors.append(RowError(line, "", str(error)))
+            continue
+        if start is None or end is None:
+            errors.append(RowError(line, "start_date", "start_date and end_date are both needed"))
+            continue
+        if end < start:
+            errors.append(RowError(line, "end_date", f"{row['period']} ends before it starts"))
+            continue
+        extra = {"status": (row.get("status") or "").strip()[:40], "source_url": (row.get("source_url") or "").strip()[:500]}
+        if kind == "term" and half:
+            halves[(year, term)].append((half, start, end, extra))
+        else:
+            years[year].add(Period(year, kind, term, row["period"].strip(), start, end), extra)
+    if len(las - {""}) > 1 and not la_code:
+        raise CalendarInvalid(
+            f"The file has dates for more than one local authority ({', '.join(sorted(las - {''}))}). Choose one.", [])
+    for (year, term), parts in halves.items():
+        parts.sort(key=lambda part: part[1])
+        years[year].add(Period(year, "term", term, f"{term.title()} term", parts[0][1], parts[-1][2]), parts[0][3])
+        if [p[0] for p in parts] == ["first"]:
+            years[year].incomplete_terms.add(term)
+    if errors:
+        raise CalendarInvalid(f"Nothing was saved: {len(errors)} row{'s have' if len(errors) != 1 else ' has'} problems.", errors)
+    problems = [RowError(0, year, problem) for year, parsed in sorted(years.items())
+                for problem in check_year(year, parsed.periods, incomplete=parsed.incomplete_terms)]
+    if problems:
+        raise CalendarInvalid("Nothing was saved: the dates have gaps or overlaps.", problems)
+    return dict(years)
+
+
+def _weekdays(start: date, end: date):
+    day = start
+    while day <= end:
+        if day.weekday() < 5 and not is_bank_holiday(day):
+            yield day
+        day += timedelta(days=1)
+
+
+def check_year(year: str, periods: list[Period], *, incomplete: set[str] = frozenset()) -> list[str]:
+    """Plain-English problems with one academic year: outside 1 Sep to 31 Aug, overlaps, uncovered weekdays."""
+    problems = []
+    first, last = date(int(year[:4]), 9, 1), date(int(year[:4]) + 1, 8, 31)
+    for p in periods:
+        if p.start < first or p.end > last:
+            problems.append(f"{p.name} ({p.start:%-d %b %Y} to {p.end:%-d %b %Y}) is outside the academic year "
+                            f"1 September {first.year} to 31 August {last.year}.")
+    terms = sorted((p for p in periods if p.kind == "term"), key=lambda p: p.start)
+    seen_terms = [t.term for t in terms]
+    for name in set(seen_terms):
+        if seen_terms.count(name) > 1:
+            problems.append(f"{year} has the {name} term more than once.")
+    outside = sorted([p for p in periods if p.kind != "half_term"], key=lambda p: p.start)
+    for before, after in zip(outside, outside[1:], strict=False):
+        if after.start <= before.end:
+            problems.append(f"{before.name} and {after.name} overlap ({after.start:%-d %b %Y}).")
+        else:
+            uncovered = list(_weekdays(before.end + timedelta(days=1), after.start - timedelta(days=1)))
+            if uncovered:
+                problems.append(f"There is a gap between {before.name} and {after.name}: "
+                                f"{uncovered[0]:%-d %b %Y} is in neither.")
+    for half in (p for p in periods if p.kind == "half_term"):
+        term = next((t for t in terms if t.term == half.term), None)
+        if term is None:
+            problems.append(f"{half.name} has no {half.term} term to sit in.")
+        elif half.start < term.start or (half.end > term.end and half.term not in incomplete):
+            # A term known only by its first half (a proposed calendar) may end before its half term.
+            problems.append(f"{half.name} is not inside the {half.term} term.")
+    return problems
+
+
+@transaction.atomic
+def import_calendar(*, actor: Membership, content: bytes, la_code: str | None = None) -> dict[str, int]:
+    """Replace the academic years in the file with its dates (brokers and admins). All or nothing."""
+    if not actor.can("calendar.manage"):
+        raise NotAllowed("Your role does not let you change term dates.")
+    years = parse_calendar_csv(content, la_code=la_code)
+    if not years:
+        raise CalendarInvalid("The file has no term dates" + (f" for LA {la_code}." if la_code else "."), [])
+    counts = {}
+    for year, parsed in sorted(years.items()):
+        CalendarPeriod.objects.filter(partnership=actor.partnership, academic_year=year).delete()
+        CalendarPeriod.objects.bulk_create([
+            CalendarPeriod(partnership=actor.partnership, academic_year=year, kind=p.kind, term=p.term, name=p.name,
+                           start=p.start, end=p.end, **parsed.extra[index])
+            for index, p in enumerate(parsed.periods)
+        ])
+        counts[year] = len(parsed.periods)
+        record_event(partnership=actor.partnership, actor=actor.user, action="calendar.imported",
+                     new={"academic_year": year, "periods": len(parsed.periods)}, note=f"LA {la_code}" if la_code else "")
+    return counts
+
+
+def calendar_for(*, partnership) -> list[Period]:
+    return [Period(p.academic_year, p.kind, p.term, p.name, p.start, p.end)
+            for p in CalendarPeriod.objects.filter(partnership=partnership).order_by("start")]
+
+
+def _check_with(partnership, year: str, replace: CalendarPeriod | None, new: Period | None) -> None:
+    periods = [Period(p.academic_year, p.kind, p.term, p.name, p.start, p.end)
+               for p in CalendarPeriod.objects.filter(partnership=partnership, academic_year=year)
+               if replace is None or p.pk != replace.pk]
+    if new is not None:
+        periods.append(new)
+    problems = check_year(year, periods)
+    if problems:
+        raise CalendarInvalid("Nothing was saved: " + " ".join(problems), [])
+
+
+@transaction.atomic
+def save_period(*, actor: Membership, period: CalendarPeriod | None, academic_year: str, kind: str, term: str,
+                name: str, start: date, end: date) -> CalendarPeriod:
+    """Add or change one term, half term or holiday; the whole year is checked again (brokers and admins)."""
+    if not actor.can("calendar.manage"):
+        raise NotAllowed("Your role does not let you change term dates.")
+    year = normalise_year(academic_year)
+    if end < start:
+        raise DomainError("The end date must be on or after the start date.")
+    if kind in ("term", "half_term") and not term:
+        raise DomainError("Say which term this is.")
+    # Lock the year's rows so two brokers editing the same year cannot both pass the check.
+    list(CalendarPeriod.objects.select_for_update().filter(partnership=actor.partnership, academic_year=year))
+    _check_with(actor.partnership, year, period, Period(year, kind, term if kind != "holiday" else "", name, start, end))
+    values = {"academic_year": year, "kind": kind, "term": term if kind != "holiday" else "", "name": name,
+              "start": start, "end": end}
+    if period is None:
+        period = CalendarPeriod.objects.create(partnership=actor.partnership, **values)
+        old = {}
+    else:
+        old = {k: str(getattr(period, k)) for k in values}
+        for key, value in values.items():
+            setattr(period, key, value)
+        period.save()
+    record_event(partnership=actor.partnership, actor=actor.user, action="calendar.period_saved", obj=period,
+                 old=old, new={k: str(v) for k, v in values.items()})
+    return period
+
+
+@transaction.atomic
+def delete_period(*, actor: Membership, period: CalendarPeriod) -> None:
+    if not actor.can("calendar.manage"):
+        raise NotAllowed("Your role does not let you change term dates.")
+    list(CalendarPeriod.objects.select_for_update().filter(partnership=actor.partnership, academic_year=period.academic_year))
+    remaining = CalendarPeriod.objects.filter(partnership=actor.partnership, academic_year=period.academic_year).exclude(pk=period.pk)
+    if remaining.exists():
+        _check_with(actor.partnership, period.academic_year, period, None)
+    record_event(partnership=actor.partnership, actor=actor.user, action="calendar.period_deleted", obj=period,
+                 old={"name": period.name, "start": str(period.start), "end": str(period.end)})
+    period.delete()

@@ -1,0 +1,170 @@
+"""Term calendars: the real LA files, gaps and overlaps refused, bank holidays, school-day arithmetic."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django_scopes import scope, scopes_disabled
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+
+from portal.audit.models import AuditEvent
+from portal.calendar import services
+from portal.calendar.bank_holidays import bank_holidays, easter_sunday
+from portal.calendar.models import CalendarPeriod
+from portal.calendar.schooldays import Period, SchoolCalendar
+
+CALENDAR = settings.SHARED_DATA_DIR / "calendar" / "term_dates_cambridgeshire_suffolk.csv"
+
+
+def test_bank_holidays_match_the_published_dates():
+    assert sorted(bank_holidays(2026)) == [date(2026, 1, 1), date(2026, 4, 3), date(2026, 4, 6), date(2026, 5, 4),
+                                           date(2026, 5, 25), date(2026, 8, 31), date(2026, 12, 25), date(2026, 12, 28)]
+    assert {date(2022, 6, 2), date(2022, 6, 3), date(2022, 9, 19)} <= bank_holidays(2022)
+    assert date(2020, 5, 8) in bank_holidays(2020) and date(2020, 5, 4) not in bank_holidays(2020)
+    assert {date(2027, 12, 27), date(2027, 12, 28)} <= bank_holidays(2027)  # Christmas on a Saturday
+    assert easter_sunday(2024) == date(2024, 3, 31) and easter_sunday(2038) == date(2038, 4, 25)
+
+
+def test_both_shapes_in_the_real_file_are_read():
+    data = CALENDAR.read_bytes()
+    cambs = services.parse_calendar_csv(data, la_code="873")
+    assert sorted(cambs) == ["2019-20", "2020-21", "2026-27"]
+    autumn = next(p for p in cambs["2020-21"].periods if p.kind == "term" and p.term == "autumn")
+    assert (autumn.start, autumn.end) == (date(2020, 9, 3), date(2020, 12, 18))  # two halves made one term
+    assert cambs["2026-27"].incomplete_terms == {"spring"}  # the proposed year stops at February half term
+    suffolk = services.parse_calendar_csv(data, la_code="935")["2014-15"]
+    assert [p.term for p in suffolk.periods if p.kind == "term"] == ["autumn", "spring", "summer"]
+    with pytest.raises(services.CalendarInvalid, match="more than one local authority"):
+        services.parse_calendar_csv(data)
+
+
+def _csv(rows):
+    lines = ["academic_year,period,start_date,end_date"] + [",".join(r) for r in rows]
+    return "\n".join(lines).encode()
+
+
+GOOD = [
+    ("2026-27", "Autumn term", "2026-09-01", "2026-12-18"),
+    ("2026-27", "Autumn half term", "2026-10-26", "2026-10-30"),
+    ("2026-27", "Christmas holiday", "2026-12-21", "2027-01-01"),
+    ("2026-27", "Spring term", "2027-01-04", "2027-03-26"),
+]
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ((3, ("2026-27", "Spring term", "2027-01-06", "2027-03-26")), "gap between Christmas holiday and Spring term: 4 Jan 2027"),
+    ((2, ("2026-27", "Christmas holiday", "2026-12-18", "2027-01-03")), "Autumn term and Christmas holiday overlap"),
+    ((1, ("2026-27", "Autumn half term", "2026-12-20", "2026-12-24")), "Autumn half term is not inside the autumn term"),
+    ((0, ("2026-27", "Autumn term", "2026-08-28", "2026-12-18")), "is outside the academic year"),
+    ((0, ("2026-27", "Autumn term", "2026-09-01", "2026-08-01")), "ends before it starts"),
+    ((0, ("2026-28", "Autumn term", "2026-09-01", "2026-12-18")), "must run from one year to the next"),
+    ((0, ("2026-27", "Mystery", "2026-09-01", "2026-12-18")), "cannot tell whether 'Mystery'"),
+])
+def test_gaps_overlaps_and_bad_rows_are_refused(change, message):
+    rows = list(GOOD)
+    index, row = change
+    rows[index] = row
+    with pytest.raises(services.CalendarInvalid) as error:
+        services.parse_calendar_csv(_csv(rows))
+    assert any(message in e.reason for e in error.value.errors), [e.reason for e in error.value.errors]
+
+
+def test_importing_replaces_a_year_all_or_nothing(broker):
+    with scope(partnership=broker.partnership):
+        counts = services.import_calendar(actor=broker, content=CALENDAR.read_bytes(), la_code="873")
+        assert counts == {"2019-20": 6, "2020-21": 8, "2026-27": 5}
+        with pytest.raises(services.CalendarInvalid):
+            services.import_calendar(actor=broker, content=_csv([GOOD[0], GOOD[2], ("2026-27", "Spring term", "2027-01-08", "2027-03-26")]))
+        assert CalendarPeriod.objects.filter(academic_year="2026-27").count() == 5  # unchanged
+        services.import_calendar(actor=broker, content=_csv(GOOD))
+        assert CalendarPeriod.objects.filter(academic_year="2026-27").count() == 4
+    assert AuditEvent.objects.filter(action="calendar.imported").count() == 4
+
+
+def test_headteachers_read_term_dates_but_cannot_import(client, headteacher, broker):
+    with scope(partnership=broker.partnership):
+        services.import_calendar(actor=broker, content=_csv(GOOD))
+    client.force_login(headteacher.user)
+    page = client.get(f"/p/{headteacher.partnership.slug}/term-dates/").content.decode()
+    assert "Christmas holiday" in page and "Import term dates" not in page
+
+
+def test_the_import_page_lists_every_problem(client, broker):
+    client.force_login(broker.user)
+    bad = _csv([GOOD[0], GOOD[2], ("2026-27", "Spring term", "2027-01-08", "2027-03-26")])
+    response = client.post(f"/p/{broker.partnership.slug}/term-dates/import/",
+                           {"file": SimpleUploadedFile("dates.csv", bad)})
+    body = response.content.decode()
+    assert "There is a problem" in body and "gap between Christmas holiday and Spring term" in body
+    ok = client.post(f"/p/{broker.partnership.slug}/term-dates/import/",
+                     {"file": SimpleUploadedFile("dates.csv", CALENDAR.read_bytes()), "la_code": "873"}, follow=True)
+    assert "Term dates saved for 2019-20, 2020-21, 2026-27" in ok.content.decode()
+
+
+def test_editing_a_period_rechecks_the_year(client, broker):
+    with scope(partnership=broker.partnership):
+        services.import_calendar(actor=broker, content=_csv(GOOD))
+    with scopes_disabled():
+        christmas = CalendarPeriod.objects.get(name="Christmas holiday")
+    client.force_login(broker.user)
+    url = f"/p/{broker.partnership.slug}/term-dates/{christmas.pk}/"
+    data = {"academic_year": "2026-27", "kind": "holiday", "term": "", "name": "Christmas holiday",
+            "start": "21/12/2026", "end": "30/12/2026"}
+    assert "gap between Christmas holiday and Spring term" in client.post(url, data).content.decode()
+    data["end"] = "3/1/2027"
+    assert client.post(url, data).status_code == 302
+    response = client.post(f"{url}delete/", follow=True)
+    assert "gap between Autumn term and Spring term" in response.content.decode()
+
+
+# School-day arithmetic ----------------------------------------------------------------------------
+
+def _calendar():
+    periods = services.parse_calendar_csv(CALENDAR.read_bytes(), la_code="873")
+    return SchoolCalendar([p for year in periods.values() for p in year.periods])
+
+
+def test_school_days_skip_weekends_half_terms_holidays_and_bank_holidays():
+    cal = _calendar()
+    assert cal.is_school_day(date(2020, 11, 2)) and not cal.is_school_day(date(2020, 10, 28))  # half term
+    assert cal.next_school_day(date(2020, 12, 19)) == date(2021, 1, 4)  # over Christmas
+    assert not cal.is_school_day(date(2021, 5, 3))  # early May bank holiday inside the summer term
+    # A review due 10 school days before the end of the 2020-21 autumn term (18 December 2020).
+    assert cal.school_days_before(date(2020, 12, 18), 10) == date(2020, 12, 4)
+    assert cal.school_days_between(date(2020, 9, 3), date(2020, 12, 18)) == 72  # 77 weekdays less half term
+
+
+@st.composite
+def calendars(draw):
+    """Generated academic years: three terms with half terms, holidays between, any start year incl. leap years."""
+    year = draw(st.integers(min_value=2000, max_value=2090))
+    start = date(year, 9, 1) + timedelta(days=draw(st.integers(0, 6)))
+    periods, cursor = [], start
+    for term in ("autumn", "spring", "summer"):
+        length = draw(st.integers(min_value=40, max_value=100))
+        end = cursor + timedelta(days=length)
+        half = cursor + timedelta(days=draw(st.integers(10, length - 15)))
+        periods.append(Period(f"{year}-{(year + 1) % 100:02d}", "term", term, term, cursor, end))
+        periods.append(Period(f"{year}-{(year + 1) % 100:02d}", "half_term", term, "half", half, half + timedelta(days=4)))
+        cursor = end + timedelta(days=draw(st.integers(1, 20)))
+    return SchoolCalendar(periods)
+
+
+@hypothesis_settings(max_examples=150, deadline=None)
+@given(calendars(), st.integers(min_value=0, max_value=400), st.integers(min_value=0, max_value=25))
+def test_no_school_day_falls_in_a_holiday_and_counting_back_is_exact(cal, offset, count):
+    day = cal.terms[0].start + timedelta(days=offset)
+    found = cal.next_school_day(day)
+    if found is not None:
+        assert found >= day and cal.is_school_day(found) and found.weekday() < 5
+        assert found not in bank_holidays(found.year)
+        assert all(not cal.is_school_day(day + timedelta(days=i)) for i in range((found - day).days))
+    back = cal.school_days_before(cal.terms[-1].end, count)
+    if back is not None:
+        assert cal.is_school_day(back)
+        assert cal.school_days_between(back, cal.terms[-1].end) == count + 1
