@@ -83,3 +83,22 @@ class PartnershipSettingsForm(forms.ModelForm):
 
     def designation_labels(self) -> dict[str, str]:
         return {code: self.cleaned_data[field_name].strip() for field_name, code in self.CODES.items()}
+
+
+class MemberLinksForm(forms.Form):
+    """The schools a headteacher leads and the local authorities an LA officer oversees."""
+
+    def __init__(self, *args, **kwargs):
+        from alliances.forms import SchoolsField
+        from alliances.models import LocalAuthority
+
+        super().__init__(*args, **kwargs)
+        self.fields["schools"] = SchoolsField(
+            label="Schools they lead (headteachers)", required=False,
+            help_text="URNs, one per line. Headteachers ask for support for these schools.",
+        )
+        self.fields["local_authorities"] = forms.ModelMultipleChoiceField(
+            label="Local authorities they oversee (LA officers)", required=False,
+            queryset=LocalAuthority.objects.order_by("name"), widget=forms.SelectMultiple(attrs={"size": 8}),
+            help_text="LA officers see only schools, system leaders and clusters in these local authorities.",
+        )

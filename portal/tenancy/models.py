@@ -78,6 +78,8 @@ class Membership(PartnershipOwned):
     deactivated_at = models.DateTimeField(null=True, blank=True)
     # For LA officers: the local authorities whose schools they may see.
     local_authorities = models.ManyToManyField("alliances.LocalAuthority", blank=True, related_name="+")
+    # For headteachers: the schools they lead (requests are made for these).
+    schools = models.ManyToManyField("alliances.School", blank=True, related_name="+")
 
     class Meta:
         constraints = [

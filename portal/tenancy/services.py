@@ -316,3 +316,25 @@ def update_partnership_settings(*, actor: Membership, changes: dict) -> Partners
         record_event(partnership=partnership, actor=actor.user, action="partnership.settings_changed",
                      obj=partnership, old=old, new=new)
     return partnership
+
+
+@transaction.atomic
+def set_member_links(*, actor: Membership, membership: Membership, schools: list, local_authorities: list) -> Membership:
+    """Which schools a headteacher leads and which LAs an LA officer oversees (admins only). Audited."""
+    _require(actor, "members.manage")
+    current = Membership.objects.select_for_update().get(pk=membership.pk)
+    old_schools = sorted(current.schools.values_list("pk", flat=True))
+    old_las = sorted(current.local_authorities.values_list("pk", flat=True))
+    new_schools = sorted(s.pk for s in schools)
+    new_las = sorted(la.pk for la in local_authorities)
+    old, new = {}, {}
+    if old_schools != new_schools:
+        current.schools.set(schools)
+        old["schools"], new["schools"] = old_schools, new_schools
+    if old_las != new_las:
+        current.local_authorities.set(local_authorities)
+        old["local_authorities"], new["local_authorities"] = old_las, new_las
+    if new:
+        record_event(partnership=actor.partnership, actor=actor.user, action="membership.links_changed", obj=current,
+                     old=old, new=new)
+    return current

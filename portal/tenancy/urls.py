@@ -14,6 +14,7 @@ urlpatterns = [
     path("members/", views.members, name="members"),
     path("members/invite/", views.invite, name="invite"),
     path("members/<int:pk>/", views.member, name="member"),
+    path("members/<int:pk>/links/", views.member_links, name="member_links"),
     path("members/<int:pk>/deactivate/", views.member_deactivate, name="member_deactivate"),
     path("members/<int:pk>/reactivate/", views.member_reactivate, name="member_reactivate"),
     path("invitations/<int:pk>/withdraw/", views.invitation_withdraw, name="invitation_withdraw"),

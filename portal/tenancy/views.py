@@ -10,7 +10,7 @@ from portal.audit.selectors import recent_events
 from portal.errors import DomainError
 from portal.notifications.selectors import notifications_for
 from portal.tenancy import selectors, services
-from portal.tenancy.forms import DeactivateForm, InviteForm, PartnershipSettingsForm, RoleForm
+from portal.tenancy.forms import DeactivateForm, InviteForm, MemberLinksForm, PartnershipSettingsForm, RoleForm
 from portal.tenancy.models import Invitation, Membership
 from portal.tenancy.roles import ROLE_DESCRIPTIONS, Role
 from portal.ui.views import capability_required, paginate
@@ -84,11 +84,33 @@ def member(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse
     history = recent_events(partnership=request.partnership).filter(
         object_type__model="membership", object_id=str(membership.pk)
     )[:20]
+    links_form = MemberLinksForm(initial={"schools": list(membership.schools.order_by("name")),
+                                          "local_authorities": list(membership.local_authorities.all())})
     return render(
         request,
         "tenancy/member.html",
-        {"member": membership, "form": form, "deactivate_form": DeactivateForm(), "history": history},
+        {"member": membership, "form": form, "deactivate_form": DeactivateForm(), "history": history,
+         "links_form": links_form},
     )
+
+
+@require_http_methods(["POST"])
+@capability_required("members.manage")
+def member_links(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
+    membership = get_object_or_404(selectors.members(partnership=request.partnership), pk=pk)
+    form = MemberLinksForm(request.POST)
+    if form.is_valid():
+        services.set_member_links(actor=request.membership, membership=membership,
+                                  schools=form.cleaned_data["schools"] or [],
+                                  local_authorities=list(form.cleaned_data["local_authorities"]))
+        messages.success(request, f"Saved the schools and local authorities for {membership.user.email}.")
+        return redirect("tenant:member", partnership_slug=partnership_slug, pk=pk)
+    history = recent_events(partnership=request.partnership).filter(
+        object_type__model="membership", object_id=str(membership.pk))[:20]
+    return render(request, "tenancy/member.html", {
+        "member": membership, "form": RoleForm(initial={"role": membership.role}), "deactivate_form": DeactivateForm(),
+        "history": history, "links_form": form,
+    })
 
 
 @require_POST

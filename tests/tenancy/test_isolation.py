@@ -74,6 +74,7 @@ MATRIX: dict[str, tuple[tuple[str, ...], str | None]] = {
     "tenant:members": (("get",), None),
     "tenant:invite": (("get", "post"), None),
     "tenant:member": (("get", "post"), "membership"),
+    "tenant:member_links": (("post",), "membership"),
     "tenant:member_deactivate": (("post",), "membership"),
     "tenant:member_reactivate": (("post",), "membership"),
     "tenant:invitation_withdraw": (("post",), "invitation"),

@@ -215,3 +215,24 @@ def test_checkbox_lists_render_as_checkboxes_and_keep_every_choice():
     assert [b["type"] for b in boxes] == ["checkbox"] * 3
     assert [b["value"] for b in boxes if b.has_attr("checked")] == ["send", "eyfs"]
     assert soup.fieldset.legend.get_text(strip=True) == "Areas"
+
+
+def test_admins_set_an_la_officers_authorities_and_a_heads_schools(client, admin, headteacher, partnership):
+    from alliances.models import LocalAuthority, School
+
+    cambs = LocalAuthority.objects.create(code="873", name="Cambridgeshire")
+    LocalAuthority.objects.create(code="307", name="Ealing")
+    School.objects.create(urn="139087", name="Histon and Impington Junior School", la=cambs)
+    officer = make_member(partnership, Role.LA_OFFICER)
+    client.force_login(admin.user)
+    slug = partnership.slug
+    client.post(f"/p/{slug}/members/{officer.pk}/links/", {"local_authorities": ["873"]})
+    bad = client.post(f"/p/{slug}/members/{headteacher.pk}/links/", {"schools": "139087\n999999"})
+    assert "No school has these URNs: 999999" in bad.content.decode()
+    client.post(f"/p/{slug}/members/{headteacher.pk}/links/", {"schools": "139087"})
+    with scopes_disabled():
+        assert list(officer.local_authorities.values_list("code", flat=True)) == ["873"]
+        assert list(headteacher.schools.values_list("urn", flat=True)) == ["139087"]
+        assert AuditEvent.objects.filter(action="membership.links_changed").count() == 2
+    client.force_login(officer.user)
+    assert "Histon and Impington Junior School" in client.get(f"/p/{slug}/schools/").content.decode()

@@ -63,6 +63,9 @@ class Command(BaseCommand):
             with scope(partnership=partnerships["cambridgeshire"]):
                 membership = Membership.objects.get(partnership=partnerships["cambridgeshire"], user=officer)
                 membership.local_authorities.add("873", "935")  # Cambridgeshire and Suffolk (CASSA spans both)
+                head = Membership.objects.get(partnership=partnerships["cambridgeshire"],
+                                              user__email=f"headteacher@{settings.DEMO_EMAIL_DOMAIN}")
+                head.schools.add("110746")  # Bewick Bridge Community Primary School, Cambridge
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new users)."))
         if not options["quiet_sign_ins"]:
             self.stdout.write(f"\nDemo sign-ins (password for all: {DEMO_PASSWORD})\n")
