@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 import django_filters
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Replace, Upper
 
 from alliances.models import OFSTED_GRADES, LocalAuthority, Phase, School, Status
 
@@ -65,7 +66,8 @@ class SchoolFilter(NullsLastOrdering, django_filters.FilterSet):
         if value.isdigit() and len(value) == 6:
             return queryset.filter(urn=value)
         compact = "".join(value.split()).upper()
-        return queryset.filter(Q(name__icontains=value) | Q(postcode__iexact=value) | Q(postcode__iexact=compact))
+        postcode = Replace(Upper("postcode"), Value(" "), Value(""))
+        return queryset.alias(compact_postcode=postcode).filter(Q(name__icontains=value) | Q(compact_postcode=compact))
 
     def by_partnership(self, queryset, name, value):
         if value == "member":

@@ -102,8 +102,20 @@ class SchoolsField(forms.CharField):
 DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
 
 
+class PlainDateField(forms.DateField):
+    """A day/month/year date between 2000 and 2090, with plain errors."""
+
+    def clean(self, value):
+        from datetime import date
+
+        result = super().clean(value)
+        if result and not date(2000, 1, 1) <= result <= date(2090, 12, 31):
+            raise forms.ValidationError("Enter a date between 2000 and 2090")
+        return result
+
+
 def date_field(label: str, *, required: bool = True, help_text: str = "For example, 1/9/2026") -> forms.DateField:
-    return forms.DateField(
+    return PlainDateField(
         label=label, required=required, help_text=help_text, input_formats=DATE_FORMATS,
         error_messages={"required": f"Enter the {label.lower().replace(' (optional)', '')}",
                         "invalid": "Enter the date as day/month/year, like 1/9/2026"},
@@ -143,14 +155,18 @@ class SystemLeaderForm(forms.Form):
         help_text="A member with the system leader role; once linked they can keep their own profile up to date",
     )
 
-    def __init__(self, *args, partnership, specialisms, **kwargs):
+    def __init__(self, *args, partnership, specialisms, linked_user=None, **kwargs):
+        from django.db.models import Q
+
         from alliances.models import LEADER_PHASES, LeaderStatus
         from portal.accounts.models import User
         from portal.tenancy.models import Membership
 
         super().__init__(*args, **kwargs)
         members = Membership.objects.filter(partnership=partnership, role="system_leader", is_active=True).values("user_id")
-        self.fields["user"].queryset = User.objects.filter(pk__in=members).order_by("email")
+        # The account already linked stays choosable even if that membership has since changed.
+        self.fields["user"].queryset = User.objects.filter(
+            Q(pk__in=members) | Q(pk=linked_user.pk if linked_user else None)).order_by("email")
         self.fields["user"].label_from_instance = lambda user: f"{user.get_full_name()} ({user.email})" if user.name else user.email
         self.fields["designation"].choices = list(partnership.designation_labels.items())
         self.fields["status"].choices = LeaderStatus.choices

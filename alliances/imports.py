@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 import time
 from pathlib import Path
 
@@ -15,6 +16,8 @@ from alliances.importers import ImportRefused, run_import
 from alliances.models import ImportJob
 from portal.errors import DomainError, NotAllowed
 
+logger = logging.getLogger(__name__)
+
 
 @transaction.atomic
 def start_import(*, actor, upload: UploadedFile) -> ImportJob:
@@ -26,11 +29,22 @@ def start_import(*, actor, upload: UploadedFile) -> ImportJob:
                           f"{settings.IMPORT_MAX_BYTES / 1_000_000:.0f} MB. Split it into smaller files.")
     content = b"".join(upload.chunks())
     job = ImportJob.objects.create(uploaded_by=actor, filename=Path(upload.name).name[:255], content=content)
+    job_id = job.pk
+    transaction.on_commit(lambda: queue_job(job_id=job_id))
+    return job
+
+
+def queue_job(*, job_id: int) -> None:
+    """Queue the import; if the broker is down, say so on the job instead of leaving it waiting forever."""
     from alliances.tasks import run_import_job_task
 
-    job_id = job.pk
-    transaction.on_commit(lambda: run_import_job_task.delay(job_id))
-    return job
+    try:
+        run_import_job_task.delay(job_id)
+    except Exception:  # broker down, or an eager run that failed: the job row says what happened
+        logger.warning("Could not queue import job %s", job_id, exc_info=True)
+        ImportJob.objects.filter(pk=job_id, state=ImportJob.State.QUEUED).update(
+            state=ImportJob.State.FAILED, summary="The import could not be started. Nothing was imported; upload the file again.",
+            finished_at=timezone.now(), content=b"")
 
 
 def run_job(*, job_id: int) -> str:
@@ -53,6 +67,13 @@ def run_job(*, job_id: int) -> str:
     except ImportRefused as error:
         _finish(job_id, ImportJob.State.FAILED, f"{error} Nothing was imported.", {"errors": [], "notes": []})
         return "refused"
+    except Exception:
+        # Whatever went wrong, the import ran in one transaction, so nothing was written: say so.
+        logger.exception("Import job %s failed", job_id)
+        _finish(job_id, ImportJob.State.FAILED,
+                "The import stopped because of an unexpected problem. Nothing was imported. Check the file, then "
+                "upload it again or ask the platform team.", {"errors": [], "notes": []})
+        return "error"
     state = ImportJob.State.DONE if report.ok else ImportJob.State.FAILED
     _finish(job_id, state, report.summary(), {
         "format": report.format_label, "rows": report.rows, "created": report.created, "updated": report.updated,

@@ -125,26 +125,43 @@ def clusters_for(*, membership: Membership) -> QuerySet:
     return queryset
 
 
-def cluster_schools(*, cluster) -> list[School]:
+def cluster_schools(*, cluster, membership: Membership) -> list[School]:
     from alliances.models import ClusterSchool
 
-    return [m.school for m in ClusterSchool.objects.filter(cluster=cluster).select_related("school").order_by("school__name")]
+    links = ClusterSchool.objects.filter(cluster=cluster).select_related("school").order_by("school__name")
+    limited = visible_local_authorities(membership=membership)
+    if limited is not None:
+        links = links.filter(school__la__in=limited)
+    return [m.school for m in links]
 
 
 def alliances_for(*, membership: Membership) -> QuerySet:
-    from django.db.models import Count, Prefetch
+    from django.db.models import Count, Prefetch, Q
 
     from alliances.models import Alliance, AllianceSchool
 
-    return Alliance.objects.filter(partnership=membership.partnership).annotate(school_count=Count("schools")).prefetch_related(
-        Prefetch("schools", queryset=AllianceSchool.objects.filter(role="lead").select_related("school"), to_attr="leads"))
+    queryset = Alliance.objects.filter(partnership=membership.partnership)
+    leads = AllianceSchool.objects.filter(role="lead").select_related("school")
+    limited = visible_local_authorities(membership=membership)
+    if limited is not None:
+        # LA officers see an alliance only if it has a school in their LAs, and only those schools.
+        queryset = queryset.filter(pk__in=AllianceSchool.objects.filter(school__la__in=limited).values("alliance_id"))
+        leads = leads.filter(school__la__in=limited)
+        counted = Count("schools", filter=Q(schools__school__la__in=limited))
+    else:
+        counted = Count("schools")
+    return queryset.annotate(school_count=counted).prefetch_related(Prefetch("schools", queryset=leads, to_attr="leads"))
 
 
-def alliance_schools(*, alliance) -> dict[str, list]:
+def alliance_schools(*, alliance, membership: Membership) -> dict[str, list]:
     from alliances.models import AllianceSchool
 
     grouped: dict[str, list] = {"lead": [], "member": [], "strategic_partner": []}
-    for link in AllianceSchool.objects.filter(alliance=alliance).select_related("school").order_by("school__name"):
+    links = AllianceSchool.objects.filter(alliance=alliance).select_related("school").order_by("school__name")
+    limited = visible_local_authorities(membership=membership)
+    if limited is not None:
+        links = links.filter(school__la__in=limited)
+    for link in links:
         grouped[link.role].append(link.school)
     return grouped
 
@@ -153,10 +170,13 @@ def school_context(*, membership: Membership, school: School) -> dict:
     """What the partnership knows about a school: its alliances, clusters and the system leaders based there."""
     from alliances.models import AllianceSchool, ClusterSchool
 
+    clusters = ClusterSchool.objects.filter(partnership=membership.partnership, school=school).select_related("cluster")
+    limited = visible_local_authorities(membership=membership)
+    if limited is not None:
+        clusters = clusters.filter(cluster__la__in=limited)
     return {
         "alliances": list(AllianceSchool.objects.filter(partnership=membership.partnership, school=school)
                           .select_related("alliance").order_by("alliance__name")),
-        "clusters": list(ClusterSchool.objects.filter(partnership=membership.partnership, school=school)
-                         .select_related("cluster").order_by("-cluster__academic_year", "cluster__name")),
+        "clusters": list(clusters.order_by("-cluster__academic_year", "cluster__name")),
         "leaders": list(leaders_for(membership=membership).filter(home_school=school).order_by("name")),
     }

@@ -248,9 +248,13 @@ def save_cluster(
 ) -> Cluster:
     """Create or update a cluster for an academic year with its member schools (brokers and admins)."""
     _require(actor, "directory.manage")
-    closed = [s for s in schools if not s.is_open]
-    if cluster is None and closed:
-        raise _closed_school_error(closed[0], "a cluster member")
+    already = set(ClusterSchool.objects.filter(cluster=cluster).values_list("school_id", flat=True)) if cluster else set()
+    closed = [s for s in schools if not s.is_open and s.pk not in already]
+    if closed:
+        raise _closed_school_error(closed[0], "added to a cluster")
+    chair = values.get("chair_school")
+    if chair is not None and not chair.is_open and (cluster is None or cluster.chair_school_id != chair.pk):
+        raise _closed_school_error(chair, "a cluster's chair")
     try:
         with transaction.atomic():
             if cluster is None:
@@ -288,13 +292,20 @@ def save_alliance(
     _require(actor, "directory.manage")
     if not schools.get("lead"):
         raise DomainError("An alliance needs at least one lead school.")
-    if alliance is None:
-        if Alliance.objects.filter(partnership=actor.partnership, name__iexact=name).exists():
-            raise DomainError(f"There is already an alliance called {name}.")
-        alliance = Alliance.objects.create(partnership=actor.partnership, name=name, description=description)
-    else:
-        alliance.name, alliance.description = name, description
-        alliance.save(update_fields=["name", "description"])
+    same_name = Alliance.objects.filter(partnership=actor.partnership, name__iexact=name)
+    if alliance is not None:
+        same_name = same_name.exclude(pk=alliance.pk)
+    if same_name.exists():
+        raise DomainError(f"There is already an alliance called {name}.")
+    try:
+        with transaction.atomic():
+            if alliance is None:
+                alliance = Alliance.objects.create(partnership=actor.partnership, name=name, description=description)
+            else:
+                alliance.name, alliance.description = name, description
+                alliance.save(update_fields=["name", "description"])
+    except IntegrityError:  # the same name saved by someone else a moment ago
+        raise DomainError(f"There is already an alliance called {name}.") from None
     AllianceSchool.objects.filter(alliance=alliance).delete()
     seen: set[str] = set()
     rows = []

@@ -95,6 +95,7 @@ def leader_edit(request: HttpRequest, partnership_slug: str, pk: int | None = No
     form = SystemLeaderForm(
         request.POST or None, initial=initial, partnership=request.partnership,
         specialisms=selectors.active_specialisms(partnership=request.partnership, include=current),
+        linked_user=found.user if found else None,
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -182,7 +183,7 @@ def _cluster(request, pk):
 def cluster(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
     found = _cluster(request, pk)
     return render(request, "alliances/cluster.html", {
-        "cluster": found, "schools": selectors.cluster_schools(cluster=found),
+        "cluster": found, "schools": selectors.cluster_schools(cluster=found, membership=request.membership),
         "can_manage": request.membership.can("directory.manage"),
         "sees_notes": request.membership.role != "la_officer",
     })
@@ -198,7 +199,7 @@ def cluster_edit(request: HttpRequest, partnership_slug: str, pk: int | None = N
     if found:
         initial = {"name": found.name, "kind": found.kind, "academic_year": found.academic_year, "la": found.la,
                    "chair_school": found.chair_school, "notes": found.notes,
-                   "schools": selectors.cluster_schools(cluster=found)}
+                   "schools": selectors.cluster_schools(cluster=found, membership=request.membership)}
     form = ClusterForm(request.POST or None, initial=initial, local_authorities=LocalAuthority.objects.all())
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -229,7 +230,7 @@ def alliances(request: HttpRequest, partnership_slug: str) -> HttpResponse:
 def alliance(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
     found = get_object_or_404(selectors.alliances_for(membership=request.membership), pk=pk)
     return render(request, "alliances/alliance.html", {
-        "alliance": found, "schools": selectors.alliance_schools(alliance=found),
+        "alliance": found, "schools": selectors.alliance_schools(alliance=found, membership=request.membership),
         "can_manage": request.membership.can("directory.manage"),
     })
 
@@ -240,7 +241,8 @@ def alliance_edit(request: HttpRequest, partnership_slug: str, pk: int | None = 
     found = get_object_or_404(selectors.alliances_for(membership=request.membership), pk=pk) if pk else None
     initial = {}
     if found:
-        initial = {"name": found.name, "description": found.description, **selectors.alliance_schools(alliance=found)}
+        initial = {"name": found.name, "description": found.description,
+                   **selectors.alliance_schools(alliance=found, membership=request.membership)}
     form = AllianceForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

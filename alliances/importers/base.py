@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -95,6 +96,8 @@ class Cell:
             number = float(value)
         except ValueError:
             raise ValueError(f"must be a number, not {value!r}") from None
+        if not math.isfinite(number):
+            raise ValueError(f"must be a number, not {value!r}")
         if number != int(number):
             raise ValueError(f"must be a whole number, not {value!r}")
         if not low <= number <= high:
@@ -110,7 +113,7 @@ class Cell:
             number = float(value)
         except ValueError:
             raise ValueError(f"must be a number, not {value!r}") from None
-        if not low <= number <= high:
+        if not math.isfinite(number) or not low <= number <= high:
             raise ValueError(f"must be between {low} and {high}, not {value}")
         return number
 

@@ -7,6 +7,9 @@ from portal.calendar.models import PeriodKind, TermName
 DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
 
 
+MAX_CALENDAR_BYTES = 1_000_000
+
+
 class CalendarImportForm(forms.Form):
     file = forms.FileField(
         label="Term dates file (CSV)",
@@ -19,6 +22,12 @@ class CalendarImportForm(forms.Form):
         error_messages={"invalid": "Enter a 3-digit local authority code, like 873"},
         widget=forms.TextInput(attrs={"inputmode": "numeric"}),
     )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_CALENDAR_BYTES:
+            raise forms.ValidationError("A term dates file is a few kilobytes; this one is over 1 MB. Check it is the right file")
+        return upload
 
 
 class PeriodForm(forms.Form):
@@ -38,3 +47,9 @@ class PeriodForm(forms.Form):
     end = forms.DateField(label="Last day", input_formats=DATE_FORMATS, help_text="For example, 18/12/2026",
                           widget=forms.DateInput(format="%d/%m/%Y"),
                           error_messages={"required": "Enter the last day", "invalid": "Enter the date as day/month/year, like 18/12/2026"})
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") in ("term", "half_term") and not data.get("term"):
+            self.add_error("term", "Select which term this is")
+        return data

@@ -52,7 +52,11 @@ class SchoolCalendar:
         return None
 
     def school_days_before(self, day: date, count: int) -> date | None:
-        """The school day `count` school days before `day` (count=0 gives `day` if it is a school day)."""
+        """Count back `count` school days from the last school day on or before `day` (which is day 0).
+
+        So 0 gives `day` itself when it is a school day, or the school day before it; 10 before the last
+        day of term is "ten school days before the end of term". None before the first known term.
+        """
         first = self.terms[0].start if self.terms else day
         seen = 0
         while day >= first:

@@ -35,6 +35,8 @@ def normalise_year(value: str) -> str:
     if not match:
         raise ValueError(f"academic_year must look like 2026-27, not {value!r}")
     start, end = int(match.group(1)), int(match.group(2)[-2:])
+    if not 2000 <= start <= 2090:
+        raise ValueError(f"academic_year must be between 2000-01 and 2090-91, not {value!r}")
     if (start + 1) % 100 != end:
         raise ValueError(f"academic_year must run from one year to the next, not {value!r}")
     return f"{start}-{end:02d}"
@@ -87,7 +89,14 @@ def parse_calendar_csv(content: bytes, *, la_code: str | None = None) -> dict[st
     halves: dict[tuple[str, str], list[tuple[str, date, date, dict]]] = defaultdict(list)
     years: dict[str, ParsedYear] = defaultdict(ParsedYear)
     las = set()
-    for row in reader:
+    rows = iter(reader)
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            raise CalendarInvalid(f"The file cannot be read as CSV (row {reader.line_num}): {error}.", []) from None
         line = reader.line_num
         if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
             continue
@@ -108,8 +117,14 @@ def parse_calendar_csv(content: bytes, *, la_code: str | None = None) -> dict[st
         if end < start:
             errors.append(RowError(line, "end_date", f"{row['period']} ends before it starts"))
             continue
+        if len((row["period"] or "").strip()) > 80:
+            errors.append(RowError(line, "period", "the period name is longer than 80 characters"))
+            continue
         extra = {"status": (row.get("status") or "").strip()[:40], "source_url": (row.get("source_url") or "").strip()[:500]}
         if kind == "term" and half:
+            if any(existing[0] == half for existing in halves[(year, term)]):
+                errors.append(RowError(line, "period", f"the {half} half of the {term} term {year} is given twice"))
+                continue
             halves[(year, term)].append((half, start, end, extra))
         else:
             years[year].add(Period(year, kind, term, row["period"].strip(), start, end), extra)
@@ -138,7 +153,7 @@ def _weekdays(start: date, end: date):
         day += timedelta(days=1)
 
 
-def check_year(year: str, periods: list[Period], *, incomplete: set[str] = frozenset()) -> list[str]:
+def check_year(year: str, periods: list[Period], *, incomplete: set[str] = frozenset(), gaps: bool = True) -> list[str]:
     """Plain-English problems with one academic year: outside 1 Sep to 31 Aug, overlaps, uncovered weekdays."""
     problems = []
     first, last = date(int(year[:4]), 9, 1), date(int(year[:4]) + 1, 8, 31)
@@ -155,7 +170,7 @@ def check_year(year: str, periods: list[Period], *, incomplete: set[str] = froze
     for before, after in zip(outside, outside[1:], strict=False):
         if after.start <= before.end:
             problems.append(f"{before.name} and {after.name} overlap ({after.start:%-d %b %Y}).")
-        else:
+        elif gaps:
             uncovered = list(_weekdays(before.end + timedelta(days=1), after.start - timedelta(days=1)))
             if uncovered:
                 problems.append(f"There is a gap between {before.name} and {after.name}: "
@@ -198,14 +213,25 @@ def calendar_for(*, partnership) -> list[Period]:
 
 
 def _check_with(partnership, year: str, replace: CalendarPeriod | None, new: Period | None) -> None:
+    """Overlaps, half terms outside terms and dates outside the year are refused at once. A gap is not:
+    moving a boundary takes two edits, so gaps are shown on the term dates page until they are closed
+    (imports, which give whole years, refuse gaps too)."""
     periods = [Period(p.academic_year, p.kind, p.term, p.name, p.start, p.end)
                for p in CalendarPeriod.objects.filter(partnership=partnership, academic_year=year)
                if replace is None or p.pk != replace.pk]
     if new is not None:
         periods.append(new)
-    problems = check_year(year, periods)
+    problems = check_year(year, periods, gaps=False)
     if problems:
         raise CalendarInvalid("Nothing was saved: " + " ".join(problems), [])
+
+
+def year_warnings(*, partnership) -> dict[str, list[str]]:
+    """Gaps and other problems in each saved year, to show until someone fixes them."""
+    by_year: dict[str, list[Period]] = defaultdict(list)
+    for p in CalendarPeriod.objects.filter(partnership=partnership):
+        by_year[p.academic_year].append(Period(p.academic_year, p.kind, p.term, p.name, p.start, p.end))
+    return {year: problems for year, periods in by_year.items() if (problems := check_year(year, periods))}
 
 
 @transaction.atomic
@@ -214,14 +240,18 @@ def save_period(*, actor: Membership, period: CalendarPeriod | None, academic_ye
     """Add or change one term, half term or holiday; the whole year is checked again (brokers and admins)."""
     if not actor.can("calendar.manage"):
         raise NotAllowed("Your role does not let you change term dates.")
-    year = normalise_year(academic_year)
+    try:
+        year = normalise_year(academic_year)
+    except ValueError as error:
+        raise DomainError(str(error).capitalize() + ".") from None
     if end < start:
         raise DomainError("The end date must be on or after the start date.")
-    if kind in ("term", "half_term") and not term:
-        raise DomainError("Say which term this is.")
-    # Lock the year's rows so two brokers editing the same year cannot both pass the check.
-    list(CalendarPeriod.objects.select_for_update().filter(partnership=actor.partnership, academic_year=year))
+    # Lock the years' rows so two brokers editing the same year cannot both pass the check.
+    years = {year} | ({period.academic_year} if period else set())
+    list(CalendarPeriod.objects.select_for_update().filter(partnership=actor.partnership, academic_year__in=years))
     _check_with(actor.partnership, year, period, Period(year, kind, term if kind != "holiday" else "", name, start, end))
+    if period is not None and period.academic_year != year:
+        _check_with(actor.partnership, period.academic_year, period, None)
     values = {"academic_year": year, "kind": kind, "term": term if kind != "holiday" else "", "name": name,
               "start": start, "end": end}
     if period is None:

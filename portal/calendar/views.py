@@ -25,7 +25,7 @@ def _page(request: HttpRequest, form: CalendarImportForm | None, problems: list,
         years[period.academic_year].append(period)
     return render(request, "calendar/calendar.html", {
         "years": dict(years), "form": form or (CalendarImportForm() if can_manage else None), "problems": problems,
-        "can_manage": can_manage,
+        "can_manage": can_manage, "warnings": services.year_warnings(partnership=request.partnership) if can_manage else {},
     }, status=status)
 
 

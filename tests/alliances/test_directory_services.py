@@ -146,3 +146,15 @@ def test_an_account_is_linked_to_one_leader_at_most(partnership, histon, taxonom
         services.save_system_leader(actor=broker, specialisms=[], **leader_values(histon, user=member.user))
         with pytest.raises(DomainError, match="already linked to Priya Patel"):
             services.save_system_leader(actor=broker, specialisms=[], **leader_values(histon, name="Second", user=member.user))
+
+
+def test_closed_schools_cannot_join_a_cluster_on_edit_or_chair_it(broker, histon, closed, la):
+    with scope(partnership=broker.partnership):
+        cluster = services.save_cluster(actor=broker, schools=[histon], name="Histon", kind="triad", la=la,
+                                        chair_school=None, academic_year="2026-27", notes="")
+        with pytest.raises(DomainError, match="cannot be added to a cluster"):
+            services.save_cluster(actor=broker, cluster=cluster, schools=[histon, closed], name="Histon", kind="triad",
+                                  la=la, chair_school=None, academic_year="2026-27", notes="")
+        with pytest.raises(DomainError, match="cannot be a cluster's chair"):
+            services.save_cluster(actor=broker, cluster=cluster, schools=[histon], name="Histon", kind="triad",
+                                  la=la, chair_school=closed, academic_year="2026-27", notes="")

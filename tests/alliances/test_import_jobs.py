@@ -75,3 +75,30 @@ def test_running_a_job_twice_imports_once(operator, django_capture_on_commit_cal
     job = ImportJob.objects.create(uploaded_by=operator, filename="spine.csv", content=content)
     assert imports.run_job(job_id=job.pk) == "done"
     assert imports.run_job(job_id=job.pk) == "not queued"
+
+
+def test_an_unexpected_failure_marks_the_job_failed_and_imports_nothing(operator, monkeypatch):
+    from alliances import imports
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(imports, "run_import", explode)
+    job = ImportJob.objects.create(uploaded_by=operator, filename="x.csv", content=b"URN\n")
+    assert imports.run_job(job_id=job.pk) == "error"
+    job.refresh_from_db()
+    assert job.state == "failed" and "unexpected problem" in job.summary and bytes(job.content) == b""
+
+
+def test_a_job_that_cannot_be_queued_says_so(operator, monkeypatch):
+    from alliances import imports
+    from alliances.tasks import run_import_job_task
+
+    def refuse(*args, **kwargs):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(run_import_job_task, "delay", refuse)
+    job = ImportJob.objects.create(uploaded_by=operator, filename="x.csv", content=b"URN\n")
+    imports.queue_job(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.state == "failed" and "could not be started" in job.summary

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
@@ -44,9 +43,12 @@ def test_details_then_ofsted_history_set_the_latest_grade():
     assert details.ok and details.format_key == "dfe_details"
     history = run_import(EAST / "ofsted_ratings_history_2005_2020.csv")
     assert history.ok and OfstedJudgement.objects.count() == history.created
-    school = School.objects.exclude(ofsted_date=None).first()
-    latest = OfstedJudgement.objects.filter(urn=school.urn).order_by("-inspected_on").first()
-    assert latest is None or school.ofsted_date >= latest.inspected_on
+    # Forget one school's grade: importing the history again must restore its latest judgement.
+    latest = OfstedJudgement.objects.filter(urn__in=School.objects.values("urn")).order_by("-inspected_on").first()
+    School.objects.filter(urn=latest.urn).update(ofsted_grade=None, ofsted_date=None)
+    assert run_import(EAST / "ofsted_ratings_history_2005_2020.csv").ok
+    school = School.objects.get(urn=latest.urn)
+    assert (school.ofsted_grade, school.ofsted_date) == (latest.grade, latest.inspected_on)
 
 
 def test_edubase_names_local_authorities_and_gives_coordinates():
@@ -138,11 +140,13 @@ def test_bad_rows_are_all_reported_and_nothing_is_written():
         _spine_row(URN="523456")[:-2],               # a short (ragged) row
         _spine_row(URN="623456") + ["extra"],        # a long row
         _spine_row(URN="723456", AGEL="11", AGEH="4"),  # ages the wrong way round
+        _spine_row(URN="823456", AGEL="inf"),            # not a finite number
     ]
     report = run_import(_csv(SPINE, rows))
     assert not report.ok
     assert [(e.row, e.column) for e in report.errors] == [
         (3, "URN"), (4, "URN"), (5, "AGEL"), (6, "OPENDATE"), (7, "LA"), (8, ""), (9, ""), (10, ""), (11, ""),
+        (12, "AGEL"),
     ]
     assert "URN must be 6 digits, not '12345'" in str(report.errors[0])
     assert "conflicts with row 2" in report.errors[5].reason
@@ -196,14 +200,11 @@ def test_empty_duplicate_header_damaged_gzip_and_huge_files_are_refused(settings
     assert counts() == (0, 0, 0, 0)
 
 
-def test_the_command_reports_every_bad_row_and_fails(capsys):
-    path = Path(__file__).parent / "bad-spine.csv"
-    try:
-        path.write_bytes(_csv(SPINE, [_spine_row(URN="1"), _spine_row(URN="2")]).getvalue())
-        with pytest.raises(CommandError):
-            call_command("import_schools", str(path), "--no-progress")
-    finally:
-        path.unlink(missing_ok=True)
+def test_the_command_reports_every_bad_row_and_fails(capsys, tmp_path):
+    path = tmp_path / "bad-spine.csv"
+    path.write_bytes(_csv(SPINE, [_spine_row(URN="1"), _spine_row(URN="2")]).getvalue())
+    with pytest.raises(CommandError):
+        call_command("import_schools", str(path), "--no-progress")
     out = capsys.readouterr().out
     assert "nothing was imported because 2 rows have problems" in out
     assert "row 2, column URN" in out and "row 3, column URN" in out

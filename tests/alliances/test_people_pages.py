@@ -210,3 +210,71 @@ def test_people_pages_use_a_fixed_number_of_queries(client, request, role, partn
             AllianceSchool.objects.create(partnership=partnership, alliance=a, school=setup["histon"], role="lead")
     large = [_count(client, url) for url in urls]
     assert small == large
+
+
+def test_la_officers_see_only_their_las_in_alliances_clusters_and_history(client, la_officer, partnership, setup):
+    from alliances.models import Alliance, AllianceSchool, ClusterSchool
+
+    with scopes_disabled():
+        acton = Alliance.objects.create(partnership=partnership, name="Acton alliance")
+        AllianceSchool.objects.create(partnership=partnership, alliance=acton, school=setup["drayton"], role="lead")
+        mixed = Cluster.objects.get(name="North Cambridge")
+        ClusterSchool.objects.create(partnership=partnership, cluster=mixed, school=setup["histon"])
+        ClusterSchool.objects.create(partnership=partnership, cluster=mixed, school=setup["drayton"])
+        from django.contrib.contenttypes.models import ContentType
+
+        AuditEvent.objects.create(partnership=partnership, actor_label="broker@school.example.org",
+                                  action="system_leader.designation_changed",
+                                  object_type=ContentType.objects.get_for_model(SystemLeader),
+                                  object_id=str(setup["ada"].pk), new={"designation": "NLE"})
+    client.force_login(la_officer.user)
+    slug = partnership.slug
+    assert "Acton alliance" not in client.get(f"/p/{slug}/alliances/").content.decode()
+    assert client.get(f"/p/{slug}/alliances/{acton.pk}/").status_code == 404
+    cluster_page = client.get(f"/p/{slug}/clusters/{mixed.pk}/").content.decode()
+    assert "Histon and Impington Junior School" in cluster_page and "Drayton Manor High School" not in cluster_page
+    leader_page = client.get(f"/p/{slug}/system-leaders/{setup['ada'].pk}/").content.decode()
+    assert "designation: NLE" in leader_page and "broker@school.example.org" not in leader_page
+    client.force_login(make_member(partnership, Role.BROKER).user)
+    assert "broker@school.example.org" in client.get(f"/p/{slug}/system-leaders/{setup['ada'].pk}/").content.decode()
+
+
+def test_postcodes_are_found_with_or_without_the_space(client, broker, setup):
+    client.force_login(broker.user)
+    url = f"/p/{broker.partnership.slug}/schools/"
+    with scopes_disabled():
+        School.objects.filter(urn="139087").update(postcode="CB24 9JA")
+    for query in ("CB24 9JA", "cb249ja", " CB24  9JA "):
+        assert names(client.get(url, {"q": query})) == ["Histon and Impington Junior School"], query
+
+
+def test_editing_keeps_a_linked_account_and_refuses_far_future_dates(client, broker, partnership, setup):
+    member = make_member(partnership, Role.SYSTEM_LEADER)
+    with scopes_disabled():
+        SystemLeader.objects.filter(pk=setup["ada"].pk).update(user=member.user)
+        member.is_active = False
+        member.save()
+    client.force_login(broker.user)
+    url = f"/p/{partnership.slug}/system-leaders/{setup['ada'].pk}/edit/"
+    assert f'value="{member.user.pk}" selected' in client.get(url).content.decode()
+    data = {"name": "Ada Lovelace", "home_school": "139087", "designation": "SLE", "designated_on": "1/1/9999",
+            "status": "active", "capacity_days_per_term": "2", "user": member.user.pk}
+    assert "Enter a date between 2000 and 2090" in client.post(url, data).content.decode()
+    data["designated_on"] = "1/9/2024"
+    assert client.post(url, data).status_code == 302
+    with scopes_disabled():
+        assert SystemLeader.objects.get(pk=setup["ada"].pk).user == member.user
+
+
+def test_renaming_an_alliance_to_a_taken_name_is_explained(client, broker, setup):
+    client.force_login(broker.user)
+    url = f"/p/{broker.partnership.slug}/alliances/new/"
+    client.post(url, {"name": "CATTSA", "lead": "139087"})
+    with scopes_disabled():
+        from alliances.models import Alliance
+
+        cattsa = Alliance.objects.get(name="CATTSA")
+    response = client.post(f"/p/{broker.partnership.slug}/alliances/{cattsa.pk}/edit/", {"name": "catsa", "lead": "139087"})
+    assert "already an alliance called catsa" in response.content.decode()
+    assert client.post(f"/p/{broker.partnership.slug}/alliances/{cattsa.pk}/edit/",
+                       {"name": "CATTSA", "lead": "139087", "member": "137049"}).status_code == 302

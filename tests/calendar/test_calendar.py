@@ -63,6 +63,8 @@ GOOD = [
     ((0, ("2026-27", "Autumn term", "2026-08-28", "2026-12-18")), "is outside the academic year"),
     ((0, ("2026-27", "Autumn term", "2026-09-01", "2026-08-01")), "ends before it starts"),
     ((0, ("2026-28", "Autumn term", "2026-09-01", "2026-12-18")), "must run from one year to the next"),
+    ((0, ("9999-00", "Autumn term", "2026-09-01", "2026-12-18")), "must be between 2000-01 and 2090-91"),
+    ((0, ("2026-27", "Autumn term " + "x" * 80, "2026-09-01", "2026-12-18")), "longer than 80 characters"),
     ((0, ("2026-27", "Mystery", "2026-09-01", "2026-12-18")), "cannot tell whether 'Mystery'"),
 ])
 def test_gaps_overlaps_and_bad_rows_are_refused(change, message):
@@ -115,11 +117,19 @@ def test_editing_a_period_rechecks_the_year(client, broker):
     url = f"/p/{broker.partnership.slug}/term-dates/{christmas.pk}/"
     data = {"academic_year": "2026-27", "kind": "holiday", "term": "", "name": "Christmas holiday",
             "start": "21/12/2026", "end": "30/12/2026"}
-    assert "gap between Christmas holiday and Spring term" in client.post(url, data).content.decode()
+    # A gap is allowed for a moment (moving a boundary takes two edits) and shown until it is closed.
+    assert client.post(url, data).status_code == 302
+    page = client.get(f"/p/{broker.partnership.slug}/term-dates/").content.decode()
+    assert "2026-27 needs fixing" in page and "gap between Christmas holiday and Spring term" in page
     data["end"] = "3/1/2027"
     assert client.post(url, data).status_code == 302
-    response = client.post(f"{url}delete/", follow=True)
-    assert "gap between Autumn term and Spring term" in response.content.decode()
+    assert "needs fixing" not in client.get(f"/p/{broker.partnership.slug}/term-dates/").content.decode()
+    # Overlaps are refused outright.
+    data["start"] = "18/12/2026"
+    assert "Autumn term and Christmas holiday overlap" in client.post(url, data).content.decode()
+    # A term needs to say which term it is.
+    data.update(kind="term", term="", start="21/12/2026")
+    assert "Select which term this is" in client.post(url, data).content.decode()
 
 
 # School-day arithmetic ----------------------------------------------------------------------------
@@ -168,3 +178,25 @@ def test_no_school_day_falls_in_a_holiday_and_counting_back_is_exact(cal, offset
     if back is not None:
         assert cal.is_school_day(back)
         assert cal.school_days_between(back, cal.terms[-1].end) == count + 1
+
+
+def test_a_half_given_twice_and_unreadable_csv_are_refused():
+    rows = [("2026-27", "Autumn term (first half)", "2026-09-01", "2026-10-23"),
+            ("2026-27", "Autumn term (first half)", "2026-09-02", "2026-10-22")]
+    with pytest.raises(services.CalendarInvalid) as error:
+        services.parse_calendar_csv(_csv(rows))
+    assert "the first half of the autumn term 2026-27 is given twice" in error.value.errors[0].reason
+    huge = b"academic_year,period,start_date,end_date\n2026-27,\"" + b"x" * 200_000 + b"\",2026-09-01,2026-12-18\n"
+    with pytest.raises(services.CalendarInvalid, match="cannot be read as CSV"):
+        services.parse_calendar_csv(huge)
+
+
+def test_counting_school_days_back_starts_from_the_last_school_day_on_or_before():
+    cal = _calendar()
+    # 18 Dec 2020 is a Friday and a school day: it is day 0.
+    assert cal.school_days_before(date(2020, 12, 18), 1) == date(2020, 12, 17)
+    # Saturday 12 Dec is not a school day: day 0 is Friday 11 Dec, so 1 back is Thursday 10 Dec.
+    assert cal.school_days_before(date(2020, 12, 12), 0) == date(2020, 12, 11)
+    assert cal.school_days_before(date(2020, 12, 12), 1) == date(2020, 12, 10)
+    # Monday 14 Dec is a school day: 1 back is Friday 11 Dec.
+    assert cal.school_days_before(date(2020, 12, 14), 1) == date(2020, 12, 11)
