@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "django_scopes",
     "portal",
     "alliances",
+    "deployments",
 ]
 
 MIDDLEWARE = [

@@ -110,7 +110,15 @@ def other_partnership(db):
 
 @pytest.fixture
 def headteacher(partnership):
-    return make_member(partnership, Role.HEADTEACHER)
+    """The headteacher of Histon and Impington Junior School (URN 139087) in Cambridgeshire (873)."""
+    from alliances.models import LocalAuthority, School
+
+    membership = make_member(partnership, Role.HEADTEACHER)
+    cambridgeshire, _ = LocalAuthority.objects.get_or_create(code="873", defaults={"name": "Cambridgeshire"})
+    school, _ = School.objects.get_or_create(urn="139087", defaults={"name": "Histon and Impington Junior School",
+                                                                     "la": cambridgeshire})
+    membership.schools.add(school)
+    return membership
 
 
 @pytest.fixture

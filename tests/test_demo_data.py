@@ -39,3 +39,6 @@ def test_the_demo_is_built_from_the_seeds_and_real_data_and_is_idempotent(capsys
         from portal.calendar.models import CalendarPeriod
 
         assert CalendarPeriod.objects.filter(partnership=cambs, academic_year="2026-27", kind="term").count() == 2
+        from deployments.models import SupportRequest
+
+        assert SupportRequest.objects.get(partnership=cambs).status == "submitted"

@@ -55,6 +55,18 @@ EVENTS: dict[str, EventType] = {
             mandatory=True,
         ),
         EventType(
+            key="request.submitted",
+            label="A school asked for support",
+            description="When a headteacher sends a support request (brokers).",
+            template="request-submitted",
+        ),
+        EventType(
+            key="request.withdrawn",
+            label="A school withdrew its request",
+            description="When a headteacher withdraws a request they had sent (brokers).",
+            template="request-withdrawn",
+        ),
+        EventType(
             key="membership.deactivated",
             label="Your access was removed",
             description="When a partnership admin removes your access to a partnership.",

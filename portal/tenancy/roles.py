@@ -34,6 +34,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "notifications.view": ALL_ROLES,
     # Headteachers, for their own schools.
     "requests.create": frozenset({Role.HEADTEACHER}),
+    "requests.view": STEERING_GROUP_ROLES | {Role.HEADTEACHER, Role.ADMIN},
     "reviews.agree": frozenset({Role.HEADTEACHER}),
     "visits.confirm": frozenset({Role.HEADTEACHER}),
     # System leaders, for their own offers and deployments.

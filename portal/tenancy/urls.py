@@ -3,6 +3,7 @@
 from django.urls import path
 
 from alliances.urls import urlpatterns as directory_urls
+from deployments.urls import urlpatterns as brokerage_urls
 from portal.calendar import views as calendar_views
 from portal.notifications import views as notification_views
 from portal.tenancy import views
@@ -29,4 +30,5 @@ urlpatterns = [
     path("term-dates/<int:pk>/", calendar_views.period_edit, name="calendar_period"),
     path("term-dates/<int:pk>/delete/", calendar_views.period_delete, name="calendar_period_delete"),
     *directory_urls,
+    *brokerage_urls,
 ]

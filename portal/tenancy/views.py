@@ -26,6 +26,10 @@ def home(request: HttpRequest, partnership_slug: str) -> HttpResponse:
         "role_description": ROLE_DESCRIPTIONS[membership.role],
         "recent_notifications": list(notifications_for(partnership=request.partnership, user=request.user)[:5]),
     }
+    if membership.can("requests.create"):
+        from deployments.selectors import requests_for
+
+        context["requests"] = list(requests_for(membership=membership).order_by("-created_at")[:10])
     if membership.can("members.manage"):
         counts = Membership.objects.filter(partnership=request.partnership).aggregate(
             active=Count("pk", filter=Q(is_active=True)),

@@ -20,6 +20,7 @@ class NavItem:
 NAVIGATION = [
     NavItem("Home", "tenant:home", "partnership.view"),
     NavItem("Notifications", "tenant:notifications", "notifications.view"),
+    NavItem("Requests", "tenant:requests", "requests.view"),
     NavItem("Schools", "tenant:schools", "directory.view"),
     NavItem("System leaders", "tenant:leaders", "directory.view"),
     NavItem("Clusters", "tenant:clusters", "directory.view"),

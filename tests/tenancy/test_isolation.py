@@ -54,8 +54,12 @@ def _objects(partnership, member):
                                      academic_year="2026-27", notes=f"Private note of {partnership.slug}")
     ClusterSchool.objects.create(partnership=partnership, cluster=cluster, school=school)
     alliance = Alliance.objects.create(partnership=partnership, name=f"Alliance of {partnership.slug}")
+    from deployments.models import SupportRequest
     from portal.calendar.models import CalendarPeriod
 
+
+    support = SupportRequest.objects.create(partnership=partnership, school=school, created_by=member.user,
+                                            status="submitted", context=f"Private context of {partnership.slug}")
     period = CalendarPeriod.objects.create(partnership=partnership, academic_year="2026-27", kind="term", term="autumn",
                                            name=f"Autumn term of {partnership.slug}", start=date(2026, 9, 1), end=date(2026, 12, 18))
     AllianceSchool.objects.create(partnership=partnership, alliance=alliance, school=school, role="lead")
@@ -65,7 +69,8 @@ def _objects(partnership, member):
         event_type="membership.joined", dedupe_key=f"matrix-{partnership.slug}", title="Welcome", link="/",
     )
     return {"membership": member, "invitation": invitation, "notification": notification, "school": school,
-            "specialism": specialism, "leader": leader, "cluster": cluster, "alliance": alliance, "period": period}
+            "specialism": specialism, "leader": leader, "cluster": cluster, "alliance": alliance, "period": period,
+            "request": support}
 
 
 # url name -> (methods, which object supplies pk, or None)
@@ -105,6 +110,15 @@ MATRIX: dict[str, tuple[tuple[str, ...], str | None]] = {
     "tenant:alliance_edit": (("get", "post"), "alliance"),
     "tenant:specialisms": (("get", "post"), None),
     "tenant:specialism_action": (("post",), "specialism"),
+    "tenant:requests": (("get",), None),
+    "tenant:request_new": (("get", "post"), None),
+    "tenant:request": (("get",), "request"),
+    "tenant:request_needs": (("get", "post"), "request"),
+    "tenant:request_context": (("get", "post"), "request"),
+    "tenant:request_timing": (("get", "post"), "request"),
+    "tenant:request_funding": (("get", "post"), "request"),
+    "tenant:request_check": (("get", "post"), "request"),
+    "tenant:request_withdraw": (("post",), "request"),
     "tenant:calendar": (("get",), None),
     "tenant:calendar_import": (("post",), None),
     "tenant:calendar_period_new": (("get", "post"), None),
@@ -184,6 +198,7 @@ def both_sides(partnership, other_partnership, personas, outsider):
 
 def _snapshot(partnership):
     from alliances.models import Alliance, Cluster, PartnershipSchool, Specialism, SystemLeader
+    from deployments.models import SupportRequest
     from portal.calendar.models import CalendarPeriod
 
     with scopes_disabled():
@@ -194,6 +209,7 @@ def _snapshot(partnership):
             list(Alliance.objects.filter(partnership=partnership).values_list("pk", "name")),
             list(Specialism.objects.filter(partnership=partnership).values_list("pk", "name", "is_retired")),
             list(CalendarPeriod.objects.filter(partnership=partnership).values_list("pk", "name", "start", "end")),
+            list(SupportRequest.objects.filter(partnership=partnership).values_list("pk", "status", "context")),
             list(Membership.objects.filter(partnership=partnership).values_list("pk", "role", "is_active").order_by("pk")),
             list(Invitation.objects.filter(partnership=partnership).values_list("pk", "revoked_at", "accepted_at").order_by("pk")),
             list(Notification.objects.filter(partnership=partnership).values_list("pk", "read_at").order_by("pk")),

@@ -66,6 +66,7 @@ class Command(BaseCommand):
                 head = Membership.objects.get(partnership=partnerships["cambridgeshire"],
                                               user__email=f"headteacher@{settings.DEMO_EMAIL_DOMAIN}")
                 head.schools.add("110746")  # Bewick Bridge Community Primary School, Cambridge
+                self._demo_request(head)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new users)."))
         if not options["quiet_sign_ins"]:
             self.stdout.write(f"\nDemo sign-ins (password for all: {DEMO_PASSWORD})\n")
@@ -112,3 +113,24 @@ class Command(BaseCommand):
         EmailAddress.objects.update_or_create(
             user=user, email=user.email, defaults={"verified": True, "primary": True}
         )
+
+    @staticmethod
+    def _demo_request(head) -> None:
+        """One sent request from the demo headteacher, so brokers have something in their queue."""
+        from decimal import Decimal
+
+        from alliances.models import Specialism
+        from deployments import services as requests
+        from deployments.models import SupportRequest
+
+        if SupportRequest.objects.filter(partnership=head.partnership).exists():
+            return
+        draft = requests.start_request(actor=head, school=head.schools.get(urn="110746"))
+        needs = list(Specialism.objects.filter(partnership=head.partnership, name__in=["Mathematics", "Assessment and moderation"]))
+        requests.update_draft(
+            actor=head, request=draft, needs=needs,
+            context="Key stage 2 maths outcomes have fallen two years running and two new teachers joined in September.",
+            success="Teachers plan and assess maths confidently; pupils' progress is back in line with similar schools.",
+            urgency="soon", days_wanted=Decimal("4"), funding_route="core", consent_to_share=True,
+        )
+        requests.submit_request(actor=head, request=draft)

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from django import forms
+
+from alliances.forms import PlainDateField
+from deployments.models import FundingRoute, Urgency
+
+
+class ChooseSchoolForm(forms.Form):
+    school = forms.ModelChoiceField(label="Which school is the support for?", queryset=None, widget=forms.RadioSelect,
+                                    empty_label=None, error_messages={"required": "Select the school"})
+
+    def __init__(self, *args, schools, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["school"].queryset = schools
+        self.fields["school"].label_from_instance = lambda school: school.name
+
+
+class NeedsForm(forms.Form):
+    needs = forms.ModelMultipleChoiceField(
+        label="Areas of support", queryset=None, widget=forms.CheckboxSelectMultiple,
+        help_text="Select all that apply", error_messages={"required": "Select at least one area"},
+    )
+
+    def __init__(self, *args, specialisms, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["needs"].queryset = specialisms
+
+
+class ContextForm(forms.Form):
+    context = forms.CharField(
+        label="What is going on?", max_length=5000, widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="The situation, what you have tried, and anything a system leader should know. Do not name pupils.",
+        error_messages={"required": "Say what is going on", "max_length": "Keep it to 5,000 characters or fewer"},
+    )
+    success = forms.CharField(
+        label="What would good look like at the end of the support?", max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Say what good would look like", "max_length": "Keep it to 5,000 characters or fewer"},
+    )
+
+
+class TimingForm(forms.Form):
+    urgency = forms.ChoiceField(label="How soon do you need support?", choices=Urgency.choices, widget=forms.RadioSelect,
+                                error_messages={"required": "Select how soon you need support"})
+    days_wanted = forms.DecimalField(
+        label="How many days of support do you think you need?", min_value=0.5, max_value=60, decimal_places=1,
+        help_text="Whole or half days, like 3 or 2.5",
+        error_messages={"required": "Enter the number of days", "invalid": "Enter a number of days, like 3 or 2.5",
+                        "min_value": "Ask for at least half a day", "max_value": "Ask for 60 days or fewer",
+                        "max_decimal_places": "Use whole or half days, like 2.5"},
+    )
+    preferred_start = PlainDateField(
+        label="Preferred start (optional)", required=False, input_formats=["%d/%m/%Y", "%Y-%m-%d"],
+        help_text="For example, 4/1/2027", widget=forms.DateInput(format="%d/%m/%Y"),
+        error_messages={"invalid": "Enter the date as day/month/year, like 4/1/2027"},
+    )
+
+    def clean_days_wanted(self):
+        value = self.cleaned_data["days_wanted"]
+        if value is not None and (value * 2) % 1 != 0:
+            raise forms.ValidationError("Use whole or half days, like 2.5")
+        return value
+
+
+class FundingForm(forms.Form):
+    funding_route = forms.ChoiceField(label="How will the support be paid for?", choices=FundingRoute.choices,
+                                      widget=forms.RadioSelect, error_messages={"required": "Select how it will be paid for"})
+    consent_to_share = forms.BooleanField(
+        label="I agree that the steering group can share this request with the system leaders it considers",
+        error_messages={"required": "You need to agree to share the request so system leaders can be matched"},
+    )
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(label="Why are you withdrawing it? (optional)", required=False, max_length=1000,
+                             widget=forms.Textarea(attrs={"rows": 3}))

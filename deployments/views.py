@@ -1,0 +1,151 @@
+"""The headteacher's question flow for a support request, and the pages that show requests."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from alliances.selectors import active_specialisms
+from deployments import selectors, services
+from deployments.forms import ChooseSchoolForm, ContextForm, FundingForm, NeedsForm, TimingForm, WithdrawForm
+from deployments.models import RequestStatus
+from portal.errors import DomainError
+from portal.ui.views import capability_required, paginate
+
+STEPS = ["needs", "context", "timing", "funding"]
+TITLES = {"needs": "What do you need support with?", "context": "What is going on?",
+          "timing": "When and how much support?", "funding": "Paying for the support and sharing the request"}
+
+
+def _request(request: HttpRequest, pk: int):
+    found = selectors.requests_for(membership=request.membership).filter(pk=pk).first()
+    if found is None:
+        raise Http404("No such request")
+    return found
+
+
+@require_http_methods(["GET", "HEAD"])
+@capability_required("requests.view")
+def requests_list(request: HttpRequest, partnership_slug: str) -> HttpResponse:
+    page = paginate(request, selectors.requests_for(membership=request.membership).order_by("-submitted_at", "-created_at"))
+    return render(request, "deployments/requests.html", {"page": page,
+                                                         "can_create": request.membership.can("requests.create")})
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@capability_required("requests.create")
+def request_new(request: HttpRequest, partnership_slug: str) -> HttpResponse:
+    schools = request.membership.schools.order_by("name")
+    form = ChooseSchoolForm(request.POST or None, schools=schools,
+                            initial={"school": schools.first()} if schools.count() == 1 else {})
+    if request.method == "POST" and form.is_valid():
+        try:
+            draft = services.start_request(actor=request.membership, school=form.cleaned_data["school"])
+        except DomainError as error:
+            form.add_error("school", str(error))
+        else:
+            return redirect("tenant:request_needs", partnership_slug=partnership_slug, pk=draft.pk)
+    return render(request, "deployments/request_new.html", {"form": form, "has_schools": schools.exists()})
+
+
+def _step(request: HttpRequest, partnership_slug: str, pk: int, step: str) -> HttpResponse:
+    found = _request(request, pk)
+    if found.status != RequestStatus.DRAFT:
+        messages.info(request, "This request has been sent, so its answers can no longer be changed.")
+        return redirect("tenant:request", partnership_slug=partnership_slug, pk=pk)
+    data = request.POST if request.method == "POST" else None
+    if step == "needs":
+        current = selectors.request_needs(request=found)
+        form = NeedsForm(data, initial={"needs": current},
+                         specialisms=active_specialisms(partnership=request.partnership, include=current))
+    elif step == "context":
+        form = ContextForm(data, initial={"context": found.context, "success": found.success})
+    elif step == "timing":
+        form = TimingForm(data, initial={"urgency": found.urgency, "days_wanted": found.days_wanted,
+                                         "preferred_start": found.preferred_start})
+    else:
+        form = FundingForm(data, initial={"funding_route": found.funding_route, "consent_to_share": found.consent_to_share})
+    if data is not None and form.is_valid():
+        values = dict(form.cleaned_data)
+        try:
+            if step == "timing":
+                services.start_date_value(values["preferred_start"])
+            services.update_draft(actor=request.membership, request=found,
+                                  needs=list(values.pop("needs")) if step == "needs" else None, **values)
+        except DomainError as error:
+            form.add_error("preferred_start" if step == "timing" else None, str(error))
+        else:
+            if request.GET.get("change") or step == STEPS[-1]:
+                return redirect("tenant:request_check", partnership_slug=partnership_slug, pk=pk)
+            return redirect(f"tenant:request_{STEPS[STEPS.index(step) + 1]}", partnership_slug=partnership_slug, pk=pk)
+    back = "tenant:request_new" if step == STEPS[0] else f"tenant:request_{STEPS[STEPS.index(step) - 1]}"
+    return render(request, f"deployments/step_{step}.html", {
+        "form": form, "req": found, "title": TITLES[step], "step_number": STEPS.index(step) + 1,
+        "step_count": len(STEPS), "back": back,
+    })
+
+
+def _step_view(step: str):
+    @require_http_methods(["GET", "HEAD", "POST"])
+    @capability_required("requests.create")
+    def view(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
+        return _step(request, partnership_slug, pk, step)
+
+    view.__name__ = f"request_{step}"
+    return view
+
+
+request_needs = _step_view("needs")
+request_context = _step_view("context")
+request_timing = _step_view("timing")
+request_funding = _step_view("funding")
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@capability_required("requests.create")
+def request_check(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
+    found = _request(request, pk)
+    if found.status != RequestStatus.DRAFT:
+        return redirect("tenant:request", partnership_slug=partnership_slug, pk=pk)
+    missing = services.missing_answers(found)
+    if request.method == "POST":
+        try:
+            services.submit_request(actor=request.membership, request=found)
+        except DomainError as error:
+            messages.error(request, str(error))
+        else:
+            return redirect("tenant:request", partnership_slug=partnership_slug, pk=pk)
+    return render(request, "deployments/request_check.html", {
+        "req": found, "needs": selectors.request_needs(request=found), "missing": missing,
+    })
+
+
+@require_http_methods(["GET", "HEAD"])
+@capability_required("requests.view")
+def request_detail(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
+    found = _request(request, pk)
+    is_head = request.membership.can("requests.create")
+    return render(request, "deployments/request.html", {
+        "req": found, "needs": selectors.request_needs(request=found), "timeline": selectors.request_timeline(request=found),
+        "can_withdraw": is_head and found.status in (RequestStatus.DRAFT, RequestStatus.SUBMITTED),
+        "withdraw_form": WithdrawForm(), "is_head": is_head,
+    })
+
+
+@require_POST
+@capability_required("requests.create")
+def request_withdraw(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
+    found = _request(request, pk)
+    form = WithdrawForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Keep the reason to 1,000 characters or fewer. The request was not withdrawn.")
+        return redirect("tenant:request", partnership_slug=partnership_slug, pk=pk)
+    try:
+        services.withdraw_request(actor=request.membership, request=found, reason=form.cleaned_data["reason"])
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Request {found.reference} is withdrawn.")
+    return redirect("tenant:request", partnership_slug=partnership_slug, pk=pk)

@@ -1,0 +1,157 @@
+"""A headteacher's support request: drafts, the question flow, sending, withdrawing, and who sees what."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from bs4 import BeautifulSoup
+from django.utils import timezone
+from django_scopes import scope, scopes_disabled
+
+from alliances.models import School, Specialism
+from alliances.services import ensure_default_specialisms
+from deployments import services
+from deployments.models import SupportRequest
+from portal.audit.models import AuditEvent
+from portal.errors import DomainError, NotAllowed
+from portal.notifications.models import Notification
+from portal.tenancy.roles import Role
+from tests.factories import make_member
+
+
+@pytest.fixture
+def specialisms(partnership):
+    with scopes_disabled():
+        ensure_default_specialisms(partnership=partnership)
+        return {s.name: s for s in Specialism.objects.filter(partnership=partnership)}
+
+
+def complete_draft(head, specialisms):
+    with scope(partnership=head.partnership):
+        draft = services.start_request(actor=head, school=head.schools.get())
+        return services.update_draft(
+            actor=head, request=draft, needs=[specialisms["Mathematics"]], context="Maths results fell.",
+            success="Pupils back on track.", urgency="soon", days_wanted=Decimal("3.5"), funding_route="core",
+            consent_to_share=True,
+        )
+
+
+def test_only_a_head_of_the_school_can_start_a_request(partnership, headteacher, broker):
+    other_school = School.objects.create(urn="137049", name="Comberton Village College")
+    with scope(partnership=partnership):
+        with pytest.raises(NotAllowed, match="only for a school you lead"):
+            services.start_request(actor=headteacher, school=other_school)
+        with pytest.raises(NotAllowed):
+            services.start_request(actor=broker, school=headteacher.schools.get())
+
+
+def test_sending_tells_every_broker_once_and_freezes_the_answers(partnership, headteacher, broker, specialisms):
+    other_broker = make_member(partnership, Role.BROKER)
+    draft = complete_draft(headteacher, specialisms)
+    with scope(partnership=partnership):
+        services.submit_request(actor=headteacher, request=draft)
+        with pytest.raises(services.TransitionNotAllowed, match="can no longer be changed"):
+            services.update_draft(actor=headteacher, request=draft, context="changed")
+        with pytest.raises(services.TransitionNotAllowed, match="A waiting for the steering group request cannot"):
+            services.submit_request(actor=headteacher, request=draft)
+    assert {n.recipient for n in Notification.objects.filter(event_type="request.submitted", channel="in_app")} == {
+        broker.user, other_broker.user}
+    assert AuditEvent.objects.filter(action="request.submitted").count() == 1
+
+
+def test_an_incomplete_draft_cannot_be_sent(partnership, headteacher, specialisms):
+    with scope(partnership=partnership):
+        draft = services.start_request(actor=headteacher, school=headteacher.schools.get())
+        assert services.missing_answers(draft) == ["needs", "context", "timing", "funding"]
+        with pytest.raises(DomainError, match="Answer every question"):
+            services.submit_request(actor=headteacher, request=draft)
+
+
+def test_two_sends_at_once_cannot_both_win(partnership, headteacher, specialisms):
+    draft = complete_draft(headteacher, specialisms)
+    stale = SupportRequest.objects.get(pk=draft.pk)
+    with scope(partnership=partnership):
+        services.submit_request(actor=headteacher, request=draft)
+        with pytest.raises(services.TransitionNotAllowed, match="Someone else changed this request first"):
+            services.withdraw_request(actor=headteacher, request=stale)  # stale copy still says draft
+
+
+def test_the_question_flow_saves_each_answer_and_sends(client, headteacher, broker, specialisms):
+    client.force_login(headteacher.user)
+    base = f"/p/{headteacher.partnership.slug}/requests"
+    start = client.post(f"{base}/new/", {"school": "139087"})
+    pk = int(start["Location"].split("/")[-3])
+    assert start["Location"] == f"{base}/{pk}/needs/"
+    assert "Select at least one area" in client.post(f"{base}/{pk}/needs/", {}).content.decode()
+    assert client.post(f"{base}/{pk}/needs/", {"needs": [specialisms["Mathematics"].pk]})["Location"] == f"{base}/{pk}/context/"
+    assert client.post(f"{base}/{pk}/context/", {"context": "Results fell", "success": "Recovered"})["Location"] == f"{base}/{pk}/timing/"
+    past = (timezone.localdate() - timedelta(days=3)).strftime("%d/%m/%Y")
+    bad = client.post(f"{base}/{pk}/timing/", {"urgency": "soon", "days_wanted": "2.3", "preferred_start": past})
+    assert "Use whole or half days, like 2.5" in bad.content.decode()
+    bad = client.post(f"{base}/{pk}/timing/", {"urgency": "soon", "days_wanted": "2.5", "preferred_start": past})
+    assert "The preferred start cannot be in the past" in bad.content.decode()
+    assert client.post(f"{base}/{pk}/timing/", {"urgency": "soon", "days_wanted": "2.5"})["Location"] == f"{base}/{pk}/funding/"
+    assert "You need to agree to share" in client.post(f"{base}/{pk}/funding/", {"funding_route": "core"}).content.decode()
+    assert client.post(f"{base}/{pk}/funding/", {"funding_route": "core", "consent_to_share": "on"})["Location"] == f"{base}/{pk}/check/"
+    check = BeautifulSoup(client.get(f"{base}/{pk}/check/").content, "html.parser")
+    assert "Mathematics" in check.get_text() and "2.5 days" in check.get_text()
+    # Changing an answer from the check page comes back to it.
+    assert client.post(f"{base}/{pk}/context/?change=1", {"context": "Results fell a lot", "success": "Recovered"})[
+        "Location"] == f"{base}/{pk}/check/"
+    sent = client.post(f"{base}/{pk}/check/", follow=True)
+    assert "Request sent" in sent.content.decode() and f"R{pk:05d}" in sent.content.decode()
+    home = client.get(f"/p/{headteacher.partnership.slug}/").content.decode()
+    assert f"R{pk:05d}" in home and "The steering group will triage it." in home
+    # The broker sees it in the queue.
+    client.force_login(broker.user)
+    assert f"R{pk:05d}" in client.get(f"{base}/").content.decode()
+
+
+def test_drafts_stay_private_and_withdrawal_is_told_to_brokers(client, headteacher, broker, specialisms):
+    draft = complete_draft(headteacher, specialisms)
+    base = f"/p/{headteacher.partnership.slug}/requests"
+    client.force_login(broker.user)
+    assert client.get(f"{base}/{draft.pk}/").status_code == 404  # a draft is the head's own
+    with scope(partnership=headteacher.partnership):
+        services.submit_request(actor=headteacher, request=draft)
+    client.force_login(headteacher.user)
+    response = client.post(f"{base}/{draft.pk}/withdraw/", {"reason": "Solved it ourselves"}, follow=True)
+    assert "is withdrawn" in response.content.decode()
+    assert Notification.objects.filter(event_type="request.withdrawn", recipient=broker.user).exists()
+    assert AuditEvent.objects.get(action="request.withdrawn").note == "Solved it ourselves"
+
+
+def test_a_head_of_another_school_cannot_see_the_request(client, partnership, headteacher, specialisms):
+    draft = complete_draft(headteacher, specialisms)
+    other = make_member(partnership, Role.HEADTEACHER)
+    other.schools.add(School.objects.create(urn="137049", name="Comberton Village College"))
+    client.force_login(other.user)
+    for step in ("", "needs/", "check/"):
+        assert client.get(f"/p/{partnership.slug}/requests/{draft.pk}/{step}").status_code == 404
+
+
+def test_request_pages_use_a_fixed_number_of_queries(client, partnership, headteacher, broker, specialisms):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count(url, user):
+        client.force_login(user)
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    first = complete_draft(headteacher, specialisms)
+    with scope(partnership=partnership):
+        services.submit_request(actor=headteacher, request=first)
+    urls = [(f"/p/{partnership.slug}/requests/", broker.user), (f"/p/{partnership.slug}/requests/", headteacher.user),
+            (f"/p/{partnership.slug}/", headteacher.user), (f"/p/{partnership.slug}/requests/{first.pk}/", broker.user)]
+    small = [count(url, user) for url, user in urls]
+    for _ in range(25):
+        more = complete_draft(headteacher, specialisms)
+        with scope(partnership=partnership):
+            services.submit_request(actor=headteacher, request=more)
+        complete_draft(headteacher, specialisms)
+    large = [count(url, user) for url, user in urls]
+    assert small == large
