@@ -210,12 +210,15 @@ def test_mark_all_read(client, admin):
 
 
 def test_preferences_page_saves_choices(client, headteacher):
+    from portal.notifications.events import configurable_events
+
     client.force_login(headteacher.user)
-    response = client.post("/account/notifications/", {"invitation.accepted": "off", "membership.joined": "digest"})
+    choices = {event.key: "immediate" for event in configurable_events()}
+    choices.update({"invitation.accepted": "off", "membership.joined": "digest"})
+    response = client.post("/account/notifications/", choices)
     assert response.status_code == 302
-    assert dict(NotificationPreference.objects.values_list("event_type", "choice")) == {
-        "invitation.accepted": "off", "membership.joined": "digest"
-    }
+    saved = dict(NotificationPreference.objects.values_list("event_type", "choice"))
+    assert saved["invitation.accepted"] == "off" and saved["membership.joined"] == "digest"
     bad = client.post("/account/notifications/", {"invitation.accepted": "sometimes"})
     assert bad.status_code == 200 and "There is a problem" in bad.content.decode()
 

@@ -220,19 +220,20 @@ def test_checkbox_lists_render_as_checkboxes_and_keep_every_choice():
 def test_admins_set_an_la_officers_authorities_and_a_heads_schools(client, admin, headteacher, partnership):
     from alliances.models import LocalAuthority, School
 
-    cambs = LocalAuthority.objects.create(code="873", name="Cambridgeshire")
-    LocalAuthority.objects.create(code="307", name="Ealing")
-    School.objects.create(urn="139087", name="Histon and Impington Junior School", la=cambs)
+    cambs, _ = LocalAuthority.objects.get_or_create(code="873", defaults={"name": "Cambridgeshire"})
+    LocalAuthority.objects.get_or_create(code="307", defaults={"name": "Ealing"})
+    School.objects.get_or_create(urn="139087", defaults={"name": "Histon and Impington Junior School", "la": cambs})
     officer = make_member(partnership, Role.LA_OFFICER)
     client.force_login(admin.user)
     slug = partnership.slug
     client.post(f"/p/{slug}/members/{officer.pk}/links/", {"local_authorities": ["873"]})
     bad = client.post(f"/p/{slug}/members/{headteacher.pk}/links/", {"schools": "139087\n999999"})
     assert "No school has these URNs: 999999" in bad.content.decode()
-    client.post(f"/p/{slug}/members/{headteacher.pk}/links/", {"schools": "139087"})
+    School.objects.get_or_create(urn="137049", defaults={"name": "Comberton Village College", "la": cambs})
+    client.post(f"/p/{slug}/members/{headteacher.pk}/links/", {"schools": "137049\n139087"})
     with scopes_disabled():
         assert list(officer.local_authorities.values_list("code", flat=True)) == ["873"]
-        assert list(headteacher.schools.values_list("urn", flat=True)) == ["139087"]
+        assert sorted(headteacher.schools.values_list("urn", flat=True)) == ["137049", "139087"]
         assert AuditEvent.objects.filter(action="membership.links_changed").count() == 2
     client.force_login(officer.user)
     assert "Histon and Impington Junior School" in client.get(f"/p/{slug}/schools/").content.decode()
