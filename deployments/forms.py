@@ -75,3 +75,36 @@ class FundingForm(forms.Form):
 class WithdrawForm(forms.Form):
     reason = forms.CharField(label="Why are you withdrawing it? (optional)", required=False, max_length=1000,
                              widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class TriageForm(forms.Form):
+    decision = forms.ChoiceField(
+        label="Will the partnership take this request on?", widget=forms.RadioSelect,
+        choices=[("yes", "Yes, find a system leader"), ("no", "No, it is not something we can take on")],
+        error_messages={"required": "Select whether the partnership will take it on"},
+    )
+    support_level = forms.ChoiceField(label="Support level (if taken on)", required=False, widget=forms.RadioSelect)
+    assigned_broker = forms.ModelChoiceField(label="Broker who will own it (if taken on)", queryset=None, required=False,
+                                             empty_label="Me")
+    note = forms.CharField(label="Note for the headteacher", required=False, max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 4}),
+                           help_text="Needed if you decline: say why, and where else the school could get help")
+
+    def __init__(self, *args, partnership, **kwargs):
+        from deployments.models import SupportLevel
+        from portal.accounts.models import User
+        from portal.tenancy.models import Membership
+
+        super().__init__(*args, **kwargs)
+        self.fields["support_level"].choices = SupportLevel.choices
+        brokers = Membership.objects.filter(partnership=partnership, role="broker", is_active=True).values("user_id")
+        self.fields["assigned_broker"].queryset = User.objects.filter(pk__in=brokers).order_by("email")
+        self.fields["assigned_broker"].label_from_instance = lambda user: user.get_full_name()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "yes" and not data.get("support_level"):
+            self.add_error("support_level", "Select a support level")
+        if data.get("decision") == "no" and not (data.get("note") or "").strip():
+            self.add_error("note", "Say why the request is not being taken on")
+        return data

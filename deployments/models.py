@@ -13,7 +13,15 @@ from portal.tenancy.models import PartnershipOwned
 class RequestStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
     SUBMITTED = "submitted", "Waiting for the steering group"
+    TRIAGED = "triaged", "Taken on: finding a system leader"
+    DECLINED = "declined", "Not taken on"
     WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class SupportLevel(models.TextChoices):
+    ADVICE = "advice", "Advice and signposting"
+    TARGETED = "targeted", "Targeted support"
+    INTENSIVE = "intensive", "Intensive support"
 
 
 class Urgency(models.TextChoices):
@@ -48,6 +56,11 @@ class SupportRequest(PartnershipOwned):
     submitted_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdraw_reason = models.TextField(blank=True)
+    support_level = models.CharField(max_length=10, choices=SupportLevel.choices, blank=True)
+    assigned_broker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                        related_name="+")
+    triage_note = models.TextField(blank=True, help_text="Why it was taken on or not; the headteacher sees it")
+    triaged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -9,7 +9,8 @@ from portal.tenancy.models import Membership
 
 def requests_for(*, membership: Membership) -> QuerySet[SupportRequest]:
     """What the member may see: headteachers their schools' requests; the steering group every sent request."""
-    queryset = SupportRequest.objects.filter(partnership=membership.partnership).select_related("school", "created_by")
+    queryset = SupportRequest.objects.filter(partnership=membership.partnership).select_related(
+        "school", "created_by", "assigned_broker")
     if membership.can("requests.triage") or membership.can("brokerage.view"):
         return queryset.exclude(status=RequestStatus.DRAFT)
     if membership.can("requests.create"):
@@ -25,3 +26,8 @@ def request_needs(*, request: SupportRequest) -> list:
 def request_timeline(*, request: SupportRequest) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(partnership=request.partnership_id, object_type__model="supportrequest",
                                      object_id=str(request.pk)).order_by("created_at", "id")
+
+
+def triage_queue(*, membership: Membership) -> QuerySet[SupportRequest]:
+    """Sent requests waiting for a decision, oldest first: the broker's work queue."""
+    return requests_for(membership=membership).filter(status=RequestStatus.SUBMITTED).order_by("submitted_at", "pk")

@@ -19,7 +19,8 @@ from portal.tenancy.roles import Role
 
 ALLOWED = {
     RequestStatus.DRAFT: {RequestStatus.SUBMITTED, RequestStatus.WITHDRAWN},
-    RequestStatus.SUBMITTED: {RequestStatus.WITHDRAWN},
+    RequestStatus.SUBMITTED: {RequestStatus.TRIAGED, RequestStatus.DECLINED, RequestStatus.WITHDRAWN},
+    RequestStatus.TRIAGED: {RequestStatus.WITHDRAWN},
 }
 DRAFT_FIELDS = {"context", "success", "urgency", "days_wanted", "preferred_start", "funding_route", "consent_to_share"}
 
@@ -136,6 +137,45 @@ def withdraw_request(*, actor: Membership, request: SupportRequest, reason: str 
             context={"school_name": request.school.name, "reference": request.reference, "reason": reason},
             link=reverse("tenant:request", kwargs={"partnership_slug": actor.partnership.slug, "pk": request.pk}),
         )
+    return request
+
+
+def _heads_of(request: SupportRequest) -> list:
+    """Everyone who leads the request's school in this partnership, and whoever wrote it."""
+    heads = {m.user for m in Membership.objects.filter(partnership=request.partnership, role=Role.HEADTEACHER,
+                                                          is_active=True, schools=request.school).select_related("user")}
+    heads.add(request.created_by)
+    return sorted(heads, key=lambda user: user.pk)
+
+
+@transaction.atomic
+def triage_request(
+    *, actor: Membership, request: SupportRequest, eligible: bool, note: str = "", support_level: str = "",
+    assigned_broker=None,
+) -> SupportRequest:
+    """A broker takes a sent request on (with a support level and a broker to own it) or declines it with a
+    reason. The headteacher is told either way, with the reason."""
+    if not actor.can("requests.triage"):
+        raise NotAllowed("Only brokers triage requests.")
+    if eligible:
+        if not support_level:
+            raise DomainError("Choose a support level.")
+        broker = assigned_broker or actor.user
+        if not Membership.objects.filter(partnership=actor.partnership, user=broker, role=Role.BROKER, is_active=True).exists():
+            raise DomainError("The assigned broker must be an active broker in this partnership.")
+        _move(request, RequestStatus.TRIAGED, actor=actor, note=note, support_level=support_level,
+              assigned_broker=broker, triage_note=note, triaged_at=timezone.now())
+    else:
+        if not note.strip():
+            raise DomainError("Say why the request is not being taken on: the headteacher will read it.")
+        _move(request, RequestStatus.DECLINED, actor=actor, note=note, triage_note=note, triaged_at=timezone.now())
+    notify(
+        partnership=actor.partnership, event_type="request.triaged", recipients=_heads_of(request),
+        occurrence=f"request:{request.pk}:triaged",
+        context={"school_name": request.school.name, "reference": request.reference, "eligible": eligible,
+                 "note": note, "support_level": request.get_support_level_display() if eligible else ""},
+        link=reverse("tenant:request", kwargs={"partnership_slug": actor.partnership.slug, "pk": request.pk}),
+    )
     return request
 
 

@@ -9,7 +9,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from alliances.selectors import active_specialisms
 from deployments import selectors, services
-from deployments.forms import ChooseSchoolForm, ContextForm, FundingForm, NeedsForm, TimingForm, WithdrawForm
+from deployments.forms import (
+    ChooseSchoolForm,
+    ContextForm,
+    FundingForm,
+    NeedsForm,
+    TimingForm,
+    TriageForm,
+    WithdrawForm,
+)
 from deployments.models import RequestStatus
 from portal.errors import DomainError
 from portal.ui.views import capability_required, paginate
@@ -129,8 +137,34 @@ def request_detail(request: HttpRequest, partnership_slug: str, pk: int) -> Http
     is_head = request.membership.can("requests.create")
     return render(request, "deployments/request.html", {
         "req": found, "needs": selectors.request_needs(request=found), "timeline": selectors.request_timeline(request=found),
-        "can_withdraw": is_head and found.status in (RequestStatus.DRAFT, RequestStatus.SUBMITTED),
+        "can_withdraw": is_head and found.status in (RequestStatus.DRAFT, RequestStatus.SUBMITTED, RequestStatus.TRIAGED),
         "withdraw_form": WithdrawForm(), "is_head": is_head,
+        "can_triage": request.membership.can("requests.triage") and found.status == RequestStatus.SUBMITTED,
+    })
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@capability_required("requests.triage")
+def request_triage(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
+    found = _request(request, pk)
+    if found.status != RequestStatus.SUBMITTED:
+        messages.info(request, "This request has already been triaged or withdrawn.")
+        return redirect("tenant:request", partnership_slug=partnership_slug, pk=pk)
+    form = TriageForm(request.POST or None, partnership=request.partnership)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.triage_request(actor=request.membership, request=found, eligible=data["decision"] == "yes",
+                                    note=data["note"], support_level=data["support_level"],
+                                    assigned_broker=data["assigned_broker"])
+        except DomainError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Request {found.reference} is {found.get_status_display().lower()}. "
+                                      f"The headteacher has been told.")
+            return redirect("tenant:request", partnership_slug=partnership_slug, pk=pk)
+    return render(request, "deployments/request_triage.html", {
+        "req": found, "form": form, "needs": selectors.request_needs(request=found),
     })
 
 

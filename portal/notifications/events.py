@@ -61,6 +61,12 @@ EVENTS: dict[str, EventType] = {
             template="request-submitted",
         ),
         EventType(
+            key="request.triaged",
+            label="The steering group decided on your request",
+            description="Whether your school's request was taken on, and why (headteachers).",
+            template="request-triaged",
+        ),
+        EventType(
             key="request.withdrawn",
             label="A school withdrew its request",
             description="When a headteacher withdraws a request they had sent (brokers).",

@@ -30,6 +30,12 @@ def home(request: HttpRequest, partnership_slug: str) -> HttpResponse:
         from deployments.selectors import requests_for
 
         context["requests"] = list(requests_for(membership=membership).order_by("-created_at")[:10])
+    if membership.can("requests.triage"):
+        from deployments.selectors import triage_queue
+
+        queue = triage_queue(membership=membership)
+        context["triage_queue"] = list(queue[:10])
+        context["triage_count"] = queue.count()
     if membership.can("members.manage"):
         counts = Membership.objects.filter(partnership=request.partnership).aggregate(
             active=Count("pk", filter=Q(is_active=True)),

@@ -155,3 +155,55 @@ def test_request_pages_use_a_fixed_number_of_queries(client, partnership, headte
         complete_draft(headteacher, specialisms)
     large = [count(url, user) for url, user in urls]
     assert small == large
+
+
+def sent_request(head, specialisms):
+    draft = complete_draft(head, specialisms)
+    with scope(partnership=head.partnership):
+        services.submit_request(actor=head, request=draft)
+    return SupportRequest.objects.get(pk=draft.pk)
+
+
+def test_a_broker_takes_a_request_on_and_the_head_is_told(partnership, headteacher, broker, specialisms):
+    request = sent_request(headteacher, specialisms)
+    with scope(partnership=partnership):
+        services.triage_request(actor=broker, request=request, eligible=True, support_level="targeted",
+                                note="A good fit for our maths SLEs.")
+    request.refresh_from_db()
+    assert request.status == "triaged" and request.assigned_broker == broker.user and request.triaged_at
+    [told] = Notification.objects.filter(event_type="request.triaged", channel="in_app")
+    assert told.recipient == headteacher.user and "has been taken on" in told.title
+    assert AuditEvent.objects.filter(action="request.triaged", note="A good fit for our maths SLEs.").exists()
+
+
+def test_declining_needs_a_reason_and_only_brokers_triage(partnership, headteacher, broker, approver, specialisms):
+    request = sent_request(headteacher, specialisms)
+    with scope(partnership=partnership):
+        with pytest.raises(DomainError, match="Say why"):
+            services.triage_request(actor=broker, request=request, eligible=False, note=" ")
+        with pytest.raises(NotAllowed):
+            services.triage_request(actor=approver, request=request, eligible=False, note="No")
+        with pytest.raises(DomainError, match="must be an active broker"):
+            services.triage_request(actor=broker, request=request, eligible=True, support_level="advice",
+                                    assigned_broker=headteacher.user)
+        services.triage_request(actor=broker, request=request, eligible=False, note="Ask the LA's maths adviser.")
+        with pytest.raises(services.TransitionNotAllowed):
+            services.triage_request(actor=broker, request=request, eligible=True, support_level="advice")
+    assert SupportRequest.objects.get(pk=request.pk).status == "declined"
+
+
+def test_triage_through_the_queue_and_page(client, partnership, headteacher, broker, specialisms):
+    request = sent_request(headteacher, specialisms)
+    client.force_login(broker.user)
+    home = client.get(f"/p/{partnership.slug}/").content.decode()
+    assert "Requests to triage (1)" in home and request.reference in home
+    url = f"/p/{partnership.slug}/requests/{request.pk}/triage/"
+    errors = client.post(url, {"decision": "yes"}).content.decode()
+    assert "Select a support level" in errors
+    assert "Say why the request is not being taken on" in client.post(url, {"decision": "no"}).content.decode()
+    done = client.post(url, {"decision": "yes", "support_level": "intensive", "note": "Starting soon"}, follow=True)
+    assert "is taken on: finding a system leader" in done.content.decode()
+    assert "Requests to triage (0)" in client.get(f"/p/{partnership.slug}/").content.decode()
+    client.force_login(headteacher.user)
+    page = client.get(f"/p/{partnership.slug}/requests/{request.pk}/").content.decode()
+    assert "Taken on as intensive support" in page and "Starting soon" in page

@@ -119,6 +119,7 @@ MATRIX: dict[str, tuple[tuple[str, ...], str | None]] = {
     "tenant:request_funding": (("get", "post"), "request"),
     "tenant:request_check": (("get", "post"), "request"),
     "tenant:request_withdraw": (("post",), "request"),
+    "tenant:request_triage": (("get", "post"), "request"),
     "tenant:calendar": (("get",), None),
     "tenant:calendar_import": (("post",), None),
     "tenant:calendar_period_new": (("get", "post"), None),
@@ -129,7 +130,7 @@ MATRIX: dict[str, tuple[tuple[str, ...], str | None]] = {
 # its PartnershipSchool row, whose notes and membership must never show or change from here.
 SHARED_REFERENCE = {"school"}
 
-POST_DATA = {"urn": "139087", "is_member": "no", "notes": "changed", "action": "delete", "name": "Changed",
+POST_DATA = {"decision": "no", "urn": "139087", "is_member": "no", "notes": "changed", "action": "delete", "name": "Changed",
              "group": "teaching", "designation": "NLE", "designated_on": "1/9/2024", "status": "paused",
              "home_school": "139087", "capacity_days_per_term": "3", "kind": "triad", "academic_year": "2026-27",
              "lead": "139087", "email": "someone@example.org", "role": Role.ADMIN, "reason": "x", "alliance_label": "Hub",
