@@ -13,4 +13,5 @@ urlpatterns = [
     path("requests/<int:pk>/check/", views.request_check, name="request_check"),
     path("requests/<int:pk>/withdraw/", views.request_withdraw, name="request_withdraw"),
     path("requests/<int:pk>/triage/", views.request_triage, name="request_triage"),
+    path("requests/<int:pk>/candidates/", views.request_candidates, name="request_candidates"),
 ]

@@ -183,3 +183,27 @@ def request_withdraw(request: HttpRequest, partnership_slug: str, pk: int) -> Ht
     else:
         messages.success(request, f"Request {found.reference} is withdrawn.")
     return redirect("tenant:request", partnership_slug=partnership_slug, pk=pk)
+
+
+@require_http_methods(["GET", "HEAD"])
+@capability_required("brokerage.view")
+def request_candidates(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
+    """Ranked system leaders for a request taken on, with why; and who is excluded, with why not."""
+    from deployments.matching import rank_for_request
+
+    found = _request(request, pk)
+    ranked, excluded = rank_for_request(found)
+    designation = request.GET.get("designation", "")
+    if designation in request.partnership.designation_labels:
+        ranked = [c for c in ranked if c.leader.designation == designation]
+    try:
+        within = float(request.GET.get("within_km", "") or 0)
+    except ValueError:
+        within = 0
+    if within > 0:
+        ranked = [c for c in ranked if c.distance_km is not None and c.distance_km <= within]
+    return render(request, "deployments/candidates.html", {
+        "req": found, "ranked": ranked[:50], "ranked_count": len(ranked), "excluded": excluded,
+        "designations": request.partnership.designation_labels, "designation": designation,
+        "within_km": request.GET.get("within_km", ""), "needs": selectors.request_needs(request=found),
+    })

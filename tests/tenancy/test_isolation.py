@@ -120,6 +120,7 @@ MATRIX: dict[str, tuple[tuple[str, ...], str | None]] = {
     "tenant:request_check": (("get", "post"), "request"),
     "tenant:request_withdraw": (("post",), "request"),
     "tenant:request_triage": (("get", "post"), "request"),
+    "tenant:request_candidates": (("get",), "request"),
     "tenant:calendar": (("get",), None),
     "tenant:calendar_import": (("post",), None),
     "tenant:calendar_period_new": (("get", "post"), None),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import statistics
 import time
+from decimal import Decimal
 
 from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
 from django.core.management.base import BaseCommand, CommandError
@@ -89,3 +90,32 @@ class Command(BaseCommand):
                     queries = len(connection.queries)
                 self.stdout.write(f"{label:<40} {statistics.median(timings):>8.1f} {percentile(timings, 95):>8.1f} "
                                   f"{max(timings):>8.1f} {queries:>8}")
+        self._matching(requests)
+
+    def _matching(self, requests: int) -> None:
+        """Rank every system leader of the largest partnership for one request (the matching service alone)."""
+        from django.db.models import Count
+        from django_scopes import scope
+
+        from alliances.models import Specialism
+        from deployments.matching import rank_candidates
+        from portal.tenancy.models import Partnership
+
+        with scopes_disabled():
+            counts = SystemLeader.objects.values("partnership").annotate(n=Count("pk")).order_by("-n").first()
+            if not counts:
+                return
+            partnership = Partnership.objects.get(pk=counts["partnership"])
+            needs = list(Specialism.objects.filter(partnership=partnership).values_list("pk", "group")[:3])
+            school = School.objects.exclude(easting=None).first() or School.objects.first()
+        timings = []
+        with scope(partnership=partnership):
+            for _ in range(max(5, requests // 5)):
+                started = time.perf_counter()
+                ranked, excluded = rank_candidates(
+                    partnership=partnership, school=school, need_ids=[n for n, _ in needs],
+                    need_groups={g for _, g in needs}, days_wanted=Decimal(4), support_level="targeted")
+                timings.append((time.perf_counter() - started) * 1000)
+        self.stdout.write(f"\nmatching one request against {counts['n']} system leaders ({partnership.slug}): "
+                          f"p50 {statistics.median(timings):.1f} ms, p95 {percentile(timings, 95):.1f} ms, "
+                          f"{len(ranked)} ranked, {len(excluded)} excluded")

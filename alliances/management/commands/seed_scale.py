@@ -49,8 +49,10 @@ class Command(BaseCommand):
         parser.add_argument("--leaders", type=int, default=120, help="System leaders per partnership")
         parser.add_argument("--clusters", type=int, default=10, help="Clusters per partnership")
         parser.add_argument("--skip-import", action="store_true")
+        parser.add_argument("--matching-leaders", type=int, default=12_000,
+                            help="System leaders in one extra partnership (scale-matching), for the matching benchmark")
 
-    def handle(self, *args, partnerships, leaders, clusters, skip_import, **options):
+    def handle(self, *args, partnerships, leaders, clusters, skip_import, matching_leaders, **options):
         started = time.perf_counter()
         if not skip_import:
             for name in SCALE_FILES:
@@ -70,21 +72,27 @@ class Command(BaseCommand):
                 self._partnership(slug, index, las, schools_by_la, rng, leaders, clusters)
             if (index + 1) % 10 == 0:
                 self.stdout.write(f"  {index + 1} partnerships ({time.perf_counter() - started:.0f} s)")
+        if matching_leaders and not Partnership.objects.filter(slug="scale-matching").exists():
+            all_open = [urn for urns in schools_by_la.values() for urn in urns]
+            with transaction.atomic():
+                self._partnership("scale-matching", partnerships, las, {"x": all_open}, rng,
+                                  matching_leaders, 0, las_override=["x"])
+            self.stdout.write(f"  scale-matching: {matching_leaders} system leaders in one partnership")
         self.stdout.write(self.style.SUCCESS(
             f"Scale data ready in {time.perf_counter() - started:.0f} s: {School.objects.count()} schools, "
             f"{Partnership.objects.count()} partnerships. Bench users: bench-<role>-<slug>@bench.example, "
             f"password {BENCH_PASSWORD}."
         ))
 
-    def _partnership(self, slug, index, las, schools_by_la, rng, leaders, clusters):
+    def _partnership(self, slug, index, las, schools_by_la, rng, leaders, clusters, las_override=None):
         partnership = Partnership.objects.create(name=f"Scale partnership {index + 1}", slug=slug)
         with scope(partnership=partnership):
             ensure_default_specialisms(partnership=partnership)
             specialisms = list(Specialism.objects.filter(partnership=partnership).values_list("pk", flat=True))
-            home_las = [las[(index * 2 + k) % len(las)] for k in range(2)]
+            home_las = las_override or [las[(index * 2 + k) % len(las)] for k in range(2)]
             urns = [urn for la in home_las for urn in schools_by_la[la]]
             rng.shuffle(urns)
-            members = urns[:250]
+            members = urns[:max(250, leaders)]
             PartnershipSchool.objects.bulk_create([
                 PartnershipSchool(partnership=partnership, school_id=u, is_member=rng.random() < 0.8) for u in members])
             for a in range(2):
@@ -117,5 +125,5 @@ class Command(BaseCommand):
                 membership = Membership.objects.create(partnership=partnership, user=user, role=role)
                 if membership.requires_mfa:
                     Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "bench-only"})
-                if role == Role.LA_OFFICER:
+                if role == Role.LA_OFFICER and not las_override:
                     membership.local_authorities.add(*home_las)

@@ -1,0 +1,141 @@
+"""Ranking system leaders for a request: scores with reasons, exclusions with reasons, fair ties."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django_scopes import scope, scopes_disabled
+
+from alliances.models import LocalAuthority, Phase, School, Specialism, SystemLeader
+from alliances.services import ensure_default_specialisms
+from deployments.matching import rank_candidates
+from tests.factories import make_member
+
+
+@pytest.fixture
+def world(partnership):
+    la, _ = LocalAuthority.objects.get_or_create(code="873", defaults={"name": "Cambridgeshire"})
+    target = School.objects.create(urn="110746", name="Bewick Bridge Community Primary School", la=la,
+                                   phase=Phase.PRIMARY, easting=547_000, northing=257_000, trust_code="T1")
+    near = School.objects.create(urn="110750", name="St Matthew's Primary School", la=la, phase=Phase.PRIMARY,
+                                 easting=546_000, northing=258_000)
+    far = School.objects.create(urn="136442", name="Linton Village College", la=la, phase=Phase.SECONDARY,
+                                easting=556_000, northing=246_000)
+    same_trust = School.objects.create(urn="110801", name="Trust sibling", la=la, easting=547_100, northing=257_100,
+                                       trust_code="T1")
+    with scopes_disabled():
+        ensure_default_specialisms(partnership=partnership)
+        spec = {s.name: s for s in Specialism.objects.filter(partnership=partnership)}
+
+        def leader(name, home, **extra):
+            values = {"designation": "SLE", "designated_on": date(2024, 9, 1), "review_due": date(2028, 9, 1),
+                      "capacity_days_per_term": Decimal(5), "release_consent_by": "Head",
+                      "release_consent_on": date(2024, 8, 1), "phase_primary": True, **extra}
+            specialisms = values.pop("specialisms", [])
+            created = SystemLeader.objects.create(partnership=partnership, name=name, home_school=home, **values)
+            created.specialisms.set([spec[s] for s in specialisms], through_defaults={"partnership": partnership})
+            return created
+
+        leaders = {
+            "best": leader("Amy Best", near, specialisms=["Mathematics", "Assessment and moderation"]),
+            "half": leader("Ben Half", near, specialisms=["Mathematics"]),
+            "far": leader("Cara Far", far, specialisms=["Mathematics", "Assessment and moderation"], phase_primary=False,
+                          phase_secondary=True),
+            "twin": leader("Abe Twin", near, specialisms=["Mathematics", "Assessment and moderation"]),
+            "paused": leader("Dan Paused", near, status="paused"),
+            "no_consent": leader("Eve Noconsent", near, release_consent_by="", release_consent_on=None),
+            "own": leader("Fay Own", target),
+            "trust": leader("Gus Trust", same_trust),
+            "conflict": leader("Hal Conflict", near, conflicts="Governor at Bewick Bridge Community Primary School"),
+            "empty": leader("Ian Empty", near, capacity_days_per_term=Decimal(0)),
+        }
+    return target, spec, leaders
+
+
+def test_candidates_are_ranked_with_reasons_and_ties_go_by_name(partnership, world):
+    target, spec, leaders = world
+    with scope(partnership=partnership):
+        ranked, excluded = rank_candidates(
+            partnership=partnership, school=target, need_ids=[spec["Mathematics"].pk, spec["Assessment and moderation"].pk],
+            need_groups={"teaching", "assessment"}, days_wanted=Decimal(4), support_level="targeted")
+    names = [c.leader.name for c in ranked]
+    assert names == ["Abe Twin", "Amy Best", "Ben Half", "Cara Far"]  # the twins tie and go by name
+    best = ranked[1]
+    assert best.score == ranked[0].score
+    assert "covers 2 of 2 need areas" in best.why and "works in primary" in best.why and "1.4 km away" in best.why
+    assert ranked[2].score < best.score and "covers 1 of 2 need areas" in ranked[2].why
+    assert "does not list primary" in ranked[3].why
+    why_not = {c.leader.name: c.why_not for c in excluded}
+    assert why_not == {
+        "Dan Paused": ["not active (paused)"],
+        "Eve Noconsent": ["no release consent from their home school's head"],
+        "Fay Own": ["works at this school"],
+        "Gus Trust": ["their school is in the same trust"],
+        "Hal Conflict": ["declared a conflict of interest with this school"],
+        "Ian Empty": ["no capacity this term"],
+    }
+
+
+def test_heads_are_preferred_for_leadership_and_intensive_support(partnership, world):
+    target, spec, leaders = world
+    with scopes_disabled():
+        SystemLeader.objects.filter(pk=leaders["half"].pk).update(designation="NLE")
+    with scope(partnership=partnership):
+        targeted, _ = rank_candidates(partnership=partnership, school=target, need_ids=[spec["Mathematics"].pk],
+                                      need_groups={"teaching"}, days_wanted=Decimal(2), support_level="targeted")
+        intensive, _ = rank_candidates(partnership=partnership, school=target, need_ids=[spec["Mathematics"].pk],
+                                       need_groups={"teaching"}, days_wanted=Decimal(2), support_level="intensive")
+    score = {c.leader.name: c.score for c in targeted}
+    assert score["Ben Half"] < score["Amy Best"]
+    score = {c.leader.name: c.score for c in intensive}
+    assert score["Ben Half"] > score["Amy Best"]
+
+
+def test_the_candidates_page_shows_scores_reasons_and_exclusions(client, partnership, headteacher, broker, world):
+    from deployments import services
+    from deployments.models import SupportRequest
+
+    target, spec, leaders = world
+    headteacher.schools.add(target)
+    with scope(partnership=partnership):
+        draft = services.start_request(actor=headteacher, school=target)
+        services.update_draft(actor=headteacher, request=draft, needs=[spec["Mathematics"]], context="x", success="y",
+                              urgency="soon", days_wanted=Decimal(3), funding_route="core", consent_to_share=True)
+        services.submit_request(actor=headteacher, request=draft)
+        services.triage_request(actor=broker, request=SupportRequest.objects.get(pk=draft.pk), eligible=True,
+                                support_level="targeted")
+    client.force_login(broker.user)
+    url = f"/p/{partnership.slug}/requests/{draft.pk}/candidates/"
+    page = client.get(url).content.decode()
+    assert "Amy Best" in page and "covers 1 of 1 need areas" in page and "works at this school" in page
+    near_only = client.get(url, {"within_km": "5"}).content.decode()
+    assert "Cara Far" not in near_only.split("Not considered")[0] and "Amy Best" in near_only
+    assert client.get(url, {"within_km": "lots", "designation": "XYZ"}).status_code == 200
+    client.force_login(make_member(partnership, "la_officer").user)
+    assert client.get(url).status_code == 403
+
+
+def test_ranking_uses_the_same_queries_for_ten_or_two_hundred_leaders(partnership, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    target, spec, leaders = world
+
+    def count():
+        with scope(partnership=partnership), CaptureQueriesContext(connection) as ctx:
+            ranked, _ = rank_candidates(partnership=partnership, school=target, need_ids=[spec["Mathematics"].pk],
+                                        need_groups={"teaching"}, days_wanted=Decimal(3), support_level="targeted")
+            [c.why for c in ranked]  # the reasons are built from what was already loaded
+        return len(ctx.captured_queries), len(ranked)
+
+    small, few = count()
+    with scopes_disabled():
+        home = School.objects.get(urn="110750")
+        SystemLeader.objects.bulk_create([
+            SystemLeader(partnership=partnership, name=f"Extra {i}", home_school=home, designation="SLE",
+                         designated_on=date(2024, 9, 1), review_due=date(2028, 9, 1), capacity_days_per_term=3,
+                         release_consent_by="Head", release_consent_on=date(2024, 8, 1)) for i in range(200)])
+    large, many = count()
+    assert small == large == 2 and many == few + 200
