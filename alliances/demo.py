@@ -195,14 +195,9 @@ def build_ealing(partnership: Partnership) -> None:
 def _term_dates(partnership: Partnership, la_code: str) -> None:
     """The LA's real term dates (../shared/data/calendar), once."""
     from portal.calendar.models import CalendarPeriod
-    from portal.calendar.services import parse_calendar_csv
+    from portal.calendar.services import parse_calendar_csv, replace_years
 
     if CalendarPeriod.objects.filter(partnership=partnership).exists():
         return
     content = (settings.SHARED_DATA_DIR / "calendar" / "term_dates_cambridgeshire_suffolk.csv").read_bytes()
-    for year, parsed in parse_calendar_csv(content, la_code=la_code).items():
-        CalendarPeriod.objects.bulk_create([
-            CalendarPeriod(partnership=partnership, academic_year=year, kind=p.kind, term=p.term, name=p.name,
-                           start=p.start, end=p.end, **parsed.extra[index])
-            for index, p in enumerate(parsed.periods)
-        ])
+    replace_years(partnership=partnership, years=parse_calendar_csv(content, la_code=la_code))

@@ -5,25 +5,6 @@ from django import forms
 from alliances.models import School
 
 
-class FindSchoolForm(forms.Form):
-    urn = forms.CharField(
-        label="URN",
-        max_length=6,
-        help_text="The school's 6-digit unique reference number from Get Information about Schools",
-        error_messages={"required": "Enter the school's URN"},
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "spellcheck": "false", "autocomplete": "off"}),
-    )
-
-    def clean_urn(self) -> School:
-        urn = self.cleaned_data["urn"].strip()
-        if not (urn.isdigit() and len(urn) == 6):
-            raise forms.ValidationError("A URN is 6 digits, like 139087")
-        school = School.objects.filter(pk=urn).first()
-        if school is None:
-            raise forms.ValidationError(f"No school has the URN {urn}. Check it in Get Information about Schools")
-        return school
-
-
 class PartnershipSchoolForm(forms.Form):
     is_member = forms.TypedChoiceField(
         label="Is the school a member of the partnership?",
@@ -271,3 +252,10 @@ class AllianceForm(forms.Form):
                         error_messages={"required": "Enter at least one lead school's URN"})
     member = SchoolsField(label="Member school URNs (optional)", required=False, help_text="One per line")
     strategic_partner = SchoolsField(label="Strategic partner URNs (optional)", required=False, help_text="One per line")
+
+
+class FindSchoolForm(forms.Form):
+    urn = SchoolField(
+        label="URN", help_text="The school's 6-digit unique reference number from Get Information about Schools",
+        error_messages={"required": "Enter the school's URN"},
+    )

@@ -10,7 +10,7 @@ from alliances.filters import SchoolFilter
 from alliances.forms import FindSchoolForm, PartnershipSchoolForm
 from portal.errors import DomainError
 from portal.ui.csv_export import csv_response
-from portal.ui.views import capability_required, paginate
+from portal.ui.views import capability_required, paginate, query_without_page
 
 
 def _filtered(request: HttpRequest) -> SchoolFilter:
@@ -22,10 +22,8 @@ def _filtered(request: HttpRequest) -> SchoolFilter:
 def schools(request: HttpRequest, partnership_slug: str) -> HttpResponse:
     filterset = _filtered(request)
     page = paginate(request, filterset.qs, per_page=50)
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(request, "alliances/schools.html", {
-        "filter": filterset, "page": page, "query": query.urlencode(),
+        "filter": filterset, "page": page, "query": query_without_page(request),
         "can_manage": request.membership.can("directory.manage"),
     })
 

@@ -13,13 +13,7 @@ from alliances.forms import AllianceForm, ClusterForm, OwnProfileForm, Specialis
 from alliances.models import LEADER_PHASES, Specialism, SpecialismGroup
 from portal.errors import DomainError
 from portal.ui.csv_export import csv_response
-from portal.ui.views import capability_required, paginate
-
-
-def _query(request: HttpRequest) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
+from portal.ui.views import capability_required, paginate, query_without_page
 
 
 def _sees_contacts(request: HttpRequest) -> bool:
@@ -38,7 +32,7 @@ def _leader_filter(request):
 def leaders(request: HttpRequest, partnership_slug: str) -> HttpResponse:
     filterset = _leader_filter(request)
     return render(request, "alliances/leaders.html", {
-        "filter": filterset, "page": paginate(request, filterset.qs, per_page=50), "query": _query(request),
+        "filter": filterset, "page": paginate(request, filterset.qs, per_page=50), "query": query_without_page(request),
         "can_manage": request.membership.can("directory.manage"),
     })
 
@@ -154,7 +148,7 @@ def _cluster_filter(request):
 def clusters(request: HttpRequest, partnership_slug: str) -> HttpResponse:
     filterset = _cluster_filter(request)
     return render(request, "alliances/clusters.html", {
-        "filter": filterset, "page": paginate(request, filterset.qs, per_page=50), "query": _query(request),
+        "filter": filterset, "page": paginate(request, filterset.qs, per_page=50), "query": query_without_page(request),
         "can_manage": request.membership.can("directory.manage"),
     })
 

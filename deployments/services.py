@@ -108,10 +108,8 @@ def submit_request(*, actor: Membership, request: SupportRequest) -> SupportRequ
     saved.status = request.status  # the compare-and-set below still guards against a stale caller
     _move(saved, RequestStatus.SUBMITTED, actor=actor, submitted_at=timezone.now())
     request.status, request.submitted_at = saved.status, saved.submitted_at
-    brokers = [m.user for m in Membership.objects.filter(partnership=actor.partnership, role=Role.BROKER, is_active=True)
-               .select_related("user")]
     notify(
-        partnership=actor.partnership, event_type="request.submitted", recipients=brokers,
+        partnership=actor.partnership, event_type="request.submitted", recipients=_brokers(actor.partnership),
         occurrence=f"request:{request.pk}:submitted",
         context={"school_name": request.school.name, "reference": request.reference,
                  "head_name": actor.user.get_full_name(), "days": str(request.days_wanted),
@@ -129,15 +127,18 @@ def withdraw_request(*, actor: Membership, request: SupportRequest, reason: str 
     _move(request, RequestStatus.WITHDRAWN, actor=actor, note=reason, withdrawn_at=timezone.now(),
           withdraw_reason=reason)
     if was_sent:
-        brokers = [m.user for m in Membership.objects.filter(partnership=actor.partnership, role=Role.BROKER,
-                                                               is_active=True).select_related("user")]
         notify(
-            partnership=actor.partnership, event_type="request.withdrawn", recipients=brokers,
+            partnership=actor.partnership, event_type="request.withdrawn", recipients=_brokers(actor.partnership),
             occurrence=f"request:{request.pk}:withdrawn",
             context={"school_name": request.school.name, "reference": request.reference, "reason": reason},
             link=reverse("tenant:request", kwargs={"partnership_slug": actor.partnership.slug, "pk": request.pk}),
         )
     return request
+
+
+def _brokers(partnership) -> list:
+    return [m.user for m in Membership.objects.filter(partnership=partnership, role=Role.BROKER, is_active=True)
+            .select_related("user")]
 
 
 def _heads_of(request: SupportRequest) -> list:

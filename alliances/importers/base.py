@@ -88,7 +88,7 @@ class Cell:
         return value
 
     @classmethod
-    def integer(cls, value: str, *, low: int = 0, high: int = 10_000_000) -> int | None:
+    def _number(cls, value: str) -> float | None:
         value = value.strip()
         if value.lower() in cls.MISSING:
             return None
@@ -98,23 +98,24 @@ class Cell:
             raise ValueError(f"must be a number, not {value!r}") from None
         if not math.isfinite(number):
             raise ValueError(f"must be a number, not {value!r}")
+        return number
+
+    @classmethod
+    def integer(cls, value: str, *, low: int = 0, high: int = 10_000_000) -> int | None:
+        number = cls._number(value)
+        if number is None:
+            return None
         if number != int(number):
-            raise ValueError(f"must be a whole number, not {value!r}")
+            raise ValueError(f"must be a whole number, not {value.strip()!r}")
         if not low <= number <= high:
-            raise ValueError(f"must be between {low} and {high}, not {value}")
+            raise ValueError(f"must be between {low} and {high}, not {value.strip()}")
         return int(number)
 
     @classmethod
     def decimal(cls, value: str, *, low: float, high: float) -> float | None:
-        value = value.strip()
-        if value.lower() in cls.MISSING:
-            return None
-        try:
-            number = float(value)
-        except ValueError:
-            raise ValueError(f"must be a number, not {value!r}") from None
-        if not math.isfinite(number) or not low <= number <= high:
-            raise ValueError(f"must be between {low} and {high}, not {value}")
+        number = cls._number(value)
+        if number is not None and not low <= number <= high:
+            raise ValueError(f"must be between {low} and {high}, not {value.strip()}")
         return number
 
     DATE_FORMATS = ("%d-%m-%Y", "%d/%m/%Y", "%Y%m%d", "%Y-%m-%d", "%Y-%m-%d %H:%M:%S")

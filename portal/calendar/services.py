@@ -185,6 +185,20 @@ def check_year(year: str, periods: list[Period], *, incomplete: set[str] = froze
     return problems
 
 
+def replace_years(*, partnership, years: dict[str, ParsedYear]) -> dict[str, int]:
+    """Save checked years, each replacing whatever the partnership had for that year."""
+    counts = {}
+    for year, parsed in sorted(years.items()):
+        CalendarPeriod.objects.filter(partnership=partnership, academic_year=year).delete()
+        CalendarPeriod.objects.bulk_create([
+            CalendarPeriod(partnership=partnership, academic_year=year, kind=p.kind, term=p.term, name=p.name,
+                           start=p.start, end=p.end, **parsed.extra[index])
+            for index, p in enumerate(parsed.periods)
+        ])
+        counts[year] = len(parsed.periods)
+    return counts
+
+
 @transaction.atomic
 def import_calendar(*, actor: Membership, content: bytes, la_code: str | None = None) -> dict[str, int]:
     """Replace the academic years in the file with its dates (brokers and admins). All or nothing."""
@@ -193,15 +207,8 @@ def import_calendar(*, actor: Membership, content: bytes, la_code: str | None = 
     years = parse_calendar_csv(content, la_code=la_code)
     if not years:
         raise CalendarInvalid("The file has no term dates" + (f" for LA {la_code}." if la_code else "."), [])
-    counts = {}
+    counts = replace_years(partnership=actor.partnership, years=years)
     for year, parsed in sorted(years.items()):
-        CalendarPeriod.objects.filter(partnership=actor.partnership, academic_year=year).delete()
-        CalendarPeriod.objects.bulk_create([
-            CalendarPeriod(partnership=actor.partnership, academic_year=year, kind=p.kind, term=p.term, name=p.name,
-                           start=p.start, end=p.end, **parsed.extra[index])
-            for index, p in enumerate(parsed.periods)
-        ])
-        counts[year] = len(parsed.periods)
         record_event(partnership=actor.partnership, actor=actor.user, action="calendar.imported",
                      new={"academic_year": year, "periods": len(parsed.periods)}, note=f"LA {la_code}" if la_code else "")
     return counts

@@ -29,3 +29,10 @@ def paginate(request: HttpRequest, queryset, *, per_page: int = 25):
     """A page of `queryset` from ?page=; a bad or out-of-range number gives the nearest real page, never a 500."""
     paginator = Paginator(queryset, per_page)
     return paginator.get_page(request.GET.get("page"))
+
+
+def query_without_page(request: HttpRequest) -> str:
+    """The current filters as a query string, for pagination and export links."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()

@@ -74,8 +74,10 @@ def govuk_field(bound: forms.BoundField, classes: str = "", label_size: str = ""
                     "hint": getattr(bound.field, "choice_hints", {}).get(choice_value, ""),
                 }
             )
+    # Text inputs, selects, textareas and file inputs share one layout: label, hint, error, widget.
+    template = "input" if kind in ("input", "select", "textarea", "file") else kind
     return render_to_string(
-        f"govuk/fields/{kind}.html",
+        f"govuk/fields/{template}.html",
         {
             "field": bound,
             "widget_html": widget_html,
