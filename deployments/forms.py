@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 
-from alliances.forms import PlainDateField
-from deployments.models import FundingRoute, Urgency
+from alliances.forms import PlainDateField, date_field
+from deployments.models import DeclineReason, Funder, FundingRoute, RateKind, Urgency, VisitLength
 
 
 class ChooseSchoolForm(forms.Form):
@@ -108,3 +110,171 @@ class TriageForm(forms.Form):
         if data.get("decision") == "no" and not (data.get("note") or "").strip():
             self.add_error("note", "Say why the request is not being taken on")
         return data
+
+
+def _days_field(label: str, help_text: str = "Whole or half days, like 3 or 2.5") -> forms.DecimalField:
+    return forms.DecimalField(
+        label=label, min_value=0.5, max_value=200, decimal_places=1, help_text=help_text,
+        error_messages={"required": "Enter the number of days", "invalid": "Enter a number of days, like 3 or 2.5",
+                        "min_value": "Enter at least half a day", "max_value": "Enter 200 days or fewer",
+                        "max_decimal_places": "Use whole or half days, like 2.5"},
+    )
+
+
+def _text(label: str, *, required: bool = True, rows: int = 4, max_length: int = 2000, help_text: str = "",
+          required_message: str = "") -> forms.CharField:
+    return forms.CharField(
+        label=label, required=required, max_length=max_length, help_text=help_text,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        error_messages={"required": required_message or f"Enter {label[0].lower()}{label[1:]}",
+                        "max_length": f"Keep it to {max_length:,} characters or fewer"},
+    )
+
+
+class OfferForm(forms.Form):
+    leaders = forms.ModelMultipleChoiceField(queryset=None, error_messages={
+        "required": "Select at least one system leader", "invalid_choice": "Select system leaders from the list",
+        "invalid_pk_value": "Select system leaders from the list"})
+    override_reason = _text("Why offer to a leader matching excluded?", required=False, rows=3,
+                            help_text="Needed only if you selected someone under 'Not considered'")
+
+    def __init__(self, *args, partnership, **kwargs):
+        from alliances.models import SystemLeader
+
+        super().__init__(*args, **kwargs)
+        self.fields["leaders"].queryset = SystemLeader.objects.filter(partnership=partnership)
+
+
+class DeclineOfferForm(forms.Form):
+    reason = forms.ChoiceField(label="Why are you declining?", widget=forms.RadioSelect, choices=DeclineReason.choices,
+                               error_messages={"required": "Select why you are declining"})
+    note = _text("Anything the broker should know", required=False, rows=3,
+                 help_text="Needed if you chose another reason")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("reason") == DeclineReason.OTHER and not (data.get("note") or "").strip():
+            self.add_error("note", "Say why you are declining")
+        return data
+
+
+class NoteForm(forms.Form):
+    """One free-text box: a reason, a rationale or a summary."""
+
+    note = _text("Note", required=False)
+
+    def __init__(self, *args, label: str, required: bool, help_text: str = "", rows: int = 4, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["note"]
+        field.label, field.required, field.help_text = label, required, help_text
+        field.widget.attrs["rows"] = rows
+        field.error_messages["required"] = f"Enter {label[0].lower()}{label[1:]}".rstrip("?")
+
+
+OBJECTIVE_SLOTS = 3
+
+
+class ProposalForm(forms.Form):
+    days = _days_field("Days of support")
+    rate_kind = forms.ChoiceField(label="Rate", choices=RateKind.choices, widget=forms.RadioSelect,
+                                  error_messages={"required": "Select the rate"})
+    day_rate = forms.DecimalField(
+        label="Day rate", min_value=0, max_value=99999, decimal_places=2, help_text="In pounds, like 350 or 412.50",
+        error_messages={"required": "Enter the day rate", "invalid": "Enter the day rate in pounds, like 350",
+                        "min_value": "The day rate cannot be negative", "max_value": "Enter a day rate under £100,000",
+                        "max_decimal_places": "Use pounds and pence, like 412.50"})
+    funder = forms.ChoiceField(label="Who pays?", choices=Funder.choices, widget=forms.RadioSelect,
+                               error_messages={"required": "Select who pays"})
+    funder_note = forms.CharField(label="Funder details (optional)", required=False, max_length=200,
+                                  help_text="For example the grant or budget code",
+                                  error_messages={"max_length": "Keep it to 200 characters or fewer"})
+    start_date = date_field("Start date")
+    end_date = date_field("End date", help_text="For example, 26/3/2027")
+
+    def __init__(self, *args, areas, **kwargs):
+        super().__init__(*args, **kwargs)
+        for slot in range(1, OBJECTIVE_SLOTS + 1):
+            required = slot == 1
+            optional = "" if required else " (optional)"
+            self.fields[f"objective_{slot}_area"] = forms.ModelChoiceField(
+                label=f"Need area{optional}", queryset=areas, required=required, empty_label="Choose an area",
+                error_messages={"required": "Choose the need area of the first objective",
+                                "invalid_choice": "Choose a need area from the list"})
+            self.fields[f"objective_{slot}_description"] = _text(
+                f"Objective{optional}", required=required, rows=3, help_text="What the support will do",
+                required_message="Describe the first objective")
+            self.fields[f"objective_{slot}_success"] = _text(
+                f"Success criteria{optional}", required=required, rows=3,
+                help_text="How the school and the leader will know it worked",
+                required_message="Give success criteria for the first objective")
+
+    def objective_slots(self):
+        return [(slot, self[f"objective_{slot}_area"], self[f"objective_{slot}_description"],
+                 self[f"objective_{slot}_success"]) for slot in range(1, OBJECTIVE_SLOTS + 1)]
+
+    def clean_days(self):
+        value = self.cleaned_data["days"]
+        if value is not None and (value * 2) % 1 != 0:
+            raise forms.ValidationError("Use whole or half days, like 2.5")
+        return value
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start_date") and data.get("end_date") and data["end_date"] < data["start_date"]:
+            self.add_error("end_date", "The end date must be on or after the start date")
+        for slot in range(2, OBJECTIVE_SLOTS + 1):
+            parts = [data.get(f"objective_{slot}_area"), data.get(f"objective_{slot}_description"),
+                     data.get(f"objective_{slot}_success")]
+            if any(parts) and not all(parts):
+                for name, part in zip(("area", "description", "success"), parts, strict=True):
+                    if not part:
+                        self.add_error(f"objective_{slot}_{name}", f"Complete objective {slot}, or leave all of it empty")
+        return data
+
+    def objectives(self):
+        from deployments.delivery import ObjectiveInput
+
+        data = self.cleaned_data
+        return [ObjectiveInput(data[f"objective_{slot}_area"], data[f"objective_{slot}_description"],
+                               data[f"objective_{slot}_success"])
+                for slot in range(1, OBJECTIVE_SLOTS + 1) if data.get(f"objective_{slot}_area")]
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(label="Your decision", widget=forms.RadioSelect,
+                                 choices=[("approve", "Approve the deployment"), ("reject", "Do not approve it")],
+                                 error_messages={"required": "Select your decision"})
+    rationale = _text("Rationale", help_text="Why you decided this. It is kept with the deployment and shown to the "
+                      "broker, the school and the system leader.", required_message="Give the rationale for your decision")
+
+
+class VisitForm(forms.Form):
+    visit_date = date_field("Date of the visit", help_text="For example, 12/1/2027")
+    days = forms.TypedChoiceField(label="How long?", choices=VisitLength.choices, coerce=Decimal,
+                                  widget=forms.RadioSelect, error_messages={"required": "Select a whole or half day"})
+    focus = forms.CharField(label="Focus", max_length=200, help_text="For example: phonics in year 1, coaching the new SENCo",
+                            error_messages={"required": "Say what the visit focused on",
+                                            "max_length": "Keep the focus to 200 characters or fewer"})
+    notes = _text("Notes (optional)", required=False, rows=5, max_length=5000,
+                  help_text="What happened and what was agreed. The school sees these notes.")
+
+
+class VisitAnswerForm(forms.Form):
+    decision = forms.ChoiceField(label="Did this visit happen as logged?", widget=forms.RadioSelect,
+                                 choices=[("confirm", "Yes, confirm it"), ("dispute", "No, dispute it")],
+                                 error_messages={"required": "Select whether the visit happened as logged"})
+    reason = _text("What does not match? (if disputing)", required=False, rows=3)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "dispute" and not (data.get("reason") or "").strip():
+            self.add_error("reason", "Say what does not match")
+        return data
+
+
+class ResolveVisitForm(forms.Form):
+    decision = forms.ChoiceField(label="How is the dispute settled?", widget=forms.RadioSelect, choices=[
+        ("uphold", "The visit stands and counts as delivered"), ("remove", "Remove the visit: it does not count")],
+        error_messages={"required": "Select how the dispute is settled"})
+    note = _text("Note for the school and the system leader", rows=3,
+                 required_message="Say how the dispute was settled")

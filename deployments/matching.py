@@ -1,28 +1,31 @@
 """Ranking system leaders for a request: a score with the reasons for it, and the reasons others are excluded.
 
-Score out of 100: need areas covered (40), phase (15), designation suited to the support level (15),
-distance from home school to supported school (20), capacity for the days asked (10). Excluded outright:
-not active, no release consent from their home school, the same school, the same trust or federation,
-a declared conflict naming the school, no capacity. Ties go to the leader deployed least recently (no
-deployments exist yet, so to the name), so work is spread fairly.
+Score out of 100: need areas covered (35), phase (15), designation suited to the support level (15),
+distance from home school to supported school (15), days left this term after commitments for the days
+asked (10), past deployments completed rather than stopped early (10; 5 for no history yet). Excluded
+outright: not active, no release consent from their home school, the same school, the same trust or
+federation, a declared conflict naming the school, no days left this term. Ties go to the leader
+deployed least recently (never deployed first), then to the name, so work is spread fairly.
 
-Two queries whatever the number of leaders. Rows come back as plain tuples and the reasons are written
-only for the candidates someone looks at, so 12,000 leaders rank in well under 200 ms.
+Five queries whatever the number of leaders or deployments. Rows come back as plain tuples and the
+reasons are written only for the candidates someone looks at, so 12,000 leaders rank in well under 200 ms.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import BooleanField, ExpressionWrapper, FloatField, Q
+from django.db.models import BooleanField, Count, ExpressionWrapper, FloatField, Max, Q, Sum
 from django.db.models.functions import Cast
+from django.utils import timezone
 
 from alliances.models import LeaderSpecialism, LeaderStatus, Phase, School, SystemLeader
 
-WEIGHTS = {"needs": 40, "phase": 15, "designation": 15, "distance": 20, "capacity": 10}
+WEIGHTS = {"needs": 35, "phase": 15, "designation": 15, "distance": 15, "capacity": 10, "outcomes": 10}
 FAR_METRES = 50_000
 LEADERSHIP_GROUPS = {"leadership", "governance"}
 PHASE_COLUMNS = ("phase_early_years", "phase_primary", "phase_secondary", "phase_special", "phase_post16")
@@ -57,6 +60,9 @@ class Candidate:
     designation_reason: str = ""
     capacity: float = 0.0
     days_wanted: float | None = None
+    completed: int = 0
+    stopped: int = 0
+    last_deployed: date | None = None
 
     @property
     def excluded(self) -> bool:
@@ -72,7 +78,13 @@ class Candidate:
         reasons.append(self.designation_reason)
         reasons.append(f"{self.distance_km} km away" if self.distance_km is not None else "distance unknown (no coordinates)")
         if self.days_wanted:
-            reasons.append(f"{self.capacity:g} days a term for {self.days_wanted:g} asked")
+            reasons.append(f"{self.capacity:g} days left this term for {self.days_wanted:g} asked")
+        if self.completed or self.stopped:
+            reasons.append(f"{self.completed} deployment{'s' if self.completed != 1 else ''} completed, "
+                           f"{self.stopped} stopped early")
+        else:
+            reasons.append("no past deployments to go on")
+        reasons.append(f"last deployed {self.last_deployed:%-d %B %Y}" if self.last_deployed else "not deployed before")
         return reasons
 
 
@@ -105,11 +117,37 @@ def _leader_rows(partnership) -> list[tuple]:
         return cursor.fetchall()
 
 
+def _committed_this_term(partnership, today: date | None) -> dict[int, float]:
+    from deployments.capacity import Terms
+    from deployments.models import CapacityEntry
+    from portal.calendar.services import calendar_for
+
+    term = Terms(calendar_for(partnership=partnership)).term_for(today or timezone.localdate())
+    rows = (CapacityEntry.objects.filter(partnership=partnership, term_key=term.key).values("leader_id")
+            .annotate(total=Sum("days")).values_list("leader_id", "total"))
+    return {leader_id: float(total) for leader_id, total in rows}
+
+
+def _history(partnership) -> dict[int, tuple[int, int, date | None]]:
+    """Per leader: deployments completed, stopped early, and the latest start of any that went ahead."""
+    from deployments.models import Deployment, DeploymentStatus
+
+    went_ahead = [DeploymentStatus.APPROVED, DeploymentStatus.ACTIVE, DeploymentStatus.PAUSED,
+                  DeploymentStatus.COMPLETED, DeploymentStatus.STOPPED]
+    rows = (Deployment.objects.filter(partnership=partnership, status__in=went_ahead).values("leader_id")
+            .annotate(completed=Count("pk", filter=Q(status=DeploymentStatus.COMPLETED)),
+                      stopped=Count("pk", filter=Q(status=DeploymentStatus.STOPPED)), last=Max("start_date"))
+            .values_list("leader_id", "completed", "stopped", "last"))
+    return {leader_id: (completed, stopped, last) for leader_id, completed, stopped, last in rows}
+
+
 def rank_candidates(
     *, partnership, school: School, need_ids: list[int], need_groups: set[str], days_wanted: Decimal | None,
-    support_level: str = "", include_excluded: bool = True,
+    support_level: str = "", include_excluded: bool = True, today: date | None = None,
 ) -> tuple[list[Candidate], list[Candidate]]:
     """(ranked candidates, excluded leaders with why not) for support at `school`."""
+    committed = _committed_this_term(partnership, today)
+    history = _history(partnership)
     covered: dict[int, int] = {}
     for leader_id in LeaderSpecialism.objects.filter(
         partnership=partnership, specialism_id__in=need_ids
@@ -126,6 +164,7 @@ def rank_candidates(
     status_labels = dict(LeaderStatus.choices)
     for row in _leader_rows(partnership):
         (pk, name, designation, status, capacity, consent, conflicts, *rest) = row
+        capacity -= committed.get(pk, 0.0)
         phases = rest[:5]
         urn, home_name, easting, northing, trust, federation = rest[5:]
         why_not = []
@@ -142,7 +181,7 @@ def rank_candidates(
         if conflicts and any(word in conflicts.lower() for word in school_words):
             why_not.append("declared a conflict of interest with this school")
         if capacity <= 0:
-            why_not.append("no capacity this term")
+            why_not.append("no days left this term" if pk in committed else "no capacity this term")
         if why_not:
             if include_excluded:
                 excluded.append(Candidate(LeaderRow(pk, name, designation, home_name), why_not=why_not))
@@ -164,12 +203,14 @@ def rank_candidates(
             score += WEIGHTS["distance"] * max(0.0, 1 - metres / FAR_METRES)
         if wanted:
             score += WEIGHTS["capacity"] * min(1.0, capacity / wanted)
+        completed, stopped, last = history.get(pk, (0, 0, None))
+        score += WEIGHTS["outcomes"] * (completed / (completed + stopped) if completed + stopped else 0.5)
         ranked.append(Candidate(
             LeaderRow(pk, name, designation, home_name), score=round(score), distance_km=distance_km, covered=have,
             needed=needed, phase_label=phase_label, phase_ok=phase_ok, designation_reason=reason, capacity=capacity,
-            days_wanted=wanted,
+            days_wanted=wanted, completed=completed, stopped=stopped, last_deployed=last,
         ))
-    ranked.sort(key=lambda c: (-c.score, c.leader.name, c.leader.pk))
+    ranked.sort(key=lambda c: (-c.score, c.last_deployed or date.min, c.leader.name, c.leader.pk))
     excluded.sort(key=lambda c: c.leader.name)
     return ranked, excluded
 

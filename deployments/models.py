@@ -1,12 +1,14 @@
-"""Support requests (and, with the rest of brokerage, offers and deployments)."""
+"""Brokerage: support requests, offers to system leaders, deployments, visit logs and the capacity ledger."""
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from alliances.models import School, Specialism
+from alliances.models import School, Specialism, SystemLeader
 from portal.tenancy.models import PartnershipOwned
 
 
@@ -14,6 +16,7 @@ class RequestStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
     SUBMITTED = "submitted", "Waiting for the steering group"
     TRIAGED = "triaged", "Taken on: finding a system leader"
+    MATCHED = "matched", "System leader found: support being arranged"
     DECLINED = "declined", "Not taken on"
     WITHDRAWN = "withdrawn", "Withdrawn"
 
@@ -84,3 +87,214 @@ class RequestNeed(PartnershipOwned):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["request", "specialism"], name="request_need_once")]
+
+
+class OfferStatus(models.TextChoices):
+    OPEN = "open", "Waiting for an answer"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    EXPIRED = "expired", "Expired"
+    RELEASED = "released", "Released (the deployment was not approved)"
+
+
+class DeclineReason(models.TextChoices):
+    NO_CAPACITY = "no_capacity", "I do not have the capacity"
+    MISMATCH = "mismatch", "My specialisms do not fit the need"
+    CONFLICT = "conflict", "I have a conflict of interest"
+    OTHER = "other", "Another reason"
+
+
+class Offer(PartnershipOwned):
+    """One system leader asked to take on one request."""
+
+    request = models.ForeignKey(SupportRequest, on_delete=models.CASCADE, related_name="+")
+    leader = models.ForeignKey(SystemLeader, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=OfferStatus.choices, default=OfferStatus.OPEN)
+    offered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField()
+    score = models.PositiveSmallIntegerField(null=True, blank=True, help_text="The match score when it was offered")
+    override_reason = models.TextField(blank=True, help_text="Why it was offered although matching excluded the leader")
+    responded_at = models.DateTimeField(null=True, blank=True)
+    decline_reason = models.CharField(max_length=12, choices=DeclineReason.choices, blank=True)
+    response_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["partnership", "status", "expires_at"], name="offer_status_expiry")]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "leader"], condition=models.Q(status="open"),
+                                    name="offer_one_open_per_leader"),
+            models.UniqueConstraint(fields=["request"], condition=models.Q(status="accepted"),
+                                    name="offer_one_accepted_per_request"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Offer {self.pk} of request {self.request_id} to leader {self.leader_id}"
+
+    @property
+    def reference(self) -> str:
+        return f"O{self.pk:05d}"
+
+
+class DeploymentStatus(models.TextChoices):
+    PROPOSED = "proposed", "Waiting for approval"
+    REJECTED = "rejected", "Not approved"
+    APPROVED = "approved", "Approved: waiting for the agreement to be confirmed"
+    ACTIVE = "active", "Under way"
+    PAUSED = "paused", "Paused"
+    COMPLETED = "completed", "Completed"
+    STOPPED = "stopped", "Stopped early"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+LIVE_DEPLOYMENT_STATUSES = (DeploymentStatus.PROPOSED, DeploymentStatus.APPROVED, DeploymentStatus.ACTIVE,
+                            DeploymentStatus.PAUSED)
+
+
+class RateKind(models.TextChoices):
+    MEMBER = "member", "Member rate"
+    NON_MEMBER = "non_member", "Non-member rate"
+
+
+class Funder(models.TextChoices):
+    CORE = "core", "Core entitlement (member school)"
+    SCHOOL = "school", "The supported school's budget"
+    LA = "la", "The local authority"
+    GRANT = "grant", "A DfE or national programme grant"
+    OTHER = "other", "Another funder"
+
+
+class Deployment(PartnershipOwned):
+    """An approved, agreed piece of support: a system leader, a school, objectives, days, rate, funder, dates."""
+
+    request = models.ForeignKey(SupportRequest, on_delete=models.PROTECT, related_name="+")
+    offer = models.ForeignKey(Offer, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    leader = models.ForeignKey(SystemLeader, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=DeploymentStatus.choices, default=DeploymentStatus.PROPOSED)
+    days = models.DecimalField(max_digits=4, decimal_places=1)
+    rate_kind = models.CharField("rate", max_length=10, choices=RateKind.choices)
+    day_rate = models.DecimalField(max_digits=7, decimal_places=2)
+    funder = models.CharField(max_length=10, choices=Funder.choices)
+    funder_note = models.CharField(max_length=200, blank=True)
+    start_date = models.DateField()
+    end_date = models.DateField()
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    proposed_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+    head_confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                          related_name="+")
+    head_confirmed_at = models.DateTimeField(null=True, blank=True)
+    leader_confirmed_at = models.DateTimeField(null=True, blank=True)
+    status_note = models.TextField(blank=True, help_text="Why it was paused, stopped or cancelled")
+    closing_summary = models.TextField(blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-proposed_at"]
+        indexes = [
+            models.Index(fields=["partnership", "status", "proposed_at"], name="deployment_status"),
+            models.Index(fields=["partnership", "leader", "status"], name="deployment_leader"),
+            models.Index(fields=["partnership", "school", "status"], name="deployment_school"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(end_date__gte=models.F("start_date")), name="deployment_dates_in_order"),
+            models.CheckConstraint(condition=models.Q(days__gt=0), name="deployment_days_positive"),
+            models.CheckConstraint(condition=models.Q(day_rate__gte=0), name="deployment_rate_not_negative"),
+            models.UniqueConstraint(fields=["request"], condition=models.Q(status__in=LIVE_DEPLOYMENT_STATUSES),
+                                    name="deployment_one_live_per_request"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Deployment {self.pk} of leader {self.leader_id} at {self.school_id}"
+
+    @property
+    def reference(self) -> str:
+        return f"D{self.pk:05d}"
+
+    @property
+    def cost(self):
+        return self.days * self.day_rate
+
+
+class Objective(PartnershipOwned):
+    """What a deployment sets out to do in one need area, and how everyone will know it worked."""
+
+    deployment = models.ForeignKey(Deployment, on_delete=models.CASCADE, related_name="+")
+    area = models.ForeignKey(Specialism, on_delete=models.PROTECT, related_name="+")
+    description = models.TextField()
+    success_criteria = models.TextField()
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+
+class VisitLength(models.TextChoices):
+    WHOLE = "1.0", "Whole day"
+    HALF = "0.5", "Half day"
+
+
+class VisitStatus(models.TextChoices):
+    LOGGED = "logged", "Waiting for the school to confirm"
+    CONFIRMED = "confirmed", "Confirmed by the school"
+    DISPUTED = "disputed", "Disputed: with the broker"
+    REMOVED = "removed", "Removed by the broker"
+
+
+class Visit(PartnershipOwned):
+    """A day or half day delivered, logged by the system leader and confirmed (or disputed) by the school."""
+
+    deployment = models.ForeignKey(Deployment, on_delete=models.PROTECT, related_name="+")
+    visit_date = models.DateField()
+    days = models.DecimalField(max_digits=2, decimal_places=1, choices=[(Decimal(v), label) for v, label in VisitLength.choices])
+    focus = models.CharField(max_length=200)
+    notes = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=VisitStatus.choices, default=VisitStatus.LOGGED)
+    logged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    responded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+")
+    responded_at = models.DateTimeField(null=True, blank=True)
+    dispute_reason = models.TextField(blank=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["visit_date", "pk"]
+        indexes = [models.Index(fields=["partnership", "status"], name="visit_status")]
+        constraints = [
+            models.UniqueConstraint(fields=["deployment", "visit_date"], condition=~models.Q(status="removed"),
+                                    name="visit_one_per_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Visit {self.pk} on {self.visit_date}"
+
+
+class CapacityEntry(PartnershipOwned):
+    """Days of a system leader's time promised in one term: held by an accepted offer, then committed by an
+    approved deployment, finally trimmed to what was delivered when it closes. The ledger sums these."""
+
+    leader = models.ForeignKey(SystemLeader, on_delete=models.CASCADE, related_name="+")
+    term_key = models.CharField(max_length=20, help_text="Academic year and term, for example 2026-27 autumn")
+    days = models.DecimalField(max_digits=5, decimal_places=1)
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    deployment = models.ForeignKey(Deployment, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["partnership", "term_key", "leader"], name="capacity_term_leader")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(days__gte=0), name="capacity_days_not_negative"),
+            models.CheckConstraint(condition=models.Q(offer__isnull=False) | models.Q(deployment__isnull=False),
+                                   name="capacity_has_a_cause"),
+        ]

@@ -1,8 +1,19 @@
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q, QuerySet
 
-from deployments.models import RequestNeed, RequestStatus, SupportRequest
+from deployments.models import (
+    LIVE_DEPLOYMENT_STATUSES,
+    Deployment,
+    Objective,
+    Offer,
+    RequestNeed,
+    RequestStatus,
+    SupportRequest,
+    Visit,
+    VisitStatus,
+)
 from portal.audit.models import AuditEvent
 from portal.tenancy.models import Membership
 
@@ -23,11 +34,120 @@ def request_needs(*, request: SupportRequest) -> list:
             .order_by("specialism__group", "specialism__name")]
 
 
-def request_timeline(*, request: SupportRequest) -> QuerySet[AuditEvent]:
-    return AuditEvent.objects.filter(partnership=request.partnership_id, object_type__model="supportrequest",
-                                     object_id=str(request.pk)).order_by("created_at", "id")
+def request_deployments(*, request: SupportRequest) -> QuerySet[Deployment]:
+    return Deployment.objects.filter(request=request).select_related("leader").order_by("-proposed_at", "-pk")
 
 
 def triage_queue(*, membership: Membership) -> QuerySet[SupportRequest]:
     """Sent requests waiting for a decision, oldest first: the broker's work queue."""
     return requests_for(membership=membership).filter(status=RequestStatus.SUBMITTED).order_by("submitted_at", "pk")
+
+
+def offers_for(*, membership: Membership) -> QuerySet[Offer]:
+    """System leaders see the offers made to them; the steering group sees every offer."""
+    queryset = Offer.objects.filter(partnership=membership.partnership).select_related(
+        "request__school", "leader", "offered_by")
+    if membership.can("brokerage.view"):
+        return queryset
+    if membership.can("offers.respond"):
+        return queryset.filter(leader__user=membership.user)
+    return queryset.none()
+
+
+def request_offers(*, request: SupportRequest) -> QuerySet[Offer]:
+    return Offer.objects.filter(request=request).select_related("leader", "offered_by").order_by("-created_at", "-pk")
+
+
+def deployments_for(*, membership: Membership) -> QuerySet[Deployment]:
+    """Headteachers see their schools' deployments, system leaders their own, the steering group all."""
+    queryset = Deployment.objects.filter(partnership=membership.partnership).select_related(
+        "school", "leader", "request", "proposed_by", "decided_by")
+    if membership.can("brokerage.view"):
+        return queryset
+    if membership.can("requests.create"):
+        return queryset.filter(school__in=membership.schools.all())
+    if membership.can("visits.log"):
+        return queryset.filter(leader__user=membership.user)
+    return queryset.none()
+
+
+def objectives(*, deployment: Deployment) -> list[Objective]:
+    return list(Objective.objects.filter(deployment=deployment).select_related("area"))
+
+
+def visits(*, deployment: Deployment) -> list[Visit]:
+    return list(Visit.objects.filter(deployment=deployment).select_related("logged_by", "responded_by", "resolved_by"))
+
+
+def timeline(*, partnership, objects: dict[type, list[int]]) -> QuerySet[AuditEvent]:
+    """Every audit event about the given objects, oldest first: who did what, when and why."""
+    condition = Q(pk__in=[])
+    for model, ids in objects.items():
+        if ids:
+            condition |= Q(object_type=ContentType.objects.get_for_model(model), object_id__in=[str(i) for i in ids])
+    return AuditEvent.objects.filter(condition, partnership=partnership).select_related("actor").order_by("created_at", "id")
+
+
+def request_history(*, request: SupportRequest) -> QuerySet[AuditEvent]:
+    offer_ids = list(Offer.objects.filter(request=request).values_list("pk", flat=True))
+    deployment_ids = list(Deployment.objects.filter(request=request).values_list("pk", flat=True))
+    return timeline(partnership=request.partnership_id,
+                    objects={SupportRequest: [request.pk], Offer: offer_ids, Deployment: deployment_ids})
+
+
+def deployment_history(*, deployment: Deployment, visit_ids: list[int]) -> QuerySet[AuditEvent]:
+    return timeline(partnership=deployment.partnership_id, objects={Deployment: [deployment.pk], Visit: visit_ids})
+
+
+def awaiting_proposal(*, membership: Membership) -> QuerySet[SupportRequest]:
+    """Requests a system leader accepted, with no live deployment yet: the broker proposes next."""
+    return requests_for(membership=membership).filter(status=RequestStatus.MATCHED).exclude(
+        pk__in=Deployment.objects.filter(status__in=LIVE_DEPLOYMENT_STATUSES).values("request_id")
+    ).order_by("triaged_at", "pk")
+
+
+def disputed_visits(*, membership: Membership) -> QuerySet[Visit]:
+    return Visit.objects.filter(partnership=membership.partnership, status=VisitStatus.DISPUTED).select_related(
+        "deployment__school", "deployment__leader").order_by("responded_at", "pk")
+
+
+def leader_record(*, membership: Membership):
+    from alliances.models import SystemLeader
+
+    return SystemLeader.objects.filter(partnership=membership.partnership, user=membership.user).first()
+
+
+def home_sections(*, membership: Membership) -> dict:
+    """What each role's home page lists from brokerage: what needs them next. A fixed number of queries."""
+    sections: dict = {}
+    if membership.can("requests.create"):
+        mine = deployments_for(membership=membership)
+        sections["deployments"] = list(mine.order_by("-proposed_at", "-pk")[:10])
+        sections["visits_to_confirm"] = list(
+            Visit.objects.filter(deployment__in=mine.filter(status="active").values("pk"), status=VisitStatus.LOGGED)
+            .select_related("deployment__leader", "deployment__school").order_by("visit_date")[:10])
+    if membership.can("offers.respond"):
+        sections["open_offers"] = list(offers_for(membership=membership).filter(status="open").order_by("expires_at")[:10])
+        sections["my_deployments"] = list(deployments_for(membership=membership).filter(
+            status__in=LIVE_DEPLOYMENT_STATUSES).order_by("start_date", "pk")[:10])
+        leader = leader_record(membership=membership)
+        if leader is not None:
+            from django.utils import timezone
+
+            from deployments.capacity import Terms, ledger
+            from portal.calendar.services import calendar_for
+
+            sections["leader"] = leader
+            sections["ledger"] = ledger(leader=leader, terms=Terms(calendar_for(partnership=membership.partnership)),
+                                        today=timezone.localdate())
+    if membership.can("offers.make"):
+        sections["to_propose"] = list(awaiting_proposal(membership=membership)[:10])
+        sections["offers_waiting"] = offers_for(membership=membership).filter(status="open").count()
+        sections["disputes"] = list(disputed_visits(membership=membership)[:10])
+        sections["awaiting_agreement"] = list(deployments_for(membership=membership).filter(status="approved")
+                                              .order_by("decided_at")[:10])
+    if membership.can("deployments.approve"):
+        queue = deployments_for(membership=membership).filter(status="proposed").order_by("proposed_at", "pk")
+        sections["to_decide"] = list(queue[:10])
+        sections["to_decide_count"] = queue.count()
+    return sections

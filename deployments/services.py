@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from alliances.models import School, Specialism
 from deployments.models import RequestNeed, RequestStatus, SupportRequest
+from deployments.workflow import TransitionNotAllowed, heads_of, members_with_role, move
 from portal.audit.services import record_event
-from portal.errors import Conflict, DomainError, NotAllowed
+from portal.errors import DomainError, NotAllowed
 from portal.notifications.services import notify
 from portal.tenancy.models import Membership
 from portal.tenancy.roles import Role
@@ -20,13 +21,10 @@ from portal.tenancy.roles import Role
 ALLOWED = {
     RequestStatus.DRAFT: {RequestStatus.SUBMITTED, RequestStatus.WITHDRAWN},
     RequestStatus.SUBMITTED: {RequestStatus.TRIAGED, RequestStatus.DECLINED, RequestStatus.WITHDRAWN},
-    RequestStatus.TRIAGED: {RequestStatus.WITHDRAWN},
+    RequestStatus.TRIAGED: {RequestStatus.MATCHED, RequestStatus.WITHDRAWN},
+    RequestStatus.MATCHED: {RequestStatus.TRIAGED, RequestStatus.WITHDRAWN},
 }
 DRAFT_FIELDS = {"context", "success", "urgency", "days_wanted", "preferred_start", "funding_route", "consent_to_share"}
-
-
-class TransitionNotAllowed(Conflict):
-    pass
 
 
 def _heads_school(actor: Membership, school: School) -> bool:
@@ -38,19 +36,10 @@ def _require_head_of(actor: Membership, request: SupportRequest) -> None:
         raise NotAllowed("Only a headteacher of this school can change its request.")
 
 
-def _move(request: SupportRequest, to: str, *, actor: Membership, note: str = "", **changes):
-    """The one place a request's status changes: compare-and-set, audit event, in one transaction."""
-    source = request.status
-    if to not in ALLOWED.get(source, ()):
-        raise TransitionNotAllowed(
-            f"A {RequestStatus(source).label.lower()} request cannot become {RequestStatus(to).label.lower()}.")
-    if not SupportRequest.objects.filter(pk=request.pk, status=source).update(status=to, **changes):
-        raise TransitionNotAllowed("Someone else changed this request first. Reload the page to see it.")
-    request.status = to
-    for key, value in changes.items():
-        setattr(request, key, value)
-    return record_event(partnership=request.partnership, actor=actor.user, action=f"request.{to}", obj=request,
-                        old={"status": source}, new={"status": to}, note=note)
+def move_request(request: SupportRequest, to: str, *, actor, note: str = "", **changes):
+    """The one place a request's status changes: compare-and-set and audit event, in the caller's transaction."""
+    return move(request, to, allowed=ALLOWED, actor=actor, partnership=getattr(actor, "partnership", None),
+                note=note, **changes)
 
 
 @transaction.atomic
@@ -106,7 +95,7 @@ def submit_request(*, actor: Membership, request: SupportRequest) -> SupportRequ
     if missing_answers(saved):
         raise DomainError("Answer every question before sending the request.")
     saved.status = request.status  # the compare-and-set below still guards against a stale caller
-    _move(saved, RequestStatus.SUBMITTED, actor=actor, submitted_at=timezone.now())
+    move_request(saved, RequestStatus.SUBMITTED, actor=actor, submitted_at=timezone.now())
     request.status, request.submitted_at = saved.status, saved.submitted_at
     notify(
         partnership=actor.partnership, event_type="request.submitted", recipients=_brokers(actor.partnership),
@@ -121,11 +110,19 @@ def submit_request(*, actor: Membership, request: SupportRequest) -> SupportRequ
 
 @transaction.atomic
 def withdraw_request(*, actor: Membership, request: SupportRequest, reason: str = "") -> SupportRequest:
-    """The headteacher withdraws a draft or sent request; brokers are told if it had been sent."""
+    """The headteacher withdraws a request before support starts. Open offers are withdrawn, a deployment not
+    yet under way is cancelled, held days are released, and everyone involved is told."""
+    from deployments import delivery, offers
+
     _require_head_of(actor, request)
+    locked = SupportRequest.objects.select_for_update().select_related("school").get(pk=request.pk)
+    locked.status = request.status
     was_sent = request.status != RequestStatus.DRAFT
-    _move(request, RequestStatus.WITHDRAWN, actor=actor, note=reason, withdrawn_at=timezone.now(),
-          withdraw_reason=reason)
+    delivery.cancel_for_withdrawn_request(actor=actor, request=locked, reason=reason)
+    move_request(locked, RequestStatus.WITHDRAWN, actor=actor, note=reason, withdrawn_at=timezone.now(),
+                 withdraw_reason=reason)
+    offers.close_for_withdrawn_request(actor=actor, request=locked, reason=reason)
+    request.status, request.withdrawn_at, request.withdraw_reason = locked.status, locked.withdrawn_at, reason
     if was_sent:
         notify(
             partnership=actor.partnership, event_type="request.withdrawn", recipients=_brokers(actor.partnership),
@@ -137,16 +134,12 @@ def withdraw_request(*, actor: Membership, request: SupportRequest, reason: str 
 
 
 def _brokers(partnership) -> list:
-    return [m.user for m in Membership.objects.filter(partnership=partnership, role=Role.BROKER, is_active=True)
-            .select_related("user")]
+    return members_with_role(partnership, Role.BROKER)
 
 
 def _heads_of(request: SupportRequest) -> list:
     """Everyone who leads the request's school in this partnership, and whoever wrote it."""
-    heads = {m.user for m in Membership.objects.filter(partnership=request.partnership, role=Role.HEADTEACHER,
-                                                          is_active=True, schools=request.school).select_related("user")}
-    heads.add(request.created_by)
-    return sorted(heads, key=lambda user: user.pk)
+    return heads_of(request.partnership, request.school, request.created_by)
 
 
 @transaction.atomic
@@ -164,12 +157,12 @@ def triage_request(
         broker = assigned_broker or actor.user
         if not Membership.objects.filter(partnership=actor.partnership, user=broker, role=Role.BROKER, is_active=True).exists():
             raise DomainError("The assigned broker must be an active broker in this partnership.")
-        _move(request, RequestStatus.TRIAGED, actor=actor, note=note, support_level=support_level,
+        move_request(request, RequestStatus.TRIAGED, actor=actor, note=note, support_level=support_level,
               assigned_broker=broker, triage_note=note, triaged_at=timezone.now())
     else:
         if not note.strip():
             raise DomainError("Say why the request is not being taken on: the headteacher will read it.")
-        _move(request, RequestStatus.DECLINED, actor=actor, note=note, triage_note=note, triaged_at=timezone.now())
+        move_request(request, RequestStatus.DECLINED, actor=actor, note=note, triage_note=note, triaged_at=timezone.now())
     notify(
         partnership=actor.partnership, event_type="request.triaged", recipients=_heads_of(request),
         occurrence=f"request:{request.pk}:triaged",

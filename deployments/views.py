@@ -18,10 +18,11 @@ from deployments.forms import (
     TriageForm,
     WithdrawForm,
 )
-from deployments.models import RequestStatus
+from deployments.models import LIVE_DEPLOYMENT_STATUSES, DeploymentStatus, RequestStatus
 from portal.errors import DomainError
 from portal.ui.views import capability_required, paginate
 
+WITHDRAWABLE = (RequestStatus.DRAFT, RequestStatus.SUBMITTED, RequestStatus.TRIAGED, RequestStatus.MATCHED)
 STEPS = ["needs", "context", "timing", "funding"]
 TITLES = {"needs": "What do you need support with?", "context": "What is going on?",
           "timing": "When and how much support?", "funding": "Paying for the support and sharing the request"}
@@ -134,12 +135,19 @@ def request_check(request: HttpRequest, partnership_slug: str, pk: int) -> HttpR
 @capability_required("requests.view")
 def request_detail(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
     found = _request(request, pk)
-    is_head = request.membership.can("requests.create")
+    membership = request.membership
+    is_head = membership.can("requests.create")
+    deployments = list(selectors.request_deployments(request=found))
+    live = next((d for d in deployments if d.status in LIVE_DEPLOYMENT_STATUSES), None)
+    offers = list(selectors.request_offers(request=found)) if membership.can("brokerage.view") else []
     return render(request, "deployments/request.html", {
-        "req": found, "needs": selectors.request_needs(request=found), "timeline": selectors.request_timeline(request=found),
-        "can_withdraw": is_head and found.status in (RequestStatus.DRAFT, RequestStatus.SUBMITTED, RequestStatus.TRIAGED),
-        "withdraw_form": WithdrawForm(), "is_head": is_head,
-        "can_triage": request.membership.can("requests.triage") and found.status == RequestStatus.SUBMITTED,
+        "req": found, "needs": selectors.request_needs(request=found), "timeline": selectors.request_history(request=found),
+        "can_withdraw": is_head and found.status in WITHDRAWABLE and (
+            live is None or live.status in (DeploymentStatus.PROPOSED, DeploymentStatus.APPROVED)),
+        "withdraw_form": WithdrawForm(), "is_head": is_head, "show_actors": not is_head, "offers": offers, "deployments": deployments,
+        "can_triage": membership.can("requests.triage") and found.status == RequestStatus.SUBMITTED,
+        "can_offer": membership.can("offers.make") and found.status == RequestStatus.TRIAGED,
+        "can_propose": membership.can("deployments.propose") and found.status == RequestStatus.MATCHED and live is None,
     })
 
 
@@ -189,21 +197,6 @@ def request_withdraw(request: HttpRequest, partnership_slug: str, pk: int) -> Ht
 @capability_required("brokerage.view")
 def request_candidates(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
     """Ranked system leaders for a request taken on, with why; and who is excluded, with why not."""
-    from deployments.matching import rank_for_request
+    from deployments.views_brokerage import candidates_context
 
-    found = _request(request, pk)
-    ranked, excluded = rank_for_request(found)
-    designation = request.GET.get("designation", "")
-    if designation in request.partnership.designation_labels:
-        ranked = [c for c in ranked if c.leader.designation == designation]
-    try:
-        within = float(request.GET.get("within_km", "") or 0)
-    except ValueError:
-        within = 0
-    if within > 0:
-        ranked = [c for c in ranked if c.distance_km is not None and c.distance_km <= within]
-    return render(request, "deployments/candidates.html", {
-        "req": found, "ranked": ranked[:50], "ranked_count": len(ranked), "excluded": excluded,
-        "designations": request.partnership.designation_labels, "designation": designation,
-        "within_km": request.GET.get("within_km", ""), "needs": selectors.request_needs(request=found),
-    })
+    return render(request, "deployments/candidates.html", candidates_context(request, _request(request, pk)))

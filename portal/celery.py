@@ -11,10 +11,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["portal.notifications", "alliances"])
+app.autodiscover_tasks(["portal.notifications", "alliances", "deployments"])
 
 app.conf.beat_schedule = {
     "notifications.sweep": {"task": "notifications.sweep", "schedule": 60.0},
+    "deployments.expire_offers": {"task": "deployments.expire_offers", "schedule": 15 * 60.0},
     "notifications.weekly_digest": {
         "task": "notifications.weekly_digest",
         "schedule": crontab(hour=7, minute=0, day_of_week="mon"),

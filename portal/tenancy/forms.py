@@ -44,18 +44,23 @@ class PartnershipSettingsForm(forms.ModelForm):
 
     class Meta:
         model = Partnership
-        fields = ["alliance_label", "four_eyes_approval", "offer_expiry_days", "review_due_school_days", "contact_email"]
+        fields = ["alliance_label", "four_eyes_approval", "offer_expiry_days", "review_due_school_days",
+                  "member_day_rate", "non_member_day_rate", "contact_email"]
         labels = {
             "alliance_label": "What you call a group of schools led by a lead school",
             "four_eyes_approval": "The person who proposes a deployment cannot approve it (four-eyes approval)",
             "offer_expiry_days": "Days a system leader has to answer an offer",
             "review_due_school_days": "School days before the end of term that a termly review is due",
+            "member_day_rate": "Day rate for member schools (£)",
+            "non_member_day_rate": "Day rate for schools outside the partnership (£)",
             "contact_email": "Contact email shown to members",
         }
         help_texts = {
             "alliance_label": "For example: teaching school alliance, hub, trust network",
             "offer_expiry_days": "Between 1 and 90",
             "review_due_school_days": "Between 1 and 60",
+            "member_day_rate": "Offered when a deployment is proposed. Leave empty to enter it each time.",
+            "non_member_day_rate": "Offered when a deployment is proposed. Leave empty to enter it each time.",
         }
         error_messages = {
             "offer_expiry_days": {

@@ -43,6 +43,14 @@ class Partnership(models.Model):
     review_due_school_days = models.PositiveSmallIntegerField(
         default=10, validators=[MinValueValidator(1), MaxValueValidator(60)]
     )
+    member_day_rate = models.DecimalField(
+        max_digits=7, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)],
+        help_text="What a member school pays for a day of a system leader's time, in pounds.",
+    )
+    non_member_day_rate = models.DecimalField(
+        max_digits=7, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)],
+        help_text="What a school outside the partnership pays for a day, in pounds.",
+    )
     contact_email = models.EmailField(blank=True)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)

@@ -48,6 +48,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "deployments.propose": frozenset({Role.BROKER}),
     "deployments.manage": frozenset({Role.BROKER}),
     "deployments.approve": frozenset({Role.APPROVER}),
+    # Everyone a deployment involves; each sees only their own (schools, leader record, or all for staff).
+    "deployments.view": STEERING_GROUP_ROLES | {Role.HEADTEACHER, Role.SYSTEM_LEADER, Role.ADMIN},
+    "deployments.confirm": frozenset({Role.HEADTEACHER, Role.SYSTEM_LEADER}),
     "brokerage.view": STEERING_GROUP_ROLES | {Role.ADMIN},
     "directory.manage": frozenset({Role.BROKER, Role.ADMIN}),
     "calendar.manage": frozenset({Role.BROKER, Role.ADMIN}),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -294,7 +295,7 @@ def create_partnership(*, name: str, slug: str, admin: User | None = None, **fie
 
 SETTINGS_FIELDS = (
     "designation_labels", "alliance_label", "four_eyes_approval", "offer_expiry_days",
-    "review_due_school_days", "contact_email",
+    "review_due_school_days", "member_day_rate", "non_member_day_rate", "contact_email",
 )
 
 
@@ -308,14 +309,18 @@ def update_partnership_settings(*, actor: Membership, changes: dict) -> Partners
         if field not in SETTINGS_FIELDS:
             raise ValueError(f"{field} is not a partnership setting.")
         if getattr(partnership, field) != value:
-            old[field] = getattr(partnership, field)
-            new[field] = value
+            old[field] = _json_value(getattr(partnership, field))
+            new[field] = _json_value(value)
             setattr(partnership, field, value)
     if new:
         partnership.save(update_fields=list(new))
         record_event(partnership=partnership, actor=actor.user, action="partnership.settings_changed",
                      obj=partnership, old=old, new=new)
     return partnership
+
+
+def _json_value(value):
+    return str(value) if isinstance(value, Decimal) else value
 
 
 @transaction.atomic

@@ -26,6 +26,10 @@ def home(request: HttpRequest, partnership_slug: str) -> HttpResponse:
         "role_description": ROLE_DESCRIPTIONS[membership.role],
         "recent_notifications": list(notifications_for(partnership=request.partnership, user=request.user)[:5]),
     }
+    if membership.can("requests.create") or membership.can("offers.respond") or membership.can("brokerage.view"):
+        from deployments.selectors import home_sections
+
+        context.update(home_sections(membership=membership))
     if membership.can("requests.create"):
         from deployments.selectors import requests_for
 

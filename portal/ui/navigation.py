@@ -21,6 +21,8 @@ NAVIGATION = [
     NavItem("Home", "tenant:home", "partnership.view"),
     NavItem("Notifications", "tenant:notifications", "notifications.view"),
     NavItem("Requests", "tenant:requests", "requests.view"),
+    NavItem("Offers", "tenant:offers", "offers.respond"),
+    NavItem("Deployments", "tenant:deployments", "deployments.view"),
     NavItem("Schools", "tenant:schools", "directory.view"),
     NavItem("System leaders", "tenant:leaders", "directory.view"),
     NavItem("Clusters", "tenant:clusters", "directory.view"),

@@ -138,4 +138,4 @@ def test_ranking_uses_the_same_queries_for_ten_or_two_hundred_leaders(partnershi
                          designated_on=date(2024, 9, 1), review_due=date(2028, 9, 1), capacity_days_per_term=3,
                          release_consent_by="Head", release_consent_on=date(2024, 8, 1)) for i in range(200)])
     large, many = count()
-    assert small == large == 2 and many == few + 200
+    assert small == large == 5 and many == few + 200

@@ -54,7 +54,7 @@ def test_sending_tells_every_broker_once_and_freezes_the_answers(partnership, he
         services.submit_request(actor=headteacher, request=draft)
         with pytest.raises(services.TransitionNotAllowed, match="can no longer be changed"):
             services.update_draft(actor=headteacher, request=draft, context="changed")
-        with pytest.raises(services.TransitionNotAllowed, match="A waiting for the steering group request cannot"):
+        with pytest.raises(services.TransitionNotAllowed, match="This request is waiting for the steering group, so it cannot become"):
             services.submit_request(actor=headteacher, request=draft)
     assert {n.recipient for n in Notification.objects.filter(event_type="request.submitted", channel="in_app")} == {
         broker.user, other_broker.user}

@@ -29,9 +29,9 @@ def _school():
     return school
 
 
-def _objects(partnership, member):
+def _objects(partnership, member, leader_user=None):
     """One of each tenant object in `partnership`, for URLs that take an id."""
-    from datetime import date
+    from datetime import date, timedelta
 
     from alliances.models import (
         Alliance,
@@ -49,6 +49,7 @@ def _objects(partnership, member):
     leader = SystemLeader.objects.create(
         partnership=partnership, name=f"Leader of {partnership.slug}", home_school=school, designation="SLE",
         designated_on=date(2024, 9, 1), review_due=date(2028, 9, 1), email=f"lead@{partnership.slug}.example.org",
+        user=leader_user,
     )
     cluster = Cluster.objects.create(partnership=partnership, name=f"Cluster of {partnership.slug}", la=school.la,
                                      academic_year="2026-27", notes=f"Private note of {partnership.slug}")
@@ -60,6 +61,17 @@ def _objects(partnership, member):
 
     support = SupportRequest.objects.create(partnership=partnership, school=school, created_by=member.user,
                                             status="submitted", context=f"Private context of {partnership.slug}")
+    from django.utils import timezone
+
+    from deployments.models import Deployment, Offer, Visit
+
+    offer = Offer.objects.create(partnership=partnership, request=support, leader=leader, offered_by=member.user,
+                                 expires_at=timezone.now() + timedelta(days=5))
+    deployment = Deployment.objects.create(
+        partnership=partnership, request=support, school=school, leader=leader, days=3, rate_kind="member",
+        day_rate=350, funder="school", start_date=date(2026, 9, 1), end_date=date(2026, 12, 1), proposed_by=member.user)
+    visit = Visit.objects.create(partnership=partnership, deployment=deployment, visit_date=date(2026, 9, 8), days=1,
+                                 focus=f"Private focus of {partnership.slug}", logged_by=member.user)
     period = CalendarPeriod.objects.create(partnership=partnership, academic_year="2026-27", kind="term", term="autumn",
                                            name=f"Autumn term of {partnership.slug}", start=date(2026, 9, 1), end=date(2026, 12, 18))
     AllianceSchool.objects.create(partnership=partnership, alliance=alliance, school=school, role="lead")
@@ -70,7 +82,7 @@ def _objects(partnership, member):
     )
     return {"membership": member, "invitation": invitation, "notification": notification, "school": school,
             "specialism": specialism, "leader": leader, "cluster": cluster, "alliance": alliance, "period": period,
-            "request": support}
+            "request": support, "offer": offer, "deployment": deployment, "visit": visit}
 
 
 # url name -> (methods, which object supplies pk, or None)
@@ -121,6 +133,23 @@ MATRIX: dict[str, tuple[tuple[str, ...], str | None]] = {
     "tenant:request_withdraw": (("post",), "request"),
     "tenant:request_triage": (("get", "post"), "request"),
     "tenant:request_candidates": (("get",), "request"),
+    "tenant:request_offer": (("post",), "request"),
+    "tenant:request_propose": (("get", "post"), "request"),
+    "tenant:offers": (("get",), None),
+    "tenant:offer": (("get", "post"), "offer"),
+    "tenant:offer_withdraw": (("post",), "offer"),
+    "tenant:deployments": (("get",), None),
+    "tenant:deployment": (("get",), "deployment"),
+    "tenant:deployment_agreement": (("get",), "deployment"),
+    "tenant:deployment_decide": (("get", "post"), "deployment"),
+    "tenant:deployment_confirm": (("post",), "deployment"),
+    "tenant:deployment_pause": (("get", "post"), "deployment"),
+    "tenant:deployment_resume": (("get", "post"), "deployment"),
+    "tenant:deployment_stop": (("get", "post"), "deployment"),
+    "tenant:deployment_complete": (("get", "post"), "deployment"),
+    "tenant:visit_new": (("get", "post"), "deployment"),
+    "tenant:visit_answer": (("get", "post"), "visit"),
+    "tenant:visit_resolve": (("get", "post"), "visit"),
     "tenant:calendar": (("get",), None),
     "tenant:calendar_import": (("post",), None),
     "tenant:calendar_period_new": (("get", "post"), None),
@@ -193,18 +222,23 @@ def test_every_tenant_model_refuses_queries_outside_a_scope():
 @pytest.fixture
 def both_sides(partnership, other_partnership, personas, outsider):
     with scopes_disabled():
-        mine = _objects(partnership, personas[Role.ADMIN])
+        mine = _objects(partnership, personas[Role.ADMIN], leader_user=personas[Role.SYSTEM_LEADER].user)
         theirs = _objects(other_partnership, outsider)
     return mine, theirs
 
 
 def _snapshot(partnership):
     from alliances.models import Alliance, Cluster, PartnershipSchool, Specialism, SystemLeader
-    from deployments.models import SupportRequest
+    from deployments.models import CapacityEntry, Deployment, Offer, SupportRequest, Visit
     from portal.calendar.models import CalendarPeriod
 
     with scopes_disabled():
         return (
+            list(Offer.objects.filter(partnership=partnership).values_list("pk", "status", "response_note")),
+            list(Deployment.objects.filter(partnership=partnership).values_list("pk", "status", "status_note",
+                                                                              "head_confirmed_at", "decision_note")),
+            list(Visit.objects.filter(partnership=partnership).values_list("pk", "status", "dispute_reason")),
+            CapacityEntry.objects.filter(partnership=partnership).count(),
             list(PartnershipSchool.objects.filter(partnership=partnership).values_list("school_id", "is_member", "notes")),
             list(SystemLeader.objects.filter(partnership=partnership).values_list("pk", "name", "designation", "status")),
             list(Cluster.objects.filter(partnership=partnership).values_list("pk", "name", "notes")),

@@ -45,7 +45,7 @@ CSS = {
 
 
 @register.simple_tag
-def govuk_field(bound: forms.BoundField, classes: str = "", label_size: str = "") -> SafeString:
+def govuk_field(bound: forms.BoundField, classes: str = "", label_size: str = "", prefix: str = "") -> SafeString:
     """Render one bound field as a GOV.UK form group with its label, hint and inline error."""
     kind = _kind(bound.field.widget)
     # GOV.UK: hints, not placeholders (placeholders vanish as you type and often fail contrast).
@@ -84,6 +84,7 @@ def govuk_field(bound: forms.BoundField, classes: str = "", label_size: str = ""
             "options": options,
             "described_by": _described_by(bound),
             "label_size": label_size,
+            "prefix": prefix,
         },
     )
 

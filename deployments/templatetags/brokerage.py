@@ -1,0 +1,59 @@
+"""Template helpers for brokerage pages: plain-English timeline entries and status tag colours."""
+
+from __future__ import annotations
+
+from django import template
+
+register = template.Library()
+
+EVENTS = {
+    "request.started": "Request started",
+    "request.submitted": "Request sent to the steering group",
+    "request.triaged": "Taken on by the steering group",
+    "request.declined": "Not taken on",
+    "request.withdrawn": "Request withdrawn by the school",
+    "request.matched": "A system leader accepted",
+    "offer.made": "Offered to a system leader",
+    "offer.accepted": "Offer accepted",
+    "offer.declined": "Offer declined",
+    "offer.withdrawn": "Offer withdrawn",
+    "offer.expired": "Offer expired without an answer",
+    "offer.released": "Accepted offer released",
+    "deployment.proposed": "Deployment proposed",
+    "deployment.approved": "Deployment approved",
+    "deployment.rejected": "Deployment not approved",
+    "deployment.confirmed_by_headteacher": "Agreement confirmed by the school",
+    "deployment.confirmed_by_system_leader": "Agreement confirmed by the system leader",
+    "deployment.active": "Agreement in force: work under way",
+    "deployment.paused": "Deployment paused",
+    "deployment.stopped": "Deployment stopped early",
+    "deployment.completed": "Deployment completed",
+    "deployment.cancelled": "Deployment cancelled",
+    "visit.logged": "Visit logged",
+    "visit.confirmed": "Visit confirmed by the school",
+    "visit.disputed": "Visit disputed by the school",
+    "visit.dispute_upheld": "Disputed visit upheld by the broker",
+    "visit.dispute_removed": "Disputed visit removed by the broker",
+}
+
+TAGS = {
+    "draft": "yellow", "submitted": "blue", "triaged": "blue", "matched": "turquoise", "declined": "red",
+    "withdrawn": "grey", "open": "blue", "accepted": "green", "expired": "grey", "released": "grey",
+    "proposed": "yellow", "rejected": "red", "approved": "turquoise", "active": "green", "paused": "orange",
+    "completed": "grey", "stopped": "red", "cancelled": "grey", "logged": "yellow", "confirmed": "green",
+    "disputed": "red", "removed": "grey",
+}
+
+
+@register.filter
+def event_label(event) -> str:
+    """What an audit event means, in words; a resumed deployment is the move from paused back to under way."""
+    if event.action == "deployment.active" and event.old.get("status") == "paused":
+        return "Deployment resumed"
+    return EVENTS.get(event.action, event.action.replace(".", ": ").replace("_", " ").capitalize())
+
+
+@register.filter
+def status_tag(status: str) -> str:
+    colour = TAGS.get(status, "")
+    return f"govuk-tag govuk-tag--{colour}" if colour else "govuk-tag"

@@ -1,0 +1,81 @@
+"""The one way a request, offer, deployment or visit changes status, and who hears about it.
+
+`move` is a compare-and-set: `UPDATE ... WHERE pk = %s AND status = <expected>`. When two people act at
+once exactly one update matches a row; the other gets a clear message and nothing of theirs is
+written, because every service runs it inside its transaction before writing anything else.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+from portal.audit.models import AuditEvent
+from portal.audit.services import record_event
+from portal.errors import Conflict
+from portal.tenancy.models import Membership, Partnership
+from portal.tenancy.roles import Role
+
+
+class TransitionNotAllowed(Conflict):
+    pass
+
+
+NOUNS = {"supportrequest": "request", "offer": "offer", "deployment": "deployment", "visit": "visit"}
+
+
+def move(obj: models.Model, to: str, *, allowed: dict, actor=None, partnership: Partnership | None = None,
+         note: str = "", action: str = "", **changes) -> AuditEvent:
+    """Change `obj.status` to `to` if nobody else changed it first; record who, what, when and why."""
+    model = type(obj)
+    noun = NOUNS.get(model._meta.model_name, model._meta.verbose_name)
+    source = obj.status
+    labels = dict(model._meta.get_field("status").choices)
+    if to not in allowed.get(source, ()):
+        raise TransitionNotAllowed(
+            f"This {noun} is {str(labels.get(source, source)).lower()}, so it cannot become "
+            f"{str(labels.get(to, to)).lower()}.")
+    if any(field.name == "updated_at" for field in model._meta.concrete_fields):
+        changes.setdefault("updated_at", timezone.now())
+    if not model.objects.filter(pk=obj.pk, status=source).update(status=to, **changes):
+        raise TransitionNotAllowed(f"Someone else changed this {noun} first. Reload the page to see what happened.")
+    obj.status = to
+    for key, value in changes.items():
+        setattr(obj, key, value)
+    user = getattr(actor, "user", actor)
+    return record_event(partnership=partnership or obj.partnership, actor=user, action=action or f"{noun}.{to}",
+                        obj=obj, old={"status": source}, new={"status": to}, note=note)
+
+
+def tenant_url(partnership: Partnership, name: str, **kwargs) -> str:
+    return reverse(f"tenant:{name}", kwargs={"partnership_slug": partnership.slug, **kwargs})
+
+
+def members_with_role(partnership, role: str, *, exclude_user_id: int | None = None) -> list:
+    members = Membership.objects.filter(partnership=partnership, role=role, is_active=True).select_related("user")
+    return [m.user for m in members if m.user_id != exclude_user_id]
+
+
+def brokers_for(request) -> list:
+    """The request's own broker while they are active, otherwise every active broker."""
+    if request.assigned_broker_id and Membership.objects.filter(
+            partnership_id=request.partnership_id, user_id=request.assigned_broker_id, role=Role.BROKER,
+            is_active=True).exists():
+        return [request.assigned_broker]
+    return members_with_role(request.partnership, Role.BROKER)
+
+
+def heads_of(partnership, school, *also) -> list:
+    """Everyone who leads `school` in this partnership (and any extra users given), once each."""
+    heads = {m.user for m in Membership.objects.filter(partnership=partnership, role=Role.HEADTEACHER, is_active=True,
+                                                        schools=school).select_related("user")}
+    heads.update(user for user in also if user is not None)
+    return sorted(heads, key=lambda user: user.pk)
+
+
+def leader_recipients(leader) -> list:
+    """A system leader's account, or their email address when they have none yet."""
+    if leader.user_id:
+        return [leader.user]
+    return [leader.email] if leader.email else []
