@@ -24,6 +24,7 @@ from django.db.models import Sum
 from alliances.models import SystemLeader
 from deployments.models import CapacityEntry, Deployment, Visit, VisitStatus
 from portal.calendar.schooldays import Period
+from deployments.workflow import days_text
 from portal.errors import Conflict
 
 TERM_ORDER = ("autumn", "spring", "summer")
@@ -135,8 +136,8 @@ def book(*, leader: SystemLeader, allocation: dict[Term, Decimal], offer=None, d
             if days > have:
                 left = max(have, Decimal(0))
                 raise CapacityExceeded(
-                    f"{locked.name} has {left:g} of {locked.capacity_days_per_term:g} days left in the "
-                    f"{term.label.lower()}, and this needs {days:g}. Ask the broker to change the days or dates.")
+                    f"{locked.name} has {days_text(left)} of {days_text(locked.capacity_days_per_term)} days left in the "
+                    f"{term.label.lower()}, and this needs {days_text(days)}. Ask the broker to change the days or dates.")
     CapacityEntry.objects.bulk_create([
         CapacityEntry(partnership_id=locked.partnership_id, leader=locked, term_key=term.key, days=days,
                       offer=offer, deployment=deployment)

@@ -32,6 +32,7 @@ from deployments.models import (
 from deployments.workflow import (
     TransitionNotAllowed,
     brokers_for,
+    days_text,
     heads_of,
     leader_recipients,
     members_with_role,
@@ -143,7 +144,7 @@ def propose_deployment(
     _tell(deployment, "deployment.proposed", "proposed", members_with_role(actor.partnership, Role.APPROVER,
                                                                            exclude_user_id=exclude),
           f"Approve a deployment for {locked.school.name} ({deployment.reference})", [
-              f"{actor.user.get_full_name()} proposes {offer.leader.name} for {days:g} days of support at "
+              f"{actor.user.get_full_name()} proposes {offer.leader.name} for {days_text(days)} days of support at "
               f"{locked.school.name}, from {start_date:%-d %B %Y} to {end_date:%-d %B %Y}.",
               "Approve it or say why not.",
           ], action="Decide on the deployment")
@@ -171,7 +172,7 @@ def decide_deployment(*, actor: Membership, deployment: Deployment, approve: boo
         _tell(deployment, "deployment.decided", "decided", _everyone(deployment),
               f"Deployment {deployment.reference} approved: confirm the agreement", [
                   f"The steering group approved {deployment.leader.name}'s support for {deployment.school.name}: "
-                  f"{deployment.days:g} days from {deployment.start_date:%-d %B %Y} to {deployment.end_date:%-d %B %Y}.",
+                  f"{days_text(deployment.days)} days from {deployment.start_date:%-d %B %Y} to {deployment.end_date:%-d %B %Y}.",
                   "The headteacher and the system leader now each confirm the agreement; then the work starts.",
               ], note=rationale, note_label="The approver's rationale", action="Read and confirm the agreement")
     else:
@@ -285,6 +286,8 @@ def stop_deployment(*, actor: Membership, deployment: Deployment, reason: str) -
 def complete_deployment(*, actor: Membership, deployment: Deployment, summary: str) -> Deployment:
     if not summary.strip():
         raise DomainError("Write a closing summary: what was done and what changed.")
+    if DeploymentStatus.COMPLETED not in ALLOWED.get(deployment.status, ()):
+        raise TransitionNotAllowed(f"A deployment that is {deployment.get_status_display().lower()} cannot be completed.")
     waiting = _open_visits(deployment)
     if waiting:
         raise DomainError(f"{waiting} visit{'s' if waiting != 1 else ''} still wait{'s' if waiting == 1 else ''} for "
@@ -338,7 +341,7 @@ def log_visit(*, actor: Membership, deployment: Deployment, visit_date: date, da
         raise DomainError(f"A visit on {visit_date:%-d %B %Y} is already logged.")
     used = sum(counted.values_list("days", flat=True), Decimal(0))
     if used + days > locked.days:
-        raise DomainError(f"{used:g} of the {locked.days:g} agreed days are logged, so this visit would go past "
+        raise DomainError(f"{days_text(used)} of the {days_text(locked.days)} agreed days are logged, so this visit would go past "
                           "the agreement. Ask the broker to change it.")
     visit = Visit.objects.create(partnership=actor.partnership, deployment=locked, visit_date=visit_date, days=days,
                                  focus=focus.strip(), notes=notes.strip(), logged_by=actor.user)

@@ -17,7 +17,7 @@ from alliances.models import SystemLeader
 from deployments import capacity
 from deployments.models import DeclineReason, Offer, OfferStatus, RequestStatus, SupportRequest
 from deployments.services import move_request
-from deployments.workflow import TransitionNotAllowed, brokers_for, leader_recipients, move, tenant_url
+from deployments.workflow import TransitionNotAllowed, brokers_for, days_text, leader_recipients, move, tenant_url
 from portal.audit.services import record_event
 from portal.calendar.services import calendar_for
 from portal.errors import DomainError, NotAllowed
@@ -88,7 +88,7 @@ def make_offers(*, actor: Membership, request: SupportRequest, leaders: list[Sys
                      note=reason)
         offer.request = locked
         _tell_leader(offer, "offer.made", "made", f"Can you support {locked.school.name}? ({locked.reference})", [
-            f"The steering group would like you to support {locked.school.name} with {locked.days_wanted:g} days "
+            f"The steering group would like you to support {locked.school.name} with {days_text(locked.days_wanted)} days "
             f"({locked.get_urgency_display().lower()}).",
             f"Please accept or decline by {timezone.localtime(expires_at):%-d %B %Y}. If someone else accepts first, "
             "the offer to you is withdrawn and you will be told.",

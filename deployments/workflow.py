@@ -7,6 +7,8 @@ written, because every service runs it inside its transaction before writing any
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -46,6 +48,11 @@ def move(obj: models.Model, to: str, *, allowed: dict, actor=None, partnership: 
     user = getattr(actor, "user", actor)
     return record_event(partnership=partnership or obj.partnership, actor=user, action=action or f"{noun}.{to}",
                         obj=obj, old={"status": source}, new={"status": to}, note=note)
+
+
+def days_text(value) -> str:
+    """Days as people write them: 3, 2.5, 10 (never 3.0 or 1E+1)."""
+    return f"{Decimal(value).normalize():f}"
 
 
 def tenant_url(partnership: Partnership, name: str, **kwargs) -> str:
