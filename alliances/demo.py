@@ -108,8 +108,9 @@ def _leaders(partnership: Partnership, schools: list[School], count: int, rng: r
             phase_primary=home.phase in (Phase.PRIMARY, Phase.ALL_THROUGH) or rng.random() < 0.2,
             phase_secondary=home.phase in (Phase.SECONDARY, Phase.ALL_THROUGH, Phase.SIXTEEN_PLUS),
             phase_early_years=rng.random() < 0.15, phase_special=rng.random() < 0.1,
-            release_consent_by="Headteacher of " + home.name if index % 7 else "",
-            release_consent_on=date(designated.year, 7, 15) if index % 7 else None,
+            # Every seventh leader lacks release consent, so matching has someone to exclude; never the demo account.
+            release_consent_by="Headteacher of " + home.name if index % 7 or linked_user else "",
+            release_consent_on=date(designated.year, 7, 15) if index % 7 or linked_user else None,
             user=linked_user if index == 0 else None,
         )
         record_event(partnership=partnership, action="system_leader.designation_changed", obj=leader,

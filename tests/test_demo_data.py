@@ -41,4 +41,9 @@ def test_the_demo_is_built_from_the_seeds_and_real_data_and_is_idempotent(capsys
         assert CalendarPeriod.objects.filter(partnership=cambs, academic_year="2026-27", kind="term").count() == 2
         from deployments.models import SupportRequest
 
-        assert SupportRequest.objects.get(partnership=cambs).status == "submitted"
+        assert sorted(SupportRequest.objects.filter(partnership=cambs).values_list("status", flat=True)) == [
+            "submitted", "triaged"]
+        from deployments.models import Offer
+
+        [offer] = Offer.objects.filter(partnership=cambs)
+        assert offer.status == "open" and offer.leader.user.email.startswith("system-leader@")

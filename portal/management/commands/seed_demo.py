@@ -67,6 +67,9 @@ class Command(BaseCommand):
                                               user__email=f"headteacher@{settings.DEMO_EMAIL_DOMAIN}")
                 head.schools.add("110746")  # Bewick Bridge Community Primary School, Cambridge
                 self._demo_request(head)
+                broker = Membership.objects.get(partnership=partnerships["cambridgeshire"],
+                                                user__email=f"broker@{settings.DEMO_EMAIL_DOMAIN}")
+                self._demo_offer(head, broker, leader_user)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new users)."))
         if not options["quiet_sign_ins"]:
             self.stdout.write(f"\nDemo sign-ins (password for all: {DEMO_PASSWORD})\n")
@@ -113,6 +116,33 @@ class Command(BaseCommand):
         EmailAddress.objects.update_or_create(
             user=user, email=user.email, defaults={"verified": True, "primary": True}
         )
+
+    @staticmethod
+    def _demo_offer(head, broker, leader_user) -> None:
+        """A second request, taken on and offered to the demo system leader, so every role has a next step."""
+        from decimal import Decimal
+
+        from alliances.models import Specialism, SystemLeader
+        from deployments import offers
+        from deployments import services as requests
+        from deployments.models import Offer
+
+        if Offer.objects.filter(partnership=head.partnership).exists():
+            return
+        draft = requests.start_request(actor=head, school=head.schools.get(urn="110746"))
+        requests.update_draft(
+            actor=head, request=draft,
+            needs=list(Specialism.objects.filter(partnership=head.partnership, name__in=["Phonics and early reading"])),
+            context="Year 1 phonics screening results dropped after a change of scheme; staff want coaching on the new one.",
+            success="Every Year 1 teacher delivers the scheme with fidelity and the screening pass rate recovers.",
+            urgency="routine", days_wanted=Decimal("3"), funding_route="school", consent_to_share=True,
+        )
+        requests.submit_request(actor=head, request=draft)
+        requests.triage_request(actor=broker, request=draft, eligible=True, support_level="targeted",
+                                note="A good fit for a specialist leader in early reading.")
+        leader = SystemLeader.objects.get(partnership=head.partnership, user=leader_user)
+        offers.make_offers(actor=broker, request=draft, leaders=[leader],
+                           override_reason="Demo: offered to the demo system leader whatever their match.")
 
     @staticmethod
     def _demo_request(head) -> None:
