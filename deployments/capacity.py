@@ -23,8 +23,8 @@ from django.db.models import Sum
 
 from alliances.models import SystemLeader
 from deployments.models import CapacityEntry, Deployment, Visit, VisitStatus
-from portal.calendar.schooldays import Period
 from deployments.workflow import days_text
+from portal.calendar.schooldays import Period
 from portal.errors import Conflict
 
 TERM_ORDER = ("autumn", "spring", "summer")

@@ -55,10 +55,10 @@ def test_twenty_approvers_at_once_approve_a_deployment_exactly_once_fifty_times(
                 days=Decimal(3), rate_kind="member", day_rate=Decimal(350), funder="school", start_date=today,
                 end_date=today + timedelta(days=20))
 
-        def approve(approver):
+        def approve(approver, pk=deployment.pk):
             def action():
                 with scope(partnership=b.partnership):
-                    fresh = Deployment.objects.get(pk=deployment.pk)
+                    fresh = Deployment.objects.get(pk=pk)
                     return delivery.decide_deployment(actor=approver, deployment=fresh, approve=True, rationale="Yes")
             return action
 
