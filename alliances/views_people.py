@@ -70,7 +70,14 @@ def leader(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse
         "history": selectors.designation_history(leader=found)[:20], "sees_contacts": _sees_contacts(request),
         "designation_label": request.partnership.designation_labels.get(found.designation, found.designation),
         "can_manage": request.membership.can("directory.manage"),
+        "ledger": _ledger(request, found) if request.membership.can("brokerage.view") else None,
     })
+
+
+def _ledger(request: HttpRequest, leader):
+    from deployments.views_brokerage import leader_ledger
+
+    return leader_ledger(partnership=request.partnership, leader=leader)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

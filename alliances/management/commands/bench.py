@@ -42,11 +42,18 @@ class Command(BaseCommand):
                 broker = User.objects.get(email=f"bench-broker-{slug}@bench.example")
                 officer = User.objects.get(email=f"bench-la-officer-{slug}@bench.example")
                 head = User.objects.get(email=f"bench-headteacher-{slug}@bench.example")
+                approver = User.objects.get(email=f"bench-approver-{slug}@bench.example")
+                leader_user = User.objects.get(email=f"bench-system-leader-{slug}@bench.example")
             except User.DoesNotExist:
                 raise CommandError(f"No bench users for {slug}: run `manage.py seed_scale` first.") from None
             leader = SystemLeader.objects.filter(partnership__slug=slug).order_by("pk").first()
             cluster = Cluster.objects.filter(partnership__slug=slug).order_by("pk").first()
             school = leader.home_school_id
+            from deployments.models import Deployment
+
+            deployment = Deployment.objects.filter(partnership__slug=slug, leader__user=leader_user).order_by("pk").first()
+            if deployment is None:
+                raise CommandError(f"No deployments in {slug}: run `manage.py seed_scale` again to add them.")
         base = f"/p/{slug}"
         pages = [
             (head, "minimal tenant page (headteacher home)", f"{base}/"),
@@ -61,6 +68,16 @@ class Command(BaseCommand):
             (broker, "cluster detail", f"{base}/clusters/{cluster.pk}/"),
             (officer, "schools list (LA officer)", f"{base}/schools/"),
             (officer, "system leaders list (LA officer)", f"{base}/system-leaders/"),
+            (broker, "broker home (work queues)", f"{base}/"),
+            (broker, "deployments list", f"{base}/deployments/"),
+            (broker, "deployments list, filtered", f"{base}/deployments/?status=active"),
+            (broker, "deployment detail", f"{base}/deployments/{deployment.pk}/"),
+            (broker, "request detail (offers, timeline)", f"{base}/requests/{deployment.request_id}/"),
+            (head, "deployment agreement (headteacher)", f"{base}/deployments/{deployment.pk}/agreement/"),
+            (approver, "approver home", f"{base}/"),
+            (leader_user, "system leader home (capacity)", f"{base}/"),
+            (leader_user, "offers list (system leader)", f"{base}/offers/"),
+            (leader_user, "deployments list (system leader)", f"{base}/deployments/"),
         ]
         self.stdout.write(f"{School.objects.count()} schools; {connection.vendor}; {requests} requests per page\n")
         self.stdout.write(f"{'page':<40} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'queries':>8}")

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import random
 import time
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 from django_scopes import scope
 
 from alliances.importers import run_import
@@ -28,6 +29,7 @@ from alliances.models import (
     SystemLeader,
 )
 from alliances.services import ensure_default_specialisms
+from deployments.models import Deployment
 from portal.accounts.models import User
 from portal.tenancy.models import Membership, Partnership
 from portal.tenancy.roles import Role
@@ -49,10 +51,12 @@ class Command(BaseCommand):
         parser.add_argument("--leaders", type=int, default=120, help="System leaders per partnership")
         parser.add_argument("--clusters", type=int, default=10, help="Clusters per partnership")
         parser.add_argument("--skip-import", action="store_true")
+        parser.add_argument("--deployments", type=int, default=500,
+                            help="Deployments per partnership (with their requests, offers, objectives and visits)")
         parser.add_argument("--matching-leaders", type=int, default=12_000,
                             help="System leaders in one extra partnership (scale-matching), for the matching benchmark")
 
-    def handle(self, *args, partnerships, leaders, clusters, skip_import, matching_leaders, **options):
+    def handle(self, *args, partnerships, leaders, clusters, skip_import, matching_leaders, deployments, **options):
         started = time.perf_counter()
         if not skip_import:
             for name in SCALE_FILES:
@@ -72,6 +76,11 @@ class Command(BaseCommand):
                 self._partnership(slug, index, las, schools_by_la, rng, leaders, clusters)
             if (index + 1) % 10 == 0:
                 self.stdout.write(f"  {index + 1} partnerships ({time.perf_counter() - started:.0f} s)")
+        for partnership in Partnership.objects.filter(slug__startswith="scale-").exclude(slug="scale-matching"):
+            with transaction.atomic(), scope(partnership=partnership):
+                if not Deployment.objects.filter(partnership=partnership).exists():
+                    self._brokerage(partnership, deployments, rng)
+        self.stdout.write(f"  brokerage: {deployments} deployments a partnership ({time.perf_counter() - started:.0f} s)")
         if matching_leaders and not Partnership.objects.filter(slug="scale-matching").exists():
             all_open = [urn for urns in schools_by_la.values() for urn in urns]
             with transaction.atomic():
@@ -119,7 +128,7 @@ class Command(BaseCommand):
                                                  academic_year="2026-27", chair_school_id=members[c * 6])
                 ClusterSchool.objects.bulk_create(
                     [ClusterSchool(partnership=partnership, cluster=cluster, school_id=u) for u in members[c * 6:c * 6 + 6]])
-            for role in (Role.BROKER, Role.LA_OFFICER, Role.HEADTEACHER):
+            for role in (Role.BROKER, Role.LA_OFFICER, Role.HEADTEACHER, Role.APPROVER, Role.SYSTEM_LEADER):
                 user = User.objects.create_user(email=f"bench-{role.value.replace('_', '-')}-{slug}@bench.example",
                                                 password=BENCH_PASSWORD)
                 membership = Membership.objects.create(partnership=partnership, user=user, role=role)
@@ -127,3 +136,58 @@ class Command(BaseCommand):
                     Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "bench-only"})
                 if role == Role.LA_OFFICER and not las_override:
                     membership.local_authorities.add(*home_las)
+
+    def _brokerage(self, partnership, count, rng):
+        """Requests taken on and matched, with their accepted offers, deployments in every status, objectives,
+        visits and capacity entries; the bench headteacher leads the first deployment's school and the bench
+        system leader is its leader, so their pages have realistic lists."""
+        from deployments.models import (
+            CapacityEntry,
+            DeploymentStatus,
+            Objective,
+            Offer,
+            RequestStatus,
+            SupportRequest,
+            Visit,
+        )
+
+        slug = partnership.slug
+        broker = User.objects.get(email=f"bench-broker-{slug}@bench.example")
+        head = Membership.objects.get(partnership=partnership, user__email=f"bench-headteacher-{slug}@bench.example")
+        leader_user = User.objects.get(email=f"bench-system-leader-{slug}@bench.example")
+        leaders = list(SystemLeader.objects.filter(partnership=partnership).order_by("pk"))
+        SystemLeader.objects.filter(pk=leaders[0].pk).update(user=leader_user)
+        schools = list(PartnershipSchool.objects.filter(partnership=partnership).values_list("school_id", flat=True))
+        head.schools.add(schools[0])
+        area = Specialism.objects.filter(partnership=partnership).order_by("pk").first()
+        statuses = [DeploymentStatus.COMPLETED] * 5 + [DeploymentStatus.ACTIVE] * 3 + [
+            DeploymentStatus.PROPOSED, DeploymentStatus.APPROVED, DeploymentStatus.STOPPED, DeploymentStatus.PAUSED]
+        now = timezone.now()
+        requests = SupportRequest.objects.bulk_create([
+            SupportRequest(partnership=partnership, school_id=schools[0] if n % 25 == 0 else rng.choice(schools),
+                           created_by=broker, status=RequestStatus.MATCHED, context="Scale data", success="Scale data",
+                           urgency="routine", days_wanted=Decimal(3), funding_route="core", consent_to_share=True,
+                           submitted_at=now, triaged_at=now, support_level="targeted", assigned_broker=broker)
+            for n in range(count)])
+        offers = Offer.objects.bulk_create([
+            Offer(partnership=partnership, request=r, leader=leaders[0] if n % 20 == 0 else rng.choice(leaders),
+                  status="accepted", offered_by=broker, expires_at=now, responded_at=now)
+            for n, r in enumerate(requests)])
+        start = date(2025, 9, 1)
+        deployments = Deployment.objects.bulk_create([
+            Deployment(partnership=partnership, request=r, offer=o, school_id=r.school_id, leader_id=o.leader_id,
+                       status=statuses[n % len(statuses)], days=Decimal(3), rate_kind="member", day_rate=Decimal(350),
+                       funder="school", start_date=start + timedelta(days=n % 400),
+                       end_date=start + timedelta(days=n % 400 + 60), proposed_by=broker, proposed_at=now)
+            for n, (r, o) in enumerate(zip(requests, offers, strict=True))])
+        Objective.objects.bulk_create([
+            Objective(partnership=partnership, deployment=d, area=area, description="Scale objective",
+                      success_criteria="Scale criteria") for d in deployments])
+        Visit.objects.bulk_create([
+            Visit(partnership=partnership, deployment=d, visit_date=d.start_date + timedelta(days=7 * k), days=Decimal(1),
+                  focus="Scale visit", status="confirmed", logged_by=broker)
+            for d in deployments if d.status in (DeploymentStatus.ACTIVE, DeploymentStatus.COMPLETED) for k in range(2)])
+        CapacityEntry.objects.bulk_create([
+            CapacityEntry(partnership=partnership, leader_id=d.leader_id, deployment=d, days=d.days,
+                          term_key=f"2025-26 {['autumn', 'spring', 'summer'][n % 3]}")
+            for n, d in enumerate(deployments)])
