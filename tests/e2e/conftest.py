@@ -3,6 +3,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import os
 import struct
 import time
 from pathlib import Path
@@ -40,6 +41,9 @@ def check_accessibility(page, visited: list[str]) -> None:
         if v["impact"] in ("serious", "critical")
     ]
     visited.append(page.url)
+    shots = os.environ.get("PORTAL_SCREENSHOTS")
+    if shots:  # for people reviewing the pages: a full-page screenshot of every page checked
+        page.screenshot(path=str(Path(shots) / f"{len(visited):02d}.png"), full_page=True)
     assert not bad, f"axe-core on {page.url}:\n" + "\n".join(bad)
 
 
