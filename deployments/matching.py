@@ -13,10 +13,13 @@ reasons are written only for the candidates someone looks at, so 12,000 leaders 
 
 from __future__ import annotations
 
+import gc
 import math
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db import connection
 from django.db.models import BooleanField, Count, ExpressionWrapper, FloatField, Max, Q, Sum
@@ -36,9 +39,8 @@ PHASE_FIELDS = {
 }
 
 
-@dataclass(frozen=True)
-class LeaderRow:
-    """Just what ranking shows of a system leader."""
+class LeaderRow(NamedTuple):
+    """Just what ranking shows of a system leader (a tuple: 12,000 of them are built per ranking)."""
 
     pk: int
     name: str
@@ -46,7 +48,7 @@ class LeaderRow:
     home_name: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Candidate:
     leader: LeaderRow
     score: int = 0
@@ -141,11 +143,31 @@ def _history(partnership) -> dict[int, tuple[int, int, date | None]]:
     return {leader_id: (completed, stopped, last) for leader_id, completed, stopped, last in rows}
 
 
+@contextmanager
+def _without_cycle_collection():
+    """Building 12,000 small acyclic objects triggers the cyclic garbage collector dozens of times for
+    nothing (about a fifth of the ranking time); reference counting frees them all the same."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def rank_candidates(
     *, partnership, school: School, need_ids: list[int], need_groups: set[str], days_wanted: Decimal | None,
     support_level: str = "", include_excluded: bool = True, today: date | None = None,
 ) -> tuple[list[Candidate], list[Candidate]]:
     """(ranked candidates, excluded leaders with why not) for support at `school`."""
+    with _without_cycle_collection():
+        return _rank(partnership=partnership, school=school, need_ids=need_ids, need_groups=need_groups,
+                     days_wanted=days_wanted, support_level=support_level, include_excluded=include_excluded,
+                     today=today)
+
+
+def _rank(*, partnership, school, need_ids, need_groups, days_wanted, support_level, include_excluded, today):
     committed = _committed_this_term(partnership, today)
     history = _history(partnership)
     covered: dict[int, int] = {}
