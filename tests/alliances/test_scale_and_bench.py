@@ -13,7 +13,7 @@ from portal.tenancy.models import Partnership
 
 
 @pytest.mark.django_db
-def test_seed_scale_then_bench_measure_every_directory_page(capsys):
+def test_seed_scale_then_bench_measure_every_page(capsys):
     run_import(settings.SHARED_DATA_DIR / "east_and_ealing" / "dfe_school_spine_2017_18.csv")
     args = ["--partnerships", "2", "--leaders", "6", "--clusters", "2", "--skip-import", "--matching-leaders", "30"]
     call_command("seed_scale", *args)
@@ -21,10 +21,14 @@ def test_seed_scale_then_bench_measure_every_directory_page(capsys):
     with scopes_disabled():
         assert Partnership.objects.filter(slug__startswith="scale-").count() == 3  # two, plus scale-matching
         assert SystemLeader.objects.count() == 12 + 30 and Cluster.objects.count() == 4
+        from deployments.models import Deployment
+
+        assert Deployment.objects.count() == 2 * 500  # scale-matching has leaders only
     capsys.readouterr()
     call_command("bench", "--partnership", "scale-001", "--requests", "3")
     out = capsys.readouterr().out
     lines = [line for line in out.splitlines() if line.split() and line.split()[-1].isdigit()]
-    assert len(lines) == 12, out
+    assert len(lines) == 22, out  # 12 directory pages and 10 brokerage pages
+    assert any(line.startswith("deployment detail") for line in lines)
     assert lines[0].startswith("minimal tenant page")
     assert "matching one request against 30 system leaders (scale-matching)" in out
