@@ -224,6 +224,9 @@ def confirm_agreement(*, actor: Membership, deployment: Deployment) -> Deploymen
     if locked.head_confirmed_at and locked.leader_confirmed_at:
         move(locked, DeploymentStatus.ACTIVE, allowed=ALLOWED, actor=actor, partnership=actor.partnership,
              note="Both sides confirmed the agreement")
+        from deployments.reviews import ensure_reviews
+
+        ensure_reviews([locked], partnership=actor.partnership)
         _tell(locked, "deployment.agreed", "agreed", _everyone(locked),
               f"Deployment {locked.reference} is agreed and under way", [
                   f"The headteacher and {locked.leader.name} have both confirmed the agreement for "
@@ -260,6 +263,18 @@ def resume_deployment(*, actor: Membership, deployment: Deployment, note: str = 
                    line=f"The support for {deployment.school.name} has resumed.")
 
 
+def _close(deployment: Deployment) -> None:
+    """A closed deployment keeps only the days it delivered in the ledger (the rest go back to the leader),
+    drops the termly reviews of terms it no longer reaches, and gets its final evaluation."""
+    from deployments.models import Review, ReviewKind, ReviewStatus
+    from deployments.reviews import create_final_evaluation
+
+    _trim_to_delivered(deployment)
+    Review.objects.filter(deployment=deployment, kind=ReviewKind.TERMLY, status=ReviewStatus.DUE,
+                          due_on__gt=timezone.localdate()).delete()
+    create_final_evaluation(deployment)
+
+
 def _trim_to_delivered(deployment: Deployment) -> None:
     """A closed deployment keeps only the days it delivered in the ledger; the rest go back to the leader."""
     delivered = capacity.delivered_by_term(deployment=deployment, terms=_terms(deployment.partnership))
@@ -278,7 +293,7 @@ def stop_deployment(*, actor: Membership, deployment: Deployment, reason: str) -
     _change(actor, deployment, DeploymentStatus.STOPPED, note=reason, status_note=reason, closed_at=timezone.now(),
             subject=f"Deployment {deployment.reference} has stopped early",
             line=f"The support for {deployment.school.name} has stopped before its planned end.")
-    _trim_to_delivered(deployment)
+    _close(deployment)
     return deployment
 
 
@@ -294,8 +309,9 @@ def complete_deployment(*, actor: Membership, deployment: Deployment, summary: s
                           "the school or the broker. Settle them before completing the deployment.")
     _change(actor, deployment, DeploymentStatus.COMPLETED, note=summary, closing_summary=summary,
             closed_at=timezone.now(), subject=f"Deployment {deployment.reference} is complete",
-            line=f"The support for {deployment.school.name} is complete.")
-    _trim_to_delivered(deployment)
+            line=f"The support for {deployment.school.name} is complete. The system leader writes the final "
+                 "evaluation next, and the headteacher agrees it.")
+    _close(deployment)
     return deployment
 
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 
@@ -126,6 +128,17 @@ def home_sections(*, membership: Membership) -> dict:
         sections["visits_to_confirm"] = list(
             Visit.objects.filter(deployment__in=mine.filter(status="active").values("pk"), status=VisitStatus.LOGGED)
             .select_related("deployment__leader", "deployment__school").order_by("visit_date")[:10])
+    if membership.can("reviews.write") or membership.can("reviews.agree"):
+        from django.utils import timezone
+
+        from deployments.models import Review, ReviewStatus
+
+        writer = membership.can("reviews.write")
+        waiting = Q(status=ReviewStatus.DUE, due_on__lte=timezone.localdate() + timedelta(days=21)) if writer else Q(
+            status=ReviewStatus.SUBMITTED)
+        sections["reviews_to_do"] = list(Review.objects.filter(
+            waiting, deployment__in=deployments_for(membership=membership).values("pk"))
+            .select_related("deployment__school").order_by("due_on", "pk")[:10])
     if membership.can("offers.respond"):
         sections["open_offers"] = list(offers_for(membership=membership).filter(status="open").order_by("expires_at")[:10])
         sections["my_deployments"] = list(deployments_for(membership=membership).filter(
@@ -146,8 +159,34 @@ def home_sections(*, membership: Membership) -> dict:
         sections["disputes"] = list(disputed_visits(membership=membership)[:10])
         sections["awaiting_agreement"] = list(deployments_for(membership=membership).filter(status="approved")
                                               .order_by("decided_at")[:10])
+        overdue = overdue_reviews(membership=membership)
+        sections["overdue_reviews"] = list(overdue[:10])
+        sections["overdue_count"] = overdue.count()
     if membership.can("deployments.approve"):
         queue = deployments_for(membership=membership).filter(status="proposed").order_by("proposed_at", "pk")
         sections["to_decide"] = list(queue[:10])
         sections["to_decide_count"] = queue.count()
     return sections
+
+
+def review_progress(*, review) -> list:
+    from deployments.models import ReviewObjective
+
+    return list(ReviewObjective.objects.filter(review=review).select_related("objective__area")
+                .order_by("objective__position", "objective_id"))
+
+
+def deployment_reviews(*, deployment: Deployment) -> list:
+    from deployments.models import Review
+
+    return list(Review.objects.filter(deployment=deployment).order_by("kind", "due_on", "pk")[:20])
+
+
+def overdue_reviews(*, membership: Membership):
+    from django.utils import timezone
+
+    from deployments.models import Review, ReviewStatus
+
+    return Review.objects.filter(partnership=membership.partnership, status=ReviewStatus.DUE,
+                                 due_on__lt=timezone.localdate()).select_related(
+        "deployment__school", "deployment__leader").order_by("due_on", "pk")

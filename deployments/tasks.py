@@ -11,3 +11,13 @@ from deployments import offers
 def expire_offers_task() -> int:
     """Expire open offers past their time, in every partnership. Safe to run twice: each is a compare-and-set."""
     return offers.expire_due_offers()
+
+
+@shared_task(name="deployments.reminders")
+def reminders_task() -> dict:
+    """The daily reminder run. Safe to repeat or to run twice at once: every reminder has a unique key."""
+    from deployments.reminders import run_reminders
+
+    summary = run_reminders()
+    return {"partnerships": summary.partnerships, "reminders": summary.reminders,
+            "reviews_created": summary.reviews_created}

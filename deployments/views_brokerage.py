@@ -227,6 +227,7 @@ def deployment_detail(request: HttpRequest, partnership_slug: str, pk: int) -> H
             (roles["is_head"] and not deployment.head_confirmed_at) or (roles["is_leader"] and not deployment.leader_confirmed_at)),
         "can_log": roles["is_leader"] and deployment.status == DeploymentStatus.ACTIVE,
         "can_view_request": request.membership.can("requests.view"),
+        "reviews": selectors.deployment_reviews(deployment=deployment), "today": timezone.localdate(),
         **roles,
     })
 

@@ -16,6 +16,11 @@ app.autodiscover_tasks(["portal.notifications", "alliances", "deployments"])
 app.conf.beat_schedule = {
     "notifications.sweep": {"task": "notifications.sweep", "schedule": 60.0},
     "deployments.expire_offers": {"task": "deployments.expire_offers", "schedule": 15 * 60.0},
+    # Daily at 06:30 London time (CELERY_TIMEZONE), before the school day, whatever the clocks did overnight.
+    # PORTAL_REMINDERS_EVERY (seconds) is for tests that run real beat processes; never set it in production.
+    "deployments.reminders": {"task": "deployments.reminders", "schedule": (
+        float(os.environ["PORTAL_REMINDERS_EVERY"]) if os.environ.get("PORTAL_REMINDERS_EVERY")
+        else crontab(hour=6, minute=30))},
     "notifications.weekly_digest": {
         "task": "notifications.weekly_digest",
         "schedule": crontab(hour=7, minute=0, day_of_week="mon"),

@@ -145,6 +145,48 @@ EVENTS: dict[str, EventType] = {
             template="brokerage",
         ),
         EventType(
+            key="review.reminder",
+            label="A termly review is due",
+            description="Reminders 14 and 7 days before a review is due and on the day (system leaders).",
+            template="brokerage",
+        ),
+        EventType(
+            key="review.overdue",
+            label="A termly review is overdue",
+            description="Three school days after a review was due (system leaders and brokers).",
+            template="brokerage",
+        ),
+        EventType(
+            key="review.submitted",
+            label="A review needs your agreement",
+            description="When a system leader sends a review of support at your school (headteachers).",
+            template="brokerage",
+        ),
+        EventType(
+            key="review.answered",
+            label="A review was agreed or returned",
+            description="The headteacher's answer to a review (system leaders and brokers).",
+            template="brokerage",
+        ),
+        EventType(
+            key="offer.reminder",
+            label="An offer is about to expire",
+            description="Two days before an offer to you expires unanswered (system leaders).",
+            template="brokerage",
+        ),
+        EventType(
+            key="deployment.approval_reminder",
+            label="A proposal is still waiting for approval",
+            description="When a proposed deployment has waited three days (approvers).",
+            template="brokerage",
+        ),
+        EventType(
+            key="leader.designation_due",
+            label="A designation is due for review",
+            description="When a system leader's designation is due for review within 30 days (brokers).",
+            template="brokerage",
+        ),
+        EventType(
             key="membership.deactivated",
             label="Your access was removed",
             description="When a partnership admin removes your access to a partnership.",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import smtplib
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -109,6 +110,61 @@ def notify(
         partnership_id = partnership.pk
         transaction.on_commit(lambda: enqueue_delivery(partnership_id=partnership_id, notification_ids=to_send))
     return created
+
+
+@dataclass(frozen=True)
+class Pending:
+    """One notification to write in bulk: what, to whom, for which occurrence."""
+
+    event_type: str
+    recipient: User
+    occurrence: str
+    context: dict[str, Any]
+    link: str = ""
+
+
+def notify_bulk(*, partnership: Partnership, items: list[Pending]) -> int:
+    """Write outbox rows for many notifications in a fixed number of queries (reminder runs use it).
+
+    Same rules as `notify`: one row per event, occurrence, recipient and channel, ever (the unique dedupe
+    key, with conflicts ignored, so two runs at once write each row once); preferences apply; emails
+    that go out now are queued for delivery on commit. Returns the number of rows written.
+    """
+    if not items:
+        return 0
+    preferences = _preferences_for(list({item.recipient.pk: item.recipient for item in items}.values()))
+    rows: list[Notification] = []
+    now = timezone.now()
+    for item in items:
+        event = get_event(item.event_type)
+        context = {**item.context, "partnership_name": partnership.name}
+        title = _render_title(event.template, context)
+        user = item.recipient
+        choice = Preference.IMMEDIATE if event.mandatory else preferences.get((user.pk, event.key))
+        channels: list[tuple[str, str]] = [] if event.email_only else [(Channel.IN_APP, Delivery.IMMEDIATE)]
+        if choice == Preference.DIGEST:
+            channels.append((Channel.EMAIL, Delivery.DIGEST))
+        elif choice != Preference.OFF:
+            channels.append((Channel.EMAIL, Delivery.IMMEDIATE))
+        for channel, delivery in channels:
+            rows.append(Notification(
+                partnership=partnership, recipient=user, email=user.email, channel=channel, delivery=delivery,
+                event_type=event.key, title=title, link=item.link, context=context,
+                dedupe_key=f"{partnership.pk}:{event.key}:{item.occurrence}:user{user.pk}:{channel}"[:255],
+                sent_at=now if channel == Channel.IN_APP else None,
+            ))
+    keys = [row.dedupe_key for row in rows]
+    existing = set(Notification.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True))
+    new = [row for row in rows if row.dedupe_key not in existing]
+    Notification.objects.bulk_create(new, ignore_conflicts=True)
+    emails = [row.dedupe_key for row in new if row.channel == Channel.EMAIL and row.delivery == Delivery.IMMEDIATE]
+    if emails:
+        # Conflicts were ignored, so look the rows up; delivery locks and skips sent rows, so a row queued
+        # by two runs at once is still sent once.
+        to_send = list(Notification.objects.filter(dedupe_key__in=emails, sent_at__isnull=True).values_list("pk", flat=True))
+        partnership_id = partnership.pk
+        transaction.on_commit(lambda: enqueue_delivery(partnership_id=partnership_id, notification_ids=to_send))
+    return len(new)
 
 
 def enqueue_delivery(*, partnership_id: int, notification_ids: Iterable[int]) -> None:

@@ -72,6 +72,10 @@ def _objects(partnership, member, leader_user=None):
         day_rate=350, funder="school", start_date=date(2026, 9, 1), end_date=date(2026, 12, 1), proposed_by=member.user)
     visit = Visit.objects.create(partnership=partnership, deployment=deployment, visit_date=date(2026, 9, 8), days=1,
                                  focus=f"Private focus of {partnership.slug}", logged_by=member.user)
+    from deployments.models import Review
+
+    review = Review.objects.create(partnership=partnership, deployment=deployment, term_key="2026-27 autumn",
+                                   due_on=date(2026, 12, 4), overall_progress=f"Private progress of {partnership.slug}")
     period = CalendarPeriod.objects.create(partnership=partnership, academic_year="2026-27", kind="term", term="autumn",
                                            name=f"Autumn term of {partnership.slug}", start=date(2026, 9, 1), end=date(2026, 12, 18))
     AllianceSchool.objects.create(partnership=partnership, alliance=alliance, school=school, role="lead")
@@ -82,7 +86,8 @@ def _objects(partnership, member, leader_user=None):
     )
     return {"membership": member, "invitation": invitation, "notification": notification, "school": school,
             "specialism": specialism, "leader": leader, "cluster": cluster, "alliance": alliance, "period": period,
-            "request": support, "offer": offer, "deployment": deployment, "visit": visit}
+            "request": support, "offer": offer, "deployment": deployment, "visit": visit,
+            "review": review}
 
 
 # url name -> (methods, which object supplies pk, or None)
@@ -150,6 +155,9 @@ MATRIX: dict[str, tuple[tuple[str, ...], str | None]] = {
     "tenant:visit_new": (("get", "post"), "deployment"),
     "tenant:visit_answer": (("get", "post"), "visit"),
     "tenant:visit_resolve": (("get", "post"), "visit"),
+    "tenant:review": (("get",), "review"),
+    "tenant:review_write": (("get", "post"), "review"),
+    "tenant:review_answer": (("get", "post"), "review"),
     "tenant:calendar": (("get",), None),
     "tenant:calendar_import": (("post",), None),
     "tenant:calendar_period_new": (("get", "post"), None),
@@ -229,7 +237,7 @@ def both_sides(partnership, other_partnership, personas, outsider):
 
 def _snapshot(partnership):
     from alliances.models import Alliance, Cluster, PartnershipSchool, Specialism, SystemLeader
-    from deployments.models import CapacityEntry, Deployment, Offer, SupportRequest, Visit
+    from deployments.models import CapacityEntry, Deployment, Offer, Review, SupportRequest, Visit
     from portal.calendar.models import CalendarPeriod
 
     with scopes_disabled():
@@ -238,6 +246,8 @@ def _snapshot(partnership):
             list(Deployment.objects.filter(partnership=partnership).values_list("pk", "status", "status_note",
                                                                               "head_confirmed_at", "decision_note")),
             list(Visit.objects.filter(partnership=partnership).values_list("pk", "status", "dispute_reason")),
+            list(Review.objects.filter(partnership=partnership).values_list("pk", "status", "overall_progress",
+                                                                          "head_comments")),
             CapacityEntry.objects.filter(partnership=partnership).count(),
             list(PartnershipSchool.objects.filter(partnership=partnership).values_list("school_id", "is_member", "notes")),
             list(SystemLeader.objects.filter(partnership=partnership).values_list("pk", "name", "designation", "status")),
