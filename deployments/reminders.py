@@ -16,7 +16,8 @@ processes run it at once. Work is done in batches with a fixed number of queries
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
@@ -32,6 +33,7 @@ from portal.tenancy.models import Membership, Partnership
 from portal.tenancy.roles import Role
 
 BATCH = 1000
+LONDON = ZoneInfo("Europe/London")
 STAGES = ("in_14", "in_7", "due", "overdue")
 WINDOW = timedelta(days=90)  # holidays can postpone a reminder by weeks; nothing older or newer is looked at
 
@@ -63,8 +65,13 @@ class Summary:
     skipped_not_school_day: list[str] = field(default_factory=list)
 
 
+def today_in_london(now: datetime | None = None) -> date:
+    """The date the run works for: London's, so a run just after midnight in summer time is that day's."""
+    return timezone.localtime(now or timezone.now(), LONDON).date()
+
+
 def run_reminders(*, today: date | None = None, batch: int = BATCH) -> Summary:
-    today = today or timezone.localdate()
+    today = today or today_in_london()
     summary = Summary()
     with scopes_disabled():
         partnerships = list(Partnership.objects.filter(is_active=True).order_by("pk"))

@@ -107,10 +107,14 @@ def planned_reviews(deployment: Deployment, days: SchoolDays, lead: int) -> list
 def ensure_reviews(deployments: list[Deployment], *, partnership, days: SchoolDays | None = None) -> int:
     """Create the termly reviews that do not exist yet (idempotent: the unique key ignores repeats)."""
     days = days or school_days_for(partnership)
+    existing = set(Review.objects.filter(deployment__in=[d.pk for d in deployments], kind=ReviewKind.TERMLY)
+                   .values_list("deployment_id", "term_key"))
     rows = [review for deployment in deployments
-            for review in planned_reviews(deployment, days, partnership.review_due_school_days)]
-    created = Review.objects.bulk_create(rows, ignore_conflicts=True)
-    return len(created)
+            for review in planned_reviews(deployment, days, partnership.review_due_school_days)
+            if (deployment.pk, review.term_key) not in existing]
+    # Two runs at once may both plan the same review: the unique key keeps one.
+    Review.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
 
 
 def create_final_evaluation(deployment: Deployment) -> Review:
