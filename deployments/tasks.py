@@ -14,10 +14,12 @@ def expire_offers_task() -> int:
 
 
 @shared_task(name="deployments.reminders")
-def reminders_task() -> dict:
+def reminders_task(today: str | None = None, batch: int | None = None) -> dict:
     """The daily reminder run. Safe to repeat or to run twice at once: every reminder has a unique key."""
-    from deployments.reminders import run_reminders
+    from datetime import date
 
-    summary = run_reminders()
+    from deployments.reminders import BATCH, run_reminders
+
+    summary = run_reminders(today=date.fromisoformat(today) if today else None, batch=batch or BATCH)
     return {"partnerships": summary.partnerships, "reminders": summary.reminders,
             "reviews_created": summary.reviews_created}

@@ -18,9 +18,11 @@ app.conf.beat_schedule = {
     "deployments.expire_offers": {"task": "deployments.expire_offers", "schedule": 15 * 60.0},
     # Daily at 06:30 London time (CELERY_TIMEZONE), before the school day, whatever the clocks did overnight.
     # PORTAL_REMINDERS_EVERY (seconds) is for tests that run real beat processes; never set it in production.
+    # PORTAL_REMINDERS_TODAY pins the date those runs work for.
     "deployments.reminders": {"task": "deployments.reminders", "schedule": (
         float(os.environ["PORTAL_REMINDERS_EVERY"]) if os.environ.get("PORTAL_REMINDERS_EVERY")
-        else crontab(hour=6, minute=30))},
+        else crontab(hour=6, minute=30)),
+        "kwargs": {"today": os.environ["PORTAL_REMINDERS_TODAY"]} if os.environ.get("PORTAL_REMINDERS_TODAY") else {}},
     "notifications.weekly_digest": {
         "task": "notifications.weekly_digest",
         "schedule": crontab(hour=7, minute=0, day_of_week="mon"),
