@@ -34,8 +34,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--partnership", default="scale-050")
         parser.add_argument("--requests", type=int, default=100)
+        parser.add_argument("--reminders", action="store_true",
+                            help="Also time the daily reminder run with every scale deployment active (rolled back)")
 
-    def handle(self, *args, partnership, requests, **options):
+    def handle(self, *args, partnership, requests, reminders=False, **options):
         slug = partnership
         with scopes_disabled():
             try:
@@ -108,6 +110,40 @@ class Command(BaseCommand):
                 self.stdout.write(f"{label:<40} {statistics.median(timings):>8.1f} {percentile(timings, 95):>8.1f} "
                                   f"{max(timings):>8.1f} {queries:>8}")
         self._matching(requests)
+        if reminders:
+            self._reminders()
+
+    def _reminders(self) -> None:
+        """The daily run over every partnership with all 50,000 scale deployments active, twice: the first run
+        creates their termly reviews, the second is an ordinary day. Rolled back afterwards."""
+        from datetime import date
+
+        from django.db import transaction
+
+        from deployments.models import Deployment, Review
+        from deployments.reminders import run_reminders
+
+        class Rollback(Exception):
+            pass
+
+        try:
+            with transaction.atomic(), scopes_disabled():
+                active = Deployment.objects.filter(partnership__slug__startswith="scale-").update(
+                    status="active", start_date=date(2026, 9, 7), end_date=date(2027, 3, 19))
+                for label in ("first run (creates the reviews)", "daily run"):
+                    with override_settings(DEBUG=True):
+                        reset_queries()
+                        started = time.perf_counter()
+                        summary = run_reminders(today=date(2026, 12, 3))
+                        seconds = time.perf_counter() - started
+                        queries = len(connection.queries)
+                    self.stdout.write(
+                        f"\nreminder {label}: {active} active deployments, {summary.partnerships} partnerships, "
+                        f"{summary.reviews_created} reviews created, {summary.reminders} reminders written, "
+                        f"{seconds:.1f} s, {queries} queries ({Review.objects.count()} reviews in all)")
+                raise Rollback
+        except Rollback:
+            pass
 
     def _matching(self, requests: int) -> None:
         """Rank every system leader of the largest partnership for one request (the matching service alone)."""
