@@ -298,3 +298,48 @@ def test_a_run_uses_queries_by_batch_not_by_row(brokerage):
     assert few == many, (few, many)
     with scopes_disabled():
         assert Notification.objects.filter(event_type="review.reminder", channel=Channel.EMAIL).count() == 9
+
+
+def test_review_pages_work_through_the_forms_with_fixed_queries(client, brokerage):
+    from tests.deployments.conftest import triaged_request
+    from tests.deployments.test_brokerage_pages import _count, _deployment
+
+    b = brokerage
+    with scopes_disabled():
+        from alliances.models import SystemLeader
+
+        SystemLeader.objects.filter(pk=b.leader.pk).update(capacity_days_per_term=Decimal(900))
+    first = _deployment(b, b.request)
+    with scopes_disabled():
+        review = Review.objects.filter(deployment=first).order_by("due_on").first()
+        objective_ids = _objective_ids(first)
+    base = f"/p/{b.partnership.slug}"
+    client.force_login(b.leader_member.user)
+    draft = client.post(f"{base}/reviews/{review.pk}/write/", {"action": "save", "overall_progress": "Early days"})
+    assert draft.status_code == 302
+    missing = client.post(f"{base}/reviews/{review.pk}/write/", {"action": "submit", "overall_progress": "Early days"})
+    assert missing.status_code == 200 and "Choose an impact score from 1 to 10" in missing.content.decode()
+    assert "Early days" in missing.content.decode()  # nothing typed is lost
+    form = {"action": "submit", "overall_progress": "Better planning", "impact_score": "7", "next_steps": "Moderate",
+            "outcomes_staff": ["teaching_quality"], "outcomes_school": ["exam_results"]}
+    for pk in objective_ids:
+        form.update({f"rag_{pk}": "green", f"evidence_{pk}": "Lesson visits"})
+    assert client.post(f"{base}/reviews/{review.pk}/write/", form).status_code == 302
+    client.force_login(b.head.user)
+    page = client.get(f"{base}/reviews/{review.pk}/answer/").content.decode()
+    assert "Improved quality of teaching and learning" in page and "Green: on track" in page
+    assert "Say what should change" in client.post(f"{base}/reviews/{review.pk}/answer/", {"decision": "return"}
+                                                   ).content.decode()
+    client.post(f"{base}/reviews/{review.pk}/answer/", {"decision": "agree", "comments": ""})
+    with scopes_disabled():
+        assert Review.objects.get(pk=review.pk).status == ReviewStatus.AGREED
+    pages = [(f"{base}/reviews/{review.pk}/", b.head.user), (f"{base}/reviews/{review.pk}/", b.broker.user),
+             (f"{base}/deployments/{first.pk}/", b.leader_member.user), (f"{base}/", b.leader_member.user),
+             (f"{base}/", b.head.user), (f"{base}/", b.broker.user)]
+    small = [_count(client, url, user) for url, user in pages]
+    for _ in range(5):
+        _deployment(b, triaged_request(b.head, b.broker, b.spec, start=timezone.localdate()))
+    with scopes_disabled():
+        Review.objects.filter(status=ReviewStatus.DUE).update(due_on=timezone.localdate() - timedelta(days=3))
+    large = [_count(client, url, user) for url, user in pages]
+    assert small == large, list(zip(pages, small, large, strict=True))
