@@ -343,3 +343,24 @@ def test_review_pages_work_through_the_forms_with_fixed_queries(client, brokerag
         Review.objects.filter(status=ReviewStatus.DUE).update(due_on=timezone.localdate() - timedelta(days=3))
     large = [_count(client, url, user) for url, user in pages]
     assert small == large, list(zip(pages, small, large, strict=True))
+
+
+def test_reminders_follow_each_users_email_preferences(brokerage):
+    from portal.notifications.models import Delivery
+    from portal.notifications.services import set_preferences
+
+    b = brokerage
+    deployment = _active(b)
+    set_preferences(user=b.leader_member.user, choices={"review.reminder": "digest"})
+    with scopes_disabled():
+        review = Review.objects.filter(deployment=deployment).order_by("due_on").first()
+    days = reviews.school_days_for(b.partnership)
+    reminders.run_reminders(today=dict(reminders.stage_dates(review.due_on, days))["in_14"])
+    with scopes_disabled():
+        rows = list(Notification.objects.filter(event_type="review.reminder").values_list("channel", "delivery"))
+    assert sorted(rows) == sorted([(Channel.IN_APP, Delivery.IMMEDIATE), (Channel.EMAIL, Delivery.DIGEST)])
+    set_preferences(user=b.leader_member.user, choices={"review.reminder": "off"})
+    reminders.run_reminders(today=dict(reminders.stage_dates(review.due_on, days))["due"])
+    with scopes_disabled():
+        assert not Notification.objects.filter(event_type="review.reminder", channel=Channel.EMAIL,
+                                               dedupe_key__contains=":due:").exists()
