@@ -17,6 +17,7 @@ from django.utils import timezone
 from alliances.models import Specialism
 from deployments import capacity
 from deployments.models import (
+    LIVE_DEPLOYMENT_STATUSES,
     Deployment,
     DeploymentStatus,
     Funder,
@@ -34,6 +35,8 @@ from deployments.workflow import (
     brokers_for,
     days_text,
     heads_of,
+    is_head_of,
+    is_leader_of,
     leader_recipients,
     members_with_role,
     move,
@@ -108,8 +111,7 @@ def propose_deployment(
     locked = SupportRequest.objects.select_for_update().select_related("school").get(pk=request.pk)
     if locked.status != RequestStatus.MATCHED:
         raise TransitionNotAllowed("A deployment can be proposed once a system leader has accepted the request.")
-    if Deployment.objects.filter(request=locked, status__in=[DeploymentStatus.PROPOSED, DeploymentStatus.APPROVED,
-                                                              DeploymentStatus.ACTIVE, DeploymentStatus.PAUSED]).exists():
+    if Deployment.objects.filter(request=locked, status__in=LIVE_DEPLOYMENT_STATUSES).exists():
         raise TransitionNotAllowed("This request already has a deployment. Open it from the request page.")
     offer = Offer.objects.select_related("leader").get(request=locked, status=OfferStatus.ACCEPTED)
     _half_days(days)
@@ -192,14 +194,6 @@ def decide_deployment(*, actor: Membership, deployment: Deployment, approve: boo
     return deployment
 
 
-def _is_head(actor: Membership, deployment: Deployment) -> bool:
-    return actor.can("requests.create") and actor.schools.filter(pk=deployment.school_id).exists()
-
-
-def _is_leader(actor: Membership, deployment: Deployment) -> bool:
-    return actor.can("visits.log") and deployment.leader.user_id == actor.user_id
-
-
 @transaction.atomic
 def confirm_agreement(*, actor: Membership, deployment: Deployment) -> Deployment:
     """The supported head or the system leader confirms the agreement; when both have, the work starts."""
@@ -207,12 +201,12 @@ def confirm_agreement(*, actor: Membership, deployment: Deployment) -> Deploymen
     if locked.status != DeploymentStatus.APPROVED:
         raise TransitionNotAllowed("Only an approved deployment waits for its agreement to be confirmed.")
     now = timezone.now()
-    if _is_head(actor, locked):
+    if is_head_of(actor, locked.school_id):
         if locked.head_confirmed_at:
             raise TransitionNotAllowed("The school has already confirmed this agreement.")
         locked.head_confirmed_by, locked.head_confirmed_at = actor.user, now
         side = "headteacher"
-    elif _is_leader(actor, locked):
+    elif is_leader_of(actor, locked):
         if locked.leader_confirmed_at:
             raise TransitionNotAllowed("You have already confirmed this agreement.")
         locked.leader_confirmed_at = now
@@ -317,9 +311,8 @@ def complete_deployment(*, actor: Membership, deployment: Deployment, summary: s
 
 def cancel_for_withdrawn_request(*, actor: Membership, request: SupportRequest, reason: str) -> None:
     """A school may withdraw until the work starts; after that the broker stops the deployment instead."""
-    live = Deployment.objects.filter(request=request, status__in=[
-        DeploymentStatus.PROPOSED, DeploymentStatus.APPROVED, DeploymentStatus.ACTIVE, DeploymentStatus.PAUSED,
-    ]).select_related("leader", "school").first()
+    live = Deployment.objects.filter(request=request, status__in=LIVE_DEPLOYMENT_STATUSES).select_related(
+        "leader", "school").first()
     if live is None:
         return
     if live.status in (DeploymentStatus.ACTIVE, DeploymentStatus.PAUSED):
@@ -339,7 +332,7 @@ def log_visit(*, actor: Membership, deployment: Deployment, visit_date: date, da
               notes: str = "") -> Visit:
     """The system leader logs a day or half day; the school is asked to confirm it."""
     locked = Deployment.objects.select_for_update().select_related("leader", "school").get(pk=deployment.pk)
-    if not _is_leader(actor, locked):
+    if not is_leader_of(actor, locked):
         raise NotAllowed("Only the deployment's system leader logs its visits.")
     if locked.status != DeploymentStatus.ACTIVE:
         raise TransitionNotAllowed(f"This deployment is {locked.get_status_display().lower()}, so visits cannot be "
@@ -378,7 +371,7 @@ def log_visit(*, actor: Membership, deployment: Deployment, visit_date: date, da
 def answer_visit(*, actor: Membership, visit: Visit, confirm: bool, reason: str = "") -> Visit:
     """The supported school confirms a visit, or disputes it with a reason (which goes to the broker)."""
     deployment = visit.deployment
-    if not _is_head(actor, deployment):
+    if not is_head_of(actor, deployment.school_id):
         raise NotAllowed("Only a headteacher of the supported school confirms its visits.")
     if deployment.status == DeploymentStatus.PAUSED:
         raise TransitionNotAllowed("This deployment is paused, so its visits cannot change until it resumes.")

@@ -27,7 +27,16 @@ from deployments.models import (
     ReviewObjective,
     ReviewStatus,
 )
-from deployments.workflow import TransitionNotAllowed, brokers_for, heads_of, leader_recipients, move, tenant_url
+from deployments.workflow import (
+    TransitionNotAllowed,
+    brokers_for,
+    heads_of,
+    is_head_of,
+    is_leader_of,
+    leader_recipients,
+    move,
+    tenant_url,
+)
 from portal.calendar.bank_holidays import is_bank_holiday
 from portal.calendar.schooldays import Period, SchoolCalendar
 from portal.calendar.services import calendar_for
@@ -126,14 +135,6 @@ def create_final_evaluation(deployment: Deployment) -> Review:
     return review
 
 
-def _is_leader(actor: Membership, deployment: Deployment) -> bool:
-    return actor.can("reviews.write") and deployment.leader.user_id == actor.user_id
-
-
-def _is_head(actor: Membership, deployment: Deployment) -> bool:
-    return actor.can("reviews.agree") and actor.schools.filter(pk=deployment.school_id).exists()
-
-
 def _link(review: Review) -> str:
     return tenant_url(review.deployment.partnership, "review", pk=review.pk)
 
@@ -145,7 +146,7 @@ def write_review(*, actor: Membership, review: Review, progress: dict[int, tuple
     to (Red/Amber/Green, evidence, success criteria met) - the last only in a final evaluation."""
     locked = Review.objects.select_for_update().select_related("deployment__leader", "deployment__school").get(pk=review.pk)
     deployment = locked.deployment
-    if not _is_leader(actor, deployment):
+    if not is_leader_of(actor, deployment):
         raise NotAllowed("Only the deployment's system leader writes its reviews.")
     if locked.status != ReviewStatus.DUE:
         raise TransitionNotAllowed("This review has been submitted, so it cannot be changed now.")
@@ -199,7 +200,7 @@ def answer_review(*, actor: Membership, review: Review, agree: bool, comments: s
                   head_impact_score: int | None = None) -> Review:
     """The headteacher agrees a submitted review (then it is final) or returns it with comments."""
     deployment = review.deployment
-    if not _is_head(actor, deployment):
+    if not is_head_of(actor, deployment.school_id):
         raise NotAllowed("Only a headteacher of the supported school agrees its reviews.")
     if not agree and not comments.strip():
         raise DomainError("Say what should change: the system leader will read your comments.")

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from alliances.models import School, Specialism
 from deployments.models import RequestNeed, RequestStatus, SupportRequest
-from deployments.workflow import TransitionNotAllowed, heads_of, members_with_role, move
+from deployments.workflow import TransitionNotAllowed, heads_of, is_head_of, members_with_role, move
 from portal.audit.services import record_event
 from portal.errors import DomainError, NotAllowed
 from portal.notifications.services import notify
@@ -27,12 +27,8 @@ ALLOWED = {
 DRAFT_FIELDS = {"context", "success", "urgency", "days_wanted", "preferred_start", "funding_route", "consent_to_share"}
 
 
-def _heads_school(actor: Membership, school: School) -> bool:
-    return actor.can("requests.create") and actor.schools.filter(pk=school.pk).exists()
-
-
 def _require_head_of(actor: Membership, request: SupportRequest) -> None:
-    if not _heads_school(actor, request.school):
+    if not is_head_of(actor, request.school_id):
         raise NotAllowed("Only a headteacher of this school can change its request.")
 
 
@@ -45,7 +41,7 @@ def move_request(request: SupportRequest, to: str, *, actor, note: str = "", **c
 @transaction.atomic
 def start_request(*, actor: Membership, school: School) -> SupportRequest:
     """A headteacher starts a draft request for one of their schools."""
-    if not _heads_school(actor, school):
+    if not is_head_of(actor, school.pk):
         raise NotAllowed("You can ask for support only for a school you lead. Ask your partnership admin to link you to it.")
     request = SupportRequest.objects.create(partnership=actor.partnership, school=school, created_by=actor.user)
     record_event(partnership=actor.partnership, actor=actor.user, action="request.started", obj=request,

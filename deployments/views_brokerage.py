@@ -22,6 +22,7 @@ from deployments.forms import (
     VisitForm,
 )
 from deployments.models import DeploymentStatus, OfferStatus, RateKind, RequestStatus, Visit, VisitStatus
+from deployments.workflow import is_head_of, is_leader_of
 from portal.calendar.services import calendar_for
 from portal.errors import DomainError
 from portal.ui.views import capability_required, paginate, query_without_page
@@ -202,9 +203,8 @@ def deployments_list(request: HttpRequest, partnership_slug: str) -> HttpRespons
 
 def _roles(request: HttpRequest, deployment) -> dict:
     membership = request.membership
-    is_head = membership.can("requests.create") and membership.schools.filter(pk=deployment.school_id).exists()
-    is_leader = membership.can("visits.log") and deployment.leader.user_id == membership.user_id
-    return {"is_head": is_head, "is_leader": is_leader, "is_broker": membership.can("deployments.manage"),
+    return {"is_head": is_head_of(membership, deployment.school_id), "is_leader": is_leader_of(membership, deployment),
+            "is_broker": membership.can("deployments.manage"),
             "is_approver": membership.can("deployments.approve")}
 
 

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 from deployments import reviews, selectors
 from deployments.forms import ReviewAnswerForm, ReviewForm
 from deployments.models import OUTCOME_GROUPS, OUTCOMES, DeploymentStatus, Review, ReviewKind, ReviewStatus
+from deployments.workflow import is_head_of, is_leader_of
 from portal.errors import DomainError
 from portal.ui.views import capability_required
 
@@ -35,9 +36,8 @@ def _outcome_groups(review: Review) -> list[tuple[str, list[str]]]:
 def review_detail(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
     review = _review(request, pk)
     deployment = review.deployment
-    membership = request.membership
-    is_leader = membership.can("reviews.write") and deployment.leader.user_id == membership.user_id
-    is_head = membership.can("reviews.agree") and membership.schools.filter(pk=deployment.school_id).exists()
+    is_leader = is_leader_of(request.membership, deployment)
+    is_head = is_head_of(request.membership, deployment.school_id)
     return render(request, "deployments/review.html", {
         "review": review, "deployment": deployment, "progress": selectors.review_progress(review=review),
         "outcome_groups": _outcome_groups(review), "overdue": review.is_overdue(),

@@ -59,6 +59,16 @@ def tenant_url(partnership: Partnership, name: str, **kwargs) -> str:
     return reverse(f"tenant:{name}", kwargs={"partnership_slug": partnership.slug, **kwargs})
 
 
+def is_head_of(actor: Membership, school_id: str) -> bool:
+    """The member is a headteacher linked to this school."""
+    return actor.can("requests.create") and actor.schools.filter(pk=school_id).exists()
+
+
+def is_leader_of(actor: Membership, deployment) -> bool:
+    """The member is the system leader the deployment is for."""
+    return actor.can("visits.log") and deployment.leader.user_id == actor.user_id
+
+
 def members_with_role(partnership, role: str, *, exclude_user_id: int | None = None) -> list:
     members = Membership.objects.filter(partnership=partnership, role=role, is_active=True).select_related("user")
     return [m.user for m in members if m.user_id != exclude_user_id]
