@@ -11,6 +11,7 @@ from alliances import selectors, services
 from alliances.filters import ClusterFilter, LeaderFilter
 from alliances.forms import AllianceForm, ClusterForm, OwnProfileForm, SpecialismForm, SystemLeaderForm
 from alliances.models import LEADER_PHASES, Specialism, SpecialismGroup
+from deployments.capacity import current_ledger
 from portal.errors import DomainError
 from portal.ui.csv_export import csv_response
 from portal.ui.views import capability_required, paginate, query_without_page
@@ -70,14 +71,9 @@ def leader(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse
         "history": selectors.designation_history(leader=found)[:20], "sees_contacts": _sees_contacts(request),
         "designation_label": request.partnership.designation_labels.get(found.designation, found.designation),
         "can_manage": request.membership.can("directory.manage"),
-        "ledger": _ledger(request, found) if request.membership.can("brokerage.view") else None,
+        "ledger": current_ledger(partnership=request.partnership, leader=found)
+        if request.membership.can("brokerage.view") else None,
     })
-
-
-def _ledger(request: HttpRequest, leader):
-    from deployments.views_brokerage import leader_ledger
-
-    return leader_ledger(partnership=request.partnership, leader=leader)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

@@ -172,6 +172,16 @@ class LedgerRow:
         return self.capacity - self.committed
 
 
+def current_ledger(*, partnership, leader: SystemLeader, count: int = 3) -> list[LedgerRow]:
+    """The leader's ledger from this term on, from the partnership's calendar (one more query)."""
+    from django.utils import timezone
+
+    from portal.calendar.services import calendar_for
+
+    return ledger(leader=leader, terms=Terms(calendar_for(partnership=partnership)), today=timezone.localdate(),
+                  count=count)
+
+
 def ledger(*, leader: SystemLeader, terms: Terms, today: date, count: int = 3) -> list[LedgerRow]:
     """Committed, delivered and remaining days for the current term, the next ones and any other term with
     entries: two queries whatever the history."""

@@ -145,14 +145,10 @@ def home_sections(*, membership: Membership) -> dict:
             status__in=LIVE_DEPLOYMENT_STATUSES).order_by("start_date", "pk")[:10])
         leader = leader_record(membership=membership)
         if leader is not None:
-            from django.utils import timezone
-
-            from deployments.capacity import Terms, ledger
-            from portal.calendar.services import calendar_for
+            from deployments.capacity import current_ledger
 
             sections["leader"] = leader
-            sections["ledger"] = ledger(leader=leader, terms=Terms(calendar_for(partnership=membership.partnership)),
-                                        today=timezone.localdate())
+            sections["ledger"] = current_ledger(partnership=membership.partnership, leader=leader)
     if membership.can("offers.make"):
         sections["to_propose"] = list(awaiting_proposal(membership=membership)[:10])
         sections["offers_waiting"] = offers_for(membership=membership).filter(status="open").count()

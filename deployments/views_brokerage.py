@@ -8,7 +8,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from alliances.models import SystemLeader
 from alliances.selectors import active_specialisms
 from deployments import capacity, delivery, offers, selectors
 from deployments.forms import (
@@ -23,7 +22,6 @@ from deployments.forms import (
 )
 from deployments.models import DeploymentStatus, OfferStatus, RateKind, RequestStatus, Visit, VisitStatus
 from deployments.workflow import is_head_of, is_leader_of
-from portal.calendar.services import calendar_for
 from portal.errors import DomainError
 from portal.ui.views import capability_required, paginate, query_without_page
 
@@ -124,11 +122,10 @@ def offer_detail(request: HttpRequest, partnership_slug: str, pk: int) -> HttpRe
         except DomainError as error:
             messages.error(request, str(error))
             return redirect("tenant:offer", partnership_slug=partnership_slug, pk=pk)
-    terms = capacity.Terms(calendar_for(partnership=request.partnership))
     return render(request, "deployments/offer.html", {
         "offer": offer, "req": offer.request, "needs": selectors.request_needs(request=offer.request),
         "decline_form": decline_form, "is_open": offer.status == OfferStatus.OPEN and offer.expires_at > timezone.now(),
-        "ledger": capacity.ledger(leader=offer.leader, terms=terms, today=timezone.localdate(), count=2),
+        "ledger": capacity.current_ledger(partnership=request.partnership, leader=offer.leader, count=2),
     })
 
 
@@ -302,49 +299,47 @@ def visit_new(request: HttpRequest, partnership_slug: str, pk: int) -> HttpRespo
     return render(request, "deployments/visit_new.html", {"deployment": deployment, "form": form})
 
 
-@require_http_methods(["GET", "HEAD", "POST"])
-@capability_required("visits.confirm")
-def visit_answer(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
+def _visit_decision(request: HttpRequest, partnership_slug: str, pk: int, *, waiting: str, not_waiting: str,
+                    form_class, decide, done, template: str) -> HttpResponse:
+    """A decision on one visit: the school's answer, or the broker settling a dispute."""
     visit = _visit(request, pk)
     back = redirect("tenant:deployment", partnership_slug=partnership_slug, pk=visit.deployment_id)
-    if visit.status != VisitStatus.LOGGED:
-        messages.info(request, "This visit has already been answered.")
+    if visit.status != waiting:
+        messages.info(request, not_waiting)
         return back
-    form = VisitAnswerForm(request.POST or None)
+    form = form_class(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            delivery.answer_visit(actor=request.membership, visit=visit,
-                                  confirm=form.cleaned_data["decision"] == "confirm", reason=form.cleaned_data["reason"])
+            decide(visit, form.cleaned_data)
         except DomainError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, "Visit confirmed." if visit.status == VisitStatus.CONFIRMED else
-                             "Visit disputed. The broker and the system leader have been told.")
+            messages.success(request, done(visit))
             return back
-    return render(request, "deployments/visit_answer.html", {"visit": visit, "deployment": visit.deployment,
-                                                             "form": form})
+    return render(request, template, {"visit": visit, "deployment": visit.deployment, "form": form})
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@capability_required("visits.confirm")
+def visit_answer(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
+    return _visit_decision(
+        request, partnership_slug, pk, waiting=VisitStatus.LOGGED, not_waiting="This visit has already been answered.",
+        form_class=VisitAnswerForm, template="deployments/visit_answer.html",
+        decide=lambda visit, data: delivery.answer_visit(actor=request.membership, visit=visit,
+                                                         confirm=data["decision"] == "confirm", reason=data["reason"]),
+        done=lambda visit: "Visit confirmed." if visit.status == VisitStatus.CONFIRMED else
+        "Visit disputed. The broker and the system leader have been told.")
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @capability_required("deployments.manage")
 def visit_resolve(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
-    visit = _visit(request, pk)
-    back = redirect("tenant:deployment", partnership_slug=partnership_slug, pk=visit.deployment_id)
-    if visit.status != VisitStatus.DISPUTED:
-        messages.info(request, "Only a disputed visit needs settling.")
-        return back
-    form = ResolveVisitForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            delivery.resolve_dispute(actor=request.membership, visit=visit,
-                                     uphold=form.cleaned_data["decision"] == "uphold", note=form.cleaned_data["note"])
-        except DomainError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, "Dispute settled. The school and the system leader have been told.")
-            return back
-    return render(request, "deployments/visit_resolve.html", {"visit": visit, "deployment": visit.deployment,
-                                                              "form": form})
+    return _visit_decision(
+        request, partnership_slug, pk, waiting=VisitStatus.DISPUTED, not_waiting="Only a disputed visit needs settling.",
+        form_class=ResolveVisitForm, template="deployments/visit_resolve.html",
+        decide=lambda visit, data: delivery.resolve_dispute(actor=request.membership, visit=visit,
+                                                            uphold=data["decision"] == "uphold", note=data["note"]),
+        done=lambda visit: "Dispute settled. The school and the system leader have been told.")
 
 
 CHANGES = {
@@ -397,7 +392,3 @@ deployment_resume = _change_view("resume")
 deployment_stop = _change_view("stop")
 deployment_complete = _change_view("complete")
 
-
-def leader_ledger(*, partnership, leader: SystemLeader):
-    terms = capacity.Terms(calendar_for(partnership=partnership))
-    return capacity.ledger(leader=leader, terms=terms, today=timezone.localdate())
