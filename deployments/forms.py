@@ -153,7 +153,7 @@ class OfferForm(forms.Form):
         from alliances.models import SystemLeader
 
         super().__init__(*args, **kwargs)
-        self.fields["leaders"].queryset = SystemLeader.objects.filter(partnership=partnership)
+        self.fields["leaders"].queryset = SystemLeader.objects.filter(partnership=partnership).select_related("user")
 
 
 class DeclineOfferForm(forms.Form):
@@ -315,6 +315,9 @@ class ReviewForm(forms.Form):
         for group, label in OUTCOME_GROUPS.items():
             self.fields[f"outcomes_{group}"] = forms.MultipleChoiceField(
                 label=label, required=False, choices=OUTCOMES[group], widget=forms.CheckboxSelectMultiple)
+        # The page order, so the error summary lists problems in the order the page shows them.
+        self.order_fields([*(name for o in objectives for name in (f"rag_{o.pk}", f"evidence_{o.pk}", f"met_{o.pk}")),
+                           "overall_progress", "impact_score", *(f"outcomes_{g}" for g in OUTCOME_GROUPS), "next_steps"])
 
     def objective_fields(self):
         return [(o, self[f"rag_{o.pk}"], self[f"evidence_{o.pk}"], self[f"met_{o.pk}"] if self.final else None)

@@ -85,6 +85,7 @@ def govuk_field(bound: forms.BoundField, classes: str = "", label_size: str = ""
             "described_by": _described_by(bound),
             "label_size": label_size,
             "prefix": prefix,
+            "classes": classes,
         },
     )
 
