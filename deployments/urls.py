@@ -1,6 +1,6 @@
 from django.urls import path
 
-from deployments import views, views_brokerage, views_reviews
+from deployments import views, views_brokerage, views_dashboards, views_reviews
 
 urlpatterns = [
     path("requests/", views.requests_list, name="requests"),
@@ -31,6 +31,10 @@ urlpatterns = [
     path("deployments/<int:pk>/visits/new/", views_brokerage.visit_new, name="visit_new"),
     path("visits/<int:pk>/answer/", views_brokerage.visit_answer, name="visit_answer"),
     path("visits/<int:pk>/resolve/", views_brokerage.visit_resolve, name="visit_resolve"),
+    path("dashboards/", views_dashboards.dashboard, name="dashboard"),
+    path("dashboards/export.csv", views_dashboards.dashboard_csv, name="dashboard_csv"),
+    path("dashboards/export.xlsx", views_dashboards.dashboard_xlsx, name="dashboard_xlsx"),
+    path("dashboards/deployments/<int:pk>/", views_dashboards.dashboard_deployment, name="dashboard_deployment"),
     path("reviews/<int:pk>/", views_reviews.review_detail, name="review"),
     path("reviews/<int:pk>/write/", views_reviews.review_write, name="review_write"),
     path("reviews/<int:pk>/answer/", views_reviews.review_answer, name="review_answer"),

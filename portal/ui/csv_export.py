@@ -1,11 +1,12 @@
-"""CSV downloads that spreadsheet programs cannot be tricked into running as formulas."""
+"""CSV and Excel downloads that spreadsheet programs cannot be tricked into running as formulas."""
 
 from __future__ import annotations
 
 import csv
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
@@ -17,7 +18,7 @@ def safe_cell(value) -> str:
         return ""
     if isinstance(value, bool):
         return "Yes" if value else "No"
-    if isinstance(value, int | float):
+    if isinstance(value, int | float | Decimal):
         return str(value)
     text = str(value)
     if text.startswith(FORMULA_STARTS):
@@ -42,3 +43,50 @@ def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence])
     response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def xlsx_response(filename: str, title: str, header: Sequence[str], rows: Iterable[Sequence]) -> HttpResponse:
+    """An Excel workbook of one table. Text cells are stored as text (never formulas) and neutralised the
+    same way as CSV, so a value copied out of the sheet cannot turn into a formula either."""
+    from io import BytesIO
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = _sheet_title(title)
+    sheet.append([str(cell) for cell in header])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        cell.data_type = "s"
+    for row in rows:
+        sheet.append([_xlsx_value(value) for value in row])
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # openpyxl would otherwise store "=..." as a formula
+    for column in sheet.columns:
+        width = max(len(str(cell.value or "")) for cell in column)
+        sheet.column_dimensions[column[0].column_letter].width = min(60, max(10, width + 2))
+    buffer = BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(buffer.getvalue(),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _xlsx_value(value):
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, int | float | Decimal):
+        return value
+    return safe_cell(value)
+
+
+def _sheet_title(title: str) -> str:
+    # Excel refuses these characters in sheet names and cuts names at 31 characters.
+    cleaned = "".join(" " if ch in '[]:*?/\\' else ch for ch in title).strip() or "Sheet"
+    return cleaned[:31]

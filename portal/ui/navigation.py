@@ -23,6 +23,7 @@ NAVIGATION = [
     NavItem("Requests", "tenant:requests", "requests.view"),
     NavItem("Offers", "tenant:offers", "offers.respond"),
     NavItem("Deployments", "tenant:deployments", "deployments.view"),
+    NavItem("Dashboards", "tenant:dashboard", "dashboards.view"),
     NavItem("Schools", "tenant:schools", "directory.view"),
     NavItem("System leaders", "tenant:leaders", "directory.view"),
     NavItem("Clusters", "tenant:clusters", "directory.view"),

@@ -155,6 +155,10 @@ MATRIX: dict[str, tuple[tuple[str, ...], str | None]] = {
     "tenant:visit_new": (("get", "post"), "deployment"),
     "tenant:visit_answer": (("get", "post"), "visit"),
     "tenant:visit_resolve": (("get", "post"), "visit"),
+    "tenant:dashboard": (("get",), None),
+    "tenant:dashboard_csv": (("get",), None),
+    "tenant:dashboard_xlsx": (("get",), None),
+    "tenant:dashboard_deployment": (("get",), "deployment"),
     "tenant:review": (("get",), "review"),
     "tenant:review_write": (("get", "post"), "review"),
     "tenant:review_answer": (("get", "post"), "review"),
@@ -382,3 +386,19 @@ def test_a_school_page_never_shows_or_changes_the_other_partnerships_relationshi
         csv_body = b"".join(client.get(f"/p/{partnership.slug}/{export}/export.csv").streaming_content).decode()
         assert "ealing" not in csv_body.lower(), export
     assert _snapshot(other_partnership) == before
+
+
+@pytest.mark.parametrize("role", [Role.BROKER, Role.ADMIN, Role.APPROVER, Role.LA_OFFICER])
+def test_dashboards_and_their_exports_never_show_the_other_partnerships_figures(client, role, personas, both_sides):
+    member = personas[role]
+    client.force_login(member.user)
+    base = f"/p/{member.partnership.slug}/dashboards"
+    page = client.get(f"{base}/?year=2026-27")
+    assert page.status_code == 200
+    bodies = [page.content.decode()]
+    for table in ("breakdown", "requests", "deployments", "reviews", "rag", "impact", "capacity"):
+        bodies.append(b"".join(client.get(f"{base}/export.csv?year=2026-27&table={table}").streaming_content).decode())
+    for body in bodies:
+        assert "ealing" not in body.lower()
+        assert "Private" not in body
+    assert "Maths cambridgeshire" in bodies[0]  # the partnership's own request shows
