@@ -24,11 +24,17 @@ def test_seed_scale_then_bench_measure_every_page(capsys):
         from deployments.models import Deployment
 
         assert Deployment.objects.count() == 2 * 500  # scale-matching has leaders only
+        from deployments.models import RequestNeed, Review
+
+        assert Review.objects.filter(status="agreed", impact_score__isnull=False).exists()
+        assert RequestNeed.objects.count() >= 1000  # every request has one or two need areas
     capsys.readouterr()
     call_command("bench", "--partnership", "scale-001", "--requests", "3")
     out = capsys.readouterr().out
     lines = [line for line in out.splitlines() if line.split() and line.split()[-1].isdigit()]
-    assert len(lines) == 22, out  # 12 directory pages and 10 brokerage pages
+    assert len(lines) == 30, out  # 12 directory pages, 10 brokerage pages and 8 dashboard pages
+    assert any(line.startswith("dashboard one cluster (LA officer)") for line in lines)
+    assert any(line.startswith("dashboard export, Excel") for line in lines)
     assert any(line.startswith("deployment detail") for line in lines)
     assert lines[0].startswith("minimal tenant page")
     assert "matching one request against 30 system leaders (scale-matching)" in out

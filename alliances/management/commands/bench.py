@@ -20,6 +20,7 @@ from django_scopes import scopes_disabled
 
 from alliances.models import Cluster, School, SystemLeader
 from portal.accounts.models import User
+from portal.tenancy.models import Membership
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -56,6 +57,10 @@ class Command(BaseCommand):
             deployment = Deployment.objects.filter(partnership__slug=slug, leader__user=leader_user).order_by("pk").first()
             if deployment is None:
                 raise CommandError(f"No deployments in {slug}: run `manage.py seed_scale` again to add them.")
+            officer_las = list(Membership.objects.get(partnership__slug=slug, user=officer).local_authorities.values_list(
+                "code", flat=True))
+            officer_deployment = Deployment.objects.filter(partnership__slug=slug, school__la__in=officer_las).order_by(
+                "pk").values_list("pk", flat=True).first()
         base = f"/p/{slug}"
         pages = [
             (head, "minimal tenant page (headteacher home)", f"{base}/"),
@@ -80,7 +85,16 @@ class Command(BaseCommand):
             (leader_user, "system leader home (capacity)", f"{base}/"),
             (leader_user, "offers list (system leader)", f"{base}/offers/"),
             (leader_user, "deployments list (system leader)", f"{base}/deployments/"),
+            (broker, "dashboard, whole partnership", f"{base}/dashboards/"),
+            (broker, "dashboard, last year, one term", f"{base}/dashboards/?year=2025-26&term=spring"),
+            (broker, "dashboard, filtered (phase, designation)", f"{base}/dashboards/?phase=primary&designation=SLE"),
+            (officer, "dashboard (LA officer)", f"{base}/dashboards/"),
+            (officer, "dashboard by cluster (LA officer)", f"{base}/dashboards/?la={cluster.la_id}"),
+            (officer, "dashboard one cluster (LA officer)", f"{base}/dashboards/?la={cluster.la_id}&cluster={cluster.pk}"),
+            (officer, "dashboard export, Excel (LA officer)", f"{base}/dashboards/export.xlsx?table=capacity"),
         ]
+        if officer_deployment:
+            pages.append((officer, "dashboard deployment (LA officer)", f"{base}/dashboards/deployments/{officer_deployment}/"))
         self.stdout.write(f"{School.objects.count()} schools; {connection.vendor}; {requests} requests per page\n")
         self.stdout.write(f"{'page':<40} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'queries':>8}")
         clients: dict[int, Client] = {}

@@ -81,6 +81,10 @@ class Command(BaseCommand):
                 if not Deployment.objects.filter(partnership=partnership).exists():
                     self._brokerage(partnership, deployments, rng)
         self.stdout.write(f"  brokerage: {deployments} deployments a partnership ({time.perf_counter() - started:.0f} s)")
+        for partnership in Partnership.objects.filter(slug__startswith="scale-").exclude(slug="scale-matching"):
+            with transaction.atomic(), scope(partnership=partnership):
+                self._impact(partnership, rng)
+        self.stdout.write(f"  dashboards: need areas and reviews with impact ({time.perf_counter() - started:.0f} s)")
         if matching_leaders and not Partnership.objects.filter(slug="scale-matching").exists():
             all_open = [urn for urns in schools_by_la.values() for urn in urns]
             with transaction.atomic():
@@ -191,3 +195,39 @@ class Command(BaseCommand):
             CapacityEntry(partnership=partnership, leader_id=d.leader_id, deployment=d, days=d.days,
                           term_key=f"2025-26 {['autumn', 'spring', 'summer'][n % 3]}")
             for n, d in enumerate(deployments)])
+
+    def _impact(self, partnership, rng):
+        """Need areas on every request and termly reviews (agreed, with Red/Amber/Green and impact scores) for
+        deployments that ran, so the dashboards have realistic figures. Skipped once a partnership has reviews."""
+        from deployments.models import (
+            DeploymentStatus,
+            Objective,
+            RequestNeed,
+            Review,
+            ReviewObjective,
+            SupportRequest,
+        )
+
+        if Review.objects.filter(partnership=partnership).exists():
+            return
+        areas = list(Specialism.objects.filter(partnership=partnership).values_list("pk", flat=True))
+        RequestNeed.objects.bulk_create([
+            RequestNeed(partnership=partnership, request_id=pk, specialism_id=area)
+            for pk in SupportRequest.objects.filter(partnership=partnership).values_list("pk", flat=True)
+            for area in rng.sample(areas, 1 + (pk % 2))], ignore_conflicts=True)
+        ran = list(Deployment.objects.filter(partnership=partnership, status__in=(
+            DeploymentStatus.ACTIVE, DeploymentStatus.COMPLETED, DeploymentStatus.PAUSED, DeploymentStatus.STOPPED))
+            .values_list("pk", "start_date", "status"))
+        reviews = Review.objects.bulk_create([
+            Review(partnership=partnership, deployment_id=pk, term_key=f"{start.year}-{str(start.year + 1)[2:]} autumn"
+                   if start.month >= 9 else f"{start.year - 1}-{str(start.year)[2:]} spring",
+                   due_on=start + timedelta(days=45),
+                   status="agreed" if status == DeploymentStatus.COMPLETED or n % 3 else "due",
+                   impact_score=rng.choice([5, 6, 7, 8, 8, 9, 9, 10]) if status == DeploymentStatus.COMPLETED or n % 3
+                   else None, overall_progress="Scale review")
+            for n, (pk, start, status) in enumerate(ran)])
+        objective_of = dict(Objective.objects.filter(partnership=partnership).values_list("deployment_id", "pk"))
+        ReviewObjective.objects.bulk_create([
+            ReviewObjective(partnership=partnership, review=r, objective_id=objective_of[r.deployment_id],
+                            rag=rng.choice(["red", "amber", "amber", "green", "green", "green"]), evidence="Scale")
+            for r in reviews if r.status == "agreed" and r.deployment_id in objective_of])
