@@ -424,3 +424,15 @@ class ReviewObjective(PartnershipOwned):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["review", "objective"], name="review_objective_once")]
+
+
+class Watch(PartnershipOwned):
+    """A deployment a member of the steering group keeps an eye on: it shows on their home page."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    deployment = models.ForeignKey(Deployment, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "deployment"], name="watch_once")]
+        indexes = [models.Index(fields=["partnership", "user"], name="watch_user")]

@@ -158,11 +158,46 @@ def home_sections(*, membership: Membership) -> dict:
         overdue = overdue_reviews(membership=membership)
         sections["overdue_reviews"] = list(overdue[:10])
         sections["overdue_count"] = overdue.count()
+        sections["my_requests"] = list(requests_for(membership=membership).filter(
+            assigned_broker=membership.user, status__in=(RequestStatus.TRIAGED, RequestStatus.MATCHED))
+            .order_by("triaged_at", "pk")[:10])
+    if membership.can("brokerage.view"):
+        from django.utils import timezone
+
+        today = timezone.localdate()
+        due = designations_due(membership=membership, today=today)
+        sections["designations_due"] = list(due[:10])
+        sections["designations_due_count"] = due.count()
+        sections["watchlist"] = list(watchlist(membership=membership)[:20])
+        sections["today"] = today
     if membership.can("deployments.approve"):
         queue = deployments_for(membership=membership).filter(status="proposed").order_by("proposed_at", "pk")
         sections["to_decide"] = list(queue[:10])
         sections["to_decide_count"] = queue.count()
     return sections
+
+
+def is_watching(*, membership: Membership, deployment: Deployment) -> bool:
+    from deployments.models import Watch
+
+    return Watch.objects.filter(partnership=membership.partnership, user=membership.user, deployment=deployment).exists()
+
+
+def watchlist(*, membership: Membership) -> QuerySet[Deployment]:
+    """The deployments the member watches, soonest to end first."""
+    from deployments.models import Watch
+
+    return deployments_for(membership=membership).filter(pk__in=Watch.objects.filter(
+        partnership=membership.partnership, user=membership.user).values("deployment_id")).order_by("end_date", "pk")
+
+
+def designations_due(*, membership: Membership, today, within_days: int = 30):
+    """System leaders whose designation is due for review within `within_days` (or already overdue)."""
+    from alliances.models import LeaderStatus, SystemLeader
+
+    return SystemLeader.objects.filter(
+        partnership=membership.partnership, status__in=(LeaderStatus.ACTIVE, LeaderStatus.UNDER_REVIEW),
+        review_due__lte=today + timedelta(days=within_days)).order_by("review_due", "name")
 
 
 def review_progress(*, review) -> list:

@@ -21,6 +21,7 @@ urlpatterns = [
     path("offers/<int:pk>/withdraw/", views_brokerage.offer_withdraw, name="offer_withdraw"),
     path("deployments/", views_brokerage.deployments_list, name="deployments"),
     path("deployments/<int:pk>/", views_brokerage.deployment_detail, name="deployment"),
+    path("deployments/<int:pk>/watch/", views_brokerage.deployment_watch, name="deployment_watch"),
     path("deployments/<int:pk>/agreement/", views_brokerage.deployment_agreement, name="deployment_agreement"),
     path("deployments/<int:pk>/decide/", views_brokerage.deployment_decide, name="deployment_decide"),
     path("deployments/<int:pk>/confirm/", views_brokerage.deployment_confirm, name="deployment_confirm"),

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from alliances.selectors import active_specialisms
-from deployments import capacity, delivery, offers, selectors
+from deployments import capacity, delivery, offers, selectors, services
 from deployments.forms import (
     DecisionForm,
     DeclineOfferForm,
@@ -225,8 +225,21 @@ def deployment_detail(request: HttpRequest, partnership_slug: str, pk: int) -> H
         "can_log": roles["is_leader"] and deployment.status == DeploymentStatus.ACTIVE,
         "can_view_request": request.membership.can("requests.view"),
         "reviews": selectors.deployment_reviews(deployment=deployment), "today": timezone.localdate(),
+        "watching": request.membership.can("brokerage.view") and selectors.is_watching(
+            membership=request.membership, deployment=deployment),
         **roles,
     })
+
+
+@require_POST
+@capability_required("brokerage.view")
+def deployment_watch(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
+    deployment = _deployment(request, pk)
+    watch = request.POST.get("watch") != "no"
+    services.set_watch(actor=request.membership, deployment=deployment, watch=watch)
+    messages.success(request, f"{deployment.reference} is on your watchlist: it shows on your home page." if watch
+                     else f"{deployment.reference} is off your watchlist.")
+    return redirect("tenant:deployment", partnership_slug=partnership_slug, pk=pk)
 
 
 @require_http_methods(["GET", "HEAD"])

@@ -24,7 +24,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -570,3 +570,78 @@ def test_the_deployment_page_queries_do_not_grow(client, world, django_assert_ma
     with CaptureQueriesContext(connection) as large:
         client.get(url)
     assert len(large) == len(small)
+
+
+# The steering group's home: my requests, designations due, the watchlist ------------------------------------------
+
+
+def test_watching_a_deployment_puts_it_on_the_home_page_once_and_is_audited(client, world):
+    from deployments.models import Watch
+    from portal.audit.models import AuditEvent
+
+    d1 = world.deployments["D1"]
+    client.force_login(world.broker.user)
+    url = f"/p/{world.partnership.slug}/deployments/{d1.pk}/watch/"
+    for _ in range(2):  # twice: still one row, one audit event
+        assert client.post(url, {"watch": "yes"}).status_code == 302
+    with scopes_disabled():
+        assert Watch.objects.filter(user=world.broker.user, deployment=d1).count() == 1
+        assert AuditEvent.objects.filter(action="watchlist.added").count() == 1
+    home = BeautifulSoup(client.get(f"/p/{world.partnership.slug}/").content, "html.parser")
+    table = home.find("caption", string="Deployments you are watching, soonest to end first").find_parent("table")
+    assert [a.get_text() for a in table.select("tbody a")] == [d1.reference]
+    detail = client.get(f"/p/{world.partnership.slug}/deployments/{d1.pk}/").content.decode()
+    assert "Stop watching" in detail
+    client.post(url, {"watch": "no"})
+    with scopes_disabled():
+        assert not Watch.objects.filter(user=world.broker.user).exists()
+        assert AuditEvent.objects.filter(action="watchlist.removed").count() == 1
+
+
+def test_only_the_steering_group_may_watch(world):
+    from deployments.services import set_watch
+    from portal.errors import NotAllowed
+
+    with scope(partnership=world.partnership), pytest.raises(NotAllowed):
+        set_watch(actor=world.officer, deployment=world.deployments["D1"], watch=True)
+
+
+def test_broker_home_lists_my_requests_and_designations_due(client, world):
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    with scopes_disabled():
+        SupportRequest.objects.filter(pk=world.requests["R1"].pk).update(assigned_broker=world.broker.user)
+        SystemLeader.objects.filter(pk=world.leaders["L1"].pk).update(review_due=today.replace(day=1) if today.day > 1
+                                                                       else today)
+        SystemLeader.objects.filter(pk=world.leaders["L2"].pk).update(review_due=today + timedelta(days=20))
+        SystemLeader.objects.filter(pk=world.leaders["L3"].pk).update(review_due=today + timedelta(days=5))  # paused
+    client.force_login(world.broker.user)
+    soup = BeautifulSoup(client.get(f"/p/{world.partnership.slug}/").content, "html.parser")
+    mine = soup.find("h2", string="My requests").find_next("ul")
+    assert [a.get_text() for a in mine.select("a")] == [f"Bassingbourn Primary School ({world.requests['R1'].reference})"]
+    due = soup.find("h2", string="Designations due for review (2)").find_next("ul")
+    assert [a.get_text() for a in due.select("a")] == ["L1 Ada Lovelace", "L2 Mary Somerville"]
+
+
+def test_steering_home_queries_do_not_grow_with_watches_and_due_designations(client, world):
+    from django.utils import timezone
+
+    from deployments.models import Watch
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(f"/p/{world.partnership.slug}/").status_code == 200
+        return len(queries)
+
+    client.force_login(world.broker.user)
+    client.get(f"/p/{world.partnership.slug}/")
+    with scopes_disabled():
+        Watch.objects.create(partnership=world.partnership, user=world.broker.user, deployment=world.deployments["D1"])
+    small = count()
+    with scopes_disabled():
+        for d in world.deployments.values():
+            Watch.objects.get_or_create(partnership=world.partnership, user=world.broker.user, deployment=d)
+        SystemLeader.objects.filter(partnership=world.partnership).update(review_due=timezone.localdate())
+        SupportRequest.objects.filter(partnership=world.partnership).update(assigned_broker=world.broker.user)
+    assert count() == small

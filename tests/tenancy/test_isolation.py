@@ -146,6 +146,7 @@ MATRIX: dict[str, tuple[tuple[str, ...], str | None]] = {
     "tenant:deployments": (("get",), None),
     "tenant:deployment": (("get",), "deployment"),
     "tenant:deployment_agreement": (("get",), "deployment"),
+    "tenant:deployment_watch": (("post",), "deployment"),
     "tenant:deployment_decide": (("get", "post"), "deployment"),
     "tenant:deployment_confirm": (("post",), "deployment"),
     "tenant:deployment_pause": (("get", "post"), "deployment"),
@@ -241,7 +242,7 @@ def both_sides(partnership, other_partnership, personas, outsider):
 
 def _snapshot(partnership):
     from alliances.models import Alliance, Cluster, PartnershipSchool, Specialism, SystemLeader
-    from deployments.models import CapacityEntry, Deployment, Offer, Review, SupportRequest, Visit
+    from deployments.models import CapacityEntry, Deployment, Offer, Review, SupportRequest, Visit, Watch
     from portal.calendar.models import CalendarPeriod
 
     with scopes_disabled():
@@ -253,6 +254,7 @@ def _snapshot(partnership):
             list(Review.objects.filter(partnership=partnership).values_list("pk", "status", "overall_progress",
                                                                           "head_comments")),
             CapacityEntry.objects.filter(partnership=partnership).count(),
+            Watch.objects.filter(partnership=partnership).count(),
             list(PartnershipSchool.objects.filter(partnership=partnership).values_list("school_id", "is_member", "notes")),
             list(SystemLeader.objects.filter(partnership=partnership).values_list("pk", "name", "designation", "status")),
             list(Cluster.objects.filter(partnership=partnership).values_list("pk", "name", "notes")),
