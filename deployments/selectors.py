@@ -125,6 +125,13 @@ def home_sections(*, membership: Membership) -> dict:
     if membership.can("requests.create"):
         mine = deployments_for(membership=membership)
         sections["deployments"] = list(mine.order_by("-proposed_at", "-pk")[:10])
+        from deployments.models import Review, ReviewStatus
+
+        # The next steps agreed in the latest reviews of the school's live deployments.
+        sections["next_steps"] = list(Review.objects.filter(
+            deployment__in=mine.filter(status__in=LIVE_DEPLOYMENT_STATUSES).values("pk"), status=ReviewStatus.AGREED)
+            .exclude(next_steps="").select_related("deployment__school", "deployment__leader")
+            .order_by("-agreed_at", "-pk")[:5])
         sections["visits_to_confirm"] = list(
             Visit.objects.filter(deployment__in=mine.filter(status="active").values("pk"), status=VisitStatus.LOGGED)
             .select_related("deployment__leader", "deployment__school").order_by("visit_date")[:10])
@@ -143,6 +150,7 @@ def home_sections(*, membership: Membership) -> dict:
         sections["open_offers"] = list(offers_for(membership=membership).filter(status="open").order_by("expires_at")[:10])
         sections["my_deployments"] = list(deployments_for(membership=membership).filter(
             status__in=LIVE_DEPLOYMENT_STATUSES).order_by("start_date", "pk")[:10])
+        sections["visits_to_log"] = list(visits_to_log(membership=membership)[:10])
         leader = leader_record(membership=membership)
         if leader is not None:
             from deployments.capacity import current_ledger
@@ -175,6 +183,18 @@ def home_sections(*, membership: Membership) -> dict:
         sections["to_decide"] = list(queue[:10])
         sections["to_decide_count"] = queue.count()
     return sections
+
+
+def visits_to_log(*, membership: Membership) -> QuerySet[Deployment]:
+    """A system leader's deployments under way with agreed days not yet logged, annotated with days logged."""
+    from django.db.models import DecimalField, F, OuterRef, Subquery, Sum, Value
+    from django.db.models.functions import Coalesce
+
+    logged = Visit.objects.filter(deployment=OuterRef("pk")).exclude(status=VisitStatus.REMOVED).values(
+        "deployment").annotate(total=Sum("days")).values("total")
+    return deployments_for(membership=membership).filter(status="active").annotate(
+        logged=Coalesce(Subquery(logged, output_field=DecimalField()), Value(0), output_field=DecimalField()),
+    ).annotate(to_log=F("days") - F("logged")).filter(to_log__gt=0).order_by("end_date", "pk")
 
 
 def is_watching(*, membership: Membership, deployment: Deployment) -> bool:

@@ -645,3 +645,65 @@ def test_steering_home_queries_do_not_grow_with_watches_and_due_designations(cli
         SystemLeader.objects.filter(partnership=world.partnership).update(review_due=timezone.localdate())
         SupportRequest.objects.filter(partnership=world.partnership).update(assigned_broker=world.broker.user)
     assert count() == small
+
+
+# Headteacher and system leader homes ------------------------------------------------------------------------------
+
+
+def _head_and_leader(world):
+    head = make_member(world.partnership, Role.HEADTEACHER)
+    head.schools.add(world.schools["A"])
+    leader = make_member(world.partnership, Role.SYSTEM_LEADER)
+    with scopes_disabled():
+        SystemLeader.objects.filter(pk=world.leaders["L1"].pk).update(user=leader.user)
+    return head, leader
+
+
+def test_headteacher_home_shows_next_steps_from_the_latest_agreed_reviews(client, world):
+    head, _ = _head_and_leader(world)
+    with scopes_disabled():
+        Review.objects.filter(deployment=world.deployments["D1"], term_key="2026-27 autumn").update(
+            next_steps="Observe two maths lessons & <coach> the new teachers.")
+    client.force_login(head.user)
+    soup = BeautifulSoup(client.get(f"/p/{world.partnership.slug}/").content, "html.parser")
+    steps = soup.find("h2", string="Next steps").find_next("ul")
+    # D1 is under way; D2 is completed, so its agreed next steps are no longer asked of the school.
+    assert [li.find("span").get_text() for li in steps.select("li")] == [
+        "Observe two maths lessons & <coach> the new teachers."]
+
+
+def test_system_leader_home_lists_visits_still_to_log(client, world):
+    _, leader = _head_and_leader(world)
+    client.force_login(leader.user)
+    soup = BeautifulSoup(client.get(f"/p/{world.partnership.slug}/").content, "html.parser")
+    to_log = soup.find("h2", string="Visits to log").find_next("ul")
+    # D1: 4 days agreed, 2.5 logged (2 confirmed and a half day waiting). D2 is completed.
+    assert [li.select_one("span.govuk-body-s").get_text(" ", strip=True) for li in to_log.select("li")] == [
+        "2.5 of 4 days logged, 1.5 left; ends 12 February 2027"]
+    assert to_log.a["href"] == f"/p/{world.partnership.slug}/deployments/{world.deployments['D1'].pk}/visits/new/"
+
+
+def test_head_and_leader_homes_queries_do_not_grow(client, world):
+    head, leader = _head_and_leader(world)
+
+    def count(member):
+        client.force_login(member.user)
+        client.get(f"/p/{world.partnership.slug}/")
+        with CaptureQueriesContext(connection) as queries:
+            client.get(f"/p/{world.partnership.slug}/")
+        return len(queries)
+
+    small = (count(head), count(leader))
+    with scopes_disabled():
+        for n in range(6):
+            r = SupportRequest.objects.create(partnership=world.partnership, school=world.schools["A"],
+                                              status="matched", created_by=head.user, submitted_at=at(date(2026, 9, 3)))
+            d = Deployment.objects.create(
+                partnership=world.partnership, request=r, school=world.schools["A"], leader=world.leaders["L1"],
+                status="active", days=3, rate_kind="member", day_rate=350, funder="school",
+                start_date=date(2026, 9, 7), end_date=date(2027, 1, 1), proposed_by=head.user)
+            Visit.objects.create(partnership=world.partnership, deployment=d, visit_date=date(2026, 9, 8 + n), days=1,
+                                 focus="x", logged_by=head.user)
+            Review.objects.create(partnership=world.partnership, deployment=d, term_key="2026-27 autumn",
+                                  due_on=date(2026, 11, 20), status="agreed", next_steps=f"Step {n}")
+    assert (count(head), count(leader)) == small

@@ -11,7 +11,7 @@ from decimal import Decimal
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django_scopes import scope
 
@@ -85,6 +85,11 @@ class Command(BaseCommand):
             with transaction.atomic(), scope(partnership=partnership):
                 self._impact(partnership, rng)
         self.stdout.write(f"  dashboards: need areas and reviews with impact ({time.perf_counter() - started:.0f} s)")
+        if connection.vendor == "postgresql":
+            # Fresh planner statistics, as autovacuum keeps them in production: without them PostgreSQL guesses
+            # one row per table and picks nested loops that make the bench figures meaningless.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         if matching_leaders and not Partnership.objects.filter(slug="scale-matching").exists():
             all_open = [urn for urns in schools_by_la.values() for urn in urns]
             with transaction.atomic():
