@@ -53,6 +53,9 @@ class Scope:
     designation: str = ""
     area: Specialism | None = None
     specialisms: dict[int, str] = field(default_factory=dict)  # id -> name, every specialism of the partnership
+    calendar: Terms | None = None  # the partnership's terms, to place a date in its term
+    year_start: date | None = None  # the whole academic year's bounds, for capacity planning by term
+    year_end: date | None = None
 
     @property
     def term_keys(self) -> list[str]:
@@ -206,6 +209,7 @@ class DashboardFilterForm(forms.Form):
         year = cleaned.get("year") or self.current_year
         term = cleaned.get("term") or ""
         selected, start, end = period_bounds(self.terms, year, term)
+        _, year_start, year_end = period_bounds(self.terms, year, "")
         cluster = None
         if cleaned.get("cluster"):
             row = self.clusters[int(cleaned["cluster"])]
@@ -222,4 +226,5 @@ class DashboardFilterForm(forms.Form):
             limited_las=self.limited_las, las=self.las, la=la, cluster=cluster, school=cleaned.get("school"),
             phase=cleaned.get("phase") or "", designation=cleaned.get("designation") or "", area=area,
             specialisms={pk: name for pk, (name, _) in self.specialisms.items()},
+            calendar=self.terms, year_start=year_start, year_end=year_end,
         )

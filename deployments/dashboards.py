@@ -109,10 +109,9 @@ def _local_date(moment: datetime | None) -> date | None:
     return timezone.localtime(moment, LONDON).date() if moment else None
 
 
-def _window(scope: Scope) -> tuple[datetime, datetime]:
-    start = datetime.combine(scope.start, time.min, tzinfo=LONDON)
-    end = datetime.combine(scope.end, time.max, tzinfo=LONDON)
-    return start, end
+def _window(scope: Scope, *, whole_year: bool = False) -> tuple[datetime, datetime]:
+    first, last = (scope.year_start, scope.year_end) if whole_year else (scope.start, scope.end)
+    return datetime.combine(first, time.min, tzinfo=LONDON), datetime.combine(last, time.max, tzinfo=LONDON)
 
 
 def _num(value) -> Decimal | int:
@@ -165,14 +164,17 @@ def dashboard(*, scope: Scope, today: date | None = None) -> Dashboard:
                  and d["start_date"] <= scope.end and d["end_date"] >= scope.start]
     in_period_ids = [d["pk"] for d in in_period]
 
-    # 2 and 3. Requests sent in the period, and their need areas.
+    # 2 and 3. Requests sent in the academic year (the period's are a part of them), and their need areas.
+    year_start, year_end = _window(scope, whole_year=True)
     requests_qs = SupportRequest.objects.filter(scope.school_q(), partnership=partnership,
-                                                submitted_at__range=(window_start, window_end)).exclude(
+                                                submitted_at__range=(year_start, year_end)).exclude(
         status=RequestStatus.DRAFT)
     if scope.area is not None:
         requests_qs = requests_qs.filter(
             pk__in=RequestNeed.objects.filter(partnership=partnership, specialism_id=scope.area.pk).values("request_id"))
-    requests = list(requests_qs.values("pk", "school_id", "school__name", "school__la_id", "status", "days_wanted"))
+    year_requests = list(requests_qs.values("pk", "school_id", "school__name", "school__la_id", "status",
+                                            "days_wanted", "submitted_at", "preferred_start"))
+    requests = [r for r in year_requests if scope.start <= _local_date(r["submitted_at"]) <= scope.end]
     needs: dict[int, list[int]] = defaultdict(list)
     for request_id, specialism_id in RequestNeed.objects.filter(
             partnership=partnership, request__in=requests_qs.values("pk")).values_list("request_id", "specialism_id"):
@@ -222,9 +224,15 @@ def dashboard(*, scope: Scope, today: date | None = None) -> Dashboard:
         links_qs = links_qs.filter(specialism_id=scope.area.pk)
     leader_links = list(links_qs.values_list("specialism_id", "leader_id", "leader__capacity_days_per_term"))
     leader_ids = {leader_id for _, leader_id, _ in leader_links}
-    leader_committed: dict[int, Decimal] = {row["leader_id"]: row["total"] for row in CapacityEntry.objects.filter(
-        partnership=partnership, leader_id__in=leader_ids, term_key__in=scope.term_keys).values(
-        "leader_id").annotate(total=Sum("days")).order_by()}
+    year_keys = [term.key for term in scope.calendar.year_terms(scope.year)]
+    ledger: dict[tuple[int, str], Decimal] = {(row["leader_id"], row["term_key"]): row["total"] for row in
+                                              CapacityEntry.objects.filter(
+        partnership=partnership, leader_id__in=leader_ids, term_key__in=year_keys).values(
+        "leader_id", "term_key").annotate(total=Sum("days")).order_by()}
+    leader_committed: dict[int, Decimal] = defaultdict(Decimal)
+    for (leader_id, term_key), total in ledger.items():
+        if term_key in scope.term_keys:
+            leader_committed[leader_id] += total
 
     # 10. The rows of the breakdown: clusters of the LA, or schools of the cluster.
     groups = _groups(scope, deployments, requests)
@@ -250,6 +258,7 @@ def dashboard(*, scope: Scope, today: date | None = None) -> Dashboard:
                         [[str(score), count] for score, count in impact["distribution"]],
                         chart={"series": [(1, "Responses", "")]}),
         "capacity": _capacity(scope, leader_links, leader_committed, requests, needs),
+        "terms": _capacity_by_term(scope, leader_links, ledger, year_requests),
     }
     school_deployments = []
     if scope.level == "school":
@@ -433,3 +442,32 @@ def _capacity(scope: Scope, leader_links, leader_committed, requests, needs) -> 
                  note="Capacity is each active leader's days per term times the terms chosen; committed is everything "
                       "on their ledger for those terms, whatever the specialism. A request with several need areas "
                       "counts its days in each.")
+
+
+def _capacity_by_term(scope: Scope, leader_links, ledger: dict[tuple[int, str], Decimal], year_requests) -> Table:
+    """Capacity planning: each term of the year, what the leaders have, what is committed and what schools want
+    (days requested, placed in the term of the preferred start, or the term the request was sent in)."""
+    per_term = {leader_id: days for _, leader_id, days in leader_links}
+    wanted: dict[str, Decimal] = defaultdict(Decimal)
+    waiting: dict[str, Decimal] = defaultdict(Decimal)
+    for request in year_requests:
+        if request["status"] in (RequestStatus.DECLINED, RequestStatus.WITHDRAWN):
+            continue
+        when = request["preferred_start"] or _local_date(request["submitted_at"])
+        key = scope.calendar.term_for(when).key
+        wanted[key] += request["days_wanted"] or 0
+        if request["status"] in (RequestStatus.SUBMITTED, RequestStatus.TRIAGED):
+            waiting[key] += request["days_wanted"] or 0
+    rows = []
+    for term in scope.calendar.year_terms(scope.year):
+        committed = sum((ledger.get((pk, term.key), Decimal(0)) for pk in per_term), Decimal(0))
+        left = sum((max(days - ledger.get((pk, term.key), Decimal(0)), Decimal(0)) for pk, days in per_term.items()),
+                   Decimal(0))
+        rows.append([term.name.capitalize(), _num(sum(per_term.values(), Decimal(0))), _num(committed), _num(left),
+                     _num(wanted[term.key]), _num(waiting[term.key])])
+    return Table("terms", f"Capacity planning by term, {scope.year}",
+                 ["Term", "Capacity (days)", "Committed (days)", "Days left", "Days requested",
+                  "Requested, no leader yet (days)"], rows,
+                 chart={"series": [(3, "Days left", ""), (4, "Days requested", "demand")]},
+                 note="Always the whole academic year, whatever term is chosen. Capacity and days left count the "
+                      "active system leaders shown in the capacity table above.")

@@ -17,7 +17,7 @@ from deployments.models import Deployment, Objective, Review, ReviewObjective, V
 from portal.ui.csv_export import csv_response, xlsx_response
 from portal.ui.views import capability_required
 
-EXPORTS = ("breakdown", "requests", "deployments", "reviews", "rag", "impact", "capacity")
+EXPORTS = ("breakdown", "requests", "deployments", "reviews", "rag", "impact", "capacity", "terms")
 
 
 def _build(request: HttpRequest):

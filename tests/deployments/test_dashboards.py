@@ -310,6 +310,19 @@ def test_capacity_against_demand_by_specialism(world):
     ]
 
 
+def test_capacity_planning_by_term_places_demand_in_the_term_it_is_wanted(world):
+    with scopes_disabled():
+        SupportRequest.objects.filter(pk=world.requests["R2"].pk).update(preferred_start=date(2027, 1, 10))
+    for filters in ({}, {"term": "summer"}):  # always the whole year
+        table = board_for(world.broker, **filters).tables["terms"]
+        # L1 (4 a term) and L2 (6 a term). Autumn: L1 has 5 committed and L2 8, so none is left.
+        assert rows(table) == [
+            ["Autumn", "10", "13", "0", "14", "0"],  # R1 4, R4 5, R5 2, R7 3; R3 was declined
+            ["Spring", "10", "1", "9", "2", "2"],  # R2 wants to start in January and has no leader yet
+            ["Summer", "10", "0", "10", "0", "0"],
+        ]
+
+
 def test_one_term_counts_only_its_ledger_rows_and_reviews(world):
     board = board_for(world.broker, term="autumn")
     assert board.headline["committed"] == 13  # D1 3 + D2 2 + D3 5 + D4 3; D1's spring day is not in autumn

@@ -398,7 +398,7 @@ def test_dashboards_and_their_exports_never_show_the_other_partnerships_figures(
     page = client.get(f"{base}/?year=2026-27")
     assert page.status_code == 200
     bodies = [page.content.decode()]
-    for table in ("breakdown", "requests", "deployments", "reviews", "rag", "impact", "capacity"):
+    for table in ("breakdown", "requests", "deployments", "reviews", "rag", "impact", "capacity", "terms"):
         bodies.append(b"".join(client.get(f"{base}/export.csv?year=2026-27&table={table}").streaming_content).decode())
     for body in bodies:
         assert "ealing" not in body.lower()

@@ -70,6 +70,9 @@ class Command(BaseCommand):
                 broker = Membership.objects.get(partnership=partnerships["cambridgeshire"],
                                                 user__email=f"broker@{settings.DEMO_EMAIL_DOMAIN}")
                 self._demo_offer(head, broker, leader_user)
+                from deployments.demo import build_history
+
+                build_history(partnerships["cambridgeshire"], author=broker.user)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new users)."))
         if not options["quiet_sign_ins"]:
             self.stdout.write(f"\nDemo sign-ins (password for all: {DEMO_PASSWORD})\n")

@@ -1,0 +1,128 @@
+"""Demo history for the dashboards: a year and a term of support in the Cambridgeshire network, as if carried
+over from the spreadsheets the portal replaces (so it has no timeline of its own). Safe to run twice."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+
+from alliances.models import ClusterSchool, LeaderStatus, PartnershipSchool, Specialism, SystemLeader
+from deployments import capacity
+from deployments.models import (
+    OUTCOME_LABELS,
+    CapacityEntry,
+    Deployment,
+    Objective,
+    Review,
+    ReviewObjective,
+    SupportRequest,
+    Visit,
+)
+from portal.calendar.services import calendar_for
+
+MARKER = "Carried over from the 2025-26 spreadsheet"
+LONDON = ZoneInfo("Europe/London")
+NEXT_STEPS = [
+    "Subject leader to observe two lessons with the system leader before half term.",
+    "Share the new marking policy with governors at the next meeting.",
+    "Run the moderation session with the partner school in the spring term.",
+    "Coach the two new teachers on questioning; review again in six weeks.",
+]
+
+
+def _at(day: date) -> datetime:
+    return datetime.combine(day, time(10), tzinfo=LONDON)
+
+
+def build_history(partnership, *, author) -> int:
+    """About thirty deployments across 2025-26 and this autumn: requests with need areas, visits, the capacity
+    ledger and reviews with Red/Amber/Green and impact scores. Returns how many deployments it added."""
+    if Deployment.objects.filter(partnership=partnership, funder_note=MARKER).exists():
+        return 0
+    rng = random.Random(2026)
+    today = timezone.localdate()
+    terms = capacity.Terms(calendar_for(partnership=partnership))
+    clustered = list(ClusterSchool.objects.filter(partnership=partnership).values_list("school_id", flat=True)
+                     .order_by("school_id").distinct())
+    others = list(PartnershipSchool.objects.filter(partnership=partnership).exclude(school_id__in=clustered)
+                  .values_list("school_id", flat=True).order_by("school_id"))
+    # The demo headteacher's school first, so their home page has a completed deployment from last year.
+    schools = ["110746"] + [urn for urn in clustered[:24] + others[:6] if urn != "110746"]
+    leaders = list(SystemLeader.objects.filter(partnership=partnership, status=LeaderStatus.ACTIVE, user__isnull=True)
+                   .order_by("pk"))
+    areas = list(Specialism.objects.filter(partnership=partnership, is_retired=False).order_by("pk"))
+    if not (schools and leaders and areas):
+        return 0
+    outcomes = list(OUTCOME_LABELS)
+    made = 0
+    for n, urn in enumerate(schools):
+        last_year = n % 3 == 0
+        start = date(2025, 10, 6) + timedelta(days=7 * (n % 10)) if last_year else date(2026, 9, 14) + timedelta(days=3 * n)
+        end = start + timedelta(days=120 if last_year else 90)
+        sent = start - timedelta(days=20 + n % 9)
+        decided = sent + timedelta(days=3 + (n * 5) % 17)
+        leader = next(x for x in leaders[n % len(leaders):] + leaders if x.home_school_id != urn)
+        needs = rng.sample(areas, 1 + n % 2)
+        days = Decimal(3 + n % 4)
+        status = "completed" if last_year or n % 7 == 1 else ("paused" if n % 11 == 5 else "active")
+        request = SupportRequest.objects.create(
+            partnership=partnership, school_id=urn, created_by=author, status="matched", context=MARKER,
+            success="Agreed with the school at the time.", urgency="routine", days_wanted=days, funding_route="core",
+            consent_to_share=True, submitted_at=_at(sent), triaged_at=_at(sent + timedelta(days=2)),
+            support_level="targeted")
+        request.needs.set(needs, through_defaults={"partnership": partnership})
+        deployment = Deployment.objects.create(
+            partnership=partnership, request=request, school_id=urn, leader=leader, status=status, days=days,
+            rate_kind="member", day_rate=partnership.member_day_rate or Decimal(350), funder="core", funder_note=MARKER,
+            start_date=start, end_date=end, proposed_by=author, proposed_at=_at(decided - timedelta(days=1)),
+            decided_by=author, decided_at=_at(decided), decision_note="Approved by the steering group.",
+            head_confirmed_at=_at(decided + timedelta(days=2)), leader_confirmed_at=_at(decided + timedelta(days=2)),
+            closed_at=_at(min(end, today)) if status == "completed" else None)
+        objectives = [Objective.objects.create(
+            partnership=partnership, deployment=deployment, area=area, position=i,
+            description=f"Strengthen {area.name.lower()} across the school", success_criteria="Agreed measures met")
+            for i, area in enumerate(needs)]
+        # Visits: one a fortnight from the start, up to the agreed days and never after today.
+        delivered = Decimal(0)
+        visit_day = start + timedelta(days=2)
+        while delivered < days and visit_day <= min(end, today - timedelta(days=1)):
+            if visit_day.weekday() < 5:
+                Visit.objects.create(partnership=partnership, deployment=deployment, visit_date=visit_day, days=1,
+                                     focus="Coaching and lesson visits", status="confirmed", logged_by=author)
+                delivered += 1
+            visit_day += timedelta(days=14)
+        held = capacity.split_days(days, start, end, terms)
+        if status == "completed":
+            held = {term: min(value, delivered) for term, value in held.items()}
+        CapacityEntry.objects.bulk_create([
+            CapacityEntry(partnership=partnership, leader=leader, deployment=deployment, term_key=term.key, days=value)
+            for term, value in held.items() if value])
+        for term in capacity.split_days(days, start, end, terms):
+            due = term.end - timedelta(days=14)
+            agreed = due < today or (status == "completed")
+            review = Review.objects.create(
+                partnership=partnership, deployment=deployment, term_key=term.key, due_on=due,
+                status="agreed" if agreed else ("submitted" if n % 4 == 0 else "due"),
+                impact_score=rng.choice([6, 7, 8, 8, 9, 9, 10]) if agreed or n % 4 == 0 else None,
+                outcomes=rng.sample(outcomes, 3) if agreed else [], next_steps=NEXT_STEPS[n % len(NEXT_STEPS)],
+                overall_progress="Good progress against the objectives.", written_by=leader.user,
+                submitted_at=_at(due) if agreed else None,
+                agreed_at=_at(due + timedelta(days=3)) if agreed else None)
+            if review.status != "due":
+                ReviewObjective.objects.bulk_create([
+                    ReviewObjective(partnership=partnership, review=review, objective=objective,
+                                    rag=rng.choice(["green", "green", "amber", "amber", "red"]),
+                                    evidence="Seen on visits.") for objective in objectives])
+        if status == "completed":
+            Review.objects.create(
+                partnership=partnership, deployment=deployment, kind="final", term_key="final",
+                due_on=min(end + timedelta(days=14), today), status="agreed", impact_score=rng.choice([7, 8, 9]),
+                head_impact_score=rng.choice([7, 8, 8, 9, 10]), overall_progress="The objectives were met.",
+                next_steps="Keep the new practice going with the subject leader.",
+                agreed_at=_at(min(end + timedelta(days=10), today)))
+        made += 1
+    return made
