@@ -52,7 +52,7 @@ def academic_year_of(day: date) -> str:
     return f"{first}-{str(first + 1)[2:]}"
 
 
-def _conventional(year: str, name: str) -> Term:
+def conventional_term(year: str, name: str) -> Term:
     first = int(year[:4])
     (start_month, start_day), (end_month, end_day) = CONVENTIONAL[name]
     in_year = first if name == "autumn" else first + 1
@@ -70,7 +70,7 @@ class Terms:
                     Term(f"{period.academic_year} {period.term}", period.term, period.start, period.end))
 
     def year_terms(self, year: str) -> list[Term]:
-        return self.by_year.get(year) or [_conventional(year, name) for name in TERM_ORDER]
+        return self.by_year.get(year) or [conventional_term(year, name) for name in TERM_ORDER]
 
     def term_for(self, day: date) -> Term:
         year = academic_year_of(day)
@@ -197,6 +197,6 @@ def ledger(*, leader: SystemLeader, terms: Terms, today: date, count: int = 3) -
     for key in committed:
         if key not in shown:
             year, name = key.split(" ")
-            shown[key] = next((t for t in terms.year_terms(year) if t.name == name), _conventional(year, name))
+            shown[key] = next((t for t in terms.year_terms(year) if t.name == name), conventional_term(year, name))
     return [LedgerRow(term, leader.capacity_days_per_term, committed.get(key, Decimal(0)), delivered.get(key, Decimal(0)))
             for key, term in sorted(shown.items(), key=lambda item: item[1].start)]

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from alliances.models import Cluster, ClusterSchool, LocalAuthority, PartnershipSchool, Phase, School, Specialism
 from alliances.selectors import visible_local_authorities
-from deployments.capacity import TERM_ORDER, Term, Terms, academic_year_of
+from deployments.capacity import TERM_ORDER, Term, Terms, academic_year_of, conventional_term
 from deployments.models import SupportRequest
 from portal.calendar.services import calendar_for
 from portal.tenancy.models import Membership
@@ -120,11 +120,15 @@ def period_bounds(terms: Terms, year: str, term: str) -> tuple[list[Term], date,
     """The selected terms and the days that count against them. A holiday counts against the term after it
     (as the capacity ledger does), so a period starts the day after the previous term ends."""
     year_terms = terms.year_terms(year)
-    selected = [t for t in year_terms if t.name == term] if term else list(year_terms)
+    if term:
+        # A calendar may lack a term (an LA that has not published its summer dates yet): the usual dates stand in.
+        selected = [t for t in year_terms if t.name == term] or [conventional_term(year, term)]
+    else:
+        selected = list(year_terms)
     first = selected[0]
-    index = year_terms.index(first)
-    if index > 0:
-        start = year_terms[index - 1].end + timedelta(days=1)
+    earlier = [t.end for t in year_terms if t.end < first.start]
+    if earlier:
+        start = max(earlier) + timedelta(days=1)
     else:
         previous_year = f"{int(year[:4]) - 1}-{year[2:4]}"
         start = min(terms.year_terms(previous_year)[-1].end + timedelta(days=1), date(int(year[:4]), 9, 1))
@@ -154,6 +158,8 @@ class DashboardFilterForm(forms.Form):
         if not data.get("year"):
             data["year"] = self.current_year
         super().__init__(data)
+        for bound in self.fields.values():
+            bound.error_messages["invalid_choice"] = "Choose one of the options in the list"
         self.periods = calendar_for(partnership=partnership)
         self.terms = Terms(self.periods)
         limited = visible_local_authorities(membership=membership)
@@ -179,6 +185,17 @@ class DashboardFilterForm(forms.Form):
             self.las.items())
         chosen_year = self.data.get("year") if self.data.get("year") in years else self.current_year
         self.clusters = {row[0]: row for row in cluster_rows}
+        self.notices: list[str] = []
+        chosen_cluster = self.data.get("cluster", "")
+        if chosen_cluster.isdigit() and int(chosen_cluster) in self.clusters:
+            pk, name, cluster_year, _ = self.clusters[int(chosen_cluster)]
+            if cluster_year != chosen_year:
+                # Clusters are per academic year: moving to another year leaves the cluster, not the LA.
+                self.data = self.data.copy()
+                self.data["cluster"] = ""
+                self.data.pop("school", None)
+                self.notices.append(f"{name} is a cluster of {cluster_year}, so these figures are for every cluster "
+                                    f"in {chosen_year}.")
         self.fields["cluster"].choices = [("", "All clusters")] + [
             (str(pk), name) for pk, name, year, _ in cluster_rows if year == chosen_year]
         self.fields["phase"].choices = [("", "All phases")] + list(Phase.choices)

@@ -72,6 +72,7 @@ class Table:
     numeric_from: int = 1  # columns from this index on are numbers (right-aligned)
     chart: dict | None = None  # {"series": [(column index, label, css modifier), ...]}
     note: str = ""
+    sheet: str = ""  # the Excel sheet's name: 31 characters at most
 
     @property
     def display_rows(self) -> list[tuple[str | None, object, list]]:
@@ -263,7 +264,8 @@ def dashboard(*, scope: Scope, today: date | None = None) -> Dashboard:
     school_deployments = []
     if scope.level == "school":
         for d in deployments:
-            school_deployments.append({**d, "committed": _num(committed.get(d["pk"])),
+            school_deployments.append({**d, "status_label": DeploymentStatus(d["status"]).label,
+                                       "committed": _num(committed.get(d["pk"])),
                                        "delivered": _num(delivered.get(d["pk"])), "rag": rag_of.get(d["pk"])})
     return Dashboard(scope=scope, headline=headline, impact=impact, tables=tables, deployments=school_deployments)
 
@@ -279,7 +281,7 @@ def _headline(scope, in_period, deployments, requests, committed, delivered, wai
         "requests": len(requests),
         "median_days_to_approval": median_days(approvals),
         "approvals": len(approvals),
-        "active": statuses[DeploymentStatus.ACTIVE] + statuses[DeploymentStatus.PAUSED],
+        "active": statuses[DeploymentStatus.ACTIVE],
         "paused": statuses[DeploymentStatus.PAUSED],
         "completed": statuses[DeploymentStatus.COMPLETED],
         "stopped": statuses[DeploymentStatus.STOPPED],
@@ -335,9 +337,9 @@ def _groups(scope: Scope, deployments: list[dict], requests: list[dict]) -> list
 def _breakdown(scope, groups, in_period, requests, committed, delivered, reviews, today) -> Table:
     titles = {"top": "By local authority", "la": "By cluster", "cluster": "By school", "school": "This school"}
     first = {"top": "Local authority", "la": "Cluster", "cluster": "School", "school": "School"}[scope.level]
-    table = Table("breakdown", titles[scope.level],
-                  [first, "Schools supported", "Requests", "Deployments under way", "Completed", "Days committed",
-                   "Days delivered", "Reviews overdue", "Average impact"],
+    header = [first, "Schools supported", "Requests", "Under way or paused", "Completed", "Days committed",
+              "Days delivered", "Reviews overdue", "Average impact"]
+    table = Table("breakdown", titles[scope.level], header, sheet=titles[scope.level],
                   chart={"series": [(5, "Days committed", ""), (6, "Days delivered", "delivered")]})
     reviews_by_deployment: dict[int, list[dict]] = defaultdict(list)
     for review in reviews:
@@ -419,11 +421,14 @@ def _capacity(scope: Scope, leader_links, leader_committed, requests, needs) -> 
     for specialism_id, leader_id, days_per_term in leader_links:
         leaders[specialism_id][leader_id] = days_per_term * terms
     wanted: dict[int, Decimal] = defaultdict(Decimal)
+    to_place: dict[int, Decimal] = defaultdict(Decimal)
     for request in requests:
         if request["status"] in (RequestStatus.DECLINED, RequestStatus.WITHDRAWN):
             continue
         for specialism_id in needs.get(request["pk"], []):
             wanted[specialism_id] += request["days_wanted"] or 0
+            if request["status"] in (RequestStatus.SUBMITTED, RequestStatus.TRIAGED):
+                to_place[specialism_id] += request["days_wanted"] or 0
     rows = []
     for specialism_id in sorted(set(leaders) | set(wanted), key=lambda pk: scope.specialisms.get(pk, "")):
         if scope.area is not None and specialism_id != scope.area.pk:
@@ -433,15 +438,16 @@ def _capacity(scope: Scope, leader_links, leader_committed, requests, needs) -> 
         left = sum((max(days - leader_committed.get(pk, Decimal(0)), Decimal(0))
                     for pk, days in leaders[specialism_id].items()), Decimal(0))
         rows.append([scope.specialisms.get(specialism_id, "Unknown area"), len(leaders[specialism_id]), _num(capacity),
-                     _num(used), _num(left), _num(wanted[specialism_id]),
-                     _num(max(wanted[specialism_id] - left, Decimal(0)))])
+                     _num(used), _num(left), _num(wanted[specialism_id]), _num(to_place[specialism_id]),
+                     _num(max(to_place[specialism_id] - left, Decimal(0)))])
     return Table("capacity", "System leader capacity and demand by specialism",
                  ["Specialism", "Active system leaders", "Capacity (days)", "Committed (days)", "Days left",
-                  "Days requested", "Short by (days)"], rows,
-                 chart={"series": [(4, "Days left", ""), (5, "Days requested", "demand")]},
+                  "Days requested", "Still to place (days)", "Short by (days)"], rows,
+                 chart={"series": [(4, "Days left", ""), (6, "Still to place", "demand")]},
                  note="Capacity is each active leader's days per term times the terms chosen; committed is everything "
-                      "on their ledger for those terms, whatever the specialism. A request with several need areas "
-                      "counts its days in each.")
+                      "on their ledger for those terms, whatever the specialism. Days still to place are those of "
+                      "requests with no system leader yet; short by is how far they exceed the days left. A request "
+                      "with several need areas counts its days in each.")
 
 
 def _capacity_by_term(scope: Scope, leader_links, ledger: dict[tuple[int, str], Decimal], year_requests) -> Table:

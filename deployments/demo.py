@@ -22,6 +22,7 @@ from deployments.models import (
     SupportRequest,
     Visit,
 )
+from portal.audit.services import record_event
 from portal.calendar.services import calendar_for
 
 MARKER = "Carried over from the 2025-26 spreadsheet"
@@ -61,8 +62,10 @@ def build_history(partnership, *, author) -> int:
     made = 0
     for n, urn in enumerate(schools):
         last_year = n % 3 == 0
-        start = date(2025, 10, 6) + timedelta(days=7 * (n % 10)) if last_year else date(2026, 9, 14) + timedelta(days=3 * n)
+        start = date(2025, 10, 6) + timedelta(days=7 * (n % 10)) if last_year else date(2026, 9, 14) + timedelta(days=2 * n)
         end = start + timedelta(days=120 if last_year else 90)
+        if not last_year and n % 7 == 1:  # completed this autumn: a short piece of work that is over
+            end = max(min(start + timedelta(days=45), today - timedelta(days=3)), start + timedelta(days=7))
         sent = start - timedelta(days=20 + n % 9)
         decided = sent + timedelta(days=3 + (n * 5) % 17)
         leader = next(x for x in leaders[n % len(leaders):] + leaders if x.home_school_id != urn)
@@ -84,23 +87,23 @@ def build_history(partnership, *, author) -> int:
             closed_at=_at(min(end, today)) if status == "completed" else None)
         objectives = [Objective.objects.create(
             partnership=partnership, deployment=deployment, area=area, position=i,
-            description=f"Strengthen {area.name.lower()} across the school", success_criteria="Agreed measures met")
+            description=f"Strengthen the school's work on {area.name}", success_criteria="Agreed measures met")
             for i, area in enumerate(needs)]
-        # Visits: one a fortnight from the start, up to the agreed days and never after today.
-        delivered = Decimal(0)
-        visit_day = start + timedelta(days=2)
-        while delivered < days and visit_day <= min(end, today - timedelta(days=1)):
-            if visit_day.weekday() < 5:
-                Visit.objects.create(partnership=partnership, deployment=deployment, visit_date=visit_day, days=1,
-                                     focus="Coaching and lesson visits", status="confirmed", logged_by=author)
-                delivered += 1
-            visit_day += timedelta(days=14)
-        held = capacity.split_days(days, start, end, terms)
-        if status == "completed":
-            held = {term: min(value, delivered) for term, value in held.items()}
+        # Visits spread evenly over the school days so far; a completed deployment delivered all its days.
+        weekdays = [start + timedelta(days=k) for k in range((min(end, today - timedelta(days=1)) - start).days + 1)
+                    if (start + timedelta(days=k)).weekday() < 5]
+        count = int(days) if status == "completed" else min(int(days), len(weekdays) // 10)
+        step = max(1, len(weekdays) // max(count, 1))
+        visit_days = weekdays[::step][:count]
+        Visit.objects.bulk_create([
+            Visit(partnership=partnership, deployment=deployment, visit_date=day, days=1,
+                  focus="Coaching and lesson visits", status="confirmed", logged_by=author) for day in visit_days])
+        # The ledger: the agreed days over the deployment's terms; a closed one keeps only what was delivered.
+        booked = Decimal(len(visit_days)) if status == "completed" else days
         CapacityEntry.objects.bulk_create([
             CapacityEntry(partnership=partnership, leader=leader, deployment=deployment, term_key=term.key, days=value)
-            for term, value in held.items() if value])
+            for term, value in capacity.split_days(booked, start, end, terms).items() if value])
+        record_event(partnership=partnership, action="deployment.carried_over", obj=deployment, note=MARKER)
         for term in capacity.split_days(days, start, end, terms):
             due = term.end - timedelta(days=14)
             agreed = due < today or (status == "completed")

@@ -102,9 +102,12 @@ def deployment_history(*, deployment: Deployment, visit_ids: list[int]) -> Query
 
 
 def awaiting_proposal(*, membership: Membership) -> QuerySet[SupportRequest]:
-    """Requests a system leader accepted, with no live deployment yet: the broker proposes next."""
+    """Requests a system leader accepted, with no deployment live or done yet: the broker proposes next."""
+    from deployments.models import DeploymentStatus
+
     return requests_for(membership=membership).filter(status=RequestStatus.MATCHED).exclude(
-        pk__in=Deployment.objects.filter(status__in=LIVE_DEPLOYMENT_STATUSES).values("request_id")
+        pk__in=Deployment.objects.filter(status__in=(*LIVE_DEPLOYMENT_STATUSES, DeploymentStatus.COMPLETED,
+                                                     DeploymentStatus.STOPPED)).values("request_id")
     ).order_by("triaged_at", "pk")
 
 
@@ -167,7 +170,7 @@ def home_sections(*, membership: Membership) -> dict:
         sections["overdue_reviews"] = list(overdue[:10])
         sections["overdue_count"] = overdue.count()
         sections["my_requests"] = list(requests_for(membership=membership).filter(
-            assigned_broker=membership.user, status__in=(RequestStatus.TRIAGED, RequestStatus.MATCHED))
+            assigned_broker=membership.user, status=RequestStatus.TRIAGED)
             .order_by("triaged_at", "pk")[:10])
     if membership.can("brokerage.view"):
         from django.utils import timezone

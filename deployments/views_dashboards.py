@@ -18,6 +18,10 @@ from portal.ui.csv_export import csv_response, xlsx_response
 from portal.ui.views import capability_required
 
 EXPORTS = ("breakdown", "requests", "deployments", "reviews", "rag", "impact", "capacity", "terms")
+# Excel sheet names: 31 characters at most.
+SHEETS = {"requests": "Requests by need area", "deployments": "Deployments by status", "reviews": "Reviews",
+          "rag": "Red Amber Green", "impact": "Impact scores", "capacity": "Capacity by specialism",
+          "terms": "Capacity by term"}
 
 
 def _build(request: HttpRequest):
@@ -74,10 +78,10 @@ def _export(request: HttpRequest, fmt: str) -> HttpResponse:
     where = "-".join(part for part in (scope.year, scope.term, scope.la, scope.cluster and f"cluster{scope.cluster.pk}",
                                        scope.school and scope.school.pk) if part)
     filename = f"{request.partnership.slug}-{table}-{where}.{fmt}"
-    title = f"{found.title} ({scope.period_label})"
     if fmt == "csv":
         return csv_response(filename, found.header, found.rows)
-    return xlsx_response(filename, title, found.header, found.rows)
+    return xlsx_response(filename, found.sheet or SHEETS[table], found.header, found.rows,
+                         description=f"{found.title}: {scope.period_label}, {request.partnership.name}")
 
 
 @require_http_methods(["GET", "HEAD"])

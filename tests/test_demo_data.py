@@ -39,10 +39,18 @@ def test_the_demo_is_built_from_the_seeds_and_real_data_and_is_idempotent(capsys
         from portal.calendar.models import CalendarPeriod
 
         assert CalendarPeriod.objects.filter(partnership=cambs, academic_year="2026-27", kind="term").count() == 2
+        from deployments.demo import MARKER
         from deployments.models import SupportRequest
 
-        assert sorted(SupportRequest.objects.filter(partnership=cambs).values_list("status", flat=True)) == [
-            "submitted", "triaged"]
+        assert sorted(SupportRequest.objects.filter(partnership=cambs).exclude(context=MARKER).values_list(
+            "status", flat=True)) == ["submitted", "triaged"]
+        # The dashboards' history: deployments with agreed, scored reviews; once only, though seeded twice.
+        from deployments.models import Deployment, Review
+
+        history = Deployment.objects.filter(partnership=cambs, funder_note=MARKER)
+        assert history.count() == SupportRequest.objects.filter(partnership=cambs, context=MARKER).count() >= 25
+        assert set(history.values_list("status", flat=True)) >= {"active", "completed"}
+        assert Review.objects.filter(deployment__in=history, status="agreed", impact_score__isnull=False).count() >= 10
         from deployments.models import Offer
 
         [offer] = Offer.objects.filter(partnership=cambs)

@@ -7,6 +7,7 @@ from django import template
 register = template.Library()
 
 EVENTS = {
+    "deployment.carried_over": "Carried over from the records kept before the portal",
     "request.started": "Request started",
     "request.submitted": "Request sent to the steering group",
     "request.triaged": "Taken on by the steering group",

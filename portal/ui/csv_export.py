@@ -45,7 +45,8 @@ def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence])
     return response
 
 
-def xlsx_response(filename: str, title: str, header: Sequence[str], rows: Iterable[Sequence]) -> HttpResponse:
+def xlsx_response(filename: str, title: str, header: Sequence[str], rows: Iterable[Sequence], *,
+                  description: str = "") -> HttpResponse:
     """An Excel workbook of one table. Text cells are stored as text (never formulas) and neutralised the
     same way as CSV, so a value copied out of the sheet cannot turn into a formula either."""
     from io import BytesIO
@@ -54,6 +55,7 @@ def xlsx_response(filename: str, title: str, header: Sequence[str], rows: Iterab
     from openpyxl.styles import Font
 
     workbook = Workbook()
+    workbook.properties.title = description or title
     sheet = workbook.active
     sheet.title = _sheet_title(title)
     sheet.append([str(cell) for cell in header])
@@ -65,6 +67,8 @@ def xlsx_response(filename: str, title: str, header: Sequence[str], rows: Iterab
         for cell in sheet[sheet.max_row]:
             if isinstance(cell.value, str):
                 cell.data_type = "s"  # openpyxl would otherwise store "=..." as a formula
+            elif isinstance(cell.value, Decimal):
+                cell.number_format = "0.0"  # 8.0 stays 8.0, as on the page
     for column in sheet.columns:
         width = max(len(str(cell.value or "")) for cell in column)
         sheet.column_dimensions[column[0].column_letter].width = min(60, max(10, width + 2))

@@ -240,6 +240,9 @@ def test_a_period_starts_the_day_after_the_previous_term_so_holidays_count_again
     assert (start, end) == (date(2026, 7, 23), date(2026, 12, 18))
     selected, start, end = period_bounds(terms, "2026-27", "")
     assert (len(selected), start, end) == (3, date(2026, 7, 23), date(2027, 8, 31))
+    # A calendar without its summer term yet: the usual summer dates, from the day after spring ends.
+    _, start, end = period_bounds(Terms(periods[1:3]), "2026-27", "summer")
+    assert (start, end) == (date(2027, 3, 27), date(2027, 8, 31))
     # No calendar: the usual terms.
     _, start, end = period_bounds(Terms([]), "2026-27", "summer")
     assert (start, end) == (date(2027, 4, 1), date(2027, 8, 31))
@@ -254,7 +257,7 @@ def test_headline_figures_for_the_whole_partnership(world):
     assert h["requests"] == 6  # R1-R5 and R7: not the draft, not last year's R8
     assert h["schools_supported"] == 3  # A (D1, D2), E (D3), C (D4)
     assert (h["median_days_to_approval"], h["approvals"]) == (7, 4)  # 2, 4, 10, 10
-    assert (h["active"], h["paused"], h["completed"], h["stopped"]) == (3, 1, 1, 0)
+    assert (h["active"], h["paused"], h["completed"], h["stopped"]) == (2, 1, 1, 0)  # D1 and D3; D4; D2
     assert (h["committed"], h["delivered"], h["awaiting_confirmation"]) == (14, 5, Decimal("0.5"))
     assert (h["reviews_due"], h["reviews_overdue"]) == (1, 1)  # D1 spring; D3 autumn (due 27 Nov)
     assert dict(h["open_rag"]) == {"amber": 1, "none": 1, "red": 1}  # D1's worst of green+amber; D3; D4
@@ -303,10 +306,11 @@ def test_deployments_reviews_and_rag_tables(world):
 def test_capacity_against_demand_by_specialism(world):
     table = board_for(world.broker).tables["capacity"]
     # L1 4 days a term (Maths, Reading) has 6 committed this year; L2 6 a term (Maths) has 8; L3 is paused.
+    assert table.header[5:] == ["Days requested", "Still to place (days)", "Short by (days)"]
     assert rows(table) == [
-        ["Behaviour", "0", "0", "0", "0", "3", "3"],  # R7 wants 3; R3 was declined
-        ["Maths", "2", "30", "14", "16", "11", "0"],  # R1 4 + R2 2 + R4 5
-        ["Reading", "1", "12", "6", "6", "6", "0"],  # R1 4 + R5 2
+        ["Behaviour", "0", "0", "0", "0", "3", "0", "0"],  # R7 wants 3 and has a leader; R3 was declined
+        ["Maths", "2", "30", "14", "16", "11", "2", "0"],  # R1 4 + R2 2 + R4 5; only R2 has no leader yet
+        ["Reading", "1", "12", "6", "6", "6", "0", "0"],  # R1 4 + R5 2
     ]
 
 
@@ -328,7 +332,7 @@ def test_one_term_counts_only_its_ledger_rows_and_reviews(world):
     assert board.headline["committed"] == 13  # D1 3 + D2 2 + D3 5 + D4 3; D1's spring day is not in autumn
     assert (board.headline["reviews_due"], board.headline["reviews_overdue"]) == (0, 1)
     # Capacity 4 + 6; both are over-committed in autumn (L1 5 of 4, L2 8 of 6), so none is left for 11 wanted.
-    assert rows(board.tables["capacity"])[1] == ["Maths", "2", "10", "13", "0", "11", "11"]
+    assert rows(board.tables["capacity"])[1] == ["Maths", "2", "10", "13", "0", "11", "2", "2"]  # R2's 2 days
 
 
 def test_filters_by_designation_need_area_and_phase(world):
@@ -369,8 +373,8 @@ def test_an_la_officer_sees_only_schools_in_their_local_authorities(world):
     assert dict(h["open_rag"]) == {"amber": 1}
     assert board.impact["average"] == Decimal("7.5")
     assert rows(board.tables["breakdown"]) == [["Cambridgeshire", "1", "3", "1", "1", "6", "4", "0", "7.5"]]
-    assert rows(board.tables["capacity"]) == [["Maths", "1", "12", "6", "6", "6", "0"],
-                                              ["Reading", "1", "12", "6", "6", "6", "0"]]
+    assert rows(board.tables["capacity"]) == [["Maths", "1", "12", "6", "6", "6", "2", "0"],
+                                              ["Reading", "1", "12", "6", "6", "6", "0", "0"]]
     everything = str([t.rows for t in board.tables.values()])
     assert "Ealing" not in everything and "Peterborough" not in everything
 
@@ -386,6 +390,15 @@ def test_drill_down_from_la_to_cluster_to_school(world):
                                ["Comberton Village College", "0", "1", "0", "0", "0", "0", "0", ""]]
     school = board_for(world.officer, la="873", cluster=str(south.pk), school="110602")
     assert [d["pk"] for d in school.deployments] == [world.deployments["D1"].pk, world.deployments["D2"].pk]
+
+
+def test_moving_to_another_year_leaves_the_cluster_and_says_so(world):
+    with scope(partnership=world.partnership):
+        form = DashboardFilterForm({"year": "2025-26", "la": "873", "cluster": str(world.clusters["South"].pk)},
+                                   membership=world.officer)
+        assert form.is_valid(), form.errors
+        assert form.scope().cluster is None and form.scope().la == "873"
+    assert form.notices == ["South is a cluster of 2026-27, so these figures are for every cluster in 2025-26."]
 
 
 def test_schools_outside_any_cluster_have_a_row_of_their_own(world):
@@ -444,6 +457,8 @@ def test_the_page_shows_each_table_with_its_chart_and_download_links(client, wor
                      f"/p/{world.partnership.slug}/dashboards/export.xlsx?year=2026-27&table=breakdown"]
     text = soup.get_text(" ", strip=True)
     assert "30 (the sum of the scores) ÷ 4 scores = 7.5" in text
+    assert ("The 4 scores come from 3 agreed reviews due in the period: 3 system leaders' scores, each agreed by the "
+            "headteacher, and 1 headteacher's own score in final evaluations.") in text
 
 
 def test_the_page_never_shows_private_notes_or_contact_details(client, world):
@@ -484,7 +499,8 @@ def test_csv_and_excel_exports_hold_the_same_figures_as_the_page(client, world):
     assert response["Content-Disposition"] == f'attachment; filename="{world.partnership.slug}-capacity-2026-27.xlsx"'
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     values = [[cell.value for cell in row] for row in sheet.iter_rows()]
-    assert values[0][0] == "Specialism" and values[2] == ["Maths", 2, 30, 14, 16, 11, 0]
+    assert values[0][0] == "Specialism" and values[2] == ["Maths", 2, 30, 14, 16, 11, 2, 0]
+    assert sheet.title == "Capacity by specialism"
     assert client.get(f"{base}/export.csv?table=nope").status_code == 404
 
 
@@ -624,6 +640,10 @@ def test_broker_home_lists_my_requests_and_designations_due(client, world):
 
     today = timezone.localdate()
     with scopes_disabled():
+        # Mine: R2, taken on and still looking for a leader. R1 is mine too, but it is matched, so it is listed
+        # under "Accepted: propose the deployment" (not twice).
+        SupportRequest.objects.filter(pk=world.requests["R2"].pk).update(assigned_broker=world.broker.user,
+                                                                         status="triaged")
         SupportRequest.objects.filter(pk=world.requests["R1"].pk).update(assigned_broker=world.broker.user)
         SystemLeader.objects.filter(pk=world.leaders["L1"].pk).update(review_due=today.replace(day=1) if today.day > 1
                                                                        else today)
@@ -632,7 +652,7 @@ def test_broker_home_lists_my_requests_and_designations_due(client, world):
     client.force_login(world.broker.user)
     soup = BeautifulSoup(client.get(f"/p/{world.partnership.slug}/").content, "html.parser")
     mine = soup.find("h2", string="My requests").find_next("ul")
-    assert [a.get_text() for a in mine.select("a")] == [f"Bassingbourn Primary School ({world.requests['R1'].reference})"]
+    assert [a.get_text() for a in mine.select("a")] == [f"Comberton Village College ({world.requests['R2'].reference})"]
     due = soup.find("h2", string="Designations due for review (2)").find_next("ul")
     assert [a.get_text() for a in due.select("a")] == ["L1 Ada Lovelace", "L2 Mary Somerville"]
 

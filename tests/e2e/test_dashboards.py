@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import openpyxl
 import pytest
@@ -58,6 +59,7 @@ def test_an_la_officer_drills_down_and_downloads_both_formats(page, live_server,
     page.get_by_text("Filter the dashboards").click()
     page.get_by_label("Academic year").select_option("2026-27")
     page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_url(re.compile(r"year=2026-27"))
     assert _table(page, "breakdown") == [["Cambridgeshire", "1", "3", "1", "1", "6", "4", "0", "7.5"]]
     text = page.locator("main").inner_text()
     for outside in ("Ealing", "Peterborough", "East Acton", "Old Fletton"):
@@ -67,22 +69,26 @@ def test_an_la_officer_drills_down_and_downloads_both_formats(page, live_server,
 
     # Both exports of one table, opened and compared with the page.
     on_page = _table(page, "requests")
-    rows = list(csv.reader(io.StringIO(_download(page, "requests", "CSV of requests by need area and status")
+    rows = list(csv.reader(io.StringIO(_download(page, "requests", "CSV of the table Requests by need area and status")
                                        .decode("utf-8-sig"))))
     assert rows[0][0] == "Need area" and rows[1:] == on_page
-    sheet = openpyxl.load_workbook(io.BytesIO(_download(page, "requests", "Excel of requests by need area and status"))).active
+    sheet = openpyxl.load_workbook(io.BytesIO(_download(page, "requests", "Excel of the table Requests by need area and status"))).active
     assert [[str(cell.value) for cell in row] for row in sheet.iter_rows(min_row=2)] == on_page
 
     page.locator("section:has(#table-breakdown)").get_by_role("link", name="Cambridgeshire").click()
+    page.wait_for_url(re.compile(r"la=873$"))
     assert [row[0] for row in _table(page, "breakdown")] == ["North", "South"]
     check_accessibility(page, visited)
     page.locator("section:has(#table-breakdown)").get_by_role("link", name="South").click()
+    page.wait_for_url(re.compile(r"cluster=\d+$"))
     assert [row[0] for row in _table(page, "breakdown")] == ["Bassingbourn Primary School", "Comberton Village College"]
     check_accessibility(page, visited)
     page.locator("section:has(#table-breakdown)").get_by_role("link", name="Bassingbourn Primary School").click()
+    page.wait_for_url(re.compile(r"school=110602$"))
     assert page.get_by_role("heading", name="Deployments at Bassingbourn Primary School").is_visible()
     check_accessibility(page, visited)
     page.get_by_role("link", name=f"D{world.deployments['D1'].pk:05d}").click()
+    page.wait_for_url(re.compile(r"/dashboards/deployments/\d+/$"))
     assert page.locator("h1").inner_text() == f"Deployment D{world.deployments['D1'].pk:05d}"
     detail = page.locator("main").inner_text()
     assert "Maths objective" in detail and "Private" not in detail and "leaders.example.org" not in detail
@@ -104,12 +110,13 @@ def test_a_broker_sees_the_whole_partnership_and_the_work_queue(page, live_serve
     check_accessibility(page, visited)  # the broker's home: the work queue
     page.goto(f"{base}/p/{world.partnership.slug}/dashboards/?year=2026-27")
     assert [row[0] for row in _table(page, "breakdown")] == ["Cambridgeshire", "Ealing", "Peterborough"]
-    assert _table(page, "capacity")[0] == ["Behaviour", "0", "0", "0", "0", "3", "3"]
+    assert _table(page, "capacity")[0] == ["Behaviour", "0", "0", "0", "0", "3", "0", "0"]
     check_accessibility(page, visited)
     page.get_by_text("Filter the dashboards").click()
-    page.get_by_label("Term").select_option("autumn")
-    page.get_by_label("Designation").select_option("NLE")
+    page.get_by_label("Term", exact=True).select_option("autumn")
+    page.get_by_label("Designation", exact=True).select_option("NLE")
     page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_url(re.compile(r"term=autumn"))
     assert page.locator("h1").inner_text() == "Dashboards"
     assert "Autumn term 2026-27" in page.locator(".govuk-caption-l").inner_text()
     check_accessibility(page, visited)
