@@ -70,7 +70,23 @@ class Terms:
                     Term(f"{period.academic_year} {period.term}", period.term, period.start, period.end))
 
     def year_terms(self, year: str) -> list[Term]:
-        return self.by_year.get(year) or [conventional_term(year, name) for name in TERM_ORDER]
+        """The year's three terms. A term the calendar lacks (an LA that has not published its summer dates
+        yet) takes the usual dates, trimmed so it never overlaps the terms the calendar has."""
+        known = self.by_year.get(year)
+        if not known:
+            return [conventional_term(year, name) for name in TERM_ORDER]
+        if {t.name for t in known} >= set(TERM_ORDER):
+            return known
+        terms = list(known)
+        for name in TERM_ORDER:
+            if any(t.name == name for t in known):
+                continue
+            usual = conventional_term(year, name)
+            start = max([usual.start] + [t.end + timedelta(days=1) for t in known if t.start < usual.start])
+            end = min([usual.end] + [t.start - timedelta(days=1) for t in known if t.start > usual.start])
+            if start <= end:
+                terms.append(Term(usual.key, name, start, end))
+        return sorted(terms, key=lambda t: t.start)
 
     def term_for(self, day: date) -> Term:
         year = academic_year_of(day)

@@ -132,10 +132,8 @@ def period_bounds(terms: Terms, year: str, term: str) -> tuple[list[Term], date,
     else:
         previous_year = f"{int(year[:4]) - 1}-{year[2:4]}"
         start = min(terms.year_terms(previous_year)[-1].end + timedelta(days=1), date(int(year[:4]), 9, 1))
-    end = selected[-1].end
-    if not term:
-        end = max(end, date(int(year[:4]) + 1, 8, 31))
-    return selected, start, end
+    # The year ends with its last term: the summer holiday after it counts against next year's autumn term.
+    return selected, start, selected[-1].end
 
 
 class DashboardFilterForm(forms.Form):
@@ -186,14 +184,15 @@ class DashboardFilterForm(forms.Form):
         chosen_year = self.data.get("year") if self.data.get("year") in years else self.current_year
         self.clusters = {row[0]: row for row in cluster_rows}
         self.notices: list[str] = []
-        chosen_cluster = self.data.get("cluster", "")
-        if chosen_cluster.isdigit() and int(chosen_cluster) in self.clusters:
-            pk, name, cluster_year, _ = self.clusters[int(chosen_cluster)]
+        chosen = {str(pk): row for pk, row in self.clusters.items()}.get(self.data.get("cluster", ""))
+        if chosen is not None:
+            pk, name, cluster_year, cluster_la = chosen
             if cluster_year != chosen_year:
-                # Clusters are per academic year: moving to another year leaves the cluster, not the LA.
+                # Clusters are per academic year: moving to another year leaves the cluster, not its LA.
                 self.data = self.data.copy()
                 self.data["cluster"] = ""
-                self.data.pop("school", None)
+                if not self.data.get("la") and cluster_la in self.las:
+                    self.data["la"] = cluster_la
                 self.notices.append(f"{name} is a cluster of {cluster_year}, so these figures are for every cluster "
                                     f"in {chosen_year}.")
         self.fields["cluster"].choices = [("", "All clusters")] + [

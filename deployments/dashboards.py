@@ -19,7 +19,7 @@ import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -135,7 +135,8 @@ def impact_figures(scores: list[int]) -> dict:
     total = sum(scores)
     return {
         "count": len(scores), "total": total,
-        "average": round(Decimal(total) / len(scores), 1) if scores else None,
+        # Half up, as people round by hand: 29 / 4 = 7.25 shows as 7.3.
+        "average": (Decimal(total) / len(scores)).quantize(Decimal("0.1"), ROUND_HALF_UP) if scores else None,
         "distribution": [(score, distribution.get(score, 0)) for score in range(1, 11)],
     }
 
@@ -177,8 +178,10 @@ def dashboard(*, scope: Scope, today: date | None = None) -> Dashboard:
                                             "days_wanted", "submitted_at", "preferred_start"))
     requests = [r for r in year_requests if scope.start <= _local_date(r["submitted_at"]) <= scope.end]
     needs: dict[int, list[int]] = defaultdict(list)
-    for request_id, specialism_id in RequestNeed.objects.filter(
-            partnership=partnership, request__in=requests_qs.values("pk")).values_list("request_id", "specialism_id"):
+    needs_qs = RequestNeed.objects.filter(partnership=partnership, request__in=requests_qs.values("pk"))
+    if scope.area is not None:  # the chosen need area only, in every table
+        needs_qs = needs_qs.filter(specialism_id=scope.area.pk)
+    for request_id, specialism_id in needs_qs.values_list("request_id", "specialism_id"):
         needs[request_id].append(specialism_id)
 
     # 4. Visits dated in the period, summed per deployment and status.
@@ -247,7 +250,7 @@ def dashboard(*, scope: Scope, today: date | None = None) -> Dashboard:
     impact["leader_scores"] = len(scores)
     impact["head_scores"] = len(head_scores)
     impact["reviews"] = len({r["pk"] for r in reviews if r["status"] == ReviewStatus.AGREED and (
-        r["impact_score"] or r["head_impact_score"])})
+        r["impact_score"] or (r["kind"] == ReviewKind.FINAL and r["head_impact_score"]))})
 
     tables = {
         "breakdown": _breakdown(scope, groups, in_period, requests, committed, delivered, reviews, today),
@@ -263,7 +266,7 @@ def dashboard(*, scope: Scope, today: date | None = None) -> Dashboard:
     }
     school_deployments = []
     if scope.level == "school":
-        for d in deployments:
+        for d in in_period:
             school_deployments.append({**d, "status_label": DeploymentStatus(d["status"]).label,
                                        "committed": _num(committed.get(d["pk"])),
                                        "delivered": _num(delivered.get(d["pk"])), "rag": rag_of.get(d["pk"])})
@@ -445,7 +448,7 @@ def _capacity(scope: Scope, leader_links, leader_committed, requests, needs) -> 
                   "Days requested", "Still to place (days)", "Short by (days)"], rows,
                  chart={"series": [(4, "Days left", ""), (6, "Still to place", "demand")]},
                  note="Capacity is each active leader's days per term times the terms chosen; committed is everything "
-                      "on their ledger for those terms, whatever the specialism. Days still to place are those of "
+                      "on their ledger for those terms, whatever the specialism; a leader with several specialisms counts under each. Days still to place are those of "
                       "requests with no system leader yet; short by is how far they exceed the days left. A request "
                       "with several need areas counts its days in each.")
 

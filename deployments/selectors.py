@@ -128,13 +128,17 @@ def home_sections(*, membership: Membership) -> dict:
     if membership.can("requests.create"):
         mine = deployments_for(membership=membership)
         sections["deployments"] = list(mine.order_by("-proposed_at", "-pk")[:10])
+        # The next steps agreed in the latest agreed review of each of the school's live deployments.
+        from django.db.models import F, OuterRef, Subquery
+
         from deployments.models import Review, ReviewStatus
 
-        # The next steps agreed in the latest reviews of the school's live deployments.
+        latest = Review.objects.filter(deployment=OuterRef("deployment"), status=ReviewStatus.AGREED).order_by(
+            "-due_on", "-pk").values("pk")[:1]
         sections["next_steps"] = list(Review.objects.filter(
             deployment__in=mine.filter(status__in=LIVE_DEPLOYMENT_STATUSES).values("pk"), status=ReviewStatus.AGREED)
-            .exclude(next_steps="").select_related("deployment__school", "deployment__leader")
-            .order_by("-agreed_at", "-pk")[:5])
+            .annotate(latest=Subquery(latest)).filter(pk=F("latest")).exclude(next_steps="")
+            .select_related("deployment__school", "deployment__leader").order_by("-due_on", "-pk")[:5])
         sections["visits_to_confirm"] = list(
             Visit.objects.filter(deployment__in=mine.filter(status="active").values("pk"), status=VisitStatus.LOGGED)
             .select_related("deployment__leader", "deployment__school").order_by("visit_date")[:10])

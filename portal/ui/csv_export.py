@@ -81,13 +81,16 @@ def xlsx_response(filename: str, title: str, header: Sequence[str], rows: Iterab
 
 
 def _xlsx_value(value):
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     if value is None:
         return None
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if isinstance(value, int | float | Decimal):
         return value
-    return safe_cell(value)
+    # Control characters cannot be stored in a workbook at all.
+    return ILLEGAL_CHARACTERS_RE.sub("", safe_cell(value))
 
 
 def _sheet_title(title: str) -> str:

@@ -220,6 +220,7 @@ def test_impact_average_is_the_sum_over_the_count_rounded_to_one_place():
     assert (figures["total"], figures["count"], figures["average"]) == (41, 5, Decimal("8.2"))
     assert dict(figures["distribution"])[8] == 4
     assert impact_figures([1, 2])["average"] == Decimal("1.5")
+    assert impact_figures([7, 7, 7, 8])["average"] == Decimal("7.3")  # 7.25 rounds half up, as by hand
 
 
 def test_worst_rating_wins_and_no_ratings_means_not_yet_reviewed():
@@ -239,7 +240,8 @@ def test_a_period_starts_the_day_after_the_previous_term_so_holidays_count_again
     _, start, end = period_bounds(terms, "2026-27", "autumn")
     assert (start, end) == (date(2026, 7, 23), date(2026, 12, 18))
     selected, start, end = period_bounds(terms, "2026-27", "")
-    assert (len(selected), start, end) == (3, date(2026, 7, 23), date(2027, 8, 31))
+    # The year ends with the summer term; the holiday after it belongs to next year, so years never overlap.
+    assert (len(selected), start, end) == (3, date(2026, 7, 23), date(2027, 7, 21))
     # A calendar without its summer term yet: the usual summer dates, from the day after spring ends.
     _, start, end = period_bounds(Terms(periods[1:3]), "2026-27", "summer")
     assert (start, end) == (date(2027, 3, 27), date(2027, 8, 31))
@@ -341,6 +343,7 @@ def test_filters_by_designation_need_area_and_phase(world):
     assert nle.headline["requests"] == 6  # requests have no leader yet, so designation does not narrow them
     reading = board_for(world.broker, area=str(world.spec["Reading"].pk))
     assert reading.headline["requests"] == 2 and reading.headline["committed"] == 6  # R1, R5; D1 and D2
+    assert rows(reading.tables["requests"]) == [["Reading", "0", "0", "2", "0", "0", "2"]]  # not R1's Maths too
     assert [row[0] for row in reading.tables["capacity"].rows] == ["Reading"]
     secondary = board_for(world.broker, phase=Phase.SECONDARY)
     assert (secondary.headline["requests"], secondary.headline["schools_supported"]) == (1, 0)  # R2 at B only
@@ -502,6 +505,25 @@ def test_csv_and_excel_exports_hold_the_same_figures_as_the_page(client, world):
     assert values[0][0] == "Specialism" and values[2] == ["Maths", 2, 30, 14, 16, 11, 2, 0]
     assert sheet.title == "Capacity by specialism"
     assert client.get(f"{base}/export.csv?table=nope").status_code == 404
+
+
+def test_odd_query_strings_give_a_page_never_an_error(client, world):
+    client.force_login(world.officer.user)
+    base = f"/p/{world.partnership.slug}/dashboards"
+    for query in ("?year=abc&term=&cluster=xyz&school=%00", "?cluster=%C2%B2", "?area=%C2%B2&la=" + "9" * 500,
+                  "?year=2026-27&phase=nope&designation=<b>"):
+        for url in (f"{base}/{query}", f"{base}/export.csv{query}&table=requests", f"{base}/export.xlsx{query}"):
+            response = client.get(url)
+            assert response.status_code == 200, url
+    assert client.head(f"{base}/?year=2026-27").status_code == 200
+
+
+def test_excel_drops_characters_a_workbook_cannot_hold(client, world):
+    with scopes_disabled():
+        Specialism.objects.filter(pk=world.spec["Maths"].pk).update(name="Maths\x0b and numeracy")
+    client.force_login(world.broker.user)
+    response = client.get(f"/p/{world.partnership.slug}/dashboards/export.xlsx?year=2026-27&table=requests")
+    assert openpyxl.load_workbook(io.BytesIO(response.content)).active["A2"].value == "Maths and numeracy"
 
 
 def test_exports_are_safe_against_formula_injection(client, world):
@@ -696,7 +718,9 @@ def test_headteacher_home_shows_next_steps_from_the_latest_agreed_reviews(client
     head, _ = _head_and_leader(world)
     with scopes_disabled():
         Review.objects.filter(deployment=world.deployments["D1"], term_key="2026-27 autumn").update(
-            next_steps="Observe two maths lessons & <coach> the new teachers.")
+            next_steps="Superseded: plan the first lesson visit.")
+        Review.objects.filter(deployment=world.deployments["D1"], term_key="2026-27 spring").update(
+            status="agreed", next_steps="Observe two maths lessons & <coach> the new teachers.")
     client.force_login(head.user)
     soup = BeautifulSoup(client.get(f"/p/{world.partnership.slug}/").content, "html.parser")
     steps = soup.find("h2", string="Next steps").find_next("ul")

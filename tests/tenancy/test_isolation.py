@@ -390,17 +390,54 @@ def test_a_school_page_never_shows_or_changes_the_other_partnerships_relationshi
     assert _snapshot(other_partnership) == before
 
 
+def _make_it_count(partnership, objects, score):
+    """Turn a side's objects into figures the dashboard counts: a request sent and an active, ledgered, reviewed
+    deployment this year (the matrix's own objects are left as they are for the other tests)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from deployments.models import CapacityEntry, Deployment, Review, SupportRequest, Visit
+
+    sent = datetime(2026, 9, 10, 10, tzinfo=ZoneInfo("Europe/London"))
+    SupportRequest.objects.filter(pk=objects["request"].pk).update(submitted_at=sent, status="matched")
+    objects["request"].needs.set([objects["specialism"]], through_defaults={"partnership": partnership})
+    Deployment.objects.filter(pk=objects["deployment"].pk).update(status="active", decided_at=sent)
+    Visit.objects.filter(pk=objects["visit"].pk).update(status="confirmed")
+    CapacityEntry.objects.create(partnership=partnership, leader=objects["leader"], deployment=objects["deployment"],
+                                 term_key="2026-27 autumn", days=3)
+    Review.objects.filter(pk=objects["review"].pk).update(status="agreed", impact_score=score)
+
+
 @pytest.mark.parametrize("role", [Role.BROKER, Role.ADMIN, Role.APPROVER, Role.LA_OFFICER])
-def test_dashboards_and_their_exports_never_show_the_other_partnerships_figures(client, role, personas, both_sides):
+def test_dashboards_and_their_exports_never_show_the_other_partnerships_figures(client, role, personas, both_sides,
+                                                                               partnership, other_partnership):
+    import io
+
+    import openpyxl
+    from bs4 import BeautifulSoup
+
+    mine, theirs = both_sides
+    with scopes_disabled():
+        _make_it_count(partnership, mine, 9)
+        _make_it_count(other_partnership, theirs, 2)  # same school: only the partnership tells them apart
     member = personas[role]
     client.force_login(member.user)
     base = f"/p/{member.partnership.slug}/dashboards"
     page = client.get(f"{base}/?year=2026-27")
     assert page.status_code == 200
+    soup = BeautifulSoup(page.content, "html.parser")
+    breakdown = soup.find(id="table-breakdown").find_parent("section").select("tbody tr")
+    # One request, one deployment, 3 days committed, 1 delivered and an impact of 9.0: this partnership's alone.
+    assert [[c.get_text(strip=True) for c in row.select("th, td")] for row in breakdown] == [
+        ["Cambridgeshire", "1", "1", "1", "0", "3", "1", "0", "9.0"]]
     bodies = [page.content.decode()]
     for table in ("breakdown", "requests", "deployments", "reviews", "rag", "impact", "capacity", "terms"):
         bodies.append(b"".join(client.get(f"{base}/export.csv?year=2026-27&table={table}").streaming_content).decode())
+        sheet = openpyxl.load_workbook(io.BytesIO(client.get(f"{base}/export.xlsx?year=2026-27&table={table}").content)).active
+        bodies.append(str([[cell.value for cell in row] for row in sheet.iter_rows()]))
     for body in bodies:
         assert "ealing" not in body.lower()
         assert "Private" not in body
-    assert "Maths cambridgeshire" in bodies[0]  # the partnership's own request shows
+    requests = soup.find(id="table-requests").find_parent("section").select("tbody tr")
+    assert [[c.get_text(strip=True) for c in row.select("th, td")] for row in requests] == [
+        ["Maths cambridgeshire", "0", "0", "1", "0", "0", "1"]]
