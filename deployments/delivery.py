@@ -311,6 +311,9 @@ def complete_deployment(*, actor: Membership, deployment: Deployment, summary: s
 
 def cancel_for_withdrawn_request(*, actor: Membership, request: SupportRequest, reason: str) -> None:
     """A school may withdraw until the work starts; after that the broker stops the deployment instead."""
+    if Deployment.objects.filter(request=request, status__in=(DeploymentStatus.COMPLETED,
+                                                              DeploymentStatus.STOPPED)).exists():
+        raise TransitionNotAllowed("The support for this request has finished, so there is nothing to withdraw.")
     live = Deployment.objects.filter(request=request, status__in=LIVE_DEPLOYMENT_STATUSES).select_related(
         "leader", "school").first()
     if live is None:

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from alliances.models import ClusterSchool, LeaderStatus, PartnershipSchool, Specialism, SystemLeader
 from deployments import capacity
+from deployments.reviews import school_days_for
 from deployments.models import (
     OUTCOME_LABELS,
     CapacityEntry,
@@ -47,6 +48,7 @@ def build_history(partnership, *, author) -> int:
     rng = random.Random(2026)
     today = timezone.localdate()
     terms = capacity.Terms(calendar_for(partnership=partnership))
+    school_days = school_days_for(partnership)
     clustered = list(ClusterSchool.objects.filter(partnership=partnership).values_list("school_id", flat=True)
                      .order_by("school_id").distinct())
     others = list(PartnershipSchool.objects.filter(partnership=partnership).exclude(school_id__in=clustered)
@@ -91,7 +93,7 @@ def build_history(partnership, *, author) -> int:
             for i, area in enumerate(needs)]
         # Visits spread evenly over the school days so far; a completed deployment delivered all its days.
         weekdays = [start + timedelta(days=k) for k in range((min(end, today - timedelta(days=1)) - start).days + 1)
-                    if (start + timedelta(days=k)).weekday() < 5]
+                    if school_days.is_school_day(start + timedelta(days=k))]
         count = int(days) if status == "completed" else min(int(days), len(weekdays) // 10)
         step = max(1, len(weekdays) // max(count, 1))
         visit_days = weekdays[::step][:count]

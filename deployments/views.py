@@ -139,15 +139,17 @@ def request_detail(request: HttpRequest, partnership_slug: str, pk: int) -> Http
     is_head = membership.can("requests.create")
     deployments = list(selectors.request_deployments(request=found))
     live = next((d for d in deployments if d.status in LIVE_DEPLOYMENT_STATUSES), None)
+    done = any(d.status in (DeploymentStatus.COMPLETED, DeploymentStatus.STOPPED) for d in deployments)
     offers = list(selectors.request_offers(request=found)) if membership.can("brokerage.view") else []
     return render(request, "deployments/request.html", {
         "req": found, "needs": selectors.request_needs(request=found), "timeline": selectors.request_history(request=found),
-        "can_withdraw": is_head and found.status in WITHDRAWABLE and (
+        "can_withdraw": is_head and found.status in WITHDRAWABLE and not done and (
             live is None or live.status in (DeploymentStatus.PROPOSED, DeploymentStatus.APPROVED)),
         "withdraw_form": WithdrawForm(), "is_head": is_head, "show_actors": not is_head, "offers": offers, "deployments": deployments,
         "can_triage": membership.can("requests.triage") and found.status == RequestStatus.SUBMITTED,
         "can_offer": membership.can("offers.make") and found.status == RequestStatus.TRIAGED,
-        "can_propose": membership.can("deployments.propose") and found.status == RequestStatus.MATCHED and live is None,
+        "can_propose": membership.can("deployments.propose") and found.status == RequestStatus.MATCHED and live is None
+        and not done,
     })
 
 

@@ -331,6 +331,24 @@ def test_a_request_cannot_be_withdrawn_once_the_work_has_started(brokerage):
         assert SupportRequest.objects.get(pk=b.request.pk).status == RequestStatus.MATCHED
 
 
+def test_a_request_whose_support_has_finished_cannot_be_withdrawn_or_proposed_again(brokerage, client):
+    b = brokerage
+    deployment = _active(b)
+    with scope(partnership=b.partnership):
+        delivery.stop_deployment(actor=b.broker, deployment=deployment, reason="The head left.")
+        with pytest.raises(TransitionNotAllowed, match="has finished"):
+            services.withdraw_request(actor=b.head, request=SupportRequest.objects.get(pk=b.request.pk))
+        assert SupportRequest.objects.get(pk=b.request.pk).status == RequestStatus.MATCHED
+    from deployments.selectors import awaiting_proposal
+
+    with scope(partnership=b.partnership):
+        assert list(awaiting_proposal(membership=b.broker)) == []
+    for member, absent in ((b.head, "Withdraw this request"), (b.broker, "Propose the deployment")):
+        client.force_login(member.user)
+        page = client.get(f"/p/{b.partnership.slug}/requests/{b.request.pk}/").content.decode()
+        assert absent not in page
+
+
 def test_matching_counts_days_left_this_term_and_past_outcomes(brokerage):
     from deployments.matching import rank_for_request
 
