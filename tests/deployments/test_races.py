@@ -127,3 +127,31 @@ def test_a_leader_with_room_for_one_cannot_accept_two_requests_at_once(postgres,
         assert all(isinstance(e, CapacityExceeded) for e in errors), errors
         with scopes_disabled():
             assert sum(CapacityEntry.objects.filter(leader=b.leader).values_list("days", flat=True)) == 3
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_twenty_watch_clicks_at_once_leave_one_watch_and_one_audit_event(postgres, brokerage, attempt):
+    """A broker double-clicking in several tabs: the watchlist holds the deployment once, audited once."""
+    from deployments.models import Watch
+    from deployments.services import set_watch
+
+    b = brokerage
+    with scopes_disabled():
+        SystemLeader.objects.filter(pk=b.leader.pk).update(capacity_days_per_term=Decimal("999"))
+    request = _matched(b, b.leader, b.leader_member)
+    today = timezone.localdate()
+    with scope(partnership=b.partnership):
+        deployment = delivery.propose_deployment(
+            actor=b.broker, request=request, objectives=[ObjectiveInput(b.spec["Mathematics"], "Lift maths", "80%")],
+            days=Decimal(3), rate_kind="member", day_rate=Decimal(350), funder="school", start_date=today,
+            end_date=today + timedelta(days=20))
+
+    def watch():
+        with scope(partnership=b.partnership):
+            return set_watch(actor=b.broker, deployment=Deployment.objects.get(pk=deployment.pk), watch=True)
+
+    results, errors = race(*[watch for _ in range(THREADS)])
+    assert not errors and results == [True] * THREADS
+    with scopes_disabled():
+        assert Watch.objects.filter(user=b.broker.user, deployment=deployment).count() == 1
+        assert AuditEvent.objects.filter(action="watchlist.added", note=f"Deployment {deployment.reference}").count() == 1
