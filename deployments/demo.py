@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from alliances.models import ClusterSchool, LeaderStatus, PartnershipSchool, Specialism, SystemLeader
 from deployments import capacity
-from deployments.reviews import school_days_for
 from deployments.models import (
     OUTCOME_LABELS,
     CapacityEntry,
@@ -23,6 +22,7 @@ from deployments.models import (
     SupportRequest,
     Visit,
 )
+from deployments.reviews import school_days_for
 from portal.audit.services import record_event
 from portal.calendar.services import calendar_for
 
