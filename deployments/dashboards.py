@@ -104,6 +104,7 @@ class Dashboard:
     impact: dict
     tables: dict[str, Table]
     deployments: list[dict] = field(default_factory=list)  # at school level: the school's deployments
+    school_table: Table | None = None  # the same, as an exportable table
 
 
 def _local_date(moment: datetime | None) -> date | None:
@@ -270,7 +271,15 @@ def dashboard(*, scope: Scope, today: date | None = None) -> Dashboard:
             school_deployments.append({**d, "status_label": DeploymentStatus(d["status"]).label,
                                        "committed": _num(committed.get(d["pk"])),
                                        "delivered": _num(delivered.get(d["pk"])), "rag": rag_of.get(d["pk"])})
-    return Dashboard(scope=scope, headline=headline, impact=impact, tables=tables, deployments=school_deployments)
+    school_table = Table("school", f"Deployments at {scope.school.name}" if scope.school else "Deployments",
+                         ["Deployment", "System leader", "Designation", "Starts", "Ends", "Status", "Days committed",
+                          "Days delivered", "Progress"], sheet="Deployments at the school", numeric_from=6)
+    for d in school_deployments:
+        school_table.rows.append([f"D{d['pk']:05d}", d["leader__name"], d["leader__designation"], d["start_date"],
+                                  d["end_date"], d["status_label"], d["committed"], d["delivered"],
+                                  RAG_LABELS.get(d["rag"], "") if d["rag"] else ""])
+    return Dashboard(scope=scope, headline=headline, impact=impact, tables=tables, deployments=school_deployments,
+                     school_table=school_table)
 
 
 def _headline(scope, in_period, deployments, requests, committed, delivered, waiting, reviews, rag_of, today) -> dict:

@@ -17,7 +17,7 @@ from deployments.models import Deployment, Objective, Review, ReviewObjective, V
 from portal.ui.csv_export import csv_response, xlsx_response
 from portal.ui.views import capability_required
 
-EXPORTS = ("breakdown", "requests", "deployments", "reviews", "rag", "impact", "capacity", "terms")
+EXPORTS = ("breakdown", "requests", "deployments", "reviews", "rag", "impact", "capacity", "terms", "school")
 # Excel sheet names: 31 characters at most.
 SHEETS = {"requests": "Requests by need area", "deployments": "Deployments by status", "reviews": "Reviews",
           "rag": "Red Amber Green", "impact": "Impact scores", "capacity": "Capacity by specialism",
@@ -73,7 +73,7 @@ def _export(request: HttpRequest, fmt: str) -> HttpResponse:
     if table not in EXPORTS:
         raise Http404("No such table")
     _, board = _build(request)
-    found = board.tables[table]
+    found = board.school_table if table == "school" else board.tables[table]
     scope = board.scope
     where = "-".join(part for part in (scope.year, scope.term, scope.la, scope.cluster and f"cluster{scope.cluster.pk}",
                                        scope.school and scope.school.pk) if part)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable, Sequence
+from datetime import date
 from decimal import Decimal
 
 from django.http import HttpResponse, StreamingHttpResponse
@@ -69,6 +70,8 @@ def xlsx_response(filename: str, title: str, header: Sequence[str], rows: Iterab
                 cell.data_type = "s"  # openpyxl would otherwise store "=..." as a formula
             elif isinstance(cell.value, Decimal):
                 cell.number_format = "0.0"  # 8.0 stays 8.0, as on the page
+            elif isinstance(cell.value, date):
+                cell.number_format = "d mmm yyyy"
     for column in sheet.columns:
         width = max(len(str(cell.value or "")) for cell in column)
         sheet.column_dimensions[column[0].column_letter].width = min(60, max(10, width + 2))
@@ -87,7 +90,7 @@ def _xlsx_value(value):
         return None
     if isinstance(value, bool):
         return "Yes" if value else "No"
-    if isinstance(value, int | float | Decimal):
+    if isinstance(value, int | float | Decimal | date):
         return value
     # Control characters cannot be stored in a workbook at all.
     return ILLEGAL_CHARACTERS_RE.sub("", safe_cell(value))

@@ -764,3 +764,46 @@ def test_head_and_leader_homes_queries_do_not_grow(client, world):
             Review.objects.create(partnership=world.partnership, deployment=d, term_key="2026-27 autumn",
                                   due_on=date(2026, 11, 20), status="agreed", next_steps=f"Step {n}")
     assert (count(head), count(leader)) == small
+
+
+def test_a_schools_deployments_export_with_real_dates(client, world):
+    client.force_login(world.officer.user)
+    base = f"/p/{world.partnership.slug}/dashboards"
+    body = b"".join(client.get(f"{base}/export.csv?year=2026-27&school=110602&table=school").streaming_content)
+    table = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    d1, d2 = world.deployments["D1"], world.deployments["D2"]
+    assert table == [
+        ["Deployment", "System leader", "Designation", "Starts", "Ends", "Status", "Days committed", "Days delivered",
+         "Progress"],
+        [d1.reference, "L1 Ada Lovelace", "SLE", "2026-09-14", "2027-02-12", "Under way", "4", "2",
+         "Amber: partly on track"],
+        [d2.reference, "L1 Ada Lovelace", "SLE", "2026-09-21", "2026-11-30", "Completed", "2", "2", ""],
+    ]
+    sheet = openpyxl.load_workbook(io.BytesIO(client.get(
+        f"{base}/export.xlsx?year=2026-27&school=110602&table=school").content)).active
+    assert sheet["D2"].value.date() == date(2026, 9, 14) and sheet.title == "Deployments at the school"
+    # Without a school chosen the table is empty, not an error.
+    empty = b"".join(client.get(f"{base}/export.csv?year=2026-27&table=school").streaming_content).decode("utf-8-sig")
+    assert empty.strip().count("\n") == 0
+
+
+def test_broker_home_lists_offers_waiting_and_proposals_waiting_for_approval(client, world):
+    from django.utils import timezone
+
+    from deployments.models import Offer
+
+    with scopes_disabled():
+        r2 = world.requests["R2"]
+        Offer.objects.create(partnership=world.partnership, request=r2, leader=world.leaders["L2"],
+                             offered_by=world.broker.user, expires_at=timezone.now() + timedelta(days=3))
+        proposed = Deployment.objects.create(
+            partnership=world.partnership, request=world.requests["R3"], school=world.schools["C"],
+            leader=world.leaders["L2"], status="proposed", days=2, rate_kind="member", day_rate=350, funder="school",
+            start_date=date(2027, 1, 11), end_date=date(2027, 3, 1), proposed_by=world.broker.user)
+    client.force_login(world.broker.user)
+    soup = BeautifulSoup(client.get(f"/p/{world.partnership.slug}/").content, "html.parser")
+    offers = soup.find("h2", string="Offers waiting for an answer (1)").find_next("ul")
+    assert offers.get_text(" ", strip=True).startswith(
+        f"Offer to L2 Mary Somerville for Comberton Village College ({r2.reference})")
+    approvals = soup.find("h2", string="Proposed, waiting for approval (1)").find_next("ul")
+    assert [a.get_text() for a in approvals.select("a")] == [f"{proposed.reference}: Old Fletton Primary School"]

@@ -120,3 +120,24 @@ def test_a_broker_sees_the_whole_partnership_and_the_work_queue(page, live_serve
     assert page.locator("h1").inner_text() == "Dashboards"
     assert "Autumn term 2026-27" in page.locator(".govuk-caption-l").inner_text()
     check_accessibility(page, visited)
+
+
+@pytest.mark.parametrize("role", [Role.APPROVER, Role.ADMIN])
+def test_approvers_and_admins_see_the_partnership_dashboards_too(page, live_server, people, settings, role):
+    world = people
+    member = make_member(world.partnership, role, mfa=False, user=UserFactory(email=f"{role}@{settings.DEMO_EMAIL_DOMAIN}"))
+    visited: list[str] = []
+    sign_in(page, live_server.url, member.user)
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Dashboards").click()
+    page.wait_for_url(re.compile(r"/dashboards/$"))
+    page.get_by_text("Filter the dashboards").click()
+    page.get_by_label("Academic year").select_option("2026-27")
+    page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_url(re.compile(r"year=2026-27"))
+    assert [row[0] for row in _table(page, "breakdown")] == ["Cambridgeshire", "Ealing", "Peterborough"]
+    check_accessibility(page, visited)
+    page.goto(f"{live_server.url}/p/{world.partnership.slug}/dashboards/?year=2026-27&la=873&school=110602")
+    rows = list(csv.reader(io.StringIO(_download(page, "school-deployments", "CSV of the deployments at Bassingbourn "
+                                                 "Primary School").decode("utf-8-sig"))))
+    assert [row[0] for row in rows[1:]] == [f"D{world.deployments[k].pk:05d}" for k in ("D1", "D2")]
+    check_accessibility(page, visited)
