@@ -226,7 +226,8 @@ def test_la_officers_see_only_their_las_in_alliances_clusters_and_history(client
         AuditEvent.objects.create(partnership=partnership, actor_label="broker@school.example.org",
                                   action="system_leader.designation_changed",
                                   object_type=ContentType.objects.get_for_model(SystemLeader),
-                                  object_id=str(setup["ada"].pk), new={"designation": "NLE"})
+                                  object_id=str(setup["ada"].pk), new={"designation": "NLE"},
+                                  note="Private note: agreed at the steering group after a complaint")
     client.force_login(la_officer.user)
     slug = partnership.slug
     assert "Acton alliance" not in client.get(f"/p/{slug}/alliances/").content.decode()
@@ -235,8 +236,11 @@ def test_la_officers_see_only_their_las_in_alliances_clusters_and_history(client
     assert "Histon and Impington Junior School" in cluster_page and "Drayton Manor High School" not in cluster_page
     leader_page = client.get(f"/p/{slug}/system-leaders/{setup['ada'].pk}/").content.decode()
     assert "designation: NLE" in leader_page and "broker@school.example.org" not in leader_page
+    # In words, and without the steering group's private note.
+    assert "System leader: designation changed" in leader_page and "Private note" not in leader_page
     client.force_login(make_member(partnership, Role.BROKER).user)
-    assert "broker@school.example.org" in client.get(f"/p/{slug}/system-leaders/{setup['ada'].pk}/").content.decode()
+    broker_page = client.get(f"/p/{slug}/system-leaders/{setup['ada'].pk}/").content.decode()
+    assert "broker@school.example.org" in broker_page and "Private note" in broker_page
 
 
 def test_postcodes_are_found_with_or_without_the_space(client, broker, setup):
