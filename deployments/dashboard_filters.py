@@ -218,10 +218,9 @@ class DashboardFilterForm(forms.Form):
 
     def scope(self) -> Scope:
         """The filters that are valid; a field with an error falls back to its default (the errors show)."""
-        cleaned = self.cleaned_data if hasattr(self, "cleaned_data") else {}
-        if self.is_bound and not hasattr(self, "cleaned_data"):
+        if not hasattr(self, "cleaned_data"):
             self.is_valid()
-            cleaned = self.cleaned_data
+        cleaned = self.cleaned_data
         year = cleaned.get("year") or self.current_year
         term = cleaned.get("term") or ""
         selected, start, end = period_bounds(self.terms, year, term)

@@ -21,10 +21,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from django.db.models import Q, Sum
-from django.utils import timezone
 
 from alliances.models import ClusterSchool, LeaderSpecialism, LeaderStatus, SystemLeader
 from deployments.dashboard_filters import Scope
@@ -44,8 +42,8 @@ from deployments.models import (
     Visit,
     VisitStatus,
 )
+from deployments.reminders import LONDON, today_in_london
 
-LONDON = ZoneInfo("Europe/London")
 DELIVERY_STATUSES = (DeploymentStatus.APPROVED, DeploymentStatus.ACTIVE, DeploymentStatus.PAUSED,
                      DeploymentStatus.COMPLETED, DeploymentStatus.STOPPED)
 OPEN_STATUSES = (DeploymentStatus.ACTIVE, DeploymentStatus.PAUSED)
@@ -108,7 +106,7 @@ class Dashboard:
 
 
 def _local_date(moment: datetime | None) -> date | None:
-    return timezone.localtime(moment, LONDON).date() if moment else None
+    return today_in_london(moment) if moment else None
 
 
 def _window(scope: Scope, *, whole_year: bool = False) -> tuple[datetime, datetime]:
@@ -142,13 +140,22 @@ def impact_figures(scores: list[int]) -> dict:
     }
 
 
+def impact_responses(reviews: list[dict]) -> tuple[list[int], list[int]]:
+    """The scores the impact average counts: the leader's in every agreed review, and the headteacher's own in
+    every agreed final evaluation."""
+    agreed = [r for r in reviews if r["status"] == ReviewStatus.AGREED]
+    leaders = [r["impact_score"] for r in agreed if r["impact_score"]]
+    heads = [r["head_impact_score"] for r in agreed if r["kind"] == ReviewKind.FINAL and r["head_impact_score"]]
+    return leaders, heads
+
+
 def worst_rag(ratings: list[str]) -> str:
     return min(ratings, key=lambda r: RAG_ORDER[r]) if ratings else "none"
 
 
 def dashboard(*, scope: Scope, today: date | None = None) -> Dashboard:
     """Every figure for `scope`: eleven queries at most, whatever the data size."""
-    today = today or timezone.localdate()
+    today = today or today_in_london()
     partnership = scope.partnership
     window_start, window_end = _window(scope)
 
@@ -244,9 +251,7 @@ def dashboard(*, scope: Scope, today: date | None = None) -> Dashboard:
 
     headline = _headline(scope, in_period, deployments, requests, committed, delivered, waiting, reviews, rag_of,
                          today)
-    scores = [r["impact_score"] for r in reviews if r["status"] == ReviewStatus.AGREED and r["impact_score"]]
-    head_scores = [r["head_impact_score"] for r in reviews if r["status"] == ReviewStatus.AGREED
-                   and r["kind"] == ReviewKind.FINAL and r["head_impact_score"]]
+    scores, head_scores = impact_responses(reviews)
     impact = impact_figures(scores + head_scores)
     impact["leader_scores"] = len(scores)
     impact["head_scores"] = len(head_scores)
@@ -356,15 +361,16 @@ def _breakdown(scope, groups, in_period, requests, committed, delivered, reviews
     reviews_by_deployment: dict[int, list[dict]] = defaultdict(list)
     for review in reviews:
         reviews_by_deployment[review["deployment_id"]].append(review)
+    deployments_at: dict[str, list[dict]] = defaultdict(list)
+    for d in in_period:
+        deployments_at[d["school_id"]].append(d)
+    requests_at = Counter(r["school_id"] for r in requests)
     for key, label, schools, drill in groups:
-        mine = [d for d in in_period if d["school_id"] in schools]
+        mine = [d for school in schools for d in deployments_at.get(school, ())]
         own_reviews = [r for d in mine for r in reviews_by_deployment[d["pk"]]]
-        scores = [r["impact_score"] for r in own_reviews if r["status"] == ReviewStatus.AGREED and r["impact_score"]]
-        scores += [r["head_impact_score"] for r in own_reviews if r["status"] == ReviewStatus.AGREED
-                   and r["kind"] == ReviewKind.FINAL and r["head_impact_score"]]
-        average = impact_figures(scores)["average"]
+        average = impact_figures([score for scores in impact_responses(own_reviews) for score in scores])["average"]
         table.rows.append([
-            label, len({d["school_id"] for d in mine}), sum(1 for r in requests if r["school_id"] in schools),
+            label, len({d["school_id"] for d in mine}), sum(requests_at[school] for school in schools),
             sum(1 for d in mine if d["status"] in OPEN_STATUSES),
             sum(1 for d in mine if d["status"] == DeploymentStatus.COMPLETED),
             _num(sum((committed.get(d["pk"], Decimal(0)) for d in mine), Decimal(0))),
