@@ -37,7 +37,7 @@ def dashboard(request: HttpRequest, partnership_slug: str) -> HttpResponse:
     scope = board.scope
     return render(request, "deployments/dashboard.html", {
         "form": form, "board": board, "scope": scope, "tables": board.tables, "breadcrumbs": _breadcrumbs(scope),
-        "export_query": urlencode(scope.query()), "query": urlencode(scope.query(school="")),
+        "export_query": urlencode(scope.query()),
     })
 
 
