@@ -33,6 +33,8 @@ from alliances.models import (
 )
 from alliances.services import ensure_default_specialisms
 from portal.audit.services import record_event
+from portal.calendar.models import CalendarPeriod
+from portal.calendar.services import parse_calendar_csv, replace_years
 from portal.tenancy.models import Partnership
 
 DATA_FILES = [
@@ -195,9 +197,6 @@ def build_ealing(partnership: Partnership) -> None:
 
 def _term_dates(partnership: Partnership, la_code: str) -> None:
     """The LA's real term dates (../shared/data/calendar), once."""
-    from portal.calendar.models import CalendarPeriod
-    from portal.calendar.services import parse_calendar_csv, replace_years
-
     if CalendarPeriod.objects.filter(partnership=partnership).exists():
         return
     content = (settings.SHARED_DATA_DIR / "calendar" / "term_dates_cambridgeshire_suffolk.csv").read_bytes()

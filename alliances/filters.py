@@ -4,13 +4,13 @@ import django_filters
 from django.db.models import F, Q, Value
 from django.db.models.functions import Replace, Upper
 
-from alliances.models import OFSTED_GRADES, LocalAuthority, Phase, School, Status
+from alliances.models import OFSTED_GRADES, LeaderSpecialism, LocalAuthority, Phase, School, Specialism, Status
 
 
 def local_authorities(request):
     """The LA choices: an LA officer's own LAs, otherwise every LA. Evaluated per request (django-scopes)."""
     membership = getattr(request, "membership", None)
-    if membership is not None and membership.role == "la_officer":
+    if membership is not None and not membership.can("directory.all_areas"):
         return membership.local_authorities.all()
     return LocalAuthority.objects.all()
 
@@ -87,8 +87,6 @@ class SchoolFilter(NullsLastOrdering, django_filters.FilterSet):
 
 
 def specialism_choices(request):
-    from alliances.models import Specialism
-
     return Specialism.objects.filter(partnership=request.partnership).order_by("group", "name")
 
 
@@ -129,8 +127,6 @@ class LeaderFilter(NullsLastOrdering, django_filters.FilterSet):
         return queryset.filter(Q(name__icontains=value) | Q(home_school__name__icontains=value)) if value else queryset
 
     def by_specialism(self, queryset, name, value):
-        from alliances.models import LeaderSpecialism
-
         return queryset.filter(pk__in=LeaderSpecialism.objects.filter(specialism=value).values("leader_id")) if value else queryset
 
     def by_phase(self, queryset, name, value):

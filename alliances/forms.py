@@ -1,8 +1,12 @@
 from __future__ import annotations
 
 from django import forms
+from django.db.models import Q
 
-from alliances.models import School
+from alliances.models import LEADER_PHASES, ClusterKind, LeaderStatus, LocalAuthority, School, SpecialismGroup
+from portal.accounts.models import User
+from portal.tenancy.models import Membership
+from portal.ui.fields import DaysField, date_field
 
 
 class PartnershipSchoolForm(forms.Form):
@@ -80,30 +84,6 @@ class SchoolsField(forms.CharField):
         return [found[t] for t in dict.fromkeys(tokens)]
 
 
-DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
-
-
-class PlainDateField(forms.DateField):
-    """A day/month/year date between 2000 and 2090, with plain errors."""
-
-    def clean(self, value):
-        from datetime import date
-
-        result = super().clean(value)
-        if result and not date(2000, 1, 1) <= result <= date(2090, 12, 31):
-            raise forms.ValidationError("Enter a date between 2000 and 2090")
-        return result
-
-
-def date_field(label: str, *, required: bool = True, help_text: str = "For example, 1/9/2026") -> forms.DateField:
-    return PlainDateField(
-        label=label, required=required, help_text=help_text, input_formats=DATE_FORMATS,
-        error_messages={"required": f"Enter the {label.lower().replace(' (optional)', '')}",
-                        "invalid": "Enter the date as day/month/year, like 1/9/2026"},
-        widget=forms.DateInput(format="%d/%m/%Y"),
-    )
-
-
 class SystemLeaderForm(forms.Form):
     name = forms.CharField(label="Full name", max_length=150, error_messages={"required": "Enter the system leader's name"})
     email = forms.EmailField(label="Email (optional)", required=False,
@@ -117,11 +97,9 @@ class SystemLeaderForm(forms.Form):
     review_due = date_field("Designation review due", required=False,
                             help_text="Leave blank for 4 years after designation")
     status = forms.ChoiceField(label="Status", widget=forms.RadioSelect)
-    capacity_days_per_term = forms.DecimalField(
-        label="Capacity (days a term)", min_value=0, max_value=65, decimal_places=1, initial=0,
-        help_text="Whole or half days, like 4.5",
-        error_messages={"min_value": "Capacity cannot be negative", "max_value": "Capacity cannot be more than 65 days a term",
-                        "invalid": "Enter a number of days, like 4.5", "max_decimal_places": "Use whole or half days, like 4.5"},
+    capacity_days_per_term = DaysField(
+        label="Capacity (days a term)", min_value=0, max_value=65, initial=0, example="4.5",
+        error_messages={"min_value": "Capacity cannot be negative", "max_value": "Capacity cannot be more than 65 days a term"},
     )
     specialisms = forms.ModelMultipleChoiceField(label="Specialisms", queryset=None, required=False,
                                                  widget=forms.CheckboxSelectMultiple)
@@ -137,12 +115,6 @@ class SystemLeaderForm(forms.Form):
     )
 
     def __init__(self, *args, partnership, specialisms, linked_user=None, **kwargs):
-        from django.db.models import Q
-
-        from alliances.models import LEADER_PHASES, LeaderStatus
-        from portal.accounts.models import User
-        from portal.tenancy.models import Membership
-
         super().__init__(*args, **kwargs)
         members = Membership.objects.filter(partnership=partnership, role="system_leader", is_active=True).values("user_id")
         # The account already linked stays choosable even if that membership has since changed.
@@ -169,8 +141,6 @@ class SystemLeaderForm(forms.Form):
         return data
 
     def service_values(self) -> dict:
-        from alliances.models import LEADER_PHASES
-
         data = dict(self.cleaned_data)
         phases = data.pop("phases", [])
         data.pop("specialisms", None)
@@ -182,17 +152,14 @@ class OwnProfileForm(forms.Form):
     specialisms = forms.ModelMultipleChoiceField(label="Specialisms", queryset=None, required=False,
                                                  widget=forms.CheckboxSelectMultiple)
     phases = forms.MultipleChoiceField(label="Phases you work in", required=False, widget=forms.CheckboxSelectMultiple)
-    capacity_days_per_term = forms.DecimalField(
-        label="Days you can give each term", min_value=0, max_value=65, decimal_places=1,
+    capacity_days_per_term = DaysField(
+        label="Days you can give each term", min_value=0, max_value=65, example="4.5",
         help_text="Whole or half days, like 4.5. Your home school's headteacher agreed your release.",
         error_messages={"min_value": "Days cannot be negative", "max_value": "Days cannot be more than 65 a term",
-                        "invalid": "Enter a number of days, like 4.5", "required": "Enter the days you can give each term",
-                        "max_decimal_places": "Use whole or half days, like 4.5"},
+                        "required": "Enter the days you can give each term"},
     )
 
     def __init__(self, *args, specialisms, **kwargs):
-        from alliances.models import LEADER_PHASES
-
         super().__init__(*args, **kwargs)
         self.fields["specialisms"].queryset = specialisms
         self.fields["phases"].choices = list(LEADER_PHASES.items())
@@ -213,8 +180,6 @@ class ClusterForm(forms.Form):
     notes = forms.CharField(label="Notes (optional)", required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)
 
     def __init__(self, *args, local_authorities, **kwargs):
-        from alliances.models import ClusterKind
-
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = ClusterKind.choices
         self.fields["la"].queryset = local_authorities
@@ -239,8 +204,6 @@ class SpecialismForm(forms.Form):
     name = forms.CharField(label="Name", max_length=120, error_messages={"required": "Enter the specialism's name"})
 
     def __init__(self, *args, **kwargs):
-        from alliances.models import SpecialismGroup
-
         super().__init__(*args, **kwargs)
         self.fields["group"].choices = SpecialismGroup.choices
 
@@ -259,3 +222,19 @@ class FindSchoolForm(forms.Form):
         label="URN", help_text="The school's 6-digit unique reference number from Get Information about Schools",
         error_messages={"required": "Enter the school's URN"},
     )
+
+
+class MemberLinksForm(forms.Form):
+    """The schools a headteacher leads and the local authorities an LA officer oversees."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["schools"] = SchoolsField(
+            label="Schools they lead (headteachers)", required=False,
+            help_text="URNs, one per line. Headteachers ask for support for these schools.",
+        )
+        self.fields["local_authorities"] = forms.ModelMultipleChoiceField(
+            label="Local authorities they oversee (LA officers)", required=False,
+            queryset=LocalAuthority.objects.order_by("name"), widget=forms.SelectMultiple(attrs={"size": 8}),
+            help_text="LA officers see only schools, system leaders and clusters in these local authorities.",
+        )

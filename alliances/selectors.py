@@ -2,16 +2,32 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from datetime import date, timedelta
 
-from alliances.models import LocalAuthority, OfstedJudgement, PartnershipSchool, School, SchoolLink
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+
+from alliances.models import (
+    Alliance,
+    AllianceSchool,
+    Cluster,
+    ClusterSchool,
+    LeaderSpecialism,
+    LeaderStatus,
+    LocalAuthority,
+    OfstedJudgement,
+    PartnershipSchool,
+    School,
+    SchoolLink,
+    Specialism,
+    SystemLeader,
+)
+from portal.audit.models import AuditEvent
 from portal.tenancy.models import Membership
-from portal.tenancy.roles import Role
 
 
 def visible_local_authorities(*, membership: Membership) -> QuerySet[LocalAuthority] | None:
     """The LAs an LA officer is limited to, or None for roles that see every school."""
-    if membership.role == Role.LA_OFFICER:
+    if not membership.can("directory.all_areas"):
         return membership.local_authorities.all()
     return None
 
@@ -69,8 +85,6 @@ def global_successor_of(*, school: School) -> School | None:
 
 
 def leaders_for(*, membership: Membership) -> QuerySet:
-    from alliances.models import SystemLeader
-
     queryset = SystemLeader.objects.filter(partnership=membership.partnership).select_related("home_school__la")
     limited = visible_local_authorities(membership=membership)
     if limited is not None:
@@ -79,15 +93,11 @@ def leaders_for(*, membership: Membership) -> QuerySet:
 
 
 def leader_specialisms(*, leader) -> list:
-    from alliances.models import LeaderSpecialism
-
     return [link.specialism for link in LeaderSpecialism.objects.filter(leader=leader).select_related("specialism")
             .order_by("specialism__group", "specialism__name")]
 
 
 def designation_history(*, leader) -> QuerySet:
-    from portal.audit.models import AuditEvent
-
     return AuditEvent.objects.filter(
         partnership=leader.partnership_id, object_type__model="systemleader", object_id=str(leader.pk),
         action="system_leader.designation_changed",
@@ -95,28 +105,18 @@ def designation_history(*, leader) -> QuerySet:
 
 
 def own_leader_record(*, membership: Membership):
-    from alliances.models import SystemLeader
-
     return SystemLeader.objects.filter(partnership=membership.partnership, user=membership.user).select_related(
         "home_school").first()
 
 
 def active_specialisms(*, partnership, include=()) -> QuerySet:
     """Specialisms that can be chosen: the active ones, plus any retired ones already on the profile."""
-    from django.db.models import Q
-
-    from alliances.models import Specialism
-
     return Specialism.objects.filter(partnership=partnership).filter(
         Q(is_retired=False) | Q(pk__in=[s.pk for s in include])
     ).order_by("group", "name")
 
 
 def clusters_for(*, membership: Membership) -> QuerySet:
-    from django.db.models import Count
-
-    from alliances.models import Cluster
-
     queryset = Cluster.objects.filter(partnership=membership.partnership).select_related("la", "chair_school").annotate(
         member_count=Count("members"))
     limited = visible_local_authorities(membership=membership)
@@ -126,8 +126,6 @@ def clusters_for(*, membership: Membership) -> QuerySet:
 
 
 def cluster_schools(*, cluster, membership: Membership) -> list[School]:
-    from alliances.models import ClusterSchool
-
     links = ClusterSchool.objects.filter(cluster=cluster).select_related("school").order_by("school__name")
     limited = visible_local_authorities(membership=membership)
     if limited is not None:
@@ -136,10 +134,6 @@ def cluster_schools(*, cluster, membership: Membership) -> list[School]:
 
 
 def alliances_for(*, membership: Membership) -> QuerySet:
-    from django.db.models import Count, Prefetch, Q
-
-    from alliances.models import Alliance, AllianceSchool
-
     queryset = Alliance.objects.filter(partnership=membership.partnership)
     leads = AllianceSchool.objects.filter(role="lead").select_related("school")
     limited = visible_local_authorities(membership=membership)
@@ -154,8 +148,6 @@ def alliances_for(*, membership: Membership) -> QuerySet:
 
 
 def alliance_schools(*, alliance, membership: Membership) -> dict[str, list]:
-    from alliances.models import AllianceSchool
-
     grouped: dict[str, list] = {"lead": [], "member": [], "strategic_partner": []}
     links = AllianceSchool.objects.filter(alliance=alliance).select_related("school").order_by("school__name")
     limited = visible_local_authorities(membership=membership)
@@ -168,8 +160,6 @@ def alliance_schools(*, alliance, membership: Membership) -> dict[str, list]:
 
 def school_context(*, membership: Membership, school: School) -> dict:
     """What the partnership knows about a school: its alliances, clusters and the system leaders based there."""
-    from alliances.models import AllianceSchool, ClusterSchool
-
     clusters = ClusterSchool.objects.filter(partnership=membership.partnership, school=school).select_related("cluster")
     limited = visible_local_authorities(membership=membership)
     if limited is not None:
@@ -180,3 +170,15 @@ def school_context(*, membership: Membership, school: School) -> dict:
         "clusters": list(clusters.order_by("-cluster__academic_year", "cluster__name")),
         "leaders": list(leaders_for(membership=membership).filter(home_school=school).order_by("name")),
     }
+
+
+def is_member_school(*, partnership, urn: str) -> bool:
+    """The school is a member of the partnership (member rates, core entitlement)."""
+    return PartnershipSchool.objects.filter(partnership=partnership, school_id=urn, is_member=True).exists()
+
+
+def designations_due(*, membership: Membership, today: date, within_days: int = 30) -> QuerySet[SystemLeader]:
+    """System leaders whose designation is due for review within `within_days` (or already overdue)."""
+    return SystemLeader.objects.filter(
+        partnership=membership.partnership, status__in=(LeaderStatus.ACTIVE, LeaderStatus.UNDER_REVIEW),
+        review_due__lte=today + timedelta(days=within_days)).order_by("review_due", "name")

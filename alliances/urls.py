@@ -2,6 +2,8 @@ from django.urls import path
 
 from alliances import views, views_people
 
+app_name = "alliances"
+
 urlpatterns = [
     path("schools/", views.schools, name="schools"),
     path("schools/export.csv", views.schools_csv, name="schools_csv"),

@@ -72,7 +72,7 @@ def add_school(request: HttpRequest, partnership_slug: str) -> HttpResponse:
             form.add_error("urn", f"{closed}. Its successor is {successor.name}, URN {successor.urn}"
                            if successor else f"{closed}. Enter the URN of the school that replaced it")
         else:
-            return redirect("tenant:school_partnership", partnership_slug=partnership_slug, urn=found.urn)
+            return redirect("alliances:school_partnership", partnership_slug=partnership_slug, urn=found.urn)
     return render(request, "alliances/add_school.html", {"form": form})
 
 
@@ -94,5 +94,5 @@ def school_partnership(request: HttpRequest, partnership_slug: str, urn: str) ->
             form.add_error(None, str(error))
         else:
             messages.success(request, f"Saved {found.name}'s place in {request.partnership.name}.")
-            return redirect("tenant:school", partnership_slug=partnership_slug, urn=found.urn)
+            return redirect("alliances:school", partnership_slug=partnership_slug, urn=found.urn)
     return render(request, "alliances/school_partnership.html", {"school": found, "form": form, "link": link})

@@ -10,16 +10,16 @@ from django.views.decorators.http import require_http_methods, require_POST
 from alliances import selectors, services
 from alliances.filters import ClusterFilter, LeaderFilter
 from alliances.forms import AllianceForm, ClusterForm, OwnProfileForm, SpecialismForm, SystemLeaderForm
-from alliances.models import LEADER_PHASES, Specialism, SpecialismGroup
-from deployments.capacity import current_ledger
+from alliances.models import LEADER_PHASES, LocalAuthority, Specialism, SpecialismGroup
 from portal.errors import DomainError
 from portal.ui.csv_export import csv_response
+from portal.ui.sections import sections_for
 from portal.ui.views import capability_required, paginate, query_without_page
 
 
 def _sees_contacts(request: HttpRequest) -> bool:
     """LA officers never see staff contact details."""
-    return request.membership.role != "la_officer"
+    return request.membership.can("contacts.view")
 
 
 # System leaders ---------------------------------------------------------------------------------
@@ -71,8 +71,8 @@ def leader(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse
         "history": selectors.designation_history(leader=found)[:20], "sees_contacts": _sees_contacts(request),
         "designation_label": request.partnership.designation_labels.get(found.designation, found.designation),
         "can_manage": request.membership.can("directory.manage"),
-        "ledger": current_ledger(partnership=request.partnership, leader=found)
-        if request.membership.can("brokerage.view") else None,
+        # What other apps add for the steering group (the capacity ledger, from deployments).
+        **sections_for("leader", membership=request.membership, leader=found),
     })
 
 
@@ -104,7 +104,7 @@ def leader_edit(request: HttpRequest, partnership_slug: str, pk: int | None = No
             form.add_error(None, str(error))
         else:
             messages.success(request, f"Saved {saved.name}.")
-            return redirect("tenant:leader", partnership_slug=partnership_slug, pk=saved.pk)
+            return redirect("alliances:leader", partnership_slug=partnership_slug, pk=saved.pk)
     return render(request, "alliances/leader_form.html", {"form": form, "leader": found})
 
 
@@ -133,7 +133,7 @@ def own_profile(request: HttpRequest, partnership_slug: str) -> HttpResponse:
             form.add_error(None, str(error))
         else:
             messages.success(request, "Your profile is saved.")
-            return redirect("tenant:own_profile", partnership_slug=partnership_slug)
+            return redirect("alliances:own_profile", partnership_slug=partnership_slug)
     return render(request, "alliances/own_profile.html", {
         "leader": found, "form": form,
         "designation_label": request.partnership.designation_labels.get(found.designation, found.designation),
@@ -182,15 +182,13 @@ def cluster(request: HttpRequest, partnership_slug: str, pk: int) -> HttpRespons
     return render(request, "alliances/cluster.html", {
         "cluster": found, "schools": selectors.cluster_schools(cluster=found, membership=request.membership),
         "can_manage": request.membership.can("directory.manage"),
-        "sees_notes": request.membership.role != "la_officer",
+        "sees_notes": request.membership.can("notes.view"),
     })
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @capability_required("directory.manage")
 def cluster_edit(request: HttpRequest, partnership_slug: str, pk: int | None = None) -> HttpResponse:
-    from alliances.models import LocalAuthority
-
     found = _cluster(request, pk) if pk else None
     initial = {}
     if found:
@@ -207,7 +205,7 @@ def cluster_edit(request: HttpRequest, partnership_slug: str, pk: int | None = N
             form.add_error(None, str(error))
         else:
             messages.success(request, f"Saved {saved.name} ({saved.academic_year}).")
-            return redirect("tenant:cluster", partnership_slug=partnership_slug, pk=saved.pk)
+            return redirect("alliances:cluster", partnership_slug=partnership_slug, pk=saved.pk)
     return render(request, "alliances/cluster_form.html", {"form": form, "cluster": found})
 
 
@@ -252,7 +250,7 @@ def alliance_edit(request: HttpRequest, partnership_slug: str, pk: int | None = 
             form.add_error(None, str(error))
         else:
             messages.success(request, f"Saved {saved.name}.")
-            return redirect("tenant:alliance", partnership_slug=partnership_slug, pk=saved.pk)
+            return redirect("alliances:alliance", partnership_slug=partnership_slug, pk=saved.pk)
     return render(request, "alliances/alliance_form.html", {"form": form, "alliance": found})
 
 
@@ -269,7 +267,7 @@ def specialisms(request: HttpRequest, partnership_slug: str) -> HttpResponse:
             form.add_error("name", str(error))
         else:
             messages.success(request, f"Added {added.name}.")
-            return redirect("tenant:specialisms", partnership_slug=partnership_slug)
+            return redirect("alliances:specialisms", partnership_slug=partnership_slug)
     groups = {value: {"label": label, "items": []} for value, label in SpecialismGroup.choices}
     for item in Specialism.objects.filter(partnership=request.partnership).order_by("name"):
         groups[item.group]["items"].append(item)
@@ -295,4 +293,4 @@ def specialism_action(request: HttpRequest, partnership_slug: str, pk: int) -> H
             messages.error(request, "Choose retire, reinstate or delete.")
     except DomainError as error:
         messages.error(request, str(error))
-    return redirect("tenant:specialisms", partnership_slug=partnership_slug)
+    return redirect("alliances:specialisms", partnership_slug=partnership_slug)

@@ -6,12 +6,11 @@ from __future__ import annotations
 import random
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
 from alliances.models import ClusterSchool, LeaderStatus, PartnershipSchool, Specialism, SystemLeader
-from deployments import capacity
+from deployments.delivery import capacity
 from deployments.models import (
     OUTCOME_LABELS,
     CapacityEntry,
@@ -22,12 +21,11 @@ from deployments.models import (
     SupportRequest,
     Visit,
 )
-from deployments.reviews import school_days_for
 from portal.audit.services import record_event
-from portal.calendar.services import calendar_for
+from portal.calendar.schooldays import LONDON
+from portal.calendar.services import school_calendar
 
 MARKER = "Carried over from the 2025-26 spreadsheet"
-LONDON = ZoneInfo("Europe/London")
 NEXT_STEPS = [
     "Subject leader to observe two lessons with the system leader before half term.",
     "Share the new marking policy with governors at the next meeting.",
@@ -47,8 +45,7 @@ def build_history(partnership, *, author) -> int:
         return 0
     rng = random.Random(2026)
     today = timezone.localdate()
-    terms = capacity.Terms(calendar_for(partnership=partnership))
-    school_days = school_days_for(partnership)
+    terms = school_days = school_calendar(partnership=partnership)
     clustered = list(ClusterSchool.objects.filter(partnership=partnership).values_list("school_id", flat=True)
                      .order_by("school_id").distinct())
     others = list(PartnershipSchool.objects.filter(partnership=partnership).exclude(school_id__in=clustered)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from celery import shared_task
 
-from deployments import offers
+from deployments.brokerage import offers
+from deployments.reviews.reminders import BATCH, run_reminders
 
 
 @shared_task(name="deployments.expire_offers")
@@ -16,10 +19,6 @@ def expire_offers_task() -> int:
 @shared_task(name="deployments.reminders")
 def reminders_task(today: str | None = None, batch: int | None = None) -> dict:
     """The daily reminder run. Safe to repeat or to run twice at once: every reminder has a unique key."""
-    from datetime import date
-
-    from deployments.reminders import BATCH, run_reminders
-
     summary = run_reminders(today=date.fromisoformat(today) if today else None, batch=batch or BATCH)
     return {"partnerships": summary.partnerships, "reminders": summary.reminders,
             "reviews_created": summary.reviews_created}

@@ -1,42 +1,10 @@
-from django.urls import path
+"""Brokerage pages inside a partnership (/p/<slug>/...), one list per sub-package, in one namespace."""
 
-from deployments import views, views_brokerage, views_dashboards, views_reviews
+from deployments.brokerage.urls import urlpatterns as brokerage
+from deployments.delivery.urls import urlpatterns as delivery
+from deployments.requests.urls import urlpatterns as requests
+from deployments.reviews.urls import urlpatterns as reviews
 
-urlpatterns = [
-    path("requests/", views.requests_list, name="requests"),
-    path("requests/new/", views.request_new, name="request_new"),
-    path("requests/<int:pk>/", views.request_detail, name="request"),
-    path("requests/<int:pk>/needs/", views.request_needs, name="request_needs"),
-    path("requests/<int:pk>/context/", views.request_context, name="request_context"),
-    path("requests/<int:pk>/timing/", views.request_timing, name="request_timing"),
-    path("requests/<int:pk>/funding/", views.request_funding, name="request_funding"),
-    path("requests/<int:pk>/check/", views.request_check, name="request_check"),
-    path("requests/<int:pk>/withdraw/", views.request_withdraw, name="request_withdraw"),
-    path("requests/<int:pk>/triage/", views.request_triage, name="request_triage"),
-    path("requests/<int:pk>/candidates/", views.request_candidates, name="request_candidates"),
-    path("requests/<int:pk>/offer/", views_brokerage.request_offer, name="request_offer"),
-    path("requests/<int:pk>/propose/", views_brokerage.request_propose, name="request_propose"),
-    path("offers/", views_brokerage.offers_list, name="offers"),
-    path("offers/<int:pk>/", views_brokerage.offer_detail, name="offer"),
-    path("offers/<int:pk>/withdraw/", views_brokerage.offer_withdraw, name="offer_withdraw"),
-    path("deployments/", views_brokerage.deployments_list, name="deployments"),
-    path("deployments/<int:pk>/", views_brokerage.deployment_detail, name="deployment"),
-    path("deployments/<int:pk>/watch/", views_brokerage.deployment_watch, name="deployment_watch"),
-    path("deployments/<int:pk>/agreement/", views_brokerage.deployment_agreement, name="deployment_agreement"),
-    path("deployments/<int:pk>/decide/", views_brokerage.deployment_decide, name="deployment_decide"),
-    path("deployments/<int:pk>/confirm/", views_brokerage.deployment_confirm, name="deployment_confirm"),
-    path("deployments/<int:pk>/pause/", views_brokerage.deployment_pause, name="deployment_pause"),
-    path("deployments/<int:pk>/resume/", views_brokerage.deployment_resume, name="deployment_resume"),
-    path("deployments/<int:pk>/stop/", views_brokerage.deployment_stop, name="deployment_stop"),
-    path("deployments/<int:pk>/complete/", views_brokerage.deployment_complete, name="deployment_complete"),
-    path("deployments/<int:pk>/visits/new/", views_brokerage.visit_new, name="visit_new"),
-    path("visits/<int:pk>/answer/", views_brokerage.visit_answer, name="visit_answer"),
-    path("visits/<int:pk>/resolve/", views_brokerage.visit_resolve, name="visit_resolve"),
-    path("dashboards/", views_dashboards.dashboard, name="dashboard"),
-    path("dashboards/export.csv", views_dashboards.dashboard_csv, name="dashboard_csv"),
-    path("dashboards/export.xlsx", views_dashboards.dashboard_xlsx, name="dashboard_xlsx"),
-    path("dashboards/deployments/<int:pk>/", views_dashboards.dashboard_deployment, name="dashboard_deployment"),
-    path("reviews/<int:pk>/", views_reviews.review_detail, name="review"),
-    path("reviews/<int:pk>/write/", views_reviews.review_write, name="review_write"),
-    path("reviews/<int:pk>/answer/", views_reviews.review_answer, name="review_answer"),
-]
+app_name = "deployments"
+
+urlpatterns = [*requests, *brokerage, *delivery, *reviews]

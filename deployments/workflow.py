@@ -7,8 +7,6 @@ written, because every service runs it inside its transaction before writing any
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -28,11 +26,15 @@ NOUNS = {"supportrequest": "request", "offer": "offer", "deployment": "deploymen
 
 
 def move(obj: models.Model, to: str, *, allowed: dict, actor=None, partnership: Partnership | None = None,
-         note: str = "", action: str = "", **changes) -> AuditEvent:
-    """Change `obj.status` to `to` if nobody else changed it first; record who, what, when and why."""
+         note: str = "", action: str = "", expected: str | None = None, **changes) -> AuditEvent:
+    """Change `obj.status` to `to` if nobody else changed it first; record who, what, when and why.
+
+    `expected` is the status the caller saw (when `obj` is a fresher copy than the caller's): the update
+    matches only if the row still has it.
+    """
     model = type(obj)
     noun = NOUNS.get(model._meta.model_name, model._meta.verbose_name)
-    source = obj.status
+    source = expected if expected is not None else obj.status
     labels = dict(model._meta.get_field("status").choices)
     if to not in allowed.get(source, ()):
         raise TransitionNotAllowed(
@@ -50,13 +52,18 @@ def move(obj: models.Model, to: str, *, allowed: dict, actor=None, partnership: 
                         obj=obj, old={"status": source}, new={"status": to}, note=note)
 
 
-def days_text(value) -> str:
-    """Days as people write them: 3, 2.5, 10 (never 3.0 or 1E+1)."""
-    return f"{Decimal(value).normalize():f}"
+def copy_state(target: models.Model, source: models.Model, *fields: str) -> None:
+    """Bring the caller's copy of a row up to date with the copy a transition changed (status included):
+    the one other place, besides `move`, that sets a status attribute."""
+    for name in ("status", *fields):
+        setattr(target, name, getattr(source, name))
 
 
 def tenant_url(partnership: Partnership, name: str, **kwargs) -> str:
-    return reverse(f"tenant:{name}", kwargs={"partnership_slug": partnership.slug, **kwargs})
+    """The address of a page inside the partnership: `name` is a brokerage page's name, or namespaced
+    ("alliances:leader") for another app's."""
+    view = name if ":" in name else f"deployments:{name}"
+    return reverse(view, kwargs={"partnership_slug": partnership.slug, **kwargs})
 
 
 def is_head_of(actor: Membership, school_id: str) -> bool:

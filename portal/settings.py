@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "portal",
     "alliances",
     "deployments",
+    "reporting",
 ]
 
 MIDDLEWARE = [

@@ -7,6 +7,8 @@ import logging
 from celery import Task
 from django_scopes import scope
 
+from portal.tenancy.models import Partnership
+
 logger = logging.getLogger(__name__)
 
 
@@ -19,8 +21,6 @@ class PartnershipTask(Task):
     abstract = True
 
     def __call__(self, partnership_id: int, *args, **kwargs):
-        from portal.tenancy.models import Partnership
-
         partnership = Partnership.objects.filter(pk=partnership_id, is_active=True).first()
         if partnership is None:
             logger.warning("Task %s skipped: partnership %s not found or inactive.", self.name, partnership_id)

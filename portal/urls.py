@@ -23,7 +23,11 @@ urlpatterns = [
     path("platform/imports/<int:pk>/", views_platform.import_job, name="import_job"),
     path("platform/imports/<int:pk>/status.json", views_platform.import_job_status, name="import_job_status"),
     path("admin/", admin.site.urls),
+    # Inside a partnership: the foundation's pages, then each feature app in its own namespace.
     path("p/<slug:partnership_slug>/", include("portal.tenancy.urls")),
+    path("p/<slug:partnership_slug>/", include("alliances.urls")),
+    path("p/<slug:partnership_slug>/", include("deployments.urls")),
+    path("p/<slug:partnership_slug>/", include("reporting.urls")),
 ]
 
 handler403 = "portal.ui.errors.permission_denied"

@@ -1,13 +1,38 @@
-"""School-day arithmetic over a partnership's calendar: pure functions, no database access."""
+"""The one calendar abstraction: a partnership's terms and school days, as pure functions of its periods.
+
+`SchoolCalendar` answers every date question the portal asks: which term a day counts against (ledger
+rows, reviews, dashboards), whether a day is a school day and how to count school days (reviews and
+reminders), and London's date today. No database access: build it with
+`portal.calendar.services.school_calendar(partnership=...)`.
+
+A day in a holiday belongs to the term that follows it, so support that starts in the Easter holiday
+counts against the summer term. Where the calendar has no terms for an academic year, the usual shape
+stands in (autumn September to December, spring January to March, summer April to August) and every
+weekday that is not a bank holiday is a school day, so nothing is ever due on a weekend or bank holiday.
+"""
 
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
 
 from portal.calendar.bank_holidays import is_bank_holiday
+
+LONDON = ZoneInfo("Europe/London")
+TERM_ORDER = ("autumn", "spring", "summer")
+CONVENTIONAL = {"autumn": ((9, 1), (12, 31)), "spring": ((1, 1), (3, 31)), "summer": ((4, 1), (8, 31))}
+SEARCH_LIMIT = 400  # days: longer than any holiday, so a search never runs away
+
+
+def today_in_london(now: datetime | None = None) -> date:
+    """The date in England now (or at `now`), whatever the server's time zone and across clock changes."""
+    return timezone.localtime(now or timezone.now(), LONDON).date()
 
 
 @dataclass(frozen=True)
@@ -20,44 +45,136 @@ class Period:
     end: date
 
 
+@dataclass(frozen=True)
+class Term:
+    key: str  # "2026-27 autumn": what ledger rows and reviews store
+    name: str  # autumn | spring | summer
+    start: date
+    end: date
+
+    @property
+    def label(self) -> str:
+        return f"{self.name.capitalize()} term {self.start.year}"
+
+
+def academic_year_of(day: date) -> str:
+    first = day.year if day.month >= 9 else day.year - 1
+    return f"{first}-{str(first + 1)[2:]}"
+
+
+def conventional_term(year: str, name: str) -> Term:
+    first = int(year[:4])
+    (start_month, start_day), (end_month, end_day) = CONVENTIONAL[name]
+    in_year = first if name == "autumn" else first + 1
+    return Term(f"{year} {name}", name, date(in_year, start_month, start_day), date(in_year, end_month, end_day))
+
+
 class SchoolCalendar:
-    """A school day is a weekday inside a term, outside its half term and not a bank holiday."""
+    """Terms and school days from a partnership's calendar periods."""
 
     def __init__(self, periods: Iterable[Period]):
-        periods = list(periods)
-        self.terms = sorted((p for p in periods if p.kind == "term"), key=lambda p: p.start)
-        self.breaks = sorted((p for p in periods if p.kind == "half_term"), key=lambda p: p.start)
+        periods = sorted(periods, key=lambda p: p.start)
+        self.terms = [p for p in periods if p.kind == "term"]  # the calendar's own term periods
+        self.breaks = [p for p in periods if p.kind == "half_term"]
+        self.years = {p.academic_year for p in self.terms}
         self._term_starts = [t.start for t in self.terms]
+        self.by_year: dict[str, list[Term]] = defaultdict(list)
+        for period in self.terms:
+            if period.term in TERM_ORDER:
+                self.by_year[period.academic_year].append(
+                    Term(f"{period.academic_year} {period.term}", period.term, period.start, period.end))
 
-    def term_for(self, day: date) -> Period | None:
+    # Terms: which term a day counts against --------------------------------------------------------
+
+    def year_terms(self, year: str) -> list[Term]:
+        """The year's three terms. A term the calendar lacks (an LA that has not published its summer dates
+        yet) takes the usual dates, trimmed so it never overlaps the terms the calendar has."""
+        known = self.by_year.get(year)
+        if not known:
+            return [conventional_term(year, name) for name in TERM_ORDER]
+        if {t.name for t in known} >= set(TERM_ORDER):
+            return known
+        terms = list(known)
+        for name in TERM_ORDER:
+            if any(t.name == name for t in known):
+                continue
+            usual = conventional_term(year, name)
+            start = max([usual.start] + [t.end + timedelta(days=1) for t in known if t.start < usual.start])
+            end = min([usual.end] + [t.start - timedelta(days=1) for t in known if t.start > usual.start])
+            if start <= end:
+                terms.append(Term(usual.key, name, start, end))
+        return sorted(terms, key=lambda t: t.start)
+
+    def term_for(self, day: date) -> Term:
+        """The term `day` counts against: the term it is in, or the next one when it falls in a holiday."""
+        year = academic_year_of(day)
+        for term in self.year_terms(year):
+            if day <= term.end:
+                return term
+        # After the last term of the year (the summer holiday): the next year's autumn term.
+        return self.year_terms(academic_year_of(date(day.year, 9, 1)))[0]
+
+    def following(self, term: Term, count: int) -> list[Term]:
+        """`term` and the `count - 1` terms after it."""
+        terms = [term]
+        while len(terms) < count:
+            terms.append(self.term_for(terms[-1].end + timedelta(days=1)))
+        return terms
+
+    def terms_between(self, start: date, end: date) -> list[Term]:
+        """Each term a piece of work from `start` to `end` runs in, in order."""
+        terms, day = [], start
+        while day <= end:
+            term = self.term_for(day)
+            if term not in terms:
+                terms.append(term)
+            day = term.end + timedelta(days=1)
+        return terms
+
+    # School days -------------------------------------------------------------------------------------
+
+    def _calendar_term(self, day: date) -> Period | None:
         index = bisect_right(self._term_starts, day) - 1
         if index >= 0 and self.terms[index].start <= day <= self.terms[index].end:
             return self.terms[index]
         return None
 
     def is_school_day(self, day: date) -> bool:
-        if day.weekday() >= 5 or is_bank_holiday(day) or self.term_for(day) is None:
+        """A weekday inside a term, outside its half term and not a bank holiday; in a year the calendar has
+        no terms for, any weekday that is not a bank holiday."""
+        if day.weekday() >= 5 or is_bank_holiday(day):
             return False
-        return not any(b.start <= day <= b.end for b in self.breaks)
+        if self._calendar_term(day) is not None:
+            return not any(b.start <= day <= b.end for b in self.breaks)
+        return academic_year_of(day) not in self.years
 
-    def next_school_day(self, day: date) -> date | None:
-        """`day` itself if it is a school day, otherwise the next one; None past the last known term."""
-        if not self.terms:
-            return None
-        last = self.terms[-1].end
-        while day <= last:
+    def next_school_day(self, day: date) -> date:
+        """`day` if it is a school day, otherwise the next one (holidays postpone, never skip)."""
+        for _ in range(SEARCH_LIMIT):
             if self.is_school_day(day):
                 return day
             day += timedelta(days=1)
-        return None
+        return day
 
-    def school_days_before(self, day: date, count: int) -> date | None:
+    def add(self, day: date, count: int) -> date:
+        """The school day `count` school days after `day` (0: `day`, or the next school day)."""
+        day = self.next_school_day(day)
+        for _ in range(count):
+            day = self.next_school_day(day + timedelta(days=1))
+        return day
+
+    def before_end(self, term: Term, count: int) -> date:
+        """`count` school days before the term's last school day (0: the last school day itself)."""
+        return self.school_days_before(term.end, count, not_before=term.start) or term.start
+
+    def school_days_before(self, day: date, count: int, *, not_before: date | None = None) -> date | None:
         """Count back `count` school days from the last school day on or before `day` (which is day 0).
 
         So 0 gives `day` itself when it is a school day, or the school day before it; 10 before the last
-        day of term is "ten school days before the end of term". None before the first known term.
+        day of term is "ten school days before the end of term". None before `not_before` (by default the
+        first term the calendar knows).
         """
-        first = self.terms[0].start if self.terms else day
+        first = not_before or (self.terms[0].start if self.terms else day)
         seen = 0
         while day >= first:
             if self.is_school_day(day):
@@ -74,6 +191,3 @@ class SchoolCalendar:
             count += self.is_school_day(day)
             day += timedelta(days=1)
         return count
-
-    def last_school_day(self, term: Period) -> date | None:
-        return self.school_days_before(term.end, 0)

@@ -11,12 +11,12 @@ from datetime import date, timedelta
 
 from django.db import transaction
 
-from alliances.importers.base import Cell, RowError
 from portal.audit.services import record_event
 from portal.calendar.bank_holidays import is_bank_holiday
 from portal.calendar.models import CalendarPeriod
-from portal.calendar.schooldays import Period
+from portal.calendar.schooldays import Period, SchoolCalendar
 from portal.errors import DomainError, NotAllowed
+from portal.imports import Cell, RowError
 from portal.tenancy.models import Membership
 
 REQUIRED = {"academic_year", "period", "start_date", "end_date"}
@@ -217,6 +217,11 @@ def import_calendar(*, actor: Membership, content: bytes, la_code: str | None = 
 def calendar_for(*, partnership) -> list[Period]:
     return [Period(p.academic_year, p.kind, p.term, p.name, p.start, p.end)
             for p in CalendarPeriod.objects.filter(partnership=partnership).order_by("start")]
+
+
+def school_calendar(*, partnership) -> SchoolCalendar:
+    """The partnership's terms and school days (one query)."""
+    return SchoolCalendar(calendar_for(partnership=partnership))
 
 
 def _check_with(partnership, year: str, replace: CalendarPeriod | None, new: Period | None) -> None:

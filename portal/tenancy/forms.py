@@ -90,20 +90,16 @@ class PartnershipSettingsForm(forms.ModelForm):
         return {code: self.cleaned_data[field_name].strip() for field_name, code in self.CODES.items()}
 
 
-class MemberLinksForm(forms.Form):
-    """The schools a headteacher leads and the local authorities an LA officer oversees."""
+# The form for a member's schools and local authorities belongs to the directory app, which registers it.
+_member_links_form: type[forms.Form] | None = None
 
-    def __init__(self, *args, **kwargs):
-        from alliances.forms import SchoolsField
-        from alliances.models import LocalAuthority
 
-        super().__init__(*args, **kwargs)
-        self.fields["schools"] = SchoolsField(
-            label="Schools they lead (headteachers)", required=False,
-            help_text="URNs, one per line. Headteachers ask for support for these schools.",
-        )
-        self.fields["local_authorities"] = forms.ModelMultipleChoiceField(
-            label="Local authorities they oversee (LA officers)", required=False,
-            queryset=LocalAuthority.objects.order_by("name"), widget=forms.SelectMultiple(attrs={"size": 8}),
-            help_text="LA officers see only schools, system leaders and clusters in these local authorities.",
-        )
+def register_member_links_form(form_class: type[forms.Form]) -> None:
+    global _member_links_form
+    _member_links_form = form_class
+
+
+def member_links_form(*args, **kwargs) -> forms.Form:
+    if _member_links_form is None:
+        raise RuntimeError("No member links form is registered: the directory app registers it when it loads.")
+    return _member_links_form(*args, **kwargs)

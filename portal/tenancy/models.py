@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_scopes import ScopedManager
 
-from portal.tenancy.roles import MFA_REQUIRED_ROLES, Role, role_can
+from portal.tenancy.roles import MFA_REQUIRED_ROLES, Role, capabilities_of, role_can
 
 DEFAULT_DESIGNATION_LABELS = {
     "SLE": "Specialist leader of education",
@@ -100,6 +100,11 @@ class Membership(PartnershipOwned):
 
     def can(self, capability: str) -> bool:
         return self.is_active and role_can(self.role, capability)
+
+    @property
+    def capabilities(self) -> frozenset[str]:
+        """Everything this member may do, for templates: `{% if "notes.view" in membership.capabilities %}`."""
+        return capabilities_of(self.role) if self.is_active else frozenset()
 
     @property
     def requires_mfa(self) -> bool:

@@ -54,6 +54,11 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "brokerage.view": STEERING_GROUP_ROLES | {Role.ADMIN},
     "directory.manage": frozenset({Role.BROKER, Role.ADMIN}),
     "calendar.manage": frozenset({Role.BROKER, Role.ADMIN}),
+    # What LA officers, who oversee from outside the steering group, never see: the steering group's private
+    # notes and staff contact details; and they see only the schools in their own local authorities.
+    "notes.view": ALL_ROLES - {Role.LA_OFFICER},
+    "contacts.view": ALL_ROLES - {Role.LA_OFFICER},
+    "directory.all_areas": ALL_ROLES - {Role.LA_OFFICER},
     # Read-only oversight.
     "directory.view": STEERING_GROUP_ROLES | {Role.ADMIN, Role.LA_OFFICER},
     "dashboards.view": STEERING_GROUP_ROLES | {Role.ADMIN, Role.LA_OFFICER},
@@ -71,3 +76,7 @@ def role_can(role: str, capability: str) -> bool:
     except KeyError:
         raise KeyError(f"Unknown capability {capability!r}; add it to portal.tenancy.roles.CAPABILITIES.") from None
     return role in allowed
+
+
+def capabilities_of(role: str) -> frozenset[str]:
+    return frozenset(capability for capability, roles in CAPABILITIES.items() if role in roles)

@@ -1,9 +1,8 @@
-"""Every page inside a partnership: /p/<partnership_slug>/... (PartnershipMiddleware guards them all)."""
+"""The foundation's pages inside a partnership: /p/<partnership_slug>/... (PartnershipMiddleware guards them
+all). Each feature app has its own namespace under the same prefix (see portal/urls.py)."""
 
 from django.urls import path
 
-from alliances.urls import urlpatterns as directory_urls
-from deployments.urls import urlpatterns as brokerage_urls
 from portal.calendar import views as calendar_views
 from portal.notifications import views as notification_views
 from portal.tenancy import views
@@ -29,6 +28,4 @@ urlpatterns = [
     path("term-dates/new/", calendar_views.period_edit, name="calendar_period_new"),
     path("term-dates/<int:pk>/", calendar_views.period_edit, name="calendar_period"),
     path("term-dates/<int:pk>/delete/", calendar_views.period_delete, name="calendar_period_delete"),
-    *directory_urls,
-    *brokerage_urls,
 ]

@@ -10,9 +10,10 @@ from portal.audit.selectors import recent_events
 from portal.errors import DomainError
 from portal.notifications.selectors import notifications_for
 from portal.tenancy import selectors, services
-from portal.tenancy.forms import DeactivateForm, InviteForm, MemberLinksForm, PartnershipSettingsForm, RoleForm
+from portal.tenancy.forms import DeactivateForm, InviteForm, PartnershipSettingsForm, RoleForm, member_links_form
 from portal.tenancy.models import Invitation, Membership
 from portal.tenancy.roles import ROLE_DESCRIPTIONS, Role
+from portal.ui.sections import sections_for
 from portal.ui.views import capability_required, paginate
 
 
@@ -26,20 +27,7 @@ def home(request: HttpRequest, partnership_slug: str) -> HttpResponse:
         "role_description": ROLE_DESCRIPTIONS[membership.role],
         "recent_notifications": list(notifications_for(partnership=request.partnership, user=request.user)[:5]),
     }
-    if membership.can("requests.create") or membership.can("offers.respond") or membership.can("brokerage.view"):
-        from deployments.selectors import home_sections
-
-        context.update(home_sections(membership=membership))
-    if membership.can("requests.create"):
-        from deployments.selectors import requests_for
-
-        context["requests"] = list(requests_for(membership=membership).order_by("-created_at")[:10])
-    if membership.can("requests.triage"):
-        from deployments.selectors import triage_queue
-
-        queue = triage_queue(membership=membership)
-        context["triage_queue"] = list(queue[:10])
-        context["triage_count"] = queue.count()
+    context.update(sections_for("home", membership=membership))  # what each feature app lists for this member
     if membership.can("members.manage"):
         counts = Membership.objects.filter(partnership=request.partnership).aggregate(
             active=Count("pk", filter=Q(is_active=True)),
@@ -98,7 +86,7 @@ def member(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse
     history = recent_events(partnership=request.partnership).filter(
         object_type__model="membership", object_id=str(membership.pk)
     )[:20]
-    links_form = MemberLinksForm(initial={"schools": list(membership.schools.order_by("name")),
+    links_form = member_links_form(initial={"schools": list(membership.schools.order_by("name")),
                                           "local_authorities": list(membership.local_authorities.all())})
     return render(
         request,
@@ -112,7 +100,7 @@ def member(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse
 @capability_required("members.manage")
 def member_links(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
     membership = get_object_or_404(selectors.members(partnership=request.partnership), pk=pk)
-    form = MemberLinksForm(request.POST)
+    form = member_links_form(request.POST)
     if form.is_valid():
         services.set_member_links(actor=request.membership, membership=membership,
                                   schools=form.cleaned_data["schools"] or [],

@@ -2,7 +2,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpRequest
+from django_scopes import scopes_disabled
 
+from portal.notifications.selectors import unread_count
+from portal.tenancy.models import Membership
 from portal.ui.navigation import navigation_for
 
 
@@ -15,11 +18,6 @@ def portal(request: HttpRequest) -> dict:
     membership = getattr(request, "membership", None)
     if membership is None:
         return context
-    from django_scopes import scopes_disabled
-
-    from portal.notifications.selectors import unread_count
-    from portal.tenancy.models import Membership
-
     with scopes_disabled():
         several = (
             Membership.objects.filter(user=request.user, is_active=True, partnership__is_active=True)

@@ -6,8 +6,12 @@ import csv
 from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
+from io import BytesIO
 
 from django.http import HttpResponse, StreamingHttpResponse
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
@@ -50,11 +54,6 @@ def xlsx_response(filename: str, title: str, header: Sequence[str], rows: Iterab
                   description: str = "") -> HttpResponse:
     """An Excel workbook of one table. Text cells are stored as text (never formulas) and neutralised the
     same way as CSV, so a value copied out of the sheet cannot turn into a formula either."""
-    from io import BytesIO
-
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     workbook = Workbook()
     workbook.properties.title = description or title
     sheet = workbook.active
@@ -84,8 +83,6 @@ def xlsx_response(filename: str, title: str, header: Sequence[str], rows: Iterab
 
 
 def _xlsx_value(value):
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
     if value is None:
         return None
     if isinstance(value, bool):

@@ -6,7 +6,7 @@ from functools import wraps
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 
 
 def capability_required(capability: str):
@@ -36,3 +36,11 @@ def query_without_page(request: HttpRequest) -> str:
     query = request.GET.copy()
     query.pop("page", None)
     return query.urlencode()
+
+
+def found_or_404(queryset, pk):
+    """The row with `pk` among those the member may see, or the same 404 a missing row gives."""
+    found = queryset.filter(pk=pk).first()
+    if found is None:
+        raise Http404("Not found")
+    return found

@@ -12,8 +12,8 @@ from django_scopes import scope, scopes_disabled
 
 from alliances.models import LocalAuthority, Phase, School, Specialism, SystemLeader
 from alliances.services import ensure_default_specialisms
-from deployments import services
 from deployments.models import SupportRequest
+from deployments.requests import services
 from portal.tenancy.models import Membership
 from portal.tenancy.roles import Role
 from tests.factories import make_member

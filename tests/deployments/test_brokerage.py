@@ -10,8 +10,10 @@ from django.core import mail
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
-from deployments import capacity, delivery, offers, services
-from deployments.delivery import ObjectiveInput
+from deployments import processes
+from deployments.brokerage import offers, proposals
+from deployments.brokerage.proposals import ObjectiveInput
+from deployments.delivery import capacity, visits
 from deployments.models import (
     CapacityEntry,
     Deployment,
@@ -25,7 +27,7 @@ from deployments.models import (
 )
 from deployments.workflow import TransitionNotAllowed
 from portal.audit.models import AuditEvent
-from portal.calendar.schooldays import Period
+from portal.calendar.schooldays import Period, SchoolCalendar
 from portal.errors import DomainError, NotAllowed
 from portal.notifications.models import Channel, Notification
 from portal.tenancy import services as tenancy_services
@@ -60,13 +62,13 @@ def _propose(b, **overrides):
     values = {"objectives": [ObjectiveInput(b.spec["Mathematics"], "Lift KS2 maths", "80% at expected standard")],
               "days": Decimal(3), "rate_kind": "member", "day_rate": Decimal(350), "funder": "school",
               "start_date": today, "end_date": today + timedelta(days=60), **overrides}
-    return delivery.propose_deployment(actor=b.broker, request=b.request, **values)
+    return proposals.propose_deployment(actor=b.broker, request=b.request, **values)
 
 
 def _accepted(b):
     with scope(partnership=b.partnership):
         first, second = offers.make_offers(actor=b.broker, request=b.request, leaders=[b.leader, b.other_leader])
-        offers.accept_offer(actor=b.leader_member, offer=Offer.objects.get(pk=first.pk))
+        processes.accept_offer(actor=b.leader_member, offer=Offer.objects.get(pk=first.pk))
     return first, second
 
 
@@ -74,9 +76,9 @@ def _active(b):
     _accepted(b)
     with scope(partnership=b.partnership):
         deployment = _propose(b)
-        delivery.decide_deployment(actor=b.approver, deployment=deployment, approve=True, rationale="Good fit.")
-        delivery.confirm_agreement(actor=b.head, deployment=Deployment.objects.get(pk=deployment.pk))
-        delivery.confirm_agreement(actor=b.leader_member, deployment=Deployment.objects.get(pk=deployment.pk))
+        processes.decide_deployment(actor=b.approver, deployment=deployment, approve=True, rationale="Good fit.")
+        processes.confirm_agreement(actor=b.head, deployment=Deployment.objects.get(pk=deployment.pk))
+        processes.confirm_agreement(actor=b.leader_member, deployment=Deployment.objects.get(pk=deployment.pk))
         return Deployment.objects.get(pk=deployment.pk)
 
 
@@ -93,7 +95,7 @@ def test_the_first_acceptance_wins_and_the_other_leaders_are_told(brokerage):
     assert [n.recipient_id for n in _events("offer.withdrawn")] == [b.other_leader.user_id]
     assert _held(b.leader) == Decimal(3)
     with scope(partnership=b.partnership), pytest.raises(TransitionNotAllowed):
-        offers.accept_offer(actor=b.other_leader_member, offer=Offer.objects.get(pk=second.pk))
+        processes.accept_offer(actor=b.other_leader_member, offer=Offer.objects.get(pk=second.pk))
 
 
 def test_only_the_leader_offered_can_answer_and_declining_needs_a_reason(brokerage):
@@ -101,7 +103,7 @@ def test_only_the_leader_offered_can_answer_and_declining_needs_a_reason(brokera
     with scope(partnership=b.partnership):
         [offer] = offers.make_offers(actor=b.broker, request=b.request, leaders=[b.leader])
         with pytest.raises(NotAllowed):
-            offers.accept_offer(actor=b.other_leader_member, offer=offer)
+            processes.accept_offer(actor=b.other_leader_member, offer=offer)
         with pytest.raises(NotAllowed):
             offers.make_offers(actor=b.head, request=b.request, leaders=[b.other_leader])
         with pytest.raises(DomainError, match="already has an open offer"):
@@ -139,7 +141,7 @@ def test_offers_expire_once_and_an_expired_offer_cannot_be_accepted(brokerage):
         [offer] = offers.make_offers(actor=b.broker, request=b.request, leaders=[b.leader])
         Offer.objects.filter(pk=offer.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
         with pytest.raises(TransitionNotAllowed, match="expired"):
-            offers.accept_offer(actor=b.leader_member, offer=Offer.objects.get(pk=offer.pk))
+            processes.accept_offer(actor=b.leader_member, offer=Offer.objects.get(pk=offer.pk))
     assert offers.expire_due_offers() == 1
     assert offers.expire_due_offers() == 0
     with scopes_disabled():
@@ -158,7 +160,7 @@ def test_accepting_beyond_capacity_is_refused_and_nothing_changes(brokerage):
     with scope(partnership=b.partnership):
         [offer] = offers.make_offers(actor=b.broker, request=second, leaders=[b.leader], override_reason="")
         with pytest.raises(capacity.CapacityExceeded, match="has 1 of 4 days left"):
-            offers.accept_offer(actor=b.leader_member, offer=Offer.objects.get(pk=offer.pk))
+            processes.accept_offer(actor=b.leader_member, offer=Offer.objects.get(pk=offer.pk))
         assert Offer.objects.get(pk=offer.pk).status == OfferStatus.OPEN
         assert SupportRequest.objects.get(pk=second.pk).status == RequestStatus.TRIAGED
     assert _held(b.leader) == Decimal(3)
@@ -173,10 +175,10 @@ def test_four_eyes_stops_the_proposer_approving_and_approval_commits_the_days(br
         # The proposer later becomes an approver: still not theirs to approve.
         turned = tenancy_services.change_role(actor=admin, membership=b.broker, role=Role.APPROVER)
         with pytest.raises(NotAllowed, match="four-eyes"):
-            delivery.decide_deployment(actor=turned, deployment=deployment, approve=True, rationale="Mine.")
+            processes.decide_deployment(actor=turned, deployment=deployment, approve=True, rationale="Mine.")
         with pytest.raises(DomainError, match="rationale"):
-            delivery.decide_deployment(actor=b.approver, deployment=deployment, approve=True, rationale=" ")
-        delivery.decide_deployment(actor=b.approver, deployment=deployment, approve=True, rationale="Strong match.")
+            processes.decide_deployment(actor=b.approver, deployment=deployment, approve=True, rationale=" ")
+        processes.decide_deployment(actor=b.approver, deployment=deployment, approve=True, rationale="Strong match.")
         saved = Deployment.objects.get(pk=deployment.pk)
         assert saved.status == DeploymentStatus.APPROVED and saved.decided_by == b.approver.user
         assert saved.decision_note == "Strong match." and saved.decided_at is not None
@@ -191,7 +193,7 @@ def test_a_rejected_proposal_sends_the_request_back_to_matching(brokerage):
     _accepted(b)
     with scope(partnership=b.partnership):
         deployment = _propose(b)
-        delivery.decide_deployment(actor=b.approver, deployment=deployment, approve=False, rationale="Too costly.")
+        processes.decide_deployment(actor=b.approver, deployment=deployment, approve=False, rationale="Too costly.")
         assert SupportRequest.objects.get(pk=b.request.pk).status == RequestStatus.TRIAGED
         assert Offer.objects.get(request=b.request, leader=b.leader).status == OfferStatus.RELEASED
         # The broker can look again, even at the same leader.
@@ -221,14 +223,14 @@ def test_the_agreement_needs_both_sides_and_then_the_work_starts(brokerage):
     _accepted(b)
     with scope(partnership=b.partnership):
         deployment = _propose(b)
-        delivery.decide_deployment(actor=b.approver, deployment=deployment, approve=True, rationale="Yes.")
+        processes.decide_deployment(actor=b.approver, deployment=deployment, approve=True, rationale="Yes.")
         with pytest.raises(NotAllowed):
-            delivery.confirm_agreement(actor=b.other_leader_member, deployment=deployment)
-        delivery.confirm_agreement(actor=b.head, deployment=deployment)
+            processes.confirm_agreement(actor=b.other_leader_member, deployment=deployment)
+        processes.confirm_agreement(actor=b.head, deployment=deployment)
         assert Deployment.objects.get(pk=deployment.pk).status == DeploymentStatus.APPROVED
         with pytest.raises(TransitionNotAllowed, match="already confirmed"):
-            delivery.confirm_agreement(actor=b.head, deployment=deployment)
-        delivery.confirm_agreement(actor=b.leader_member, deployment=deployment)
+            processes.confirm_agreement(actor=b.head, deployment=deployment)
+        processes.confirm_agreement(actor=b.leader_member, deployment=deployment)
         assert Deployment.objects.get(pk=deployment.pk).status == DeploymentStatus.ACTIVE
         assert AuditEvent.objects.filter(action__startswith="deployment.confirmed_by_").count() == 2
     assert len({n.recipient_id for n in _events("deployment.agreed")}) == 3
@@ -240,35 +242,35 @@ def test_visits_are_checked_confirmed_disputed_and_settled(brokerage):
     today = timezone.localdate()
     with scope(partnership=b.partnership):
         with pytest.raises(DomainError, match="on or after the day"):
-            delivery.log_visit(actor=b.leader_member, deployment=deployment, visit_date=today + timedelta(days=1),
+            visits.log_visit(actor=b.leader_member, deployment=deployment, visit_date=today + timedelta(days=1),
                                days=Decimal(1), focus="Maths")
         with pytest.raises(NotAllowed):
-            delivery.log_visit(actor=b.other_leader_member, deployment=deployment, visit_date=today, days=Decimal(1),
+            visits.log_visit(actor=b.other_leader_member, deployment=deployment, visit_date=today, days=Decimal(1),
                                focus="Maths")
-        visit = delivery.log_visit(actor=b.leader_member, deployment=deployment, visit_date=today, days=Decimal(1),
+        visit = visits.log_visit(actor=b.leader_member, deployment=deployment, visit_date=today, days=Decimal(1),
                                    focus="Year 6 <script>maths</script>")
         with pytest.raises(DomainError, match="already logged"):
-            delivery.log_visit(actor=b.leader_member, deployment=deployment, visit_date=today, days=Decimal("0.5"),
+            visits.log_visit(actor=b.leader_member, deployment=deployment, visit_date=today, days=Decimal("0.5"),
                                focus="Again")
         Deployment.objects.filter(pk=deployment.pk).update(start_date=today - timedelta(days=30))
         deployment.start_date = today - timedelta(days=30)
-        second = delivery.log_visit(actor=b.leader_member, deployment=deployment, visit_date=today - timedelta(days=1),
+        second = visits.log_visit(actor=b.leader_member, deployment=deployment, visit_date=today - timedelta(days=1),
                                     days=Decimal(1), focus="Coaching")
         with pytest.raises(DomainError, match="whole day or a half day"):
-            delivery.log_visit(actor=b.leader_member, deployment=deployment, visit_date=today - timedelta(days=2),
+            visits.log_visit(actor=b.leader_member, deployment=deployment, visit_date=today - timedelta(days=2),
                                days=Decimal(2), focus="Too much")
-        delivery.log_visit(actor=b.leader_member, deployment=deployment, visit_date=today - timedelta(days=2),
+        visits.log_visit(actor=b.leader_member, deployment=deployment, visit_date=today - timedelta(days=2),
                            days=Decimal("0.5"), focus="Short")
         with pytest.raises(DomainError, match="go past the agreement"):
-            delivery.log_visit(actor=b.leader_member, deployment=deployment, visit_date=today - timedelta(days=3),
+            visits.log_visit(actor=b.leader_member, deployment=deployment, visit_date=today - timedelta(days=3),
                                days=Decimal(1), focus="Too much")
-        delivery.answer_visit(actor=b.head, visit=Visit.objects.get(pk=visit.pk), confirm=True)
+        visits.answer_visit(actor=b.head, visit=Visit.objects.get(pk=visit.pk), confirm=True)
         with pytest.raises(DomainError, match="Say what does not match"):
-            delivery.answer_visit(actor=b.head, visit=Visit.objects.get(pk=second.pk), confirm=False)
-        delivery.answer_visit(actor=b.head, visit=Visit.objects.get(pk=second.pk), confirm=False, reason="Not in school")
+            visits.answer_visit(actor=b.head, visit=Visit.objects.get(pk=second.pk), confirm=False)
+        visits.answer_visit(actor=b.head, visit=Visit.objects.get(pk=second.pk), confirm=False, reason="Not in school")
         with pytest.raises(NotAllowed):
-            delivery.resolve_dispute(actor=b.head, visit=Visit.objects.get(pk=second.pk), uphold=True, note="x")
-        delivery.resolve_dispute(actor=b.broker, visit=Visit.objects.get(pk=second.pk), uphold=False, note="Agreed.")
+            visits.resolve_dispute(actor=b.head, visit=Visit.objects.get(pk=second.pk), uphold=True, note="x")
+        visits.resolve_dispute(actor=b.broker, visit=Visit.objects.get(pk=second.pk), uphold=False, note="Agreed.")
         assert Visit.objects.get(pk=second.pk).status == VisitStatus.REMOVED
     logged = next(m for m in _emails("visit.logged") if "Year 6" in m.body)
     assert logged.to == [b.head.user.email] and "Year 6 <script>maths</script>" in logged.body
@@ -282,25 +284,25 @@ def test_a_paused_deployment_is_read_only_and_completion_trims_the_ledger(broker
     deployment = _active(b)
     today = timezone.localdate()
     with scope(partnership=b.partnership):
-        visit = delivery.log_visit(actor=b.leader_member, deployment=deployment, visit_date=today, days=Decimal(1),
+        visit = visits.log_visit(actor=b.leader_member, deployment=deployment, visit_date=today, days=Decimal(1),
                                    focus="Maths")
         with pytest.raises(DomainError, match="Say why"):
-            delivery.pause_deployment(actor=b.broker, deployment=deployment, reason="")
-        delivery.pause_deployment(actor=b.broker, deployment=deployment, reason="Ofsted visit this week")
+            processes.pause_deployment(actor=b.broker, deployment=deployment, reason="")
+        processes.pause_deployment(actor=b.broker, deployment=deployment, reason="Ofsted visit this week")
         with pytest.raises(TransitionNotAllowed, match="paused"):
-            delivery.log_visit(actor=b.leader_member, deployment=Deployment.objects.get(pk=deployment.pk),
+            visits.log_visit(actor=b.leader_member, deployment=Deployment.objects.get(pk=deployment.pk),
                                visit_date=today - timedelta(days=1), days=Decimal(1), focus="Maths")
         with pytest.raises(TransitionNotAllowed, match="paused"):
-            delivery.answer_visit(actor=b.head, visit=Visit.objects.get(pk=visit.pk), confirm=True)
+            visits.answer_visit(actor=b.head, visit=Visit.objects.get(pk=visit.pk), confirm=True)
         with pytest.raises(TransitionNotAllowed):
-            delivery.complete_deployment(actor=b.broker, deployment=deployment, summary="Done")
-        delivery.resume_deployment(actor=b.broker, deployment=deployment)
+            processes.complete_deployment(actor=b.broker, deployment=deployment, summary="Done")
+        processes.resume_deployment(actor=b.broker, deployment=deployment)
         with pytest.raises(DomainError, match="1 visit still waits"):
-            delivery.complete_deployment(actor=b.broker, deployment=deployment, summary="Done")
-        delivery.answer_visit(actor=b.head, visit=Visit.objects.get(pk=visit.pk), confirm=True)
+            processes.complete_deployment(actor=b.broker, deployment=deployment, summary="Done")
+        visits.answer_visit(actor=b.head, visit=Visit.objects.get(pk=visit.pk), confirm=True)
         with pytest.raises(DomainError, match="closing summary"):
-            delivery.complete_deployment(actor=b.broker, deployment=deployment, summary=" ")
-        delivery.complete_deployment(actor=b.broker, deployment=deployment, summary="Maths lessons are now good.")
+            processes.complete_deployment(actor=b.broker, deployment=deployment, summary=" ")
+        processes.complete_deployment(actor=b.broker, deployment=deployment, summary="Maths lessons are now good.")
         saved = Deployment.objects.get(pk=deployment.pk)
         assert saved.status == DeploymentStatus.COMPLETED and saved.closing_summary and saved.closed_at
         actions = list(AuditEvent.objects.filter(object_id=str(deployment.pk), object_type__model="deployment")
@@ -315,7 +317,7 @@ def test_a_withdrawn_request_closes_offers_and_cancels_a_deployment_not_yet_star
     _accepted(b)
     with scope(partnership=b.partnership):
         deployment = _propose(b)
-        services.withdraw_request(actor=b.head, request=SupportRequest.objects.get(pk=b.request.pk), reason="New head")
+        processes.withdraw_request(actor=b.head, request=SupportRequest.objects.get(pk=b.request.pk), reason="New head")
         assert Deployment.objects.get(pk=deployment.pk).status == DeploymentStatus.CANCELLED
         assert Offer.objects.get(request=b.request, leader=b.leader).status == OfferStatus.RELEASED
     assert _held(b.leader) == 0
@@ -326,7 +328,7 @@ def test_a_request_cannot_be_withdrawn_once_the_work_has_started(brokerage):
     deployment = _active(b)
     with scope(partnership=b.partnership):
         with pytest.raises(TransitionNotAllowed, match="support has started"):
-            services.withdraw_request(actor=b.head, request=SupportRequest.objects.get(pk=b.request.pk))
+            processes.withdraw_request(actor=b.head, request=SupportRequest.objects.get(pk=b.request.pk))
         assert Deployment.objects.get(pk=deployment.pk).status == DeploymentStatus.ACTIVE
         assert SupportRequest.objects.get(pk=b.request.pk).status == RequestStatus.MATCHED
 
@@ -335,11 +337,11 @@ def test_a_request_whose_support_has_finished_cannot_be_withdrawn_or_proposed_ag
     b = brokerage
     deployment = _active(b)
     with scope(partnership=b.partnership):
-        delivery.stop_deployment(actor=b.broker, deployment=deployment, reason="The head left.")
+        processes.stop_deployment(actor=b.broker, deployment=deployment, reason="The head left.")
         with pytest.raises(TransitionNotAllowed, match="has finished"):
-            services.withdraw_request(actor=b.head, request=SupportRequest.objects.get(pk=b.request.pk))
+            processes.withdraw_request(actor=b.head, request=SupportRequest.objects.get(pk=b.request.pk))
         assert SupportRequest.objects.get(pk=b.request.pk).status == RequestStatus.MATCHED
-    from deployments.selectors import awaiting_proposal
+    from deployments.brokerage.selectors import awaiting_proposal
 
     with scope(partnership=b.partnership):
         assert list(awaiting_proposal(membership=b.broker)) == []
@@ -350,7 +352,7 @@ def test_a_request_whose_support_has_finished_cannot_be_withdrawn_or_proposed_ag
 
 
 def test_matching_counts_days_left_this_term_and_past_outcomes(brokerage):
-    from deployments.matching import rank_for_request
+    from deployments.brokerage.matching import rank_for_request
 
     b = brokerage
     with scopes_disabled():
@@ -362,7 +364,7 @@ def test_matching_counts_days_left_this_term_and_past_outcomes(brokerage):
         CapacityEntry.objects.create(partnership=b.partnership, leader=b.leader, days=3, offer=Offer.objects.create(
             partnership=b.partnership, request=b.request, leader=b.leader, offered_by=b.broker.user,
             expires_at=timezone.now(), status=OfferStatus.DECLINED),
-            term_key=capacity.Terms([]).term_for(timezone.localdate()).key)
+            term_key=SchoolCalendar([]).term_for(timezone.localdate()).key)
         ranked, excluded = rank_for_request(b.request)
         assert b.leader.pk not in {c.leader.pk for c in ranked}
         assert "no days left this term" in {c.leader.pk: c for c in excluded}[b.leader.pk].why_not
@@ -376,7 +378,7 @@ SUMMER = Period("2026-27", "term", "summer", "Summer term", date(2027, 4, 12), d
 
 
 def test_a_holiday_counts_against_the_next_term_and_gaps_fall_back_to_the_usual_shape():
-    terms = capacity.Terms([AUTUMN, SPRING, SUMMER])
+    terms = SchoolCalendar([AUTUMN, SPRING, SUMMER])
     assert terms.term_for(date(2026, 12, 28)).key == "2026-27 spring"
     assert terms.term_for(date(2027, 4, 1)).key == "2026-27 summer"
     assert terms.term_for(date(2027, 8, 10)).key == "2027-28 autumn"  # summer holiday: next year's autumn
@@ -385,7 +387,7 @@ def test_a_holiday_counts_against_the_next_term_and_gaps_fall_back_to_the_usual_
 
 
 def test_days_spread_over_terms_by_weekdays_in_half_days_and_add_up():
-    terms = capacity.Terms([AUTUMN, SPRING, SUMMER])
+    terms = SchoolCalendar([AUTUMN, SPRING, SUMMER])
     split = capacity.split_days(Decimal(5), date(2026, 12, 7), date(2027, 1, 29), terms)
     assert sum(split.values()) == Decimal(5)
     assert all((days * 2) % 1 == 0 for days in split.values())
@@ -397,7 +399,7 @@ def test_days_spread_over_terms_by_weekdays_in_half_days_and_add_up():
 
 @pytest.mark.parametrize("days", ["0.5", "1", "2.5", "7", "19.5"])
 def test_splitting_never_loses_or_invents_a_half_day(days):
-    terms = capacity.Terms([AUTUMN, SPRING, SUMMER])
+    terms = SchoolCalendar([AUTUMN, SPRING, SUMMER])
     split = capacity.split_days(Decimal(days), date(2026, 11, 2), date(2027, 5, 28), terms)
     assert sum(split.values()) == Decimal(days)
 

@@ -10,8 +10,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
-from deployments import delivery, offers
-from deployments.delivery import ObjectiveInput
+from deployments import processes
+from deployments.brokerage import offers, proposals
+from deployments.brokerage.proposals import ObjectiveInput
+from deployments.delivery import visits
 from deployments.models import Deployment, DeploymentStatus, Offer, OfferStatus, SupportRequest, Visit, VisitStatus
 from tests.deployments.conftest import triaged_request
 
@@ -134,18 +136,18 @@ def _deployment(b, request, *, approve=True):
     today = timezone.localdate()
     with scope(partnership=b.partnership):
         [offer] = offers.make_offers(actor=b.broker, request=request, leaders=[b.leader])
-        offers.accept_offer(actor=b.leader_member, offer=Offer.objects.get(pk=offer.pk))
-        deployment = delivery.propose_deployment(
+        processes.accept_offer(actor=b.leader_member, offer=Offer.objects.get(pk=offer.pk))
+        deployment = proposals.propose_deployment(
             actor=b.broker, request=SupportRequest.objects.get(pk=request.pk),
             objectives=[ObjectiveInput(b.spec["Mathematics"], "Lift maths", "80%"),
                         ObjectiveInput(b.spec["Science"], "Science", "Better")],
             days=Decimal(2), rate_kind="member", day_rate=Decimal(300), funder="school",
             start_date=today - timedelta(days=10), end_date=today + timedelta(days=30))
         if approve:
-            delivery.decide_deployment(actor=b.approver, deployment=deployment, approve=True, rationale="Yes")
-            delivery.confirm_agreement(actor=b.head, deployment=Deployment.objects.get(pk=deployment.pk))
-            delivery.confirm_agreement(actor=b.leader_member, deployment=Deployment.objects.get(pk=deployment.pk))
-            delivery.log_visit(actor=b.leader_member, deployment=Deployment.objects.get(pk=deployment.pk),
+            processes.decide_deployment(actor=b.approver, deployment=deployment, approve=True, rationale="Yes")
+            processes.confirm_agreement(actor=b.head, deployment=Deployment.objects.get(pk=deployment.pk))
+            processes.confirm_agreement(actor=b.leader_member, deployment=Deployment.objects.get(pk=deployment.pk))
+            visits.log_visit(actor=b.leader_member, deployment=Deployment.objects.get(pk=deployment.pk),
                                visit_date=today, days=Decimal("0.5"), focus="Maths")
         return Deployment.objects.get(pk=deployment.pk)
 
@@ -176,7 +178,7 @@ def test_brokerage_pages_use_the_same_queries_with_more_data(client, brokerage):
     for _ in range(6):
         more = _deployment(b, triaged_request(b.head, b.broker, b.spec, start=timezone.localdate()))
         with scope(partnership=b.partnership):
-            delivery.log_visit(actor=b.leader_member, deployment=more, visit_date=timezone.localdate() - timedelta(days=1),
+            visits.log_visit(actor=b.leader_member, deployment=more, visit_date=timezone.localdate() - timedelta(days=1),
                                days=Decimal("0.5"), focus="More")
         _deployment(b, triaged_request(b.head, b.broker, b.spec, start=timezone.localdate()), approve=False)
     large = [_count(client, url, user) for url, user in pages]

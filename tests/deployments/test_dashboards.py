@@ -36,9 +36,6 @@ from django.test.utils import CaptureQueriesContext
 from django_scopes import scope, scopes_disabled
 
 from alliances.models import Cluster, ClusterSchool, LocalAuthority, Phase, School, Specialism, SystemLeader
-from deployments.capacity import Terms
-from deployments.dashboard_filters import DashboardFilterForm, period_bounds
-from deployments.dashboards import dashboard, impact_figures, median_days, worst_rag
 from deployments.models import (
     CapacityEntry,
     Deployment,
@@ -49,7 +46,10 @@ from deployments.models import (
     Visit,
 )
 from portal.calendar.schooldays import Period
+from portal.calendar.schooldays import SchoolCalendar as Terms
 from portal.tenancy.roles import Role
+from reporting.dashboards import dashboard, impact_figures, median_days, worst_rag
+from reporting.filters import DashboardFilterForm, period_bounds
 from tests.factories import make_member
 
 LONDON = ZoneInfo("Europe/London")
@@ -650,7 +650,7 @@ def test_watching_a_deployment_puts_it_on_the_home_page_once_and_is_audited(clie
 
 
 def test_only_the_steering_group_may_watch(world):
-    from deployments.services import set_watch
+    from deployments.delivery.watchlist import set_watch
     from portal.errors import NotAllowed
 
     with scope(partnership=world.partnership), pytest.raises(NotAllowed):

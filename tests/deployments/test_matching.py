@@ -10,7 +10,7 @@ from django_scopes import scope, scopes_disabled
 
 from alliances.models import LocalAuthority, Phase, School, Specialism, SystemLeader
 from alliances.services import ensure_default_specialisms
-from deployments.matching import rank_candidates
+from deployments.brokerage.matching import rank_candidates
 from tests.factories import make_member
 
 
@@ -94,8 +94,8 @@ def test_heads_are_preferred_for_leadership_and_intensive_support(partnership, w
 
 
 def test_the_candidates_page_shows_scores_reasons_and_exclusions(client, partnership, headteacher, broker, world):
-    from deployments import services
     from deployments.models import SupportRequest
+    from deployments.requests import services
 
     target, spec, leaders = world
     headteacher.schools.add(target)

@@ -11,9 +11,10 @@ from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from alliances.models import SystemLeader
-from deployments import delivery, offers
-from deployments.capacity import CapacityExceeded
-from deployments.delivery import ObjectiveInput
+from deployments import processes
+from deployments.brokerage import offers, proposals
+from deployments.brokerage.proposals import ObjectiveInput
+from deployments.delivery.capacity import CapacityExceeded
 from deployments.models import CapacityEntry, Deployment, DeploymentStatus, Offer, OfferStatus, SupportRequest
 from deployments.workflow import TransitionNotAllowed
 from portal.audit.models import AuditEvent
@@ -37,7 +38,7 @@ def _matched(b, leader, leader_member):
     request = triaged_request(b.head, b.broker, b.spec, start=timezone.localdate())
     with scope(partnership=b.partnership):
         [offer] = offers.make_offers(actor=b.broker, request=request, leaders=[leader])
-        offers.accept_offer(actor=leader_member, offer=Offer.objects.get(pk=offer.pk))
+        processes.accept_offer(actor=leader_member, offer=Offer.objects.get(pk=offer.pk))
         return SupportRequest.objects.get(pk=request.pk)
 
 
@@ -50,7 +51,7 @@ def test_twenty_approvers_at_once_approve_a_deployment_exactly_once_fifty_times(
     for _attempt in range(50):
         request = _matched(b, b.leader, b.leader_member)
         with scope(partnership=b.partnership):
-            deployment = delivery.propose_deployment(
+            deployment = proposals.propose_deployment(
                 actor=b.broker, request=request, objectives=[ObjectiveInput(b.spec["Mathematics"], "Lift maths", "80%")],
                 days=Decimal(3), rate_kind="member", day_rate=Decimal(350), funder="school", start_date=today,
                 end_date=today + timedelta(days=20))
@@ -59,7 +60,7 @@ def test_twenty_approvers_at_once_approve_a_deployment_exactly_once_fifty_times(
             def action():
                 with scope(partnership=b.partnership):
                     fresh = Deployment.objects.get(pk=pk)
-                    return delivery.decide_deployment(actor=approver, deployment=fresh, approve=True, rationale="Yes")
+                    return processes.decide_deployment(actor=approver, deployment=fresh, approve=True, rationale="Yes")
             return action
 
         results, errors = race(*[approve(a) for a in approvers])
@@ -90,7 +91,7 @@ def test_twenty_leaders_accepting_one_request_at_once_leave_exactly_one_match(po
         def accept(member, offer):
             def action():
                 with scope(partnership=b.partnership):
-                    return offers.accept_offer(actor=member, offer=Offer.objects.get(pk=offer.pk))
+                    return processes.accept_offer(actor=member, offer=Offer.objects.get(pk=offer.pk))
             return action
 
         results, errors = race(*[accept(m, o) for m, o in zip(members, made, strict=True)])
@@ -119,7 +120,7 @@ def test_a_leader_with_room_for_one_cannot_accept_two_requests_at_once(postgres,
         def accept(offer):
             def action():
                 with scope(partnership=b.partnership):
-                    return offers.accept_offer(actor=b.leader_member, offer=Offer.objects.get(pk=offer.pk))
+                    return processes.accept_offer(actor=b.leader_member, offer=Offer.objects.get(pk=offer.pk))
             return action
 
         results, errors = race(*[accept(o) for o in made])
@@ -132,8 +133,8 @@ def test_a_leader_with_room_for_one_cannot_accept_two_requests_at_once(postgres,
 @pytest.mark.parametrize("attempt", range(3))
 def test_twenty_watch_clicks_at_once_leave_one_watch_and_one_audit_event(postgres, brokerage, attempt):
     """A broker double-clicking in several tabs: the watchlist holds the deployment once, audited once."""
+    from deployments.delivery.watchlist import set_watch
     from deployments.models import Watch
-    from deployments.services import set_watch
 
     b = brokerage
     with scopes_disabled():
@@ -141,7 +142,7 @@ def test_twenty_watch_clicks_at_once_leave_one_watch_and_one_audit_event(postgre
     request = _matched(b, b.leader, b.leader_member)
     today = timezone.localdate()
     with scope(partnership=b.partnership):
-        deployment = delivery.propose_deployment(
+        deployment = proposals.propose_deployment(
             actor=b.broker, request=request, objectives=[ObjectiveInput(b.spec["Mathematics"], "Lift maths", "80%")],
             days=Decimal(3), rate_kind="member", day_rate=Decimal(350), funder="school", start_date=today,
             end_date=today + timedelta(days=20))

@@ -12,8 +12,9 @@ from django_scopes import scope, scopes_disabled
 
 from alliances.models import School, Specialism
 from alliances.services import ensure_default_specialisms
-from deployments import services
+from deployments import processes
 from deployments.models import SupportRequest
+from deployments.requests import services
 from portal.audit.models import AuditEvent
 from portal.errors import DomainError, NotAllowed
 from portal.notifications.models import Notification
@@ -75,7 +76,7 @@ def test_two_sends_at_once_cannot_both_win(partnership, headteacher, specialisms
     with scope(partnership=partnership):
         services.submit_request(actor=headteacher, request=draft)
         with pytest.raises(services.TransitionNotAllowed, match="Someone else changed this request first"):
-            services.withdraw_request(actor=headteacher, request=stale)  # stale copy still says draft
+            processes.withdraw_request(actor=headteacher, request=stale)  # stale copy still says draft
 
 
 def test_the_question_flow_saves_each_answer_and_sends(client, headteacher, broker, specialisms):

@@ -14,12 +14,15 @@ from django_scopes import scope, scopes_disabled
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from deployments import delivery, reminders, reviews
+from deployments import processes
 from deployments.models import Deployment, Review, ReviewKind, ReviewStatus
+from deployments.reviews import reminders, schedule
+from deployments.reviews import services as reviews
 from deployments.workflow import TransitionNotAllowed
 from portal.audit.models import AuditEvent
 from portal.calendar.models import CalendarPeriod
-from portal.calendar.schooldays import Period
+from portal.calendar.schooldays import Period, SchoolCalendar, today_in_london
+from portal.calendar.services import school_calendar
 from portal.errors import DomainError, NotAllowed
 from portal.notifications.models import Channel, Notification
 from tests.deployments.test_brokerage import _active
@@ -50,15 +53,15 @@ def test_reviews_are_created_for_each_term_due_school_days_before_it_ends(broker
     b = brokerage
     _calendar(b.partnership)
     deployment = Deployment(partnership=b.partnership, start_date=date(2026, 11, 2), end_date=date(2027, 2, 12))
-    days = reviews.SchoolDays([AUTUMN, HALF, SPRING, SUMMER])
-    planned = reviews.planned_reviews(deployment, days, 10)
+    days = SchoolCalendar([AUTUMN, HALF, SPRING, SUMMER])
+    planned = schedule.planned_reviews(deployment, days, 10)
     assert [(r.term_key, r.due_on) for r in planned] == [
         ("2026-27 autumn", date(2026, 12, 4)),  # ten school days before Friday 18 December
         ("2026-27 spring", date(2027, 3, 11)),  # Friday 26 March 2027 is Good Friday: term's last day is the 25th
     ]
     # A year without a calendar falls back to the usual terms and still avoids weekends and bank holidays.
     later = Deployment(partnership=b.partnership, start_date=date(2027, 9, 6), end_date=date(2027, 10, 1))
-    [autumn] = reviews.planned_reviews(later, days, 10)
+    [autumn] = schedule.planned_reviews(later, days, 10)
     # The usual autumn term runs to 31 December; 27 and 28 December 2027 are bank holidays.
     assert autumn.term_key == "2027-28 autumn" and autumn.due_on == date(2027, 12, 15)
 
@@ -70,7 +73,7 @@ def test_starting_the_work_creates_the_reviews_once(brokerage):
         created = list(Review.objects.filter(deployment=deployment).values_list("kind", "status"))
     assert created and all(kind == ReviewKind.TERMLY and status == ReviewStatus.DUE for kind, status in created)
     with scope(partnership=b.partnership):
-        assert reviews.ensure_reviews([deployment], partnership=b.partnership) == 0
+        assert schedule.ensure_reviews([deployment], partnership=b.partnership) == 0
     with scopes_disabled():
         assert Review.objects.filter(deployment=deployment).count() == len(created)
 
@@ -133,7 +136,7 @@ def test_completion_adds_a_final_evaluation_that_both_sides_score(brokerage):
     b = brokerage
     deployment = _active(b)
     with scope(partnership=b.partnership):
-        delivery.complete_deployment(actor=b.broker, deployment=deployment, summary="Done well.")
+        processes.complete_deployment(actor=b.broker, deployment=deployment, summary="Done well.")
         final = Review.objects.get(deployment=deployment, kind=ReviewKind.FINAL)
     with pytest.raises(DomainError, match="Complete every objective"):
         _write(b, final, progress={o: ("green", "Evidence", "") for o in _objective_ids(deployment)})
@@ -156,7 +159,7 @@ def _objective_ids(deployment):
 # The reminder schedule: pure functions, checked over generated calendars.
 
 def test_each_reminder_goes_on_its_day_and_holidays_postpone_it():
-    days = reviews.SchoolDays([AUTUMN, HALF, SPRING, SUMMER])
+    days = SchoolCalendar([AUTUMN, HALF, SPRING, SUMMER])
     due = date(2026, 11, 6)  # a Friday a week after half term
     assert dict(reminders.stage_dates(due, days)) == {
         "in_14": date(2026, 10, 23),  # Friday 23 October, the last day before half term
@@ -192,9 +195,9 @@ def calendars(draw):
 @settings(max_examples=60, deadline=None)
 @given(periods=calendars(), offset=st.integers(0, 300), lead=st.integers(1, 20))
 def test_over_any_calendar_no_reminder_is_missed_doubled_or_sent_in_a_holiday(periods, offset, lead):
-    days = reviews.SchoolDays(periods)
+    days = SchoolCalendar(periods)
     terms = sorted((p for p in periods if p.kind == "term"), key=lambda p: p.start)
-    term = days.terms.term_for(terms[0].start + timedelta(days=offset))
+    term = days.term_for(terms[0].start + timedelta(days=offset))
     due = days.before_end(term, lead)
     sent: dict[str, date] = {}
     day = due - timedelta(days=40)
@@ -221,13 +224,13 @@ def test_the_run_uses_londons_date_across_clock_changes_and_leap_days(year, runs
     specials = [spring, autumn, spring + timedelta(days=1), autumn - timedelta(days=1)]
     if year % 4 == 0:
         specials.append(date(year, 2, 29))
-    days = reviews.SchoolDays([])
+    days = SchoolCalendar([])
     for special in specials:
         stages = set()
         for minute in runs:
             wall = datetime.combine(special, time()) + timedelta(minutes=minute)
             instant = wall.replace(tzinfo=LONDON).astimezone(ZoneInfo("UTC"))
-            today = reminders.today_in_london(instant)
+            today = today_in_london(instant)
             assert today == special, (wall, instant, today)
             stages.add(reminders.stage_to_send(special + timedelta(days=7), today, days))
         assert len(stages) == 1
@@ -238,7 +241,7 @@ def test_the_daily_run_reminds_once_escalates_overdue_and_skips_holidays(brokera
     deployment = _active(b)
     with scopes_disabled():
         review = Review.objects.filter(deployment=deployment).order_by("due_on").first()
-    days = reviews.school_days_for(b.partnership)
+    days = school_calendar(partnership=b.partnership)
     schedule = dict(reminders.stage_dates(review.due_on, days))
     reminders.run_reminders(today=schedule["in_7"])
     reminders.run_reminders(today=schedule["in_7"])  # twice: still once
@@ -253,7 +256,7 @@ def test_the_daily_run_reminds_once_escalates_overdue_and_skips_holidays(brokera
 
 
 def test_offers_proposals_and_designations_are_reminded_once(brokerage):
-    from deployments import offers
+    from deployments.brokerage import offers
     from deployments.models import Offer
 
     b = brokerage
@@ -263,7 +266,7 @@ def test_offers_proposals_and_designations_are_reminded_once(brokerage):
     with scopes_disabled():
         b.other_leader.review_due = timezone.localdate() + timedelta(days=20)
         b.other_leader.save()
-    today = reviews.school_days_for(b.partnership).next_school_day(timezone.localdate())
+    today = school_calendar(partnership=b.partnership).next_school_day(timezone.localdate())
     for _ in range(2):
         reminders.run_reminders(today=today)
     assert [who for _, who, _ in _reminders("offer.reminder")] == [b.leader.user_id]
@@ -288,7 +291,7 @@ def test_a_run_uses_queries_by_batch_not_by_row(brokerage):
 
     with scopes_disabled():
         due = Review.objects.filter(deployment=first).order_by("due_on").first().due_on
-    in_7 = dict(reminders.stage_dates(due, reviews.school_days_for(b.partnership)))["in_7"]
+    in_7 = dict(reminders.stage_dates(due, school_calendar(partnership=b.partnership)))["in_7"]
     few = count(in_7)
     for _ in range(8):
         _deployment(b, triaged_request(b.head, b.broker, b.spec, start=timezone.localdate()))
@@ -354,7 +357,7 @@ def test_reminders_follow_each_users_email_preferences(brokerage):
     set_preferences(user=b.leader_member.user, choices={"review.reminder": "digest"})
     with scopes_disabled():
         review = Review.objects.filter(deployment=deployment).order_by("due_on").first()
-    days = reviews.school_days_for(b.partnership)
+    days = school_calendar(partnership=b.partnership)
     reminders.run_reminders(today=dict(reminders.stage_dates(review.due_on, days))["in_14"])
     with scopes_disabled():
         rows = list(Notification.objects.filter(event_type="review.reminder").values_list("channel", "delivery"))

@@ -14,7 +14,7 @@ from django_scopes import scope, scopes_disabled
 
 from alliances.models import LocalAuthority, Phase, School, Specialism, SystemLeader
 from alliances.services import ensure_default_specialisms
-from deployments import services
+from deployments.requests import services
 from portal.tenancy.roles import Role
 from tests.e2e.conftest import check_accessibility
 from tests.e2e.test_directory import sign_in

@@ -13,9 +13,11 @@ from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from alliances.models import Specialism
-from deployments import delivery, offers, services
-from deployments.delivery import ObjectiveInput
+from deployments import processes
+from deployments.brokerage import offers, proposals
+from deployments.brokerage.proposals import ObjectiveInput
 from deployments.models import Deployment, Offer, Review, ReviewStatus, SupportRequest
+from deployments.requests import services
 from portal.tenancy.roles import Role
 from tests.e2e.conftest import check_accessibility
 from tests.e2e.test_brokerage_journey import _people
@@ -34,16 +36,16 @@ def _active_deployment(partnership, people, request):
         record = SystemLeader.objects.get(user=leader.user)
         [offer] = offers.make_offers(actor=people[Role.BROKER], request=SupportRequest.objects.get(pk=request.pk),
                                      leaders=[record])
-        offers.accept_offer(actor=leader, offer=Offer.objects.get(pk=offer.pk))
+        processes.accept_offer(actor=leader, offer=Offer.objects.get(pk=offer.pk))
         maths = Specialism.objects.get(partnership=partnership, name="Mathematics")
-        deployment = delivery.propose_deployment(
+        deployment = proposals.propose_deployment(
             actor=people[Role.BROKER], request=SupportRequest.objects.get(pk=request.pk),
             objectives=[ObjectiveInput(maths, "Teachers plan KS2 maths with confidence", "80% at expected standard")],
             days=Decimal(3), rate_kind="member", day_rate=Decimal(350), funder="school",
             start_date=today - timedelta(days=20), end_date=today + timedelta(days=60))
-        delivery.decide_deployment(actor=people[Role.APPROVER], deployment=deployment, approve=True, rationale="Yes.")
-        delivery.confirm_agreement(actor=people[Role.HEADTEACHER], deployment=Deployment.objects.get(pk=deployment.pk))
-        delivery.confirm_agreement(actor=leader, deployment=Deployment.objects.get(pk=deployment.pk))
+        processes.decide_deployment(actor=people[Role.APPROVER], deployment=deployment, approve=True, rationale="Yes.")
+        processes.confirm_agreement(actor=people[Role.HEADTEACHER], deployment=Deployment.objects.get(pk=deployment.pk))
+        processes.confirm_agreement(actor=leader, deployment=Deployment.objects.get(pk=deployment.pk))
         review = Review.objects.filter(deployment=deployment).order_by("due_on").first()
         # Due soon, so it shows among the leader's reviews to write.
         Review.objects.filter(pk=review.pk).update(due_on=today + timedelta(days=5))

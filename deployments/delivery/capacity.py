@@ -1,0 +1,140 @@
+"""The capacity ledger: how many days each system leader has promised, delivered and left, per term.
+
+Terms come from the partnership's calendar (`portal.calendar.schooldays.SchoolCalendar`).
+
+Days move through the ledger as `CapacityEntry` rows: an accepted offer holds the request's days in the
+term the support starts; approval swaps the hold for the deployment's days spread over its terms in
+proportion to their weekdays; closing trims them to the days delivered. Every change to a leader's
+entries first locks the leader's row, so two acceptances or approvals at once cannot both take the
+last days.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_FLOOR, Decimal
+
+from django.db.models import Sum
+from django.utils import timezone
+
+from alliances.models import SystemLeader
+from deployments.models import CapacityEntry, Deployment, Visit, VisitStatus
+from portal.calendar.schooldays import SchoolCalendar, Term, conventional_term
+from portal.calendar.services import school_calendar
+from portal.days import days_text
+from portal.errors import Conflict
+
+
+class CapacityExceeded(Conflict):
+    pass
+
+
+def split_days(days: Decimal, start: date, end: date, terms: SchoolCalendar) -> dict[Term, Decimal]:
+    """Spread `days` over the terms from `start` to `end` by their weekdays, in half days, adding up exactly."""
+    weekdays: dict[Term, int] = defaultdict(int)
+    day = start
+    while day <= end:
+        if day.weekday() < 5:
+            weekdays[terms.term_for(day)] += 1
+        day += timedelta(days=1)
+    if not weekdays:
+        return {terms.term_for(start): days}
+    halves = int(days * 2)
+    total = sum(weekdays.values())
+    shares = {term: Decimal(halves * count) / total for term, count in weekdays.items()}
+    given = {term: int(share.to_integral_value(ROUND_FLOOR)) for term, share in shares.items()}
+    # Largest remainders get the half days left over; earlier terms win ties.
+    order = sorted(shares, key=lambda t: (-(shares[t] - given[t]), t.start))
+    for term in order[: halves - sum(given.values())]:
+        given[term] += 1
+    return {term: Decimal(count) / 2 for term, count in sorted(given.items(), key=lambda item: item[0].start) if count}
+
+
+def _committed(leader_id: int, keys) -> dict[str, Decimal]:
+    rows = (CapacityEntry.objects.filter(leader_id=leader_id, term_key__in=list(keys))
+            .values("term_key").annotate(total=Sum("days")))
+    return {row["term_key"]: row["total"] for row in rows}
+
+
+def book(*, leader: SystemLeader, allocation: dict[Term, Decimal], offer=None, deployment=None,
+         replace_offer=None, replace_deployment=None, check: bool = True) -> None:
+    """Write `allocation` to the ledger for `offer` or `deployment`, refusing any term it would overfill.
+
+    Locks the leader's row first: whoever comes second waits, then sees the first one's days. Entries
+    of `replace_offer` / `replace_deployment` are removed in the same step (a hold becoming a
+    commitment, or a commitment being revised).
+    """
+    locked = SystemLeader.objects.select_for_update().get(pk=leader.pk)
+    if replace_offer is not None:
+        CapacityEntry.objects.filter(offer=replace_offer).delete()
+    if replace_deployment is not None:
+        CapacityEntry.objects.filter(deployment=replace_deployment).delete()
+    if check:
+        committed = _committed(locked.pk, (term.key for term in allocation))
+        for term, days in allocation.items():
+            have = locked.capacity_days_per_term - committed.get(term.key, Decimal(0))
+            if days > have:
+                left = max(have, Decimal(0))
+                raise CapacityExceeded(
+                    f"{locked.name} has {days_text(left)} of {days_text(locked.capacity_days_per_term)} days left in the "
+                    f"{term.label.lower()}, and this needs {days_text(days)}. Ask the broker to change the days or dates.")
+    CapacityEntry.objects.bulk_create([
+        CapacityEntry(partnership_id=locked.partnership_id, leader=locked, term_key=term.key, days=days,
+                      offer=offer, deployment=deployment)
+        for term, days in allocation.items() if days > 0
+    ])
+
+
+def release(*, offer=None, deployment=None) -> None:
+    if offer is not None:
+        CapacityEntry.objects.filter(offer=offer).delete()
+    if deployment is not None:
+        CapacityEntry.objects.filter(deployment=deployment).delete()
+
+
+def delivered_by_term(*, deployment: Deployment, terms: SchoolCalendar) -> dict[Term, Decimal]:
+    delivered: dict[Term, Decimal] = defaultdict(Decimal)
+    for visit_date, days in Visit.objects.filter(deployment=deployment, status=VisitStatus.CONFIRMED).values_list(
+            "visit_date", "days"):
+        delivered[terms.term_for(visit_date)] += days
+    return dict(delivered)
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    term: Term
+    capacity: Decimal
+    committed: Decimal
+    delivered: Decimal
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.capacity - self.committed
+
+
+def current_ledger(*, partnership, leader: SystemLeader, count: int = 3) -> list[LedgerRow]:
+    """The leader's ledger from this term on, from the partnership's calendar (one more query)."""
+    return ledger(leader=leader, terms=school_calendar(partnership=partnership), today=timezone.localdate(),
+                  count=count)
+
+
+def ledger(*, leader: SystemLeader, terms: SchoolCalendar, today: date, count: int = 3) -> list[LedgerRow]:
+    """Committed, delivered and remaining days for the current term, the next ones and any other term with
+    entries: two queries whatever the history."""
+    shown = {term.key: term for term in terms.following(terms.term_for(today), count)}
+    committed: dict[str, Decimal] = {row["term_key"]: row["total"] for row in
+                                     CapacityEntry.objects.filter(leader=leader).values("term_key").annotate(total=Sum("days"))}
+    delivered: dict[str, Decimal] = defaultdict(Decimal)
+    for visit_date, days in Visit.objects.filter(deployment__leader=leader, status=VisitStatus.CONFIRMED).values_list(
+            "visit_date", "days"):
+        term = terms.term_for(visit_date)
+        shown.setdefault(term.key, term)
+        delivered[term.key] += days
+    for key in committed:
+        if key not in shown:
+            year, name = key.split(" ")
+            shown[key] = next((t for t in terms.year_terms(year) if t.name == name), conventional_term(year, name))
+    return [LedgerRow(term, leader.capacity_days_per_term, committed.get(key, Decimal(0)), delivered.get(key, Decimal(0)))
+            for key, term in sorted(shown.items(), key=lambda item: item[1].start)]

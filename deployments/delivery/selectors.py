@@ -1,0 +1,56 @@
+"""Reads for deployments, their visits and the watchlist."""
+
+from __future__ import annotations
+
+from django.db.models import DecimalField, F, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+
+from alliances.models import SystemLeader
+from deployments.models import Deployment, Objective, Visit, VisitStatus, Watch
+from deployments.visibility import deployments_for
+from portal.audit.models import AuditEvent
+from portal.audit.selectors import timeline
+from portal.tenancy.models import Membership
+
+__all__ = ["deployment_history", "deployments_for", "disputed_visits", "is_watching", "leader_record", "objectives",
+           "visits", "visits_to_log", "watchlist"]
+
+
+def objectives(*, deployment: Deployment) -> list[Objective]:
+    return list(Objective.objects.filter(deployment=deployment).select_related("area"))
+
+
+def visits(*, deployment: Deployment) -> list[Visit]:
+    return list(Visit.objects.filter(deployment=deployment).select_related("logged_by", "responded_by", "resolved_by"))
+
+
+def deployment_history(*, deployment: Deployment, visit_ids: list[int]) -> QuerySet[AuditEvent]:
+    return timeline(partnership=deployment.partnership_id, objects={Deployment: [deployment.pk], Visit: visit_ids})
+
+
+def disputed_visits(*, membership: Membership) -> QuerySet[Visit]:
+    return Visit.objects.filter(partnership=membership.partnership, status=VisitStatus.DISPUTED).select_related(
+        "deployment__school", "deployment__leader").order_by("responded_at", "pk")
+
+
+def leader_record(*, membership: Membership):
+    return SystemLeader.objects.filter(partnership=membership.partnership, user=membership.user).first()
+
+
+def visits_to_log(*, membership: Membership) -> QuerySet[Deployment]:
+    """A system leader's deployments under way with agreed days not yet logged, annotated with days logged."""
+    logged = Visit.objects.filter(deployment=OuterRef("pk")).exclude(status=VisitStatus.REMOVED).values(
+        "deployment").annotate(total=Sum("days")).values("total")
+    return deployments_for(membership=membership).filter(status="active").annotate(
+        logged=Coalesce(Subquery(logged, output_field=DecimalField()), Value(0), output_field=DecimalField()),
+    ).annotate(to_log=F("days") - F("logged")).filter(to_log__gt=0).order_by("end_date", "pk")
+
+
+def is_watching(*, membership: Membership, deployment: Deployment) -> bool:
+    return Watch.objects.filter(partnership=membership.partnership, user=membership.user, deployment=deployment).exists()
+
+
+def watchlist(*, membership: Membership) -> QuerySet[Deployment]:
+    """The deployments the member watches, soonest to end first."""
+    return deployments_for(membership=membership).filter(pk__in=Watch.objects.filter(
+        partnership=membership.partnership, user=membership.user).values("deployment_id")).order_by("end_date", "pk")

@@ -1,0 +1,246 @@
+"""Deployments from approval to close, and their visits: thin views over `delivery` and `processes`."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from deployments import processes
+from deployments.delivery import lifecycle, selectors, visits, watchlist
+from deployments.delivery.forms import DecisionForm, ResolveVisitForm, VisitAnswerForm, VisitForm
+from deployments.models import DeploymentStatus, Visit, VisitStatus
+from deployments.reviews.selectors import deployment_reviews
+from deployments.visibility import deployments_for
+from deployments.workflow import is_head_of, is_leader_of
+from portal.errors import DomainError
+from portal.ui.fields import NoteForm
+from portal.ui.views import capability_required, found_or_404, paginate, query_without_page
+
+
+def _deployment(request: HttpRequest, pk: int):
+    return found_or_404(deployments_for(membership=request.membership), pk)
+
+
+def _visit(request: HttpRequest, pk: int) -> Visit:
+    visible = deployments_for(membership=request.membership).values("pk")
+    return found_or_404(Visit.objects.filter(deployment__in=visible).select_related(
+        "deployment__school", "deployment__leader", "deployment__request", "deployment__partnership"), pk)
+
+
+@require_http_methods(["GET", "HEAD"])
+@capability_required("deployments.view")
+def deployments_list(request: HttpRequest, partnership_slug: str) -> HttpResponse:
+    queryset = deployments_for(membership=request.membership)
+    status = request.GET.get("status", "")
+    if status in DeploymentStatus.values:
+        queryset = queryset.filter(status=status)
+    return render(request, "deployments/deployments.html", {
+        "page": paginate(request, queryset.order_by("-proposed_at", "-pk")), "status": status,
+        "statuses": DeploymentStatus.choices, "query": query_without_page(request),
+    })
+
+
+@require_http_methods(["GET", "HEAD"])
+@capability_required("deployments.view")
+def deployment_detail(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
+    deployment = _deployment(request, pk)
+    membership = request.membership
+    visit_rows = selectors.visits(deployment=deployment)
+    counted = [v for v in visit_rows if v.status != VisitStatus.REMOVED]
+    is_approver = membership.can("deployments.approve") and deployment.status == DeploymentStatus.PROPOSED
+    is_head = is_head_of(membership, deployment.school_id)
+    return render(request, "deployments/deployment.html", {
+        "deployment": deployment, "objectives": selectors.objectives(deployment=deployment), "visits": visit_rows,
+        "timeline": selectors.deployment_history(deployment=deployment, visit_ids=[v.pk for v in visit_rows]),
+        "logged_days": sum(v.days for v in counted), "confirmed_days": sum(v.days for v in counted
+                                                                          if v.status == VisitStatus.CONFIRMED),
+        "can_decide": lifecycle.can_decide(membership, deployment),
+        "four_eyes_blocked": is_approver and lifecycle.four_eyes_blocks(membership, deployment),
+        "can_confirm": lifecycle.can_confirm(membership, deployment, is_head=is_head),
+        "can_log": visits.can_log(membership, deployment),
+        "changes": lifecycle.allowed_changes(membership, deployment),
+        "can_view_request": membership.can("requests.view"),
+        "reviews": deployment_reviews(deployment=deployment), "today": timezone.localdate(),
+        "watching": membership.can("brokerage.view") and selectors.is_watching(
+            membership=membership, deployment=deployment),
+        "answerable": {v.pk for v in visit_rows if visits.can_answer(membership, v, deployment=deployment,
+                                                                       is_head=is_head)},
+        "resolvable": {v.pk for v in visit_rows if visits.can_resolve(membership, v)},
+        "is_head": is_head, "is_leader": is_leader_of(membership, deployment),
+        "is_broker": membership.can("deployments.manage"), "is_approver": membership.can("deployments.approve"),
+    })
+
+
+@require_POST
+@capability_required("brokerage.view")
+def deployment_watch(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
+    deployment = _deployment(request, pk)
+    watch = request.POST.get("watch") != "no"
+    watchlist.set_watch(actor=request.membership, deployment=deployment, watch=watch)
+    messages.success(request, f"{deployment.reference} is on your watchlist: it shows on your home page." if watch
+                     else f"{deployment.reference} is off your watchlist.")
+    return redirect("deployments:deployment", partnership_slug=partnership_slug, pk=pk)
+
+
+@require_http_methods(["GET", "HEAD"])
+@capability_required("deployments.view")
+def deployment_agreement(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
+    deployment = _deployment(request, pk)
+    return render(request, "deployments/agreement.html", {
+        "deployment": deployment, "objectives": selectors.objectives(deployment=deployment),
+    })
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@capability_required("deployments.approve")
+def deployment_decide(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
+    deployment = _deployment(request, pk)
+    if deployment.status != DeploymentStatus.PROPOSED:
+        messages.info(request, "This deployment has already been decided.")
+        return redirect("deployments:deployment", partnership_slug=partnership_slug, pk=pk)
+    form = DecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            processes.decide_deployment(actor=request.membership, deployment=deployment,
+                                       approve=form.cleaned_data["decision"] == "approve",
+                                       rationale=form.cleaned_data["rationale"])
+        except DomainError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Deployment {deployment.reference} is {deployment.get_status_display().lower()}. "
+                                      "Everyone involved has been told.")
+            return redirect("deployments:deployment", partnership_slug=partnership_slug, pk=pk)
+    return render(request, "deployments/decide.html", {
+        "deployment": deployment, "objectives": selectors.objectives(deployment=deployment), "form": form,
+    })
+
+
+@require_POST
+@capability_required("deployments.confirm")
+def deployment_confirm(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
+    deployment = _deployment(request, pk)
+    try:
+        processes.confirm_agreement(actor=request.membership, deployment=deployment)
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        if deployment.status == DeploymentStatus.ACTIVE:
+            messages.success(request, "You confirmed the agreement. Both sides have now confirmed, so the work can start.")
+        else:
+            messages.success(request, "You confirmed the agreement. It starts once the other side confirms too.")
+    return redirect("deployments:deployment", partnership_slug=partnership_slug, pk=pk)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@capability_required("visits.log")
+def visit_new(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
+    deployment = _deployment(request, pk)
+    if not visits.can_log(request.membership, deployment):
+        messages.info(request, "Visits can be logged by the deployment's system leader while it is under way.")
+        return redirect("deployments:deployment", partnership_slug=partnership_slug, pk=pk)
+    form = VisitForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            visits.log_visit(actor=request.membership, deployment=deployment, visit_date=data["visit_date"],
+                               days=data["days"], focus=data["focus"], notes=data["notes"])
+        except DomainError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Visit logged. The school has been asked to confirm it.")
+            return redirect("deployments:deployment", partnership_slug=partnership_slug, pk=pk)
+    return render(request, "deployments/visit_new.html", {"deployment": deployment, "form": form})
+
+
+def _visit_decision(request: HttpRequest, partnership_slug: str, pk: int, *, waiting: str, not_waiting: str,
+                    form_class, decide, done, template: str) -> HttpResponse:
+    """A decision on one visit: the school's answer, or the broker settling a dispute."""
+    visit = _visit(request, pk)
+    back = redirect("deployments:deployment", partnership_slug=partnership_slug, pk=visit.deployment_id)
+    if visit.status != waiting:
+        messages.info(request, not_waiting)
+        return back
+    form = form_class(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            decide(visit, form.cleaned_data)
+        except DomainError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, done(visit))
+            return back
+    return render(request, template, {"visit": visit, "deployment": visit.deployment, "form": form})
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@capability_required("visits.confirm")
+def visit_answer(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
+    return _visit_decision(
+        request, partnership_slug, pk, waiting=VisitStatus.LOGGED, not_waiting="This visit has already been answered.",
+        form_class=VisitAnswerForm, template="deployments/visit_answer.html",
+        decide=lambda visit, data: visits.answer_visit(actor=request.membership, visit=visit,
+                                                         confirm=data["decision"] == "confirm", reason=data["reason"]),
+        done=lambda visit: "Visit confirmed." if visit.status == VisitStatus.CONFIRMED else
+        "Visit disputed. The broker and the system leader have been told.")
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@capability_required("deployments.manage")
+def visit_resolve(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
+    return _visit_decision(
+        request, partnership_slug, pk, waiting=VisitStatus.DISPUTED, not_waiting="Only a disputed visit needs settling.",
+        form_class=ResolveVisitForm, template="deployments/visit_resolve.html",
+        decide=lambda visit, data: visits.resolve_dispute(actor=request.membership, visit=visit,
+                                                            uphold=data["decision"] == "uphold", note=data["note"]),
+        done=lambda visit: "Dispute settled. The school and the system leader have been told.")
+
+
+# The page for each of the broker's status changes: (title, note label, note required, button). Which changes
+# are open to whom is `lifecycle.allowed_changes`; what each does is `processes.change_deployment`.
+CHANGE_PAGES = {
+    "pause": ("Pause the deployment", "Why is it paused?", True, "Pause deployment"),
+    "resume": ("Resume the deployment", "Note for everyone involved (optional)", False, "Resume deployment"),
+    "stop": ("Stop the deployment early", "Why is it stopping early?", True, "Stop deployment"),
+    "complete": ("Complete the deployment", "Closing summary", True, "Complete deployment"),
+}
+
+
+def _change_view(action: str):
+    title, label, required, button = CHANGE_PAGES[action]
+
+    @require_http_methods(["GET", "HEAD", "POST"])
+    @capability_required("deployments.manage")
+    def view(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
+        deployment = _deployment(request, pk)
+        if action not in lifecycle.allowed_changes(request.membership, deployment):
+            messages.info(request, f"This deployment is {deployment.get_status_display().lower()}, so you cannot "
+                                   f"{action} it.")
+            return redirect("deployments:deployment", partnership_slug=partnership_slug, pk=pk)
+        help_text = ("What was done, what changed for the school, and anything to carry forward."
+                     if action == "complete" else "Everyone involved will read it.")
+        form = NoteForm(request.POST or None, label=label, required=required, help_text=help_text,
+                        rows=6 if action == "complete" else 4)
+        if request.method == "POST" and form.is_valid():
+            try:
+                processes.change_deployment(actor=request.membership, deployment=deployment, action=action,
+                                            note=form.cleaned_data["note"])
+            except DomainError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, f"Deployment {deployment.reference} is {deployment.get_status_display().lower()}. "
+                                          "Everyone involved has been told.")
+                return redirect("deployments:deployment", partnership_slug=partnership_slug, pk=pk)
+        return render(request, "deployments/change.html", {"deployment": deployment, "form": form, "title": title,
+                                                           "button": button, "action": action})
+
+    view.__name__ = f"deployment_{action}"
+    return view
+
+
+deployment_pause = _change_view("pause")
+deployment_resume = _change_view("resume")
+deployment_stop = _change_view("stop")
+deployment_complete = _change_view("complete")

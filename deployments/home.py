@@ -1,0 +1,140 @@
+"""What each role's home page lists from brokerage: what needs them next. A fixed number of queries.
+
+It reads from every sub-package's selectors, so it sits beside `processes` above them. The foundation's
+home page and the directory's system leader page reach it through the section registry
+(`portal.ui.sections`), never by importing it.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db.models import F, OuterRef, Q, Subquery
+from django.utils import timezone
+
+from alliances.selectors import designations_due, own_leader_record
+from deployments.brokerage.selectors import awaiting_proposal
+from deployments.delivery import capacity
+from deployments.delivery.selectors import disputed_visits, visits_to_log, watchlist
+from deployments.models import (
+    LIVE_DEPLOYMENT_STATUSES,
+    DeploymentStatus,
+    OfferStatus,
+    RequestStatus,
+    Review,
+    ReviewStatus,
+    Visit,
+    VisitStatus,
+)
+from deployments.requests.selectors import triage_queue
+from deployments.reviews.selectors import overdue_reviews
+from deployments.visibility import deployments_for, offers_for, requests_for
+from portal.tenancy.models import Membership
+
+
+def home_sections(*, membership: Membership) -> dict:
+    """Every section the member's capabilities call for, merged into one template context."""
+    sections: dict = {}
+    for capability, section in SECTIONS:
+        if membership.can(capability):
+            sections.update(section(membership))
+    return sections
+
+
+def _headteacher(membership: Membership) -> dict:
+    mine = deployments_for(membership=membership)
+    # The next steps agreed in the latest agreed review of each of the school's live deployments.
+    latest = Review.objects.filter(deployment=OuterRef("deployment"), status=ReviewStatus.AGREED).order_by(
+        "-due_on", "-pk").values("pk")[:1]
+    return {
+        "requests": list(requests_for(membership=membership).order_by("-created_at")[:10]),
+        "deployments": list(mine.order_by("-proposed_at", "-pk")[:10]),
+        "next_steps": list(Review.objects.filter(
+            deployment__in=mine.filter(status__in=LIVE_DEPLOYMENT_STATUSES).values("pk"), status=ReviewStatus.AGREED)
+            .annotate(latest=Subquery(latest)).filter(pk=F("latest")).exclude(next_steps="")
+            .select_related("deployment__school", "deployment__leader").order_by("-due_on", "-pk")[:5]),
+        "visits_to_confirm": list(
+            Visit.objects.filter(deployment__in=mine.filter(status=DeploymentStatus.ACTIVE).values("pk"),
+                                 status=VisitStatus.LOGGED)
+            .select_related("deployment__leader", "deployment__school").order_by("visit_date")[:10]),
+    }
+
+
+def _reviews_to_do(membership: Membership) -> dict:
+    writer = membership.can("reviews.write")
+    waiting = Q(status=ReviewStatus.DUE, due_on__lte=timezone.localdate() + timedelta(days=21)) if writer else Q(
+        status=ReviewStatus.SUBMITTED)
+    return {"reviews_to_do": list(Review.objects.filter(
+        waiting, deployment__in=deployments_for(membership=membership).values("pk"))
+        .select_related("deployment__school").order_by("due_on", "pk")[:10])}
+
+
+def _system_leader(membership: Membership) -> dict:
+    sections = {
+        "open_offers": list(offers_for(membership=membership).filter(status=OfferStatus.OPEN).order_by("expires_at")[:10]),
+        "my_deployments": list(deployments_for(membership=membership).filter(
+            status__in=LIVE_DEPLOYMENT_STATUSES).order_by("start_date", "pk")[:10]),
+        "visits_to_log": list(visits_to_log(membership=membership)[:10]),
+    }
+    leader = own_leader_record(membership=membership)
+    if leader is not None:
+        sections["leader"] = leader
+        sections["ledger"] = capacity.current_ledger(partnership=membership.partnership, leader=leader)
+    return sections
+
+
+def _broker(membership: Membership) -> dict:
+    visible = deployments_for(membership=membership)
+    waiting_offers = offers_for(membership=membership).filter(status=OfferStatus.OPEN).order_by("expires_at", "pk")
+    overdue = overdue_reviews(membership=membership)
+    waiting_approval = visible.filter(status=DeploymentStatus.PROPOSED).order_by("proposed_at", "pk")
+    return {
+        "to_propose": list(awaiting_proposal(membership=membership)[:10]),
+        "offers_waiting": waiting_offers.count(), "offers_waiting_list": list(waiting_offers[:10]),
+        "disputes": list(disputed_visits(membership=membership)[:10]),
+        "awaiting_agreement": list(visible.filter(status=DeploymentStatus.APPROVED).order_by("decided_at")[:10]),
+        "overdue_reviews": list(overdue[:10]), "overdue_count": overdue.count(),
+        "awaiting_approval": list(waiting_approval[:10]), "awaiting_approval_count": waiting_approval.count(),
+        "my_requests": list(requests_for(membership=membership).filter(
+            assigned_broker=membership.user, status=RequestStatus.TRIAGED).order_by("triaged_at", "pk")[:10]),
+    }
+
+
+def _triage(membership: Membership) -> dict:
+    queue = triage_queue(membership=membership)
+    return {"triage_queue": list(queue[:10]), "triage_count": queue.count()}
+
+
+def _steering_group(membership: Membership) -> dict:
+    today = timezone.localdate()
+    due = designations_due(membership=membership, today=today)
+    return {"designations_due": list(due[:10]), "designations_due_count": due.count(),
+            "watchlist": list(watchlist(membership=membership)[:20]), "today": today}
+
+
+def _approver(membership: Membership) -> dict:
+    queue = deployments_for(membership=membership).filter(status=DeploymentStatus.PROPOSED).order_by("proposed_at", "pk")
+    return {"to_decide": list(queue[:10]), "to_decide_count": queue.count()}
+
+
+def _reviews_or_agreements(membership: Membership) -> dict:
+    return _reviews_to_do(membership) if membership.can("reviews.write") or membership.can("reviews.agree") else {}
+
+
+# (capability, section): in the order the old single function built them, so queries run in the same order.
+SECTIONS = [
+    ("requests.create", _headteacher),
+    ("partnership.view", _reviews_or_agreements),
+    ("offers.respond", _system_leader),
+    ("offers.make", _broker),
+    ("brokerage.view", _steering_group),
+    ("deployments.approve", _approver),
+    ("requests.triage", _triage),
+]
+
+
+def leader_sections(*, membership: Membership, leader) -> dict:
+    """On a system leader's page: their capacity ledger, for the steering group."""
+    if not membership.can("brokerage.view"):
+        return {}
+    return {"ledger": capacity.current_ledger(partnership=membership.partnership, leader=leader)}

@@ -1,0 +1,36 @@
+"""Brokerage models, one module per noun, re-exported here so migrations and the app label stay as they are.
+
+requests: SupportRequest and its need areas; offers: Offer; deployments: Deployment, Objective, Watch;
+visits: Visit and the CapacityEntry ledger; reviews: Review, ReviewObjective and the outcome checklist.
+"""
+
+from deployments.models.deployments import (
+    LIVE_DEPLOYMENT_STATUSES,
+    Deployment,
+    DeploymentStatus,
+    Funder,
+    Objective,
+    RateKind,
+    Watch,
+)
+from deployments.models.offers import DeclineReason, Offer, OfferStatus
+from deployments.models.requests import FundingRoute, RequestNeed, RequestStatus, SupportLevel, SupportRequest, Urgency
+from deployments.models.reviews import (
+    OUTCOME_GROUPS,
+    OUTCOME_LABELS,
+    OUTCOMES,
+    Met,
+    Rag,
+    Review,
+    ReviewKind,
+    ReviewObjective,
+    ReviewStatus,
+)
+from deployments.models.visits import CapacityEntry, Visit, VisitLength, VisitStatus
+
+__all__ = [
+    "LIVE_DEPLOYMENT_STATUSES", "CapacityEntry", "DeclineReason", "Deployment", "DeploymentStatus", "Funder",
+    "FundingRoute", "Met", "OUTCOMES", "OUTCOME_GROUPS", "OUTCOME_LABELS", "Objective", "Offer", "OfferStatus", "Rag",
+    "RateKind", "RequestNeed", "RequestStatus", "Review", "ReviewKind", "ReviewObjective", "ReviewStatus",
+    "SupportLevel", "SupportRequest", "Urgency", "Visit", "VisitLength", "VisitStatus", "Watch",
+]

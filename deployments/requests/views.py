@@ -1,0 +1,193 @@
+"""The headteacher's question flow for a support request, and the pages that show requests."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from alliances.selectors import active_specialisms
+from deployments import processes
+from deployments.brokerage.proposals import can_propose
+from deployments.brokerage.selectors import request_offers
+from deployments.models import RequestStatus
+from deployments.requests import selectors, services
+from deployments.requests.forms import (
+    ChooseSchoolForm,
+    ContextForm,
+    FundingForm,
+    NeedsForm,
+    TimingForm,
+    TriageForm,
+    WithdrawForm,
+)
+from portal.errors import DomainError
+from portal.ui.views import capability_required, paginate
+
+STEPS = ["needs", "context", "timing", "funding"]
+TITLES = {"needs": "What do you need support with?", "context": "What is going on?",
+          "timing": "When and how much support?", "funding": "Paying for the support and sharing the request"}
+
+
+def _request(request: HttpRequest, pk: int):
+    found = selectors.requests_for(membership=request.membership).filter(pk=pk).first()
+    if found is None:
+        raise Http404("No such request")
+    return found
+
+
+@require_http_methods(["GET", "HEAD"])
+@capability_required("requests.view")
+def requests_list(request: HttpRequest, partnership_slug: str) -> HttpResponse:
+    page = paginate(request, selectors.requests_for(membership=request.membership).order_by("-submitted_at", "-created_at"))
+    return render(request, "deployments/requests.html", {"page": page,
+                                                         "can_create": request.membership.can("requests.create")})
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@capability_required("requests.create")
+def request_new(request: HttpRequest, partnership_slug: str) -> HttpResponse:
+    schools = request.membership.schools.order_by("name")
+    form = ChooseSchoolForm(request.POST or None, schools=schools,
+                            initial={"school": schools.first()} if schools.count() == 1 else {})
+    if request.method == "POST" and form.is_valid():
+        try:
+            draft = services.start_request(actor=request.membership, school=form.cleaned_data["school"])
+        except DomainError as error:
+            form.add_error("school", str(error))
+        else:
+            return redirect("deployments:request_needs", partnership_slug=partnership_slug, pk=draft.pk)
+    return render(request, "deployments/request_new.html", {"form": form, "has_schools": schools.exists()})
+
+
+def _step(request: HttpRequest, partnership_slug: str, pk: int, step: str) -> HttpResponse:
+    found = _request(request, pk)
+    if found.status != RequestStatus.DRAFT:
+        messages.info(request, "This request has been sent, so its answers can no longer be changed.")
+        return redirect("deployments:request", partnership_slug=partnership_slug, pk=pk)
+    data = request.POST if request.method == "POST" else None
+    if step == "needs":
+        current = selectors.request_needs(request=found)
+        form = NeedsForm(data, initial={"needs": current},
+                         specialisms=active_specialisms(partnership=request.partnership, include=current))
+    elif step == "context":
+        form = ContextForm(data, initial={"context": found.context, "success": found.success})
+    elif step == "timing":
+        form = TimingForm(data, initial={"urgency": found.urgency, "days_wanted": found.days_wanted,
+                                         "preferred_start": found.preferred_start})
+    else:
+        form = FundingForm(data, initial={"funding_route": found.funding_route, "consent_to_share": found.consent_to_share})
+    if data is not None and form.is_valid():
+        values = dict(form.cleaned_data)
+        try:
+            if step == "timing":
+                services.start_date_value(values["preferred_start"])
+            services.update_draft(actor=request.membership, request=found,
+                                  needs=list(values.pop("needs")) if step == "needs" else None, **values)
+        except DomainError as error:
+            form.add_error("preferred_start" if step == "timing" else None, str(error))
+        else:
+            if request.GET.get("change") or step == STEPS[-1]:
+                return redirect("deployments:request_check", partnership_slug=partnership_slug, pk=pk)
+            return redirect(f"deployments:request_{STEPS[STEPS.index(step) + 1]}", partnership_slug=partnership_slug, pk=pk)
+    back = "deployments:request_new" if step == STEPS[0] else f"deployments:request_{STEPS[STEPS.index(step) - 1]}"
+    return render(request, f"deployments/step_{step}.html", {
+        "form": form, "req": found, "title": TITLES[step], "step_number": STEPS.index(step) + 1,
+        "step_count": len(STEPS), "back": back,
+    })
+
+
+def _step_view(step: str):
+    @require_http_methods(["GET", "HEAD", "POST"])
+    @capability_required("requests.create")
+    def view(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
+        return _step(request, partnership_slug, pk, step)
+
+    view.__name__ = f"request_{step}"
+    return view
+
+
+request_needs = _step_view("needs")
+request_context = _step_view("context")
+request_timing = _step_view("timing")
+request_funding = _step_view("funding")
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@capability_required("requests.create")
+def request_check(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
+    found = _request(request, pk)
+    if found.status != RequestStatus.DRAFT:
+        return redirect("deployments:request", partnership_slug=partnership_slug, pk=pk)
+    missing = services.missing_answers(found)
+    if request.method == "POST":
+        try:
+            services.submit_request(actor=request.membership, request=found)
+        except DomainError as error:
+            messages.error(request, str(error))
+        else:
+            return redirect("deployments:request", partnership_slug=partnership_slug, pk=pk)
+    return render(request, "deployments/request_check.html", {
+        "req": found, "needs": selectors.request_needs(request=found), "missing": missing,
+    })
+
+
+@require_http_methods(["GET", "HEAD"])
+@capability_required("requests.view")
+def request_detail(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
+    found = _request(request, pk)
+    membership = request.membership
+    is_head = membership.can("requests.create")
+    deployments = list(selectors.request_deployments(request=found))
+    offers = list(request_offers(request=found)) if membership.can("brokerage.view") else []
+    return render(request, "deployments/request.html", {
+        "req": found, "needs": selectors.request_needs(request=found), "timeline": selectors.request_history(request=found),
+        "can_withdraw": processes.can_withdraw_request(membership, found, deployments),
+        "withdraw_form": WithdrawForm(), "is_head": is_head, "show_actors": not is_head, "offers": offers, "deployments": deployments,
+        "can_triage": services.can_triage(membership, found),
+        "can_offer": membership.can("offers.make") and found.status == RequestStatus.TRIAGED,
+        "can_propose": can_propose(membership, found, deployments),
+    })
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@capability_required("requests.triage")
+def request_triage(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
+    found = _request(request, pk)
+    if not services.can_triage(request.membership, found):
+        messages.info(request, "This request has already been triaged or withdrawn.")
+        return redirect("deployments:request", partnership_slug=partnership_slug, pk=pk)
+    form = TriageForm(request.POST or None, partnership=request.partnership)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.triage_request(actor=request.membership, request=found, eligible=data["decision"] == "yes",
+                                    note=data["note"], support_level=data["support_level"],
+                                    assigned_broker=data["assigned_broker"])
+        except DomainError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Request {found.reference} is {found.get_status_display().lower()}. "
+                                      f"The headteacher has been told.")
+            return redirect("deployments:request", partnership_slug=partnership_slug, pk=pk)
+    return render(request, "deployments/request_triage.html", {
+        "req": found, "form": form, "needs": selectors.request_needs(request=found),
+    })
+
+
+@require_POST
+@capability_required("requests.create")
+def request_withdraw(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
+    found = _request(request, pk)
+    form = WithdrawForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Keep the reason to 1,000 characters or fewer. The request was not withdrawn.")
+        return redirect("deployments:request", partnership_slug=partnership_slug, pk=pk)
+    try:
+        processes.withdraw_request(actor=request.membership, request=found, reason=form.cleaned_data["reason"])
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Request {found.reference} is withdrawn.")
+    return redirect("deployments:request", partnership_slug=partnership_slug, pk=pk)

@@ -1,0 +1,191 @@
+"""The daily reminder run: what is due today, from each partnership's calendar, sent once.
+
+Reviews are reminded 14 and 7 days before they are due and on the due date, and 3 school days after
+it, when the broker is told too. A reminder whose day falls in a school holiday (or on a weekend or
+bank holiday) waits for the next school day; the run does nothing on a day that is not a school day.
+If the run missed days, it sends only the latest reminder each review has reached, not a backlog.
+
+Offers two days from expiring, proposals waiting three days for approval and designations due for
+review within 30 days are reminded once each.
+
+Each reminder is an outbox row whose unique key names what, for whom and which occurrence, so it goes
+once even if the run is repeated, a worker dies half way (the next run sends what is left) or two beat
+processes run it at once. Work is done in batches with a fixed number of queries each.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django_scopes import scope, scopes_disabled
+
+from alliances.models import LeaderStatus, SystemLeader
+from deployments.models import Deployment, DeploymentStatus, Offer, OfferStatus, Review, ReviewKind, ReviewStatus
+from deployments.reviews.schedule import ensure_reviews
+from deployments.workflow import tenant_url
+from portal.accounts.models import User
+from portal.calendar.schooldays import SchoolCalendar, today_in_london
+from portal.calendar.services import school_calendar
+from portal.notifications.services import Pending, notify_bulk
+from portal.tenancy.models import Membership, Partnership
+from portal.tenancy.roles import Role
+
+BATCH = 1000
+STAGES = ("in_14", "in_7", "due", "overdue")
+WINDOW = timedelta(days=90)  # holidays can postpone a reminder by weeks; nothing older or newer is looked at
+
+
+def stage_dates(due_on: date, days: SchoolCalendar) -> list[tuple[str, date]]:
+    """When each reminder of a review due on `due_on` goes out."""
+    return [("in_14", days.next_school_day(due_on - timedelta(days=14))),
+            ("in_7", days.next_school_day(due_on - timedelta(days=7))),
+            ("due", days.next_school_day(due_on)),
+            ("overdue", days.add(due_on, 3))]
+
+
+def stage_to_send(due_on: date, today: date, days: SchoolCalendar) -> str | None:
+    """The latest reminder a review due on `due_on` has reached by `today`; None on a day that is not a school day."""
+    if not days.is_school_day(today):
+        return None
+    reached = None
+    for stage, send_on in stage_dates(due_on, days):
+        if send_on <= today:
+            reached = stage
+    return reached
+
+
+@dataclass
+class Summary:
+    reviews_created: int = 0
+    reminders: int = 0
+    partnerships: int = 0
+    skipped_not_school_day: list[str] = field(default_factory=list)
+
+
+def run_reminders(*, today: date | None = None, batch: int = BATCH) -> Summary:
+    today = today or today_in_london()
+    summary = Summary()
+    with scopes_disabled():
+        partnerships = list(Partnership.objects.filter(is_active=True).order_by("pk"))
+    for partnership in partnerships:
+        with scope(partnership=partnership):
+            _run_partnership(partnership, today, batch, summary)
+        summary.partnerships += 1
+    return summary
+
+
+def _batches(queryset, size: int):
+    """Primary-key keyset pages: each batch is one query however large the table."""
+    last = 0
+    while True:
+        rows = list(queryset.filter(pk__gt=last).order_by("pk")[:size])
+        if not rows:
+            return
+        yield rows
+        last = rows[-1].pk if hasattr(rows[-1], "pk") else rows[-1][0]
+
+
+def _run_partnership(partnership: Partnership, today: date, size: int, summary: Summary) -> None:
+    days = school_calendar(partnership=partnership)
+    active = Deployment.objects.filter(partnership=partnership, status__in=[DeploymentStatus.ACTIVE, DeploymentStatus.PAUSED])
+    for rows in _batches(active.only("pk", "partnership_id", "start_date", "end_date"), size):
+        with transaction.atomic():
+            summary.reviews_created += ensure_reviews(rows, partnership=partnership, days=days)
+    if not days.is_school_day(today):
+        summary.skipped_not_school_day.append(partnership.slug)
+        return
+    brokers = [m.user for m in Membership.objects.filter(partnership=partnership, role=Role.BROKER, is_active=True)
+               .select_related("user").order_by("user_id")]
+    broker_ids = {user.pk for user in brokers}
+    reviews = (Review.objects.filter(partnership=partnership, status=ReviewStatus.DUE, due_on__gte=today - WINDOW,
+                                     due_on__lte=today + WINDOW,
+                                     deployment__status__in=[DeploymentStatus.ACTIVE, DeploymentStatus.COMPLETED,
+                                                             DeploymentStatus.STOPPED])
+               .values_list("pk", "due_on", "kind", "term_key", "deployment_id", "deployment__leader__user_id",
+                            "deployment__school__name", "deployment__request__assigned_broker_id"))
+    for rows in _batches(reviews, size):
+        items: list[tuple[str, int, str, dict, str]] = []
+        for pk, due_on, kind, _term, deployment_id, leader_user, school, assigned in rows:
+            stage = stage_to_send(due_on, today, days)
+            if stage is None or leader_user is None:
+                continue
+            what = "final evaluation" if kind == ReviewKind.FINAL else "termly review"
+            when = f"{due_on:%-d %B %Y}"
+            reference = f"D{deployment_id:05d}"
+            link = tenant_url(partnership, "review", pk=pk)
+            if stage == "overdue":
+                context = {"subject": f"Overdue: the {what} of {reference} ({school})",
+                           "lines": [f"The {what} of the support for {school} was due on {when} and has not been "
+                                     "sent to the headteacher yet."], "action": "Write the review"}
+                items.append(("review.overdue", leader_user, f"review:{pk}:overdue", context, link))
+                for broker in ([assigned] if assigned in broker_ids else sorted(broker_ids)):
+                    items.append(("review.overdue", broker, f"review:{pk}:overdue", context, link))
+            else:
+                lead = {"in_14": "in two weeks", "in_7": "in a week", "due": "today"}[stage]
+                context = {"subject": f"The {what} of {reference} ({school}) is due {lead}",
+                           "lines": [f"The {what} of your support for {school} is due on {when}.",
+                                     "Write it, then send it to the headteacher to agree."], "action": "Write the review"}
+                items.append(("review.reminder", leader_user, f"review:{pk}:{stage}", context, link))
+        summary.reminders += _send(partnership, items)
+    _other_reminders(partnership, today, size, summary)
+
+
+def _send(partnership, items) -> int:
+    if not items:
+        return 0
+    users = {u.pk: u for u in User.objects.filter(pk__in={user_id for _, user_id, *_ in items})}
+    pending = [Pending(event, users[user_id], occurrence, context, link)
+               for event, user_id, occurrence, context, link in items if user_id in users]
+    with transaction.atomic():
+        return notify_bulk(partnership=partnership, items=pending)
+
+
+def _other_reminders(partnership: Partnership, today: date, size: int, summary: Summary) -> None:
+    now = timezone.now()
+    items = []
+    offers = (Offer.objects.filter(partnership=partnership, status=OfferStatus.OPEN, expires_at__gt=now,
+                                   expires_at__lte=now + timedelta(days=2), leader__user__isnull=False)
+              .values_list("pk", "expires_at", "leader__user_id", "request__school__name"))
+    for rows in _batches(offers, size):
+        for pk, expires_at, user_id, school in rows:
+            items.append(("offer.reminder", user_id, f"offer:{pk}:reminder", {
+                "subject": f"The offer to support {school} expires soon",
+                "lines": [f"Please accept or decline the offer to support {school} by "
+                          f"{timezone.localtime(expires_at):%-d %B %Y, %H:%M}."], "action": "Answer the offer"},
+                tenant_url(partnership, "offer", pk=pk)))
+        summary.reminders += _send(partnership, items)
+        items = []
+    approvers = list(Membership.objects.filter(partnership=partnership, role=Role.APPROVER, is_active=True)
+                     .values_list("user_id", flat=True))
+    proposals = (Deployment.objects.filter(partnership=partnership, status=DeploymentStatus.PROPOSED,
+                                           proposed_at__lte=now - timedelta(days=3))
+                 .values_list("pk", "proposed_by_id", "school__name"))
+    for rows in _batches(proposals, size):
+        for pk, proposer, school in rows:
+            for approver in approvers:
+                if partnership.four_eyes_approval and approver == proposer:
+                    continue
+                items.append(("deployment.approval_reminder", approver, f"deployment:{pk}:approval_reminder", {
+                    "subject": f"D{pk:05d} for {school} is still waiting for approval",
+                    "lines": [f"The proposed deployment for {school} has waited three days for a decision."],
+                    "action": "Decide on the deployment"}, tenant_url(partnership, "deployment", pk=pk)))
+        summary.reminders += _send(partnership, items)
+        items = []
+    brokers = list(Membership.objects.filter(partnership=partnership, role=Role.BROKER, is_active=True)
+                   .values_list("user_id", flat=True))
+    leaders = (SystemLeader.objects.filter(partnership=partnership, status=LeaderStatus.ACTIVE,
+                                           review_due__gte=today, review_due__lte=today + timedelta(days=30))
+               .values_list("pk", "name", "review_due"))
+    for rows in _batches(leaders, size):
+        for pk, name, review_due in rows:
+            for broker in brokers:
+                items.append(("leader.designation_due", broker, f"leader:{pk}:designation:{review_due:%Y%m%d}", {
+                    "subject": f"{name}'s designation is due for review on {review_due:%-d %B %Y}",
+                    "lines": [f"{name}'s designation is due for review on {review_due:%-d %B %Y}. Review it and "
+                              "record the outcome on their page."], "action": "Open their record"},
+                    tenant_url(partnership, "alliances:leader", pk=pk)))
+        summary.reminders += _send(partnership, items)
+        items = []

@@ -1,0 +1,58 @@
+"""When reviews are due: one termly review for each term a deployment runs in, and a final evaluation.
+
+A termly review is due `partnership.review_due_school_days` school days before its term ends, created
+when the work starts (and topped up by the daily run, so a calendar edited later is picked up).
+Completing or stopping a deployment adds its final evaluation, due ten school days later.
+"""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from deployments.models import Deployment, Review, ReviewKind, ReviewStatus
+from portal.calendar.schooldays import SchoolCalendar, Term
+from portal.calendar.services import school_calendar
+
+FINAL_DUE_SCHOOL_DAYS = 10
+
+
+def review_terms(deployment: Deployment, days: SchoolCalendar) -> list[Term]:
+    """Each term the deployment runs in, in order."""
+    return days.terms_between(deployment.start_date, deployment.end_date)
+
+
+def planned_reviews(deployment: Deployment, days: SchoolCalendar, lead: int) -> list[Review]:
+    return [Review(partnership_id=deployment.partnership_id, deployment=deployment, kind=ReviewKind.TERMLY,
+                   term_key=term.key, due_on=days.before_end(term, lead))
+            for term in review_terms(deployment, days)]
+
+
+def ensure_reviews(deployments: list[Deployment], *, partnership, days: SchoolCalendar | None = None) -> int:
+    """Create the termly reviews that do not exist yet (idempotent: the unique key ignores repeats)."""
+    days = days or school_calendar(partnership=partnership)
+    existing = set(Review.objects.filter(deployment__in=[d.pk for d in deployments], kind=ReviewKind.TERMLY)
+                   .values_list("deployment_id", "term_key"))
+    rows = [review for deployment in deployments
+            for review in planned_reviews(deployment, days, partnership.review_due_school_days)
+            if (deployment.pk, review.term_key) not in existing]
+    # Two runs at once may both plan the same review: the unique key keeps one.
+    Review.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+def create_final_evaluation(deployment: Deployment) -> Review:
+    days = school_calendar(partnership=deployment.partnership)
+    due = days.add(timezone.localdate(), FINAL_DUE_SCHOOL_DAYS)
+    review, _ = Review.objects.get_or_create(
+        deployment=deployment, kind=ReviewKind.FINAL, term_key="final",
+        defaults={"partnership_id": deployment.partnership_id, "due_on": due})
+    return review
+
+
+
+
+def drop_unreached(deployment: Deployment) -> int:
+    """A closed deployment no longer reaches the terms after today: their unwritten reviews go."""
+    deleted, _ = Review.objects.filter(deployment=deployment, kind=ReviewKind.TERMLY, status=ReviewStatus.DUE,
+                                       due_on__gt=timezone.localdate()).delete()
+    return deleted

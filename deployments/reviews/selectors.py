@@ -1,0 +1,23 @@
+"""Reads for reviews."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from deployments.models import Deployment, Review, ReviewObjective, ReviewStatus
+from portal.tenancy.models import Membership
+
+
+def review_progress(*, review) -> list:
+    return list(ReviewObjective.objects.filter(review=review).select_related("objective__area")
+                .order_by("objective__position", "objective_id"))
+
+
+def deployment_reviews(*, deployment: Deployment) -> list:
+    return list(Review.objects.filter(deployment=deployment).order_by("kind", "due_on", "pk")[:20])
+
+
+def overdue_reviews(*, membership: Membership):
+    return Review.objects.filter(partnership=membership.partnership, status=ReviewStatus.DUE,
+                                 due_on__lt=timezone.localdate()).select_related(
+        "deployment__school", "deployment__leader").order_by("due_on", "pk")

@@ -1,0 +1,113 @@
+"""Dashboards for LA officers and the steering group: thin views over `dashboards` and `dashboard_filters`."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from urllib.parse import urlencode
+
+from django.db.models import Sum
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_http_methods
+
+from alliances.selectors import visible_local_authorities
+from deployments.models import Deployment, Objective, Review, ReviewObjective, Visit, VisitStatus
+from portal.ui.csv_export import csv_response, xlsx_response
+from portal.ui.views import capability_required
+from reporting import dashboards
+from reporting.filters import DashboardFilterForm
+
+EXPORTS = ("breakdown", "requests", "deployments", "reviews", "rag", "impact", "capacity", "terms", "school")
+# Excel sheet names: 31 characters at most.
+SHEETS = {"requests": "Requests by need area", "deployments": "Deployments by status", "reviews": "Reviews",
+          "rag": "Red Amber Green", "impact": "Impact scores", "capacity": "Capacity by specialism",
+          "terms": "Capacity by term"}
+
+
+def _build(request: HttpRequest):
+    form = DashboardFilterForm(request.GET, membership=request.membership)
+    form.is_valid()
+    return form, dashboards.dashboard(scope=form.scope())
+
+
+@require_http_methods(["GET", "HEAD"])
+@capability_required("dashboards.view")
+def dashboard(request: HttpRequest, partnership_slug: str) -> HttpResponse:
+    form, board = _build(request)
+    scope = board.scope
+    return render(request, "reporting/dashboard.html", {
+        "form": form, "board": board, "scope": scope, "tables": board.tables, "breadcrumbs": _breadcrumbs(scope),
+        "export_query": urlencode(scope.query()),
+    })
+
+
+def _breadcrumbs(scope) -> list[tuple[str, str | None]]:
+    """Where the drill-down is: all LAs, then the LA, the cluster and the school, each a link but the last."""
+    crumbs = [("All my local authorities" if scope.limited_las is not None else "All local authorities",
+               urlencode(scope.query(la="", cluster="", school="")))]
+    if scope.la:
+        crumbs.append((scope.las.get(scope.la, scope.la), urlencode(scope.query(cluster="", school=""))))
+    if scope.cluster is not None:
+        crumbs.append((scope.cluster.name, urlencode(scope.query(school=""))))
+    if scope.school is not None:
+        crumbs.append((scope.school.name, None))
+    crumbs[-1] = (crumbs[-1][0], None)
+    return crumbs
+
+
+@require_http_methods(["GET", "HEAD"])
+@capability_required("dashboards.view")
+def dashboard_csv(request: HttpRequest, partnership_slug: str) -> HttpResponse:
+    return _export(request, "csv")
+
+
+@require_http_methods(["GET", "HEAD"])
+@capability_required("dashboards.view")
+def dashboard_xlsx(request: HttpRequest, partnership_slug: str) -> HttpResponse:
+    return _export(request, "xlsx")
+
+
+def _export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """One table of the dashboard (?table=), with the page's filters, as CSV or Excel."""
+    table = request.GET.get("table") or "breakdown"
+    if table not in EXPORTS:
+        raise Http404("No such table")
+    _, board = _build(request)
+    found = board.school_table if table == "school" else board.tables[table]
+    scope = board.scope
+    where = "-".join(part for part in (scope.year, scope.term, scope.la, scope.cluster and f"cluster{scope.cluster.pk}",
+                                       scope.school and scope.school.pk) if part)
+    filename = f"{request.partnership.slug}-{table}-{where}.{fmt}"
+    if fmt == "csv":
+        return csv_response(filename, found.header, found.rows)
+    return xlsx_response(filename, found.sheet or SHEETS[table], found.header, found.rows,
+                         description=f"{found.title}: {scope.period_label}, {request.partnership.name}")
+
+
+@require_http_methods(["GET", "HEAD"])
+@capability_required("dashboards.view")
+def dashboard_deployment(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
+    """One deployment as the dashboards see it: the facts and the ratings, no private notes or contact details."""
+    queryset = Deployment.objects.filter(partnership=request.partnership).select_related("school__la", "leader")
+    limited = visible_local_authorities(membership=request.membership)
+    if limited is not None:
+        queryset = queryset.filter(school__la__in=limited.values("code"))
+    deployment = queryset.filter(pk=pk).first()
+    if deployment is None:
+        raise Http404("Not found")
+    objectives = list(Objective.objects.filter(deployment=deployment).select_related("area"))
+    reviews = list(Review.objects.filter(deployment=deployment).order_by("kind", "due_on", "pk"))
+    ratings: dict[int, dict[int, str]] = {}
+    for review_id, objective_id, rag in ReviewObjective.objects.filter(
+            review__deployment=deployment, review__status__in=("submitted", "agreed")).values_list(
+            "review_id", "objective_id", "rag"):
+        ratings.setdefault(review_id, {})[objective_id] = rag
+    for review in reviews:
+        review.ratings = [ratings.get(review.pk, {}).get(o.pk, "") for o in objectives]
+    delivered = Visit.objects.filter(deployment=deployment, status=VisitStatus.CONFIRMED).aggregate(
+        total=Sum("days"))["total"] or Decimal(0)
+    designation = request.partnership.designation_labels.get(deployment.leader.designation, deployment.leader.designation)
+    return render(request, "reporting/dashboard_deployment.html", {
+        "deployment": deployment, "objectives": objectives, "reviews": reviews, "delivered": delivered,
+        "designation": designation,
+    })
