@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from urllib.parse import urlencode
 
-from django.db.models import Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from alliances.selectors import visible_local_authorities
-from deployments.models import Deployment, Objective, Review, ReviewObjective, Visit, VisitStatus
 from portal.ui.csv_export import csv_response, xlsx_response
 from portal.ui.views import capability_required
-from reporting import dashboards
+from reporting import dashboards, selectors
 from reporting.filters import DashboardFilterForm
 
 EXPORTS = ("breakdown", "requests", "deployments", "reviews", "rag", "impact", "capacity", "terms", "school")
@@ -88,24 +84,10 @@ def _export(request: HttpRequest, fmt: str) -> HttpResponse:
 @capability_required("dashboards.view")
 def dashboard_deployment(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
     """One deployment as the dashboards see it: the facts and the ratings, no private notes or contact details."""
-    queryset = Deployment.objects.filter(partnership=request.partnership).select_related("school__la", "leader")
-    limited = visible_local_authorities(membership=request.membership)
-    if limited is not None:
-        queryset = queryset.filter(school__la__in=limited.values("code"))
-    deployment = queryset.filter(pk=pk).first()
+    deployment = selectors.deployment_in_view(membership=request.membership, pk=pk)
     if deployment is None:
         raise Http404("Not found")
-    objectives = list(Objective.objects.filter(deployment=deployment).select_related("area"))
-    reviews = list(Review.objects.filter(deployment=deployment).order_by("kind", "due_on", "pk"))
-    ratings: dict[int, dict[int, str]] = {}
-    for review_id, objective_id, rag in ReviewObjective.objects.filter(
-            review__deployment=deployment, review__status__in=("submitted", "agreed")).values_list(
-            "review_id", "objective_id", "rag"):
-        ratings.setdefault(review_id, {})[objective_id] = rag
-    for review in reviews:
-        review.ratings = [ratings.get(review.pk, {}).get(o.pk, "") for o in objectives]
-    delivered = Visit.objects.filter(deployment=deployment, status=VisitStatus.CONFIRMED).aggregate(
-        total=Sum("days"))["total"] or Decimal(0)
+    objectives, reviews, delivered = selectors.deployment_ratings(deployment=deployment)
     designation = request.partnership.designation_labels.get(deployment.leader.designation, deployment.leader.designation)
     return render(request, "reporting/dashboard_deployment.html", {
         "deployment": deployment, "objectives": objectives, "reviews": reviews, "delivered": delivered,

@@ -88,9 +88,14 @@ class Deployment(PartnershipOwned):
     def __str__(self) -> str:
         return f"Deployment {self.pk} of leader {self.leader_id} at {self.school_id}"
 
+    @staticmethod
+    def reference_for(pk: int) -> str:
+        """How people refer to it ("D00042"), also for rows read without the model."""
+        return f"D{pk:05d}"
+
     @property
     def reference(self) -> str:
-        return f"D{self.pk:05d}"
+        return self.reference_for(self.pk)
 
     @property
     def cost(self):

@@ -55,6 +55,11 @@ class Offer(PartnershipOwned):
     def __str__(self) -> str:
         return f"Offer {self.pk} of request {self.request_id} to leader {self.leader_id}"
 
+    @staticmethod
+    def reference_for(pk: int) -> str:
+        """How people refer to it ("O00042"), also for rows read without the model."""
+        return f"O{pk:05d}"
+
     @property
     def reference(self) -> str:
-        return f"O{self.pk:05d}"
+        return self.reference_for(self.pk)

@@ -74,9 +74,14 @@ class SupportRequest(PartnershipOwned):
     def __str__(self) -> str:
         return f"Request {self.pk} from {self.school_id}"
 
+    @staticmethod
+    def reference_for(pk: int) -> str:
+        """How people refer to it ("R00042"), also for rows read without the model."""
+        return f"R{pk:05d}"
+
     @property
     def reference(self) -> str:
-        return f"R{self.pk:05d}"
+        return self.reference_for(self.pk)
 
 
 class RequestNeed(PartnershipOwned):

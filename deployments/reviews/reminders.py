@@ -114,7 +114,7 @@ def _run_partnership(partnership: Partnership, today: date, size: int, summary: 
                 continue
             what = "final evaluation" if kind == ReviewKind.FINAL else "termly review"
             when = f"{due_on:%-d %B %Y}"
-            reference = f"D{deployment_id:05d}"
+            reference = Deployment.reference_for(deployment_id)
             link = tenant_url(partnership, "review", pk=pk)
             if stage == "overdue":
                 context = {"subject": f"Overdue: the {what} of {reference} ({school})",
@@ -169,7 +169,7 @@ def _other_reminders(partnership: Partnership, today: date, size: int, summary: 
                 if partnership.four_eyes_approval and approver == proposer:
                     continue
                 items.append(("deployment.approval_reminder", approver, f"deployment:{pk}:approval_reminder", {
-                    "subject": f"D{pk:05d} for {school} is still waiting for approval",
+                    "subject": f"{Deployment.reference_for(pk)} for {school} is still waiting for approval",
                     "lines": [f"The proposed deployment for {school} has waited three days for a decision."],
                     "action": "Decide on the deployment"}, tenant_url(partnership, "deployment", pk=pk)))
         summary.reminders += _send(partnership, items)

@@ -1,0 +1,170 @@
+"""The dashboards' reads: a fixed number of slim queries for a scope, whatever the data size.
+
+`read_facts(scope)` returns everything the figures and tables are computed from, as plain rows
+(dicts and tuples), so no template or table ever goes back to the database.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Q, Sum
+
+from alliances.models import LeaderSpecialism, LeaderStatus, SystemLeader
+from deployments.models import (
+    CapacityEntry,
+    Deployment,
+    Objective,
+    RequestNeed,
+    RequestStatus,
+    Review,
+    ReviewObjective,
+    ReviewStatus,
+    SupportRequest,
+    Visit,
+    VisitStatus,
+)
+from reporting.dashboards.figures import DELIVERY_STATUSES, OPEN_STATUSES, local_date, window, worst_rag
+from reporting.filters import Scope
+
+
+@dataclass
+class Facts:
+    """The rows a dashboard is computed from; each field names the query (numbered) it comes from."""
+
+    deployments: list[dict]  # 1: overlapping the period or decided in it
+    in_period: list[dict]  # 1: of those, approved or later and overlapping the period
+    year_requests: list[dict]  # 2: sent in the academic year
+    requests: list[dict]  # 2: of those, sent in the period
+    needs: dict[int, list[int]]  # 3: need areas per request
+    delivered: dict[int, Decimal]  # 4: confirmed visit days per deployment
+    waiting: dict[int, Decimal]  # 4: logged or disputed visit days per deployment
+    committed: dict[int, Decimal]  # 5: ledger days per deployment, selected terms
+    reviews: list[dict]  # 6: reviews due in the period
+    rag_of: dict[int, str]  # 7: worst rating of each open deployment's latest sent or agreed review
+    leader_links: list[tuple]  # 8: (specialism, leader, days per term) of active leaders
+    ledger: dict[tuple[int, str], Decimal] = field(default_factory=dict)  # 9: (leader, term) -> ledger days
+    leader_committed: dict[int, Decimal] = field(default_factory=dict)  # 9: leader -> days in the selected terms
+
+
+def read_facts(scope: Scope) -> Facts:
+    """Nine queries (the breakdown's groups may add one)."""
+    deployments, in_period = _deployments(scope)
+    in_period_ids = [d["pk"] for d in in_period]
+    year_requests, requests, needs = _requests(scope)
+    delivered, waiting = _visit_days(scope, in_period_ids)
+    leader_links, ledger, leader_committed = _leaders(scope)
+    return Facts(
+        deployments=deployments, in_period=in_period, year_requests=year_requests, requests=requests, needs=needs,
+        delivered=delivered, waiting=waiting, committed=_committed(scope, in_period_ids),
+        reviews=_reviews(scope, in_period_ids),
+        rag_of=_ratings(scope, [d["pk"] for d in in_period if d["status"] in OPEN_STATUSES]),
+        leader_links=leader_links, ledger=ledger, leader_committed=leader_committed,
+    )
+
+
+def _deployments(scope: Scope) -> tuple[list[dict], list[dict]]:
+    """1. Deployments that overlap the period or were decided in it; and those that count in it."""
+    window_start, window_end = window(scope)
+    queryset = Deployment.objects.filter(scope.school_q(), partnership=scope.partnership).filter(
+        Q(start_date__lte=scope.end, end_date__gte=scope.start) | Q(decided_at__range=(window_start, window_end)))
+    if scope.designation:
+        queryset = queryset.filter(leader__designation=scope.designation)
+    if scope.area is not None:
+        queryset = queryset.filter(pk__in=Objective.objects.filter(
+            partnership=scope.partnership, area_id=scope.area.pk).values("deployment_id"))
+    deployments = list(queryset.values(
+        "pk", "school_id", "school__name", "school__la_id", "status", "start_date", "end_date", "days", "decided_at",
+        "request__submitted_at", "leader__name", "leader__designation").order_by("school__name", "start_date", "pk"))
+    in_period = [d for d in deployments if d["status"] in DELIVERY_STATUSES
+                 and d["start_date"] <= scope.end and d["end_date"] >= scope.start]
+    return deployments, in_period
+
+
+def _requests(scope: Scope) -> tuple[list[dict], list[dict], dict[int, list[int]]]:
+    """2 and 3. Requests sent in the academic year (the period's are a part of them), and their need areas."""
+    year_start, year_end = window(scope, whole_year=True)
+    queryset = SupportRequest.objects.filter(scope.school_q(), partnership=scope.partnership,
+                                             submitted_at__range=(year_start, year_end)).exclude(
+        status=RequestStatus.DRAFT)
+    if scope.area is not None:
+        queryset = queryset.filter(pk__in=RequestNeed.objects.filter(
+            partnership=scope.partnership, specialism_id=scope.area.pk).values("request_id"))
+    year_requests = list(queryset.values("pk", "school_id", "school__name", "school__la_id", "status",
+                                         "days_wanted", "submitted_at", "preferred_start"))
+    requests = [r for r in year_requests if scope.start <= local_date(r["submitted_at"]) <= scope.end]
+    needs: dict[int, list[int]] = defaultdict(list)
+    needs_qs = RequestNeed.objects.filter(partnership=scope.partnership, request__in=queryset.values("pk"))
+    if scope.area is not None:  # the chosen need area only, in every table
+        needs_qs = needs_qs.filter(specialism_id=scope.area.pk)
+    for request_id, specialism_id in needs_qs.values_list("request_id", "specialism_id"):
+        needs[request_id].append(specialism_id)
+    return year_requests, requests, needs
+
+
+def _visit_days(scope: Scope, deployment_ids: list[int]) -> tuple[dict[int, Decimal], dict[int, Decimal]]:
+    """4. Visits dated in the period, summed per deployment: delivered (confirmed) and waiting."""
+    delivered: dict[int, Decimal] = defaultdict(Decimal)
+    waiting: dict[int, Decimal] = defaultdict(Decimal)
+    for row in Visit.objects.filter(partnership=scope.partnership, deployment_id__in=deployment_ids,
+                                    visit_date__range=(scope.start, scope.end)).values(
+            "deployment_id", "status").annotate(total=Sum("days")).order_by():
+        if row["status"] == VisitStatus.CONFIRMED:
+            delivered[row["deployment_id"]] += row["total"]
+        elif row["status"] in (VisitStatus.LOGGED, VisitStatus.DISPUTED):
+            waiting[row["deployment_id"]] += row["total"]
+    return delivered, waiting
+
+
+def _committed(scope: Scope, deployment_ids: list[int]) -> dict[int, Decimal]:
+    """5. Days committed on the ledger for the selected terms."""
+    return {row["deployment_id"]: row["total"] for row in CapacityEntry.objects.filter(
+        partnership=scope.partnership, deployment_id__in=deployment_ids, term_key__in=scope.term_keys).values(
+        "deployment_id").annotate(total=Sum("days")).order_by()}
+
+
+def _reviews(scope: Scope, deployment_ids: list[int]) -> list[dict]:
+    """6. Reviews due in the period."""
+    return list(Review.objects.filter(partnership=scope.partnership, deployment_id__in=deployment_ids,
+                                      due_on__range=(scope.start, scope.end)).values(
+        "pk", "deployment_id", "kind", "status", "due_on", "impact_score", "head_impact_score"))
+
+
+def _ratings(scope: Scope, open_ids: list[int]) -> dict[int, str]:
+    """7. The latest sent or agreed review of each open deployment, for its Red/Amber/Green."""
+    latest: dict[int, tuple] = {}
+    ratings: dict[int, list[str]] = defaultdict(list)
+    for deployment_id, due_on, review_id, rag in ReviewObjective.objects.filter(
+            partnership=scope.partnership, review__deployment_id__in=open_ids,
+            review__status__in=(ReviewStatus.SUBMITTED, ReviewStatus.AGREED), review__due_on__lte=scope.end,
+    ).values_list("review__deployment_id", "review__due_on", "review_id", "rag"):
+        key = (due_on, review_id)
+        if deployment_id not in latest or key > latest[deployment_id]:
+            latest[deployment_id] = key
+            ratings[deployment_id] = []
+        if latest[deployment_id] == key:
+            ratings[deployment_id].append(rag)
+    return {pk: worst_rag(ratings.get(pk, [])) for pk in open_ids}
+
+
+def _leaders(scope: Scope) -> tuple[list[tuple], dict[tuple[int, str], Decimal], dict[int, Decimal]]:
+    """8 and 9. System leaders' capacity by specialism, and what is already committed of it."""
+    leaders_qs = SystemLeader.objects.filter(scope.leader_q(), partnership=scope.partnership,
+                                             status=LeaderStatus.ACTIVE)
+    links_qs = LeaderSpecialism.objects.filter(partnership=scope.partnership, leader__in=leaders_qs.values("pk"))
+    if scope.area is not None:
+        links_qs = links_qs.filter(specialism_id=scope.area.pk)
+    leader_links = list(links_qs.values_list("specialism_id", "leader_id", "leader__capacity_days_per_term"))
+    leader_ids = {leader_id for _, leader_id, _ in leader_links}
+    year_keys = [term.key for term in scope.calendar.year_terms(scope.year)]
+    ledger: dict[tuple[int, str], Decimal] = {
+        (row["leader_id"], row["term_key"]): row["total"] for row in CapacityEntry.objects.filter(
+            partnership=scope.partnership, leader_id__in=leader_ids, term_key__in=year_keys).values(
+            "leader_id", "term_key").annotate(total=Sum("days")).order_by()}
+    leader_committed: dict[int, Decimal] = defaultdict(Decimal)
+    for (leader_id, term_key), total in ledger.items():
+        if term_key in scope.term_keys:
+            leader_committed[leader_id] += total
+    return leader_links, ledger, leader_committed
