@@ -4,7 +4,18 @@ import django_filters
 from django.db.models import F, Q, Value
 from django.db.models.functions import Replace, Upper
 
-from alliances.models import OFSTED_GRADES, LeaderSpecialism, LocalAuthority, Phase, School, Specialism, Status
+from alliances.models import (
+    LEADER_PHASES,
+    OFSTED_GRADES,
+    ClusterKind,
+    LeaderSpecialism,
+    LeaderStatus,
+    LocalAuthority,
+    Phase,
+    School,
+    Specialism,
+    Status,
+)
 
 
 def local_authorities(request):
@@ -95,8 +106,6 @@ def designation_choices(request):
 
 
 class LeaderFilter(NullsLastOrdering, django_filters.FilterSet):
-    from alliances.models import LEADER_PHASES, LeaderStatus
-
     q = django_filters.CharFilter(label="Name or home school", method="search")
     designation = django_filters.ChoiceFilter(label="Designation", choices=[], empty_label="Any designation")
     status = django_filters.ChoiceFilter(label="Status", choices=LeaderStatus.choices, empty_label="Any status")
@@ -140,8 +149,6 @@ class LeaderFilter(NullsLastOrdering, django_filters.FilterSet):
 
 
 class ClusterFilter(NullsLastOrdering, django_filters.FilterSet):
-    from alliances.models import ClusterKind
-
     q = django_filters.CharFilter(label="Name", field_name="name", lookup_expr="icontains")
     academic_year = django_filters.CharFilter(label="Academic year", help_text="For example, 2026-27")
     kind = django_filters.ChoiceFilter(label="Kind", choices=ClusterKind.choices, empty_label="Any kind")

@@ -6,6 +6,9 @@ import time
 
 from django.conf import settings
 from django.db import connection
+from django.http import JsonResponse
+
+from portal.celery import app
 
 
 def _timed(probe) -> dict:
@@ -29,8 +32,6 @@ def _database() -> None:
 def _broker() -> str | None:
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return "eager: tasks run inline, no broker"
-    from portal.celery import app
-
     with app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=0, timeout=2)
     return None
@@ -45,8 +46,6 @@ class HealthCheckMiddleware:
 
     def __call__(self, request):
         if request.path_info == "/healthz" and request.method in ("GET", "HEAD"):
-            from django.http import JsonResponse
-
             report = check()
             response = JsonResponse(report, status=200 if report["status"] == "ok" else 503)
             response["Cache-Control"] = "no-store"

@@ -56,6 +56,28 @@ def run_import(source: str | Path | BinaryIO, *, dry_run: bool = False, progress
 
     Raises ImportRefused when the whole file is unusable (too big, unreadable, wrong kind, missing columns).
     """
+    data = _read(source)
+    # Detect on a tolerant decoding of the first line, then decode the whole file strictly.
+    first_line = data.split(b"\n", 1)[0].decode("utf-8-sig", errors="replace")
+    fmt = detect_format([name.strip() for name in next(csv.reader([first_line]))])
+    reader = csv.reader(io.StringIO(_decode(data, fmt.encodings), newline=""))
+    header = [name.strip() for name in next(reader)]
+    if len(set(header)) != len(header):
+        duplicated = sorted({name for name in header if header.count(name) > 1})
+        raise ImportRefused(f"The header names these columns more than once: {', '.join(duplicated)}.")
+    report = ImportReport(format_key=fmt.key, format_label=fmt.label)
+    records, errors = _check_rows(reader, header, fmt, report, progress)
+    report.errors = errors[:MAX_ERRORS_KEPT]
+    if len(errors) > MAX_ERRORS_KEPT:
+        report.notes.append(f"Only the first {MAX_ERRORS_KEPT} of {len(errors)} problems are listed.")
+    if errors or dry_run:
+        return report
+    fmt.apply(records, report, progress)
+    return report
+
+
+def _read(source: str | Path | BinaryIO) -> bytes:
+    """The file's bytes, uncompressed, or ImportRefused when it is too big, damaged or empty."""
     data = Path(source).read_bytes() if isinstance(source, str | Path) else source.read()
     if len(data) > settings.IMPORT_MAX_BYTES:
         raise ImportRefused(
@@ -71,18 +93,12 @@ def run_import(source: str | Path | BinaryIO, *, dry_run: bool = False, progress
             raise ImportRefused("The file is too large once uncompressed. Split it into smaller files.")
     if not data.strip():
         raise ImportRefused("The file is empty.")
-    # Detect on a tolerant decoding of the first line, then decode the whole file strictly.
-    first_line = data.split(b"\n", 1)[0].decode("utf-8-sig", errors="replace")
-    header = [name.strip() for name in next(csv.reader([first_line]))]
-    fmt = detect_format(header)
-    text = _decode(data, fmt.encodings)
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = [name.strip() for name in next(reader)]
-    if len(set(header)) != len(header):
-        duplicated = sorted({name for name in header if header.count(name) > 1})
-        raise ImportRefused(f"The header names these columns more than once: {', '.join(duplicated)}.")
+    return data
 
-    report = ImportReport(format_key=fmt.key, format_label=fmt.label)
+
+def _check_rows(reader, header: list[str], fmt: Format, report: ImportReport,
+                progress: Progress) -> tuple[list, list[RowError]]:
+    """Parse and check every row: (the records to write, every problem found)."""
     errors: list[RowError] = []
     records = []
     seen: dict[object, tuple[int, object]] = {}
@@ -119,13 +135,7 @@ def run_import(source: str | Path | BinaryIO, *, dry_run: bool = False, progress
         errors.append(RowError(reader.line_num, "", f"cannot be read as CSV: {error}"))
     if repeats:
         report.notes.append(f"{repeats} row{'s' if repeats != 1 else ''} repeating an earlier row exactly were ignored.")
-    report.errors = errors[:MAX_ERRORS_KEPT]
-    if len(errors) > MAX_ERRORS_KEPT:
-        report.notes.append(f"Only the first {MAX_ERRORS_KEPT} of {len(errors)} problems are listed.")
-    if errors or dry_run:
-        return report
-    fmt.apply(records, report, progress)
-    return report
+    return records, errors
 
 
 def _describe(key) -> str:

@@ -163,6 +163,27 @@ def rank_candidates(
                      today=today)
 
 
+def _exclusions(school, school_words, status, consent, urn, trust, federation, conflicts, capacity: float,
+                booked: bool, status_labels: dict) -> list[str]:
+    """Why a leader cannot be matched to `school`: the hard rules, in the order the page lists them."""
+    why_not = []
+    if status != LeaderStatus.ACTIVE:
+        why_not.append(f"not active ({status_labels.get(status, status).lower()})")
+    if not consent:
+        why_not.append("no release consent from their home school's head")
+    if urn == school.urn:
+        why_not.append("works at this school")
+    elif school.trust_code and trust == school.trust_code:
+        why_not.append("their school is in the same trust")
+    elif school.federation_code and federation == school.federation_code:
+        why_not.append("their school is in the same federation")
+    if conflicts and any(word in conflicts.lower() for word in school_words):
+        why_not.append("declared a conflict of interest with this school")
+    if capacity <= 0:
+        why_not.append("no days left this term" if booked else "no capacity this term")
+    return why_not
+
+
 def _rank(*, partnership, school, need_ids, need_groups, days_wanted, support_level, include_excluded, today):
     committed = _committed_this_term(partnership, today)
     history = _history(partnership)
@@ -185,21 +206,8 @@ def _rank(*, partnership, school, need_ids, need_groups, days_wanted, support_le
         capacity -= committed.get(pk, 0.0)
         phases = rest[:5]
         urn, home_name, easting, northing, trust, federation = rest[5:]
-        why_not = []
-        if status != LeaderStatus.ACTIVE:
-            why_not.append(f"not active ({status_labels.get(status, status).lower()})")
-        if not consent:
-            why_not.append("no release consent from their home school's head")
-        if urn == school.urn:
-            why_not.append("works at this school")
-        elif school.trust_code and trust == school.trust_code:
-            why_not.append("their school is in the same trust")
-        elif school.federation_code and federation == school.federation_code:
-            why_not.append("their school is in the same federation")
-        if conflicts and any(word in conflicts.lower() for word in school_words):
-            why_not.append("declared a conflict of interest with this school")
-        if capacity <= 0:
-            why_not.append("no days left this term" if pk in committed else "no capacity this term")
+        why_not = _exclusions(school, school_words, status, consent, urn, trust, federation, conflicts, capacity,
+                              pk in committed, status_labels)
         if why_not:
             if include_excluded:
                 excluded.append(Candidate(LeaderRow(pk, name, designation, home_name), why_not=why_not))

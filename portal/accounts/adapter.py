@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.http import HttpRequest
+from django.urls import reverse
 
 from portal.errors import DomainError
+from portal.tenancy.services import global_invitation_for_token
 
 INVITATION_SESSION_KEY = "portal_invitation_token"
 
@@ -12,8 +14,6 @@ class AccountAdapter(DefaultAccountAdapter):
     """Accounts are by invitation: sign-up is open only to someone holding a valid invitation link."""
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
-        from portal.tenancy.services import global_invitation_for_token
-
         token = request.session.get(INVITATION_SESSION_KEY)
         if not token:
             return False
@@ -26,7 +26,5 @@ class AccountAdapter(DefaultAccountAdapter):
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         token = request.session.get(INVITATION_SESSION_KEY)
         if token:
-            from django.urls import reverse
-
             return reverse("invitation", kwargs={"token": token})
         return super().get_login_redirect_url(request)

@@ -69,19 +69,43 @@ class ParsedYear:
         self.periods.append(period)
 
 
+def _parse_row(row: dict, line: int, errors: list[RowError]) -> tuple | None:
+    """(year, kind, term, half, start, end) from one row, or None with the problem added to `errors`."""
+    try:
+        year = normalise_year(row["academic_year"] or "")
+        kind, term, half = classify(row["period"] or "")
+        start, end = Cell.date(row["start_date"] or ""), Cell.date(row["end_date"] or "")
+    except ValueError as error:
+        errors.append(RowError(line, "", str(error)))
+        return None
+    if start is None or end is None:
+        errors.append(RowError(line, "start_date", "start_date and end_date are both needed"))
+        return None
+    if end < start:
+        errors.append(RowError(line, "end_date", f"{row['period']} ends before it starts"))
+        return None
+    if len((row["period"] or "").strip()) > 80:
+        errors.append(RowError(line, "period", "the period name is longer than 80 characters"))
+        return None
+    return year, kind, term, half, start, end
+
+
+def _decode_calendar(content: bytes) -> str:
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            return content.decode("cp1252")
+        except UnicodeDecodeError:
+            raise CalendarInvalid("The file's characters could not be read. Save it as UTF-8 CSV.", []) from None
+
+
 def parse_calendar_csv(content: bytes, *, la_code: str | None = None) -> dict[str, ParsedYear]:
     """Periods by academic year from the calendar CSV. Terms given as two halves become one term.
 
     Raises CalendarInvalid listing every bad row and every problem with a year; the caller saves nothing then.
     """
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = content.decode("cp1252")
-        except UnicodeDecodeError:
-            raise CalendarInvalid("The file's characters could not be read. Save it as UTF-8 CSV.", []) from None
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    reader = csv.DictReader(io.StringIO(_decode_calendar(content), newline=""))
     missing = REQUIRED - set(reader.fieldnames or [])
     if missing:
         raise CalendarInvalid(f"This is not a term-dates file: it is missing {', '.join(sorted(missing))}.", [])
@@ -104,22 +128,10 @@ def parse_calendar_csv(content: bytes, *, la_code: str | None = None) -> dict[st
         if la_code and row_la and row_la != la_code:
             continue
         las.add(row_la)
-        try:
-            year = normalise_year(row["academic_year"] or "")
-            kind, term, half = classify(row["period"] or "")
-            start, end = Cell.date(row["start_date"] or ""), Cell.date(row["end_date"] or "")
-        except ValueError as error:
-            errors.append(RowError(line, "", str(error)))
+        parsed = _parse_row(row, line, errors)
+        if parsed is None:
             continue
-        if start is None or end is None:
-            errors.append(RowError(line, "start_date", "start_date and end_date are both needed"))
-            continue
-        if end < start:
-            errors.append(RowError(line, "end_date", f"{row['period']} ends before it starts"))
-            continue
-        if len((row["period"] or "").strip()) > 80:
-            errors.append(RowError(line, "period", "the period name is longer than 80 characters"))
-            continue
+        year, kind, term, half, start, end = parsed
         extra = {"status": (row.get("status") or "").strip()[:40], "source_url": (row.get("source_url") or "").strip()[:500]}
         if kind == "term" and half:
             if any(existing[0] == half for existing in halves[(year, term)]):

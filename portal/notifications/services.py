@@ -52,6 +52,36 @@ def _preferences_for(users: list[User]) -> dict[tuple[int, str], str]:
     return {(user_id, event_type): choice for user_id, event_type, choice in rows}
 
 
+def _channels(event, user: User | None, preferences: dict[tuple[int, str], str]) -> list[tuple[str, str]]:
+    """Where one event goes for one recipient: in the app for users (unless email only), and by email now, in
+    the weekly digest or not at all as the user chose (mandatory events and addresses without an account: now)."""
+    rows: list[tuple[str, str]] = []
+    if user and not event.email_only:
+        rows.append((Channel.IN_APP, Delivery.IMMEDIATE))
+    choice = Preference.IMMEDIATE if event.mandatory or not user else preferences.get((user.pk, event.key))
+    if choice == Preference.DIGEST:
+        rows.append((Channel.EMAIL, Delivery.DIGEST))
+    elif choice != Preference.OFF:
+        rows.append((Channel.EMAIL, Delivery.IMMEDIATE))
+    return rows
+
+
+def _rows(*, partnership: Partnership, event, occurrence: str, user: User | None, email: str,
+          preferences: dict[tuple[int, str], str], title: str, link: str, context: dict[str, Any],
+          now=None) -> list[Notification]:
+    """The unsaved outbox rows for one event to one recipient: one per channel, each with its unique key (the
+    same event, occurrence, recipient and channel is written once, ever). In-app rows are delivered by being
+    written."""
+    now = now or timezone.now()
+    who = f"user{user.pk}" if user else email
+    return [Notification(
+        partnership=partnership, recipient=user, email=email, channel=channel, delivery=delivery,
+        event_type=event.key, title=title, link=link, context=context,
+        dedupe_key=f"{partnership.pk}:{event.key}:{occurrence}:{who}:{channel}"[:255],
+        sent_at=now if channel == Channel.IN_APP else None,
+    ) for channel, delivery in _channels(event, user, preferences)]
+
+
 def notify(
     *,
     partnership: Partnership,
@@ -77,32 +107,11 @@ def notify(
     for recipient in recipients:
         user = recipient if isinstance(recipient, User) else None
         email = user.email if user else str(recipient).lower()
-        who = f"user{user.pk}" if user else email
-        rows: list[tuple[str, str]] = []
-        if user and not event.email_only:
-            rows.append((Channel.IN_APP, Delivery.IMMEDIATE))
-        choice = Preference.IMMEDIATE if event.mandatory or not user else preferences.get((user.pk, event.key))
-        if choice == Preference.DIGEST:
-            rows.append((Channel.EMAIL, Delivery.DIGEST))
-        elif choice != Preference.OFF:
-            rows.append((Channel.EMAIL, Delivery.IMMEDIATE))
-        for channel, delivery in rows:
-            notification, was_created = Notification.objects.get_or_create(
-                dedupe_key=f"{partnership.pk}:{event.key}:{occurrence}:{who}:{channel}"[:255],
-                defaults={
-                    "partnership": partnership,
-                    "recipient": user,
-                    "email": email,
-                    "channel": channel,
-                    "delivery": delivery,
-                    "event_type": event.key,
-                    "title": title,
-                    "link": link,
-                    "context": context,
-                    # In-app rows are delivered by being written.
-                    "sent_at": timezone.now() if channel == Channel.IN_APP else None,
-                },
-            )
+        for row in _rows(partnership=partnership, event=event, occurrence=occurrence, user=user, email=email,
+                         preferences=preferences, title=title, link=link, context=context):
+            fields = {f.attname: getattr(row, f.attname) for f in Notification._meta.concrete_fields
+                      if f.attname not in ("id", "dedupe_key")}
+            notification, was_created = Notification.objects.get_or_create(dedupe_key=row.dedupe_key, defaults=fields)
             if was_created:
                 created.append(notification)
     to_send = [n.pk for n in created if n.channel == Channel.EMAIL and n.delivery == Delivery.IMMEDIATE]
@@ -138,21 +147,9 @@ def notify_bulk(*, partnership: Partnership, items: list[Pending]) -> int:
     for item in items:
         event = get_event(item.event_type)
         context = {**item.context, "partnership_name": partnership.name}
-        title = _render_title(event.template, context)
-        user = item.recipient
-        choice = Preference.IMMEDIATE if event.mandatory else preferences.get((user.pk, event.key))
-        channels: list[tuple[str, str]] = [] if event.email_only else [(Channel.IN_APP, Delivery.IMMEDIATE)]
-        if choice == Preference.DIGEST:
-            channels.append((Channel.EMAIL, Delivery.DIGEST))
-        elif choice != Preference.OFF:
-            channels.append((Channel.EMAIL, Delivery.IMMEDIATE))
-        for channel, delivery in channels:
-            rows.append(Notification(
-                partnership=partnership, recipient=user, email=user.email, channel=channel, delivery=delivery,
-                event_type=event.key, title=title, link=item.link, context=context,
-                dedupe_key=f"{partnership.pk}:{event.key}:{item.occurrence}:user{user.pk}:{channel}"[:255],
-                sent_at=now if channel == Channel.IN_APP else None,
-            ))
+        rows.extend(_rows(partnership=partnership, event=event, occurrence=item.occurrence, user=item.recipient,
+                          email=item.recipient.email, preferences=preferences, title=_render_title(event.template, context),
+                          link=item.link, context=context, now=now))
     keys = [row.dedupe_key for row in rows]
     existing = set(Notification.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True))
     new = [row for row in rows if row.dedupe_key not in existing]
