@@ -53,7 +53,7 @@ def make_offers(*, actor: Membership, request: SupportRequest, leaders: list[Sys
     if not actor.can("offers.make"):
         raise NotAllowed("Only brokers make offers.")
     locked = SupportRequest.objects.select_for_update().select_related("school").get(pk=request.pk)
-    if locked.status != RequestStatus.TRIAGED:
+    if not can_offer(actor, locked):
         raise TransitionNotAllowed("Offers can be made only while the request is taken on and nobody has accepted yet.")
     if not leaders:
         raise DomainError("Choose at least one system leader to offer the request to.")
@@ -93,6 +93,11 @@ def make_offers(*, actor: Membership, request: SupportRequest, leaders: list[Sys
         ])
         made.append(offer)
     return made
+
+
+def can_offer(actor: Membership, request: SupportRequest) -> bool:
+    """A broker, while the request is taken on and nobody has accepted yet."""
+    return actor.can("offers.make") and request.status == RequestStatus.TRIAGED
 
 
 def is_own(actor: Membership, offer: Offer) -> bool:

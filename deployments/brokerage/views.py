@@ -13,7 +13,7 @@ from deployments.brokerage import offers, proposals, selectors
 from deployments.brokerage.forms import DeclineOfferForm, OfferForm, ProposalForm
 from deployments.brokerage.matching import rank_for_request
 from deployments.delivery.capacity import current_ledger
-from deployments.models import OfferStatus, RateKind, RequestStatus
+from deployments.models import OfferStatus, RateKind
 from deployments.requests.selectors import request_needs
 from deployments.visibility import offers_for, requests_for
 from portal.errors import DomainError
@@ -43,7 +43,7 @@ def candidates_context(request: HttpRequest, found, form: OfferForm | None = Non
         "excluded_count": len(excluded), "designations": request.partnership.designation_labels,
         "designation": designation, "within_km": request.GET.get("within_km", ""),
         "needs": request_needs(request=found), "open_offers": open_offers,
-        "can_offer": request.membership.can("offers.make") and found.status == RequestStatus.TRIAGED,
+        "can_offer": offers.can_offer(request.membership, found),
         "offer_form": form or OfferForm(partnership=request.partnership),
         "selected": {str(v) for v in (form.data.getlist("leaders") if form is not None else [])},
     }

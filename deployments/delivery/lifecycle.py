@@ -47,9 +47,12 @@ def four_eyes_blocks(actor: Membership, deployment: Deployment) -> bool:
     return bool(actor.partnership.four_eyes_approval and deployment.proposed_by_id == actor.user_id)
 
 
+def awaits_decision(deployment: Deployment) -> bool:
+    return deployment.status == DeploymentStatus.PROPOSED
+
+
 def can_decide(actor: Membership, deployment: Deployment) -> bool:
-    return (actor.can("deployments.approve") and deployment.status == DeploymentStatus.PROPOSED
-            and not four_eyes_blocks(actor, deployment))
+    return actor.can("deployments.approve") and awaits_decision(deployment) and not four_eyes_blocks(actor, deployment)
 
 
 def can_confirm(actor: Membership, deployment: Deployment, *, is_head: bool | None = None) -> bool:

@@ -50,7 +50,7 @@ def deployment_detail(request: HttpRequest, partnership_slug: str, pk: int) -> H
     membership = request.membership
     visit_rows = selectors.visits(deployment=deployment)
     counted = [v for v in visit_rows if v.status != VisitStatus.REMOVED]
-    is_approver = membership.can("deployments.approve") and deployment.status == DeploymentStatus.PROPOSED
+    is_approver = membership.can("deployments.approve") and lifecycle.awaits_decision(deployment)
     is_head = is_head_of(membership, deployment.school_id)
     return render(request, "deployments/deployment.html", {
         "deployment": deployment, "objectives": selectors.objectives(deployment=deployment), "visits": visit_rows,
@@ -98,7 +98,7 @@ def deployment_agreement(request: HttpRequest, partnership_slug: str, pk: int) -
 @capability_required("deployments.approve")
 def deployment_decide(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
     deployment = _deployment(request, pk)
-    if deployment.status != DeploymentStatus.PROPOSED:
+    if not lifecycle.awaits_decision(deployment):
         messages.info(request, "This deployment has already been decided.")
         return redirect("deployments:deployment", partnership_slug=partnership_slug, pk=pk)
     form = DecisionForm(request.POST or None)
@@ -155,12 +155,12 @@ def visit_new(request: HttpRequest, partnership_slug: str, pk: int) -> HttpRespo
     return render(request, "deployments/visit_new.html", {"deployment": deployment, "form": form})
 
 
-def _visit_decision(request: HttpRequest, partnership_slug: str, pk: int, *, waiting: str, not_waiting: str,
+def _visit_decision(request: HttpRequest, partnership_slug: str, pk: int, *, waiting, not_waiting: str,
                     form_class, decide, done, template: str) -> HttpResponse:
     """A decision on one visit: the school's answer, or the broker settling a dispute."""
     visit = _visit(request, pk)
     back = redirect("deployments:deployment", partnership_slug=partnership_slug, pk=visit.deployment_id)
-    if visit.status != waiting:
+    if not waiting(visit):
         messages.info(request, not_waiting)
         return back
     form = form_class(request.POST or None)
@@ -179,7 +179,7 @@ def _visit_decision(request: HttpRequest, partnership_slug: str, pk: int, *, wai
 @capability_required("visits.confirm")
 def visit_answer(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
     return _visit_decision(
-        request, partnership_slug, pk, waiting=VisitStatus.LOGGED, not_waiting="This visit has already been answered.",
+        request, partnership_slug, pk, waiting=visits.awaits_answer, not_waiting="This visit has already been answered.",
         form_class=VisitAnswerForm, template="deployments/visit_answer.html",
         decide=lambda visit, data: visits.answer_visit(actor=request.membership, visit=visit,
                                                          confirm=data["decision"] == "confirm", reason=data["reason"]),
@@ -191,7 +191,7 @@ def visit_answer(request: HttpRequest, partnership_slug: str, pk: int) -> HttpRe
 @capability_required("deployments.manage")
 def visit_resolve(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
     return _visit_decision(
-        request, partnership_slug, pk, waiting=VisitStatus.DISPUTED, not_waiting="Only a disputed visit needs settling.",
+        request, partnership_slug, pk, waiting=visits.awaits_settlement, not_waiting="Only a disputed visit needs settling.",
         form_class=ResolveVisitForm, template="deployments/visit_resolve.html",
         decide=lambda visit, data: visits.resolve_dispute(actor=request.membership, visit=visit,
                                                             uphold=data["decision"] == "uphold", note=data["note"]),

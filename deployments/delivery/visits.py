@@ -39,16 +39,24 @@ def can_log(actor: Membership, deployment: Deployment) -> bool:
     return is_leader_of(actor, deployment) and deployment.status == DeploymentStatus.ACTIVE
 
 
+def awaits_answer(visit: Visit) -> bool:
+    return visit.status == VisitStatus.LOGGED
+
+
+def awaits_settlement(visit: Visit) -> bool:
+    return visit.status == VisitStatus.DISPUTED
+
+
 def can_answer(actor: Membership, visit: Visit, *, deployment: Deployment, is_head: bool | None = None) -> bool:
     """A headteacher of the supported school, while the visit waits and the deployment is not paused.
     `is_head` is the answer to "head of this school?" when the page knows it already."""
-    if visit.status != VisitStatus.LOGGED or deployment.status == DeploymentStatus.PAUSED:
+    if not awaits_answer(visit) or deployment.status == DeploymentStatus.PAUSED:
         return False
     return is_head if is_head is not None else is_head_of(actor, deployment.school_id)
 
 
 def can_resolve(actor: Membership, visit: Visit) -> bool:
-    return actor.can("deployments.manage") and visit.status == VisitStatus.DISPUTED
+    return actor.can("deployments.manage") and awaits_settlement(visit)
 
 
 @transaction.atomic
@@ -102,7 +110,7 @@ def answer_visit(*, actor: Membership, visit: Visit, confirm: bool, reason: str 
     if not confirm and not reason.strip():
         raise DomainError("Say what does not match: the broker and the system leader will read it.")
     to = VisitStatus.CONFIRMED if confirm else VisitStatus.DISPUTED
-    if visit.status != VisitStatus.LOGGED:
+    if not awaits_answer(visit):
         raise TransitionNotAllowed("This visit has already been answered.")
     move(visit, to, allowed=ALLOWED, actor=actor, partnership=actor.partnership, note=reason,
          responded_by=actor.user, responded_at=timezone.now(), dispute_reason="" if confirm else reason)

@@ -39,6 +39,11 @@ DRAFT_FIELDS = {"context", "success", "urgency", "days_wanted", "preferred_start
 WITHDRAWABLE = frozenset(status for status, targets in ALLOWED.items() if RequestStatus.WITHDRAWN in targets)
 
 
+def is_draft(request: SupportRequest) -> bool:
+    """Its answers can still change; once sent, it is the steering group's record."""
+    return request.status == RequestStatus.DRAFT
+
+
 def can_triage(actor: Membership, request: SupportRequest) -> bool:
     return actor.can("requests.triage") and request.status == RequestStatus.SUBMITTED
 
@@ -73,7 +78,7 @@ def update_draft(*, actor: Membership, request: SupportRequest, needs: list[Spec
     if unknown:
         raise ValueError(f"Not request fields: {sorted(unknown)}")
     current = SupportRequest.objects.select_for_update().get(pk=request.pk)
-    if current.status != RequestStatus.DRAFT:
+    if not is_draft(current):
         raise TransitionNotAllowed("This request has been sent, so it can no longer be changed. Withdraw it to start again.")
     for key, value in fields.items():
         setattr(current, key, value)

@@ -9,9 +9,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from alliances.selectors import active_specialisms
 from deployments import processes
+from deployments.brokerage.offers import can_offer
 from deployments.brokerage.proposals import can_propose
 from deployments.brokerage.selectors import request_offers
-from deployments.models import RequestStatus
 from deployments.requests import selectors, services
 from deployments.requests.forms import (
     ChooseSchoolForm,
@@ -63,7 +63,7 @@ def request_new(request: HttpRequest, partnership_slug: str) -> HttpResponse:
 
 def _step(request: HttpRequest, partnership_slug: str, pk: int, step: str) -> HttpResponse:
     found = _request(request, pk)
-    if found.status != RequestStatus.DRAFT:
+    if not services.is_draft(found):
         messages.info(request, "This request has been sent, so its answers can no longer be changed.")
         return redirect("deployments:request", partnership_slug=partnership_slug, pk=pk)
     data = request.POST if request.method == "POST" else None
@@ -118,7 +118,7 @@ request_funding = _step_view("funding")
 @capability_required("requests.create")
 def request_check(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
     found = _request(request, pk)
-    if found.status != RequestStatus.DRAFT:
+    if not services.is_draft(found):
         return redirect("deployments:request", partnership_slug=partnership_slug, pk=pk)
     missing = services.missing_answers(found)
     if request.method == "POST":
@@ -146,7 +146,7 @@ def request_detail(request: HttpRequest, partnership_slug: str, pk: int) -> Http
         "can_withdraw": processes.can_withdraw_request(membership, found, deployments),
         "withdraw_form": WithdrawForm(), "is_head": is_head, "show_actors": not is_head, "offers": offers, "deployments": deployments,
         "can_triage": services.can_triage(membership, found),
-        "can_offer": membership.can("offers.make") and found.status == RequestStatus.TRIAGED,
+        "can_offer": can_offer(membership, found),
         "can_propose": can_propose(membership, found, deployments),
     })
 

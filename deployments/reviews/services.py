@@ -48,10 +48,14 @@ def can_write(actor: Membership, review: Review) -> bool:
             and is_leader_of(actor, deployment))
 
 
+def awaits_answer(review: Review) -> bool:
+    return review.status == ReviewStatus.SUBMITTED
+
+
 def can_answer(actor: Membership, review: Review, *, is_head: bool | None = None) -> bool:
     """A headteacher of the supported school, once the review is sent. `is_head` is the answer to "head of
     this school?" when the page knows it already."""
-    if review.status != ReviewStatus.SUBMITTED:
+    if not awaits_answer(review):
         return False
     return is_head if is_head is not None else is_head_of(actor, review.deployment.school_id)
 

@@ -90,7 +90,7 @@ def review_write(request: HttpRequest, partnership_slug: str, pk: int) -> HttpRe
 @capability_required("reviews.agree")
 def review_answer(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
     review = _review(request, pk)
-    if review.status != ReviewStatus.SUBMITTED:
+    if not reviews.awaits_answer(review):
         messages.info(request, "This review is not waiting for your agreement.")
         return redirect("deployments:review", partnership_slug=partnership_slug, pk=pk)
     form = ReviewAnswerForm(request.POST or None, final=review.kind == ReviewKind.FINAL)
