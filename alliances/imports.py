@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
@@ -34,12 +35,22 @@ def start_import(*, actor, upload: UploadedFile) -> ImportJob:
     return job
 
 
+# How an import is queued: the Celery task's `delay`, plugged in by the app's ready() (the task module imports
+# this one, so this one cannot import it back).
+_queue_import: Callable[[int], object] | None = None
+
+
+def set_import_queue(queue: Callable[[int], object]) -> None:
+    global _queue_import
+    _queue_import = queue
+
+
 def queue_job(*, job_id: int) -> None:
     """Queue the import; if the broker is down, say so on the job instead of leaving it waiting forever."""
-    from alliances.tasks import run_import_job_task
-
+    if _queue_import is None:
+        raise RuntimeError("No import queue: alliances.apps.AlliancesConfig.ready() plugs in the Celery task.")
     try:
-        run_import_job_task.delay(job_id)
+        _queue_import(job_id)
     except Exception:  # broker down, or an eager run that failed: the job row says what happened
         logger.warning("Could not queue import job %s", job_id, exc_info=True)
         ImportJob.objects.filter(pk=job_id, state=ImportJob.State.QUEUED).update(

@@ -9,3 +9,6 @@ class PortalConfig(AppConfig):
 
     def ready(self) -> None:
         from portal import checks, signals  # noqa: F401  (registers system checks and receivers)
+        from portal.notifications import services, tasks
+
+        services.set_delivery_queue(lambda partnership_id, pk: tasks.deliver_notification_task.delay(partnership_id, pk))

@@ -23,12 +23,8 @@ LAYER = {"portal": 0, "alliances": 1, "deployments": 3, "reporting": 4}  # progr
 SUB_PACKAGES = ("requests", "brokerage", "delivery", "reviews")
 # The foundation's wiring may name the feature apps: URL includes and settings.
 WIRING = {"portal.urls", "portal.settings"}
-# A service that queues its own Celery task imports the task inside the function: the task module imports
-# the service it wraps, so a module-level import would be a cycle. Nothing else imports inside a function.
-DEFERRED_IMPORTS = {
-    ("portal.notifications.services", "portal.notifications.tasks"),
-    ("alliances.imports", "alliances.tasks"),
-}
+# Nothing imports a project module inside a function (apps.py's ready() plugs the apps together).
+DEFERRED_IMPORTS: set[tuple[str, str]] = set()
 LONG_FUNCTIONS = {
     # Scripts that build data or measure, read top to bottom; splitting them would hide the sequence.
     "deployments.demo.build_history",

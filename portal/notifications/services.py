@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -164,13 +164,23 @@ def notify_bulk(*, partnership: Partnership, items: list[Pending]) -> int:
     return len(new)
 
 
+# How one delivery is queued: the Celery task's `delay`, plugged in by the app's ready(). The task module
+# imports this one (a task is a thin wrapper of its service), so this one cannot import it back.
+_queue_delivery: Callable[[int, int], object] | None = None
+
+
+def set_delivery_queue(queue: Callable[[int, int], object]) -> None:
+    global _queue_delivery
+    _queue_delivery = queue
+
+
 def enqueue_delivery(*, partnership_id: int, notification_ids: Iterable[int]) -> None:
     """Queue delivery tasks. A broker outage is logged, not raised: the rows wait for the sweeper."""
-    from portal.notifications.tasks import deliver_notification_task
-
+    if _queue_delivery is None:
+        raise RuntimeError("No delivery queue: portal.apps.PortalConfig.ready() plugs in the Celery task.")
     for notification_id in notification_ids:
         try:
-            deliver_notification_task.delay(partnership_id, notification_id)
+            _queue_delivery(partnership_id, notification_id)
         except Exception:  # the broker is down or the send failed in eager mode; the sweeper retries
             logger.warning(
                 "Could not queue delivery of notification %s; the sweeper will retry it.",
