@@ -223,8 +223,8 @@ def test_the_broker_changes_have_one_list():
     from deployments.delivery import lifecycle
 
     assert set(processes.CHANGE_SERVICES) == set(lifecycle.CHANGES)
-    for to in lifecycle.CHANGES.values():
-        assert any(to in targets for targets in lifecycle.ALLOWED.values())
+    for sources, to in lifecycle.CHANGES.values():
+        assert all(to in lifecycle.ALLOWED[source] for source in sources)
 
 
 def test_every_app_has_its_own_url_namespace():

@@ -35,9 +35,15 @@ ALLOWED = {
     DeploymentStatus.ACTIVE: {DeploymentStatus.PAUSED, DeploymentStatus.STOPPED, DeploymentStatus.COMPLETED},
     DeploymentStatus.PAUSED: {DeploymentStatus.ACTIVE, DeploymentStatus.STOPPED},
 }
-# What the broker may do to a deployment from its page, and the status each leads to.
-CHANGES = {"pause": DeploymentStatus.PAUSED, "resume": DeploymentStatus.ACTIVE, "stop": DeploymentStatus.STOPPED,
-           "complete": DeploymentStatus.COMPLETED}
+# What the broker may do to a deployment from its page: the statuses each applies to, and where it leads.
+# Each is a move in ALLOWED; a status can be reached by more than one action (approved -> active is the
+# agreement being confirmed, never "resume"), so an action names its sources itself.
+CHANGES = {
+    "pause": ({DeploymentStatus.ACTIVE}, DeploymentStatus.PAUSED),
+    "resume": ({DeploymentStatus.PAUSED}, DeploymentStatus.ACTIVE),
+    "stop": ({DeploymentStatus.ACTIVE, DeploymentStatus.PAUSED}, DeploymentStatus.STOPPED),
+    "complete": ({DeploymentStatus.ACTIVE}, DeploymentStatus.COMPLETED),
+}
 
 
 # Guards the pages ask --------------------------------------------------------------------------------
@@ -70,7 +76,7 @@ def allowed_changes(actor: Membership, deployment: Deployment) -> list[str]:
     """The broker's status changes open to `actor` now: some of pause, resume, stop, complete."""
     if not actor.can("deployments.manage"):
         return []
-    return [action for action, to in CHANGES.items() if to in ALLOWED.get(deployment.status, ())]
+    return [action for action, (sources, _) in CHANGES.items() if deployment.status in sources]
 
 
 # Telling people ------------------------------------------------------------------------------------
@@ -167,10 +173,14 @@ def start(*, actor: Membership, deployment: Deployment) -> None:
          ])
 
 
-def _change(actor: Membership, deployment: Deployment, to: str, *, note: str, subject: str, line: str,
+def _change(actor: Membership, deployment: Deployment, action: str, *, note: str, subject: str, line: str,
             **changes) -> Deployment:
     if not actor.can("deployments.manage"):
         raise NotAllowed("Only brokers pause, resume, stop or complete deployments.")
+    sources, to = CHANGES[action]
+    if deployment.status not in sources:
+        raise TransitionNotAllowed(f"This deployment is {deployment.get_status_display().lower()}, so you cannot "
+                                   f"{action} it.")
     event = move(deployment, to, allowed=ALLOWED, actor=actor, partnership=actor.partnership, note=note, **changes)
     tell(deployment, "deployment.status_changed", f"{to}:{event.pk}", everyone(deployment),
          subject, [line], note=note, note_label="The broker's note" if to != DeploymentStatus.COMPLETED else "Summary")
@@ -180,13 +190,13 @@ def _change(actor: Membership, deployment: Deployment, to: str, *, note: str, su
 def pause(*, actor: Membership, deployment: Deployment, reason: str) -> Deployment:
     if not reason.strip():
         raise DomainError("Say why the deployment is paused: everyone involved will read it.")
-    return _change(actor, deployment, DeploymentStatus.PAUSED, note=reason, status_note=reason,
+    return _change(actor, deployment, "pause", note=reason, status_note=reason,
                    subject=f"Deployment {deployment.reference} is paused",
                    line=f"The support for {deployment.school.name} is paused. Nothing can be logged until it resumes.")
 
 
 def resume(*, actor: Membership, deployment: Deployment, note: str = "") -> Deployment:
-    return _change(actor, deployment, DeploymentStatus.ACTIVE, note=note, status_note="",
+    return _change(actor, deployment, "resume", note=note, status_note="",
                    subject=f"Deployment {deployment.reference} has resumed",
                    line=f"The support for {deployment.school.name} has resumed.")
 
@@ -195,7 +205,7 @@ def stop(*, actor: Membership, deployment: Deployment, reason: str) -> Deploymen
     """Stops early. The caller closes it (ledger trimmed, reviews, final evaluation)."""
     if not reason.strip():
         raise DomainError("Say why the deployment is stopping early.")
-    return _change(actor, deployment, DeploymentStatus.STOPPED, note=reason, status_note=reason,
+    return _change(actor, deployment, "stop", note=reason, status_note=reason,
                    closed_at=timezone.now(), subject=f"Deployment {deployment.reference} has stopped early",
                    line=f"The support for {deployment.school.name} has stopped before its planned end.")
 
@@ -214,7 +224,7 @@ def complete(*, actor: Membership, deployment: Deployment, summary: str) -> Depl
     if waiting:
         raise DomainError(f"{waiting} visit{'s' if waiting != 1 else ''} still wait{'s' if waiting == 1 else ''} for "
                           "the school or the broker. Settle them before completing the deployment.")
-    return _change(actor, deployment, DeploymentStatus.COMPLETED, note=summary, closing_summary=summary,
+    return _change(actor, deployment, "complete", note=summary, closing_summary=summary,
                    closed_at=timezone.now(), subject=f"Deployment {deployment.reference} is complete",
                    line=f"The support for {deployment.school.name} is complete. The system leader writes the final "
                         "evaluation next, and the headteacher agrees it.")

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from deployments.delivery.selectors import objectives
-from deployments.models import OUTCOME_GROUPS, OUTCOMES, Review, ReviewKind, ReviewStatus
+from deployments.models import OUTCOME_GROUPS, OUTCOMES, DeploymentStatus, Review, ReviewKind, ReviewStatus
 from deployments.reviews import selectors
 from deployments.reviews import services as reviews
 from deployments.reviews.forms import ReviewAnswerForm, ReviewForm
@@ -54,7 +54,9 @@ def review_write(request: HttpRequest, partnership_slug: str, pk: int) -> HttpRe
     review = _review(request, pk)
     deployment = review.deployment
     if not reviews.can_write(request.membership, review):
-        messages.info(request, "This review is not yours to write now.")
+        paused = review.status == ReviewStatus.DUE and deployment.status == DeploymentStatus.PAUSED
+        messages.info(request, "This deployment is paused, so its reviews cannot change until it resumes." if paused
+                      else "This review is not yours to write now.")
         return redirect("deployments:review", partnership_slug=partnership_slug, pk=pk)
     goals = objectives(deployment=deployment)
     final = review.kind == ReviewKind.FINAL
