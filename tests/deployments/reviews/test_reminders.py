@@ -25,7 +25,7 @@ from portal.calendar.schooldays import Period, SchoolCalendar, today_in_london
 from portal.calendar.services import school_calendar
 from portal.errors import DomainError, NotAllowed
 from portal.notifications.models import Channel, Notification
-from tests.deployments.test_brokerage import _active
+from tests.deployments.brokerage.test_offers import _active
 
 LONDON = ZoneInfo("Europe/London")
 AUTUMN = Period("2026-27", "term", "autumn", "Autumn term", date(2026, 9, 3), date(2026, 12, 18))
@@ -274,8 +274,8 @@ def test_offers_proposals_and_designations_are_reminded_once(brokerage):
 
 
 def test_a_run_uses_queries_by_batch_not_by_row(brokerage):
+    from tests.deployments.brokerage.test_pages import _deployment
     from tests.deployments.conftest import triaged_request
-    from tests.deployments.test_brokerage_pages import _deployment
 
     b = brokerage
     with scopes_disabled():
@@ -304,8 +304,8 @@ def test_a_run_uses_queries_by_batch_not_by_row(brokerage):
 
 
 def test_review_pages_work_through_the_forms_with_fixed_queries(client, brokerage):
+    from tests.deployments.brokerage.test_pages import _count, _deployment
     from tests.deployments.conftest import triaged_request
-    from tests.deployments.test_brokerage_pages import _count, _deployment
 
     b = brokerage
     with scopes_disabled():
