@@ -1,4 +1,4 @@
-"""Ranking system leaders for a request: scores with reasons, exclusions with reasons, fair ties."""
+"""Ranking system leaders for a request: scores with reasons, exclusions with reasons, fair ties, capacity left."""
 
 from __future__ import annotations
 
@@ -6,11 +6,18 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from alliances.models import LocalAuthority, Phase, School, Specialism, SystemLeader
 from alliances.services import ensure_default_specialisms
 from deployments.brokerage.matching import rank_candidates
+from deployments.models import (
+    CapacityEntry,
+    Offer,
+    OfferStatus,
+)
+from portal.calendar.schooldays import SchoolCalendar
 from tests.factories import make_member
 
 
@@ -139,3 +146,22 @@ def test_ranking_uses_the_same_queries_for_ten_or_two_hundred_leaders(partnershi
                          release_consent_by="Head", release_consent_on=date(2024, 8, 1)) for i in range(200)])
     large, many = count()
     assert small == large == 5 and many == few + 200
+
+
+def test_matching_counts_days_left_this_term_and_past_outcomes(brokerage):
+    from deployments.brokerage.matching import rank_for_request
+
+    b = brokerage
+    with scopes_disabled():
+        b.leader.capacity_days_per_term = Decimal(3)
+        b.leader.save()
+    with scope(partnership=b.partnership):
+        before = {c.leader.pk: c for c in rank_for_request(b.request)[0]}
+        assert "3 days left this term for 3 asked" in before[b.leader.pk].why
+        CapacityEntry.objects.create(partnership=b.partnership, leader=b.leader, days=3, offer=Offer.objects.create(
+            partnership=b.partnership, request=b.request, leader=b.leader, offered_by=b.broker.user,
+            expires_at=timezone.now(), status=OfferStatus.DECLINED),
+            term_key=SchoolCalendar([]).term_for(timezone.localdate()).key)
+        ranked, excluded = rank_for_request(b.request)
+        assert b.leader.pk not in {c.leader.pk for c in ranked}
+        assert "no days left this term" in {c.leader.pk: c for c in excluded}[b.leader.pk].why_not

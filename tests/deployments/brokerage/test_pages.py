@@ -5,17 +5,17 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
-from deployments import processes
-from deployments.brokerage import offers, proposals
-from deployments.brokerage.proposals import ObjectiveInput
+from deployments.brokerage import offers
 from deployments.delivery import visits
-from deployments.models import Deployment, DeploymentStatus, Offer, OfferStatus, SupportRequest, Visit, VisitStatus
-from tests.deployments.conftest import triaged_request
+from deployments.models import Deployment, DeploymentStatus, Offer, OfferStatus, Visit, VisitStatus
+from tests.deployments.conftest import (
+    count_queries,
+    deployment_for,
+    triaged_request,
+)
 
 
 def _d(value) -> str:
@@ -125,33 +125,6 @@ def test_a_tampered_leader_id_is_a_form_error(client, brokerage, other_partnersh
     assert response.status_code == 200 and "Select system leaders from the list" in response.content.decode()
 
 
-def _count(client, url, user) -> int:
-    client.force_login(user)
-    with CaptureQueriesContext(connection) as ctx:
-        assert client.get(url).status_code == 200, url
-    return len(ctx.captured_queries)
-
-
-def _deployment(b, request, *, approve=True):
-    today = timezone.localdate()
-    with scope(partnership=b.partnership):
-        [offer] = offers.make_offers(actor=b.broker, request=request, leaders=[b.leader])
-        processes.accept_offer(actor=b.leader_member, offer=Offer.objects.get(pk=offer.pk))
-        deployment = proposals.propose_deployment(
-            actor=b.broker, request=SupportRequest.objects.get(pk=request.pk),
-            objectives=[ObjectiveInput(b.spec["Mathematics"], "Lift maths", "80%"),
-                        ObjectiveInput(b.spec["Science"], "Science", "Better")],
-            days=Decimal(2), rate_kind="member", day_rate=Decimal(300), funder="school",
-            start_date=today - timedelta(days=10), end_date=today + timedelta(days=30))
-        if approve:
-            processes.decide_deployment(actor=b.approver, deployment=deployment, approve=True, rationale="Yes")
-            processes.confirm_agreement(actor=b.head, deployment=Deployment.objects.get(pk=deployment.pk))
-            processes.confirm_agreement(actor=b.leader_member, deployment=Deployment.objects.get(pk=deployment.pk))
-            visits.log_visit(actor=b.leader_member, deployment=Deployment.objects.get(pk=deployment.pk),
-                               visit_date=today, days=Decimal("0.5"), focus="Maths")
-        return Deployment.objects.get(pk=deployment.pk)
-
-
 def test_brokerage_pages_use_the_same_queries_with_more_data(client, brokerage):
     from django.db.models import F
 
@@ -160,7 +133,7 @@ def test_brokerage_pages_use_the_same_queries_with_more_data(client, brokerage):
     b = brokerage
     with scopes_disabled():
         SystemLeader.objects.filter(pk=b.leader.pk).update(capacity_days_per_term=F("capacity_days_per_term") + 200)
-    first = _deployment(b, b.request)
+    first = deployment_for(b, b.request)
     with scopes_disabled():
         visit = Visit.objects.get(deployment=first)
         offer = Offer.objects.filter(leader=b.leader).first()
@@ -174,12 +147,12 @@ def test_brokerage_pages_use_the_same_queries_with_more_data(client, brokerage):
         (f"{base}/", b.head.user), (f"{base}/", b.leader_member.user), (f"{base}/", b.broker.user),
         (f"{base}/", b.approver.user), (f"{base}/requests/{b.request.pk}/candidates/", b.broker.user),
     ]
-    small = [_count(client, url, user) for url, user in pages]
+    small = [count_queries(client, url, user) for url, user in pages]
     for _ in range(6):
-        more = _deployment(b, triaged_request(b.head, b.broker, b.spec, start=timezone.localdate()))
+        more = deployment_for(b, triaged_request(b.head, b.broker, b.spec, start=timezone.localdate()))
         with scope(partnership=b.partnership):
             visits.log_visit(actor=b.leader_member, deployment=more, visit_date=timezone.localdate() - timedelta(days=1),
                                days=Decimal("0.5"), focus="More")
-        _deployment(b, triaged_request(b.head, b.broker, b.spec, start=timezone.localdate()), approve=False)
-    large = [_count(client, url, user) for url, user in pages]
+        deployment_for(b, triaged_request(b.head, b.broker, b.spec, start=timezone.localdate()), approve=False)
+    large = [count_queries(client, url, user) for url, user in pages]
     assert small == large, list(zip([u for u, _ in pages], small, large, strict=True))

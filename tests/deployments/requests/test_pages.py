@@ -1,82 +1,20 @@
-"""A headteacher's support request: drafts, the question flow, sending, withdrawing, and who sees what."""
+"""Request pages: the question flow, sending, withdrawing, triage, who sees what, and fixed query counts."""
 
 from __future__ import annotations
 
 from datetime import timedelta
-from decimal import Decimal
 
-import pytest
 from bs4 import BeautifulSoup
 from django.utils import timezone
-from django_scopes import scope, scopes_disabled
+from django_scopes import scope
 
-from alliances.models import School, Specialism
-from alliances.services import ensure_default_specialisms
-from deployments import processes
-from deployments.models import SupportRequest
+from alliances.models import School
 from deployments.requests import services
 from portal.audit.models import AuditEvent
-from portal.errors import DomainError, NotAllowed
 from portal.notifications.models import Notification
 from portal.tenancy.roles import Role
+from tests.deployments.requests.conftest import complete_draft, sent_request
 from tests.factories import make_member
-
-
-@pytest.fixture
-def specialisms(partnership):
-    with scopes_disabled():
-        ensure_default_specialisms(partnership=partnership)
-        return {s.name: s for s in Specialism.objects.filter(partnership=partnership)}
-
-
-def complete_draft(head, specialisms):
-    with scope(partnership=head.partnership):
-        draft = services.start_request(actor=head, school=head.schools.get())
-        return services.update_draft(
-            actor=head, request=draft, needs=[specialisms["Mathematics"]], context="Maths results fell.",
-            success="Pupils back on track.", urgency="soon", days_wanted=Decimal("3.5"), funding_route="core",
-            consent_to_share=True,
-        )
-
-
-def test_only_a_head_of_the_school_can_start_a_request(partnership, headteacher, broker):
-    other_school = School.objects.create(urn="137049", name="Comberton Village College")
-    with scope(partnership=partnership):
-        with pytest.raises(NotAllowed, match="only for a school you lead"):
-            services.start_request(actor=headteacher, school=other_school)
-        with pytest.raises(NotAllowed):
-            services.start_request(actor=broker, school=headteacher.schools.get())
-
-
-def test_sending_tells_every_broker_once_and_freezes_the_answers(partnership, headteacher, broker, specialisms):
-    other_broker = make_member(partnership, Role.BROKER)
-    draft = complete_draft(headteacher, specialisms)
-    with scope(partnership=partnership):
-        services.submit_request(actor=headteacher, request=draft)
-        with pytest.raises(services.TransitionNotAllowed, match="can no longer be changed"):
-            services.update_draft(actor=headteacher, request=draft, context="changed")
-        with pytest.raises(services.TransitionNotAllowed, match="This request is waiting for the steering group, so it cannot become"):
-            services.submit_request(actor=headteacher, request=draft)
-    assert {n.recipient for n in Notification.objects.filter(event_type="request.submitted", channel="in_app")} == {
-        broker.user, other_broker.user}
-    assert AuditEvent.objects.filter(action="request.submitted").count() == 1
-
-
-def test_an_incomplete_draft_cannot_be_sent(partnership, headteacher, specialisms):
-    with scope(partnership=partnership):
-        draft = services.start_request(actor=headteacher, school=headteacher.schools.get())
-        assert services.missing_answers(draft) == ["needs", "context", "timing", "funding"]
-        with pytest.raises(DomainError, match="Answer every question"):
-            services.submit_request(actor=headteacher, request=draft)
-
-
-def test_two_sends_at_once_cannot_both_win(partnership, headteacher, specialisms):
-    draft = complete_draft(headteacher, specialisms)
-    stale = SupportRequest.objects.get(pk=draft.pk)
-    with scope(partnership=partnership):
-        services.submit_request(actor=headteacher, request=draft)
-        with pytest.raises(services.TransitionNotAllowed, match="Someone else changed this request first"):
-            processes.withdraw_request(actor=headteacher, request=stale)  # stale copy still says draft
 
 
 def test_the_question_flow_saves_each_answer_and_sends(client, headteacher, broker, specialisms):
@@ -156,41 +94,6 @@ def test_request_pages_use_a_fixed_number_of_queries(client, partnership, headte
         complete_draft(headteacher, specialisms)
     large = [count(url, user) for url, user in urls]
     assert small == large
-
-
-def sent_request(head, specialisms):
-    draft = complete_draft(head, specialisms)
-    with scope(partnership=head.partnership):
-        services.submit_request(actor=head, request=draft)
-    return SupportRequest.objects.get(pk=draft.pk)
-
-
-def test_a_broker_takes_a_request_on_and_the_head_is_told(partnership, headteacher, broker, specialisms):
-    request = sent_request(headteacher, specialisms)
-    with scope(partnership=partnership):
-        services.triage_request(actor=broker, request=request, eligible=True, support_level="targeted",
-                                note="A good fit for our maths SLEs.")
-    request.refresh_from_db()
-    assert request.status == "triaged" and request.assigned_broker == broker.user and request.triaged_at
-    [told] = Notification.objects.filter(event_type="request.triaged", channel="in_app")
-    assert told.recipient == headteacher.user and "has been taken on" in told.title
-    assert AuditEvent.objects.filter(action="request.triaged", note="A good fit for our maths SLEs.").exists()
-
-
-def test_declining_needs_a_reason_and_only_brokers_triage(partnership, headteacher, broker, approver, specialisms):
-    request = sent_request(headteacher, specialisms)
-    with scope(partnership=partnership):
-        with pytest.raises(DomainError, match="Say why"):
-            services.triage_request(actor=broker, request=request, eligible=False, note=" ")
-        with pytest.raises(NotAllowed):
-            services.triage_request(actor=approver, request=request, eligible=False, note="No")
-        with pytest.raises(DomainError, match="must be an active broker"):
-            services.triage_request(actor=broker, request=request, eligible=True, support_level="advice",
-                                    assigned_broker=headteacher.user)
-        services.triage_request(actor=broker, request=request, eligible=False, note="Ask the LA's maths adviser.")
-        with pytest.raises(services.TransitionNotAllowed):
-            services.triage_request(actor=broker, request=request, eligible=True, support_level="advice")
-    assert SupportRequest.objects.get(pk=request.pk).status == "declined"
 
 
 def test_triage_through_the_queue_and_page(client, partnership, headteacher, broker, specialisms):
