@@ -15,6 +15,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from bs4 import BeautifulSoup
 from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -113,10 +114,16 @@ def held_days(leader) -> Decimal:
 
 def count_queries(client, url, user) -> int:
     """The queries one GET of `url` makes, signed in as `user`; the page must render."""
+    return count_and_parse(client, url, user)[0]
+
+
+def count_and_parse(client, url, user) -> tuple[int, BeautifulSoup]:
+    """The queries one GET of `url` makes, signed in as `user`, and the page it rendered, parsed."""
     client.force_login(user)
     with CaptureQueriesContext(connection) as ctx:
-        assert client.get(url).status_code == 200, url
-    return len(ctx.captured_queries)
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(ctx.captured_queries), BeautifulSoup(response.content, "html.parser")
 
 
 # The earlier stages, through the real services ------------------------------------------------------------------

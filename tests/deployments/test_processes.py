@@ -21,6 +21,7 @@ from tests.deployments.conftest import (
     held_days,
     propose,
 )
+from tests.pages import parsed
 
 
 def test_a_withdrawn_request_closes_offers_and_cancels_a_deployment_not_yet_started(brokerage):
@@ -58,5 +59,7 @@ def test_a_request_whose_support_has_finished_cannot_be_withdrawn_or_proposed_ag
         assert list(awaiting_proposal(membership=b.broker)) == []
     for member, absent in ((b.head, "Withdraw this request"), (b.broker, "Propose the deployment")):
         client.force_login(member.user)
-        page = client.get(f"/p/{b.partnership.slug}/requests/{b.request.pk}/").content.decode()
-        assert absent not in page
+        page = parsed(client.get(f"/p/{b.partnership.slug}/requests/{b.request.pk}/"))
+        assert page.h1.get_text(" ", strip=True) == f"Request {b.request.reference}"
+        assert "Stopped early" in page.main.get_text(" ", strip=True)  # the page shows the finished deployment
+        assert absent not in page.main.get_text(" ", strip=True)

@@ -2,67 +2,64 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
-from alliances.models import LocalAuthority, Phase, School, Specialism, SystemLeader
-from alliances.services import ensure_default_specialisms
+from alliances.models import Phase, SystemLeader
 from deployments.brokerage.matching import rank_candidates
 from deployments.models import (
-    CapacityEntry,
-    Offer,
     OfferStatus,
 )
 from portal.calendar.schooldays import SchoolCalendar
-from tests.factories import make_member
+from tests.factories import (
+    CapacityEntryFactory,
+    OfferFactory,
+    SchoolFactory,
+    SupportRequestFactory,
+    SystemLeaderFactory,
+    bulk,
+    default_specialisms,
+    make_member,
+)
 
 
 @pytest.fixture
-def world(partnership):
-    la, _ = LocalAuthority.objects.get_or_create(code="873", defaults={"name": "Cambridgeshire"})
-    target = School.objects.create(urn="110746", name="Bewick Bridge Community Primary School", la=la,
-                                   phase=Phase.PRIMARY, easting=547_000, northing=257_000, trust_code="T1")
-    near = School.objects.create(urn="110750", name="St Matthew's Primary School", la=la, phase=Phase.PRIMARY,
-                                 easting=546_000, northing=258_000)
-    far = School.objects.create(urn="136442", name="Linton Village College", la=la, phase=Phase.SECONDARY,
-                                easting=556_000, northing=246_000)
-    same_trust = School.objects.create(urn="110801", name="Trust sibling", la=la, easting=547_100, northing=257_100,
-                                       trust_code="T1")
-    with scopes_disabled():
-        ensure_default_specialisms(partnership=partnership)
-        spec = {s.name: s for s in Specialism.objects.filter(partnership=partnership)}
+def matching_world(partnership):
+    """Bewick Bridge asks; ten leaders, four who fit (two tie) and six each excluded for one reason."""
+    target = SchoolFactory(urn="110746", name="Bewick Bridge Community Primary School", easting=547_000,
+                           northing=257_000, trust_code="T1")
+    near = SchoolFactory(urn="110750", name="St Matthew's Primary School", easting=546_000, northing=258_000)
+    far = SchoolFactory(urn="136442", name="Linton Village College", phase=Phase.SECONDARY, easting=556_000,
+                        northing=246_000)
+    same_trust = SchoolFactory(urn="110801", name="Trust sibling", phase="", easting=547_100, northing=257_100,
+                               trust_code="T1")
+    spec = default_specialisms(partnership)
 
-        def leader(name, home, **extra):
-            values = {"designation": "SLE", "designated_on": date(2024, 9, 1), "review_due": date(2028, 9, 1),
-                      "capacity_days_per_term": Decimal(5), "release_consent_by": "Head",
-                      "release_consent_on": date(2024, 8, 1), "phase_primary": True, **extra}
-            specialisms = values.pop("specialisms", [])
-            created = SystemLeader.objects.create(partnership=partnership, name=name, home_school=home, **values)
-            created.specialisms.set([spec[s] for s in specialisms], through_defaults={"partnership": partnership})
-            return created
+    def leader(name, home, specialisms=(), **extra):
+        return SystemLeaderFactory(partnership=partnership, name=name, home_school=home,
+                                   specialisms=[spec[s] for s in specialisms], **{"capacity_days_per_term": Decimal(5), **extra})
 
-        leaders = {
-            "best": leader("Amy Best", near, specialisms=["Mathematics", "Assessment and moderation"]),
-            "half": leader("Ben Half", near, specialisms=["Mathematics"]),
-            "far": leader("Cara Far", far, specialisms=["Mathematics", "Assessment and moderation"], phase_primary=False,
-                          phase_secondary=True),
-            "twin": leader("Abe Twin", near, specialisms=["Mathematics", "Assessment and moderation"]),
-            "paused": leader("Dan Paused", near, status="paused"),
-            "no_consent": leader("Eve Noconsent", near, release_consent_by="", release_consent_on=None),
-            "own": leader("Fay Own", target),
-            "trust": leader("Gus Trust", same_trust),
-            "conflict": leader("Hal Conflict", near, conflicts="Governor at Bewick Bridge Community Primary School"),
-            "empty": leader("Ian Empty", near, capacity_days_per_term=Decimal(0)),
-        }
+    leaders = {
+        "best": leader("Amy Best", near, specialisms=["Mathematics", "Assessment and moderation"]),
+        "half": leader("Ben Half", near, specialisms=["Mathematics"]),
+        "far": leader("Cara Far", far, specialisms=["Mathematics", "Assessment and moderation"], phase_primary=False,
+                      phase_secondary=True),
+        "twin": leader("Abe Twin", near, specialisms=["Mathematics", "Assessment and moderation"]),
+        "paused": leader("Dan Paused", near, status="paused"),
+        "no_consent": leader("Eve Noconsent", near, release_consent_by="", release_consent_on=None),
+        "own": leader("Fay Own", target),
+        "trust": leader("Gus Trust", same_trust),
+        "conflict": leader("Hal Conflict", near, conflicts="Governor at Bewick Bridge Community Primary School"),
+        "empty": leader("Ian Empty", near, capacity_days_per_term=Decimal(0)),
+    }
     return target, spec, leaders
 
 
-def test_candidates_are_ranked_with_reasons_and_ties_go_by_name(partnership, world):
-    target, spec, leaders = world
+def test_candidates_are_ranked_with_reasons_and_ties_go_by_name(partnership, matching_world):
+    target, spec, leaders = matching_world
     with scope(partnership=partnership):
         ranked, excluded = rank_candidates(
             partnership=partnership, school=target, need_ids=[spec["Mathematics"].pk, spec["Assessment and moderation"].pk],
@@ -85,8 +82,8 @@ def test_candidates_are_ranked_with_reasons_and_ties_go_by_name(partnership, wor
     }
 
 
-def test_heads_are_preferred_for_leadership_and_intensive_support(partnership, world):
-    target, spec, leaders = world
+def test_heads_are_preferred_for_leadership_and_intensive_support(partnership, matching_world):
+    target, spec, leaders = matching_world
     with scopes_disabled():
         SystemLeader.objects.filter(pk=leaders["half"].pk).update(designation="NLE")
     with scope(partnership=partnership):
@@ -100,35 +97,28 @@ def test_heads_are_preferred_for_leadership_and_intensive_support(partnership, w
     assert score["Ben Half"] > score["Amy Best"]
 
 
-def test_the_candidates_page_shows_scores_reasons_and_exclusions(client, partnership, headteacher, broker, world):
-    from deployments.models import SupportRequest
-    from deployments.requests import services
-
-    target, spec, leaders = world
-    headteacher.schools.add(target)
-    with scope(partnership=partnership):
-        draft = services.start_request(actor=headteacher, school=target)
-        services.update_draft(actor=headteacher, request=draft, needs=[spec["Mathematics"]], context="x", success="y",
-                              urgency="soon", days_wanted=Decimal(3), funding_route="core", consent_to_share=True)
-        services.submit_request(actor=headteacher, request=draft)
-        services.triage_request(actor=broker, request=SupportRequest.objects.get(pk=draft.pk), eligible=True,
-                                support_level="targeted")
+def test_the_candidates_page_shows_scores_reasons_and_exclusions(client, partnership, headteacher, broker, matching_world):
+    target, spec, leaders = matching_world
+    request = SupportRequestFactory(triaged=True, partnership=partnership, school=target, created_by=headteacher.user,
+                                    needs=[spec["Mathematics"]], assigned_broker=broker.user)
     client.force_login(broker.user)
-    url = f"/p/{partnership.slug}/requests/{draft.pk}/candidates/"
+    url = f"/p/{partnership.slug}/requests/{request.pk}/candidates/"
     page = client.get(url).content.decode()
     assert "Amy Best" in page and "covers 1 of 1 need areas" in page and "works at this school" in page
-    near_only = client.get(url, {"within_km": "5"}).content.decode()
+    response = client.get(url, {"within_km": "5"})
+    assert response.status_code == 200
+    near_only = response.content.decode()
     assert "Cara Far" not in near_only.split("Not considered")[0] and "Amy Best" in near_only
     assert client.get(url, {"within_km": "lots", "designation": "XYZ"}).status_code == 200
     client.force_login(make_member(partnership, "la_officer").user)
     assert client.get(url).status_code == 403
 
 
-def test_ranking_uses_the_same_queries_for_ten_or_two_hundred_leaders(partnership, world):
+def test_ranking_uses_the_same_queries_for_ten_or_two_hundred_leaders(partnership, matching_world):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    target, spec, leaders = world
+    target, spec, leaders = matching_world
 
     def count():
         with scope(partnership=partnership), CaptureQueriesContext(connection) as ctx:
@@ -138,12 +128,8 @@ def test_ranking_uses_the_same_queries_for_ten_or_two_hundred_leaders(partnershi
         return len(ctx.captured_queries), len(ranked)
 
     small, few = count()
-    with scopes_disabled():
-        home = School.objects.get(urn="110750")
-        SystemLeader.objects.bulk_create([
-            SystemLeader(partnership=partnership, name=f"Extra {i}", home_school=home, designation="SLE",
-                         designated_on=date(2024, 9, 1), review_due=date(2028, 9, 1), capacity_days_per_term=3,
-                         release_consent_by="Head", release_consent_on=date(2024, 8, 1)) for i in range(200)])
+    bulk(SystemLeaderFactory, 200, partnership=partnership, home_school=leaders["best"].home_school,
+         capacity_days_per_term=3, phase_primary=False)
     large, many = count()
     assert small == large == 5 and many == few + 200
 
@@ -158,10 +144,10 @@ def test_matching_counts_days_left_this_term_and_past_outcomes(brokerage):
     with scope(partnership=b.partnership):
         before = {c.leader.pk: c for c in rank_for_request(b.request)[0]}
         assert "3 days left this term for 3 asked" in before[b.leader.pk].why
-        CapacityEntry.objects.create(partnership=b.partnership, leader=b.leader, days=3, offer=Offer.objects.create(
-            partnership=b.partnership, request=b.request, leader=b.leader, offered_by=b.broker.user,
-            expires_at=timezone.now(), status=OfferStatus.DECLINED),
-            term_key=SchoolCalendar([]).term_for(timezone.localdate()).key)
+        declined = OfferFactory(request=b.request, leader=b.leader, offered_by=b.broker.user, expires_at=timezone.now(),
+                                status=OfferStatus.DECLINED)
+        CapacityEntryFactory(deployment=None, offer=declined, days=3,
+                             term_key=SchoolCalendar([]).term_for(timezone.localdate()).key)
         ranked, excluded = rank_for_request(b.request)
         assert b.leader.pk not in {c.leader.pk for c in ranked}
         assert "no days left this term" in {c.leader.pk: c for c in excluded}[b.leader.pk].why_not

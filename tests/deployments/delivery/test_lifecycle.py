@@ -48,6 +48,8 @@ def test_four_eyes_stops_the_proposer_approving_and_approval_commits_the_days(br
             processes.decide_deployment(actor=turned, deployment=deployment, approve=True, rationale="Mine.")
         with pytest.raises(DomainError, match="rationale"):
             processes.decide_deployment(actor=b.approver, deployment=deployment, approve=True, rationale=" ")
+        # Until the decision, the accepted offer holds the request's 3 days.
+        assert list(CapacityEntry.objects.filter(offer__isnull=False).values_list("days", flat=True)) == [3]
         processes.decide_deployment(actor=b.approver, deployment=deployment, approve=True, rationale="Strong match.")
         saved = Deployment.objects.get(pk=deployment.pk)
         assert saved.status == DeploymentStatus.APPROVED and saved.decided_by == b.approver.user

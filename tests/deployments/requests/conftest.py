@@ -7,20 +7,19 @@ from decimal import Decimal
 import pytest
 from django_scopes import scope, scopes_disabled
 
-from alliances.models import Specialism
-from alliances.services import ensure_default_specialisms
 from deployments.models import SupportRequest
 from deployments.requests import services
+from tests.factories import SupportRequestFactory, default_specialisms
 
 
 @pytest.fixture
 def specialisms(partnership):
-    with scopes_disabled():
-        ensure_default_specialisms(partnership=partnership)
-        return {s.name: s for s in Specialism.objects.filter(partnership=partnership)}
+    """The partnership's default taxonomy, by name."""
+    return default_specialisms(partnership)
 
 
 def complete_draft(head, specialisms):
+    """A draft with every question answered, written through the services (the services under test here)."""
     with scope(partnership=head.partnership):
         draft = services.start_request(actor=head, school=head.schools.get())
         return services.update_draft(
@@ -30,8 +29,9 @@ def complete_draft(head, specialisms):
         )
 
 
-def sent_request(head, specialisms):
-    draft = complete_draft(head, specialisms)
-    with scope(partnership=head.partnership):
-        services.submit_request(actor=head, request=draft)
-    return SupportRequest.objects.get(pk=draft.pk)
+def sent_request(head, specialisms) -> SupportRequest:
+    """A complete request from the head's school, sent to the steering group (arranged: no services run)."""
+    request = SupportRequestFactory(partnership=head.partnership, school=head.schools.get(), created_by=head.user,
+                                    needs=[specialisms["Mathematics"]], days_wanted=Decimal("3.5"))
+    with scopes_disabled():
+        return SupportRequest.objects.get(pk=request.pk)

@@ -9,12 +9,14 @@ from django.utils import timezone
 from django_scopes import scope
 
 from alliances.models import School
+from deployments.models import RequestStatus
 from deployments.requests import services
 from portal.audit.models import AuditEvent
 from portal.notifications.models import Notification
 from portal.tenancy.roles import Role
 from tests.deployments.requests.conftest import complete_draft, sent_request
-from tests.factories import make_member
+from tests.factories import SupportRequestFactory, make_member
+from tests.pages import parsed, table_rows
 
 
 def test_the_question_flow_saves_each_answer_and_sends(client, headteacher, broker, specialisms):
@@ -78,22 +80,29 @@ def test_request_pages_use_a_fixed_number_of_queries(client, partnership, headte
     def count(url, user):
         client.force_login(user)
         with CaptureQueriesContext(connection) as ctx:
-            assert client.get(url).status_code == 200
-        return len(ctx.captured_queries)
+            response = client.get(url)
+        return len(ctx.captured_queries), parsed(response)
 
     first = complete_draft(headteacher, specialisms)
     with scope(partnership=partnership):
         services.submit_request(actor=headteacher, request=first)
     urls = [(f"/p/{partnership.slug}/requests/", broker.user), (f"/p/{partnership.slug}/requests/", headteacher.user),
             (f"/p/{partnership.slug}/", headteacher.user), (f"/p/{partnership.slug}/requests/{first.pk}/", broker.user)]
-    small = [count(url, user) for url, user in urls]
-    for _ in range(25):
-        more = complete_draft(headteacher, specialisms)
-        with scope(partnership=partnership):
-            services.submit_request(actor=headteacher, request=more)
-        complete_draft(headteacher, specialisms)
-    large = [count(url, user) for url, user in urls]
+    small, pages = zip(*(count(url, user) for url, user in urls), strict=True)
+    assert [len(table_rows(page, "Support requests")) for page in pages[:2]] == [1, 1]
+    # 25 more sent and 25 more drafts from the head's school.
+    school, maths = headteacher.schools.get(), specialisms["Mathematics"]
+    for status in [RequestStatus.SUBMITTED, RequestStatus.DRAFT] * 25:
+        SupportRequestFactory(partnership=partnership, school=school, created_by=headteacher.user, status=status,
+                              needs=[maths])
+    large, pages = zip(*(count(url, user) for url, user in urls), strict=True)
     assert small == large
+    # The broker's queue has the 26 sent requests and the head's list the 51 with drafts: 25 to a page.
+    for page, pages_in_all in ((pages[0], 2), (pages[1], 3)):
+        assert len(table_rows(page, "Support requests")) == 25
+        assert page.select_one(".govuk-pagination [aria-current=page]")["aria-label"] == f"Page 1 of {pages_in_all}"
+    assert len(table_rows(pages[2], "Your schools' requests")) == 10  # the home page lists the newest ten
+    assert pages[3].h1.get_text(" ", strip=True) == f"Request {first.reference}"
 
 
 def test_triage_through_the_queue_and_page(client, partnership, headteacher, broker, specialisms):
