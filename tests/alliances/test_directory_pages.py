@@ -11,31 +11,32 @@ from bs4 import BeautifulSoup
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_scopes import scopes_disabled
+from pytest_django.asserts import assertRedirects
 
-from alliances.models import LocalAuthority, OfstedJudgement, PartnershipSchool, Phase, School, SchoolLink, Status
+from alliances.models import OfstedJudgement, PartnershipSchool, Phase, School, SchoolLink, Status
 from portal.audit.models import AuditEvent
+from tests.factories import LocalAuthorityFactory, SchoolFactory
+from tests.pages import parsed
 
 
 @pytest.fixture
 def las(db):
-    cambs, _ = LocalAuthority.objects.get_or_create(code="873", defaults={"name": "Cambridgeshire"})
-    ealing, _ = LocalAuthority.objects.get_or_create(code="307", defaults={"name": "Ealing"})
-    return cambs, ealing
+    return LocalAuthorityFactory(code="873", name="Cambridgeshire"), LocalAuthorityFactory(code="307", name="Ealing")
 
 
 @pytest.fixture
 def schools(las):
     cambs, ealing = las
     return {
-        "histon": School.objects.create(urn="139087", name="Histon and Impington Junior School", la=cambs,
-                                        phase=Phase.PRIMARY, postcode="CB24 9JA", ofsted_grade=2, pupils=380),
-        "old": School.objects.create(urn="110751", name="Histon and Impington Junior School (old)", la=cambs,
-                                     phase=Phase.PRIMARY, status=Status.CLOSED, close_date=date(2012, 11, 30)),
-        "comberton": School.objects.create(urn="137049", name="Comberton Village College", la=cambs,
-                                           phase=Phase.SECONDARY, postcode="CB23 7DU", ofsted_grade=1, pupils=1900),
-        "ealing": School.objects.create(urn="101929", name="Drayton Manor High School", la=ealing,
-                                        phase=Phase.SECONDARY, postcode="W7 1EU"),
-        "formula": School.objects.create(urn="999999", name="=HYPERLINK(\"http://x\")", la=cambs),
+        "histon": SchoolFactory(urn="139087", name="Histon and Impington Junior School", la=cambs, postcode="CB24 9JA",
+                                ofsted_grade=2, pupils=380),
+        "old": SchoolFactory(urn="110751", name="Histon and Impington Junior School (old)", la=cambs,
+                             status=Status.CLOSED, close_date=date(2012, 11, 30)),
+        "comberton": SchoolFactory(urn="137049", name="Comberton Village College", la=cambs, phase=Phase.SECONDARY,
+                                   postcode="CB23 7DU", ofsted_grade=1, pupils=1900),
+        "ealing": SchoolFactory(urn="101929", name="Drayton Manor High School", la=ealing, phase=Phase.SECONDARY,
+                                postcode="W7 1EU"),
+        "formula": SchoolFactory(urn="999999", name="=HYPERLINK(\"http://x\")", la=cambs, phase=""),
     }
 
 
@@ -73,8 +74,12 @@ def test_la_officers_see_only_their_local_authorities(client, la_officer, school
     assert client.get(f"/p/{slug}/schools/139087/").status_code == 200
     # Even asking for Ealing by filter gives nothing: the choice is not theirs.
     assert _names(client.get(f"/p/{slug}/schools/", {"la": "307"})) == []
-    rows = list(csv.reader(io.StringIO(b"".join(client.get(f"/p/{slug}/schools/export.csv").streaming_content).decode("utf-8-sig"))))
-    assert "Drayton Manor High School" not in {row[1] for row in rows}
+    export = client.get(f"/p/{slug}/schools/export.csv")
+    assert export.status_code == 200
+    rows = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode("utf-8-sig"))))
+    exported = {row[1] for row in rows[1:]}
+    assert {"Histon and Impington Junior School", "Comberton Village College"} <= exported  # their LA's schools
+    assert "Drayton Manor High School" not in exported
 
 
 def test_la_officers_cannot_change_the_directory(client, la_officer, schools):
@@ -86,7 +91,7 @@ def test_la_officers_cannot_change_the_directory(client, la_officer, schools):
 def test_the_csv_export_follows_the_filters_and_defuses_formulas(client, broker, schools):
     client.force_login(broker.user)
     response = client.get(f"/p/{broker.partnership.slug}/schools/export.csv", {"la": "873"})
-    assert response["Content-Type"].startswith("text/csv")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert rows[0][:3] == ["URN", "Name", "Local authority"]
     names = {row[1] for row in rows[1:]}
@@ -112,7 +117,8 @@ def test_saving_membership_is_audited_and_dates_are_checked(client, broker, scho
     url = f"/p/{broker.partnership.slug}/schools/139087/partnership/"
     bad = client.post(url, {"is_member": "yes", "member_from": "1/9/2026", "member_to": "31/8/2026"})
     assert "The end of membership must be on or after its start" in bad.content.decode()
-    assert client.post(url, {"is_member": "yes", "member_from": "1/9/2026"}).status_code == 302
+    saved = client.post(url, {"is_member": "yes", "member_from": "1/9/2026"})
+    assertRedirects(saved, f"/p/{broker.partnership.slug}/schools/139087/", fetch_redirect_response=False)
     with scopes_disabled():
         link = PartnershipSchool.objects.get()
         assert link.is_member and link.member_from == date(2026, 9, 1)
@@ -133,10 +139,10 @@ def test_the_school_page_shows_links_and_ofsted_history(client, broker, schools)
 
 
 def _count(client, url):
+    """The queries of one GET of `url`, and the page it rendered, parsed."""
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
-    assert response.status_code == 200
-    return len(ctx.captured_queries)
+    return len(ctx.captured_queries), parsed(response)
 
 
 def _more_schools(la, start, n):
@@ -151,7 +157,16 @@ def test_directory_pages_use_a_fixed_number_of_queries(client, request, role, sc
     client.force_login(member.user)
     slug = member.partnership.slug
     urls = [f"/p/{slug}/schools/", f"/p/{slug}/schools/?phase=primary&sort=-name", f"/p/{slug}/schools/139087/"]
-    small = [_count(client, url) for url in urls]
+    small = [_count(client, url)[0] for url in urls]
     _more_schools(las[0], 200000, 120)
-    large = [_count(client, url) for url in urls]
-    assert small == large
+    large, pages = zip(*(_count(client, url) for url in urls), strict=True)
+    assert small == list(large)
+    # The pages show the larger data: 120 more Cambridgeshire schools (no phase), 50 to a page (124 or 125 schools
+    # in all, so three pages for either reader), and Histon's 120 new links.
+    everything, primaries, histon = pages
+    assert len(everything.select("tbody a.govuk-link")) == 50
+    assert everything.select_one(".govuk-pagination [aria-current=page]")["aria-label"] == "Page 1 of 3"
+    assert [a.get_text(strip=True) for a in primaries.select("tbody a.govuk-link")] == [
+        "Histon and Impington Junior School (old)", "Histon and Impington Junior School"]
+    histon_text = histon.main.get_text(" ", strip=True)
+    assert all(f"Other {i}" in histon_text for i in range(120))

@@ -11,8 +11,6 @@ from alliances.models import (
     Cluster,
     ClusterSchool,
     LeaderSpecialism,
-    LocalAuthority,
-    School,
     SchoolLink,
     Specialism,
     Status,
@@ -21,31 +19,30 @@ from alliances.models import (
 from alliances.taxonomy import DEFAULT_SPECIALISMS
 from portal.audit.models import AuditEvent
 from portal.errors import DomainError, NotAllowed
-from tests.factories import make_member
+from tests.factories import LocalAuthorityFactory, SchoolFactory, default_specialisms, make_member
 
 
 @pytest.fixture
 def la(db):
-    return LocalAuthority.objects.get_or_create(code="873", defaults={"name": "Cambridgeshire"})[0]
+    return LocalAuthorityFactory(code="873", name="Cambridgeshire")
 
 
 @pytest.fixture
 def histon(la):
-    return School.objects.create(urn="139087", name="Histon and Impington Junior School", la=la)
+    return SchoolFactory(urn="139087", name="Histon and Impington Junior School", la=la, phase="")
 
 
 @pytest.fixture
 def closed(la, histon):
-    school = School.objects.create(urn="110751", name="Histon Junior (old)", la=la, status=Status.CLOSED,
-                                   close_date=date(2012, 11, 30))
+    school = SchoolFactory(urn="110751", name="Histon Junior (old)", la=la, phase="", status=Status.CLOSED,
+                           close_date=date(2012, 11, 30))
     SchoolLink.objects.create(urn="110751", linked_urn="139087", link_type="Successor")
     return school
 
 
 @pytest.fixture
 def taxonomy(partnership):
-    services.ensure_default_specialisms(partnership=partnership)
-    return {s.name: s for s in Specialism.objects.filter(partnership=partnership)}
+    return default_specialisms(partnership)
 
 
 def leader_values(school, **extra):
@@ -120,7 +117,7 @@ def test_a_system_leader_edits_their_own_profile_but_not_their_designation(partn
 
 
 def test_clusters_keep_members_per_year_and_refuse_duplicates(broker, histon, la):
-    other = School.objects.create(urn="137049", name="Comberton Village College", la=la)
+    other = SchoolFactory(urn="137049", name="Comberton Village College", la=la, phase="")
     with scope(partnership=broker.partnership):
         cluster = services.save_cluster(actor=broker, schools=[histon, other], name="North Cambridge", kind="triad",
                                         la=la, chair_school=histon, academic_year="2026-27", notes="")

@@ -6,19 +6,24 @@ axe-core runs on every page visited.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from django_scopes import scope, scopes_disabled
+from django_scopes import scope
 
-from alliances.models import LocalAuthority, Phase, School, Specialism, SystemLeader
-from alliances.services import ensure_default_specialisms
 from deployments.requests import services
 from portal.tenancy.roles import Role
 from tests.e2e.conftest import check_accessibility
 from tests.e2e.test_directory import sign_in
-from tests.factories import PartnershipFactory, UserFactory, make_member
+from tests.factories import (
+    PartnershipFactory,
+    SchoolFactory,
+    SystemLeaderFactory,
+    UserFactory,
+    default_specialisms,
+    make_member,
+)
 from tests.integration.test_worker import smtp_sink  # noqa: F401  (a fixture)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -27,24 +32,17 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 def _people(settings):
     domain = settings.DEMO_EMAIL_DOMAIN
     partnership = PartnershipFactory(name="Cambridgeshire Teaching School Network", slug="cambridgeshire")
-    cambs = LocalAuthority.objects.create(code="873", name="Cambridgeshire")
-    school = School.objects.create(urn="139087", name="Histon and Impington Junior School", la=cambs,
-                                   phase=Phase.PRIMARY, easting=544_900, northing=262_500)
-    home = School.objects.create(urn="110750", name="St Matthew's Primary School", la=cambs, phase=Phase.PRIMARY,
-                                 easting=546_000, northing=258_000)
+    school = SchoolFactory(urn="139087", name="Histon and Impington Junior School", easting=544_900, northing=262_500)
+    home = SchoolFactory(urn="110750", name="St Matthew's Primary School", easting=546_000, northing=258_000)
     people = {role: make_member(partnership, role, mfa=False, user=UserFactory(email=f"{role}@{domain}"))
               for role in (Role.HEADTEACHER, Role.BROKER, Role.APPROVER, Role.SYSTEM_LEADER)}
     people[Role.HEADTEACHER].schools.add(school)
-    with scopes_disabled():
-        ensure_default_specialisms(partnership=partnership)
-        maths = Specialism.objects.get(partnership=partnership, name="Mathematics")
-        leader = SystemLeader.objects.create(
-            partnership=partnership, name="Amy Best", home_school=home, designation="SLE", designated_on=date(2024, 9, 1),
-            review_due=date(2028, 9, 1), capacity_days_per_term=6, release_consent_by="Head of St Matthew's",
-            release_consent_on=date(2024, 8, 1), phase_primary=True, user=people[Role.SYSTEM_LEADER].user,
-            email=f"amy@{domain}")
-        leader.specialisms.set([maths], through_defaults={"partnership": partnership})
+    maths = default_specialisms(partnership)["Mathematics"]
+    SystemLeaderFactory(partnership=partnership, name="Amy Best", home_school=home, capacity_days_per_term=6,
+                        release_consent_by="Head of St Matthew's", user=people[Role.SYSTEM_LEADER].user,
+                        email=f"amy@{domain}", specialisms=[maths])
     head = people[Role.HEADTEACHER]
+    # The request is sent through the services, so its history (started, sent) is the real one.
     with scope(partnership=partnership):
         draft = services.start_request(actor=head, school=school)
         services.update_draft(actor=head, request=draft, needs=[maths], context="KS2 maths fell <b>two</b> years running.",

@@ -1,7 +1,7 @@
 """Dashboards in the browser: an LA officer drills from their LA to a cluster, a school and a deployment and
 downloads a table as CSV and as Excel; a broker sees the whole partnership. axe-core runs on every page.
 
-The data is the hand-computed world of tests/deployments/test_dashboards.py.
+The data is the hand-computed world of tests/factories/worlds.py.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ import openpyxl
 import pytest
 
 from portal.tenancy.roles import Role
-from tests.deployments.test_dashboards import build_world
 from tests.e2e.conftest import check_accessibility
 from tests.e2e.test_directory import sign_in
 from tests.factories import PartnershipFactory, UserFactory, make_member
+from tests.factories.worlds import build_world
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

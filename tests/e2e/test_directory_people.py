@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from django.conf import settings
 from django_scopes import scopes_disabled
 
 from alliances.importers import run_import
-from alliances.models import LocalAuthority, SystemLeader
-from alliances.services import ensure_default_specialisms
+from alliances.models import LocalAuthority, School, SystemLeader
 from portal.tenancy.roles import Role
 from tests.e2e.conftest import check_accessibility
 from tests.e2e.test_directory import sign_in
-from tests.factories import PartnershipFactory, UserFactory, make_member
+from tests.factories import PartnershipFactory, SystemLeaderFactory, UserFactory, default_specialisms, make_member
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -28,12 +25,11 @@ def world(settings):
                                 user=UserFactory(email=f"{role.value}@{settings.DEMO_EMAIL_DOMAIN}"))
               for role in (Role.BROKER, Role.LA_OFFICER, Role.SYSTEM_LEADER)}
     people[Role.LA_OFFICER].local_authorities.add(LocalAuthority.objects.get(code="873"))
-    with scopes_disabled():
-        ensure_default_specialisms(partnership=partnership)
-        leader = SystemLeader.objects.create(
-            partnership=partnership, name="Priya Patel", email="priya@histon.example.org", home_school_id="139087",
-            designation="SLE", designated_on=date(2024, 9, 1), review_due=date(2028, 9, 1), phase_primary=True,
-            user=people[Role.SYSTEM_LEADER].user)
+    default_specialisms(partnership)
+    # Histon comes from the imported school data; no capacity or release consent recorded yet.
+    leader = SystemLeaderFactory(partnership=partnership, name="Priya Patel", email="priya@histon.example.org",
+                                 home_school=School.objects.get(urn="139087"), capacity_days_per_term=0,
+                                 release_consent_by="", release_consent_on=None, user=people[Role.SYSTEM_LEADER].user)
     return partnership, people, leader
 
 

@@ -3,29 +3,23 @@
 from __future__ import annotations
 
 import pytest
-from django_scopes import scopes_disabled
 
-from alliances.services import ensure_default_specialisms
 from portal.tenancy.roles import Role
 from tests.e2e.conftest import check_accessibility
 from tests.e2e.test_directory import sign_in
-from tests.factories import PartnershipFactory, UserFactory, make_member
+from tests.factories import PartnershipFactory, SchoolFactory, UserFactory, default_specialisms, make_member
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_headteacher_asks_for_support_and_a_broker_is_told(page, live_server, settings):
-    from alliances.models import LocalAuthority, School
-
     settings.MFA_EXEMPT_DEMO_USERS = True
     partnership = PartnershipFactory(name="Cambridgeshire Teaching School Network", slug="cambridgeshire")
-    cambs = LocalAuthority.objects.create(code="873", name="Cambridgeshire")
-    school = School.objects.create(urn="110746", name="Bewick Bridge Community Primary School", la=cambs)
+    school = SchoolFactory(urn="110746", name="Bewick Bridge Community Primary School", phase="")
     head = make_member(partnership, Role.HEADTEACHER, user=UserFactory(email=f"head@{settings.DEMO_EMAIL_DOMAIN}"))
     head.schools.add(school)
     broker = make_member(partnership, Role.BROKER, mfa=False, user=UserFactory(email=f"broker@{settings.DEMO_EMAIL_DOMAIN}"))
-    with scopes_disabled():
-        ensure_default_specialisms(partnership=partnership)
+    default_specialisms(partnership)
     base, visited = live_server.url, []
 
     sign_in(page, base, head.user)

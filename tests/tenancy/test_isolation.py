@@ -9,81 +9,62 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django_scopes import ScopeError, scopes_disabled
 
 from portal.audit.models import AuditEvent
-from portal.notifications.models import Channel, Notification
+from portal.notifications.models import Notification
 from portal.tenancy.models import Invitation, Membership, PartnershipOwned
 from portal.tenancy.roles import Role
-from tests.factories import make_invitation, make_member
-
-
-def _school():
-    from alliances.models import LocalAuthority, School
-
-    la, _ = LocalAuthority.objects.get_or_create(code="873", defaults={"name": "Cambridgeshire"})
-    school, _ = School.objects.get_or_create(urn="139087", defaults={"name": "Histon and Impington Junior School", "la": la})
-    return school
+from tests.factories import (
+    AllianceFactory,
+    CalendarPeriodFactory,
+    CapacityEntryFactory,
+    ClusterFactory,
+    DeploymentFactory,
+    NotificationFactory,
+    OfferFactory,
+    PartnershipSchoolFactory,
+    ReviewFactory,
+    SchoolFactory,
+    SpecialismFactory,
+    SupportRequestFactory,
+    SystemLeaderFactory,
+    VisitFactory,
+    make_invitation,
+    make_member,
+)
 
 
 def _objects(partnership, member, leader_user=None):
-    """One of each tenant object in `partnership`, for URLs that take an id."""
-    from datetime import date, timedelta
-
-    from alliances.models import (
-        Alliance,
-        AllianceSchool,
-        Cluster,
-        ClusterSchool,
-        PartnershipSchool,
-        Specialism,
-        SystemLeader,
-    )
-
-    school = _school()
-    PartnershipSchool.objects.create(partnership=partnership, school=school, notes=f"Private note of {partnership.slug}")
-    specialism = Specialism.objects.create(partnership=partnership, group="teaching", name=f"Maths {partnership.slug}")
-    leader = SystemLeader.objects.create(
-        partnership=partnership, name=f"Leader of {partnership.slug}", home_school=school, designation="SLE",
-        designated_on=date(2024, 9, 1), review_due=date(2028, 9, 1), email=f"lead@{partnership.slug}.example.org",
-        user=leader_user,
-    )
-    cluster = Cluster.objects.create(partnership=partnership, name=f"Cluster of {partnership.slug}", la=school.la,
-                                     academic_year="2026-27", notes=f"Private note of {partnership.slug}")
-    ClusterSchool.objects.create(partnership=partnership, cluster=cluster, school=school)
-    alliance = Alliance.objects.create(partnership=partnership, name=f"Alliance of {partnership.slug}")
-    from deployments.models import SupportRequest
-    from portal.calendar.models import CalendarPeriod
-
-
-    support = SupportRequest.objects.create(partnership=partnership, school=school, created_by=member.user,
-                                            status="submitted", context=f"Private context of {partnership.slug}")
-    from django.utils import timezone
-
-    from deployments.models import Deployment, Offer, Visit
-
-    offer = Offer.objects.create(partnership=partnership, request=support, leader=leader, offered_by=member.user,
-                                 expires_at=timezone.now() + timedelta(days=5))
-    deployment = Deployment.objects.create(
-        partnership=partnership, request=support, school=school, leader=leader, days=3, rate_kind="member",
-        day_rate=350, funder="school", start_date=date(2026, 9, 1), end_date=date(2026, 12, 1), proposed_by=member.user)
-    visit = Visit.objects.create(partnership=partnership, deployment=deployment, visit_date=date(2026, 9, 8), days=1,
-                                 focus=f"Private focus of {partnership.slug}", logged_by=member.user)
-    from deployments.models import Review
-
-    review = Review.objects.create(partnership=partnership, deployment=deployment, term_key="2026-27 autumn",
-                                   due_on=date(2026, 12, 4), overall_progress=f"Private progress of {partnership.slug}")
-    period = CalendarPeriod.objects.create(partnership=partnership, academic_year="2026-27", kind="term", term="autumn",
-                                           name=f"Autumn term of {partnership.slug}", start=date(2026, 9, 1), end=date(2026, 12, 18))
-    AllianceSchool.objects.create(partnership=partnership, alliance=alliance, school=school, role="lead")
-    invitation = make_invitation(partnership, email=f"invitee-{partnership.slug}@example.org", token=f"tok-{partnership.slug}")
-    notification = Notification.objects.create(
-        partnership=partnership, recipient=member.user, email=member.user.email, channel=Channel.IN_APP,
-        event_type="membership.joined", dedupe_key=f"matrix-{partnership.slug}", title="Welcome", link="/",
-    )
+    """One of each tenant object in `partnership`, for URLs that take an id. Its private texts name the
+    partnership's slug, so a page that leaks them says whose they are."""
+    slug = partnership.slug
+    # Shared reference data: both partnerships' rows point at the same school.
+    school = SchoolFactory(urn="139087", name="Histon and Impington Junior School")
+    PartnershipSchoolFactory(partnership=partnership, school=school, notes=f"Private note of {slug}")
+    specialism = SpecialismFactory(partnership=partnership, name=f"Maths {slug}")
+    leader = SystemLeaderFactory(partnership=partnership, name=f"Leader of {slug}", home_school=school,
+                                 email=f"lead@{slug}.example.org", user=leader_user)
+    cluster = ClusterFactory(partnership=partnership, name=f"Cluster of {slug}", la=school.la, schools=[school],
+                             notes=f"Private note of {slug}")
+    alliance = AllianceFactory(partnership=partnership, name=f"Alliance of {slug}", leads=[school])
+    support = SupportRequestFactory(partnership=partnership, school=school, created_by=member.user,
+                                    context=f"Private context of {slug}")
+    offer = OfferFactory(request=support, leader=leader, offered_by=member.user)
+    deployment = DeploymentFactory(request=support, leader=leader, proposed_by=member.user,
+                                   start_date=date(2026, 9, 1), end_date=date(2026, 12, 1))
+    visit = VisitFactory(deployment=deployment, visit_date=date(2026, 9, 8), focus=f"Private focus of {slug}",
+                         logged_by=member.user)
+    review = ReviewFactory(deployment=deployment, overall_progress=f"Private progress of {slug}")
+    period = CalendarPeriodFactory(partnership=partnership, start=date(2026, 9, 1), name=f"Autumn term of {slug}")
+    invitation = make_invitation(partnership, email=f"invitee-{slug}@example.org", token=f"tok-{slug}")
+    notification = NotificationFactory(partnership=partnership, recipient=member.user, dedupe_key=f"matrix-{slug}",
+                                       title="Welcome")
     return {"membership": member, "invitation": invitation, "notification": notification, "school": school,
             "specialism": specialism, "leader": leader, "cluster": cluster, "alliance": alliance, "period": period,
             "request": support, "offer": offer, "deployment": deployment, "visit": visit,
@@ -172,6 +153,26 @@ MATRIX: dict[str, tuple[tuple[str, ...], str | None]] = {
 # Schools are shared reference data: their URLs take a URN, and "the other partnership's object" is
 # its PartnershipSchool row, whose notes and membership must never show or change from here.
 SHARED_REFERENCE = {"school"}
+
+# Allowed GETs that redirect because the matrix's objects are not in the state the page is for (a sent request
+# has no draft steps to edit, a proposed deployment cannot be paused or visited, a visit nobody disputed has
+# nothing to settle): each goes back to its object's page. A notification opens its link. Every other allowed
+# GET must render (200).
+REDIRECTED_GETS: dict[str, tuple[str, str]] = {
+    "deployments:request_needs": ("deployments:request", "request"),
+    "deployments:request_context": ("deployments:request", "request"),
+    "deployments:request_timing": ("deployments:request", "request"),
+    "deployments:request_funding": ("deployments:request", "request"),
+    "deployments:request_check": ("deployments:request", "request"),
+    "deployments:request_propose": ("deployments:request", "request"),  # no leader has accepted yet
+    "deployments:review_answer": ("deployments:review", "review"),  # not written yet
+    "deployments:visit_new": ("deployments:deployment", "deployment"),
+    "deployments:visit_resolve": ("deployments:deployment", "deployment"),
+    "deployments:deployment_pause": ("deployments:deployment", "deployment"),
+    "deployments:deployment_resume": ("deployments:deployment", "deployment"),
+    "deployments:deployment_stop": ("deployments:deployment", "deployment"),
+    "deployments:deployment_complete": ("deployments:deployment", "deployment"),
+}
 
 POST_DATA = {"decision": "no", "urn": "139087", "is_member": "no", "notes": "changed", "action": "delete", "name": "Changed",
              "group": "teaching", "designation": "NLE", "designated_on": "1/9/2024", "status": "paused",
@@ -292,9 +293,15 @@ def test_members_cannot_reach_the_other_partnerships_objects(client, name, role,
     # The other partnership's object id, under this member's own partnership slug.
     methods, key = MATRIX[name]
     url = reverse(name, kwargs={"partnership_slug": member.partnership.slug, "pk": theirs[key].pk})
+    capable = member.can(resolve(url).func.capability)
     for method in methods:
         response = getattr(client, method)(url, POST_DATA if method == "post" else None)
-        assert response.status_code in (403, 404), f"{role} {method.upper()} {url} gave {response.status_code}"
+        got = f"{role} {method.upper()} {url} gave {response.status_code}"
+        if capable:
+            # The view runs for this role, so only the lookup in this member's partnership can stop it.
+            assert response.status_code == 404, got
+        else:
+            assert response.status_code in (403, 404), got
     assert _snapshot(other_partnership) == before
 
 
@@ -309,19 +316,28 @@ def test_each_role_gets_its_pages_and_403_for_the_rest(client, name, role, perso
     objects = dict(mine)
     # The member's own notification, so the notification URL is theirs to open.
     if key == "notification":
-        with scopes_disabled():
-            objects["notification"] = Notification.objects.create(
-                partnership=partnership, recipient=member.user, email=member.user.email, channel=Channel.IN_APP,
-                event_type="membership.joined", dedupe_key=f"own-{role}", title="Welcome", link="/",
-            )
+        objects["notification"] = NotificationFactory(partnership=partnership, recipient=member.user, title="Welcome")
     url = _url(name, partnership, objects)
     capability = resolve(url).func.capability
     for method in methods:
         response = getattr(client, method)(url, POST_DATA if method == "post" else None)
-        if member.can(capability):
-            assert response.status_code in (200, 302), f"{role} {method.upper()} {name} gave {response.status_code}"
+        got = f"{role} {method.upper()} {name} gave {response.status_code} {response.get('Location', '')}"
+        if not member.can(capability):
+            assert response.status_code == 403, got
+        elif method == "get" and name == "tenant:notification":
+            assert (response.status_code, response["Location"]) == (302, objects["notification"].link), got
+        elif method == "get" and name in REDIRECTED_GETS:
+            target, target_key = REDIRECTED_GETS[name]
+            expected = reverse(target, kwargs={"partnership_slug": partnership.slug, "pk": objects[target_key].pk})
+            assert (response.status_code, response["Location"]) == (302, expected), got
+        elif method == "get":
+            assert response.status_code == 200, got
         else:
-            assert response.status_code == 403, f"{role} {method.upper()} {name} gave {response.status_code}"
+            # A POST either shows the form again with its errors or, done, goes to a page of this partnership
+            # (never to sign-in, never out of the partnership).
+            assert response.status_code in (200, 302), got
+            if response.status_code == 302:
+                assert response["Location"].startswith(f"/p/{partnership.slug}/"), got
 
 
 @pytest.mark.parametrize("name", sorted(MATRIX))
@@ -334,6 +350,7 @@ def test_anonymous_visitors_are_sent_to_sign_in_without_learning_anything(client
     # An unknown partnership redirects the same way: the redirect reveals nothing.
     unknown = client.get(url.replace(f"/p/{partnership.slug}/", "/p/no-such-partnership/"))
     assert unknown.status_code == 302
+    assert unknown["Location"].startswith(reverse("account_login"))
 
 
 def test_unknown_slug_and_non_member_get_the_same_404(client, partnership, outsider):
@@ -359,34 +376,57 @@ def test_an_inactive_partnership_gets_404(client, broker):
 
 
 def test_a_user_in_both_partnerships_sees_each_only_under_its_own_slug(client, partnership, other_partnership):
+    from bs4 import BeautifulSoup
+
     member = make_member(partnership, Role.HEADTEACHER)
     make_member(other_partnership, Role.HEADTEACHER, user=member.user)
-    with scopes_disabled():
-        theirs = Notification.objects.create(
-            partnership=other_partnership, recipient=member.user, email=member.user.email, channel=Channel.IN_APP,
-            event_type="membership.joined", dedupe_key="both", title="Ealing only", link="/",
-        )
+    NotificationFactory(partnership=partnership, recipient=member.user, title="Cambridgeshire only")
+    theirs = NotificationFactory(partnership=other_partnership, recipient=member.user, title="Ealing only",
+                                 link="/p/ealing/requests/")
     client.force_login(member.user)
     assert client.get(f"/p/{partnership.slug}/notifications/{theirs.pk}/").status_code == 404
-    assert client.get(f"/p/{other_partnership.slug}/notifications/{theirs.pk}/").status_code == 302
+    opened = client.get(f"/p/{other_partnership.slug}/notifications/{theirs.pk}/")
+    assert (opened.status_code, opened["Location"]) == (302, "/p/ealing/requests/")
     page = client.get(f"/p/{partnership.slug}/notifications/")
-    assert "Ealing only" not in page.content.decode()
+    assert page.status_code == 200
+    text = BeautifulSoup(page.content, "html.parser").main.get_text(" ", strip=True)
+    assert "Cambridgeshire only" in text and "Ealing only" not in text
 
 
 @pytest.mark.parametrize("role", [Role.BROKER, Role.ADMIN, Role.APPROVER, Role.LA_OFFICER])
 def test_a_school_page_never_shows_or_changes_the_other_partnerships_relationship(
     client, role, personas, partnership, other_partnership, both_sides
 ):
+    import csv
+    import io
+
+    from alliances.models import PartnershipSchool
+
     member = personas[role]
     before = _snapshot(other_partnership)
     client.force_login(member.user)
-    page = client.get(f"/p/{partnership.slug}/schools/139087/").content.decode()
+    response = client.get(f"/p/{partnership.slug}/schools/139087/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Histon and Impington Junior School" in page
     assert "Private note of ealing" not in page
     assert "Leader of ealing" not in page and "Cluster of ealing" not in page and "Alliance of ealing" not in page
-    client.post(f"/p/{partnership.slug}/schools/139087/partnership/", {"is_member": "no", "notes": "mine"})
-    for export in ("schools", "system-leaders", "clusters"):
-        csv_body = b"".join(client.get(f"/p/{partnership.slug}/{export}/export.csv").streaming_content).decode()
-        assert "ealing" not in csv_body.lower(), export
+    saved = client.post(f"/p/{partnership.slug}/schools/139087/partnership/", {"is_member": "no", "notes": "mine"})
+    if member.can("directory.manage"):
+        # The write happened, and in this partnership's row only.
+        assert (saved.status_code, saved["Location"]) == (302, f"/p/{partnership.slug}/schools/139087/")
+        with scopes_disabled():
+            assert PartnershipSchool.objects.get(partnership=partnership, school_id="139087").notes == "mine"
+    else:
+        assert saved.status_code == 403
+    # Each export lists this partnership's rows (so an empty export cannot pass) and none of the other's.
+    for export, ours in (("schools", "Histon and Impington Junior School"), ("system-leaders", "Leader of cambridgeshire"),
+                         ("clusters", "Cluster of cambridgeshire")):
+        response = client.get(f"/p/{partnership.slug}/{export}/export.csv")
+        assert response.status_code == 200, export
+        csv_rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+        assert ours in {cell for row in csv_rows[1:] for cell in row}, export
+        assert "ealing" not in str(csv_rows).lower(), export
     assert _snapshot(other_partnership) == before
 
 
@@ -396,15 +436,14 @@ def _make_it_count(partnership, objects, score):
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    from deployments.models import CapacityEntry, Deployment, Review, SupportRequest, Visit
+    from deployments.models import Deployment, Review, SupportRequest, Visit
 
     sent = datetime(2026, 9, 10, 10, tzinfo=ZoneInfo("Europe/London"))
     SupportRequest.objects.filter(pk=objects["request"].pk).update(submitted_at=sent, status="matched")
     objects["request"].needs.set([objects["specialism"]], through_defaults={"partnership": partnership})
     Deployment.objects.filter(pk=objects["deployment"].pk).update(status="active", decided_at=sent)
     Visit.objects.filter(pk=objects["visit"].pk).update(status="confirmed")
-    CapacityEntry.objects.create(partnership=partnership, leader=objects["leader"], deployment=objects["deployment"],
-                                 term_key="2026-27 autumn", days=3)
+    CapacityEntryFactory(deployment=objects["deployment"], term_key="2026-27 autumn", days=3)
     Review.objects.filter(pk=objects["review"].pk).update(status="agreed", impact_score=score)
 
 
@@ -432,9 +471,18 @@ def test_dashboards_and_their_exports_never_show_the_other_partnerships_figures(
         ["Cambridgeshire", "1", "1", "1", "0", "3", "1", "0", "9.0"]]
     bodies = [page.content.decode()]
     for table in ("breakdown", "requests", "deployments", "reviews", "rag", "impact", "capacity", "terms"):
-        bodies.append(b"".join(client.get(f"{base}/export.csv?year=2026-27&table={table}").streaming_content).decode())
-        sheet = openpyxl.load_workbook(io.BytesIO(client.get(f"{base}/export.xlsx?year=2026-27&table={table}").content)).active
+        response = client.get(f"{base}/export.csv?year=2026-27&table={table}")
+        assert response.status_code == 200, table
+        body = b"".join(response.streaming_content).decode("utf-8-sig")
+        assert len(body.strip().splitlines()) >= 2, f"{table}: a header and no rows"  # an empty export proves nothing
+        bodies.append(body)
+        response = client.get(f"{base}/export.xlsx?year=2026-27&table={table}")
+        assert response.status_code == 200, table
+        sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+        assert sheet.max_row >= 2, f"{table}: a header and no rows"
         bodies.append(str([[cell.value for cell in row] for row in sheet.iter_rows()]))
+    # This partnership's own figures are in the exports: the breakdown names its LA, the requests its specialism.
+    assert "Cambridgeshire" in bodies[1] and "Maths cambridgeshire" in bodies[3]
     for body in bodies:
         assert "ealing" not in body.lower()
         assert "Private" not in body

@@ -5,25 +5,23 @@ from __future__ import annotations
 import pytest
 from bs4 import BeautifulSoup
 from django.db import connection
+from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 from django_scopes import scopes_disabled
 
 from portal.audit.models import AuditEvent
-from portal.notifications.models import Channel, Notification
+from portal.notifications.models import Notification
 from portal.tenancy.models import Invitation, Membership
 from portal.tenancy.roles import Role
-from tests.factories import make_invitation, make_member
+from tests.factories import NotificationFactory, bulk, make_invitation, make_member
+from tests.pages import list_after, parsed, table_rows, text
 
 
 def _grow(partnership, user, n):
     """Add n notifications for `user`, n members, n invitations and n audit events."""
     with scopes_disabled():
         start = Notification.objects.count()
-        Notification.objects.bulk_create([
-            Notification(partnership=partnership, recipient=user, email=user.email, channel=Channel.IN_APP,
-                         event_type="membership.joined", dedupe_key=f"grow-{start + i}", title=f"Item {i}", link="/")
-            for i in range(n)
-        ])
+        bulk(NotificationFactory, n, partnership=partnership, recipient=user)
         for i in range(n):
             make_member(partnership, list(Role)[i % 6], mfa=False)
             make_invitation(partnership, email=f"grow{start + i}@example.org", token=f"grow-{start + i}")
@@ -31,10 +29,34 @@ def _grow(partnership, user, n):
 
 
 def _count(client, url):
+    """The queries of one GET of `url`, and the page it rendered, parsed."""
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
-    assert response.status_code == 200, url
-    return len(ctx.captured_queries)
+    return len(ctx.captured_queries), parsed(response)
+
+
+def _shows_its_data(page, soup, partnership):
+    """Each admin page shows what is in the database now (checked after the data grew)."""
+    with scopes_disabled():
+        members = Membership.objects.filter(partnership=partnership, is_active=True)
+        waiting = Invitation.objects.filter(partnership=partnership, revoked_at__isnull=True, accepted_at__isnull=True)
+        if page == "":
+            by_role = {Role(role).label: str(n) for role, n in members.values_list("role").annotate(n=Count("pk"))}
+            caption = f"{members.count()} active members, {waiting.count()} invitations waiting"
+            assert {row[0]: row[1] for row in table_rows(soup, caption)} == by_role
+            assert len(list_after(soup, "Latest notifications")) == 5
+        elif page == "notifications/":
+            assert len(soup.main.select("ul.govuk-list--spaced li")) == 25  # the first page of 42
+            assert soup.select_one(".govuk-pagination [aria-current=page]")["aria-label"] == "Page 1 of 2"
+        elif page == "members/":
+            assert len(table_rows(soup, "People with access")) == members.count() == 43
+            assert len(table_rows(soup, "Invitations not yet accepted")) == waiting.count() == 42
+        elif page == "activity/":
+            assert len(table_rows(soup, "Changes, newest first")) == 42
+        else:
+            saved = type(partnership).objects.get(pk=partnership.pk)
+            assert soup.select_one("#id_offer_expiry_days")["value"] == str(saved.offer_expiry_days)
+            assert soup.select_one("#id_alliance_label")["value"] == saved.alliance_label
 
 
 @pytest.mark.parametrize("page", ["", "notifications/", "members/", "activity/", "settings/"])
@@ -42,10 +64,11 @@ def test_admin_pages_use_a_fixed_number_of_queries(client, admin, page):
     client.force_login(admin.user)
     url = f"/p/{admin.partnership.slug}/{page}"
     _grow(admin.partnership, admin.user, 2)
-    small = _count(client, url)
+    small, _ = _count(client, url)
     _grow(admin.partnership, admin.user, 40)
-    large = _count(client, url)
+    large, soup = _count(client, url)
     assert small == large, f"{url}: {small} queries with little data, {large} with more"
+    _shows_its_data(page, soup, admin.partnership)
 
 
 @pytest.mark.parametrize("role", list(Role))
@@ -54,10 +77,14 @@ def test_home_and_notification_centre_query_counts_per_role(client, personas, ro
     client.force_login(member.user)
     slug = member.partnership.slug
     _grow(member.partnership, member.user, 2)
-    small = (_count(client, f"/p/{slug}/"), _count(client, f"/p/{slug}/notifications/"))
+    (home_small, _), (centre_small, _) = _count(client, f"/p/{slug}/"), _count(client, f"/p/{slug}/notifications/")
     _grow(member.partnership, member.user, 40)
-    large = (_count(client, f"/p/{slug}/"), _count(client, f"/p/{slug}/notifications/"))
-    assert small == large
+    (home_large, home), (centre_large, centre) = _count(client, f"/p/{slug}/"), _count(client, f"/p/{slug}/notifications/")
+    assert (home_small, centre_small) == (home_large, centre_large)
+    # Both show the member's 42 notifications: the latest five at home, a page of 25 in the centre.
+    assert len(list_after(home, "Latest notifications")) == 5
+    assert len(centre.main.select("ul.govuk-list--spaced li")) == 25
+    assert "42 unread" in centre.select_one(".govuk-service-navigation__list").get_text(" ", strip=True)
 
 
 def test_notification_centre_query_budget(client, headteacher, django_assert_num_queries):
@@ -68,7 +95,13 @@ def test_notification_centre_query_budget(client, headteacher, django_assert_num
     # session, user, membership (joined to its partnership), paginator count, other memberships (switcher),
     # unread count, the page of notifications, then savepoint + session save + release.
     with django_assert_num_queries(10):
-        client.get(url)
+        response = client.get(url)
+    # The page of notifications those queries fetched: the newest 25 of 30, titles as written.
+    with scopes_disabled():
+        newest = list(Notification.objects.filter(recipient=headteacher.user).order_by("-created_at", "-pk")
+                      .values_list("title", flat=True)[:25])
+    items = parsed(response).main.select("ul.govuk-list--spaced li")
+    assert [item.find("a").get_text(" ", strip=True) for item in items] == newest
 
 
 def test_home_shows_the_role_and_recent_notifications(client, headteacher):
@@ -133,7 +166,8 @@ def test_settings_refuse_out_of_range_numbers_and_keep_the_input(client, admin):
     assert soup.select_one("#id_offer_expiry_days")["value"] == "500"
     data["offer_expiry_days"] = "7"
     data["label_sle"] = "Specialist leader"
-    assert client.post(f"/p/{admin.partnership.slug}/settings/", data).status_code == 302
+    saved = client.post(f"/p/{admin.partnership.slug}/settings/", data)
+    assert (saved.status_code, saved["Location"]) == (302, f"/p/{admin.partnership.slug}/settings/")
     admin.partnership.refresh_from_db()
     assert admin.partnership.offer_expiry_days == 7 and admin.partnership.designation_labels["SLE"] == "Specialist leader"
 
@@ -155,16 +189,14 @@ def test_names_are_escaped_on_every_page_that_shows_them(client, admin, headteac
         assert "<script>alert" not in body, url
         assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in body, url
     client.force_login(headteacher.user)
-    home = client.get(f"/p/{slug}/").content.decode()
-    assert "<script>alert" not in home
+    response = client.get(f"/p/{slug}/")
+    assert response.status_code == 200
+    home = response.content.decode()
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in home and "<script>alert" not in home
 
 
 def test_user_text_is_escaped_everywhere_it_is_shown(client, admin):
-    with scopes_disabled():
-        Notification.objects.create(
-            partnership=admin.partnership, recipient=admin.user, email=admin.user.email, channel=Channel.IN_APP,
-            event_type="membership.joined", dedupe_key="xss", title="<img src=x onerror=alert(1)>", link="/",
-        )
+    NotificationFactory(partnership=admin.partnership, recipient=admin.user, title="<img src=x onerror=alert(1)>")
     client.force_login(admin.user)
     body = client.get(f"/p/{admin.partnership.slug}/notifications/").content.decode()
     assert "<img src=x" not in body and "&lt;img src=x onerror=alert(1)&gt;" in body
@@ -173,17 +205,20 @@ def test_user_text_is_escaped_everywhere_it_is_shown(client, admin):
 def test_bad_page_numbers_do_not_break_lists(client, admin):
     client.force_login(admin.user)
     for page in ("abc", "-1", "99999"):
-        assert client.get(f"/p/{admin.partnership.slug}/members/?page={page}").status_code == 200
+        response = client.get(f"/p/{admin.partnership.slug}/members/?page={page}")
+        assert [row[:2] for row in table_rows(parsed(response), "People with access")] == [
+            [admin.user.name, admin.user.email]], page
 
 
 def test_switcher_lists_only_active_memberships(client, partnership, other_partnership):
     member = make_member(partnership, Role.HEADTEACHER)
     gone = make_member(other_partnership, Role.HEADTEACHER, user=member.user)
     client.force_login(member.user)
-    assert other_partnership.name in client.get("/partnerships/").content.decode()
+    assert other_partnership.name in text(client.get("/partnerships/"))
     gone.is_active = False
     gone.save()
-    assert other_partnership.name not in client.get("/partnerships/").content.decode()
+    listed = text(client.get("/partnerships/"))
+    assert partnership.name in listed and other_partnership.name not in listed
 
 
 def test_accessibility_statement_is_public(client, db):

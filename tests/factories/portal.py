@@ -1,4 +1,8 @@
+"""The portal: partnerships, users, memberships (`make_member`), invitations, notifications, term dates."""
+
 from __future__ import annotations
+
+from datetime import date
 
 import factory
 from allauth.account.models import EmailAddress
@@ -6,8 +10,11 @@ from allauth.mfa.models import Authenticator
 from django.utils import timezone
 
 from portal.accounts.models import User
+from portal.calendar.models import CalendarPeriod
+from portal.notifications.models import Channel, Notification
 from portal.tenancy.models import Invitation, Membership, Partnership, hash_token
 from portal.tenancy.roles import MFA_REQUIRED_ROLES, Role
+from tests.factories.base import TenantFactory
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -57,3 +64,34 @@ def make_invitation(partnership: Partnership, *, email: str = "newcomer@school.e
         partnership=partnership, email=email, role=role, token_hash=hash_token(token), invited_by=invited_by,
         expires_at=timezone.now() + timezone.timedelta(days=expires_in_days), **extra,
     )
+
+
+class NotificationFactory(TenantFactory):
+    """An in-app notification to `recipient`; pass the partnership it belongs to."""
+
+    class Meta:
+        model = Notification
+
+    partnership = factory.SubFactory(PartnershipFactory)
+    recipient = factory.SubFactory(UserFactory)
+    email = factory.LazyAttribute(lambda o: o.recipient.email if o.recipient else "someone@example.org")
+    channel = Channel.IN_APP
+    event_type = "membership.joined"
+    dedupe_key = factory.Sequence(lambda n: f"factory-{n}")
+    title = factory.Sequence(lambda n: f"Notification {n}")
+    link = "/"
+
+
+class CalendarPeriodFactory(TenantFactory):
+    """The autumn term 2026."""
+
+    class Meta:
+        model = CalendarPeriod
+
+    partnership = factory.SubFactory(PartnershipFactory)
+    academic_year = "2026-27"
+    kind = "term"
+    term = "autumn"
+    name = "Autumn term"
+    start = date(2026, 9, 3)
+    end = date(2026, 12, 18)
