@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
+import time
+import warnings
 from urllib.parse import urlsplit
 
 import pytest
@@ -51,6 +54,33 @@ def cache_redis_database(redis_url: str) -> int:
     if slot >= len(free):
         raise pytest.UsageError(f"{slot} xdist workers need more Redis databases than the 16 Redis has; use fewer.")
     return free[slot]
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test database (one per xdist worker: test_<name>_gw0, ...). Before it is dropped, any
+    session still connected to it (a thread or subprocess of a test that outlived it) gets 10 s to end, then
+    is named in a warning and ended, so the drop does not fail and leave the database behind."""
+    yield
+    from django.db import connection
+
+    query = ("SELECT pid, application_name, client_port, backend_start, state, left(query, 200) FROM pg_stat_activity "
+             "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+    with django_db_blocker.unblock():
+        if connection.vendor != "postgresql":
+            return
+        deadline = time.monotonic() + 10
+        with connection.cursor() as cursor:
+            cursor.execute(query)
+            while (left := cursor.fetchall()) and time.monotonic() < deadline:
+                time.sleep(0.2)
+                cursor.execute(query)
+            if left:
+                warnings.warn(f"Sessions still connected to the test database {connection.settings_dict['NAME']}, "
+                              f"ended before dropping it: {left}; threads here: {threading.enumerate()}", stacklevel=1)
+                cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                               "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        connection.close()
 
 
 @pytest.fixture(scope="session", autouse=True)
