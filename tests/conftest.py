@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
+import time
+import warnings
+from urllib.parse import urlsplit
 
 import pytest
 from django_scopes import scopes_disabled
@@ -32,6 +36,83 @@ def require(condition: bool, what: str) -> None:
 def chromium_path() -> str | None:
     path = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
     return path if os.path.exists(path) else shutil.which("chromium")
+
+
+def xdist_worker_index() -> int | None:
+    """0, 1, … in a pytest-xdist worker (gw0, gw1, …); None in a serial run."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    return int(worker[2:]) if worker.startswith("gw") else None
+
+
+def cache_redis_database(redis_url: str) -> int:
+    """The Redis database this process's test cache may empty at will: 15 in a serial run, and 14, 13, …
+    for xdist workers gw0, gw1, …, never the broker's own database (REDIS_URL's)."""
+    broker = int(urlsplit(redis_url).path.lstrip("/") or 0)
+    free = [n for n in range(15, -1, -1) if n != broker]
+    index = xdist_worker_index()
+    slot = 0 if index is None else index + 1
+    if slot >= len(free):
+        raise pytest.UsageError(f"{slot} xdist workers need more Redis databases than the 16 Redis has; use fewer.")
+    return free[slot]
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test database (one per xdist worker: test_<name>_gw0, ...). Before it is dropped, any
+    session still connected to it (a thread or subprocess of a test that outlived it) gets 10 s to end, then
+    is named in a warning and ended, so the drop does not fail and leave the database behind."""
+    yield
+    from django.db import connection
+
+    query = ("SELECT pid, application_name, client_port, backend_start, state, left(query, 200) FROM pg_stat_activity "
+             "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+    with django_db_blocker.unblock():
+        if connection.vendor != "postgresql":
+            return
+        deadline = time.monotonic() + 10
+        with connection.cursor() as cursor:
+            cursor.execute(query)
+            while (left := cursor.fetchall()) and time.monotonic() < deadline:
+                time.sleep(0.2)
+                cursor.execute(query)
+            if left:
+                warnings.warn(f"Sessions still connected to the test database {connection.settings_dict['NAME']}, "
+                              f"ended before dropping it: {left}; threads here: {threading.enumerate()}", stacklevel=1)
+                cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                               "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        connection.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _quick_flush_after_transactional_tests():
+    """Transactional tests (races, browsers, real workers) end with Django's flush: one TRUNCATE of every
+    table, which on PostgreSQL takes a second or more (new files for every table and index) where deleting
+    the few rows a test wrote takes milliseconds. Same end state, every table empty, in one transaction:
+    every foreign key is deferrable, so the order of the deletes does not matter, and tables with triggers
+    of their own (the append-only audit log refuses DELETE) are still truncated."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    original = DatabaseOperations.sql_flush
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        if reset_sequences or allow_cascade or not tables:
+            return original(self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade)
+        with self.connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND NOT condeferrable")
+            if cursor.fetchone()[0]:
+                return original(self, style, tables)
+            cursor.execute("SELECT DISTINCT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                           "WHERE NOT t.tgisinternal AND c.relname = ANY(%s)", [list(tables)])
+            triggered = {name for (name,) in cursor.fetchall()}
+        statements = ["SET CONSTRAINTS ALL DEFERRED"]
+        if triggered:
+            statements.append("TRUNCATE " + ", ".join(self.quote_name(table) for table in sorted(triggered)))
+        statements += [f"DELETE FROM {self.quote_name(table)}" for table in tables if table not in triggered]
+        return ["; ".join(statements) + ";"]
+
+    DatabaseOperations.sql_flush = sql_flush
+    yield
+    DatabaseOperations.sql_flush = original
 
 
 @pytest.fixture(autouse=True)
@@ -76,11 +157,12 @@ def _test_settings(settings, request):
     settings.SITE_URL = "http://portal.test"
     redis_url = settings.REDIS_URL
     if redis_url:
-        # A real Redis cache in a database of its own, emptied per test so rate limits do not leak.
+        # A real Redis cache in a database of its own (one per xdist worker), emptied per test so rate
+        # limits do not leak, from test to test or from one worker to another.
         settings.CACHES = {
             "default": {
                 "BACKEND": "django.core.cache.backends.redis.RedisCache",
-                "LOCATION": redis_url.rsplit("/", 1)[0] + "/15",
+                "LOCATION": redis_url.rsplit("/", 1)[0] + f"/{cache_redis_database(redis_url)}",
                 "KEY_PREFIX": "portal-tests",
             }
         }

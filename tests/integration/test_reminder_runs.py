@@ -102,13 +102,13 @@ def _unique(messages) -> bool:
 def test_two_beat_processes_for_several_runs_send_each_reminder_once(partnership, own_redis, smtp_sink, tmp_path):  # noqa: F811
     sink, port = smtp_sink
     _reviews_due(partnership, 5)
-    env = _env(own_redis.url, port, PORTAL_REMINDERS_EVERY="2", PORTAL_REMINDERS_TODAY=TODAY.isoformat())
+    env = _env(own_redis.url, port, PORTAL_REMINDERS_EVERY="1", PORTAL_REMINDERS_TODAY=TODAY.isoformat())
     worker = _worker(env)
     beats = [_celery("beat", "-s", str(tmp_path / f"schedule-{n}"), "--pidfile", str(tmp_path / f"beat-{n}.pid"),
                      "-l", "WARNING", env=env) for n in range(2)]
     try:
         messages = sink.wait_for(5, timeout=60)
-        time.sleep(8)  # each beat sends the run every 2 seconds: several more runs from both
+        time.sleep(4)  # each beat sends the run every second: several more runs from both
     finally:
         _stop(*beats, worker)
     assert len(sink.messages) == 5 and _unique(sink.messages), [m["Subject"] for m in sink.messages]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import email
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -18,6 +19,7 @@ from email import policy
 from pathlib import Path
 
 import pytest
+import redis
 from aiosmtpd.controller import Controller
 from django.db import connection
 from django_scopes import scope, scopes_disabled
@@ -26,7 +28,7 @@ from portal.notifications import services as notification_services
 from portal.notifications.models import Channel, Notification
 from portal.tenancy import services
 from portal.tenancy.roles import Role
-from tests.conftest import require
+from tests.conftest import require, xdist_worker_index
 from tests.factories import make_member
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -34,9 +36,19 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port nothing listens on, from a band of this xdist worker's own below the kernel's ephemeral ports
+    (32768 and up, where client sockets take theirs): no other worker and no outgoing connection can take
+    it between this check and the server's bind."""
+    index = xdist_worker_index()
+    low = 20000 + 500 * (0 if index is None else index + 1)
+    for port in random.sample(range(low, low + 500), 500):
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {low}-{low + 499}")
 
 
 class Sink:
@@ -57,8 +69,14 @@ class Sink:
 @pytest.fixture
 def smtp_sink():
     sink = Sink()
-    controller = Controller(sink, hostname="127.0.0.1", port=free_port())
-    controller.start()
+    for attempt in range(5):
+        controller = Controller(sink, hostname="127.0.0.1", port=free_port())
+        try:
+            controller.start()
+            break
+        except OSError:  # the port was taken after all: another one
+            if attempt == 4:
+                raise
     yield sink, controller.port
     controller.stop()
 
@@ -79,17 +97,22 @@ class OwnRedis:
              "--dir", str(self.dir)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and self.process.poll() is None:
             try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
+                # Ours, not a server that already held the port (ours then exits: "address in use").
+                with redis.Redis(port=self.port, socket_timeout=1) as client:
+                    if client.info("server")["process_id"] == self.process.pid:
+                        return
+            except redis.RedisError:
+                pass
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"redis-server did not start on port {self.port}")
 
     def stop(self):
         if self.process:
-            self.process.terminate()
+            if self.process.poll() is None:
+                self.process.terminate()
             self.process.wait(10)
             self.process = None
 
@@ -98,14 +121,21 @@ class OwnRedis:
 def own_redis(tmp_path):
     require(shutil.which("redis-server") is not None, "redis-server")
     require(connection.vendor == "postgresql", "PostgreSQL (DATABASE_URL)")
-    redis = OwnRedis(tmp_path)
-    redis.start()
+    own = OwnRedis(tmp_path)
+    for attempt in range(5):
+        try:
+            own.start()
+            break
+        except RuntimeError:  # the port was taken after all: another one
+            if attempt == 4:
+                raise
+            own.port = free_port()
     from portal.celery import app
 
     previous = app.conf.broker_url
-    _point_celery_at(app, redis.url)
-    yield redis
-    redis.stop()
+    _point_celery_at(app, own.url)
+    yield own
+    own.stop()
     _point_celery_at(app, previous)
 
 
