@@ -7,15 +7,7 @@ import pytest
 from django_scopes import scope
 
 from alliances import services
-from alliances.models import (
-    Cluster,
-    ClusterSchool,
-    LeaderSpecialism,
-    SchoolLink,
-    Specialism,
-    Status,
-    SystemLeader,
-)
+from alliances.models import Cluster, ClusterSchool, LeaderSpecialism, SchoolLink, Specialism, Status, SystemLeader
 from alliances.taxonomy import DEFAULT_SPECIALISMS
 from portal.audit.models import AuditEvent
 from portal.errors import DomainError, NotAllowed

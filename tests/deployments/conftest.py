@@ -70,7 +70,7 @@ def triaged_request(head, broker, spec, *, days=Decimal(3), start=None) -> Suppo
 @pytest.fixture
 def brokerage(partnership, headteacher, broker, approver, system_leader) -> Brokerage:
     """Histon's head asks for maths support, taken on by the broker; Amy Best (the `system_leader`) and Ben
-    Second, both maths SLEs at St Matthew's 4.5 km away, fit."""
+    Second, both maths SLEs at St Matthew's, a few kilometres away, fit."""
     School.objects.filter(urn="139087").update(phase=Phase.PRIMARY, easting=544_900, northing=262_500)
     home = SchoolFactory(urn="110750", name="St Matthew's Primary School", easting=546_000, northing=258_000)
     other_member = make_member(partnership, Role.SYSTEM_LEADER)

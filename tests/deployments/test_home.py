@@ -9,10 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django_scopes import scopes_disabled
 
 from alliances.models import SystemLeader
-from deployments.models import (
-    Review,
-    SupportRequest,
-)
+from deployments.models import Review, SupportRequest
 from portal.tenancy.roles import Role
 from tests.factories import (
     DeploymentFactory,

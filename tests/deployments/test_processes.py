@@ -6,21 +6,9 @@ import pytest
 from django_scopes import scope
 
 from deployments import processes
-from deployments.models import (
-    Deployment,
-    DeploymentStatus,
-    Offer,
-    OfferStatus,
-    RequestStatus,
-    SupportRequest,
-)
+from deployments.models import Deployment, DeploymentStatus, Offer, OfferStatus, RequestStatus, SupportRequest
 from deployments.workflow import TransitionNotAllowed
-from tests.deployments.conftest import (
-    accepted,
-    active,
-    held_days,
-    propose,
-)
+from tests.deployments.conftest import accepted, active, held_days, propose
 from tests.pages import parsed
 
 

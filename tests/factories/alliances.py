@@ -64,7 +64,6 @@ def default_specialisms(partnership) -> dict[str, Specialism]:
 class SpecialismFactory(TenantFactory):
     class Meta:
         model = Specialism
-        django_get_or_create = ("partnership", "name")
 
     partnership = factory.SubFactory(PartnershipFactory)
     group = SpecialismGroup.TEACHING

@@ -9,9 +9,7 @@ from zoneinfo import ZoneInfo
 from django_scopes import scopes_disabled
 
 from alliances.models import ClusterSchool, Phase
-from deployments.models import (
-    SupportRequest,
-)
+from deployments.models import SupportRequest
 from portal.tenancy.roles import Role
 from reporting.dashboards import impact_figures, median_days, worst_rag
 from tests.factories import make_member

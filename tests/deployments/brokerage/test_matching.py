@@ -10,9 +10,7 @@ from django_scopes import scope, scopes_disabled
 
 from alliances.models import Phase, SystemLeader
 from deployments.brokerage.matching import rank_candidates
-from deployments.models import (
-    OfferStatus,
-)
+from deployments.models import OfferStatus
 from portal.calendar.schooldays import SchoolCalendar
 from tests.factories import (
     CapacityEntryFactory,

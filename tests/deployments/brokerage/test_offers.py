@@ -11,23 +11,12 @@ from django_scopes import scope, scopes_disabled
 
 from deployments import processes
 from deployments.brokerage import offers
-from deployments.models import (
-    Offer,
-    OfferStatus,
-    RequestStatus,
-    SupportRequest,
-)
+from deployments.models import Offer, OfferStatus, RequestStatus, SupportRequest
 from deployments.workflow import TransitionNotAllowed
 from portal.audit.models import AuditEvent
 from portal.errors import DomainError, NotAllowed
 from portal.tenancy.roles import Role
-from tests.deployments.conftest import (
-    accepted,
-    deliver,
-    email_rows,
-    held_days,
-    make_leader,
-)
+from tests.deployments.conftest import accepted, deliver, email_rows, held_days, make_leader
 from tests.factories import make_member
 
 

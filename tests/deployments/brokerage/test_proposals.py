@@ -11,10 +11,7 @@ from django_scopes import scope
 
 from deployments.workflow import TransitionNotAllowed
 from portal.errors import DomainError
-from tests.deployments.conftest import (
-    accepted,
-    propose,
-)
+from tests.deployments.conftest import accepted, propose
 
 
 def test_proposals_are_checked(brokerage):

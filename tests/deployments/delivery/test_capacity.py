@@ -11,18 +11,9 @@ from django_scopes import scope, scopes_disabled
 from deployments import processes
 from deployments.brokerage import offers
 from deployments.delivery import capacity
-from deployments.models import (
-    Offer,
-    OfferStatus,
-    RequestStatus,
-    SupportRequest,
-)
+from deployments.models import Offer, OfferStatus, RequestStatus, SupportRequest
 from portal.calendar.schooldays import Period, SchoolCalendar
-from tests.deployments.conftest import (
-    accepted,
-    held_days,
-    triaged_request,
-)
+from tests.deployments.conftest import accepted, held_days, triaged_request
 
 
 def test_accepting_beyond_capacity_is_refused_and_nothing_changes(brokerage):

@@ -27,13 +27,7 @@ from portal.audit.models import AuditEvent
 from portal.errors import DomainError, NotAllowed
 from portal.tenancy import services as tenancy_services
 from portal.tenancy.roles import Role
-from tests.deployments.conftest import (
-    accepted,
-    active,
-    email_rows,
-    held_days,
-    propose,
-)
+from tests.deployments.conftest import accepted, active, email_rows, held_days, propose
 
 
 def test_four_eyes_stops_the_proposer_approving_and_approval_commits_the_days(brokerage, admin):

@@ -10,17 +10,9 @@ from django.utils import timezone
 from django_scopes import scope
 
 from deployments.delivery import visits
-from deployments.models import (
-    Deployment,
-    Visit,
-    VisitStatus,
-)
+from deployments.models import Deployment, Visit, VisitStatus
 from portal.errors import DomainError, NotAllowed
-from tests.deployments.conftest import (
-    active,
-    deliver,
-    email_rows,
-)
+from tests.deployments.conftest import active, deliver, email_rows
 
 
 def test_visits_are_checked_confirmed_disputed_and_settled(brokerage):

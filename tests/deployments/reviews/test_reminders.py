@@ -18,19 +18,8 @@ from deployments.reviews import reminders
 from portal.calendar.schooldays import Period, SchoolCalendar, today_in_london
 from portal.calendar.services import school_calendar
 from portal.notifications.models import Channel, Notification
-from tests.deployments.conftest import (
-    active,
-    deployment_for,
-    triaged_request,
-)
-from tests.deployments.reviews.conftest import (
-    AUTUMN,
-    HALF,
-    LONDON,
-    SPRING,
-    SUMMER,
-    reminder_rows,
-)
+from tests.deployments.conftest import active, deployment_for, triaged_request
+from tests.deployments.reviews.conftest import AUTUMN, HALF, LONDON, SPRING, SUMMER, reminder_rows
 
 
 def test_each_reminder_goes_on_its_day_and_holidays_postpone_it():

@@ -9,16 +9,8 @@ from django_scopes import scope, scopes_disabled
 from deployments.models import Deployment, Review, ReviewKind, ReviewStatus
 from deployments.reviews import schedule
 from portal.calendar.schooldays import SchoolCalendar
-from tests.deployments.conftest import (
-    active,
-)
-from tests.deployments.reviews.conftest import (
-    AUTUMN,
-    HALF,
-    SPRING,
-    SUMMER,
-    calendar_periods,
-)
+from tests.deployments.conftest import active
+from tests.deployments.reviews.conftest import AUTUMN, HALF, SPRING, SUMMER, calendar_periods
 
 
 def test_reviews_are_created_for_each_term_due_school_days_before_it_ends(brokerage):

@@ -11,14 +11,8 @@ from deployments.reviews import services as reviews
 from deployments.workflow import TransitionNotAllowed
 from portal.audit.models import AuditEvent
 from portal.errors import DomainError, NotAllowed
-from tests.deployments.conftest import (
-    active,
-)
-from tests.deployments.reviews.conftest import (
-    objective_ids,
-    reminder_rows,
-    write_as_leader,
-)
+from tests.deployments.conftest import active
+from tests.deployments.reviews.conftest import objective_ids, reminder_rows, write_as_leader
 
 
 def test_the_leader_writes_and_the_head_agrees_then_it_is_final(brokerage):
