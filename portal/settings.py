@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",  # the built-in widget templates, for FORM_RENDERER below
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -130,6 +131,9 @@ TEMPLATES = [
         },
     }
 ]
+# Widgets render through TEMPLATES, so templates/ can override a built-in widget's template (the admin's
+# split date and time inputs get labels in templates/admin/widgets/split_datetime.html).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 
 def _database_from_env() -> dict:

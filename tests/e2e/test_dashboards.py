@@ -57,7 +57,7 @@ def test_an_la_officer_drills_down_and_downloads_both_formats(page, live_server,
     check_accessibility(page, visited)
 
     page.get_by_text("Filter the dashboards").click()
-    page.get_by_label("Academic year").select_option("2026-27")
+    page.get_by_label("Academic year", exact=True).select_option("2026-27")
     page.get_by_role("button", name="Apply filters").click()
     page.wait_for_url(re.compile(r"year=2026-27"))
     assert _table(page, "breakdown") == [["Cambridgeshire", "1", "3", "1", "1", "6", "4", "0", "7.5"]]
@@ -131,7 +131,7 @@ def test_approvers_and_admins_see_the_partnership_dashboards_too(page, live_serv
     page.get_by_role("navigation", name="Menu").get_by_role("link", name="Dashboards").click()
     page.wait_for_url(re.compile(r"/dashboards/$"))
     page.get_by_text("Filter the dashboards").click()
-    page.get_by_label("Academic year").select_option("2026-27")
+    page.get_by_label("Academic year", exact=True).select_option("2026-27")
     page.get_by_role("button", name="Apply filters").click()
     page.wait_for_url(re.compile(r"year=2026-27"))
     assert [row[0] for row in _table(page, "breakdown")] == ["Cambridgeshire", "Ealing", "Peterborough"]

@@ -1,10 +1,20 @@
-"""GOV.UK Frontend form rendering for Django forms: `{% govuk_error_summary form %}`, `{% govuk_field form.x %}`."""
+"""GOV.UK Frontend pieces every page shares (a builtin library, no `{% load %}` needed).
+
+* `{% govuk_error_summary form %}`, `{% govuk_field form.x %}`: form rendering.
+* `{% error_title_prefix %}`: "Error: " at the start of the page title while any form on the page has errors.
+* `{% table_region %}...{% endtable_region %}`: the scrolling, focusable, labelled box every data table sits in.
+"""
 
 from __future__ import annotations
 
+import re
+
 from django import forms, template
+from django.template.base import token_kwargs
 from django.template.loader import render_to_string
-from django.utils.safestring import SafeString
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from django_filters import FilterSet
 
 register = template.Library()
 
@@ -103,3 +113,77 @@ def govuk_error_summary(*forms_: forms.Form) -> dict:
             for error in bound.errors:
                 errors.append({"href": f"#{bound.auto_id}", "text": error})
     return {"errors": errors}
+
+
+def _has_errors(value: object) -> bool:
+    if isinstance(value, FilterSet):
+        value = value.form
+    if isinstance(value, forms.BaseForm):
+        return value.is_bound and bool(value.errors)
+    if isinstance(value, forms.BaseFormSet):
+        return value.is_bound and value.total_error_count() > 0
+    return False
+
+
+@register.simple_tag(takes_context=True)
+def error_title_prefix(context: template.Context) -> str:
+    """The title's "Error: " while any form in the page's context is bound and invalid (heard first on a screen reader).
+
+    The base template puts this in front of every title, so no page has to remember it, whatever it calls its
+    form (`form`, `offer_form`, a filter set, allauth's forms).
+    """
+    for layer in context.dicts:
+        if any(_has_errors(value) for value in layer.values()):
+            return "Error: "
+    return ""
+
+
+_CAPTION = re.compile(r"<caption\b([^>]*)>", re.IGNORECASE)
+
+
+def _next_caption_id(context: template.Context) -> str:
+    # Numbered per page render: the render context's bottom layer lasts the whole render, includes too.
+    counts = context.render_context.dicts[0]
+    counts["table_region_count"] = counts.get("table_region_count", 0) + 1
+    return f"table-caption-{counts['table_region_count']}"
+
+
+class TableRegionNode(template.Node):
+    def __init__(self, nodelist: template.NodeList, label: template.base.FilterExpression | None):
+        self.nodelist = nodelist
+        self.label = label
+
+    def render(self, context: template.Context) -> SafeString:
+        body = self.nodelist.render(context)
+        label = self.label.resolve(context) if self.label else ""
+        caption = _CAPTION.search(body)
+        if label:
+            name = format_html('aria-label="{}"', label)
+        elif caption:
+            # The region is named by the table's own caption, so the two never say different things.
+            existing = re.search(r'\bid="([^"]+)"', caption.group(1))
+            caption_id = existing.group(1) if existing else _next_caption_id(context)
+            if not existing:
+                body = f'{body[:caption.start()]}<caption id="{caption_id}"{caption.group(1)}>{body[caption.end():]}'
+            name = format_html('aria-labelledby="{}"', caption_id)
+        else:
+            raise template.TemplateSyntaxError("A table region needs a table with a <caption>, or label=\"...\".")
+        # tabindex: keyboard users can scroll a wide table; the focus style is in app.scss.
+        return mark_safe(f'<div class="app-table-scroll" role="region" {name} tabindex="0">{body}</div>')
+
+
+@register.tag
+def table_region(parser: template.base.Parser, token: template.base.Token) -> TableRegionNode:
+    """Wrap a data table so a wide one scrolls in its own box instead of widening the page (WCAG 1.4.10).
+
+        {% table_region %}<table class="govuk-table"><caption ...>...</caption>...</table>{% endtable_region %}
+
+    The box is a focusable region named by the table's caption, or by `label="..."` when there is none.
+    """
+    bits = token.split_contents()[1:]
+    kwargs = token_kwargs(bits, parser)
+    if bits or set(kwargs) - {"label"}:
+        raise template.TemplateSyntaxError("table_region takes only label=\"...\".")
+    nodelist = parser.parse(("endtable_region",))
+    parser.delete_first_token()
+    return TableRegionNode(nodelist, kwargs.get("label"))
