@@ -23,6 +23,7 @@ import redis
 from aiosmtpd.controller import Controller
 from django.db import connection
 from django_scopes import scope, scopes_disabled
+from kombu import pools as kombu_pools
 
 from portal.notifications import services as notification_services
 from portal.notifications.models import Channel, Notification
@@ -140,10 +141,15 @@ def own_redis(tmp_path):
 
 
 def _point_celery_at(app, url):
-    """Publish to `url` from now on: drop the cached connection and producer pools."""
+    """Publish to `url` from now on: drop the cached connection and producer pools.
+
+    kombu keeps one pool per broker URL in a process-wide registry, and the app's pools come from
+    it. Closing the app's pool without emptying the registry would hand that closed pool back when
+    the URL is switched back, and every later `delay()` (even an eager one, which still borrows a
+    producer) would fail with "Acquire on closed pool" in whichever test runs next in this worker.
+    """
     app.conf.broker_url = url
-    if app._pool is not None:
-        app._pool.force_close_all()
+    kombu_pools.reset()  # closes every pool and empties the registry
     app._pool = None
     app.amqp._producer_pool = None
 
@@ -303,3 +309,16 @@ def test_a_real_worker_runs_an_uploaded_import(start_worker):
         time.sleep(0.2)
     assert job.state == ImportJob.State.DONE, job.summary
     assert School.objects.count() == 3169 and job.report["created"] == 3169
+
+
+def test_pointing_celery_elsewhere_and_back_leaves_publishing_working(settings):
+    """The fixture above must not leave a closed pool behind for the tests that run after it."""
+    from portal.celery import app
+
+    previous = app.conf.broker_url
+    with app.producer_or_acquire():  # the default broker's pools now exist, as after any test that queued a task
+        pass
+    _point_celery_at(app, "redis://127.0.0.1:1/0")
+    _point_celery_at(app, previous)
+    with app.producer_or_acquire() as producer:
+        assert producer.connection is not None
