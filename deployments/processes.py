@@ -17,6 +17,7 @@ from deployments.delivery import capacity, lifecycle
 from deployments.models import LIVE_DEPLOYMENT_STATUSES, Deployment, Offer, RequestStatus, SupportRequest
 from deployments.requests import services as requests
 from deployments.reviews import schedule
+from deployments.terms import request_days_by_term
 from deployments.workflow import (
     TransitionNotAllowed,
     brokers_for,
@@ -88,16 +89,18 @@ def _cancel_deployment(*, actor: Membership, request: SupportRequest, reason: st
 
 @transaction.atomic
 def accept_offer(*, actor: Membership, offer: Offer) -> Offer:
-    """The system leader says yes: the request is matched to them, their days are held, other offers close."""
+    """The system leader says yes: the request is matched to them, their days are held in the terms the
+    requested dates fall in (refused if any is over capacity), other offers close."""
     offers.check_answerable(actor, offer)
     # Lock the request first: of two leaders accepting at once, the second waits and then finds it matched.
     request = SupportRequest.objects.select_for_update().select_related("school").get(pk=offer.request_id)
     if request.status != RequestStatus.TRIAGED:
         raise TransitionNotAllowed("Another system leader has already accepted this request, or it was withdrawn.")
     offers.accept(actor=actor, offer=offer, request=request)
-    calendar = school_calendar(partnership=actor.partnership)
-    start = max(request.preferred_start or timezone.localdate(), timezone.localdate())
-    capacity.book(leader=offer.leader, allocation={calendar.term_for(start): request.days_wanted or 0}, offer=offer)
+    # The same terms and days matching scored the leader on, so a leader shown as available can accept.
+    allocation = request_days_by_term(request, terms=school_calendar(partnership=actor.partnership),
+                                      today=timezone.localdate())
+    capacity.book(leader=offer.leader, allocation=allocation, offer=offer)
     requests.move_request(request, RequestStatus.MATCHED, actor=actor, note=f"{offer.leader.name} accepted")
     offers.close_others(actor=actor, offer=offer, request=request)
     return offer

@@ -1,10 +1,12 @@
 """Ranking system leaders for a request: a score with the reasons for it, and the reasons others are excluded.
 
 Score out of 100: need areas covered (35), phase (15), designation suited to the support level (15),
-distance from home school to supported school (15), days left this term after commitments for the days
-asked (10), past deployments completed rather than stopped early (10; 5 for no history yet). Excluded
-outright: not active, no release consent from their home school, the same school, the same trust or
-federation, a declared conflict naming the school, no days left this term. Ties go to the leader
+distance from home school to supported school (15), days to spare after the days asked, in the tightest of
+the terms the requested dates fall in (10), past deployments completed rather than stopped early (10; 5 for no history yet).
+Excluded outright: not active, no release consent from their home school, the same school, the same trust
+or federation, a declared conflict naming the school, fewer days left than asked in any term the request's
+dates fall in. Those terms and days come from `deployments.terms`, the same answer accepting an offer
+holds days by, so a leader shown here can always accept. Ties go to the leader
 deployed least recently (never deployed first), then to the name, so work is spread fairly.
 
 Five queries whatever the number of leaders or deployments. Rows come back as plain tuples and the
@@ -22,12 +24,14 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.db import connection
-from django.db.models import BooleanField, Count, ExpressionWrapper, FloatField, Max, Q, Sum
-from django.db.models.functions import Cast
+from django.db.models import BooleanField, Case, Count, DateField, ExpressionWrapper, F, FloatField, Max, Q, Sum, When
+from django.db.models.functions import Cast, TruncDate
 from django.utils import timezone
 
 from alliances.models import LeaderSpecialism, LeaderStatus, Phase, School, SystemLeader
 from deployments.models import CapacityEntry, Deployment, DeploymentStatus, RequestNeed
+from deployments.terms import requested_days_by_term
+from portal.calendar.schooldays import LONDON
 from portal.calendar.services import school_calendar
 
 WEIGHTS = {"needs": 35, "phase": 15, "designation": 15, "distance": 15, "capacity": 10, "outcomes": 10}
@@ -62,8 +66,8 @@ class Candidate:
     phase_label: str = ""
     phase_ok: bool | None = None
     designation_reason: str = ""
-    capacity: float = 0.0
-    days_wanted: float | None = None
+    # (term label, days left, days asked) for each term the request's dates fall in
+    room: tuple[tuple[str, float, float], ...] = ()
     completed: int = 0
     stopped: int = 0
     last_deployed: date | None = None
@@ -81,14 +85,20 @@ class Candidate:
             reasons.append(f"works in {self.phase_label}" if self.phase_ok else f"does not list {self.phase_label}")
         reasons.append(self.designation_reason)
         reasons.append(f"{self.distance_km} km away" if self.distance_km is not None else "distance unknown (no coordinates)")
-        if self.days_wanted:
-            reasons.append(f"{self.capacity:g} days left this term for {self.days_wanted:g} asked")
+        for label, left, asked in self.room:
+            if asked:
+                reasons.append(f"{left:g} days left in the {label.lower()} for {asked:g} asked")
         if self.completed or self.stopped:
             reasons.append(f"{self.completed} deployment{'s' if self.completed != 1 else ''} completed, "
                            f"{self.stopped} stopped early")
         else:
             reasons.append("no past deployments to go on")
-        reasons.append(f"last deployed {self.last_deployed:%-d %B %Y}" if self.last_deployed else "not deployed before")
+        if self.last_deployed is None:
+            reasons.append("not deployed before")
+        elif self.last_deployed < timezone.localdate():
+            reasons.append(f"last deployed {self.last_deployed:%-d %B %Y}")
+        else:
+            reasons.append(f"deployed until {self.last_deployed:%-d %B %Y}")
         return reasons
 
 
@@ -121,20 +131,48 @@ def _leader_rows(partnership) -> list[tuple]:
         return cursor.fetchall()
 
 
-def _committed_this_term(partnership, today: date | None) -> dict[int, float]:
-    term = school_calendar(partnership=partnership).term_for(today or timezone.localdate())
-    rows = (CapacityEntry.objects.filter(partnership=partnership, term_key=term.key).values("leader_id")
-            .annotate(total=Sum("days")).values_list("leader_id", "total"))
-    return {leader_id: float(total) for leader_id, total in rows}
+def _committed(partnership, keys: list[str]) -> dict[tuple[int, str], float]:
+    """Days each leader has held or committed in the terms `keys` (one query)."""
+    rows = (CapacityEntry.objects.filter(partnership=partnership, term_key__in=keys).values("leader_id", "term_key")
+            .annotate(total=Sum("days")).values_list("leader_id", "term_key", "total"))
+    return {(leader_id, key): float(total) for leader_id, key, total in rows}
+
+
+def _room(pk: int, capacity: float, wanted: list[tuple[str, str, float]], committed) -> tuple:
+    """(label, days left, days asked) per term the request falls in, for one leader."""
+    return tuple((label, capacity - committed.get((pk, key), 0.0), asked) for key, label, asked in wanted)
+
+
+def _capacity_why_not(room: tuple, capacity: float) -> list[str]:
+    if capacity <= 0:
+        return ["no capacity (0 days a term)"]
+    why_not = []
+    for label, left, asked in room:
+        if left <= 0:
+            why_not.append(f"no days left in the {label.lower()}")
+        elif left < asked:
+            why_not.append(f"only {left:g} days left in the {label.lower()} for {asked:g} asked")
+    return why_not
+
+
+def _capacity_fit(room: tuple) -> float | None:
+    """Days to spare after this request, as a share of it, in the tightest term (None when no days are asked)."""
+    shares = [min(1.0, max(0.0, (left - asked) / asked)) for _, left, asked in room if asked]
+    return min(shares) if shares else None
 
 
 def _history(partnership) -> dict[int, tuple[int, int, date | None]]:
-    """Per leader: deployments completed, stopped early, and the latest start of any that went ahead."""
+    """Per leader: deployments completed, stopped early, and the last day they were deployed: the day a closed
+    deployment closed, or the planned end of one still going ahead. (Not the latest start: a leader a year into
+    long support is more recently deployed than one whose short piece of work started later and ended.)"""
     went_ahead = [DeploymentStatus.APPROVED, DeploymentStatus.ACTIVE, DeploymentStatus.PAUSED,
                   DeploymentStatus.COMPLETED, DeploymentStatus.STOPPED]
+    closed = Q(status__in=[DeploymentStatus.COMPLETED, DeploymentStatus.STOPPED], closed_at__isnull=False)
     rows = (Deployment.objects.filter(partnership=partnership, status__in=went_ahead).values("leader_id")
             .annotate(completed=Count("pk", filter=Q(status=DeploymentStatus.COMPLETED)),
-                      stopped=Count("pk", filter=Q(status=DeploymentStatus.STOPPED)), last=Max("start_date"))
+                      stopped=Count("pk", filter=Q(status=DeploymentStatus.STOPPED)),
+                      last=Max(Case(When(closed, then=TruncDate("closed_at", tzinfo=LONDON)), default=F("end_date"),
+                                    output_field=DateField())))
             .values_list("leader_id", "completed", "stopped", "last"))
     return {leader_id: (completed, stopped, last) for leader_id, completed, stopped, last in rows}
 
@@ -155,16 +193,20 @@ def _without_cycle_collection():
 def rank_candidates(
     *, partnership, school: School, need_ids: list[int], need_groups: set[str], days_wanted: Decimal | None,
     support_level: str = "", include_excluded: bool = True, today: date | None = None,
+    preferred_start: date | None = None, preferred_end: date | None = None,
 ) -> tuple[list[Candidate], list[Candidate]]:
-    """(ranked candidates, excluded leaders with why not) for support at `school`."""
+    """(ranked candidates, excluded leaders with why not) for support at `school` on the requested dates."""
+    allocation = requested_days_by_term(days=days_wanted, preferred_start=preferred_start, preferred_end=preferred_end,
+                                        terms=school_calendar(partnership=partnership),
+                                        today=today or timezone.localdate())
+    wanted = [(term.key, term.label, float(days)) for term, days in allocation.items()]
     with _without_cycle_collection():
         return _rank(partnership=partnership, school=school, need_ids=need_ids, need_groups=need_groups,
-                     days_wanted=days_wanted, support_level=support_level, include_excluded=include_excluded,
-                     today=today)
+                     wanted=wanted, support_level=support_level, include_excluded=include_excluded)
 
 
-def _exclusions(school, school_words, status, consent, urn, trust, federation, conflicts, capacity: float,
-                booked: bool, status_labels: dict) -> list[str]:
+def _exclusions(school, school_words, status, consent, urn, trust, federation, conflicts, status_labels: dict,
+                ) -> list[str]:
     """Why a leader cannot be matched to `school`: the hard rules, in the order the page lists them."""
     why_not = []
     if status != LeaderStatus.ACTIVE:
@@ -179,13 +221,11 @@ def _exclusions(school, school_words, status, consent, urn, trust, federation, c
         why_not.append("their school is in the same federation")
     if conflicts and any(word in conflicts.lower() for word in school_words):
         why_not.append("declared a conflict of interest with this school")
-    if capacity <= 0:
-        why_not.append("no days left this term" if booked else "no capacity this term")
     return why_not
 
 
-def _rank(*, partnership, school, need_ids, need_groups, days_wanted, support_level, include_excluded, today):
-    committed = _committed_this_term(partnership, today)
+def _rank(*, partnership, school, need_ids, need_groups, wanted, support_level, include_excluded):
+    committed = _committed(partnership, [key for key, _, _ in wanted])
     history = _history(partnership)
     covered: dict[int, int] = {}
     for leader_id in LeaderSpecialism.objects.filter(
@@ -196,18 +236,17 @@ def _rank(*, partnership, school, need_ids, need_groups, days_wanted, support_le
     phase_field = PHASE_FIELDS.get(school.phase)
     phase_index = PHASE_COLUMNS.index(phase_field) if phase_field else None
     phase_label = school.get_phase_display().lower() if phase_field else ""
-    wanted = float(days_wanted) if days_wanted else None
     school_words = tuple(word for word in (school.urn, school.name.lower()) if word)
     fits: dict[str, tuple[float, str]] = {}
     ranked, excluded = [], []
     status_labels = dict(LeaderStatus.choices)
     for row in _leader_rows(partnership):
         (pk, name, designation, status, capacity, consent, conflicts, *rest) = row
-        capacity -= committed.get(pk, 0.0)
+        room = _room(pk, capacity, wanted, committed)
         phases = rest[:5]
         urn, home_name, easting, northing, trust, federation = rest[5:]
-        why_not = _exclusions(school, school_words, status, consent, urn, trust, federation, conflicts, capacity,
-                              pk in committed, status_labels)
+        why_not = _exclusions(school, school_words, status, consent, urn, trust, federation, conflicts, status_labels)
+        why_not += _capacity_why_not(room, capacity)
         if why_not:
             if include_excluded:
                 excluded.append(Candidate(LeaderRow(pk, name, designation, home_name), why_not=why_not))
@@ -227,14 +266,14 @@ def _rank(*, partnership, school, need_ids, need_groups, days_wanted, support_le
             metres = math.hypot(easting - school.easting, northing - school.northing)
             distance_km = round(metres / 1000, 1)
             score += WEIGHTS["distance"] * max(0.0, 1 - metres / FAR_METRES)
-        if wanted:
-            score += WEIGHTS["capacity"] * min(1.0, capacity / wanted)
+        fit_room = _capacity_fit(room)
+        if fit_room is not None:
+            score += WEIGHTS["capacity"] * fit_room
         completed, stopped, last = history.get(pk, (0, 0, None))
         score += WEIGHTS["outcomes"] * (completed / (completed + stopped) if completed + stopped else 0.5)
         ranked.append(Candidate(
             LeaderRow(pk, name, designation, home_name), score=round(score), distance_km=distance_km, covered=have,
-            needed=needed, phase_label=phase_label, phase_ok=phase_ok, designation_reason=reason, capacity=capacity,
-            days_wanted=wanted, completed=completed, stopped=stopped, last_deployed=last,
+            needed=needed, phase_label=phase_label, phase_ok=phase_ok, designation_reason=reason, room=room, completed=completed, stopped=stopped, last_deployed=last,
         ))
     ranked.sort(key=lambda c: (-c.score, c.last_deployed or date.min, c.leader.name, c.leader.pk))
     excluded.sort(key=lambda c: c.leader.name)
@@ -246,5 +285,5 @@ def rank_for_request(request, *, include_excluded: bool = True) -> tuple[list[Ca
     return rank_candidates(
         partnership=request.partnership_id, school=request.school, need_ids=[n for n, _ in needs],
         need_groups={g for _, g in needs}, days_wanted=request.days_wanted, support_level=request.support_level,
-        include_excluded=include_excluded,
+        include_excluded=include_excluded, preferred_start=request.preferred_start, preferred_end=request.preferred_end,
     )

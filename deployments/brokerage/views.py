@@ -135,7 +135,7 @@ def request_propose(request: HttpRequest, partnership_slug: str, pk: int) -> Htt
     rate_kind = RateKind.MEMBER if is_member else RateKind.NON_MEMBER
     rate = request.partnership.member_day_rate if is_member else request.partnership.non_member_day_rate
     initial = {"days": found.days_wanted, "rate_kind": rate_kind, "day_rate": rate,
-               "start_date": found.preferred_start, "objective_1_area": needs[0] if needs else None,
+               "start_date": found.preferred_start, "end_date": found.preferred_end, "objective_1_area": needs[0] if needs else None,
                "objective_1_success": found.success}
     form = ProposalForm(request.POST or None, areas=areas, initial=initial)
     if request.method == "POST" and form.is_valid():

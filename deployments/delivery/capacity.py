@@ -3,7 +3,7 @@
 Terms come from the partnership's calendar (`portal.calendar.schooldays.SchoolCalendar`).
 
 Days move through the ledger as `CapacityEntry` rows: an accepted offer holds the request's days in the
-term the support starts; approval swaps the hold for the deployment's days spread over its terms in
+terms its requested dates fall in (`deployments.terms`, as matching scores them); approval swaps the hold for the deployment's days spread over its terms in
 proportion to their weekdays; closing trims them to the days delivered. Every change to a leader's
 entries first locks the leader's row, so two acceptances or approvals at once cannot both take the
 last days.
@@ -13,14 +13,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
-from decimal import ROUND_FLOOR, Decimal
+from datetime import date
+from decimal import Decimal
 
 from django.db.models import Sum
 from django.utils import timezone
 
 from alliances.models import SystemLeader
 from deployments.models import CapacityEntry, Deployment, Visit, VisitStatus
+from deployments.terms import split_days  # noqa: F401  (approval and the demo spread days with it)
 from portal.calendar.schooldays import SchoolCalendar, Term, conventional_term
 from portal.calendar.services import school_calendar
 from portal.days import days_text
@@ -29,27 +30,6 @@ from portal.errors import Conflict
 
 class CapacityExceeded(Conflict):
     pass
-
-
-def split_days(days: Decimal, start: date, end: date, terms: SchoolCalendar) -> dict[Term, Decimal]:
-    """Spread `days` over the terms from `start` to `end` by their weekdays, in half days, adding up exactly."""
-    weekdays: dict[Term, int] = defaultdict(int)
-    day = start
-    while day <= end:
-        if day.weekday() < 5:
-            weekdays[terms.term_for(day)] += 1
-        day += timedelta(days=1)
-    if not weekdays:
-        return {terms.term_for(start): days}
-    halves = int(days * 2)
-    total = sum(weekdays.values())
-    shares = {term: Decimal(halves * count) / total for term, count in weekdays.items()}
-    given = {term: int(share.to_integral_value(ROUND_FLOOR)) for term, share in shares.items()}
-    # Largest remainders get the half days left over; earlier terms win ties.
-    order = sorted(shares, key=lambda t: (-(shares[t] - given[t]), t.start))
-    for term in order[: halves - sum(given.values())]:
-        given[term] += 1
-    return {term: Decimal(count) / 2 for term, count in sorted(given.items(), key=lambda item: item[0].start) if count}
 
 
 def _committed(leader_id: int, keys) -> dict[str, Decimal]:

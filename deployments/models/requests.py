@@ -50,6 +50,8 @@ class SupportRequest(PartnershipOwned):
     urgency = models.CharField(max_length=10, choices=Urgency.choices, blank=True)
     days_wanted = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
     preferred_start = models.DateField(null=True, blank=True)
+    # With the start, the dates the support is wanted for: its days spread over the terms they fall in.
+    preferred_end = models.DateField(null=True, blank=True)
     funding_route = models.CharField(max_length=10, choices=FundingRoute.choices, blank=True)
     consent_to_share = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)

@@ -55,6 +55,19 @@ class TimingForm(forms.Form):
         help_text="For example, 4/1/2027", widget=forms.DateInput(format="%d/%m/%Y"),
         error_messages={"invalid": "Enter the date as day/month/year, like 4/1/2027"},
     )
+    preferred_end = PlainDateField(
+        label="Preferred end (optional)", required=False, input_formats=["%d/%m/%Y", "%Y-%m-%d"],
+        help_text="For example, 26/3/2027. The days are spread over the terms between the start and the end",
+        widget=forms.DateInput(format="%d/%m/%Y"),
+        error_messages={"invalid": "Enter the date as day/month/year, like 26/3/2027"},
+    )
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("preferred_start"), data.get("preferred_end")
+        if start and end and end < start:
+            self.add_error("preferred_end", "The preferred end must be on or after the preferred start")
+        return data
 
 class FundingForm(forms.Form):
     funding_route = forms.ChoiceField(label="How will the support be paid for?", choices=FundingRoute.choices,

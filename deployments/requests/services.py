@@ -33,7 +33,7 @@ ALLOWED = {
     RequestStatus.TRIAGED: {RequestStatus.MATCHED, RequestStatus.WITHDRAWN},
     RequestStatus.MATCHED: {RequestStatus.TRIAGED, RequestStatus.WITHDRAWN},
 }
-DRAFT_FIELDS = {"context", "success", "urgency", "days_wanted", "preferred_start", "funding_route", "consent_to_share"}
+DRAFT_FIELDS = {"context", "success", "urgency", "days_wanted", "preferred_start", "preferred_end", "funding_route", "consent_to_share"}
 
 
 WITHDRAWABLE = frozenset(status for status, targets in ALLOWED.items() if RequestStatus.WITHDRAWN in targets)

@@ -75,7 +75,7 @@ def _step(request: HttpRequest, partnership_slug: str, pk: int, step: str) -> Ht
         form = ContextForm(data, initial={"context": found.context, "success": found.success})
     elif step == "timing":
         form = TimingForm(data, initial={"urgency": found.urgency, "days_wanted": found.days_wanted,
-                                         "preferred_start": found.preferred_start})
+                                         "preferred_start": found.preferred_start, "preferred_end": found.preferred_end})
     else:
         form = FundingForm(data, initial={"funding_route": found.funding_route, "consent_to_share": found.consent_to_share})
     if data is not None and form.is_valid():

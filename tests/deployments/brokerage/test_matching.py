@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -13,7 +14,9 @@ from deployments.brokerage.matching import rank_candidates
 from deployments.models import OfferStatus
 from portal.calendar.schooldays import SchoolCalendar
 from tests.factories import (
+    CalendarPeriodFactory,
     CapacityEntryFactory,
+    DeploymentFactory,
     OfferFactory,
     SchoolFactory,
     SupportRequestFactory,
@@ -76,7 +79,7 @@ def test_candidates_are_ranked_with_reasons_and_ties_go_by_name(partnership, mat
         "Fay Own": ["works at this school"],
         "Gus Trust": ["their school is in the same trust"],
         "Hal Conflict": ["declared a conflict of interest with this school"],
-        "Ian Empty": ["no capacity this term"],
+        "Ian Empty": ["no capacity (0 days a term)"],
     }
 
 
@@ -132,20 +135,165 @@ def test_ranking_uses_the_same_queries_for_ten_or_two_hundred_leaders(partnershi
     assert small == large == 5 and many == few + 200
 
 
-def test_matching_counts_days_left_this_term_and_past_outcomes(brokerage):
+def test_matching_counts_days_left_in_the_term_the_request_starts_and_past_outcomes(brokerage):
     from deployments.brokerage.matching import rank_for_request
 
     b = brokerage
     with scopes_disabled():
         b.leader.capacity_days_per_term = Decimal(3)
         b.leader.save()
+    term = SchoolCalendar([]).term_for(b.request.preferred_start)
     with scope(partnership=b.partnership):
         before = {c.leader.pk: c for c in rank_for_request(b.request)[0]}
-        assert "3 days left this term for 3 asked" in before[b.leader.pk].why
+        assert f"3 days left in the {term.label.lower()} for 3 asked" in before[b.leader.pk].why
         declined = OfferFactory(request=b.request, leader=b.leader, offered_by=b.broker.user, expires_at=timezone.now(),
                                 status=OfferStatus.DECLINED)
-        CapacityEntryFactory(deployment=None, offer=declined, days=3,
-                             term_key=SchoolCalendar([]).term_for(timezone.localdate()).key)
+        CapacityEntryFactory(deployment=None, offer=declined, days=3, term_key=term.key)
         ranked, excluded = rank_for_request(b.request)
         assert b.leader.pk not in {c.leader.pk for c in ranked}
-        assert "no days left this term" in {c.leader.pk: c for c in excluded}[b.leader.pk].why_not
+        assert f"no days left in the {term.label.lower()}" in {c.leader.pk: c for c in excluded}[b.leader.pk].why_not
+
+
+# Matching and accepting agree on the terms (issue 12) -------------------------------------------------------------
+
+
+def _year_2030_31(partnership) -> None:
+    year = "2030-31"
+    for kind, term, name, start, end in [
+        ("term", "autumn", "Autumn term", date(2030, 9, 2), date(2030, 12, 20)),
+        ("holiday", "", "Christmas holiday", date(2030, 12, 21), date(2031, 1, 5)),
+        ("term", "spring", "Spring term", date(2031, 1, 6), date(2031, 3, 28)),
+        ("holiday", "", "Easter holiday", date(2031, 3, 29), date(2031, 4, 13)),
+        ("term", "summer", "Summer term", date(2031, 4, 14), date(2031, 7, 22)),
+    ]:
+        CalendarPeriodFactory(partnership=partnership, academic_year=year, kind=kind, term=term, name=name,
+                              start=start, end=end)
+
+
+def test_a_leader_shown_as_available_can_accept_and_one_full_in_a_requested_term_is_excluded(brokerage):
+    """6 days from 2 December 2030 to 31 January 2031: 2 in the autumn term and 4 in the spring term."""
+    from deployments import processes
+    from deployments.brokerage import offers
+    from deployments.brokerage.matching import rank_for_request
+    from deployments.models import CapacityEntry, Offer
+
+    b = brokerage
+    _year_2030_31(b.partnership)
+    home = b.leader.home_school
+    member = make_member(b.partnership, "system_leader")
+    full_in_spring = SystemLeaderFactory(partnership=b.partnership, name="Sue Springfull", home_school=home,
+                                         capacity_days_per_term=Decimal(5), specialisms=[b.spec["Mathematics"]])
+    full_in_autumn = SystemLeaderFactory(partnership=b.partnership, name="Al Autumnfull", home_school=home,
+                                         capacity_days_per_term=Decimal(5), specialisms=[b.spec["Mathematics"]])
+    free = SystemLeaderFactory(partnership=b.partnership, name="Fran Free", home_school=home, user=member.user,
+                               capacity_days_per_term=Decimal(5), specialisms=[b.spec["Mathematics"]])
+    with scopes_disabled():
+        SystemLeader.objects.filter(pk__in=[b.leader.pk, b.other_leader.pk]).update(capacity_days_per_term=0)
+        for leader, term_key in [(full_in_spring, "2030-31 spring"), (full_in_autumn, "2030-31 autumn")]:
+            CapacityEntryFactory(partnership=b.partnership, deployment=None, offer=OfferFactory(
+                partnership=b.partnership, request=b.request, leader=leader, offered_by=b.broker.user,
+                expires_at=timezone.now(), status=OfferStatus.DECLINED), days=4, term_key=term_key)
+        type(b.request).objects.filter(pk=b.request.pk).update(
+            days_wanted=6, preferred_start=date(2030, 12, 2), preferred_end=date(2031, 1, 31))
+    with scope(partnership=b.partnership):
+        request = type(b.request).objects.select_related("school").get(pk=b.request.pk)
+        ranked, excluded = rank_for_request(request)
+        assert [c.leader.name for c in ranked] == ["Fran Free"]
+        assert "2 days left in the autumn term 2030 for 2 asked" not in ranked[0].why
+        assert "5 days left in the autumn term 2030 for 2 asked" in ranked[0].why
+        assert "5 days left in the spring term 2031 for 4 asked" in ranked[0].why
+        why_not = {c.leader.name: c.why_not for c in excluded}
+        assert why_not["Sue Springfull"] == ["only 1 days left in the spring term 2031 for 4 asked"]
+        assert why_not["Al Autumnfull"] == ["only 1 days left in the autumn term 2030 for 2 asked"]
+        # The leader shown as available accepts, and the hold is exactly what matching scored.
+        [offer] = offers.make_offers(actor=b.broker, request=request, leaders=[free])
+        processes.accept_offer(actor=member, offer=Offer.objects.get(pk=offer.pk))
+        held = dict(CapacityEntry.objects.filter(offer=offer).values_list("term_key", "days"))
+    assert held == {"2030-31 autumn": Decimal(2), "2030-31 spring": Decimal(4)}
+
+
+def test_every_leader_ranked_for_a_two_term_request_can_accept_it(brokerage):
+    """Whoever the broker picks from the ranked list, accepting never fails on capacity."""
+    from deployments import processes
+    from deployments.brokerage import offers
+    from deployments.brokerage.matching import rank_for_request
+    from deployments.models import Offer
+
+    b = brokerage
+    _year_2030_31(b.partnership)
+    with scopes_disabled():
+        type(b.request).objects.filter(pk=b.request.pk).update(
+            days_wanted=Decimal(8), preferred_start=date(2030, 12, 2), preferred_end=date(2031, 1, 31))
+        SystemLeader.objects.filter(pk=b.leader.pk).update(capacity_days_per_term=Decimal("5.5"))
+        SystemLeader.objects.filter(pk=b.other_leader.pk).update(capacity_days_per_term=Decimal(6))
+    with scope(partnership=b.partnership):
+        request = type(b.request).objects.select_related("school").get(pk=b.request.pk)
+        ranked, excluded = rank_for_request(request)
+        # 8 days: 2.5 in autumn and 5.5 in spring (15 and 30 weekdays, in half days): both fit, Amy exactly.
+        assert {c.leader.pk for c in ranked} == {b.leader.pk, b.other_leader.pk}
+        [offer] = offers.make_offers(actor=b.broker, request=request, leaders=[b.leader])
+        processes.accept_offer(actor=b.leader_member, offer=Offer.objects.get(pk=offer.pk))
+
+
+# The tie rule with real deployment history -----------------------------------------------------------------------
+
+
+def test_ties_go_to_the_leader_deployed_least_recently_by_real_completed_deployments(partnership, matching_world):
+    """Abe Twin and Amy Best score the same. Each completed one deployment: Abe's began in January and ended in
+    March; Amy's began later, in February, but ran until July. Amy was deployed more recently, so Abe wins,
+    whatever their names; with no history at all, the name decides."""
+    from deployments.models import DeploymentStatus
+
+    target, spec, leaders = matching_world
+    year = timezone.localdate().year - 1
+    for leader, start, closed in [(leaders["twin"], date(year, 1, 10), date(year, 3, 20)),
+                                  (leaders["best"], date(year, 2, 1), date(year, 7, 15))]:
+        DeploymentFactory(partnership=partnership, leader=leader, status=DeploymentStatus.COMPLETED, start_date=start,
+                          end_date=date(year, 7, 20),
+                          closed_at=datetime.combine(closed, time(12), tzinfo=timezone.get_current_timezone()))
+
+    def ranked():
+        with scope(partnership=partnership):
+            result, _ = rank_candidates(
+                partnership=partnership, school=target, need_ids=[spec["Mathematics"].pk, spec["Assessment and moderation"].pk],
+                need_groups={"teaching", "assessment"}, days_wanted=Decimal(4), support_level="targeted")
+        return result
+
+    first, second = ranked()[:2]
+    assert first.score == second.score
+    assert [first.leader.name, second.leader.name] == ["Abe Twin", "Amy Best"]
+    assert f"last deployed 20 March {year}" in first.why and f"last deployed 15 July {year}" in second.why
+    # Swap the histories: now Amy was deployed least recently and wins the tie over the name.
+    with scopes_disabled():
+        from deployments.models import Deployment
+
+        Deployment.objects.filter(leader=leaders["twin"]).update(closed_at=datetime(year, 8, 1, 12, tzinfo=UTC))
+    first, second = ranked()[:2]
+    assert first.score == second.score
+    assert [first.leader.name, second.leader.name] == ["Amy Best", "Abe Twin"]
+
+
+def test_a_leader_deployed_now_is_more_recent_than_one_whose_later_starting_work_has_ended(partnership, matching_world):
+    from deployments.models import DeploymentStatus
+
+    target, spec, leaders = matching_world
+    today = timezone.localdate()
+    # Abe has been on long support since last year and still is; Amy's short piece started later and is over.
+    # Each also completed one piece of work long ago, so their outcomes score the same.
+    for leader in (leaders["twin"], leaders["best"]):
+        DeploymentFactory(partnership=partnership, leader=leader, status=DeploymentStatus.COMPLETED,
+                          start_date=today - timedelta(days=700), end_date=today - timedelta(days=600),
+                          closed_at=timezone.now() - timedelta(days=600))
+    DeploymentFactory(partnership=partnership, leader=leaders["twin"], status=DeploymentStatus.ACTIVE,
+                      start_date=today - timedelta(days=300), end_date=today + timedelta(days=60))
+    DeploymentFactory(partnership=partnership, leader=leaders["best"], status=DeploymentStatus.COMPLETED,
+                      start_date=today - timedelta(days=100), end_date=today - timedelta(days=40),
+                      closed_at=timezone.now() - timedelta(days=40))
+    with scope(partnership=partnership):
+        ranked, _ = rank_candidates(
+            partnership=partnership, school=target, need_ids=[spec["Mathematics"].pk, spec["Assessment and moderation"].pk],
+            need_groups={"teaching", "assessment"}, days_wanted=Decimal(4), support_level="targeted")
+    by_name = {c.leader.name: c for c in ranked}
+    assert by_name["Abe Twin"].score == by_name["Amy Best"].score
+    assert [c.leader.name for c in ranked[:2]] == ["Amy Best", "Abe Twin"]
+    assert any(reason.startswith("deployed until") for reason in by_name["Abe Twin"].why)
