@@ -8,6 +8,8 @@ People are invented; schools are real. Safe to run twice.
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 import random
 from datetime import date
@@ -34,7 +36,7 @@ from alliances.models import (
 from alliances.services import ensure_default_specialisms
 from portal.audit.services import record_event
 from portal.calendar.models import CalendarPeriod
-from portal.calendar.services import parse_calendar_csv, replace_years
+from portal.calendar.services import normalise_year, parse_calendar_csv, replace_years
 from portal.tenancy.models import Partnership
 
 DATA_FILES = [
@@ -54,6 +56,11 @@ CAMBRIDGESHIRE_ALLIANCES = {
     "CASSA": ["136442", "138162"],
     "Anglian Gateway": ["136677", "144054", "146469"],
 }
+
+# The demo headteacher's school (Bewick Bridge Community Primary School, Cambridge) and what the demo system
+# leader offers: the need areas of the headteacher's maths request.
+DEMO_HEAD_SCHOOL = "110746"
+DEMO_LEADER_SPECIALISMS = {"Mathematics", "Assessment and moderation", "Phonics and early reading"}
 
 FIRST_NAMES = ["Amira", "Ben", "Chloe", "Dev", "Elena", "Farid", "Grace", "Harry", "Imogen", "Jamal", "Kate", "Liam",
                "Maya", "Nikhil", "Olivia", "Patrick", "Rosa", "Sam", "Tara", "Usman", "Vera", "Will", "Yasmin", "Zac"]
@@ -92,7 +99,7 @@ def _people(rng: random.Random, count: int) -> list[str]:
 
 
 def _leaders(partnership: Partnership, schools: list[School], count: int, rng: random.Random,
-             linked_user=None) -> None:
+             linked_user=None, demo_home: School | None = None) -> None:
     if SystemLeader.objects.filter(partnership=partnership).exists():
         return
     specialisms = list(Specialism.objects.filter(partnership=partnership))
@@ -102,23 +109,31 @@ def _leaders(partnership: Partnership, schools: list[School], count: int, rng: r
         home = schools[index % len(schools)]
         designated = date(rng.randint(2022, 2026), 9, 1)
         designation = designations[index % len(designations)]
+        days = Decimal(rng.choice([2, 3, 4, 4.5, 5, 6, 8, 10]))
+        demo_account = linked_user if index == 0 else None
+        if demo_account is not None:
+            # One name per person: the demo system leader's profile carries their account's name and email,
+            # and fits the demo headteacher's maths request (see the README), so a broker finds them on top.
+            name, home, days = demo_account.name, demo_home or home, Decimal(10)
         leader = SystemLeader.objects.create(
-            partnership=partnership, name=name, email=f"{name.lower().replace(' ', '.')}@{settings.DEMO_EMAIL_DOMAIN}",
-            home_school=home, designation=designation, designated_on=designated,
+            partnership=partnership, name=name, home_school=home, designation=designation, designated_on=designated,
+            email=demo_account.email if demo_account else f"{name.lower().replace(' ', '.')}@{settings.DEMO_EMAIL_DOMAIN}",
             review_due=designated.replace(year=designated.year + 4), status=statuses[index % len(statuses)],
-            capacity_days_per_term=Decimal(rng.choice([2, 3, 4, 4.5, 5, 6, 8, 10])),
+            capacity_days_per_term=days,
             phase_primary=home.phase in (Phase.PRIMARY, Phase.ALL_THROUGH) or rng.random() < 0.2,
             phase_secondary=home.phase in (Phase.SECONDARY, Phase.ALL_THROUGH, Phase.SIXTEEN_PLUS),
             phase_early_years=rng.random() < 0.15, phase_special=rng.random() < 0.1,
             # Every seventh leader lacks release consent, so matching has someone to exclude; never the demo account.
             release_consent_by="Headteacher of " + home.name if index % 7 or linked_user else "",
             release_consent_on=date(designated.year, 7, 15) if index % 7 or linked_user else None,
-            user=linked_user if index == 0 else None,
+            user=demo_account,
         )
         record_event(partnership=partnership, action="system_leader.designation_changed", obj=leader,
                      new={"designation": designation, "designated_on": designated.isoformat(),
                           "review_due": leader.review_due.isoformat(), "status": leader.status}, note="Demo data")
         chosen = rng.sample(specialisms, k=min(len(specialisms), rng.randint(2, 5)))
+        if demo_account is not None:
+            chosen = [s for s in specialisms if s.name in DEMO_LEADER_SPECIALISMS]
         LeaderSpecialism.objects.bulk_create(
             [LeaderSpecialism(partnership=partnership, leader=leader, specialism=s) for s in chosen])
 
@@ -176,7 +191,12 @@ def build_cambridgeshire(partnership: Partnership, *, system_leader_user=None) -
         primaries = [s for s in partnership_schools if s.phase == Phase.PRIMARY]
         groups += [(f"Primary triad {i + 1}", "triad", primaries[i * 3:i * 3 + 3]) for i in range(min(3, len(primaries) // 3))]
         _clusters(partnership, cambs, groups)
-        _leaders(partnership, partnership_schools, 36, rng, linked_user=system_leader_user)
+        bewick = School.objects.filter(urn=DEMO_HEAD_SCHOOL).first()
+        near = sorted((s for s in partnership_schools if s.urn != DEMO_HEAD_SCHOOL and s.phase == Phase.PRIMARY
+                       and (not bewick or not s.trust_code or s.trust_code != bewick.trust_code)),
+                      key=lambda s: _distance(bewick, s) if bewick else 0)
+        _leaders(partnership, partnership_schools, 36, rng, linked_user=system_leader_user,
+                 demo_home=near[0] if near else None)
         _term_dates(partnership, "873")
 
 
@@ -195,9 +215,52 @@ def build_ealing(partnership: Partnership) -> None:
         _leaders(partnership, schools, 12, rng)
 
 
+# The file has Cambridgeshire's real dates for 2020-21 (final) and 2026-27 up to the February half term
+# (proposed). The demo shows 2025-26 and all of 2026-27, so the rest follows the usual Eastern Region pattern,
+# marked as not from the LA; those years are provisional until a broker imports the LA's confirmed dates.
+DEMO_YEARS = ("2020-21", "2025-26", "2026-27")
+NOT_FROM_THE_LA = "estimated (usual pattern, not the LA's)"
+USUAL_PATTERN = [
+    ("2025-2026", "Autumn term (first half)", "2025-09-03", "2025-10-24"),
+    ("2025-2026", "Autumn half term", "2025-10-27", "2025-10-31"),
+    ("2025-2026", "Autumn term (second half)", "2025-11-03", "2025-12-19"),
+    ("2025-2026", "Christmas holiday", "2025-12-22", "2026-01-02"),
+    ("2025-2026", "Spring term (first half)", "2026-01-05", "2026-02-13"),
+    ("2025-2026", "Spring half term", "2026-02-16", "2026-02-20"),
+    ("2025-2026", "Spring term (second half)", "2026-02-23", "2026-03-27"),
+    ("2025-2026", "Easter holiday", "2026-03-30", "2026-04-10"),
+    ("2025-2026", "Summer term (first half)", "2026-04-13", "2026-05-22"),
+    ("2025-2026", "Summer half term", "2026-05-25", "2026-05-29"),
+    ("2025-2026", "Summer term (second half)", "2026-06-01", "2026-07-22"),
+    ("2026-2027", "Spring term (second half)", "2027-02-22", "2027-03-25"),
+    ("2026-2027", "Easter holiday", "2027-03-29", "2027-04-09"),
+    ("2026-2027", "Summer term (first half)", "2027-04-12", "2027-05-28"),
+    ("2026-2027", "Summer half term", "2027-05-31", "2027-06-04"),
+    ("2026-2027", "Summer term (second half)", "2027-06-07", "2027-07-21"),
+]
+
+
+def demo_calendar_csv(la_code: str = "873") -> bytes:
+    """The LA's real rows for the demo's years, completed with the usual pattern where the file stops."""
+    path = settings.SHARED_DATA_DIR / "calendar" / "term_dates_cambridgeshire_suffolk.csv"
+    reader = csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig")))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=reader.fieldnames)
+    writer.writeheader()
+    for row in reader:
+        if row["la_code"] == la_code and normalise_year(row["academic_year"]) in DEMO_YEARS:
+            writer.writerow(row)
+    for year, period, start, end in USUAL_PATTERN:
+        writer.writerow({"la_name": "Cambridgeshire", "la_code": la_code, "academic_year": year,
+                         "status": NOT_FROM_THE_LA, "period": period, "start_date": start, "end_date": end,
+                         "source_url": "", "notes": ""})
+    return out.getvalue().encode()
+
+
 def _term_dates(partnership: Partnership, la_code: str) -> None:
-    """The LA's real term dates (../shared/data/calendar), once."""
-    if CalendarPeriod.objects.filter(partnership=partnership).exists():
-        return
-    content = (settings.SHARED_DATA_DIR / "calendar" / "term_dates_cambridgeshire_suffolk.csv").read_bytes()
-    replace_years(partnership=partnership, years=parse_calendar_csv(content, la_code=la_code))
+    """Complete years for every year the demo shows (real where the file has them), each added once."""
+    have = set(CalendarPeriod.objects.filter(partnership=partnership).values_list("academic_year", flat=True))
+    years = {year: parsed for year, parsed in parse_calendar_csv(demo_calendar_csv(la_code), la_code=la_code).items()
+             if year not in have}
+    if years:
+        replace_years(partnership=partnership, years=years)

@@ -25,6 +25,7 @@ from deployments.models import (
     ReviewStatus,
     Visit,
     VisitStatus,
+    with_due_caveats,
 )
 from deployments.requests.selectors import triage_queue
 from deployments.reviews.selectors import overdue_reviews
@@ -64,8 +65,8 @@ def _reviews_to_do(membership: Membership) -> dict:
     writer = membership.can("reviews.write")
     waiting = Q(status=ReviewStatus.DUE, due_on__lte=timezone.localdate() + timedelta(days=21)) if writer else Q(
         status=ReviewStatus.SUBMITTED)
-    return {"reviews_to_do": list(Review.objects.filter(
-        waiting, deployment__in=deployments_for(membership=membership).values("pk"))
+    return {"reviews_to_do": list(with_due_caveats(Review.objects.filter(
+        waiting, deployment__in=deployments_for(membership=membership).values("pk")))
         .select_related("deployment__school").order_by("due_on", "pk")[:10])}
 
 

@@ -2,13 +2,14 @@
 
 from portal.accounts.models import User
 from portal.audit.models import AuditEvent
-from portal.calendar.models import CalendarPeriod
+from portal.calendar.models import CalendarPeriod, CalendarYear
 from portal.notifications.models import Notification, NotificationPreference
 from portal.tenancy.models import Invitation, Membership, Partnership, PartnershipOwned
 
 __all__ = [
     "AuditEvent",
     "CalendarPeriod",
+    "CalendarYear",
     "Invitation",
     "Membership",
     "Notification",

@@ -7,7 +7,16 @@ from decimal import Decimal
 from django.db.models import Sum
 
 from alliances.selectors import visible_local_authorities
-from deployments.models import Deployment, Objective, Review, ReviewObjective, ReviewStatus, Visit, VisitStatus
+from deployments.models import (
+    Deployment,
+    Objective,
+    Review,
+    ReviewObjective,
+    ReviewStatus,
+    Visit,
+    VisitStatus,
+    with_due_caveats,
+)
 from portal.tenancy.models import Membership
 
 
@@ -24,7 +33,7 @@ def deployment_ratings(*, deployment: Deployment) -> tuple[list[Objective], list
     """Its objectives, its reviews each with `ratings` (one per objective, in order), and the days delivered.
     Facts and ratings only: no notes, evidence or contact details."""
     objectives = list(Objective.objects.filter(deployment=deployment).select_related("area"))
-    reviews = list(Review.objects.filter(deployment=deployment).order_by("kind", "due_on", "pk"))
+    reviews = list(with_due_caveats(Review.objects.filter(deployment=deployment)).order_by("kind", "due_on", "pk"))
     ratings: dict[int, dict[int, str]] = {}
     for review_id, objective_id, rag in ReviewObjective.objects.filter(
             review__deployment=deployment, review__status__in=(ReviewStatus.SUBMITTED, ReviewStatus.AGREED)

@@ -38,7 +38,7 @@ def test_the_demo_is_built_from_the_seeds_and_real_data_and_is_idempotent(capsys
         assert SystemLeader.objects.filter(user=leader_user).count() == 1
         from portal.calendar.models import CalendarPeriod
 
-        assert CalendarPeriod.objects.filter(partnership=cambs, academic_year="2026-27", kind="term").count() == 2
+        assert CalendarPeriod.objects.filter(partnership=cambs, academic_year="2026-27", kind="term").count() == 3
         from deployments.demo import MARKER
         from deployments.models import SupportRequest
 
@@ -55,3 +55,70 @@ def test_the_demo_is_built_from_the_seeds_and_real_data_and_is_idempotent(capsys
 
         [offer] = Offer.objects.filter(partnership=cambs)
         assert offer.status == "open" and offer.leader.user.email.startswith("system-leader@")
+
+
+@pytest.mark.django_db
+def test_demo_people_have_one_name_each_and_the_demo_leader_tops_the_demo_request(settings, client):
+    """Issue 12: the demo system leader's account and profile share one name; no name belongs to two people;
+    and for the headteacher's maths request the README points at, a broker finds them first."""
+    from django_scopes import scope
+
+    from deployments.brokerage.matching import rank_for_request
+    from deployments.models import SupportRequest
+    from deployments.requests import services as requests
+
+    call_command("seed_demo", "--quiet-sign-ins")
+    with scopes_disabled():
+        account = User.objects.get(email=f"system-leader@{settings.DEMO_EMAIL_DOMAIN}")
+        profile = SystemLeader.objects.get(user=account)
+        assert (profile.name, profile.email) == (account.name, account.email) == (
+            "Sam Systemleader", f"system-leader@{settings.DEMO_EMAIL_DOMAIN}")
+        people = [(leader.name, leader.user_id or f"leader {leader.pk}") for leader in SystemLeader.objects.all()]
+        people += [(user.name, user.pk) for user in User.objects.filter(email__endswith=settings.DEMO_EMAIL_DOMAIN)]
+        owners: dict[str, set] = {}
+        for name, who in people:
+            owners.setdefault(name, set()).add(who)
+        assert {name: who for name, who in owners.items() if len(who) > 1} == {}
+        cambs = Partnership.objects.get(slug="cambridgeshire")
+        maths = SupportRequest.objects.get(partnership=cambs, status="submitted")
+        broker = Membership.objects.get(partnership=cambs, user__email=f"broker@{settings.DEMO_EMAIL_DOMAIN}")
+    with scope(partnership=cambs):
+        requests.triage_request(actor=broker, request=maths, eligible=True, support_level="targeted", note="")
+        ranked, _ = rank_for_request(SupportRequest.objects.select_related("school").get(pk=maths.pk))
+    assert ranked[0].leader.name == "Sam Systemleader", [(c.leader.name, c.score) for c in ranked[:3]]
+    # The review a headteacher reads names the same person as its writer and its system leader.
+    client.force_login(account)
+    home = client.get("/p/cambridgeshire/").content.decode()
+    assert "Farid Adams" not in home
+
+
+@pytest.mark.django_db
+def test_the_demo_calendar_has_complete_years_and_marks_the_unconfirmed_ones_provisional(settings, client):
+    from deployments.demo import MARKER
+    from deployments.models import CapacityEntry, Review
+    from portal.calendar.models import CalendarPeriod, CalendarYear
+    from portal.calendar.services import school_calendar
+
+    call_command("seed_demo", "--quiet-sign-ins")
+    with scopes_disabled():
+        cambs = Partnership.objects.get(slug="cambridgeshire")
+        terms = dict.fromkeys(CalendarPeriod.objects.filter(partnership=cambs, kind="term").values_list(
+            "academic_year", "term"))
+        years = {year for year, _ in terms}
+        assert {"2025-26", "2026-27"} <= years
+        for year in years:  # every year shown has all three terms
+            assert {term for y, term in terms if y == year} == {"autumn", "spring", "summer"}, year
+        assert set(CalendarYear.objects.filter(partnership=cambs, provisional=True).values_list(
+            "academic_year", flat=True)) == {"2025-26", "2026-27"}
+        calendar = school_calendar(partnership=cambs)
+        # Every review and ledger row of the history falls in a term the calendar has, not a made-up one.
+        keys = set(Review.objects.filter(partnership=cambs, kind="termly").values_list("term_key", flat=True))
+        keys |= set(CapacityEntry.objects.filter(partnership=cambs).values_list("term_key", flat=True))
+        assert keys and all(key[:7] in years for key in keys)
+        assert not any(t.estimated for year in years for t in calendar.year_terms(year))
+        # A spring deployment of the history is reviewed in spring, not summer.
+        assert Review.objects.filter(partnership=cambs, deployment__funder_note=MARKER,
+                                     term_key="2025-26 spring").exists()
+    client.force_login(User.objects.get(email=f"broker@{settings.DEMO_EMAIL_DOMAIN}"))
+    page = client.get("/p/cambridgeshire/term-dates/").content.decode()
+    assert "2026-27 <strong class=\"govuk-tag govuk-tag--yellow\">Provisional</strong>" in page

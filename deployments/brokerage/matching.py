@@ -87,7 +87,7 @@ class Candidate:
         reasons.append(f"{self.distance_km} km away" if self.distance_km is not None else "distance unknown (no coordinates)")
         for label, left, asked in self.room:
             if asked:
-                reasons.append(f"{left:g} days left in the {label.lower()} for {asked:g} asked")
+                reasons.append(f"{_days(left)} left in the {label.lower()} for {asked:g} asked")
         if self.completed or self.stopped:
             reasons.append(f"{self.completed} deployment{'s' if self.completed != 1 else ''} completed, "
                            f"{self.stopped} stopped early")
@@ -100,6 +100,10 @@ class Candidate:
         else:
             reasons.append(f"deployed until {self.last_deployed:%-d %B %Y}")
         return reasons
+
+
+def _days(count: float) -> str:
+    return f"{count:g} day{'' if count == 1 else 's'}"
 
 
 def _designation_fit(designation: str, support_level: str, need_groups: set[str]) -> tuple[float, str]:
@@ -151,7 +155,7 @@ def _capacity_why_not(room: tuple, capacity: float) -> list[str]:
         if left <= 0:
             why_not.append(f"no days left in the {label.lower()}")
         elif left < asked:
-            why_not.append(f"only {left:g} days left in the {label.lower()} for {asked:g} asked")
+            why_not.append(f"only {_days(left)} left in the {label.lower()} for {asked:g} asked")
     return why_not
 
 

@@ -25,6 +25,7 @@ from deployments.models.reviews import (
     ReviewKind,
     ReviewObjective,
     ReviewStatus,
+    with_due_caveats,
 )
 from deployments.models.visits import CapacityEntry, Visit, VisitLength, VisitStatus
 
@@ -33,4 +34,5 @@ __all__ = [
     "FundingRoute", "Met", "OUTCOMES", "OUTCOME_GROUPS", "OUTCOME_LABELS", "Objective", "Offer", "OfferStatus", "Rag",
     "RateKind", "RequestNeed", "RequestStatus", "Review", "ReviewKind", "ReviewObjective", "ReviewStatus",
     "SupportLevel", "SupportRequest", "Urgency", "Visit", "VisitLength", "VisitStatus", "Watch",
+    "with_due_caveats",
 ]

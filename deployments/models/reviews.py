@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Exists, OuterRef
+from django.db.models.functions import Substr
 from django.utils import timezone
 
 from deployments.models.deployments import Deployment, Objective
+from portal.calendar.models import CalendarPeriod, CalendarYear
 from portal.tenancy.models import PartnershipOwned
 
 OUTCOMES: dict[str, list[tuple[str, str]]] = {
@@ -119,6 +122,28 @@ class Review(PartnershipOwned):
 
     def is_overdue(self, today=None) -> bool:
         return self.status == ReviewStatus.DUE and self.due_on < (today or timezone.localdate())
+
+    @property
+    def due_caveat(self) -> str:
+        """"Estimated" when the calendar lacks the review's term, "Provisional" when its year is not confirmed by
+        the LA, otherwise "": read from `with_due_caveats`, so pages say how sure a due date is."""
+        if self.kind != ReviewKind.TERMLY:
+            return ""
+        if getattr(self, "due_term_known", True) is False:
+            return "Estimated"
+        return "Provisional" if getattr(self, "due_year_provisional", False) else ""
+
+
+def with_due_caveats(queryset):
+    """Reviews annotated with how sure their due dates are (two subqueries, no extra query): whether the
+    partnership's calendar has the review's term, and whether its year is provisional."""
+    year, term = Substr(OuterRef("term_key"), 1, 7), Substr(OuterRef("term_key"), 9)
+    return queryset.annotate(
+        due_term_known=Exists(CalendarPeriod.objects.filter(partnership=OuterRef("partnership"), academic_year=year,
+                                                            kind="term", term=term)),
+        due_year_provisional=Exists(CalendarYear.objects.filter(partnership=OuterRef("partnership"), academic_year=year,
+                                                                provisional=True)),
+    )
 
 
 class ReviewObjective(PartnershipOwned):

@@ -28,15 +28,25 @@ def planned_reviews(deployment: Deployment, days: SchoolCalendar, lead: int) -> 
 
 
 def ensure_reviews(deployments: list[Deployment], *, partnership, days: SchoolCalendar | None = None) -> int:
-    """Create the termly reviews that do not exist yet (idempotent: the unique key ignores repeats)."""
+    """Create the termly reviews that do not exist yet (idempotent: the unique key ignores repeats), and move
+    the due date of any not yet written whose term's dates changed since (an estimated or provisional term
+    replaced by the LA's dates), so a due date always follows the calendar as it is now."""
     days = days or school_calendar(partnership=partnership)
-    existing = set(Review.objects.filter(deployment__in=[d.pk for d in deployments], kind=ReviewKind.TERMLY)
-                   .values_list("deployment_id", "term_key"))
-    rows = [review for deployment in deployments
-            for review in planned_reviews(deployment, days, partnership.review_due_school_days)
-            if (deployment.pk, review.term_key) not in existing]
+    existing = {(deployment_id, term_key): (pk, due_on, status) for pk, deployment_id, term_key, due_on, status in
+                Review.objects.filter(deployment__in=[d.pk for d in deployments], kind=ReviewKind.TERMLY)
+                .values_list("pk", "deployment_id", "term_key", "due_on", "status")}
+    rows, moved = [], []
+    for deployment in deployments:
+        for review in planned_reviews(deployment, days, partnership.review_due_school_days):
+            found = existing.get((deployment.pk, review.term_key))
+            if found is None:
+                rows.append(review)
+            elif found[2] == ReviewStatus.DUE and found[1] != review.due_on:
+                moved.append(Review(pk=found[0], due_on=review.due_on))
     # Two runs at once may both plan the same review: the unique key keeps one.
     Review.objects.bulk_create(rows, ignore_conflicts=True)
+    if moved:
+        Review.objects.bulk_update(moved, ["due_on"])
     return len(rows)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from deployments.models import Deployment, Review, ReviewObjective, ReviewStatus
+from deployments.models import Deployment, Review, ReviewObjective, ReviewStatus, with_due_caveats
 from portal.tenancy.models import Membership
 
 
@@ -14,10 +14,10 @@ def review_progress(*, review) -> list:
 
 
 def deployment_reviews(*, deployment: Deployment) -> list:
-    return list(Review.objects.filter(deployment=deployment).order_by("kind", "due_on", "pk")[:20])
+    return list(with_due_caveats(Review.objects.filter(deployment=deployment)).order_by("kind", "due_on", "pk")[:20])
 
 
 def overdue_reviews(*, membership: Membership):
-    return Review.objects.filter(partnership=membership.partnership, status=ReviewStatus.DUE,
-                                 due_on__lt=timezone.localdate()).select_related(
+    return with_due_caveats(Review.objects.filter(partnership=membership.partnership, status=ReviewStatus.DUE,
+                                                  due_on__lt=timezone.localdate())).select_related(
         "deployment__school", "deployment__leader").order_by("due_on", "pk")

@@ -8,7 +8,15 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from deployments.delivery.selectors import objectives
-from deployments.models import OUTCOME_GROUPS, OUTCOMES, DeploymentStatus, Review, ReviewKind, ReviewStatus
+from deployments.models import (
+    OUTCOME_GROUPS,
+    OUTCOMES,
+    DeploymentStatus,
+    Review,
+    ReviewKind,
+    ReviewStatus,
+    with_due_caveats,
+)
 from deployments.reviews import selectors
 from deployments.reviews import services as reviews
 from deployments.reviews.forms import ReviewAnswerForm, ReviewForm
@@ -20,7 +28,7 @@ from portal.ui.views import capability_required
 
 def _review(request: HttpRequest, pk: int) -> Review:
     visible = deployments_for(membership=request.membership).values("pk")
-    found = Review.objects.filter(deployment__in=visible, pk=pk).select_related(
+    found = with_due_caveats(Review.objects.filter(deployment__in=visible, pk=pk)).select_related(
         "deployment__school", "deployment__leader", "deployment__request", "deployment__partnership", "written_by",
         "agreed_by").first()
     if found is None:

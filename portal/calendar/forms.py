@@ -23,6 +23,11 @@ class CalendarImportForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "numeric"}),
     )
 
+    provisional = forms.BooleanField(
+        label="These dates are provisional: the local authority has not confirmed them", required=False,
+        help_text="Years whose rows have a status other than final, such as proposed, are marked provisional anyway",
+    )
+
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > MAX_CALENDAR_BYTES:
@@ -47,6 +52,11 @@ class PeriodForm(forms.Form):
     end = forms.DateField(label="Last day", input_formats=DATE_FORMATS, help_text="For example, 18/12/2026",
                           widget=forms.DateInput(format="%d/%m/%Y"),
                           error_messages={"required": "Enter the last day", "invalid": "Enter the date as day/month/year, like 18/12/2026"})
+
+    provisional = forms.BooleanField(
+        label="This year's dates are provisional: the local authority has not confirmed them", required=False,
+        help_text="Dates worked out from a provisional year, such as review due dates, are shown as provisional",
+    )
 
     def clean(self):
         data = super().clean()

@@ -41,3 +41,21 @@ class CalendarPeriod(PartnershipOwned):
 
     def __str__(self) -> str:
         return f"{self.name} {self.start:%-d %b %Y} to {self.end:%-d %b %Y}"
+
+
+class CalendarYear(PartnershipOwned):
+    """One academic year of a partnership's calendar, and whether its dates are only provisional: proposed or
+    estimated, not yet confirmed by the local authority. Dates that follow from a provisional year (terms,
+    review due dates) are shown as provisional."""
+
+    academic_year = models.CharField(max_length=7, help_text="For example 2026-27")
+    provisional = models.BooleanField(default=False, help_text="The local authority has not confirmed these dates yet")
+
+    class Meta:
+        ordering = ["academic_year"]
+        constraints = [
+            models.UniqueConstraint(fields=["partnership", "academic_year"], name="calendar_year_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.academic_year}{' (provisional)' if self.provisional else ''}"

@@ -9,6 +9,8 @@ A day in a holiday belongs to the term that follows it, so support that starts i
 counts against the summer term. Where the calendar has no terms for an academic year, the usual shape
 stands in (autumn September to December, spring January to March, summer April to August) and every
 weekday that is not a bank holiday is a school day, so nothing is ever due on a weekend or bank holiday.
+Such a term is `estimated`, and a term of a year the LA has not confirmed is `provisional`: pages that
+show a date worked out from one say so (`Term.caveat`), rather than presenting a guess as the term.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -43,6 +45,7 @@ class Period:
     name: str
     start: date
     end: date
+    provisional: bool = False  # its year's dates are not confirmed by the LA
 
 
 @dataclass(frozen=True)
@@ -51,10 +54,20 @@ class Term:
     name: str  # autumn | spring | summer
     start: date
     end: date
+    # Not part of the term's identity (the key is): how sure the dates are.
+    provisional: bool = field(default=False, compare=False)  # from a year the LA has not confirmed
+    estimated: bool = field(default=False, compare=False)  # the calendar lacks this term: the usual dates
 
     @property
     def label(self) -> str:
         return f"{self.name.capitalize()} term {self.start.year}"
+
+    @property
+    def caveat(self) -> str:
+        """What a page must say about dates worked out from this term ("" when they are confirmed)."""
+        if self.estimated:
+            return f"Estimated: there are no term dates for the {self.name} term {self.key[:7]} yet"
+        return "Provisional: the local authority has not confirmed these term dates" if self.provisional else ""
 
 
 def academic_year_of(day: date) -> str:
@@ -66,7 +79,8 @@ def conventional_term(year: str, name: str) -> Term:
     first = int(year[:4])
     (start_month, start_day), (end_month, end_day) = CONVENTIONAL[name]
     in_year = first if name == "autumn" else first + 1
-    return Term(f"{year} {name}", name, date(in_year, start_month, start_day), date(in_year, end_month, end_day))
+    return Term(f"{year} {name}", name, date(in_year, start_month, start_day), date(in_year, end_month, end_day),
+                estimated=True)
 
 
 class SchoolCalendar:
@@ -76,13 +90,31 @@ class SchoolCalendar:
         periods = sorted(periods, key=lambda p: p.start)
         self.terms = [p for p in periods if p.kind == "term"]  # the calendar's own term periods
         self.breaks = [p for p in periods if p.kind == "half_term"]
+        self.holidays = [p for p in periods if p.kind == "holiday"]
         self.years = {p.academic_year for p in self.terms}
+        self.provisional_years = {p.academic_year for p in periods if p.provisional}
         self._term_starts = [t.start for t in self.terms]
         self.by_year: dict[str, list[Term]] = defaultdict(list)
+        self._estimated_spans: list[tuple[date, date]] = []  # the unpublished rest of a term known by its first half
         for period in self.terms:
             if period.term in TERM_ORDER:
+                end = self._published_end(period)
+                if end > period.end:
+                    self._estimated_spans.append((period.end + timedelta(days=1), end))
                 self.by_year[period.academic_year].append(
-                    Term(f"{period.academic_year} {period.term}", period.term, period.start, period.end))
+                    Term(f"{period.academic_year} {period.term}", period.term, period.start, end,
+                         provisional=period.provisional, estimated=end > period.end))
+
+    def _published_end(self, period: Period) -> date:
+        """A term whose own half term comes after its last day is known only by its first half (a proposed
+        calendar that stops at the half term): it runs on to its usual end, or to the next term, estimated,
+        so a day after its half term is not counted against the next term."""
+        if not any(b.academic_year == period.academic_year and b.term == period.term and b.end > period.end
+                   for b in self.breaks):
+            return period.end
+        later = [t.start - timedelta(days=1) for t in self.terms
+                 if t.academic_year == period.academic_year and t.start > period.start]
+        return max(period.end, min([conventional_term(period.academic_year, period.term).end] + later))
 
     # Terms: which term a day counts against --------------------------------------------------------
 
@@ -102,7 +134,8 @@ class SchoolCalendar:
             start = max([usual.start] + [t.end + timedelta(days=1) for t in known if t.start < usual.start])
             end = min([usual.end] + [t.start - timedelta(days=1) for t in known if t.start > usual.start])
             if start <= end:
-                terms.append(Term(usual.key, name, start, end))
+                terms.append(Term(usual.key, name, start, end, provisional=year in self.provisional_years,
+                                  estimated=True))
         return sorted(terms, key=lambda t: t.start)
 
     def term_for(self, day: date) -> Term:
@@ -140,13 +173,19 @@ class SchoolCalendar:
         return None
 
     def is_school_day(self, day: date) -> bool:
-        """A weekday inside a term, outside its half term and not a bank holiday; in a year the calendar has
-        no terms for, any weekday that is not a bank holiday."""
+        """A weekday inside a term, outside its half term and not a bank holiday; in a year or a term the
+        calendar has no dates for, any such weekday outside the calendar's holidays."""
         if day.weekday() >= 5 or is_bank_holiday(day):
             return False
-        if self._calendar_term(day) is not None:
+        if self._calendar_term(day) is not None or any(start <= day <= end for start, end in self._estimated_spans):
             return not any(b.start <= day <= b.end for b in self.breaks)
-        return academic_year_of(day) not in self.years
+        if academic_year_of(day) not in self.years:
+            return True
+        # A term the calendar lacks (estimated) has school days too, outside the holidays the calendar has.
+        if any(h.start <= day <= h.end for h in self.holidays):
+            return False
+        term = self.term_for(day)
+        return term.estimated and term.start <= day
 
     def next_school_day(self, day: date) -> date:
         """`day` if it is a school day, otherwise the next one (holidays postpone, never skip)."""

@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 
 from portal.audit.services import record_event
 from portal.calendar.bank_holidays import is_bank_holiday
-from portal.calendar.models import CalendarPeriod
+from portal.calendar.models import CalendarPeriod, CalendarYear
 from portal.calendar.schooldays import Period, SchoolCalendar
 from portal.errors import DomainError, NotAllowed
 from portal.imports import Cell, RowError
@@ -21,6 +22,7 @@ from portal.tenancy.models import Membership
 
 REQUIRED = {"academic_year", "period", "start_date", "end_date"}
 TERMS = ("autumn", "spring", "summer")
+CONFIRMED = {"", "final", "confirmed", "agreed"}
 
 
 class CalendarInvalid(DomainError):
@@ -67,6 +69,11 @@ class ParsedYear:
     def add(self, period: Period, extra: dict[str, str]) -> None:
         self.extra[len(self.periods)] = extra
         self.periods.append(period)
+
+    @property
+    def provisional(self) -> bool:
+        """A row with a status other than final (proposed, consultation, provisional...) makes the year provisional."""
+        return any(extra.get("status", "").lower() not in CONFIRMED for extra in self.extra.values())
 
 
 def _parse_row(row: dict, line: int, errors: list[RowError]) -> tuple | None:
@@ -197,10 +204,13 @@ def check_year(year: str, periods: list[Period], *, incomplete: set[str] = froze
     return problems
 
 
-def replace_years(*, partnership, years: dict[str, ParsedYear]) -> dict[str, int]:
-    """Save checked years, each replacing whatever the partnership had for that year."""
+def replace_years(*, partnership, years: dict[str, ParsedYear], provisional: bool = False) -> dict[str, int]:
+    """Save checked years, each replacing whatever the partnership had for that year; a year is provisional when
+    `provisional` says so or its rows are not final."""
     counts = {}
     for year, parsed in sorted(years.items()):
+        CalendarYear.objects.update_or_create(partnership=partnership, academic_year=year,
+                                              defaults={"provisional": provisional or parsed.provisional})
         CalendarPeriod.objects.filter(partnership=partnership, academic_year=year).delete()
         CalendarPeriod.objects.bulk_create([
             CalendarPeriod(partnership=partnership, academic_year=year, kind=p.kind, term=p.term, name=p.name,
@@ -212,23 +222,46 @@ def replace_years(*, partnership, years: dict[str, ParsedYear]) -> dict[str, int
 
 
 @transaction.atomic
-def import_calendar(*, actor: Membership, content: bytes, la_code: str | None = None) -> dict[str, int]:
-    """Replace the academic years in the file with its dates (brokers and admins). All or nothing."""
+def import_calendar(*, actor: Membership, content: bytes, la_code: str | None = None,
+                    provisional: bool = False) -> dict[str, int]:
+    """Replace the academic years in the file with its dates (brokers and admins). All or nothing. With
+    `provisional` (or rows whose status is not final) the years are marked provisional."""
     if not actor.can("calendar.manage"):
         raise NotAllowed("Your role does not let you change term dates.")
     years = parse_calendar_csv(content, la_code=la_code)
     if not years:
         raise CalendarInvalid("The file has no term dates" + (f" for LA {la_code}." if la_code else "."), [])
-    counts = replace_years(partnership=actor.partnership, years=years)
+    counts = replace_years(partnership=actor.partnership, years=years, provisional=provisional)
     for year, parsed in sorted(years.items()):
         record_event(partnership=actor.partnership, actor=actor.user, action="calendar.imported",
-                     new={"academic_year": year, "periods": len(parsed.periods)}, note=f"LA {la_code}" if la_code else "")
+                     new={"academic_year": year, "periods": len(parsed.periods),
+                          "provisional": provisional or parsed.provisional}, note=f"LA {la_code}" if la_code else "")
     return counts
 
 
 def calendar_for(*, partnership) -> list[Period]:
-    return [Period(p.academic_year, p.kind, p.term, p.name, p.start, p.end)
-            for p in CalendarPeriod.objects.filter(partnership=partnership).order_by("start")]
+    """The partnership's periods, each knowing whether its year is provisional (one query)."""
+    provisional = CalendarYear.objects.filter(partnership=OuterRef("partnership"), academic_year=OuterRef("academic_year"),
+                                              provisional=True)
+    return [Period(p.academic_year, p.kind, p.term, p.name, p.start, p.end, p.provisional)
+            for p in CalendarPeriod.objects.filter(partnership=partnership).annotate(provisional=Exists(provisional))
+            .order_by("start")]
+
+
+def provisional_years(*, partnership) -> set[str]:
+    return set(CalendarYear.objects.filter(partnership=partnership, provisional=True).values_list("academic_year", flat=True))
+
+
+def set_year_provisional(*, actor: Membership, academic_year: str, provisional: bool) -> None:
+    """Mark a year provisional (the LA has not confirmed it) or confirmed, with an audit event if it changed."""
+    year, created = CalendarYear.objects.get_or_create(partnership=actor.partnership, academic_year=academic_year,
+                                                       defaults={"provisional": provisional})
+    if created or year.provisional == provisional:
+        return
+    year.provisional = provisional
+    year.save(update_fields=["provisional"])
+    record_event(partnership=actor.partnership, actor=actor.user, action="calendar.year_provisional", obj=year,
+                 old={"provisional": not provisional}, new={"provisional": provisional})
 
 
 def school_calendar(*, partnership) -> SchoolCalendar:
@@ -260,8 +293,9 @@ def year_warnings(*, partnership) -> dict[str, list[str]]:
 
 @transaction.atomic
 def save_period(*, actor: Membership, period: CalendarPeriod | None, academic_year: str, kind: str, term: str,
-                name: str, start: date, end: date) -> CalendarPeriod:
-    """Add or change one term, half term or holiday; the whole year is checked again (brokers and admins)."""
+                name: str, start: date, end: date, provisional: bool | None = None) -> CalendarPeriod:
+    """Add or change one term, half term or holiday; the whole year is checked again (brokers and admins).
+    `provisional`, when given, marks the whole year provisional or confirmed."""
     if not actor.can("calendar.manage"):
         raise NotAllowed("Your role does not let you change term dates.")
     try:
@@ -288,6 +322,8 @@ def save_period(*, actor: Membership, period: CalendarPeriod | None, academic_ye
         period.save()
     record_event(partnership=actor.partnership, actor=actor.user, action="calendar.period_saved", obj=period,
                  old=old, new={k: str(v) for k, v in values.items()})
+    if provisional is not None:
+        set_year_provisional(actor=actor, academic_year=year, provisional=provisional)
     return period
 
 

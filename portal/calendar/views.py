@@ -24,7 +24,8 @@ def _page(request: HttpRequest, form: CalendarImportForm | None, problems: list,
         period.school_days = school.school_days_between(period.start, period.end) if period.kind == "term" else None
         years[period.academic_year].append(period)
     return render(request, "calendar/calendar.html", {
-        "years": dict(years), "form": form or (CalendarImportForm() if can_manage else None), "problems": problems,
+        "years": dict(years), "provisional_years": school.provisional_years,
+        "form": form or (CalendarImportForm() if can_manage else None), "problems": problems,
         "can_manage": can_manage, "warnings": services.year_warnings(partnership=request.partnership) if can_manage else {},
     }, status=status)
 
@@ -43,7 +44,8 @@ def calendar_import(request: HttpRequest, partnership_slug: str) -> HttpResponse
     if form.is_valid():
         try:
             counts = services.import_calendar(actor=request.membership, content=form.cleaned_data["file"].read(),
-                                              la_code=form.cleaned_data["la_code"] or None)
+                                              la_code=form.cleaned_data["la_code"] or None,
+                                              provisional=form.cleaned_data["provisional"])
         except services.CalendarInvalid as error:
             form.add_error("file", str(error))
             problems = error.errors
@@ -58,6 +60,8 @@ def calendar_import(request: HttpRequest, partnership_slug: str) -> HttpResponse
 def period_edit(request: HttpRequest, partnership_slug: str, pk: int | None = None) -> HttpResponse:
     period = get_object_or_404(CalendarPeriod.objects.filter(partnership=request.partnership), pk=pk) if pk else None
     initial = {k: getattr(period, k) for k in ("academic_year", "kind", "term", "name", "start", "end")} if period else {}
+    if period:
+        initial["provisional"] = period.academic_year in services.provisional_years(partnership=request.partnership)
     form = PeriodForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

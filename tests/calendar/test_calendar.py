@@ -18,6 +18,7 @@ from portal.calendar import services
 from portal.calendar.bank_holidays import bank_holidays, easter_sunday
 from portal.calendar.models import CalendarPeriod
 from portal.calendar.schooldays import Period, SchoolCalendar
+from tests.pages import parsed as parse
 from tests.pages import text
 
 CALENDAR = settings.SHARED_DATA_DIR / "calendar" / "term_dates_cambridgeshire_suffolk.csv"
@@ -206,3 +207,54 @@ def test_counting_school_days_back_starts_from_the_last_school_day_on_or_before(
     assert cal.school_days_before(date(2020, 12, 12), 1) == date(2020, 12, 10)
     # Monday 14 Dec is a school day: 1 back is Friday 11 Dec.
     assert cal.school_days_before(date(2020, 12, 14), 1) == date(2020, 12, 11)
+
+
+# Provisional years (issue 12) -----------------------------------------------------------------------
+
+
+def test_a_proposed_year_is_imported_as_provisional_and_the_page_says_so(client, broker, headteacher):
+    """Cambridgeshire's 2026-27 rows are 'proposed (consultation)': that year is provisional, 2020-21 is not."""
+    from portal.calendar.models import CalendarYear
+
+    with scope(partnership=broker.partnership):
+        services.import_calendar(actor=broker, content=CALENDAR.read_bytes(), la_code="873")
+        assert set(CalendarYear.objects.filter(provisional=True).values_list("academic_year", flat=True)) == {"2026-27"}
+        assert services.school_calendar(partnership=broker.partnership).term_for(date(2026, 10, 1)).provisional
+        assert not services.school_calendar(partnership=broker.partnership).term_for(date(2020, 10, 1)).provisional
+    client.force_login(headteacher.user)
+    response = client.get(f"/p/{broker.partnership.slug}/term-dates/")
+    captions = {c.get_text(" ", strip=True) for c in parse(response).select("caption")}
+    assert "2026-27 Provisional" in captions and "2020-21" in captions
+
+
+def test_the_import_and_the_edit_form_set_the_provisional_flag(client, broker):
+    from portal.calendar.models import CalendarYear
+
+    client.force_login(broker.user)
+    slug = broker.partnership.slug
+    client.post(f"/p/{slug}/term-dates/import/", {"file": SimpleUploadedFile("dates.csv", _csv(GOOD)), "provisional": "on"})
+    with scopes_disabled():
+        assert CalendarYear.objects.get(academic_year="2026-27").provisional
+        christmas = CalendarPeriod.objects.get(name="Christmas holiday")
+    url = f"/p/{slug}/term-dates/{christmas.pk}/"
+    assert parse(client.get(url)).select_one("input[name=provisional]").has_attr("checked")
+    data = {"academic_year": "2026-27", "kind": "holiday", "term": "", "name": "Christmas holiday",
+            "start": "21/12/2026", "end": "3/1/2027"}  # unticked: the LA has confirmed the year
+    assertRedirects(client.post(url, data), f"/p/{slug}/term-dates/", fetch_redirect_response=False)
+    with scopes_disabled():
+        assert not CalendarYear.objects.get(academic_year="2026-27").provisional
+        assert AuditEvent.objects.filter(action="calendar.year_provisional").count() == 1
+    assert "Provisional" not in text(client.get(f"/p/{slug}/term-dates/"))
+
+
+def test_a_term_the_calendar_lacks_is_estimated_and_says_so():
+    cal = SchoolCalendar([Period("2026-27", "term", "autumn", "Autumn term", date(2026, 9, 1), date(2026, 12, 18))])
+    assert cal.term_for(date(2026, 10, 1)).caveat == ""
+    spring = cal.term_for(date(2027, 2, 1))
+    assert spring.estimated and spring.caveat == "Estimated: there are no term dates for the spring term 2026-27 yet"
+    assert SchoolCalendar([]).term_for(date(2031, 10, 1)).estimated
+    provisional = SchoolCalendar([Period("2026-27", "term", "autumn", "Autumn term", date(2026, 9, 1),
+                                         date(2026, 12, 18), provisional=True)])
+    assert provisional.term_for(date(2026, 10, 1)).caveat.startswith("Provisional")
+    # How sure a term is does not change which term it is: ledger rows and reviews key on it.
+    assert provisional.term_for(date(2026, 10, 1)) == cal.term_for(date(2026, 10, 1))

@@ -203,8 +203,8 @@ def test_a_leader_shown_as_available_can_accept_and_one_full_in_a_requested_term
         assert "5 days left in the autumn term 2030 for 2 asked" in ranked[0].why
         assert "5 days left in the spring term 2031 for 4 asked" in ranked[0].why
         why_not = {c.leader.name: c.why_not for c in excluded}
-        assert why_not["Sue Springfull"] == ["only 1 days left in the spring term 2031 for 4 asked"]
-        assert why_not["Al Autumnfull"] == ["only 1 days left in the autumn term 2030 for 2 asked"]
+        assert why_not["Sue Springfull"] == ["only 1 day left in the spring term 2031 for 4 asked"]
+        assert why_not["Al Autumnfull"] == ["only 1 day left in the autumn term 2030 for 2 asked"]
         # The leader shown as available accepts, and the hold is exactly what matching scored.
         [offer] = offers.make_offers(actor=b.broker, request=request, leaders=[free])
         processes.accept_offer(actor=member, offer=Offer.objects.get(pk=offer.pk))

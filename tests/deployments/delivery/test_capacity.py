@@ -24,7 +24,9 @@ def test_accepting_beyond_capacity_is_refused_and_nothing_changes(brokerage):
     accepted(b)  # holds 3 of 4 days
     second = triaged_request(b.head, b.broker, b.spec, days=Decimal(2), start=b.request.preferred_start)
     with scope(partnership=b.partnership):
-        [offer] = offers.make_offers(actor=b.broker, request=second, leaders=[b.leader], override_reason="")
+        # Matching agrees: 1 day left for 2 asked excludes her, so offering takes a reason.
+        [offer] = offers.make_offers(actor=b.broker, request=second, leaders=[b.leader],
+                                     override_reason="She may free a day by moving another visit.")
         with pytest.raises(capacity.CapacityExceeded, match="has 1 of 4 days left"):
             processes.accept_offer(actor=b.leader_member, offer=Offer.objects.get(pk=offer.pk))
         assert Offer.objects.get(pk=offer.pk).status == OfferStatus.OPEN
