@@ -16,7 +16,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
-from django_scopes import scope
+from django_scopes import scope, scopes_disabled
 
 from alliances.importers import run_import
 from alliances.models import (
@@ -93,9 +93,12 @@ def _nearest(lead: School, candidates: list[School], taken: set[str], count: int
 
 
 def _people(rng: random.Random, count: int) -> list[str]:
+    """Invented names, none already given to someone in another demo partnership: one person, one name."""
     names = [f"{first} {last}" for first in FIRST_NAMES for last in LAST_NAMES]
     rng.shuffle(names)
-    return names[:count]
+    with scopes_disabled():
+        taken = set(SystemLeader.objects.values_list("name", flat=True))
+    return [name for name in names if name not in taken][:count]
 
 
 def _leaders(partnership: Partnership, schools: list[School], count: int, rng: random.Random,
