@@ -277,7 +277,8 @@ def _rank(*, partnership, school, need_ids, need_groups, wanted, support_level, 
         score += WEIGHTS["outcomes"] * (completed / (completed + stopped) if completed + stopped else 0.5)
         ranked.append(Candidate(
             LeaderRow(pk, name, designation, home_name), score=round(score), distance_km=distance_km, covered=have,
-            needed=needed, phase_label=phase_label, phase_ok=phase_ok, designation_reason=reason, room=room, completed=completed, stopped=stopped, last_deployed=last,
+            needed=needed, phase_label=phase_label, phase_ok=phase_ok, designation_reason=reason, room=room,
+            completed=completed, stopped=stopped, last_deployed=last,
         ))
     ranked.sort(key=lambda c: (-c.score, c.last_deployed or date.min, c.leader.name, c.leader.pk))
     excluded.sort(key=lambda c: c.leader.name)

@@ -3,8 +3,8 @@
 Terms come from the partnership's calendar (`portal.calendar.schooldays.SchoolCalendar`).
 
 Days move through the ledger as `CapacityEntry` rows: an accepted offer holds the request's days in the
-terms its requested dates fall in (`deployments.terms`, as matching scores them); approval swaps the hold for the deployment's days spread over its terms in
-proportion to their weekdays; closing trims them to the days delivered. Every change to a leader's
+terms its requested dates fall in (`deployments.terms`, exactly as matching scored them); approval swaps
+the hold for the deployment's days spread over its terms in proportion to their weekdays; closing trims them to the days delivered. Every change to a leader's
 entries first locks the leader's row, so two acceptances or approvals at once cannot both take the
 last days.
 """

@@ -93,7 +93,8 @@ def _requests(scope: Scope) -> tuple[list[dict], list[dict], dict[int, list[int]
         queryset = queryset.filter(pk__in=RequestNeed.objects.filter(
             partnership=scope.partnership, specialism_id=scope.area.pk).values("request_id"))
     year_requests = list(queryset.values("pk", "school_id", "school__name", "school__la_id", "status",
-                                         "days_wanted", "submitted_at", "preferred_start"))
+                                         "days_wanted", "submitted_at", "preferred_start",
+                                         "preferred_end"))
     requests = [r for r in year_requests if scope.start <= local_date(r["submitted_at"]) <= scope.end]
     needs: dict[int, list[int]] = defaultdict(list)
     needs_qs = RequestNeed.objects.filter(partnership=scope.partnership, request__in=queryset.values("pk"))

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 from alliances.models import ClusterSchool
 from deployments.models import DeploymentStatus, Rag, RequestStatus, ReviewStatus
+from deployments.terms import requested_days_by_term
 from reporting.dashboards.figures import (
     DELIVERY_STATUSES,
     NO_CLUSTER,
@@ -218,7 +219,8 @@ def capacity(scope: Scope, facts: Facts) -> Table:
 
 def capacity_by_term(scope: Scope, facts: Facts) -> Table:
     """Capacity planning: each term of the year, what the leaders have, what is committed and what schools want
-    (days requested, placed in the term of the preferred start, or the term the request was sent in)."""
+    (days requested, spread over the terms from the preferred start, or the day the request was sent, to the
+    preferred end)."""
     ledger, year_requests = facts.ledger, facts.year_requests
     per_term = {leader_id: days for _, leader_id, days in facts.leader_links}
     wanted: dict[str, Decimal] = defaultdict(Decimal)
@@ -226,11 +228,14 @@ def capacity_by_term(scope: Scope, facts: Facts) -> Table:
     for request in year_requests:
         if request["status"] in (RequestStatus.DECLINED, RequestStatus.WITHDRAWN):
             continue
+        # Spread over the terms the requested dates fall in, as matching and accepting count them.
         when = request["preferred_start"] or local_date(request["submitted_at"])
-        key = scope.calendar.term_for(when).key
-        wanted[key] += request["days_wanted"] or 0
-        if request["status"] in (RequestStatus.SUBMITTED, RequestStatus.TRIAGED):
-            waiting[key] += request["days_wanted"] or 0
+        for term, days in requested_days_by_term(days=request["days_wanted"], preferred_start=when,
+                                                 preferred_end=request["preferred_end"], terms=scope.calendar,
+                                                 today=when).items():
+            wanted[term.key] += days
+            if request["status"] in (RequestStatus.SUBMITTED, RequestStatus.TRIAGED):
+                waiting[term.key] += days
     rows = []
     for term in scope.calendar.year_terms(scope.year):
         committed = sum((ledger.get((pk, term.key), Decimal(0)) for pk in per_term), Decimal(0))

@@ -40,3 +40,36 @@ def test_starting_the_work_creates_the_reviews_once(brokerage):
         assert schedule.ensure_reviews([deployment], partnership=b.partnership) == 0
     with scopes_disabled():
         assert Review.objects.filter(deployment=deployment).count() == len(created)
+
+
+def test_due_dates_follow_the_calendar_when_its_dates_arrive_and_pages_say_how_sure_they_are(brokerage, client):
+    """Issue 12: a review due in a term the calendar lacks is shown as Estimated; once the term dates are added
+    the daily run moves its due date, and a year the LA has not confirmed shows Provisional."""
+    from portal.calendar.models import CalendarYear
+    from tests.factories import DeploymentFactory
+
+    b = brokerage
+    with scopes_disabled():
+        deployment = DeploymentFactory(partnership=b.partnership, request=b.request, leader=b.leader,
+                                       status="active", start_date=date(2030, 9, 9), end_date=date(2030, 11, 29))
+    with scope(partnership=b.partnership):
+        schedule.ensure_reviews([deployment], partnership=b.partnership)
+    with scopes_disabled():
+        review = Review.objects.get(deployment=deployment)
+    # No term dates for 2030-31: the usual autumn term (to 31 December) stands in, and the page says so.
+    assert review.term_key == "2030-31 autumn" and review.due_on == date(2030, 12, 17)
+    client.force_login(b.broker.user)
+    url = f"/p/{b.partnership.slug}/deployments/{deployment.pk}/"
+    assert "Estimated" in client.get(url).content.decode()
+    from tests.factories import CalendarPeriodFactory
+
+    CalendarPeriodFactory(partnership=b.partnership, academic_year="2030-31", kind="term", term="autumn",
+                          name="Autumn term", start=date(2030, 9, 3), end=date(2030, 12, 20))
+    with scopes_disabled():
+        CalendarYear.objects.create(partnership=b.partnership, academic_year="2030-31", provisional=True)
+    with scope(partnership=b.partnership):
+        assert schedule.ensure_reviews([deployment], partnership=b.partnership) == 0
+    with scopes_disabled():
+        assert Review.objects.get(pk=review.pk).due_on == date(2030, 12, 6)  # ten school days before the 20th
+    page = client.get(url).content.decode()
+    assert "Estimated" not in page and "Provisional" in page
