@@ -65,7 +65,10 @@ def period_edit(request: HttpRequest, partnership_slug: str, pk: int | None = No
     form = PeriodForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.save_period(actor=request.membership, period=period, **form.cleaned_data)
+            values = dict(form.cleaned_data)
+            if period is None and not values["provisional"]:
+                values["provisional"] = None  # a new period leaves its year's flag as it is unless ticked
+            services.save_period(actor=request.membership, period=period, **values)
         except (DomainError, ValueError) as error:
             form.add_error(None, str(error))
         else:

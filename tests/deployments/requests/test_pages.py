@@ -120,3 +120,21 @@ def test_triage_through_the_queue_and_page(client, partnership, headteacher, bro
     client.force_login(headteacher.user)
     page = client.get(f"/p/{partnership.slug}/requests/{request.pk}/").content.decode()
     assert "Taken on as intensive support" in page and "Starting soon" in page
+
+
+def test_a_head_gives_the_dates_the_support_is_wanted_for(client, headteacher, specialisms):
+    """Issue 12: the requested dates (start and end) decide which terms the days fall in, for matching and holds."""
+    draft = complete_draft(headteacher, specialisms)
+    client.force_login(headteacher.user)
+    url = f"/p/{headteacher.partnership.slug}/requests/{draft.pk}/timing/"
+    start, end = timezone.localdate() + timedelta(days=30), timezone.localdate() + timedelta(days=90)
+    bad = client.post(url, {"urgency": "routine", "days_wanted": "4", "preferred_start": end.strftime("%d/%m/%Y"),
+                            "preferred_end": start.strftime("%d/%m/%Y")})
+    assert "The preferred end must be on or after the preferred start" in bad.content.decode()
+    client.post(url, {"urgency": "routine", "days_wanted": "4", "preferred_start": start.strftime("%d/%m/%Y"),
+                      "preferred_end": end.strftime("%d/%m/%Y")})
+    with scope(partnership=headteacher.partnership):
+        saved = type(draft).objects.get(pk=draft.pk)
+    assert (saved.preferred_start, saved.preferred_end) == (start, end)
+    check = parsed(client.get(f"/p/{headteacher.partnership.slug}/requests/{draft.pk}/check/")).get_text(" ")
+    assert f"from {start:%-d %B %Y} to {end:%-d %B %Y}" in check
