@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from functools import wraps
 
-from django.core.exceptions import PermissionDenied
+from django import forms
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest
+
+from portal.errors import DomainError
 
 
 def capability_required(capability: str):
@@ -44,3 +47,13 @@ def found_or_404(queryset, pk):
     if found is None:
         raise Http404("Not found")
     return found
+
+
+def show_error(form: forms.Form, error: DomainError) -> None:
+    """Put a service's error on the form: on its field when it names one the form has, otherwise at the top,
+    linked to where the next step it names can be taken (the error summary uses the link)."""
+    field = error.field if error.field in form.fields else None
+    if field is None and error.href:
+        form.add_error(None, ValidationError(str(error), code="next_step", params={"href": error.href}))
+    else:
+        form.add_error(field, str(error))
