@@ -221,6 +221,8 @@ def decline(*, actor: Membership, variation: Variation, deployment: Deployment, 
     """The headteacher or the system leader does not agree the change; the broker is told why."""
     if not (is_head_of(actor, deployment.school_id) or is_leader_of(actor, deployment)):
         raise NotAllowed("Only the supported school's headteacher and the system leader decline a change.")
+    if variation.status == VariationStatus.CONFIRMING and not can_confirm(actor, variation, deployment):
+        raise TransitionNotAllowed("You have already confirmed this change, so it is the other side's to decline.")
     if not reason.strip():
         raise DomainError("Say why you do not agree the change: the broker will read it.", field="note")
     now = timezone.now()

@@ -50,10 +50,9 @@ def found_or_404(queryset, pk):
 
 
 def show_error(form: forms.Form, error: DomainError) -> None:
-    """Put a service's error on the form: on its field when it names one the form has, otherwise at the top,
-    linked to where the next step it names can be taken (the error summary uses the link)."""
-    field = error.field if error.field in form.fields else None
-    if field is None and error.href:
+    """Put a service's error on the form. One that names where its next step is taken goes at the top, and the
+    error summary links it there; otherwise it goes on the field it names, when the form has it, or at the top."""
+    if error.href:
         form.add_error(None, ValidationError(str(error), code="next_step", params={"href": error.href}))
     else:
-        form.add_error(field, str(error))
+        form.add_error(error.field if error.field in form.fields else None, str(error))
