@@ -208,7 +208,8 @@ def record_confirmation(*, actor: Membership, variation: Variation, deployment: 
 
 def mark_applied(*, actor: Membership, variation: Variation, deployment: Deployment) -> None:
     """Both sides confirmed: the change is in force. The caller changes the deployment, ledger and reviews."""
-    move(variation, VariationStatus.APPLIED, allowed=ALLOWED, actor=actor, note="Both sides confirmed the change")
+    move(variation, VariationStatus.APPLIED, allowed=ALLOWED, actor=actor, note="Both sides confirmed the change",
+         action="variation.applied")
     people = {getattr(p, "pk", p): p for p in [*_sides(deployment), *_brokers(variation, deployment)]}
     _tell(variation, deployment, "variation.changed", "applied", list(people.values()),
           f"Deployment {deployment.reference} has changed",
@@ -246,7 +247,7 @@ def withdraw(*, actor: Membership | None, variation: Variation, deployment: Depl
     asked = (members_with_role(deployment.partnership, Role.APPROVER) if variation.status == VariationStatus.PROPOSED
              else _sides(deployment))
     move(variation, VariationStatus.WITHDRAWN, allowed=ALLOWED, actor=actor, partnership=partnership,
-         note=reason, closed_by=getattr(actor, "user", None), closed_at=timezone.now(), close_note=reason)
+         note=reason, action="variation.withdrawn", closed_by=getattr(actor, "user", None), closed_at=timezone.now(), close_note=reason)
     _tell(variation, deployment, "variation.changed", "withdrawn", asked,
           f"The change to deployment {deployment.reference} was withdrawn",
           ["The proposed change was withdrawn, so nothing is needed from you. The deployment stays as it was."],

@@ -77,10 +77,13 @@ def check_values(deployment: Deployment, proposed: Proposed, *, logged_days: Dec
                  visit_dates: tuple[date, date] | None, calendar: SchoolCalendar, partnership) -> None:
     """Refuse a change that changes nothing, goes below the days already logged, puts the dates out of order,
     outside the term dates or away from visits already logged, or names an objective wrongly."""
-    half_days(proposed.days)  # raises when not whole or half days
+    try:
+        half_days(proposed.days)
+    except DomainError as error:
+        raise DomainError(str(error), field="days") from None
     if proposed.days < logged_days:
-        raise DomainError(f"{days_text(logged_days)} days are already logged, so the days cannot go below that.",
-                          field="days")
+        raise DomainError(f"{days_text(logged_days)} {'day is' if logged_days == 1 else 'days are'} already logged, so "
+                          "the days cannot go below that.", field="days")
     _check_dates(proposed, calendar, visit_dates)
     if proposed.rate_kind not in RateKind.values or proposed.day_rate is None or proposed.day_rate < 0:
         raise DomainError("Choose the rate and enter the day rate in pounds, like 350 or 412.50.", field="day_rate")
