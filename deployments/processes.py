@@ -111,7 +111,9 @@ def accept_offer(*, actor: Membership, offer: Offer) -> Offer:
     offers.accept(actor=actor, offer=offer, request=request)
     calendar = school_calendar(partnership=actor.partnership)
     start = max(request.preferred_start or timezone.localdate(), timezone.localdate())
-    capacity.book(leader=offer.leader, allocation={calendar.term_for(start): request.days_wanted or 0}, offer=offer)
+    capacity.book(leader=offer.leader, allocation={calendar.term_for(start): request.days_wanted or 0}, offer=offer,
+                  next_step="Decline the offer (no capacity) so the broker can look for someone else, or free some "
+                            "days first.")
     requests.move_request(request, RequestStatus.MATCHED, actor=actor, note=f"{offer.leader.name} accepted")
     offers.close_others(actor=actor, offer=offer, request=request)
     return offer
@@ -128,7 +130,8 @@ def decide_deployment(*, actor: Membership, deployment: Deployment, approve: boo
         allocation = capacity.split_days(deployment.days, deployment.start_date, deployment.end_date,
                                          school_calendar(partnership=actor.partnership))
         capacity.book(leader=deployment.leader, allocation=allocation, deployment=deployment,
-                      replace_offer=deployment.offer)
+                      replace_offer=deployment.offer,
+                      next_step="Do not approve it, and say why: the broker can then propose fewer days or other dates.")
         return deployment
     lifecycle.reject(actor=actor, deployment=deployment, rationale=rationale)
     note = "The proposed deployment was not approved"

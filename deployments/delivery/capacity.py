@@ -60,12 +60,13 @@ def _committed(leader_id: int, keys) -> dict[str, Decimal]:
 
 def book(*, leader: SystemLeader, allocation: dict[Term, Decimal], offer=None, deployment=None,
          replace_offer=None, replace_deployment=None, check: bool = True,
-         next_step: str = "Ask the broker to change the days or dates.") -> None:
+         next_step: str = "") -> None:
     """Write `allocation` to the ledger for `offer` or `deployment`, refusing any term it would overfill.
 
     Locks the leader's row first: whoever comes second waits, then sees the first one's days. Entries
     of `replace_offer` / `replace_deployment` are removed in the same step (a hold becoming a
-    commitment, or a commitment being revised). `next_step` ends the refusal: what the person refused can do.
+    commitment, or a commitment being revised). `next_step` ends the refusal: what the person refused can do
+    next, with the actions they really have.
     """
     locked = SystemLeader.objects.select_for_update().get(pk=leader.pk)
     if replace_offer is not None:
@@ -89,7 +90,7 @@ def _refuse_overfill(leader: SystemLeader, allocation: dict[Term, Decimal], comm
             left = max(have, Decimal(0))
             raise CapacityExceeded(
                 f"{leader.name} has {days_text(left)} of {days_text(leader.capacity_days_per_term)} days left in the "
-                f"{term.label.lower()}, and this needs {days_text(days)}. {next_step}")
+                f"{term.label.lower()}, and this needs {days_text(days)}. {next_step}".strip())
 
 
 def check_room(*, leader: SystemLeader, allocation: dict[Term, Decimal], deployment: Deployment, next_step: str) -> None:

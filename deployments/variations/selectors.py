@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from deployments.models import Deployment, Variation
+from deployments.models import Deployment, Variation, VariationStatus
 from deployments.visibility import deployments_for
 from portal.tenancy.models import Membership
 
@@ -20,3 +20,18 @@ def variations_for(*, membership: Membership) -> QuerySet[Variation]:
     return Variation.objects.filter(deployment__in=deployments_for(membership=membership).values("pk")).select_related(
         "deployment__school", "deployment__leader", "deployment__request", "deployment__partnership", "proposed_by")
 
+
+
+def changes_waiting_for(*, membership: Membership) -> QuerySet[Variation]:
+    """The changes waiting for this member, oldest first: an approver's to decide (never their own when four-eyes is
+    on), a headteacher's or a system leader's to confirm (their side not confirmed yet)."""
+    visible = Variation.objects.filter(deployment__in=deployments_for(membership=membership).values("pk")).select_related(
+        "deployment__school", "deployment__leader").order_by("proposed_at", "pk")
+    if membership.can("deployments.approve"):
+        waiting = visible.filter(status=VariationStatus.PROPOSED)
+        return waiting.exclude(proposed_by=membership.user) if membership.partnership.four_eyes_approval else waiting
+    if membership.can("requests.create"):
+        return visible.filter(status=VariationStatus.CONFIRMING, head_confirmed_at__isnull=True)
+    if membership.can("visits.log"):
+        return visible.filter(status=VariationStatus.CONFIRMING, leader_confirmed_at__isnull=True)
+    return visible.none()

@@ -9,12 +9,13 @@ from decimal import Decimal
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
+from deployments import processes
 from deployments.delivery import visits
 from deployments.models import Deployment, Variation, VariationStatus
 from deployments.variations import services
 from tests.deployments.conftest import active, count_and_parse, count_queries, deployment_for, triaged_request
 from tests.deployments.variations.conftest import propose_change
-from tests.pages import done, parsed, table_rows
+from tests.pages import done, list_after, parsed, table_rows
 
 
 def _d(value) -> str:
@@ -102,6 +103,33 @@ def test_each_side_acts_from_the_deployment_page_and_the_timeline_keeps_both_ver
     assert soup.find("a", string="Log a visit") is not None
 
 
+def test_home_pages_list_the_changes_waiting_for_each_person(client, brokerage):
+    b = brokerage
+    deployment = active(b)
+    variation = propose_change(b, deployment, days=Decimal(4))
+    base = f"/p/{b.partnership.slug}"
+    link = f"{base}/deployments/{deployment.pk}/#changes"
+
+    def waiting(member, heading):
+        client.force_login(member.user)
+        soup = parsed(client.get(f"{base}/"))
+        found = soup.find("h2", string=heading)
+        return [a["href"] for a in found.find_next("ul").select("a")] if found else []
+
+    assert waiting(b.approver, "Changes to deployments to decide") == [link]
+    assert waiting(b.head, "Changes to deployments to confirm") == []
+    with scope(partnership=b.partnership):
+        services.decide(actor=b.approver, variation=variation, deployment=deployment, approve=True, note="Yes")
+    assert waiting(b.approver, "Changes to deployments to decide") == []
+    assert waiting(b.head, "Changes to deployments to confirm") == [link]
+    assert waiting(b.leader_member, "Changes to deployments to confirm") == [link]
+    assert waiting(b.other_leader_member, "Changes to deployments to confirm") == []
+    with scope(partnership=b.partnership):
+        processes.confirm_variation(actor=b.head, variation=variation)
+    assert waiting(b.head, "Changes to deployments to confirm") == []
+    assert waiting(b.leader_member, "Changes to deployments to confirm") == [link]
+
+
 def test_a_head_declines_and_a_broker_withdraws_with_a_reason(client, brokerage):
     b = brokerage
     deployment = active(b)
@@ -157,6 +185,7 @@ def test_the_change_pages_use_the_same_queries_with_more_data(client, brokerage)
     pages = [
         (f"{base}/deployments/{first.pk}/", b.broker.user), (f"{base}/deployments/{first.pk}/", b.approver.user),
         (f"{base}/deployments/{first.pk}/", b.head.user), (f"{base}/deployments/{first.pk}/", b.leader_member.user),
+        (f"{base}/", b.approver.user), (f"{base}/", b.head.user), (f"{base}/", b.leader_member.user),
         (f"{base}/changes/{variation.pk}/decide/", b.approver.user),
         (f"{base}/changes/{variation.pk}/withdraw/", b.broker.user),
     ]
@@ -175,8 +204,9 @@ def test_the_change_pages_use_the_same_queries_with_more_data(client, brokerage)
             old = propose_change(b, first, days=Decimal(days))
             services.withdraw(actor=b.broker, variation=old, deployment=first, reason="Again")
         variation = propose_change(b, first, days=Decimal(6))
-    pages[4:] = [(f"{base}/changes/{variation.pk}/decide/", b.approver.user),
+    pages[7:] = [(f"{base}/changes/{variation.pk}/decide/", b.approver.user),
                  (f"{base}/changes/{variation.pk}/withdraw/", b.broker.user)]
     large, shown = zip(*(count_and_parse(client, url, user) for url, user in pages), strict=True)
     assert small == list(large), list(zip([u for u, _ in pages], small, large, strict=True))
     assert len(shown[0].select("#changes ~ h3")) == 3  # the three withdrawn changes of the first deployment
+    assert len(list_after(shown[4], "Changes to deployments to decide")) == 1
