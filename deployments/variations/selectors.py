@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from deployments.models import Deployment, Variation, VariationStatus
+from deployments.models import OPEN_VARIATION_STATUSES, Deployment, Variation, VariationStatus
 from deployments.visibility import deployments_for
 from portal.tenancy.models import Membership
 
@@ -13,6 +13,11 @@ def variations(*, deployment: Deployment) -> list[Variation]:
     """Every change to the deployment, newest first, with the people the page names (one query)."""
     return list(Variation.objects.filter(deployment=deployment).select_related(
         "proposed_by", "decided_by", "head_confirmed_by", "closed_by"))
+
+
+def open_variation(*, deployment: Deployment) -> Variation | None:
+    """The change still waiting on the deployment, if any (there is at most one)."""
+    return Variation.objects.filter(deployment=deployment, status__in=OPEN_VARIATION_STATUSES).first()
 
 
 def variations_for(*, membership: Membership) -> QuerySet[Variation]:

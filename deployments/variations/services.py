@@ -22,7 +22,7 @@ from deployments.models import (
     Variation,
     VariationStatus,
 )
-from deployments.variations.values import Proposed, check_values, current_values, objectives_input
+from deployments.variations.values import Proposed, check_values, current_values
 from deployments.workflow import (
     TransitionNotAllowed,
     brokers_for,
@@ -39,9 +39,6 @@ from portal.errors import DomainError, NotAllowed
 from portal.notifications.services import notify
 from portal.tenancy.models import Membership
 from portal.tenancy.roles import Role
-
-__all__ = ["ALLOWED", "Proposed", "can_confirm", "can_decide", "can_propose", "can_withdraw", "check_values",
-           "current_values", "objectives_input"]
 
 ALLOWED = {
     VariationStatus.PROPOSED: {VariationStatus.CONFIRMING, VariationStatus.DECLINED, VariationStatus.WITHDRAWN},

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from alliances.selectors import active_specialisms
 from deployments import processes
-from deployments.models import OPEN_VARIATION_STATUSES, Variation, VariationStatus
+from deployments.models import Variation, VariationStatus
 from deployments.variations import selectors, services
 from deployments.variations.forms import VariationDecisionForm, VariationForm
 from deployments.variations.values import current_values
@@ -53,7 +53,7 @@ def _variation(request: HttpRequest, pk: int) -> Variation:
 @capability_required("deployments.manage")
 def variation_new(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
     deployment = found_or_404(deployments_for(membership=request.membership), pk)
-    open_change = Variation.objects.filter(deployment=deployment, status__in=OPEN_VARIATION_STATUSES).first()
+    open_change = selectors.open_variation(deployment=deployment)
     if not services.can_propose(request.membership, deployment, open_change):
         messages.info(request, "A change can be proposed while the deployment is under way or paused, one at a time."
                       if open_change is None else "A change to this deployment is already waiting.")
