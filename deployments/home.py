@@ -29,6 +29,7 @@ from deployments.models import (
 )
 from deployments.requests.selectors import triage_queue
 from deployments.reviews.selectors import overdue_reviews
+from deployments.variations.selectors import changes_waiting_for
 from deployments.visibility import deployments_for, offers_for, requests_for
 from portal.tenancy.models import Membership
 
@@ -118,6 +119,11 @@ def _approver(membership: Membership) -> dict:
     return {"to_decide": list(queue[:10]), "to_decide_count": queue.count()}
 
 
+def _changes_waiting(membership: Membership) -> dict:
+    """Changes to deployments waiting for this member: to decide (approvers) or to confirm (either side)."""
+    return {"changes_waiting": list(changes_waiting_for(membership=membership)[:10])}
+
+
 def _reviews_or_agreements(membership: Membership) -> dict:
     return _reviews_to_do(membership) if membership.can("reviews.write") or membership.can("reviews.agree") else {}
 
@@ -131,6 +137,7 @@ SECTIONS = [
     ("brokerage.view", _steering_group),
     ("deployments.approve", _approver),
     ("requests.triage", _triage),
+    ("deployments.view", _changes_waiting),
 ]
 
 

@@ -4,20 +4,34 @@ Each is one transaction over several rows: withdrawing a request (its offers, it
 leader's held days), accepting an offer (the request is matched and days held), deciding a proposal
 (days committed, or the request sent back to matching), starting the work (termly reviews created),
 and closing a deployment (the ledger trimmed to what was delivered, unreached reviews dropped, the
-final evaluation added). The sub-packages never import each other; they meet here.
+final evaluation added), and changing an agreed deployment (the deployment, the leader's ledger and the termly
+reviews follow the change both sides confirmed). The sub-packages never import each other; they meet here.
 """
 
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import Max, Min, Sum
 from django.utils import timezone
 
 from deployments.brokerage import offers
 from deployments.delivery import capacity, lifecycle
-from deployments.models import LIVE_DEPLOYMENT_STATUSES, Deployment, Offer, RequestStatus, SupportRequest
+from deployments.models import (
+    LIVE_DEPLOYMENT_STATUSES,
+    OPEN_VARIATION_STATUSES,
+    Deployment,
+    Offer,
+    RequestStatus,
+    SupportRequest,
+    Variation,
+    Visit,
+    VisitStatus,
+)
 from deployments.requests import services as requests
 from deployments.reviews import schedule
 from deployments.terms import request_days_by_term
+from deployments.variations import services as variations
+from deployments.variations import values as variation_values
 from deployments.workflow import (
     TransitionNotAllowed,
     brokers_for,
@@ -27,7 +41,7 @@ from deployments.workflow import (
     tenant_url,
 )
 from portal.calendar.services import school_calendar
-from portal.errors import NotAllowed
+from portal.errors import DomainError, NotAllowed
 from portal.notifications.services import notify
 from portal.tenancy.models import Membership
 
@@ -100,7 +114,9 @@ def accept_offer(*, actor: Membership, offer: Offer) -> Offer:
     # The same terms and days matching scored the leader on, so a leader shown as available can accept.
     allocation = request_days_by_term(request, terms=school_calendar(partnership=actor.partnership),
                                       today=timezone.localdate())
-    capacity.book(leader=offer.leader, allocation=allocation, offer=offer)
+    capacity.book(leader=offer.leader, allocation=allocation, offer=offer,
+                  next_step="Decline the offer (no capacity) so the broker can look for someone else, or free some "
+                            "days first.")
     requests.move_request(request, RequestStatus.MATCHED, actor=actor, note=f"{offer.leader.name} accepted")
     offers.close_others(actor=actor, offer=offer, request=request)
     return offer
@@ -117,7 +133,8 @@ def decide_deployment(*, actor: Membership, deployment: Deployment, approve: boo
         allocation = capacity.split_days(deployment.days, deployment.start_date, deployment.end_date,
                                          school_calendar(partnership=actor.partnership))
         capacity.book(leader=deployment.leader, allocation=allocation, deployment=deployment,
-                      replace_offer=deployment.offer)
+                      replace_offer=deployment.offer,
+                      next_step="Do not approve it, and say why: the broker can then propose fewer days or other dates.")
         return deployment
     lifecycle.reject(actor=actor, deployment=deployment, rationale=rationale)
     note = "The proposed deployment was not approved"
@@ -155,9 +172,16 @@ def _close(deployment: Deployment) -> None:
     schedule.create_final_evaluation(deployment)
 
 
+def _withdraw_open_change(actor: Membership, deployment: Deployment, reason: str) -> None:
+    """A closed deployment no longer changes: a change still waiting is withdrawn, and whoever it asked is told."""
+    for variation in Variation.objects.filter(deployment=deployment, status__in=OPEN_VARIATION_STATUSES):
+        variations.withdraw(actor=actor, variation=variation, deployment=deployment, reason=reason)
+
+
 @transaction.atomic
 def stop_deployment(*, actor: Membership, deployment: Deployment, reason: str) -> Deployment:
     lifecycle.stop(actor=actor, deployment=deployment, reason=reason)
+    _withdraw_open_change(actor, deployment, "The deployment stopped early.")
     _close(deployment)
     return deployment
 
@@ -165,6 +189,7 @@ def stop_deployment(*, actor: Membership, deployment: Deployment, reason: str) -
 @transaction.atomic
 def complete_deployment(*, actor: Membership, deployment: Deployment, summary: str) -> Deployment:
     lifecycle.complete(actor=actor, deployment=deployment, summary=summary)
+    _withdraw_open_change(actor, deployment, "The deployment is complete.")
     _close(deployment)
     return deployment
 
@@ -189,3 +214,72 @@ def change_deployment(*, actor: Membership, deployment: Deployment, action: str,
     service, keyword = CHANGE_SERVICES[action]
     return service(actor=actor, deployment=deployment, **{keyword: note})
 
+
+
+# Changing an agreed deployment -------------------------------------------------------------------------------
+
+BEYOND_CAPACITY = "Change the days or dates so they fit, or ask the leader to free some days first."
+
+
+def _locked_deployment(pk: int) -> Deployment:
+    """The deployment, locked: a change is proposed and applied one at a time, against its current values."""
+    return Deployment.objects.select_for_update(of=("self",)).select_related(
+        "leader", "school", "request", "partnership").get(pk=pk)
+
+
+def _logged(deployment: Deployment) -> tuple:
+    """Days logged (and not removed) and the first and last visit dates: what a change may not go below."""
+    row = Visit.objects.filter(deployment=deployment).exclude(status=VisitStatus.REMOVED).aggregate(
+        days=Sum("days"), first=Min("visit_date"), last=Max("visit_date"))
+    return row["days"] or 0, (row["first"], row["last"]) if row["first"] else None
+
+
+@transaction.atomic
+def propose_variation(*, actor: Membership, deployment: Deployment, proposed: variation_values.Proposed,
+                      reason: str) -> Variation:
+    """The broker proposes a change to an agreed deployment. It must change something, keep the days already
+    logged, keep its dates in order and inside the term dates, and fit the leader's capacity (the deployment's own
+    days given back first); approvers, or both sides, are asked next."""
+    locked = _locked_deployment(deployment.pk)
+    if Variation.objects.filter(deployment=locked, status__in=OPEN_VARIATION_STATUSES).exists():
+        raise TransitionNotAllowed("A change to this deployment is already waiting. Withdraw it, or let it finish, "
+                                   "before proposing another.")
+    logged, visit_dates = _logged(locked)
+    calendar = school_calendar(partnership=actor.partnership)
+    variation_values.check_values(locked, proposed, logged_days=logged, visit_dates=visit_dates, calendar=calendar,
+                                  partnership=actor.partnership)
+    capacity.check_room(leader=locked.leader, deployment=locked, next_step=BEYOND_CAPACITY,
+                        allocation=capacity.split_days(proposed.days, proposed.start_date, proposed.end_date, calendar))
+    return variations.propose(actor=actor, deployment=locked, proposed=proposed, reason=reason, logged_days=logged,
+                              visit_dates=visit_dates, calendar=calendar)
+
+
+@transaction.atomic
+def confirm_variation(*, actor: Membership, variation: Variation) -> Variation:
+    """The supported head or the system leader confirms a change; when both have, it is applied: the deployment
+    takes the new values, the leader's ledger is booked again for the new days and dates, and the termly reviews
+    follow the new dates."""
+    deployment = _locked_deployment(variation.deployment_id)
+    locked = variations.record_confirmation(actor=actor, variation=variation, deployment=deployment)
+    if locked.head_confirmed_at and locked.leader_confirmed_at:
+        _apply_variation(actor, locked, deployment)
+    copy_state(variation, locked, "head_confirmed_by", "head_confirmed_at", "leader_confirmed_at")
+    return variation
+
+
+def _apply_variation(actor: Membership, variation: Variation, deployment: Deployment) -> None:
+    if deployment.status not in variations.VARIABLE:
+        raise TransitionNotAllowed(f"This deployment is {deployment.get_status_display().lower()}, so the change "
+                                   "cannot take effect.")
+    logged, _ = _logged(deployment)
+    if logged > variation.new_days:
+        raise DomainError("More days have been logged since the change was proposed than it allows. Ask the broker to "
+                          "withdraw it and propose another.")
+    variations.mark_applied(actor=actor, variation=variation, deployment=deployment)
+    variation_values.apply(actor=actor, variation=variation, deployment=deployment)
+    allocation = capacity.split_days(deployment.days, deployment.start_date, deployment.end_date,
+                                     school_calendar(partnership=deployment.partnership))
+    capacity.book(leader=deployment.leader, allocation=allocation, deployment=deployment,
+                  replace_deployment=deployment, next_step="Ask the broker to withdraw the change and propose one "
+                                                           "that fits.")
+    schedule.follow_dates(deployment)

@@ -22,7 +22,8 @@ class TransitionNotAllowed(Conflict):
     pass
 
 
-NOUNS = {"supportrequest": "request", "offer": "offer", "deployment": "deployment", "visit": "visit"}
+NOUNS = {"supportrequest": "request", "offer": "offer", "deployment": "deployment", "visit": "visit",
+         "variation": "change"}
 
 
 def move(obj: models.Model, to: str, *, allowed: dict, actor=None, partnership: Partnership | None = None,

@@ -2,7 +2,16 @@
 
 
 class DomainError(Exception):
-    """A rule stopped the action. The message says what happened and what to do next."""
+    """A rule stopped the action. The message says what happened and what to do next.
+
+    `field` names the form field the message is about (the error summary links to it); `href` is where the
+    person can do the next step the message names (the error summary links the message there).
+    """
+
+    def __init__(self, message: str = "", *, field: str | None = None, href: str = ""):
+        super().__init__(message)
+        self.field = field
+        self.href = href
 
 
 class NotAllowed(DomainError):

@@ -2,7 +2,7 @@
 
 * Dependencies run one way: portal (the foundation) <- alliances <- deployments <- reporting. The
   foundation imports no feature app outside the URL and settings wiring.
-* Inside deployments the sub-packages (requests, brokerage, delivery, reviews) never import each other
+* Inside deployments the sub-packages (requests, brokerage, delivery, reviews, variations) never import each other
   from their domain modules; processes that cross entities live in `deployments.processes`, which with
   `home` and the views sits above them. No import cycles, and none hidden inside functions.
 * Only the transition helper (`deployments.workflow`) assigns a model's status.
@@ -20,7 +20,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 APPS = ("portal", "alliances", "deployments", "reporting")
 LAYER = {"portal": 0, "alliances": 1, "deployments": 3, "reporting": 4}  # programmes will sit at 2
-SUB_PACKAGES = ("requests", "brokerage", "delivery", "reviews")
+SUB_PACKAGES = ("requests", "brokerage", "delivery", "reviews", "variations")
 # The foundation's wiring may name the feature apps: URL includes and settings.
 WIRING = {"portal.urls", "portal.settings"}
 # Nothing imports a project module inside a function (apps.py's ready() plugs the apps together).

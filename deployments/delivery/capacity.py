@@ -39,12 +39,14 @@ def _committed(leader_id: int, keys) -> dict[str, Decimal]:
 
 
 def book(*, leader: SystemLeader, allocation: dict[Term, Decimal], offer=None, deployment=None,
-         replace_offer=None, replace_deployment=None, check: bool = True) -> None:
+         replace_offer=None, replace_deployment=None, check: bool = True,
+         next_step: str = "") -> None:
     """Write `allocation` to the ledger for `offer` or `deployment`, refusing any term it would overfill.
 
     Locks the leader's row first: whoever comes second waits, then sees the first one's days. Entries
     of `replace_offer` / `replace_deployment` are removed in the same step (a hold becoming a
-    commitment, or a commitment being revised).
+    commitment, or a commitment being revised). `next_step` ends the refusal: what the person refused can do
+    next, with the actions they really have.
     """
     locked = SystemLeader.objects.select_for_update().get(pk=leader.pk)
     if replace_offer is not None:
@@ -52,19 +54,33 @@ def book(*, leader: SystemLeader, allocation: dict[Term, Decimal], offer=None, d
     if replace_deployment is not None:
         CapacityEntry.objects.filter(deployment=replace_deployment).delete()
     if check:
-        committed = _committed(locked.pk, (term.key for term in allocation))
-        for term, days in allocation.items():
-            have = locked.capacity_days_per_term - committed.get(term.key, Decimal(0))
-            if days > have:
-                left = max(have, Decimal(0))
-                raise CapacityExceeded(
-                    f"{locked.name} has {days_text(left)} of {days_text(locked.capacity_days_per_term)} days left in the "
-                    f"{term.label.lower()}, and this needs {days_text(days)}. Ask the broker to change the days or dates.")
+        _refuse_overfill(locked, allocation, _committed(locked.pk, (term.key for term in allocation)), next_step)
     CapacityEntry.objects.bulk_create([
         CapacityEntry(partnership_id=locked.partnership_id, leader=locked, term_key=term.key, days=days,
                       offer=offer, deployment=deployment)
         for term, days in allocation.items() if days > 0
     ])
+
+
+def _refuse_overfill(leader: SystemLeader, allocation: dict[Term, Decimal], committed: dict[str, Decimal],
+                     next_step: str) -> None:
+    for term, days in allocation.items():
+        have = leader.capacity_days_per_term - committed.get(term.key, Decimal(0))
+        if days > have:
+            left = max(have, Decimal(0))
+            raise CapacityExceeded(
+                f"{leader.name} has {days_text(left)} of {days_text(leader.capacity_days_per_term)} days left in the "
+                f"{term.label.lower()}, and this needs {days_text(days)}. {next_step}".strip())
+
+
+def check_room(*, leader: SystemLeader, allocation: dict[Term, Decimal], deployment: Deployment, next_step: str) -> None:
+    """Refuse `allocation` if it would overfill a term once `deployment`'s own days there are given back (a
+    change to the deployment, checked before anyone is asked to agree it; `book` checks again under a lock)."""
+    committed = _committed(leader.pk, (term.key for term in allocation))
+    own = {row["term_key"]: row["total"] for row in CapacityEntry.objects.filter(
+        deployment=deployment, term_key__in=[term.key for term in allocation]).values("term_key").annotate(total=Sum("days"))}
+    _refuse_overfill(leader, allocation, {key: total - own.get(key, Decimal(0)) for key, total in committed.items()},
+                     next_step)
 
 
 def release(*, offer=None, deployment=None) -> None:

@@ -6,7 +6,7 @@ from django.db.models import DecimalField, F, OuterRef, QuerySet, Subquery, Sum,
 from django.db.models.functions import Coalesce
 
 from alliances.models import SystemLeader
-from deployments.models import Deployment, Objective, Visit, VisitStatus, Watch
+from deployments.models import Deployment, Objective, Variation, Visit, VisitStatus, Watch
 from deployments.visibility import deployments_for
 from portal.audit.models import AuditEvent
 from portal.audit.selectors import timeline
@@ -24,8 +24,11 @@ def visits(*, deployment: Deployment) -> list[Visit]:
     return list(Visit.objects.filter(deployment=deployment).select_related("logged_by", "responded_by", "resolved_by"))
 
 
-def deployment_history(*, deployment: Deployment, visit_ids: list[int]) -> QuerySet[AuditEvent]:
-    return timeline(partnership=deployment.partnership_id, objects={Deployment: [deployment.pk], Visit: visit_ids})
+def deployment_history(*, deployment: Deployment, visit_ids: list[int],
+                       variation_ids: list[int] = ()) -> QuerySet[AuditEvent]:
+    """The deployment's events, its visits' and its changes' (each change with both versions)."""
+    return timeline(partnership=deployment.partnership_id, objects={
+        Deployment: [deployment.pk], Visit: visit_ids, Variation: list(variation_ids)})
 
 
 def disputed_visits(*, membership: Membership) -> QuerySet[Visit]:

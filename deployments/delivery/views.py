@@ -13,11 +13,12 @@ from deployments.delivery import lifecycle, selectors, visits, watchlist
 from deployments.delivery.forms import DecisionForm, ResolveVisitForm, VisitAnswerForm, VisitForm
 from deployments.models import DeploymentStatus, Visit, VisitStatus
 from deployments.reviews.selectors import deployment_reviews
+from deployments.variations.views import deployment_section
 from deployments.visibility import deployments_for
 from deployments.workflow import is_head_of, is_leader_of
 from portal.errors import DomainError
 from portal.ui.fields import NoteForm
-from portal.ui.views import capability_required, found_or_404, paginate, query_without_page
+from portal.ui.views import capability_required, found_or_404, paginate, query_without_page, show_error
 
 
 def _deployment(request: HttpRequest, pk: int):
@@ -52,9 +53,12 @@ def deployment_detail(request: HttpRequest, partnership_slug: str, pk: int) -> H
     counted = [v for v in visit_rows if v.status != VisitStatus.REMOVED]
     is_approver = membership.can("deployments.approve") and lifecycle.awaits_decision(deployment)
     is_head = is_head_of(membership, deployment.school_id)
+    changes = deployment_section(membership, deployment, is_head=is_head)
     return render(request, "deployments/deployment.html", {
-        "deployment": deployment, "objectives": selectors.objectives(deployment=deployment), "visits": visit_rows,
-        "timeline": selectors.deployment_history(deployment=deployment, visit_ids=[v.pk for v in visit_rows]),
+        **changes, "deployment": deployment, "objectives": selectors.objectives(deployment=deployment),
+        "visits": visit_rows, "timeline": selectors.deployment_history(
+            deployment=deployment, visit_ids=[v.pk for v in visit_rows],
+            variation_ids=[v.pk for v in changes["variations"]]),
         "logged_days": sum(v.days for v in counted), "confirmed_days": sum(v.days for v in counted
                                                                           if v.status == VisitStatus.CONFIRMED),
         "can_decide": lifecycle.can_decide(membership, deployment),
@@ -108,7 +112,7 @@ def deployment_decide(request: HttpRequest, partnership_slug: str, pk: int) -> H
                                        approve=form.cleaned_data["decision"] == "approve",
                                        rationale=form.cleaned_data["rationale"])
         except DomainError as error:
-            form.add_error(None, str(error))
+            show_error(form, error)
         else:
             messages.success(request, f"Deployment {deployment.reference} is {deployment.get_status_display().lower()}. "
                                       "Everyone involved has been told.")
@@ -148,7 +152,7 @@ def visit_new(request: HttpRequest, partnership_slug: str, pk: int) -> HttpRespo
             visits.log_visit(actor=request.membership, deployment=deployment, visit_date=data["visit_date"],
                                days=data["days"], focus=data["focus"], notes=data["notes"])
         except DomainError as error:
-            form.add_error(None, str(error))
+            show_error(form, error)
         else:
             messages.success(request, "Visit logged. The school has been asked to confirm it.")
             return redirect("deployments:deployment", partnership_slug=partnership_slug, pk=pk)
@@ -168,7 +172,7 @@ def _visit_decision(request: HttpRequest, partnership_slug: str, pk: int, *, wai
         try:
             decide(visit, form.cleaned_data)
         except DomainError as error:
-            form.add_error(None, str(error))
+            show_error(form, error)
         else:
             messages.success(request, done(visit))
             return back
@@ -228,7 +232,7 @@ def _change_view(action: str):
                 processes.change_deployment(actor=request.membership, deployment=deployment, action=action,
                                             note=form.cleaned_data["note"])
             except DomainError as error:
-                form.add_error(None, str(error))
+                show_error(form, error)
             else:
                 messages.success(request, f"Deployment {deployment.reference} is {deployment.get_status_display().lower()}. "
                                           "Everyone involved has been told.")

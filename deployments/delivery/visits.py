@@ -72,18 +72,25 @@ def log_visit(*, actor: Membership, deployment: Deployment, visit_date: date, da
     if days not in (Decimal("1.0"), Decimal("0.5")):
         raise DomainError("Choose a whole day or a half day.")
     if visit_date > timezone.localdate():
-        raise DomainError("Log a visit on or after the day it happened.")
+        raise DomainError("Log a visit on or after the day it happened.", field="visit_date")
     if visit_date < locked.start_date:
-        raise DomainError(f"The deployment starts on {locked.start_date:%-d %B %Y}; log visits from then.")
+        raise DomainError(f"The deployment starts on {locked.start_date:%-d %B %Y}; log visits from then.",
+                          field="visit_date")
+    change = tenant_url(actor.partnership, "deployment", pk=locked.pk) + "#changes"
+    if visit_date > locked.end_date:
+        raise DomainError(f"The agreement ends on {locked.end_date:%-d %B %Y}, so a visit after that goes past it. Ask the "
+                          "broker to propose a change to the agreement's dates.", field="visit_date", href=change)
     if not focus.strip():
-        raise DomainError("Say what the visit focused on.")
+        raise DomainError("Say what the visit focused on.", field="focus")
     counted = Visit.objects.filter(deployment=locked).exclude(status=VisitStatus.REMOVED)
     if counted.filter(visit_date=visit_date).exists():
-        raise DomainError(f"A visit on {visit_date:%-d %B %Y} is already logged.")
+        raise DomainError(f"A visit on {visit_date:%-d %B %Y} is already logged.", field="visit_date")
     used = sum(counted.values_list("days", flat=True), Decimal(0))
     if used + days > locked.days:
-        raise DomainError(f"{days_text(used)} of the {days_text(locked.days)} agreed days are logged, so this visit would go past "
-                          "the agreement. Ask the broker to change it.")
+        raise DomainError(f"{days_text(used)} of the {days_text(locked.days)} agreed days are logged, so this visit would go "
+                          "past the agreement. Ask the broker to propose a change to the agreement: it takes effect "
+                          "once the school and you confirm it.",
+                          href=change)
     visit = Visit.objects.create(partnership=actor.partnership, deployment=locked, visit_date=visit_date, days=days,
                                  focus=focus.strip(), notes=notes.strip(), logged_by=actor.user)
     record_event(partnership=actor.partnership, actor=actor.user, action="visit.logged", obj=visit,

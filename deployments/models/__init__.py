@@ -1,7 +1,8 @@
 """Brokerage models, one module per noun, re-exported here so migrations and the app label stay as they are.
 
 requests: SupportRequest and its need areas; offers: Offer; deployments: Deployment, Objective, Watch;
-visits: Visit and the CapacityEntry ledger; reviews: Review, ReviewObjective and the outcome checklist.
+visits: Visit and the CapacityEntry ledger; reviews: Review, ReviewObjective and the outcome checklist;
+variations: Variation, a change to an agreed deployment.
 """
 
 from deployments.models.deployments import (
@@ -27,12 +28,13 @@ from deployments.models.reviews import (
     ReviewStatus,
     with_due_caveats,
 )
+from deployments.models.variations import OPEN_VARIATION_STATUSES, Variation, VariationStatus
 from deployments.models.visits import CapacityEntry, Visit, VisitLength, VisitStatus
 
 __all__ = [
-    "LIVE_DEPLOYMENT_STATUSES", "CapacityEntry", "DeclineReason", "Deployment", "DeploymentStatus", "Funder",
+    "LIVE_DEPLOYMENT_STATUSES", "OPEN_VARIATION_STATUSES", "CapacityEntry", "DeclineReason", "Deployment", "DeploymentStatus", "Funder",
     "FundingRoute", "Met", "OUTCOMES", "OUTCOME_GROUPS", "OUTCOME_LABELS", "Objective", "Offer", "OfferStatus", "Rag",
     "RateKind", "RequestNeed", "RequestStatus", "Review", "ReviewKind", "ReviewObjective", "ReviewStatus",
-    "SupportLevel", "SupportRequest", "Urgency", "Visit", "VisitLength", "VisitStatus", "Watch",
-    "with_due_caveats",
+    "SupportLevel", "SupportRequest", "Urgency", "Variation", "VariationStatus", "Visit", "VisitLength", "VisitStatus",
+    "Watch", "with_due_caveats",
 ]

@@ -59,6 +59,15 @@ def create_final_evaluation(deployment: Deployment) -> Review:
     return review
 
 
+def follow_dates(deployment: Deployment) -> tuple[int, int]:
+    """The deployment's dates changed: unwritten termly reviews of terms it no longer runs in go, and the terms it
+    now reaches get theirs. Reviews already written stay, as the record of that term. Returns (dropped, added)."""
+    partnership = deployment.partnership
+    days = school_calendar(partnership=partnership)
+    keys = [term.key for term in review_terms(deployment, days)]
+    dropped, _ = (Review.objects.filter(deployment=deployment, kind=ReviewKind.TERMLY, status=ReviewStatus.DUE)
+                  .exclude(term_key__in=keys).delete())
+    return dropped, ensure_reviews([deployment], partnership=partnership, days=days)
 
 
 def drop_unreached(deployment: Deployment) -> int:

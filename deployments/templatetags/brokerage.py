@@ -30,6 +30,15 @@ EVENTS = {
     "deployment.stopped": "Deployment stopped early",
     "deployment.completed": "Deployment completed",
     "deployment.cancelled": "Deployment cancelled",
+    "deployment.varied": "Agreement changed",
+    "variation.proposed": "Change to the agreement proposed",
+    "variation.approved": "Change to the agreement approved",
+    "variation.rejected": "Change to the agreement not approved",
+    "variation.confirmed_by_headteacher": "Change to the agreement confirmed by the school",
+    "variation.confirmed_by_system_leader": "Change to the agreement confirmed by the system leader",
+    "variation.applied": "Change to the agreement in force",
+    "variation.declined": "Change to the agreement declined",
+    "variation.withdrawn": "Change to the agreement withdrawn",
     "visit.logged": "Visit logged",
     "visit.confirmed": "Visit confirmed by the school",
     "visit.disputed": "Visit disputed by the school",
@@ -42,7 +51,7 @@ TAGS = {
     "withdrawn": "grey", "open": "blue", "accepted": "green", "expired": "grey", "released": "grey",
     "proposed": "yellow", "rejected": "red", "approved": "turquoise", "active": "green", "paused": "orange",
     "completed": "grey", "stopped": "red", "cancelled": "grey", "logged": "yellow", "confirmed": "green",
-    "disputed": "red", "removed": "grey",
+    "disputed": "red", "removed": "grey", "confirming": "yellow", "applied": "green",
 }
 
 
@@ -52,6 +61,13 @@ def event_label(event) -> str:
     if event.action == "deployment.active" and event.old.get("status") == "paused":
         return "Deployment resumed"
     return EVENTS.get(event.action, event.action.replace(".", ": ").replace("_", " ").capitalize())
+
+
+@register.filter
+def versions(event) -> list[tuple[str, str, str]]:
+    """(what, before, after) for an event that keeps both versions of what changed (an agreement changed)."""
+    before = dict(tuple(row) for row in (event.old or {}).get("changes", []))
+    return [(what, before.get(what, ""), after) for what, after in (event.new or {}).get("changes", [])]
 
 
 @register.filter

@@ -127,6 +127,19 @@ EVENTS: dict[str, EventType] = {
             template="brokerage",
         ),
         EventType(
+            key="variation.proposed",
+            label="A change to a deployment needs approval",
+            description="When a broker proposes to change an agreed deployment's days, dates, objectives or rate (approvers).",
+            template="brokerage",
+        ),
+        EventType(
+            key="variation.changed",
+            label="A change to a deployment you are part of",
+            description="When you are asked to confirm a change to a deployment, and when a change is agreed, declined "
+                        "or withdrawn.",
+            template="brokerage",
+        ),
+        EventType(
             key="visit.logged",
             label="A visit needs confirming",
             description="When a system leader logs a visit to your school (headteachers).",

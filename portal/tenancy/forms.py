@@ -44,11 +44,12 @@ class PartnershipSettingsForm(forms.ModelForm):
 
     class Meta:
         model = Partnership
-        fields = ["alliance_label", "four_eyes_approval", "offer_expiry_days", "review_due_school_days",
+        fields = ["alliance_label", "four_eyes_approval", "variation_approval", "offer_expiry_days", "review_due_school_days",
                   "member_day_rate", "non_member_day_rate", "contact_email"]
         labels = {
             "alliance_label": "What you call a group of schools led by a lead school",
             "four_eyes_approval": "The person who proposes a deployment cannot approve it (four-eyes approval)",
+            "variation_approval": "A change to an agreed deployment needs an approver's approval",
             "offer_expiry_days": "Days a system leader has to answer an offer",
             "review_due_school_days": "School days before the end of term that a termly review is due",
             "member_day_rate": "Day rate for member schools (£)",

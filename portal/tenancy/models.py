@@ -37,6 +37,10 @@ class Partnership(models.Model):
     four_eyes_approval = models.BooleanField(
         default=True, help_text="When on, the person who proposes a deployment cannot approve it."
     )
+    variation_approval = models.BooleanField(
+        default=True, help_text="When on, a change to an agreed deployment needs an approver's approval before both "
+                                "sides confirm it (four-eyes applies as for deployments)."
+    )
     offer_expiry_days = models.PositiveSmallIntegerField(
         default=10, validators=[MinValueValidator(1), MaxValueValidator(90)]
     )

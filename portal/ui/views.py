@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from functools import wraps
 
-from django.core.exceptions import PermissionDenied
+from django import forms
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest
+
+from portal.errors import DomainError
 
 
 def capability_required(capability: str):
@@ -44,3 +47,12 @@ def found_or_404(queryset, pk):
     if found is None:
         raise Http404("Not found")
     return found
+
+
+def show_error(form: forms.Form, error: DomainError) -> None:
+    """Put a service's error on the form. One that names where its next step is taken goes at the top, and the
+    error summary links it there; otherwise it goes on the field it names, when the form has it, or at the top."""
+    if error.href:
+        form.add_error(None, ValidationError(str(error), code="next_step", params={"href": error.href}))
+    else:
+        form.add_error(error.field if error.field in form.fields else None, str(error))

@@ -25,6 +25,7 @@ from tests.factories.deployments import (
     ReviewFactory,
     ReviewObjectiveFactory,
     SupportRequestFactory,
+    VariationFactory,
     VisitFactory,
     WatchFactory,
 )
@@ -44,6 +45,6 @@ __all__ = [
     "ClusterFactory", "ClusterSchoolFactory", "DeploymentFactory", "LocalAuthorityFactory", "NotificationFactory",
     "ObjectiveFactory", "OfferFactory", "PartnershipFactory", "PartnershipSchoolFactory", "ReviewFactory",
     "ReviewObjectiveFactory", "SchoolFactory", "SpecialismFactory", "SupportRequestFactory", "SystemLeaderFactory",
-    "UserFactory", "VisitFactory", "WatchFactory", "bulk", "default_specialisms", "give_mfa", "make_invitation",
+    "UserFactory", "VariationFactory", "VisitFactory", "WatchFactory", "bulk", "default_specialisms", "give_mfa", "make_invitation",
     "make_member",
 ]

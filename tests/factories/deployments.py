@@ -26,6 +26,8 @@ from deployments.models import (
     SupportLevel,
     SupportRequest,
     Urgency,
+    Variation,
+    VariationStatus,
     Visit,
     VisitStatus,
     Watch,
@@ -194,3 +196,29 @@ class WatchFactory(TenantFactory):
     deployment = in_parent_partnership(DeploymentFactory)
     user = factory.SubFactory(UserFactory)
 
+
+
+class VariationFactory(TenantFactory):
+    """A broker's proposed change to a deployment, waiting for approval: two more days and a week later."""
+
+    _parents = ("deployment",)
+
+    class Meta:
+        model = Variation
+
+    partnership = factory.SubFactory(PartnershipFactory)
+    deployment = in_parent_partnership(DeploymentFactory)
+    status = VariationStatus.PROPOSED
+    reason = "The school asked for two more days."
+    old_days = factory.LazyAttribute(lambda o: o.deployment.days)
+    new_days = factory.LazyAttribute(lambda o: o.deployment.days + 2)
+    old_start_date = factory.LazyAttribute(lambda o: o.deployment.start_date)
+    new_start_date = factory.LazyAttribute(lambda o: o.deployment.start_date)
+    old_end_date = factory.LazyAttribute(lambda o: o.deployment.end_date)
+    new_end_date = factory.LazyAttribute(lambda o: o.deployment.end_date + timedelta(days=7))
+    old_rate_kind = factory.LazyAttribute(lambda o: o.deployment.rate_kind)
+    new_rate_kind = factory.LazyAttribute(lambda o: o.deployment.rate_kind)
+    old_day_rate = factory.LazyAttribute(lambda o: o.deployment.day_rate)
+    new_day_rate = factory.LazyAttribute(lambda o: o.deployment.day_rate)
+    needs_approval = True
+    proposed_by = factory.SubFactory(UserFactory)

@@ -107,8 +107,12 @@ def govuk_error_summary(*forms_: forms.Form) -> dict:
     for form in forms_:
         if form is None or not form.is_bound:
             continue
-        for error in form.non_field_errors():
-            errors.append({"href": "", "text": error})
+        for error in form.non_field_errors().as_data():
+            # A service's error may link to where its next step is taken (portal.ui.views.show_error).
+            if error.code == "next_step":
+                errors.append({"href": error.params["href"], "text": error.message})
+            else:
+                errors.append({"href": "", "text": next(iter(error))})
         for bound in form:
             for error in bound.errors:
                 errors.append({"href": f"#{bound.auto_id}", "text": error})

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from deployments import processes
@@ -13,7 +14,7 @@ from deployments.brokerage import offers
 from deployments.delivery import capacity
 from deployments.models import Offer, OfferStatus, RequestStatus, SupportRequest
 from portal.calendar.schooldays import Period, SchoolCalendar
-from tests.deployments.conftest import accepted, held_days, triaged_request
+from tests.deployments.conftest import accepted, held_days, propose, triaged_request
 
 
 def test_accepting_beyond_capacity_is_refused_and_nothing_changes(brokerage):
@@ -27,11 +28,27 @@ def test_accepting_beyond_capacity_is_refused_and_nothing_changes(brokerage):
         # Matching agrees: 1 day left for 2 asked excludes her, so offering takes a reason.
         [offer] = offers.make_offers(actor=b.broker, request=second, leaders=[b.leader],
                                      override_reason="She may free a day by moving another visit.")
-        with pytest.raises(capacity.CapacityExceeded, match="has 1 of 4 days left"):
+        with pytest.raises(capacity.CapacityExceeded, match="has 1 of 4 days left") as refused:
             processes.accept_offer(actor=b.leader_member, offer=Offer.objects.get(pk=offer.pk))
+        # The leader is told what they can do: nobody can change a sent request's days.
+        assert str(refused.value).endswith("Decline the offer (no capacity) so the broker can look for someone else, "
+                                           "or free some days first.")
         assert Offer.objects.get(pk=offer.pk).status == OfferStatus.OPEN
         assert SupportRequest.objects.get(pk=second.pk).status == RequestStatus.TRIAGED
     assert held_days(b.leader) == Decimal(3)
+
+
+def test_approving_beyond_capacity_tells_the_approver_what_they_can_do(brokerage):
+    b = brokerage
+    accepted(b)
+    with scope(partnership=b.partnership):
+        deployment = propose(b, days=Decimal(30), end_date=timezone.localdate() + timedelta(days=5))
+        with pytest.raises(capacity.CapacityExceeded) as refused:
+            processes.decide_deployment(actor=b.approver, deployment=deployment, approve=True, rationale="Yes")
+    # A proposed deployment has no edit: the approver declines it and the broker proposes again.
+    assert "Ask the broker to change" not in str(refused.value)
+    assert str(refused.value).endswith("Do not approve it, and say why: the broker can then propose fewer days or "
+                                       "other dates.")
 
 
 # Terms and splitting days: pure functions over a calendar.
