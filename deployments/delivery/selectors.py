@@ -6,7 +6,7 @@ from django.db.models import DecimalField, F, OuterRef, QuerySet, Subquery, Sum,
 from django.db.models.functions import Coalesce
 
 from alliances.models import SystemLeader
-from deployments.models import Deployment, Objective, Visit, VisitStatus, Watch
+from deployments.models import NOT_COUNTED, Deployment, Objective, Visit, VisitStatus, Watch
 from deployments.visibility import deployments_for
 from portal.audit.models import AuditEvent
 from portal.audit.selectors import timeline
@@ -39,7 +39,7 @@ def leader_record(*, membership: Membership):
 
 def visits_to_log(*, membership: Membership) -> QuerySet[Deployment]:
     """A system leader's deployments under way with agreed days not yet logged, annotated with days logged."""
-    logged = Visit.objects.filter(deployment=OuterRef("pk")).exclude(status=VisitStatus.REMOVED).values(
+    logged = Visit.objects.filter(deployment=OuterRef("pk")).exclude(status__in=NOT_COUNTED).values(
         "deployment").annotate(total=Sum("days")).values("total")
     return deployments_for(membership=membership).filter(status="active").annotate(
         logged=Coalesce(Subquery(logged, output_field=DecimalField()), Value(0), output_field=DecimalField()),

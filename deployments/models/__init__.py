@@ -26,10 +26,10 @@ from deployments.models.reviews import (
     ReviewObjective,
     ReviewStatus,
 )
-from deployments.models.visits import CapacityEntry, Visit, VisitLength, VisitStatus
+from deployments.models.visits import NOT_COUNTED, CapacityEntry, Visit, VisitLength, VisitStatus
 
 __all__ = [
-    "LIVE_DEPLOYMENT_STATUSES", "CapacityEntry", "DeclineReason", "Deployment", "DeploymentStatus", "Funder",
+    "LIVE_DEPLOYMENT_STATUSES", "NOT_COUNTED", "CapacityEntry", "DeclineReason", "Deployment", "DeploymentStatus", "Funder",
     "FundingRoute", "Met", "OUTCOMES", "OUTCOME_GROUPS", "OUTCOME_LABELS", "Objective", "Offer", "OfferStatus", "Rag",
     "RateKind", "RequestNeed", "RequestStatus", "Review", "ReviewKind", "ReviewObjective", "ReviewStatus",
     "SupportLevel", "SupportRequest", "Urgency", "Visit", "VisitLength", "VisitStatus", "Watch",

@@ -42,7 +42,7 @@ TAGS = {
     "withdrawn": "grey", "open": "blue", "accepted": "green", "expired": "grey", "released": "grey",
     "proposed": "yellow", "rejected": "red", "approved": "turquoise", "active": "green", "paused": "orange",
     "completed": "grey", "stopped": "red", "cancelled": "grey", "logged": "yellow", "confirmed": "green",
-    "disputed": "red", "removed": "grey",
+    "disputed": "red", "removed": "grey", "deleted": "grey", "voided": "grey",
 }
 
 
