@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -163,8 +162,7 @@ def visit_new(request: HttpRequest, partnership_slug: str, pk: int) -> HttpRespo
 def _changeable_visit(request: HttpRequest, partnership_slug: str, pk: int) -> tuple[Visit, HttpResponse | None]:
     """The visit and the way back to its deployment; the way back alone (with why) when it cannot change."""
     visit = _visit(request, pk)
-    back = redirect(reverse("deployments:deployment", kwargs={"partnership_slug": partnership_slug,
-                                                              "pk": visit.deployment_id}) + "#visits")
+    back = redirect("deployments:deployment", partnership_slug=partnership_slug, pk=visit.deployment_id)
     if not visits.can_change(request.membership, visit, deployment=visit.deployment):
         messages.info(request, "Only the system leader who logged a visit changes it, and only until the school "
                                "answers it while the deployment is under way.")

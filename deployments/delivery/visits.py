@@ -138,6 +138,8 @@ def _locked_visit(actor: Membership, visit: Visit) -> tuple[Deployment, Visit]:
     if locked.status != DeploymentStatus.ACTIVE:
         raise TransitionNotAllowed(f"This deployment is {locked.get_status_display().lower()}, so its visits cannot "
                                    "change.")
+    if row.status in NOT_COUNTED:
+        raise TransitionNotAllowed(f"This visit was {row.get_status_display().lower()}, so there is nothing to change.")
     if not awaits_answer(row):
         raise TransitionNotAllowed("The school has already answered this visit, so it cannot be changed. Ask the "
                                    "broker if it is wrong.")

@@ -135,6 +135,8 @@ MATRIX: dict[str, tuple[tuple[str, ...], str | None]] = {
     "deployments:deployment_stop": (("get", "post"), "deployment"),
     "deployments:deployment_complete": (("get", "post"), "deployment"),
     "deployments:visit_new": (("get", "post"), "deployment"),
+    "deployments:visit_edit": (("get", "post"), "visit"),
+    "deployments:visit_delete": (("get", "post"), "visit"),
     "deployments:visit_answer": (("get", "post"), "visit"),
     "deployments:visit_resolve": (("get", "post"), "visit"),
     "reporting:dashboard": (("get",), None),
@@ -168,6 +170,8 @@ REDIRECTED_GETS: dict[str, tuple[str, str]] = {
     "deployments:review_answer": ("deployments:review", "review"),  # not written yet
     "deployments:visit_new": ("deployments:deployment", "deployment"),
     "deployments:visit_resolve": ("deployments:deployment", "deployment"),
+    "deployments:visit_edit": ("deployments:deployment", "deployment"),  # the deployment is not under way
+    "deployments:visit_delete": ("deployments:deployment", "deployment"),
     "deployments:deployment_pause": ("deployments:deployment", "deployment"),
     "deployments:deployment_resume": ("deployments:deployment", "deployment"),
     "deployments:deployment_stop": ("deployments:deployment", "deployment"),
