@@ -18,6 +18,7 @@ from deployments.models import NOT_COUNTED, Deployment, DeploymentStatus, Visit,
 from deployments.workflow import (
     TransitionNotAllowed,
     brokers_for,
+    copy_state,
     heads_of,
     is_head_of,
     is_leader_of,
@@ -195,7 +196,7 @@ def delete_visit(*, actor: Membership, visit: Visit, reason: str = "") -> Visit:
     locked, row = _locked_visit(actor, visit)
     move(row, VisitStatus.DELETED, allowed=ALLOWED, actor=actor, partnership=actor.partnership, note=reason.strip(),
          action="visit.deleted")
-    visit.status = row.status
+    copy_state(visit, row)
     _tell_school(actor, locked, row, what="deleted", key="deleted", note=reason.strip(), lines=[
         f"{locked.leader.name} deleted the visit logged for {row.visit_date:%-d %B %Y}. There is nothing to confirm."])
     return row
