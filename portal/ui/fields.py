@@ -91,16 +91,17 @@ class PastDateConfirmation(forms.Form):
     confirm_past = forms.BooleanField(label="Yes, this date is in the past", required=False,
                                       help_text="Tick this only if the work really started, or starts, before today")
 
-    def clean(self):
-        data = super().clean()
-        today = timezone.localdate()
+    def _post_clean(self):
+        # After every clean() (Django's hook for form-wide checks that come last), so the form's own date checks
+        # (an end before the start) are made first and a date already in error is not reported twice.
+        super()._post_clean()
+        data, today = self.cleaned_data, timezone.localdate()
         self.past_dates = [name for name in self.past_date_fields if data.get(name) and data[name] < today]
         if self.past_dates and not data.get("confirm_past"):
             for name in self.past_dates:
                 label = str(self.fields[name].label).lower().replace(" (optional)", "")
                 self.add_error(name, f"The {label} is in the past. Check it, or tick \u201cYes, this date is in the "
                                      "past\u201d if it is right")
-        return data
 
     @property
     def asks_past_confirmation(self) -> bool:
