@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import DecimalField, F, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from alliances.models import SystemLeader
 from deployments.models import NOT_COUNTED, Deployment, Objective, Visit, VisitStatus, Watch
@@ -38,10 +39,11 @@ def leader_record(*, membership: Membership):
 
 
 def visits_to_log(*, membership: Membership) -> QuerySet[Deployment]:
-    """A system leader's deployments under way with agreed days not yet logged, annotated with days logged."""
+    """A system leader's deployments under way (and started: a visit is logged after it happens) with agreed days
+    not yet logged, annotated with days logged."""
     logged = Visit.objects.filter(deployment=OuterRef("pk")).exclude(status__in=NOT_COUNTED).values(
         "deployment").annotate(total=Sum("days")).values("total")
-    return deployments_for(membership=membership).filter(status="active").annotate(
+    return deployments_for(membership=membership).filter(status="active", start_date__lte=timezone.localdate()).annotate(
         logged=Coalesce(Subquery(logged, output_field=DecimalField()), Value(0), output_field=DecimalField()),
     ).annotate(to_log=F("days") - F("logged")).filter(to_log__gt=0).order_by("end_date", "pk")
 

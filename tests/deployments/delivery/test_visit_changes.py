@@ -244,3 +244,5 @@ def test_the_deployment_page_says_why_a_visit_cannot_be_logged(client, brokerage
     assert "Log a visit</a>" not in page and "Log each visit after it happens" in page
     refused = client.get(f"/p/{b.partnership.slug}/deployments/{deployment.pk}/visits/new/", follow=True)
     assert "The deployment starts on" in refused.content.decode()
+    # Nor does the leader's home page offer it among the visits still to log.
+    assert f"/deployments/{deployment.pk}/visits/new/" not in client.get(f"/p/{b.partnership.slug}/").content.decode()
