@@ -7,7 +7,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from alliances.models import SystemLeader
-from deployments.models import NOT_COUNTED, Deployment, Objective, Visit, VisitStatus, Watch
+from deployments.models import NOT_COUNTED, Deployment, DeploymentStatus, Objective, Visit, VisitStatus, Watch
 from deployments.visibility import deployments_for
 from portal.audit.models import AuditEvent
 from portal.audit.selectors import timeline
@@ -30,7 +30,10 @@ def deployment_history(*, deployment: Deployment, visit_ids: list[int]) -> Query
 
 
 def disputed_visits(*, membership: Membership) -> QuerySet[Visit]:
-    return Visit.objects.filter(partnership=membership.partnership, status=VisitStatus.DISPUTED).select_related(
+    # Not on a closed deployment: its delivered days are counted, so a dispute there can no longer be settled.
+    return Visit.objects.filter(partnership=membership.partnership, status=VisitStatus.DISPUTED).exclude(
+        deployment__status__in=(DeploymentStatus.COMPLETED, DeploymentStatus.STOPPED, DeploymentStatus.CANCELLED)
+    ).select_related(
         "deployment__school", "deployment__leader").order_by("responded_at", "pk")
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from deployments import processes
-from deployments.delivery import visit_rules, visits
+from deployments.delivery import selectors, visit_rules, visits
 from deployments.models import Deployment, DeploymentStatus, Visit, VisitStatus
 from portal.audit.models import AuditEvent
 from portal.calendar.schooldays import Period, SchoolCalendar
@@ -179,6 +179,8 @@ def test_a_school_cannot_confirm_or_a_broker_settle_a_visit_on_a_closed_deployme
             visits.answer_visit(actor=b.head, visit=closed, confirm=True)
         with pytest.raises(DomainError, match="can no longer change"):
             visits.resolve_dispute(actor=b.broker, visit=Visit.objects.get(pk=second.pk), uphold=True, note="Checked")
+        assert not visits.can_resolve(b.broker, Visit.objects.get(pk=second.pk))
+        assert second.pk not in {v.pk for v in selectors.disputed_visits(membership=b.broker)}  # not in the work queue
         assert Visit.objects.get(pk=first.pk).status == VisitStatus.LOGGED
 
 
