@@ -153,6 +153,8 @@ def _notified_heads(visit: Visit) -> list[User]:
                                       dedupe_key__contains=f":visit.logged:visit:{visit.pk}:logged:",
                                       recipient__isnull=False).values("recipient_id")
     return list(User.objects.filter(pk__in=ids).order_by("pk"))
+
+
 def _tell_school(actor: Membership, locked: Deployment, visit: Visit, *, what: str, lines: list[str], note: str = "",
                  key: str) -> None:
     notify(partnership=actor.partnership, event_type="visit.changed", recipients=_notified_heads(visit),

@@ -35,6 +35,9 @@ EVENTS = {
     "visit.disputed": "Visit disputed by the school",
     "visit.dispute_upheld": "Disputed visit upheld by the broker",
     "visit.dispute_removed": "Disputed visit removed by the broker",
+    "visit.corrected": "Visit corrected by the system leader",
+    "visit.deleted": "Visit deleted by the system leader",
+    "visit.voided": "Visit void: the deployment closed before the school answered",
 }
 
 TAGS = {

@@ -211,9 +211,10 @@ def test_the_leader_corrects_and_deletes_a_visit_through_the_pages_with_fixed_qu
     assert refused.status_code == 200 and "is not a school day (a Saturday)" in refused.content.decode()
     no_reason = client.post(f"{base}/visits/{visit.pk}/edit/", {**saturday, "not_school_day": "on"})
     assert "Say why the visit counts on a day that is not a school day" in no_reason.content.decode()
-    done(client.post(f"{base}/visits/{visit.pk}/edit/", {**saturday, "not_school_day": "on",
-                                                         "override_reason": "Parents' maths morning"}, follow=True),
-         page, "Visit corrected.")
+    corrected = client.post(f"{base}/visits/{visit.pk}/edit/", {**saturday, "not_school_day": "on",
+                                                                "override_reason": "Parents' maths morning"}, follow=True)
+    done(corrected, page, "Visit corrected.")
+    assert "Visit corrected by the system leader" in corrected.content.decode()  # on the timeline
     with scopes_disabled():
         assert Visit.objects.get(pk=visit.pk).override_reason == "Parents' maths morning"
     edit_queries = count_queries(client, f"{base}/visits/{visit.pk}/edit/", b.leader_member.user)
