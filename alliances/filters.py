@@ -17,6 +17,8 @@ from alliances.models import (
     Status,
 )
 
+SEARCH_MAX = 100  # characters in a search box: longer than any school name and postcode together
+
 
 def local_authorities(request):
     """The LA choices: an LA officer's own LAs, otherwise every LA. Evaluated per request (django-scopes)."""
@@ -43,7 +45,7 @@ class NullsLastOrdering:
 class SchoolFilter(NullsLastOrdering, django_filters.FilterSet):
     tie_break = "urn"
 
-    q = django_filters.CharFilter(label="Name, URN or postcode", method="search")
+    q = django_filters.CharFilter(label="Name, URN or postcode", method="search", max_length=SEARCH_MAX)
     la = django_filters.ModelChoiceFilter(
         label="Local authority", queryset=local_authorities, empty_label="Any local authority"
     )
@@ -106,7 +108,7 @@ def designation_choices(request):
 
 
 class LeaderFilter(NullsLastOrdering, django_filters.FilterSet):
-    q = django_filters.CharFilter(label="Name or home school", method="search")
+    q = django_filters.CharFilter(label="Name or home school", method="search", max_length=SEARCH_MAX)
     designation = django_filters.ChoiceFilter(label="Designation", choices=[], empty_label="Any designation")
     status = django_filters.ChoiceFilter(label="Status", choices=LeaderStatus.choices, empty_label="Any status")
     specialism = django_filters.ModelChoiceFilter(label="Specialism", queryset=specialism_choices,
@@ -149,8 +151,8 @@ class LeaderFilter(NullsLastOrdering, django_filters.FilterSet):
 
 
 class ClusterFilter(NullsLastOrdering, django_filters.FilterSet):
-    q = django_filters.CharFilter(label="Name", field_name="name", lookup_expr="icontains")
-    academic_year = django_filters.CharFilter(label="Academic year", help_text="For example, 2026-27")
+    q = django_filters.CharFilter(label="Name", field_name="name", lookup_expr="icontains", max_length=SEARCH_MAX)
+    academic_year = django_filters.CharFilter(label="Academic year", help_text="For example, 2026-27", max_length=7)
     kind = django_filters.ChoiceFilter(label="Kind", choices=ClusterKind.choices, empty_label="Any kind")
     la = django_filters.ModelChoiceFilter(label="Local authority", queryset=local_authorities,
                                           empty_label="Any local authority")

@@ -6,7 +6,7 @@ from django.db.models import Q
 from alliances.models import LEADER_PHASES, ClusterKind, LeaderStatus, LocalAuthority, School, SpecialismGroup
 from portal.accounts.models import User
 from portal.tenancy.models import Membership
-from portal.ui.fields import DaysField, date_field
+from portal.ui.fields import DaysField, date_field, text_field
 
 
 class PartnershipSchoolForm(forms.Form):
@@ -65,6 +65,12 @@ class SchoolsField(forms.CharField):
     """Several schools by URN, one per line (or separated by commas); every unknown URN is named."""
 
     widget = forms.Textarea(attrs={"rows": 5, "spellcheck": "false"})
+
+    def __init__(self, *, max_length: int = 7000, **kwargs):
+        # About a thousand URNs: more than any alliance or cluster, far less than a pasted spreadsheet.
+        kwargs.setdefault("error_messages", {})
+        kwargs["error_messages"].setdefault("max_length", f"Keep the list to {max_length:,} characters or fewer")
+        super().__init__(max_length=max_length, **kwargs)
 
     def prepare_value(self, value):
         if isinstance(value, list | tuple):
@@ -169,8 +175,9 @@ class ClusterForm(forms.Form):
     name = forms.CharField(label="Name", max_length=200, error_messages={"required": "Enter the cluster's name"})
     kind = forms.ChoiceField(label="Kind of cluster", widget=forms.RadioSelect, error_messages={"required": "Select the kind of cluster"})
     academic_year = forms.RegexField(
-        label="Academic year", regex=r"^\d{4}-\d{2}$", help_text="For example, 2026-27",
-        error_messages={"required": "Enter the academic year", "invalid": "Enter the academic year like 2026-27"},
+        label="Academic year", regex=r"^\d{4}-\d{2}$", help_text="For example, 2026-27", max_length=7,
+        error_messages={"required": "Enter the academic year", "invalid": "Enter the academic year like 2026-27",
+                        "max_length": "Enter the academic year like 2026-27"},
         widget=forms.TextInput(attrs={"spellcheck": "false"}),
     )
     la = forms.ModelChoiceField(label="Local authority (optional)", queryset=None, required=False,
@@ -210,7 +217,7 @@ class SpecialismForm(forms.Form):
 
 class AllianceForm(forms.Form):
     name = forms.CharField(label="Name", max_length=200, error_messages={"required": "Enter the alliance's name"})
-    description = forms.CharField(label="Description (optional)", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    description = text_field("Description (optional)", required=False, rows=3, max_length=2000)
     lead = SchoolsField(label="Lead school URNs", help_text="At least one, one per line",
                         error_messages={"required": "Enter at least one lead school's URN"})
     member = SchoolsField(label="Member school URNs (optional)", required=False, help_text="One per line")

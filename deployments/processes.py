@@ -15,7 +15,7 @@ from django.db.models import Max, Min, Sum
 from django.utils import timezone
 
 from deployments.brokerage import offers
-from deployments.delivery import capacity, lifecycle
+from deployments.delivery import capacity, lifecycle, visits
 from deployments.models import (
     LIVE_DEPLOYMENT_STATUSES,
     OPEN_VARIATION_STATUSES,
@@ -36,6 +36,7 @@ from deployments.workflow import (
     TransitionNotAllowed,
     brokers_for,
     copy_state,
+    heads_of,
     is_head_of,
     leader_recipients,
     tenant_url,
@@ -178,10 +179,31 @@ def _withdraw_open_change(actor: Membership, deployment: Deployment, reason: str
         variations.withdraw(actor=actor, variation=variation, deployment=deployment, reason=reason)
 
 
+def _settle_visits(*, actor: Membership, deployment: Deployment) -> None:
+    """Before the ledger is trimmed: visits the school never answered are void (and the school and the leader
+    told); a disputed visit must be settled by the broker first. Completing already needs every visit
+    answered, so there it finds nothing; stopping early is where unanswered visits are left."""
+    voided = visits.void_open_visits(actor=actor, deployment=deployment)
+    if not voided:
+        return
+    dates = ", ".join(f"{v.visit_date:%-d %B %Y}" for v in voided)
+    notify(partnership=actor.partnership, event_type="visit.changed",
+           recipients=[*heads_of(actor.partnership, deployment.school), *leader_recipients(deployment.leader)],
+           occurrence=f"deployment:{deployment.pk}:visits_voided",
+           context={"subject": f"Visits to {deployment.school.name} are void: {deployment.reference} has closed",
+                    "lines": [f"The deployment closed before the school answered the visit{'s' if len(voided) != 1 else ''} "
+                              f"on {dates}, so {'they do' if len(voided) != 1 else 'it does'} not count as delivered.",
+                              "Ask the broker if a visit did happen."],
+                    "action": "See the deployment"},
+           link=tenant_url(actor.partnership, "deployment", pk=deployment.pk) + "#visits")
+
+
 @transaction.atomic
 def stop_deployment(*, actor: Membership, deployment: Deployment, reason: str) -> Deployment:
+    """Stops early: unanswered visits are void, then the ledger keeps only what the school confirmed."""
     lifecycle.stop(actor=actor, deployment=deployment, reason=reason)
     _withdraw_open_change(actor, deployment, "The deployment stopped early.")
+    _settle_visits(actor=actor, deployment=deployment)
     _close(deployment)
     return deployment
 
@@ -190,6 +212,7 @@ def stop_deployment(*, actor: Membership, deployment: Deployment, reason: str) -
 def complete_deployment(*, actor: Membership, deployment: Deployment, summary: str) -> Deployment:
     lifecycle.complete(actor=actor, deployment=deployment, summary=summary)
     _withdraw_open_change(actor, deployment, "The deployment is complete.")
+    _settle_visits(actor=actor, deployment=deployment)
     _close(deployment)
     return deployment
 

@@ -6,7 +6,7 @@ from django_scopes import scopes_disabled
 from portal.accounts.models import User
 from portal.accounts.services import deactivate_user
 from portal.errors import DomainError
-from portal.tenancy.models import Partnership
+from portal.tenancy.models import Partnership, default_designation_labels
 from portal.tenancy.services import global_invite_first_admin
 
 
@@ -40,6 +40,10 @@ class UserAdmin(DjangoUserAdmin):
 
 
 class PartnershipAdminForm(forms.ModelForm):
+    designation_labels = forms.JSONField(
+        max_length=2000, initial=default_designation_labels,
+        help_text="Designation type code to the label this partnership uses.",
+    )
     first_admin_email = forms.EmailField(
         required=False,
         help_text="Sends this person an invitation to be the partnership's admin. They invite everyone else.",

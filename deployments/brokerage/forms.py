@@ -7,7 +7,7 @@ from django import forms
 from alliances.models import SystemLeader
 from deployments.brokerage.proposals import ObjectiveInput
 from deployments.models import DeclineReason, Funder, RateKind
-from portal.ui.fields import DaysField, date_field, text_field
+from portal.ui.fields import DaysField, PastDateConfirmation, date_field, text_field
 
 
 class OfferForm(forms.Form):
@@ -38,7 +38,8 @@ class DeclineOfferForm(forms.Form):
 OBJECTIVE_SLOTS = 3
 
 
-class ProposalForm(forms.Form):
+class ProposalForm(PastDateConfirmation):
+    past_date_fields = ("start_date", "end_date")
     days = DaysField(label="Days of support")
     rate_kind = forms.ChoiceField(label="Rate", choices=RateKind.choices, widget=forms.RadioSelect,
                                   error_messages={"required": "Select the rate"})

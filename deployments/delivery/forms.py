@@ -27,6 +27,29 @@ class VisitForm(forms.Form):
                                             "max_length": "Keep the focus to 200 characters or fewer"})
     notes = text_field("Notes (optional)", required=False, rows=5, max_length=5000,
                   help_text="What happened and what was agreed. The school sees these notes.")
+    not_school_day = forms.BooleanField(
+        label="This visit was on a day that is not a school day", required=False,
+        help_text="Only for a real visit at a weekend, in a holiday or on a bank holiday, such as a Saturday "
+                  "conference or an INSET day")
+    override_reason = text_field("Why it counts on that day (if not a school day)", required=False, rows=2,
+                                 max_length=500, help_text="The school and the broker read this.")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("not_school_day") and not (data.get("override_reason") or "").strip():
+            self.add_error("override_reason", "Say why the visit counts on a day that is not a school day")
+        if not data.get("not_school_day"):
+            data["override_reason"] = ""
+        return data
+
+    @classmethod
+    def initial_for(cls, visit) -> dict:
+        return {"visit_date": visit.visit_date, "days": str(visit.days), "focus": visit.focus, "notes": visit.notes,
+                "not_school_day": bool(visit.override_reason), "override_reason": visit.override_reason}
+
+    def values(self) -> dict:
+        data = self.cleaned_data
+        return {name: data[name] for name in ("visit_date", "days", "focus", "notes", "override_reason")}
 
 
 class VisitAnswerForm(forms.Form):

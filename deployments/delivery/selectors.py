@@ -4,9 +4,19 @@ from __future__ import annotations
 
 from django.db.models import DecimalField, F, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from alliances.models import SystemLeader
-from deployments.models import Deployment, Objective, Variation, Visit, VisitStatus, Watch
+from deployments.models import (
+    NOT_COUNTED,
+    Deployment,
+    DeploymentStatus,
+    Objective,
+    Variation,
+    Visit,
+    VisitStatus,
+    Watch,
+)
 from deployments.visibility import deployments_for
 from portal.audit.models import AuditEvent
 from portal.audit.selectors import timeline
@@ -32,7 +42,10 @@ def deployment_history(*, deployment: Deployment, visit_ids: list[int],
 
 
 def disputed_visits(*, membership: Membership) -> QuerySet[Visit]:
-    return Visit.objects.filter(partnership=membership.partnership, status=VisitStatus.DISPUTED).select_related(
+    # Not on a closed deployment: its delivered days are counted, so a dispute there can no longer be settled.
+    return Visit.objects.filter(partnership=membership.partnership, status=VisitStatus.DISPUTED).exclude(
+        deployment__status__in=(DeploymentStatus.COMPLETED, DeploymentStatus.STOPPED, DeploymentStatus.CANCELLED)
+    ).select_related(
         "deployment__school", "deployment__leader").order_by("responded_at", "pk")
 
 
@@ -41,10 +54,11 @@ def leader_record(*, membership: Membership):
 
 
 def visits_to_log(*, membership: Membership) -> QuerySet[Deployment]:
-    """A system leader's deployments under way with agreed days not yet logged, annotated with days logged."""
-    logged = Visit.objects.filter(deployment=OuterRef("pk")).exclude(status=VisitStatus.REMOVED).values(
+    """A system leader's deployments under way (and started: a visit is logged after it happens) with agreed days
+    not yet logged, annotated with days logged."""
+    logged = Visit.objects.filter(deployment=OuterRef("pk")).exclude(status__in=NOT_COUNTED).values(
         "deployment").annotate(total=Sum("days")).values("total")
-    return deployments_for(membership=membership).filter(status="active").annotate(
+    return deployments_for(membership=membership).filter(status="active", start_date__lte=timezone.localdate()).annotate(
         logged=Coalesce(Subquery(logged, output_field=DecimalField()), Value(0), output_field=DecimalField()),
     ).annotate(to_log=F("days") - F("logged")).filter(to_log__gt=0).order_by("end_date", "pk")
 

@@ -14,6 +14,8 @@ urlpatterns = [
     path("deployments/<int:pk>/stop/", views.deployment_stop, name="deployment_stop"),
     path("deployments/<int:pk>/complete/", views.deployment_complete, name="deployment_complete"),
     path("deployments/<int:pk>/visits/new/", views.visit_new, name="visit_new"),
+    path("visits/<int:pk>/edit/", views.visit_edit, name="visit_edit"),
+    path("visits/<int:pk>/delete/", views.visit_delete, name="visit_delete"),
     path("visits/<int:pk>/answer/", views.visit_answer, name="visit_answer"),
     path("visits/<int:pk>/resolve/", views.visit_resolve, name="visit_resolve"),
 ]

@@ -9,9 +9,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from deployments import processes
-from deployments.delivery import lifecycle, selectors, visits, watchlist
+from deployments.delivery import lifecycle, selectors, visit_rules, visits, watchlist
 from deployments.delivery.forms import DecisionForm, ResolveVisitForm, VisitAnswerForm, VisitForm
-from deployments.models import DeploymentStatus, Visit, VisitStatus
+from deployments.models import NOT_COUNTED, DeploymentStatus, Visit, VisitStatus
 from deployments.reviews.selectors import deployment_reviews
 from deployments.variations.views import deployment_section
 from deployments.visibility import deployments_for
@@ -50,21 +50,26 @@ def deployment_detail(request: HttpRequest, partnership_slug: str, pk: int) -> H
     deployment = _deployment(request, pk)
     membership = request.membership
     visit_rows = selectors.visits(deployment=deployment)
-    counted = [v for v in visit_rows if v.status != VisitStatus.REMOVED]
+    counted = [v for v in visit_rows if v.status not in NOT_COUNTED]
     is_approver = membership.can("deployments.approve") and lifecycle.awaits_decision(deployment)
     is_head = is_head_of(membership, deployment.school_id)
+    is_leader = is_leader_of(membership, deployment)
+    logged_days = sum(v.days for v in counted)
+    log_block = visit_rules.log_block(deployment=deployment, today=timezone.localdate(), logged=logged_days)
     changes = deployment_section(membership, deployment, is_head=is_head)
     return render(request, "deployments/deployment.html", {
         **changes, "deployment": deployment, "objectives": selectors.objectives(deployment=deployment),
         "visits": visit_rows, "timeline": selectors.deployment_history(
             deployment=deployment, visit_ids=[v.pk for v in visit_rows],
             variation_ids=[v.pk for v in changes["variations"]]),
-        "logged_days": sum(v.days for v in counted), "confirmed_days": sum(v.days for v in counted
+        "logged_days": logged_days, "confirmed_days": sum(v.days for v in counted
                                                                           if v.status == VisitStatus.CONFIRMED),
         "can_decide": lifecycle.can_decide(membership, deployment),
         "four_eyes_blocked": is_approver and lifecycle.four_eyes_blocks(membership, deployment),
         "can_confirm": lifecycle.can_confirm(membership, deployment, is_head=is_head),
-        "can_log": visits.can_log(membership, deployment),
+        "can_log": is_leader and not log_block, "log_block": log_block if is_leader else "",
+        "changeable": {v.pk for v in visit_rows if visits.can_change(membership, v, deployment=deployment,
+                                                                     is_leader=is_leader)},
         "changes": lifecycle.allowed_changes(membership, deployment),
         "can_view_request": membership.can("requests.view"),
         "reviews": deployment_reviews(deployment=deployment), "today": timezone.localdate(),
@@ -72,8 +77,8 @@ def deployment_detail(request: HttpRequest, partnership_slug: str, pk: int) -> H
             membership=membership, deployment=deployment),
         "answerable": {v.pk for v in visit_rows if visits.can_answer(membership, v, deployment=deployment,
                                                                        is_head=is_head)},
-        "resolvable": {v.pk for v in visit_rows if visits.can_resolve(membership, v)},
-        "is_head": is_head, "is_leader": is_leader_of(membership, deployment),
+        "resolvable": {v.pk for v in visit_rows if visits.can_resolve(membership, v, deployment=deployment)},
+        "is_head": is_head, "is_leader": is_leader,
         "is_broker": membership.can("deployments.manage"), "is_approver": membership.can("deployments.approve"),
     })
 
@@ -143,20 +148,69 @@ def deployment_confirm(request: HttpRequest, partnership_slug: str, pk: int) -> 
 def visit_new(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
     deployment = _deployment(request, pk)
     if not visits.can_log(request.membership, deployment):
-        messages.info(request, "Visits can be logged by the deployment's system leader while it is under way.")
+        blocked = visit_rules.log_block(deployment=deployment, today=timezone.localdate())
+        messages.info(request, blocked or "Visits are logged by the deployment's system leader.")
         return redirect("deployments:deployment", partnership_slug=partnership_slug, pk=pk)
     form = VisitForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            visits.log_visit(actor=request.membership, deployment=deployment, visit_date=data["visit_date"],
-                               days=data["days"], focus=data["focus"], notes=data["notes"])
+            visits.log_visit(actor=request.membership, deployment=deployment, **form.values())
         except DomainError as error:
             show_error(form, error)
         else:
             messages.success(request, "Visit logged. The school has been asked to confirm it.")
             return redirect("deployments:deployment", partnership_slug=partnership_slug, pk=pk)
     return render(request, "deployments/visit_new.html", {"deployment": deployment, "form": form})
+
+
+def _changeable_visit(request: HttpRequest, partnership_slug: str, pk: int) -> tuple[Visit, HttpResponse | None]:
+    """The visit and the way back to its deployment; the way back alone (with why) when it cannot change."""
+    visit = _visit(request, pk)
+    back = redirect("deployments:deployment", partnership_slug=partnership_slug, pk=visit.deployment_id)
+    if not visits.can_change(request.membership, visit, deployment=visit.deployment):
+        messages.info(request, "Only the system leader who logged a visit changes it, and only until the school "
+                               "answers it while the deployment is under way.")
+        return visit, back
+    return visit, None
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@capability_required("visits.log")
+def visit_edit(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
+    visit, refused = _changeable_visit(request, partnership_slug, pk)
+    if refused:
+        return refused
+    form = VisitForm(request.POST or None, initial=VisitForm.initial_for(visit))
+    if request.method == "POST" and form.is_valid():
+        try:
+            visits.correct_visit(actor=request.membership, visit=visit, **form.values())
+        except DomainError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Visit corrected. The school has been told what changed.")
+            return redirect("deployments:deployment", partnership_slug=partnership_slug, pk=visit.deployment_id)
+    return render(request, "deployments/visit_new.html", {"deployment": visit.deployment, "form": form,
+                                                          "visit": visit})
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@capability_required("visits.log")
+def visit_delete(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
+    visit, refused = _changeable_visit(request, partnership_slug, pk)
+    if refused:
+        return refused
+    form = NoteForm(request.POST or None, label="Why are you deleting it? (optional)", required=False, rows=2,
+                    help_text="For example: logged twice, or the visit was cancelled. The school reads this.")
+    if request.method == "POST" and form.is_valid():
+        try:
+            visits.delete_visit(actor=request.membership, visit=visit, reason=form.cleaned_data["note"])
+        except DomainError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"The visit on {visit.visit_date:%-d %B %Y} is deleted. It no longer counts.")
+            return redirect("deployments:deployment", partnership_slug=partnership_slug, pk=visit.deployment_id)
+    return render(request, "deployments/visit_delete.html", {"deployment": visit.deployment, "form": form,
+                                                             "visit": visit})
 
 
 def _visit_decision(request: HttpRequest, partnership_slug: str, pk: int, *, waiting, not_waiting: str,

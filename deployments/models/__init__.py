@@ -29,10 +29,11 @@ from deployments.models.reviews import (
     with_due_caveats,
 )
 from deployments.models.variations import OPEN_VARIATION_STATUSES, Variation, VariationStatus
-from deployments.models.visits import CapacityEntry, Visit, VisitLength, VisitStatus
+from deployments.models.visits import NOT_COUNTED, CapacityEntry, Visit, VisitLength, VisitStatus
 
 __all__ = [
-    "LIVE_DEPLOYMENT_STATUSES", "OPEN_VARIATION_STATUSES", "CapacityEntry", "DeclineReason", "Deployment", "DeploymentStatus", "Funder",
+    "LIVE_DEPLOYMENT_STATUSES", "NOT_COUNTED", "OPEN_VARIATION_STATUSES", "CapacityEntry", "DeclineReason", "Deployment",
+    "DeploymentStatus", "Funder",
     "FundingRoute", "Met", "OUTCOMES", "OUTCOME_GROUPS", "OUTCOME_LABELS", "Objective", "Offer", "OfferStatus", "Rag",
     "RateKind", "RequestNeed", "RequestStatus", "Review", "ReviewKind", "ReviewObjective", "ReviewStatus",
     "SupportLevel", "SupportRequest", "Urgency", "Variation", "VariationStatus", "Visit", "VisitLength", "VisitStatus",

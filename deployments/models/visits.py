@@ -24,6 +24,12 @@ class VisitStatus(models.TextChoices):
     CONFIRMED = "confirmed", "Confirmed by the school"
     DISPUTED = "disputed", "Disputed: with the broker"
     REMOVED = "removed", "Removed by the broker"
+    DELETED = "deleted", "Deleted by the system leader"
+    VOIDED = "voided", "Void: the deployment closed before the school answered"
+
+
+# Visits that no longer count: they hold no days and free their date for another visit.
+NOT_COUNTED = (VisitStatus.REMOVED, VisitStatus.DELETED, VisitStatus.VOIDED)
 
 
 class Visit(PartnershipOwned):
@@ -34,6 +40,8 @@ class Visit(PartnershipOwned):
     days = models.DecimalField(max_digits=2, decimal_places=1, choices=[(Decimal(v), label) for v, label in VisitLength.choices])
     focus = models.CharField(max_length=200)
     notes = models.TextField(blank=True)
+    override_reason = models.CharField(max_length=500, blank=True,
+                                       help_text="Why a visit on a day that is not a school day counts")
     status = models.CharField(max_length=10, choices=VisitStatus.choices, default=VisitStatus.LOGGED)
     logged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -50,7 +58,7 @@ class Visit(PartnershipOwned):
         ordering = ["visit_date", "pk"]
         indexes = [models.Index(fields=["partnership", "status"], name="visit_status")]
         constraints = [
-            models.UniqueConstraint(fields=["deployment", "visit_date"], condition=~models.Q(status="removed"),
+            models.UniqueConstraint(fields=["deployment", "visit_date"], condition=~models.Q(status__in=NOT_COUNTED),
                                     name="visit_one_per_day"),
         ]
 

@@ -99,7 +99,8 @@ def write_review(*, actor: Membership, review: Review, progress: dict[int, tuple
     ReviewObjective.objects.bulk_create([
         ReviewObjective(partnership_id=locked.partnership_id, review=locked, objective_id=pk, rag=rag,
                         evidence=evidence.strip(), success_met=met if final else "")
-        for pk, (rag, evidence, met) in progress.items() if rag
+        # A draft keeps whatever was typed: evidence before the Red/Amber/Green is chosen is not lost.
+        for pk, (rag, evidence, met) in progress.items() if rag or evidence.strip() or (final and met)
     ])
     locked.overall_progress, locked.impact_score = overall_progress.strip(), impact_score
     locked.outcomes, locked.next_steps, locked.written_by = sorted(outcomes), next_steps.strip(), actor.user

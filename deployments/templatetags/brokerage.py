@@ -44,6 +44,9 @@ EVENTS = {
     "visit.disputed": "Visit disputed by the school",
     "visit.dispute_upheld": "Disputed visit upheld by the broker",
     "visit.dispute_removed": "Disputed visit removed by the broker",
+    "visit.corrected": "Visit corrected by the system leader",
+    "visit.deleted": "Visit deleted by the system leader",
+    "visit.voided": "Visit void: the deployment closed before the school answered",
 }
 
 TAGS = {
@@ -51,7 +54,7 @@ TAGS = {
     "withdrawn": "grey", "open": "blue", "accepted": "green", "expired": "grey", "released": "grey",
     "proposed": "yellow", "rejected": "red", "approved": "turquoise", "active": "green", "paused": "orange",
     "completed": "grey", "stopped": "red", "cancelled": "grey", "logged": "yellow", "confirmed": "green",
-    "disputed": "red", "removed": "grey", "confirming": "yellow", "applied": "green",
+    "disputed": "red", "removed": "grey", "deleted": "grey", "voided": "grey", "confirming": "yellow", "applied": "green",
 }
 
 

@@ -37,8 +37,9 @@ class CalendarImportForm(forms.Form):
 
 class PeriodForm(forms.Form):
     academic_year = forms.RegexField(
-        label="Academic year", regex=r"^\d{4}-\d{2}$", help_text="For example, 2026-27",
-        error_messages={"required": "Enter the academic year", "invalid": "Enter the academic year like 2026-27"},
+        label="Academic year", regex=r"^\d{4}-\d{2}$", help_text="For example, 2026-27", max_length=7,
+        error_messages={"required": "Enter the academic year", "invalid": "Enter the academic year like 2026-27",
+                        "max_length": "Enter the academic year like 2026-27"},
     )
     kind = forms.ChoiceField(label="What is it?", choices=PeriodKind.choices, widget=forms.RadioSelect,
                              error_messages={"required": "Select term, half term or holiday"})

@@ -146,6 +146,13 @@ EVENTS: dict[str, EventType] = {
             template="brokerage",
         ),
         EventType(
+            key="visit.changed",
+            label="A visit to confirm was corrected, deleted or voided",
+            description="When a system leader corrects or deletes a visit you were asked to confirm, or it is void "
+                        "because the deployment closed (headteachers).",
+            template="brokerage",
+        ),
+        EventType(
             key="visit.answered",
             label="A school confirmed or disputed a visit",
             description="The school's answer to a visit you logged; disputes go to the broker too.",

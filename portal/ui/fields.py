@@ -1,11 +1,16 @@
 """Form fields every app uses: days in whole or half days, plain day/month/year dates, and text boxes,
-each with the plain-English errors of the GOV.UK pattern."""
+each with the plain-English errors of the GOV.UK pattern.
+
+Every free-text field has a length limit (tests/ui/test_form_conventions.py fails for one without); a textarea's
+limit is shown by GOV.UK's character count (`govuk_field`). Forward-looking dates are checked by
+`PastDateConfirmation`."""
 
 from __future__ import annotations
 
 from datetime import date
 
 from django import forms
+from django.utils import timezone
 
 from portal.days import is_half_days
 
@@ -75,3 +80,30 @@ class NoteForm(forms.Form):
         field.label, field.required, field.help_text = label, required, help_text
         field.widget.attrs["rows"] = rows
         field.error_messages["required"] = f"Enter {label[0].lower()}{label[1:]}".rstrip("?")
+
+
+class PastDateConfirmation(forms.Form):
+    """A form whose dates look forward (a proposal's start and end, a preferred start): a date before today is
+    refused until "Yes, this date is in the past" is ticked, so a mistyped year is never accepted silently.
+    The tick box shows once a past date has been entered (`asks_past_confirmation`)."""
+
+    past_date_fields: tuple[str, ...] = ()
+    confirm_past = forms.BooleanField(label="Yes, this date is in the past", required=False,
+                                      help_text="Tick this only if the work really started, or starts, before today")
+
+    def _post_clean(self):
+        # After every clean() (Django's hook for form-wide checks that come last), so the form's own date checks
+        # (an end before the start) are made first and a date already in error is not reported twice.
+        super()._post_clean()
+        data, today = self.cleaned_data, timezone.localdate()
+        self.past_dates = [name for name in self.past_date_fields if data.get(name) and data[name] < today]
+        if self.past_dates and not data.get("confirm_past"):
+            for name in self.past_dates:
+                label = str(self.fields[name].label).lower().replace(" (optional)", "")
+                self.add_error(name, f"The {label} is in the past. Check it, or tick \u201cYes, this date is in the "
+                                     "past\u201d if it is right")
+
+    @property
+    def asks_past_confirmation(self) -> bool:
+        return self.is_bound and (bool(getattr(self, "past_dates", None)) or "confirm_past" in self.data
+                                  or self.add_prefix("confirm_past") in self.data)

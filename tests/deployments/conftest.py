@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -28,6 +28,7 @@ from deployments.brokerage import offers, proposals
 from deployments.brokerage.proposals import ObjectiveInput
 from deployments.delivery import visits
 from deployments.models import CapacityEntry, Deployment, Offer, SupportRequest
+from portal.calendar.bank_holidays import is_bank_holiday
 from portal.notifications.models import Channel, Notification
 from portal.tenancy.models import Membership
 from portal.tenancy.roles import Role
@@ -129,12 +130,25 @@ def count_and_parse(client, url, user) -> tuple[int, BeautifulSoup]:
 # The earlier stages, through the real services ------------------------------------------------------------------
 
 
+def school_day(back: int = 0) -> date:
+    """The latest weekday on or before today that is not a bank holiday, then `back` such days before it: a day a
+    visit may fall on in a partnership without term dates, whatever day of the week the tests run."""
+    day, seen = timezone.localdate(), -1
+    while True:
+        if day.weekday() < 5 and not is_bank_holiday(day):
+            seen += 1
+            if seen == back:
+                return day
+        day -= timedelta(days=1)
+
+
 def propose(b: Brokerage, **overrides) -> Deployment:
-    """The broker proposes 3 days of maths support at the member rate, from today for 60 days."""
+    """The broker proposes 3 days of maths support at the member rate, from the last school day (today, on a
+    weekday) for 60 days."""
     today = timezone.localdate()
     values = {"objectives": [ObjectiveInput(b.spec["Mathematics"], "Lift KS2 maths", "80% at expected standard")],
               "days": Decimal(3), "rate_kind": "member", "day_rate": Decimal(350), "funder": "school",
-              "start_date": today, "end_date": today + timedelta(days=60), **overrides}
+              "start_date": school_day(), "end_date": today + timedelta(days=60), **overrides}
     return proposals.propose_deployment(actor=b.broker, request=b.request, **values)
 
 
@@ -175,5 +189,5 @@ def deployment_for(b: Brokerage, request: SupportRequest, *, approve: bool = Tru
             processes.confirm_agreement(actor=b.head, deployment=Deployment.objects.get(pk=deployment.pk))
             processes.confirm_agreement(actor=b.leader_member, deployment=Deployment.objects.get(pk=deployment.pk))
             visits.log_visit(actor=b.leader_member, deployment=Deployment.objects.get(pk=deployment.pk),
-                             visit_date=today, days=Decimal("0.5"), focus="Maths")
+                             visit_date=school_day(), days=Decimal("0.5"), focus="Maths")
         return Deployment.objects.get(pk=deployment.pk)

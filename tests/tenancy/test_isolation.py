@@ -142,6 +142,8 @@ MATRIX: dict[str, tuple[tuple[str, ...], str | None]] = {
     "deployments:variation_confirm": (("post",), "variation"),
     "deployments:variation_decline": (("get", "post"), "variation"),
     "deployments:variation_withdraw": (("get", "post"), "variation"),
+    "deployments:visit_edit": (("get", "post"), "visit"),
+    "deployments:visit_delete": (("get", "post"), "visit"),
     "deployments:visit_answer": (("get", "post"), "visit"),
     "deployments:visit_resolve": (("get", "post"), "visit"),
     "reporting:dashboard": (("get",), None),
@@ -175,6 +177,8 @@ REDIRECTED_GETS: dict[str, tuple[str, str]] = {
     "deployments:review_answer": ("deployments:review", "review"),  # not written yet
     "deployments:visit_new": ("deployments:deployment", "deployment"),
     "deployments:visit_resolve": ("deployments:deployment", "deployment"),
+    "deployments:visit_edit": ("deployments:deployment", "deployment"),  # the deployment is not under way
+    "deployments:visit_delete": ("deployments:deployment", "deployment"),
     "deployments:deployment_pause": ("deployments:deployment", "deployment"),
     "deployments:deployment_resume": ("deployments:deployment", "deployment"),
     "deployments:deployment_stop": ("deployments:deployment", "deployment"),

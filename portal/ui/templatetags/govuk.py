@@ -19,8 +19,17 @@ from django_filters import FilterSet
 register = template.Library()
 
 
+def _counted(bound: forms.BoundField) -> int | None:
+    """The limit of a text box that gets GOV.UK's character count (a textarea with a max length)."""
+    if isinstance(bound.field.widget, forms.Textarea):
+        return getattr(bound.field, "max_length", None)
+    return None
+
+
 def _described_by(bound: forms.BoundField) -> str:
     ids = []
+    if _counted(bound):
+        ids.append(f"{bound.auto_id}-info")
     if bound.help_text:
         ids.append(f"{bound.auto_id}-hint")
     if bound.errors:
@@ -69,6 +78,12 @@ def govuk_field(bound: forms.BoundField, classes: str = "", label_size: str = ""
         described = _described_by(bound)
         if described:
             attrs["aria-describedby"] = described
+    max_length = _counted(bound)
+    if max_length:
+        # GOV.UK's character count: the limit is a hint without JavaScript and a live count with it. No maxlength
+        # attribute, so a long paste is not cut off silently: the form says it is too long instead.
+        attrs["class"] += " govuk-js-character-count"
+        attrs["maxlength"] = False
     widget_html = bound.as_widget(attrs=attrs) if kind in CSS else ""
     options = []
     if kind in {"radios", "checkboxes"}:
@@ -86,6 +101,8 @@ def govuk_field(bound: forms.BoundField, classes: str = "", label_size: str = ""
             )
     # Text inputs, selects, textareas and file inputs share one layout: label, hint, error, widget.
     template = "input" if kind in ("input", "select", "textarea", "file") else kind
+    if max_length:
+        template = "character_count"
     return render_to_string(
         f"govuk/fields/{template}.html",
         {
@@ -96,6 +113,8 @@ def govuk_field(bound: forms.BoundField, classes: str = "", label_size: str = ""
             "label_size": label_size,
             "prefix": prefix,
             "classes": classes,
+            "max_length": max_length,
+            "max_length_text": f"{max_length:,}" if max_length else "",
         },
     )
 

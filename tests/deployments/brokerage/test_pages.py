@@ -11,7 +11,7 @@ from django_scopes import scope, scopes_disabled
 from deployments.brokerage import offers
 from deployments.delivery import visits
 from deployments.models import Deployment, DeploymentStatus, Offer, OfferStatus, Visit, VisitStatus
-from tests.deployments.conftest import count_and_parse, count_queries, deployment_for, triaged_request
+from tests.deployments.conftest import count_and_parse, count_queries, deployment_for, school_day, triaged_request
 from tests.pages import done, list_after, table_rows
 
 
@@ -81,7 +81,7 @@ def test_the_whole_journey_through_the_pages(client, brokerage, admin):
     agreement = client.get(f"{base}/deployments/{deployment.pk}/agreement/").content.decode()
     assert "Lift KS2 maths" in agreement and "£1050.00 in all" in agreement and "Strong fit." in agreement
     # The leader logs a visit; the head disputes with a reason; the broker settles it.
-    visit_form = {"visit_date": _d(today), "days": "1.0", "focus": "Maths <em>coaching</em>"}
+    visit_form = {"visit_date": _d(school_day()), "days": "1.0", "focus": "Maths <em>coaching</em>"}
     logged = client.post(f"{base}/deployments/{deployment.pk}/visits/new/", visit_form, follow=True)
     done(logged, deployment_page, "Visit logged.")
     with scopes_disabled():
@@ -164,7 +164,7 @@ def test_brokerage_pages_use_the_same_queries_with_more_data(client, brokerage):
     for _ in range(6):
         more = deployment_for(b, triaged_request(b.head, b.broker, b.spec, start=timezone.localdate()))
         with scope(partnership=b.partnership):
-            visits.log_visit(actor=b.leader_member, deployment=more, visit_date=timezone.localdate() - timedelta(days=1),
+            visits.log_visit(actor=b.leader_member, deployment=more, visit_date=school_day(1),
                                days=Decimal("0.5"), focus="More")
         deployment_for(b, triaged_request(b.head, b.broker, b.spec, start=timezone.localdate()), approve=False)
     large, shown = zip(*(count_and_parse(client, url, user) for url, user in pages), strict=True)

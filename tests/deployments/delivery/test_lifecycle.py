@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 from django_scopes import scope
 
 from deployments import processes
@@ -27,7 +25,7 @@ from portal.audit.models import AuditEvent
 from portal.errors import DomainError, NotAllowed
 from portal.tenancy import services as tenancy_services
 from portal.tenancy.roles import Role
-from tests.deployments.conftest import accepted, active, email_rows, held_days, propose
+from tests.deployments.conftest import accepted, active, email_rows, held_days, propose, school_day
 
 
 def test_four_eyes_stops_the_proposer_approving_and_approval_commits_the_days(brokerage, admin):
@@ -88,16 +86,15 @@ def test_the_agreement_needs_both_sides_and_then_the_work_starts(brokerage):
 def test_a_paused_deployment_is_read_only_and_completion_trims_the_ledger(brokerage):
     b = brokerage
     deployment = active(b)
-    today = timezone.localdate()
     with scope(partnership=b.partnership):
-        visit = visits.log_visit(actor=b.leader_member, deployment=deployment, visit_date=today, days=Decimal(1),
+        visit = visits.log_visit(actor=b.leader_member, deployment=deployment, visit_date=school_day(), days=Decimal(1),
                                    focus="Maths")
         with pytest.raises(DomainError, match="Say why"):
             processes.pause_deployment(actor=b.broker, deployment=deployment, reason="")
         processes.pause_deployment(actor=b.broker, deployment=deployment, reason="Ofsted visit this week")
         with pytest.raises(TransitionNotAllowed, match="paused"):
             visits.log_visit(actor=b.leader_member, deployment=Deployment.objects.get(pk=deployment.pk),
-                               visit_date=today - timedelta(days=1), days=Decimal(1), focus="Maths")
+                               visit_date=school_day(1), days=Decimal(1), focus="Maths")
         with pytest.raises(TransitionNotAllowed, match="paused"):
             visits.answer_visit(actor=b.head, visit=Visit.objects.get(pk=visit.pk), confirm=True)
         with pytest.raises(TransitionNotAllowed):

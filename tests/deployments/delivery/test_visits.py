@@ -12,7 +12,7 @@ from django_scopes import scope
 from deployments.delivery import visits
 from deployments.models import Deployment, Visit, VisitStatus
 from portal.errors import DomainError, NotAllowed
-from tests.deployments.conftest import active, deliver, email_rows
+from tests.deployments.conftest import active, deliver, email_rows, school_day
 
 
 def test_visits_are_checked_confirmed_disputed_and_settled(brokerage):
@@ -24,24 +24,24 @@ def test_visits_are_checked_confirmed_disputed_and_settled(brokerage):
             visits.log_visit(actor=b.leader_member, deployment=deployment, visit_date=today + timedelta(days=1),
                                days=Decimal(1), focus="Maths")
         with pytest.raises(NotAllowed):
-            visits.log_visit(actor=b.other_leader_member, deployment=deployment, visit_date=today, days=Decimal(1),
+            visits.log_visit(actor=b.other_leader_member, deployment=deployment, visit_date=school_day(), days=Decimal(1),
                                focus="Maths")
-        visit = visits.log_visit(actor=b.leader_member, deployment=deployment, visit_date=today, days=Decimal(1),
+        visit = visits.log_visit(actor=b.leader_member, deployment=deployment, visit_date=school_day(), days=Decimal(1),
                                    focus="Year 6 <script>maths</script>")
         with pytest.raises(DomainError, match="already logged"):
-            visits.log_visit(actor=b.leader_member, deployment=deployment, visit_date=today, days=Decimal("0.5"),
+            visits.log_visit(actor=b.leader_member, deployment=deployment, visit_date=school_day(), days=Decimal("0.5"),
                                focus="Again")
-        Deployment.objects.filter(pk=deployment.pk).update(start_date=today - timedelta(days=30))
-        deployment.start_date = today - timedelta(days=30)
-        second = visits.log_visit(actor=b.leader_member, deployment=deployment, visit_date=today - timedelta(days=1),
+        Deployment.objects.filter(pk=deployment.pk).update(start_date=school_day(3))
+        deployment.start_date = school_day(3)
+        second = visits.log_visit(actor=b.leader_member, deployment=deployment, visit_date=school_day(1),
                                     days=Decimal(1), focus="Coaching")
         with pytest.raises(DomainError, match="whole day or a half day"):
-            visits.log_visit(actor=b.leader_member, deployment=deployment, visit_date=today - timedelta(days=2),
+            visits.log_visit(actor=b.leader_member, deployment=deployment, visit_date=school_day(2),
                                days=Decimal(2), focus="Too much")
-        visits.log_visit(actor=b.leader_member, deployment=deployment, visit_date=today - timedelta(days=2),
+        visits.log_visit(actor=b.leader_member, deployment=deployment, visit_date=school_day(2),
                            days=Decimal("0.5"), focus="Short")
         with pytest.raises(DomainError, match="go past the agreement"):
-            visits.log_visit(actor=b.leader_member, deployment=deployment, visit_date=today - timedelta(days=3),
+            visits.log_visit(actor=b.leader_member, deployment=deployment, visit_date=school_day(3),
                                days=Decimal(1), focus="Too much")
         visits.answer_visit(actor=b.head, visit=Visit.objects.get(pk=visit.pk), confirm=True)
         with pytest.raises(DomainError, match="Say what does not match"):
