@@ -13,11 +13,13 @@ from deployments.brokerage import offers, proposals, selectors
 from deployments.brokerage.forms import DeclineOfferForm, OfferForm, ProposalForm
 from deployments.brokerage.matching import rank_for_request
 from deployments.delivery.capacity import current_ledger
+from deployments.filters import OfferFilter
 from deployments.models import OfferStatus, RateKind
 from deployments.requests.selectors import request_needs
 from deployments.visibility import offers_for, requests_for
 from portal.errors import DomainError
 from portal.ui.fields import NoteForm
+from portal.ui.filtering import listing
 from portal.ui.views import capability_required, found_or_404, paginate
 
 
@@ -71,10 +73,11 @@ def request_offer(request: HttpRequest, partnership_slug: str, pk: int) -> HttpR
 @require_http_methods(["GET", "HEAD"])
 @capability_required("offers.respond")
 def offers_list(request: HttpRequest, partnership_slug: str) -> HttpResponse:
-    queryset = offers_for(membership=request.membership).order_by("-created_at", "-pk")
+    filterset = OfferFilter(request.GET, queryset=offers_for(membership=request.membership), request=request)
+    listed = listing(request, filterset)
     return render(request, "deployments/offers.html", {
-        "open": list(queryset.filter(status=OfferStatus.OPEN)[:50]),
-        "page": paginate(request, queryset.exclude(status=OfferStatus.OPEN)),
+        **listed, "open": list(filterset.qs.filter(status=OfferStatus.OPEN)[:50]),
+        "page": paginate(request, filterset.qs.exclude(status=OfferStatus.OPEN)),
     })
 
 
