@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import django_filters
-from django.db.models import F, Q, Value
+from django.db.models import Q, Value
 from django.db.models.functions import Replace, Upper
 
 from alliances.models import (
@@ -16,6 +16,7 @@ from alliances.models import (
     Specialism,
     Status,
 )
+from portal.ui.filtering import ListFilter, search_q
 
 
 def local_authorities(request):
@@ -26,22 +27,9 @@ def local_authorities(request):
     return LocalAuthority.objects.all()
 
 
-class NullsLastOrdering:
-    """Mixin: blanks last in either direction, then a stable tie-break, so pages never overlap."""
-
-    tie_break = "pk"
-
-    def ordered(self, queryset, default):
-        order = [
-            F(name[1:]).desc(nulls_last=True) if name.startswith("-") else F(name).asc(nulls_last=True)
-            for name in (queryset.query.order_by or default)
-            if isinstance(name, str)
-        ]
-        return queryset.order_by(*order, self.tie_break)
-
-
-class SchoolFilter(NullsLastOrdering, django_filters.FilterSet):
+class SchoolFilter(ListFilter):
     tie_break = "urn"
+    default_order = ("name",)
 
     q = django_filters.CharFilter(label="Name, URN or postcode", method="search")
     la = django_filters.ModelChoiceFilter(
@@ -89,12 +77,6 @@ class SchoolFilter(NullsLastOrdering, django_filters.FilterSet):
             return queryset.filter(in_partnership=False)
         return queryset
 
-    @property
-    def qs(self):
-        if self.is_bound and not self.is_valid():
-            # A filter that cannot be applied shows nothing, rather than silently showing everything.
-            return self.queryset.none()
-        return self.ordered(super().qs, ["name"])
 
 
 def specialism_choices(request):
@@ -105,8 +87,9 @@ def designation_choices(request):
     return list(request.partnership.designation_labels.items()) if getattr(request, "partnership", None) else []
 
 
-class LeaderFilter(NullsLastOrdering, django_filters.FilterSet):
-    q = django_filters.CharFilter(label="Name or home school", method="search")
+class LeaderFilter(ListFilter):
+    default_order = ("name",)
+    q = django_filters.CharFilter(label="Name, home school or its URN", method="search")
     designation = django_filters.ChoiceFilter(label="Designation", choices=[], empty_label="Any designation")
     status = django_filters.ChoiceFilter(label="Status", choices=LeaderStatus.choices, empty_label="Any status")
     specialism = django_filters.ModelChoiceFilter(label="Specialism", queryset=specialism_choices,
@@ -132,8 +115,8 @@ class LeaderFilter(NullsLastOrdering, django_filters.FilterSet):
         self.filters["designation"].extra["choices"] = designation_choices(request)
 
     def search(self, queryset, name, value):
-        value = value.strip()
-        return queryset.filter(Q(name__icontains=value) | Q(home_school__name__icontains=value)) if value else queryset
+        q = search_q(value, text=("name", "home_school__name"), urn="home_school")
+        return queryset if q is None else queryset.filter(q)
 
     def by_specialism(self, queryset, name, value):
         return queryset.filter(pk__in=LeaderSpecialism.objects.filter(specialism=value).values("leader_id")) if value else queryset
@@ -141,14 +124,10 @@ class LeaderFilter(NullsLastOrdering, django_filters.FilterSet):
     def by_phase(self, queryset, name, value):
         return queryset.filter(**{value: True}) if value else queryset
 
-    @property
-    def qs(self):
-        if self.is_bound and not self.is_valid():
-            return self.queryset.none()
-        return self.ordered(super().qs, ["name"])
 
 
-class ClusterFilter(NullsLastOrdering, django_filters.FilterSet):
+class ClusterFilter(ListFilter):
+    default_order = ("-academic_year", "name")
     q = django_filters.CharFilter(label="Name", field_name="name", lookup_expr="icontains")
     academic_year = django_filters.CharFilter(label="Academic year", help_text="For example, 2026-27")
     kind = django_filters.ChoiceFilter(label="Kind", choices=ClusterKind.choices, empty_label="Any kind")
@@ -163,8 +142,3 @@ class ClusterFilter(NullsLastOrdering, django_filters.FilterSet):
     class Meta:
         fields: list[str] = []
 
-    @property
-    def qs(self):
-        if self.is_bound and not self.is_valid():
-            return self.queryset.none()
-        return self.ordered(super().qs, ["-academic_year", "name"])

@@ -51,9 +51,16 @@ class ListFilter(NullsLastOrdering, django_filters.FilterSet):
 
     def __init__(self, data=None, *args, **kwargs):
         super().__init__(data or None, *args, **kwargs)
-        for field in self.form.fields.values():
-            if "invalid_choice" in field.error_messages:
-                field.error_messages["invalid_choice"] = INVALID_CHOICE
+
+    @property
+    def form(self):
+        # Built on first use, after a subclass's __init__ has set its choices.
+        if not hasattr(self, "_form"):
+            form = super().form
+            for field in form.fields.values():
+                if "invalid_choice" in field.error_messages:
+                    field.error_messages["invalid_choice"] = INVALID_CHOICE
+        return self._form
 
     @property
     def qs(self):
