@@ -7,7 +7,9 @@ from django.db.models.functions import Replace, Upper
 from alliances.models import (
     LEADER_PHASES,
     OFSTED_GRADES,
+    Cluster,
     ClusterKind,
+    ClusterSchool,
     LeaderSpecialism,
     LeaderStatus,
     LocalAuthority,
@@ -27,6 +29,20 @@ def local_authorities(request):
     return LocalAuthority.objects.all()
 
 
+def cluster_choices(request):
+    """The partnership's clusters; an LA officer's only in their LAs. Evaluated per request (django-scopes)."""
+    clusters = Cluster.objects.filter(partnership=request.partnership).order_by("-academic_year", "name")
+    membership = getattr(request, "membership", None)
+    if membership is not None and not membership.can("directory.all_areas"):
+        clusters = clusters.filter(la__in=membership.local_authorities.all())
+    return clusters
+
+
+def in_cluster(path: str, cluster) -> Q:
+    """Rows whose school (at `path`) is a member of `cluster`."""
+    return Q(**{f"{path}__in": ClusterSchool.objects.filter(cluster=cluster).values("school_id")})
+
+
 class SchoolFilter(ListFilter):
     tie_break = "urn"
     default_order = ("name",)
@@ -35,6 +51,8 @@ class SchoolFilter(ListFilter):
     la = django_filters.ModelChoiceFilter(
         label="Local authority", queryset=local_authorities, empty_label="Any local authority"
     )
+    cluster = django_filters.ModelChoiceFilter(label="Cluster", queryset=cluster_choices, method="by_cluster",
+                                               empty_label="Any cluster")
     phase = django_filters.ChoiceFilter(label="Phase", choices=Phase.choices, empty_label="Any phase")
     status = django_filters.ChoiceFilter(label="Status", choices=Status.choices, empty_label="Any status")
     ofsted_grade = django_filters.ChoiceFilter(
@@ -68,6 +86,9 @@ class SchoolFilter(ListFilter):
         postcode = Replace(Upper("postcode"), Value(" "), Value(""))
         return queryset.alias(compact_postcode=postcode).filter(Q(name__icontains=value) | Q(compact_postcode=compact))
 
+    def by_cluster(self, queryset, name, value):
+        return queryset.filter(in_cluster("pk", value)) if value else queryset
+
     def by_partnership(self, queryset, name, value):
         if value == "member":
             return queryset.filter(partnership_member=True)
@@ -98,6 +119,8 @@ class LeaderFilter(ListFilter):
                                         empty_label="Any phase")
     la = django_filters.ModelChoiceFilter(label="Local authority of home school", queryset=local_authorities,
                                           field_name="home_school__la", empty_label="Any local authority")
+    cluster = django_filters.ModelChoiceFilter(label="Cluster of home school", queryset=cluster_choices,
+                                               method="by_cluster", empty_label="Any cluster")
     sort = django_filters.OrderingFilter(
         label="Sort by",
         fields=(("name", "name"), ("review_due", "review"), ("designation", "designation"),
@@ -120,6 +143,9 @@ class LeaderFilter(ListFilter):
 
     def by_specialism(self, queryset, name, value):
         return queryset.filter(pk__in=LeaderSpecialism.objects.filter(specialism=value).values("leader_id")) if value else queryset
+
+    def by_cluster(self, queryset, name, value):
+        return queryset.filter(in_cluster("home_school", value)) if value else queryset
 
     def by_phase(self, queryset, name, value):
         return queryset.filter(**{value: True}) if value else queryset

@@ -9,19 +9,9 @@ from datetime import datetime, time, timedelta
 import django_filters
 from django.utils import timezone
 
-from alliances.filters import local_authorities
-from alliances.models import Cluster, ClusterSchool
+from alliances.filters import cluster_choices, in_cluster, local_authorities
 from deployments.models import DeploymentStatus, OfferStatus, RequestStatus
 from portal.ui.filtering import ListFilter, search_q, term_choices
-
-
-def cluster_choices(request):
-    """The partnership's clusters; an LA officer's only in their LAs. Evaluated per request (django-scopes)."""
-    clusters = Cluster.objects.filter(partnership=request.partnership).order_by("-academic_year", "name")
-    membership = getattr(request, "membership", None)
-    if membership is not None and not membership.can("directory.all_areas"):
-        clusters = clusters.filter(la__in=membership.local_authorities.all())
-    return clusters
 
 
 def _day_start(day) -> datetime:
@@ -65,7 +55,7 @@ class WorkFilter(ListFilter):
     def by_cluster(self, queryset, name, value):
         if not value:
             return queryset
-        return queryset.filter(**{f"{self.school}__in": ClusterSchool.objects.filter(cluster=value).values("school_id")})
+        return queryset.filter(in_cluster(self.school, value))
 
     def by_term(self, queryset, name, value):
         term = self.terms.get(value)
