@@ -53,7 +53,7 @@ def approved(settings) -> Brokerage:
     with scopes_disabled():
         leader = make_leader(partnership, "Amy Best", home, user=leader_member.user, specialisms=["Mathematics"],
                              spec=spec)
-        SupportRequestFactory(partnership=partnership, needs=[spec["Reading"]],
+        SupportRequestFactory(partnership=partnership, needs=[spec["Science"]],
                               school=SchoolFactory(urn="110640", name="Bewick Bridge Community Primary School", la=cambs))
     request = triaged_request(head, broker, spec, start=timezone.localdate() + timedelta(days=7))
     b = Brokerage(partnership, head, broker, approver, leader_member, leader_member, leader, leader, request, spec)
