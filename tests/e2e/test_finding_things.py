@@ -118,3 +118,20 @@ def test_a_headteachers_badge_drops_when_they_confirm_the_agreement(page, live_s
     page.get_by_role("button", name="Confirm the agreement").click()
     assert _badge(page) == before - 1
     check_accessibility(page, visited)
+
+
+def test_a_platform_operators_home_links_to_their_work(page, live_server, settings, db):
+    settings.MFA_EXEMPT_DEMO_USERS = True
+    operator = UserFactory(is_staff=True, email=f"operator@{settings.DEMO_EMAIL_DOMAIN}")
+    PartnershipFactory(name="Cambridgeshire Teaching School Network", slug="cambridgeshire")
+    visited: list[str] = []
+    base = live_server.url
+    sign_in(page, base, operator)
+    assert page.locator("h1").inner_text() == "Platform operations"
+    assert "coordinator" not in page.locator("main").inner_text()
+    check_accessibility(page, visited)
+    page.set_viewport_size({"width": 320, "height": 640})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    check_accessibility(page, visited)
+    page.get_by_role("link", name="Import school data").click()
+    assert page.url == f"{base}/platform/imports/"
