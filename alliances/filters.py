@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 import django_filters
-from django.db.models import F, Q, Value
+from django.db.models import Q, Value
 from django.db.models.functions import Replace, Upper
 
 from alliances.models import (
     LEADER_PHASES,
     OFSTED_GRADES,
+    Cluster,
     ClusterKind,
+    ClusterSchool,
     LeaderSpecialism,
     LeaderStatus,
     LocalAuthority,
@@ -16,6 +18,7 @@ from alliances.models import (
     Specialism,
     Status,
 )
+from portal.ui.filtering import ListFilter, search_q
 
 SEARCH_MAX = 100  # characters in a search box: longer than any school name and postcode together
 
@@ -28,27 +31,30 @@ def local_authorities(request):
     return LocalAuthority.objects.all()
 
 
-class NullsLastOrdering:
-    """Mixin: blanks last in either direction, then a stable tie-break, so pages never overlap."""
-
-    tie_break = "pk"
-
-    def ordered(self, queryset, default):
-        order = [
-            F(name[1:]).desc(nulls_last=True) if name.startswith("-") else F(name).asc(nulls_last=True)
-            for name in (queryset.query.order_by or default)
-            if isinstance(name, str)
-        ]
-        return queryset.order_by(*order, self.tie_break)
+def cluster_choices(request):
+    """The partnership's clusters; an LA officer's only in their LAs. Evaluated per request (django-scopes)."""
+    clusters = Cluster.objects.filter(partnership=request.partnership).order_by("-academic_year", "name")
+    membership = getattr(request, "membership", None)
+    if membership is not None and not membership.can("directory.all_areas"):
+        clusters = clusters.filter(la__in=membership.local_authorities.all())
+    return clusters
 
 
-class SchoolFilter(NullsLastOrdering, django_filters.FilterSet):
+def in_cluster(path: str, cluster) -> Q:
+    """Rows whose school (at `path`) is a member of `cluster`."""
+    return Q(**{f"{path}__in": ClusterSchool.objects.filter(cluster=cluster).values("school_id")})
+
+
+class SchoolFilter(ListFilter):
     tie_break = "urn"
+    default_order = ("name",)
 
     q = django_filters.CharFilter(label="Name, URN or postcode", method="search", max_length=SEARCH_MAX)
     la = django_filters.ModelChoiceFilter(
         label="Local authority", queryset=local_authorities, empty_label="Any local authority"
     )
+    cluster = django_filters.ModelChoiceFilter(label="Cluster", queryset=cluster_choices, method="by_cluster",
+                                               empty_label="Any cluster")
     phase = django_filters.ChoiceFilter(label="Phase", choices=Phase.choices, empty_label="Any phase")
     status = django_filters.ChoiceFilter(label="Status", choices=Status.choices, empty_label="Any status")
     ofsted_grade = django_filters.ChoiceFilter(
@@ -82,6 +88,9 @@ class SchoolFilter(NullsLastOrdering, django_filters.FilterSet):
         postcode = Replace(Upper("postcode"), Value(" "), Value(""))
         return queryset.alias(compact_postcode=postcode).filter(Q(name__icontains=value) | Q(compact_postcode=compact))
 
+    def by_cluster(self, queryset, name, value):
+        return queryset.filter(in_cluster("pk", value)) if value else queryset
+
     def by_partnership(self, queryset, name, value):
         if value == "member":
             return queryset.filter(partnership_member=True)
@@ -91,12 +100,6 @@ class SchoolFilter(NullsLastOrdering, django_filters.FilterSet):
             return queryset.filter(in_partnership=False)
         return queryset
 
-    @property
-    def qs(self):
-        if self.is_bound and not self.is_valid():
-            # A filter that cannot be applied shows nothing, rather than silently showing everything.
-            return self.queryset.none()
-        return self.ordered(super().qs, ["name"])
 
 
 def specialism_choices(request):
@@ -107,8 +110,9 @@ def designation_choices(request):
     return list(request.partnership.designation_labels.items()) if getattr(request, "partnership", None) else []
 
 
-class LeaderFilter(NullsLastOrdering, django_filters.FilterSet):
-    q = django_filters.CharFilter(label="Name or home school", method="search", max_length=SEARCH_MAX)
+class LeaderFilter(ListFilter):
+    default_order = ("name",)
+    q = django_filters.CharFilter(label="Name, home school or its URN", method="search", max_length=SEARCH_MAX)
     designation = django_filters.ChoiceFilter(label="Designation", choices=[], empty_label="Any designation")
     status = django_filters.ChoiceFilter(label="Status", choices=LeaderStatus.choices, empty_label="Any status")
     specialism = django_filters.ModelChoiceFilter(label="Specialism", queryset=specialism_choices,
@@ -117,6 +121,8 @@ class LeaderFilter(NullsLastOrdering, django_filters.FilterSet):
                                         empty_label="Any phase")
     la = django_filters.ModelChoiceFilter(label="Local authority of home school", queryset=local_authorities,
                                           field_name="home_school__la", empty_label="Any local authority")
+    cluster = django_filters.ModelChoiceFilter(label="Cluster of home school", queryset=cluster_choices,
+                                               method="by_cluster", empty_label="Any cluster")
     sort = django_filters.OrderingFilter(
         label="Sort by",
         fields=(("name", "name"), ("review_due", "review"), ("designation", "designation"),
@@ -134,23 +140,22 @@ class LeaderFilter(NullsLastOrdering, django_filters.FilterSet):
         self.filters["designation"].extra["choices"] = designation_choices(request)
 
     def search(self, queryset, name, value):
-        value = value.strip()
-        return queryset.filter(Q(name__icontains=value) | Q(home_school__name__icontains=value)) if value else queryset
+        q = search_q(value, text=("name", "home_school__name"), urn="home_school")
+        return queryset if q is None else queryset.filter(q)
 
     def by_specialism(self, queryset, name, value):
         return queryset.filter(pk__in=LeaderSpecialism.objects.filter(specialism=value).values("leader_id")) if value else queryset
 
+    def by_cluster(self, queryset, name, value):
+        return queryset.filter(in_cluster("home_school", value)) if value else queryset
+
     def by_phase(self, queryset, name, value):
         return queryset.filter(**{value: True}) if value else queryset
 
-    @property
-    def qs(self):
-        if self.is_bound and not self.is_valid():
-            return self.queryset.none()
-        return self.ordered(super().qs, ["name"])
 
 
-class ClusterFilter(NullsLastOrdering, django_filters.FilterSet):
+class ClusterFilter(ListFilter):
+    default_order = ("-academic_year", "name")
     q = django_filters.CharFilter(label="Name", field_name="name", lookup_expr="icontains", max_length=SEARCH_MAX)
     academic_year = django_filters.CharFilter(label="Academic year", help_text="For example, 2026-27", max_length=7)
     kind = django_filters.ChoiceFilter(label="Kind", choices=ClusterKind.choices, empty_label="Any kind")
@@ -165,8 +170,3 @@ class ClusterFilter(NullsLastOrdering, django_filters.FilterSet):
     class Meta:
         fields: list[str] = []
 
-    @property
-    def qs(self):
-        if self.is_bound and not self.is_valid():
-            return self.queryset.none()
-        return self.ordered(super().qs, ["-academic_year", "name"])

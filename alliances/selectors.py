@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 
 from alliances.models import (
     Alliance,
@@ -30,6 +30,22 @@ def visible_local_authorities(*, membership: Membership) -> QuerySet[LocalAuthor
     if not membership.can("directory.all_areas"):
         return membership.local_authorities.all()
     return None
+
+
+def schools_named(text: str, *, la_codes: list[str] | None = None, limit: int = 10) -> list[School]:
+    """Open schools whose name contains every word of `text` (closed ones after), best first: the name that
+    starts with it, then by name. `la_codes` limits them to those LAs (an LA officer's). One query."""
+    words = text.split()[:5]
+    if not words:
+        return []
+    queryset = School.objects.select_related("la")
+    for word in words:
+        queryset = queryset.filter(name__icontains=word)
+    if la_codes is not None:
+        queryset = queryset.filter(la__in=la_codes)
+    starts = Case(When(name__istartswith=text, then=Value(0)), default=Value(1), output_field=IntegerField())
+    opened = Case(When(status="open", then=Value(0)), default=Value(1), output_field=IntegerField())
+    return list(queryset.order_by(opened, starts, "name", "urn")[:limit])
 
 
 def schools_for(*, membership: Membership) -> QuerySet[School]:

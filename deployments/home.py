@@ -34,7 +34,7 @@ from deployments.visibility import deployments_for, offers_for, requests_for
 from portal.tenancy.models import Membership
 
 
-def home_sections(*, membership: Membership) -> dict:
+def home_sections(*, membership: Membership, **_) -> dict:
     """Every section the member's capabilities call for, merged into one template context."""
     sections: dict = {}
     for capability, section in SECTIONS:

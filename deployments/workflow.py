@@ -14,6 +14,7 @@ from django.utils import timezone
 from portal.audit.models import AuditEvent
 from portal.audit.services import record_event
 from portal.errors import Conflict
+from portal.notifications.reading import settle
 from portal.tenancy.models import Membership, Partnership
 from portal.tenancy.roles import Role
 
@@ -24,6 +25,21 @@ class TransitionNotAllowed(Conflict):
 
 NOUNS = {"supportrequest": "request", "offer": "offer", "deployment": "deployment", "visit": "visit",
          "variation": "change"}
+
+# The notifications that ask someone to act on a row while it has a status: when the row leaves that status
+# the act is done (or no longer possible), so `move` marks them read for everyone they went to. Acts that
+# change no status (one side confirming an agreement, proposing for an accepted offer) call `settle` themselves.
+SETTLED_BY_LEAVING: dict[tuple[str, str], tuple[str, ...]] = {
+    ("request", "submitted"): ("request.submitted",),
+    ("offer", "open"): ("offer.made", "offer.reminder"),
+    ("offer", "accepted"): ("offer.accepted",),
+    ("deployment", "proposed"): ("deployment.proposed", "deployment.approval_reminder"),
+    ("deployment", "approved"): ("deployment.decided",),  # approved: asks both sides to confirm the agreement
+    ("visit", "logged"): ("visit.logged",),
+    ("visit", "disputed"): ("visit.answered",),
+    ("review", "due"): ("review.reminder", "review.overdue", "review.answered"),
+    ("review", "submitted"): ("review.submitted",),
+}
 
 
 def move(obj: models.Model, to: str, *, allowed: dict, actor=None, partnership: Partnership | None = None,
@@ -49,7 +65,9 @@ def move(obj: models.Model, to: str, *, allowed: dict, actor=None, partnership: 
     for key, value in changes.items():
         setattr(obj, key, value)
     user = getattr(actor, "user", actor)
-    return record_event(partnership=partnership or obj.partnership, actor=user, action=action or f"{noun}.{to}",
+    partnership = partnership or obj.partnership
+    settle(partnership=partnership, subject=f"{noun}:{obj.pk}", event_types=SETTLED_BY_LEAVING.get((noun, source), ()))
+    return record_event(partnership=partnership, actor=user, action=action or f"{noun}.{to}",
                         obj=obj, old={"status": source}, new={"status": to}, note=note)
 
 

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from portal.accounts.adapter import INVITATION_SESSION_KEY
 from portal.tenancy.roles import ROLE_DESCRIPTIONS
-from portal.tenancy.selectors import global_memberships_for_user
+from portal.tenancy.selectors import global_memberships_for_user, global_partnerships_overview
 from portal.tenancy.services import InvitationInvalid, accept_invitation, global_invitation_for_token
 
 
@@ -22,6 +22,8 @@ def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return render(request, "portal/landing.html")
     memberships = global_memberships_for_user(user=request.user)
+    if not memberships and request.user.is_staff:
+        return operator_home(request)
     if len(memberships) == 1:
         return redirect(memberships[0].partnership)
     last = request.session.get("portal_partnership")
@@ -31,10 +33,18 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/switch.html", {"memberships": memberships})
 
 
+def operator_home(request: HttpRequest) -> HttpResponse:
+    """A platform operator's home: the partnerships and what operators do (create partnerships and their first
+    admins, import school data, administer accounts)."""
+    return render(request, "portal/operator.html", {"partnerships": global_partnerships_overview()})
+
+
 @login_required
 @require_http_methods(["GET", "HEAD"])
 def switch(request: HttpRequest) -> HttpResponse:
     memberships = global_memberships_for_user(user=request.user)
+    if not memberships and request.user.is_staff:
+        return operator_home(request)
     return render(request, "portal/switch.html", {"memberships": memberships})
 
 

@@ -9,5 +9,8 @@ class ReportingConfig(AppConfig):
 
     def ready(self) -> None:
         from portal.ui.navigation import NavItem, register_navigation
+        from portal.ui.sections import register_section
+        from reporting.home import la_officer_home
 
+        register_section("home", la_officer_home)
         register_navigation(NavItem("Dashboards", "reporting:dashboard", "dashboards.view", 50))

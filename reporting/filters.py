@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from alliances.models import Cluster, ClusterSchool, LocalAuthority, PartnershipSchool, Phase, School, Specialism
-from alliances.selectors import visible_local_authorities
+from alliances.selectors import schools_named, visible_local_authorities
 from deployments.models import SupportRequest
 from portal.calendar.schooldays import TERM_ORDER, SchoolCalendar, Term, academic_year_of, conventional_term
 from portal.calendar.services import calendar_for
@@ -32,6 +32,9 @@ LEADER_PHASE_FLAGS: dict[str, tuple[str, ...]] = {
     Phase.ALL_THROUGH: ("phase_primary", "phase_secondary"),
     Phase.NOT_APPLICABLE: ("phase_special",),
 }
+
+
+SCHOOL_CHOICES = 10  # schools offered when a name matches several
 
 
 @dataclass
@@ -141,14 +144,15 @@ class DashboardFilterForm(forms.Form):
     term = forms.ChoiceField(label="Term", required=False)
     la = forms.ChoiceField(label="Local authority", required=False)
     cluster = forms.ChoiceField(label="Cluster", required=False, help_text="Clusters of the chosen academic year")
-    school = forms.CharField(label="School URN", required=False, max_length=6,
-                             help_text="Six digits, for example 110234")
+    school = forms.CharField(label="School", required=False, max_length=100,
+                             help_text="Its name or six-digit URN, for example Bewick Bridge or 110234")
     phase = forms.ChoiceField(label="Phase", required=False)
     designation = forms.ChoiceField(label="Designation", required=False)
     area = forms.ChoiceField(label="Need area", required=False)
 
     def __init__(self, data, *, membership: Membership):
         self.membership = membership
+        self.school_choices: list[School] = []  # filled when a school name matches several
         partnership = membership.partnership
         today = timezone.localdate()
         self.current_year = academic_year_of(today)
@@ -206,15 +210,28 @@ class DashboardFilterForm(forms.Form):
             (str(pk), name) for pk, (name, retired) in self.specialisms.items() if not retired]
 
     def clean_school(self) -> School | None:
-        urn = (self.cleaned_data.get("school") or "").strip()
-        if not urn:
+        """A URN, or a name that matches one school the viewer may see; several matches are offered as choices
+        (`school_choices`), none is an error."""
+        text = " ".join((self.cleaned_data.get("school") or "").split())
+        if not text:
             return None
-        if not (urn.isdigit() and len(urn) == 6):
-            raise forms.ValidationError("Enter a school URN of six digits, for example 110234")
-        school = School.objects.filter(pk=urn).select_related("la").first()
-        if school is None or (self.limited_las is not None and school.la_id not in self.limited_las):
-            raise forms.ValidationError("There is no school with this URN in the local authorities you can see")
-        return school
+        if text.isdigit():
+            if len(text) != 6:
+                raise forms.ValidationError("Enter a school's name or its URN of six digits, for example 110234")
+            school = School.objects.filter(pk=text).select_related("la").first()
+            if school is None or (self.limited_las is not None and school.la_id not in self.limited_las):
+                raise forms.ValidationError("There is no school with this URN in the local authorities you can see")
+            return school
+        matches = schools_named(text, la_codes=self.limited_las, limit=SCHOOL_CHOICES + 1)
+        if len(matches) == 1:
+            return matches[0]
+        if not matches:
+            raise forms.ValidationError(f"No school called \u201c{text}\u201d is in the local authorities you can "
+                                        "see. Check the spelling or enter its URN")
+        self.school_choices = matches[:SCHOOL_CHOICES]
+        more = "More than " if len(matches) > SCHOOL_CHOICES else ""
+        raise forms.ValidationError(f"{more}{len(self.school_choices)} schools match \u201c{text}\u201d: choose one "
+                                    "from the list below the filters, or enter its URN")
 
     def scope(self) -> Scope:
         """The filters that are valid; a field with an error falls back to its default (the errors show)."""

@@ -34,6 +34,8 @@ def dashboard(request: HttpRequest, partnership_slug: str) -> HttpResponse:
     return render(request, "reporting/dashboard.html", {
         "form": form, "board": board, "scope": scope, "tables": board.tables, "breadcrumbs": _breadcrumbs(scope),
         "export_query": urlencode(scope.query()),
+        # A school name that matched several: each choice keeps the other filters.
+        "school_choices": [(school, urlencode(scope.query(school=school.urn))) for school in form.school_choices],
     })
 
 

@@ -2,12 +2,32 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 
 from alliances.models import SystemLeader
 from deployments.brokerage.proposals import ObjectiveInput
 from deployments.models import DeclineReason, Funder, RateKind
 from portal.ui.fields import DaysField, PastDateConfirmation, date_field, text_field
+
+
+class CandidateFilterForm(forms.Form):
+    """The candidates page's filters (a GET form). A bad value is an error, never a silently wider list."""
+
+    designation = forms.ChoiceField(label="Designation", required=False,
+                                    error_messages={"invalid_choice": "Choose one of the options in the list"})
+    within_km = forms.DecimalField(label="Within (km)", required=False, min_value=Decimal("0.1"), max_value=1000,
+                                   decimal_places=1, help_text="Distance from the school, for example 15",
+                                   widget=forms.TextInput(attrs={"inputmode": "decimal", "spellcheck": "false"}),
+                                   error_messages={"invalid": "Enter a distance in kilometres, like 15",
+                                                   "min_value": "Enter a distance of more than 0 km",
+                                                   "max_value": "Enter a distance of 1,000 km or less",
+                                                   "max_decimal_places": "Enter a distance to one decimal place"})
+
+    def __init__(self, data, *, designations: dict[str, str]):
+        super().__init__(data or None)
+        self.fields["designation"].choices = [("", "Any designation"), *designations.items()]
 
 
 class OfferForm(forms.Form):

@@ -26,6 +26,7 @@ from deployments.workflow import TransitionNotAllowed, members_with_role, tenant
 from portal.audit.services import record_event
 from portal.days import days_text, half_days
 from portal.errors import DomainError, NotAllowed
+from portal.notifications.reading import settle
 from portal.notifications.services import notify
 from portal.tenancy.models import Membership
 from portal.tenancy.roles import Role
@@ -93,6 +94,8 @@ def propose_deployment(
                  new={"leader": offer.leader.name, "days": str(days), "rate": rate_kind, "day_rate": str(day_rate),
                       "funder": funder, "start": start_date.isoformat(), "end": end_date.isoformat(),
                       "objectives": len(objectives)})
+    # The acceptance asked the brokers to propose: done.
+    settle(partnership=actor.partnership, subject=f"offer:{offer.pk}", event_types=["offer.accepted"])
     exclude = actor.user_id if actor.partnership.four_eyes_approval else None
     notify(partnership=actor.partnership, event_type="deployment.proposed",
            recipients=members_with_role(actor.partnership, Role.APPROVER, exclude_user_id=exclude),

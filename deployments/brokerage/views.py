@@ -10,14 +10,16 @@ from django.views.decorators.http import require_http_methods, require_POST
 from alliances.selectors import active_specialisms, is_member_school
 from deployments import processes
 from deployments.brokerage import offers, proposals, selectors
-from deployments.brokerage.forms import DeclineOfferForm, OfferForm, ProposalForm
+from deployments.brokerage.forms import CandidateFilterForm, DeclineOfferForm, OfferForm, ProposalForm
 from deployments.brokerage.matching import rank_for_request
 from deployments.delivery.capacity import current_ledger
+from deployments.filters import OfferFilter
 from deployments.models import OfferStatus, RateKind
 from deployments.requests.selectors import request_needs
 from deployments.visibility import offers_for, requests_for
 from portal.errors import DomainError
 from portal.ui.fields import NoteForm
+from portal.ui.filtering import listing
 from portal.ui.views import capability_required, found_or_404, paginate
 
 
@@ -28,20 +30,19 @@ def _request(request: HttpRequest, pk: int):
 def candidates_context(request: HttpRequest, found, form: OfferForm | None = None) -> dict:
     """The ranked candidates page: used by the page itself and to show offer errors on it."""
     ranked, excluded = rank_for_request(found)
-    designation = request.GET.get("designation", "")
-    if designation in request.partnership.designation_labels:
-        ranked = [c for c in ranked if c.leader.designation == designation]
-    try:
-        within = float(request.GET.get("within_km", "") or 0)
-    except ValueError:
-        within = 0
-    if within > 0:
-        ranked = [c for c in ranked if c.distance_km is not None and c.distance_km <= within]
+    filters = CandidateFilterForm(request.GET, designations=request.partnership.designation_labels)
+    if filters.is_bound and not filters.is_valid():
+        ranked = []  # a filter that cannot be applied shows nobody, with its error, rather than everybody
+    elif filters.is_bound:
+        if filters.cleaned_data["designation"]:
+            ranked = [c for c in ranked if c.leader.designation == filters.cleaned_data["designation"]]
+        if filters.cleaned_data["within_km"]:
+            within = float(filters.cleaned_data["within_km"])
+            ranked = [c for c in ranked if c.distance_km is not None and c.distance_km <= within]
     open_offers = {o.leader_id: o for o in selectors.request_offers(request=found) if o.status == OfferStatus.OPEN}
     return {
         "req": found, "ranked": ranked[:50], "ranked_count": len(ranked), "excluded": excluded[:100],
-        "excluded_count": len(excluded), "designations": request.partnership.designation_labels,
-        "designation": designation, "within_km": request.GET.get("within_km", ""),
+        "excluded_count": len(excluded), "filters": filters,
         "needs": request_needs(request=found), "open_offers": open_offers,
         "can_offer": offers.can_offer(request.membership, found),
         "offer_form": form or OfferForm(partnership=request.partnership),
@@ -71,10 +72,11 @@ def request_offer(request: HttpRequest, partnership_slug: str, pk: int) -> HttpR
 @require_http_methods(["GET", "HEAD"])
 @capability_required("offers.respond")
 def offers_list(request: HttpRequest, partnership_slug: str) -> HttpResponse:
-    queryset = offers_for(membership=request.membership).order_by("-created_at", "-pk")
+    filterset = OfferFilter(request.GET, queryset=offers_for(membership=request.membership), request=request)
+    listed = listing(request, filterset)
     return render(request, "deployments/offers.html", {
-        "open": list(queryset.filter(status=OfferStatus.OPEN)[:50]),
-        "page": paginate(request, queryset.exclude(status=OfferStatus.OPEN)),
+        **listed, "open": list(filterset.qs.filter(status=OfferStatus.OPEN)[:50]),
+        "page": paginate(request, filterset.qs.exclude(status=OfferStatus.OPEN)),
     })
 
 

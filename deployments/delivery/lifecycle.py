@@ -26,6 +26,7 @@ from deployments.workflow import (
 from portal.audit.services import record_event
 from portal.days import days_text
 from portal.errors import DomainError, NotAllowed
+from portal.notifications.reading import settle
 from portal.notifications.services import notify
 from portal.tenancy.models import Membership
 
@@ -159,6 +160,9 @@ def record_confirmation(*, actor: Membership, deployment: Deployment) -> Deploym
         raise NotAllowed("Only the supported school's headteacher and the system leader confirm the agreement.")
     locked.save(update_fields=["head_confirmed_by", "head_confirmed_at", "leader_confirmed_at", "updated_at"])
     record_event(partnership=actor.partnership, actor=actor.user, action=f"deployment.confirmed_by_{side}", obj=locked)
+    # The approval asked this side to confirm: done for them (the other side's copy waits for theirs).
+    settle(partnership=actor.partnership, subject=f"deployment:{locked.pk}", event_types=["deployment.decided"],
+           recipient=actor.user)
     return locked
 
 

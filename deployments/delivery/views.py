@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from deployments import processes
 from deployments.delivery import lifecycle, selectors, visit_rules, visits, watchlist
 from deployments.delivery.forms import DecisionForm, ResolveVisitForm, VisitAnswerForm, VisitForm
+from deployments.filters import DeploymentFilter
 from deployments.models import NOT_COUNTED, DeploymentStatus, Visit, VisitStatus
 from deployments.reviews.selectors import deployment_reviews
 from deployments.variations.views import deployment_section
@@ -18,7 +19,8 @@ from deployments.visibility import deployments_for
 from deployments.workflow import is_head_of, is_leader_of
 from portal.errors import DomainError
 from portal.ui.fields import NoteForm
-from portal.ui.views import capability_required, found_or_404, paginate, query_without_page, show_error
+from portal.ui.filtering import listing
+from portal.ui.views import capability_required, found_or_404, show_error
 
 
 def _deployment(request: HttpRequest, pk: int):
@@ -34,14 +36,8 @@ def _visit(request: HttpRequest, pk: int) -> Visit:
 @require_http_methods(["GET", "HEAD"])
 @capability_required("deployments.view")
 def deployments_list(request: HttpRequest, partnership_slug: str) -> HttpResponse:
-    queryset = deployments_for(membership=request.membership)
-    status = request.GET.get("status", "")
-    if status in DeploymentStatus.values:
-        queryset = queryset.filter(status=status)
-    return render(request, "deployments/deployments.html", {
-        "page": paginate(request, queryset.order_by("-proposed_at", "-pk")), "status": status,
-        "statuses": DeploymentStatus.choices, "query": query_without_page(request),
-    })
+    filterset = DeploymentFilter(request.GET, queryset=deployments_for(membership=request.membership), request=request)
+    return render(request, "deployments/deployments.html", listing(request, filterset))
 
 
 @require_http_methods(["GET", "HEAD"])

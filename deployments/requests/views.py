@@ -12,6 +12,7 @@ from deployments import processes
 from deployments.brokerage.offers import can_offer
 from deployments.brokerage.proposals import can_propose
 from deployments.brokerage.selectors import request_offers
+from deployments.filters import RequestFilter
 from deployments.requests import selectors, services
 from deployments.requests.forms import (
     ChooseSchoolForm,
@@ -23,7 +24,8 @@ from deployments.requests.forms import (
     WithdrawForm,
 )
 from portal.errors import DomainError
-from portal.ui.views import capability_required, paginate
+from portal.ui.filtering import listing
+from portal.ui.views import capability_required
 
 STEPS = ["needs", "context", "timing", "funding"]
 TITLES = {"needs": "What do you need support with?", "context": "What is going on?",
@@ -40,8 +42,9 @@ def _request(request: HttpRequest, pk: int):
 @require_http_methods(["GET", "HEAD"])
 @capability_required("requests.view")
 def requests_list(request: HttpRequest, partnership_slug: str) -> HttpResponse:
-    page = paginate(request, selectors.requests_for(membership=request.membership).order_by("-submitted_at", "-created_at"))
-    return render(request, "deployments/requests.html", {"page": page,
+    filterset = RequestFilter(request.GET, queryset=selectors.requests_for(membership=request.membership),
+                              request=request)
+    return render(request, "deployments/requests.html", {**listing(request, filterset),
                                                          "can_create": request.membership.can("requests.create")})
 
 

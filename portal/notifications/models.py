@@ -33,6 +33,9 @@ class Notification(PartnershipOwned):
     channel = models.CharField(max_length=10, choices=Channel.choices)
     delivery = models.CharField(max_length=10, choices=Delivery.choices, default=Delivery.IMMEDIATE)
     event_type = models.CharField(max_length=60)
+    # What the notification is about ("offer:42", the occurrence's first two parts): doing the task it asks
+    # for marks it read (`portal.notifications.reading.settle`).
+    subject = models.CharField(max_length=60, blank=True, default="")
     dedupe_key = models.CharField(max_length=255, unique=True)
     title = models.CharField(max_length=255)
     link = models.CharField(max_length=500, blank=True)
@@ -54,6 +57,11 @@ class Notification(PartnershipOwned):
                 fields=["recipient", "partnership", "-created_at"],
                 condition=Q(channel="in_app"),
                 name="notification_centre",
+            ),
+            models.Index(
+                fields=["partnership", "subject", "event_type"],
+                condition=Q(channel="in_app", read_at__isnull=True),
+                name="notification_unread_subject",
             ),
             models.Index(
                 fields=["due_at"],

@@ -66,6 +66,11 @@ def _channels(event, user: User | None, preferences: dict[tuple[int, str], str])
     return rows
 
 
+def subject_of(occurrence: str) -> str:
+    """What an occurrence is about: `offer:42:made` is about `offer:42`."""
+    return ":".join(occurrence.split(":")[:2])[:60]
+
+
 def _rows(*, partnership: Partnership, event, occurrence: str, user: User | None, email: str,
           preferences: dict[tuple[int, str], str], title: str, link: str, context: dict[str, Any],
           now=None) -> list[Notification]:
@@ -76,7 +81,7 @@ def _rows(*, partnership: Partnership, event, occurrence: str, user: User | None
     who = f"user{user.pk}" if user else email
     return [Notification(
         partnership=partnership, recipient=user, email=email, channel=channel, delivery=delivery,
-        event_type=event.key, title=title, link=link, context=context,
+        event_type=event.key, subject=subject_of(occurrence), title=title, link=link, context=context,
         dedupe_key=f"{partnership.pk}:{event.key}:{occurrence}:{who}:{channel}"[:255],
         sent_at=now if channel == Channel.IN_APP else None,
     ) for channel, delivery in _channels(event, user, preferences)]

@@ -88,6 +88,8 @@ class Membership(PartnershipOwned):
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     deactivated_at = models.DateTimeField(null=True, blank=True)
+    # When the member last opened their home page: the start of "since your last visit" next time.
+    home_seen_at = models.DateTimeField(null=True, blank=True, editable=False)
     # For LA officers: the local authorities whose schools they may see.
     local_authorities = models.ManyToManyField("alliances.LocalAuthority", blank=True, related_name="+")
     # For headteachers: the schools they lead (requests are made for these).

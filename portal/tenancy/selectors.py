@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django_scopes import scopes_disabled
 
 from portal.accounts.models import User
@@ -17,6 +18,14 @@ def global_memberships_for_user(*, user: User) -> list[Membership]:
             .select_related("partnership")
             .order_by("partnership__name")
         )
+
+
+def global_partnerships_overview(*, limit: int = 100) -> list[Partnership]:
+    """Every partnership with its number of active members, for platform operators (one query)."""
+    with scopes_disabled():
+        members = (Membership.objects.filter(partnership=OuterRef("pk"), is_active=True).order_by()
+                   .values("partnership").annotate(n=Count("pk")).values("n"))
+        return list(Partnership.objects.annotate(members=Coalesce(Subquery(members), 0)).order_by("name")[:limit])
 
 
 def global_membership_for(*, user: User, slug: str) -> Membership | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -343,3 +344,16 @@ def set_member_links(*, actor: Membership, membership: Membership, schools: list
         record_event(partnership=actor.partnership, actor=actor.user, action="membership.links_changed", obj=current,
                      old=old, new=new)
     return current
+
+
+def note_home_visit(*, membership: Membership, session) -> datetime | None:
+    """When the member last opened their home page before this session (None the first time), for "since your
+    last visit"; records this visit. The answer holds for the rest of the session, so reloading the page does not
+    empty the list. One UPDATE per view, whatever the data (a marker, not a business change: no audit event)."""
+    key = f"home_since:{membership.pk}"
+    if key not in session:
+        session[key] = membership.home_seen_at.isoformat() if membership.home_seen_at else ""
+    now = timezone.now()
+    Membership.objects.filter(pk=membership.pk).update(home_seen_at=now)
+    membership.home_seen_at = now
+    return datetime.fromisoformat(session[key]) if session[key] else None

@@ -23,11 +23,12 @@ def home(request: HttpRequest, partnership_slug: str) -> HttpResponse:
     """Each role's home page inside the partnership."""
     membership = request.membership
     request.session["portal_partnership"] = membership.partnership.slug
+    since = services.note_home_visit(membership=membership, session=request.session)
     context = {
-        "role_description": ROLE_DESCRIPTIONS[membership.role],
+        "role_description": ROLE_DESCRIPTIONS[membership.role], "since": since,
         "recent_notifications": list(notifications_for(partnership=request.partnership, user=request.user)[:5]),
     }
-    context.update(sections_for("home", membership=membership))  # what each feature app lists for this member
+    context.update(sections_for("home", membership=membership, since=since))  # what each feature app lists for this member
     if membership.can("members.manage"):
         counts = Membership.objects.filter(partnership=request.partnership).aggregate(
             active=Count("pk", filter=Q(is_active=True)),

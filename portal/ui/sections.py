@@ -1,6 +1,7 @@
 """Sections a feature app adds to another app's page, so the lower app never imports the higher one.
 
-Pages with sections: "home" (each role's home page; providers take the membership) and "leader" (a
+Pages with sections: "home" (each role's home page; providers take the membership and `since`, when the
+member last opened it before this session, or None; accept and ignore what they do not use) and "leader" (a
 system leader's page in the directory; providers take the membership and the leader). An app registers
 its providers in `AppConfig.ready()`; the page merges what each returns into its template context.
 """

@@ -62,7 +62,7 @@ def test_a_bad_filter_value_is_explained_not_a_500(client, broker, schools):
     response = client.get(f"/p/{broker.partnership.slug}/schools/", {"phase": "university", "la": "abc"})
     assert response.status_code == 200
     summary = BeautifulSoup(response.content, "html.parser").select_one(".govuk-error-summary")
-    assert summary is not None and "Select a valid choice" in summary.get_text()
+    assert summary is not None and "Choose one of the options in the list" in summary.get_text()
 
 
 def test_la_officers_see_only_their_local_authorities(client, la_officer, schools):

@@ -7,6 +7,7 @@ from django_scopes import scope
 
 from reporting.dashboards import dashboard
 from reporting.filters import DashboardFilterForm
+from tests.deployments.conftest import brokerage  # noqa: F401 (the brokerage fixture, for the LA officer's home)
 from tests.factories.worlds import TODAY, World, build_world
 
 

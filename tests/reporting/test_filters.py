@@ -13,6 +13,7 @@ from portal.calendar.schooldays import SchoolCalendar as Terms
 from reporting.dashboards import dashboard
 from reporting.filters import DashboardFilterForm, period_bounds
 from tests.factories.worlds import TODAY
+from tests.pages import parsed
 
 
 def test_a_period_starts_the_day_after_the_previous_term_so_holidays_count_against_the_next_term():
@@ -66,3 +67,34 @@ def test_another_partnerships_cluster_is_not_a_choice(world, other_partnership):
     with scope(partnership=world.partnership):
         form = DashboardFilterForm({"year": "2026-27", "cluster": str(theirs.pk)}, membership=world.broker)
         assert not form.is_valid() and "cluster" in form.errors
+
+
+def test_the_school_filter_takes_a_name_and_resolves_it_to_the_one_school_it_matches(world):
+    with scope(partnership=world.partnership):
+        for text in ("bassingbourn", "Bassingbourn Primary", "110602"):
+            form = DashboardFilterForm({"year": "2026-27", "school": text}, membership=world.officer)
+            assert form.is_valid(), form.errors
+            assert form.scope().school.urn == "110602"
+        # The officer sees Cambridgeshire only: "primary school" is Bassingbourn; East Acton is not theirs.
+        form = DashboardFilterForm({"year": "2026-27", "school": "primary school"}, membership=world.officer)
+        assert form.is_valid() and form.scope().school.urn == "110602"
+        form = DashboardFilterForm({"year": "2026-27", "school": "East Acton"}, membership=world.officer)
+        assert not form.is_valid() and "No school called" in form.errors["school"][0]
+        assert form.school_choices == []
+
+
+def test_a_school_name_that_matches_several_offers_them_as_choices(client, world):
+    with scope(partnership=world.partnership):
+        form = DashboardFilterForm({"year": "2026-27", "school": "primary school"}, membership=world.broker)
+        assert not form.is_valid()
+        assert "3 schools match" in form.errors["school"][0]
+        assert sorted(s.urn for s in form.school_choices) == ["101868", "110602", "110683"]
+    client.force_login(world.broker.user)
+    page = parsed(client.get(f"/p/{world.partnership.slug}/dashboards/", {"year": "2026-27", "school": "primary school",
+                                                                           "phase": "primary"}))
+    assert page.title.get_text().startswith("Error: ")
+    assert "3 schools match" in page.select_one(".govuk-error-summary").get_text()
+    choices = {a.get_text(strip=True): a["href"] for a in page.select("[aria-labelledby=school-choices] a")}
+    assert set(choices) == {"Bassingbourn Primary School", "Old Fletton Primary School", "East Acton Primary School"}
+    assert "school=110602" in choices["Bassingbourn Primary School"]
+    assert "phase=primary" in choices["Bassingbourn Primary School"]  # the other filters are kept

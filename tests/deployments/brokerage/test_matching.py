@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
+from bs4 import BeautifulSoup
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
@@ -110,7 +111,12 @@ def test_the_candidates_page_shows_scores_reasons_and_exclusions(client, partner
     assert response.status_code == 200
     near_only = response.content.decode()
     assert "Cara Far" not in near_only.split("Not considered")[0] and "Amy Best" in near_only
-    assert client.get(url, {"within_km": "lots", "designation": "XYZ"}).status_code == 200
+    for bad, message in (({"within_km": "lots"}, "Enter a distance in kilometres"),
+                         ({"within_km": "-5"}, "Enter a distance of more than 0 km"),
+                         ({"designation": "XYZ"}, "Choose one of the options in the list")):
+        page = BeautifulSoup(client.get(url, bad).content, "html.parser")
+        assert message in page.select_one(".govuk-error-summary").get_text()  # explained, not silently dropped
+        assert page.select_one("#id_leaders") is None  # nobody listed rather than everybody
     client.force_login(make_member(partnership, "la_officer").user)
     assert client.get(url).status_code == 403
 
