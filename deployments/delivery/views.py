@@ -243,16 +243,13 @@ def _change_view(action: str):
                   "email, with your note."],
             button=button, cancel_url=back, form=form, warning=CHANGE_WARNINGS[action])
         return confirm(request, confirmation, done_url=back,
-                       done_message=f"Deployment {deployment.reference} is {CHANGE_DONE[action]}. "
-                                    "Everyone involved has been told.",
+                       done_message=lambda: f"Deployment {deployment.reference} is "
+                                            f"{deployment.get_status_display().lower()}. Everyone involved has been told.",
                        act=lambda data: processes.change_deployment(actor=request.membership, deployment=deployment,
                                                                     action=action, note=data["note"]))
 
     view.__name__ = f"deployment_{action}"
     return view
-
-
-CHANGE_DONE = {"pause": "paused", "resume": "under way again", "stop": "stopped early", "complete": "complete"}
 
 
 deployment_pause = _change_view("pause")

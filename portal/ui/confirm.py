@@ -32,11 +32,11 @@ class Confirmation:
 
 
 def confirm(request: HttpRequest, confirmation: Confirmation, *, act: Callable[[dict], object], done_url: str,
-            done_message: str) -> HttpResponse:
+            done_message: str | Callable[[], str]) -> HttpResponse:
     """The confirmation page: GET shows it, POST validates the form and calls `act(cleaned_data)`.
 
     A `DomainError` from the service (someone else acted first, a guard said no) shows on the page as an error,
-    so the person sees why and can go back.
+    so the person sees why and can go back. `done_message` may be a callable, read after the action.
     """
     form = confirmation.form or forms.Form(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -45,7 +45,7 @@ def confirm(request: HttpRequest, confirmation: Confirmation, *, act: Callable[[
         except DomainError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, done_message)
+            messages.success(request, done_message() if callable(done_message) else done_message)
             return redirect(done_url)
     return render(request, "portal/confirm.html", {"confirmation": confirmation, "form": form})
 
