@@ -39,11 +39,12 @@ PAGES = {400: bad_request, 403: permission_denied, 404: page_not_found, 500: ser
 
 
 class FriendlyErrorPagesMiddleware:
-    """While DEBUG is on, swaps Django's technical error pages for the portal's own (the first middleware, so it
-    sees every response, also 404s for unknown addresses and for outsiders, which no view raises).
+    """While DEBUG is on, swaps Django's technical error pages for the portal's own. It is the first middleware,
+    so it sees every response, and it swaps only what Django made: an error page when no view ran (an unknown
+    address, an outsider refused by the partnership middleware, a bad Host header) or when a view raised. A
+    page a view chose to answer with an error status (an invalid invitation, a refused import) stays as it is.
 
-    Only HTML pages that are not already the portal's are swapped; JSON answers keep their body. The new page
-    carries the original's "already logged" mark, so the failure is still logged once.
+    The new page carries the original's "already logged" mark, so the failure is still logged once.
     """
 
     def __init__(self, get_response):
@@ -52,10 +53,14 @@ class FriendlyErrorPagesMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         page = PAGES.get(response.status_code)
-        if (page is None or not settings.DEBUG or settings.DEBUG_TECHNICAL_ERRORS
+        made_by_django = request.resolver_match is None or getattr(request, "_portal_view_raised", False)
+        if (page is None or not made_by_django or not settings.DEBUG or settings.DEBUG_TECHNICAL_ERRORS
                 or getattr(response, "portal_error_page", False)
                 or not response.get("Content-Type", "").startswith("text/html")):
             return response
         friendly = page(request)
         friendly._has_been_logged = getattr(response, "_has_been_logged", False)
         return friendly
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> None:
+        request._portal_view_raised = True  # Django turns it into the response; __call__ then sees which

@@ -93,7 +93,8 @@ def test_django_s_technical_404_stays_reachable_through_a_setting(client, settin
 
 
 @pytest.mark.django_db
-def test_a_json_answer_keeps_its_body_in_debug(client, settings):
+def test_a_page_a_view_answers_with_an_error_status_stays_in_debug(client, settings):
     settings.DEBUG = True
-    response = client.get("/healthz")
-    assert response["Content-Type"].startswith("application/json")
+    response = client.get("/invitations/not-a-real-token/")
+    assert response.status_code == 404
+    assert "This invitation link is not valid" in response.content.decode()
