@@ -53,14 +53,18 @@ def members(request: HttpRequest, partnership_slug: str) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 @capability_required("members.manage")
 def invite(request: HttpRequest, partnership_slug: str) -> HttpResponse:
+    """Invite someone with a role and, for a headteacher or an LA officer, the schools or LAs they will have."""
     form = InviteForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    links_form = member_links_form(request.POST or None)
+    if request.method == "POST" and all([form.is_valid(), links_form.is_valid()]):
         try:
             sent = services.invite_member(
-                actor=request.membership, email=form.cleaned_data["email"], role=form.cleaned_data["role"]
+                actor=request.membership, email=form.cleaned_data["email"], role=form.cleaned_data["role"],
+                schools=links_form.cleaned_data["schools"],
+                local_authorities=list(links_form.cleaned_data["local_authorities"]),
             )
         except DomainError as error:
-            form.add_error("email", str(error))
+            form.add_error(None, str(error))
         else:
             messages.success(
                 request,
@@ -68,7 +72,7 @@ def invite(request: HttpRequest, partnership_slug: str) -> HttpResponse:
                 f"The link works once and expires on {sent.invitation.expires_at:%-d %B %Y}.",
             )
             return redirect("tenant:members", partnership_slug=partnership_slug)
-    return render(request, "tenancy/invite.html", {"form": form})
+    return render(request, "tenancy/invite.html", {"form": form, "links_form": links_form})
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
