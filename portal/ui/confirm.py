@@ -8,7 +8,7 @@ A view builds a `Confirmation` and hands it to `confirm` with the service call t
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django import forms
 from django.contrib import messages
@@ -28,7 +28,6 @@ class Confirmation:
     cancel_url: str  # back to the object's page
     warning: str = "You cannot undo this."
     form: forms.Form | None = None  # a reason or a note, when the action takes one
-    extra: list[str] = field(default_factory=list)  # anything else worth knowing first
 
 
 def confirm(request: HttpRequest, confirmation: Confirmation, *, act: Callable[[dict], object], done_url: str,
@@ -38,7 +37,7 @@ def confirm(request: HttpRequest, confirmation: Confirmation, *, act: Callable[[
     A `DomainError` from the service (someone else acted first, a guard said no) shows on the page as an error,
     so the person sees why and can go back. `done_message` may be a callable, read after the action.
     """
-    form = confirmation.form or forms.Form(request.POST if request.method == "POST" else None)
+    form = confirmation.form if confirmation.form is not None else forms.Form(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             act(form.cleaned_data)
