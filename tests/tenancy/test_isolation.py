@@ -168,6 +168,7 @@ REDIRECTED_GETS: dict[str, tuple[str, str]] = {
     "deployments:request_funding": ("deployments:request", "request"),
     "deployments:request_check": ("deployments:request", "request"),
     "deployments:request_delete": ("deployments:request", "request"),  # sent: no longer a draft
+    "tenant:member_deactivate": ("tenant:member", "membership"),  # the matrix's member is the admin themself
     "deployments:request_propose": ("deployments:request", "request"),  # no leader has accepted yet
     "deployments:review_answer": ("deployments:review", "review"),  # not written yet
     "deployments:visit_new": ("deployments:deployment", "deployment"),
