@@ -4,6 +4,7 @@ from django import forms
 from django.db.models import Q
 
 from alliances.models import LEADER_PHASES, ClusterKind, LeaderStatus, LocalAuthority, School, SpecialismGroup
+from alliances.selectors import find_schools
 from portal.accounts.models import User
 from portal.tenancy.models import Membership
 from portal.ui.fields import DaysField, date_field, text_field
@@ -231,17 +232,97 @@ class FindSchoolForm(forms.Form):
     )
 
 
+def _school_lines(text: str) -> list[str | list[str]]:
+    """Each line of the schools box: a list of URNs (a line of 6-digit numbers, or a URN followed by the school's
+    name, as the form shows saved schools), or a name to look up."""
+    entries = []
+    for line in (text or "").splitlines():
+        tokens = line.replace(",", " ").split()
+        if not tokens:
+            continue
+        if all(t.isdigit() and len(t) == 6 for t in tokens):
+            entries.append(tokens)
+        elif tokens[0].isdigit() and len(tokens[0]) == 6:
+            entries.append([tokens[0]])
+        else:
+            entries.append(" ".join(tokens))
+    return entries
+
+
+def school_choice_label(school: School) -> str:
+    where = ", ".join(part for part in (school.town, school.la.name if school.la_id else "") if part)
+    closed = "" if school.status == "open" else f", {school.get_status_display().lower()}"
+    return f"{school.name} (URN {school.urn}{', ' + where if where else ''}{closed})"
+
+
+class SchoolsByNameField(forms.CharField):
+    """Schools typed one a line, by name or URN. The form resolves the names (see `MemberLinksForm.clean`)."""
+
+    widget = forms.Textarea(attrs={"rows": 4, "spellcheck": "false"})
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return "\n".join(f"{s.urn} {s.name}" if isinstance(s, School) else str(s) for s in value)
+        return value
+
+
 class MemberLinksForm(forms.Form):
-    """The schools a headteacher leads and the local authorities an LA officer oversees."""
+    """The schools a headteacher leads and the local authorities an LA officer oversees.
+
+    Schools are typed by name or URN, one a line. A name that fits one school is that school; a name that fits
+    several lists them as tick boxes to choose from (no JavaScript needed); one that fits none is named.
+    """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["schools"] = SchoolsField(
+        self.fields["schools"] = SchoolsByNameField(
             label="Schools they lead (headteachers)", required=False,
-            help_text="URNs, one per line. Headteachers ask for support for these schools.",
+            help_text="One school a line: its name (or part of it) or its 6-digit URN. Headteachers ask for support "
+                      "for these schools.",
+        )
+        self.fields["school_choices"] = forms.MultipleChoiceField(
+            label="Which schools did you mean?", required=False, widget=forms.CheckboxSelectMultiple,
+            choices=[(urn, urn) for urn in self.data.getlist(self.add_prefix("school_choices"))]
+            if self.is_bound and hasattr(self.data, "getlist") else [],
         )
         self.fields["local_authorities"] = forms.ModelMultipleChoiceField(
             label="Local authorities they oversee (LA officers)", required=False,
             queryset=LocalAuthority.objects.order_by("name"), widget=forms.SelectMultiple(attrs={"size": 8}),
-            help_text="LA officers see only schools, system leaders and clusters in these local authorities.",
+            help_text="LA officers see only schools, system leaders and clusters in these local authorities. "
+                      "Type a letter to jump to a name.",
         )
+        self.ambiguous: dict[str, list[School]] = {}
+
+    def clean(self):
+        data = super().clean()
+        if "schools" in data:
+            data["schools"] = self._resolve(data["schools"], set(data.get("school_choices") or []))
+        return data
+
+    def _resolve(self, text: str, picked: set[str]) -> list[School]:
+        entries = _school_lines(text)
+        urns = [urn for entry in entries if isinstance(entry, list) for urn in entry] + sorted(picked)
+        found = School.objects.in_bulk(urns)
+        chosen, unknown = [], [urn for urn in urns if urn not in found]
+        for entry in entries:
+            if isinstance(entry, list):
+                chosen += [found[urn] for urn in entry if urn in found]
+                continue
+            matches = find_schools(text=entry)
+            meant = [school for school in matches if school.urn in picked]
+            if len(matches) == 1 or meant:
+                chosen += meant or matches
+            elif matches:
+                self.ambiguous[entry] = matches
+            else:
+                unknown.append(entry)
+        chosen += [found[urn] for urn in sorted(picked) if urn in found]
+        if unknown:
+            self.add_error("schools", f"No school matches {', '.join(unknown[:10])}. Check the spelling, or use "
+                                      "the URN from Get Information about Schools")
+        if self.ambiguous:
+            names = ", ".join(f"{name} ({len(found)} schools)" for name, found in self.ambiguous.items())
+            self.add_error("schools", f"More than one school matches {names}. Tick the ones you mean below")
+            options = {school.urn: school_choice_label(school) for group in self.ambiguous.values() for school in group}
+            self.fields["school_choices"].choices = list(options.items())
+        return list({school.urn: school for school in chosen}.values())

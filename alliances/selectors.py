@@ -198,3 +198,16 @@ def designations_due(*, membership: Membership, today: date, within_days: int = 
     return SystemLeader.objects.filter(
         partnership=membership.partnership, status__in=(LeaderStatus.ACTIVE, LeaderStatus.UNDER_REVIEW),
         review_due__lte=today + timedelta(days=within_days)).order_by("review_due", "name")
+
+
+def find_schools(*, text: str, limit: int = 10) -> list[School]:
+    """Schools whose name is `text` (any case), or failing that contains it: open schools first, then by name.
+
+    Reference data, the same for every partnership. At most `limit`, for a list a person can choose from.
+    """
+    open_first = Case(When(status="open", then=0), default=1)
+    exact = list(School.objects.filter(name__iexact=text).select_related("la").order_by(open_first, "name", "urn")[:limit])
+    if exact:
+        return exact
+    return list(School.objects.filter(name__icontains=text).select_related("la")
+                .order_by(open_first, "name", "urn")[:limit])

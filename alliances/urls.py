@@ -27,4 +27,5 @@ urlpatterns = [
     path("alliances/<int:pk>/edit/", views_people.alliance_edit, name="alliance_edit"),
     path("specialisms/", views_people.specialisms, name="specialisms"),
     path("specialisms/<int:pk>/", views_people.specialism_action, name="specialism_action"),
+    path("specialisms/<int:pk>/delete/", views_people.specialism_delete, name="specialism_delete"),
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from alliances import selectors, services
@@ -12,6 +13,7 @@ from alliances.filters import ClusterFilter, LeaderFilter
 from alliances.forms import AllianceForm, ClusterForm, OwnProfileForm, SpecialismForm, SystemLeaderForm
 from alliances.models import LEADER_PHASES, LocalAuthority, Specialism, SpecialismGroup
 from portal.errors import DomainError
+from portal.ui.confirm import Confirmation, confirm
 from portal.ui.csv_export import csv_response
 from portal.ui.sections import sections_for
 from portal.ui.views import capability_required, paginate, query_without_page
@@ -286,11 +288,25 @@ def specialism_action(request: HttpRequest, partnership_slug: str, pk: int) -> H
         elif action == "reinstate":
             services.set_specialism_retired(actor=request.membership, specialism=item, retired=False)
             messages.success(request, f"Reinstated {item.name}.")
-        elif action == "delete":
-            services.delete_specialism(actor=request.membership, specialism=item)
-            messages.success(request, f"Deleted {item.name}.")
+        elif action == "delete":  # deleting has its own confirmation page
+            return redirect("alliances:specialism_delete", partnership_slug=partnership_slug, pk=pk)
         else:
             messages.error(request, "Choose retire, reinstate or delete.")
     except DomainError as error:
         messages.error(request, str(error))
     return redirect("alliances:specialisms", partnership_slug=partnership_slug)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@capability_required("directory.manage")
+def specialism_delete(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
+    """Confirm, then delete a specialism nobody uses (the service refuses one in use: retire it instead)."""
+    item = get_object_or_404(Specialism.objects.filter(partnership=request.partnership), pk=pk)
+    back = reverse("alliances:specialisms", kwargs={"partnership_slug": partnership_slug})
+    confirmation = Confirmation(
+        title=f"Delete the specialism {item.name}?", caption="Specialisms",
+        happens=[f"{item.name} is deleted: nobody can choose it for a profile or a request again.",
+                 "A specialism on any system leader's profile cannot be deleted; retire it instead."],
+        told=[], button="Delete specialism", cancel_url=back)
+    return confirm(request, confirmation, done_url=back, done_message=f"Deleted {item.name}.",
+                   act=lambda data: services.delete_specialism(actor=request.membership, specialism=item))

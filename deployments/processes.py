@@ -21,6 +21,7 @@ from deployments.models import (
     OPEN_VARIATION_STATUSES,
     Deployment,
     Offer,
+    OfferStatus,
     RequestStatus,
     SupportRequest,
     Variation,
@@ -81,6 +82,23 @@ def withdraw_request(*, actor: Membership, request: SupportRequest, reason: str 
                context={"school_name": request.school.name, "reference": request.reference, "reason": reason},
                link=tenant_url(actor.partnership, "request", pk=request.pk))
     return request
+
+
+def withdrawal_effects(request: SupportRequest, deployments: list[Deployment]) -> list[str]:
+    """What withdrawing `request` would do, in plain words, for its confirmation page (mirrors `withdraw_request`)."""
+    effects = [f"Request {request.reference} is withdrawn and the steering group stops work on it."]
+    waiting = list(Offer.objects.filter(request=request, status__in=[OfferStatus.OPEN, OfferStatus.ACCEPTED])
+                   .values_list("status", flat=True))
+    open_count = waiting.count(OfferStatus.OPEN)
+    if open_count:
+        effects.append(f"{open_count} open offer{'s' if open_count != 1 else ''} to system leaders "
+                       f"{'are' if open_count != 1 else 'is'} withdrawn, and each leader is told.")
+    if OfferStatus.ACCEPTED in waiting:
+        effects.append("The system leader who accepted is released, their held days go back and they are told.")
+    live = next((d for d in deployments if d.status in LIVE_DEPLOYMENT_STATUSES), None)
+    if live is not None:
+        effects.append(f"Deployment {live.reference}, not yet under way, is cancelled and its days are released.")
+    return effects
 
 
 def _cancel_deployment(*, actor: Membership, request: SupportRequest, reason: str) -> None:

@@ -59,6 +59,8 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", True)
+# Django's technical 404/400/500 pages instead of the portal's own while DEBUG is on (for a developer only).
+DEBUG_TECHNICAL_ERRORS = env_bool("DEBUG_TECHNICAL_ERRORS", False)
 
 if DEBUG:
     SECRET_KEY = env_str("SECRET_KEY", "insecure-embedded-default-key-for-local-development-only-0123456789")
@@ -98,6 +100,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First, so load balancers reach it whatever Host header they send and without an HTTPS redirect.
     "portal.health.HealthCheckMiddleware",
+    # Next, so it sees every response: the portal's own error pages also while DEBUG is on.
+    "portal.ui.errors.FriendlyErrorPagesMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -317,11 +321,17 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = True
     CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [f"https://{host}" for host in ALLOWED_HOSTS])
 
+# Django's own loggers write here once (not also through Django's default console handler, which printed every
+# failure twice while DEBUG was on); an expected refusal (403, 404) is one line with no traceback.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"expected_refusals": {"()": "portal.log_filters.ExpectedRefusalFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["expected_refusals"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO"), "propagate": False},
+        "django.db.backends": {"level": "WARNING"},
+    },
 }

@@ -30,6 +30,7 @@ urlpatterns = [
     path("p/<slug:partnership_slug>/", include("reporting.urls")),
 ]
 
+handler400 = "portal.ui.errors.bad_request"
 handler403 = "portal.ui.errors.permission_denied"
 handler404 = "portal.ui.errors.page_not_found"
 handler500 = "portal.ui.errors.server_error"

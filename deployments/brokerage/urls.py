@@ -8,5 +8,6 @@ urlpatterns = [
     path("requests/<int:pk>/propose/", views.request_propose, name="request_propose"),
     path("offers/", views.offers_list, name="offers"),
     path("offers/<int:pk>/", views.offer_detail, name="offer"),
+    path("offers/<int:pk>/decline/", views.offer_decline, name="offer_decline"),
     path("offers/<int:pk>/withdraw/", views.offer_withdraw, name="offer_withdraw"),
 ]

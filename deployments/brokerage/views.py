@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from alliances.selectors import active_specialisms, is_member_school
@@ -18,6 +19,7 @@ from deployments.models import OfferStatus, RateKind
 from deployments.requests.selectors import request_needs
 from deployments.visibility import offers_for, requests_for
 from portal.errors import DomainError
+from portal.ui.confirm import Confirmation, confirm
 from portal.ui.fields import NoteForm
 from portal.ui.filtering import listing
 from portal.ui.views import capability_required, found_or_404, paginate
@@ -84,43 +86,64 @@ def offers_list(request: HttpRequest, partnership_slug: str) -> HttpResponse:
 @capability_required("offers.respond")
 def offer_detail(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
     offer = found_or_404(offers_for(membership=request.membership), pk)
-    decline_form = DeclineOfferForm(request.POST if request.POST.get("action") == "decline" else None)
     if request.method == "POST":
+        if request.POST.get("action") != "accept":
+            # Declining has its own confirmation page.
+            return redirect("deployments:offer_decline", partnership_slug=partnership_slug, pk=pk)
         try:
-            if request.POST.get("action") == "accept":
-                processes.accept_offer(actor=request.membership, offer=offer)
-                messages.success(request, f"You accepted {offer.request.reference}. The broker will propose the "
-                                          "deployment; you will confirm the agreement once it is approved.")
-                return redirect("deployments:offer", partnership_slug=partnership_slug, pk=pk)
-            if decline_form.is_valid():
-                offers.decline_offer(actor=request.membership, offer=offer, reason=decline_form.cleaned_data["reason"],
-                                     note=decline_form.cleaned_data["note"])
-                messages.success(request, "You declined the offer. The broker has been told.")
-                return redirect("deployments:offers", partnership_slug=partnership_slug)
+            processes.accept_offer(actor=request.membership, offer=offer)
         except DomainError as error:
             messages.error(request, str(error))
-            return redirect("deployments:offer", partnership_slug=partnership_slug, pk=pk)
+        else:
+            messages.success(request, f"You accepted {offer.request.reference}. The broker will propose the "
+                                      "deployment; you will confirm the agreement once it is approved.")
+        return redirect("deployments:offer", partnership_slug=partnership_slug, pk=pk)
     return render(request, "deployments/offer.html", {
         "offer": offer, "req": offer.request, "needs": request_needs(request=offer.request),
-        "decline_form": decline_form, "is_open": offers.can_answer(request.membership, offer),
+        "is_open": offers.can_answer(request.membership, offer),
         "ledger": current_ledger(partnership=request.partnership, leader=offer.leader, count=2),
     })
 
 
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
+@capability_required("offers.respond")
+def offer_decline(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
+    """Confirm, then decline: the broker is told with the reason."""
+    offer = found_or_404(offers_for(membership=request.membership), pk)
+    back = reverse("deployments:offer", kwargs={"partnership_slug": partnership_slug, "pk": pk})
+    if not offers.can_answer(request.membership, offer):
+        messages.info(request, "This offer is no longer open, so it cannot be declined.")
+        return redirect(back)
+    confirmation = Confirmation(
+        title=f"Decline the offer of {offer.request.reference}?", caption=offer.request.school.name,
+        happens=["The offer closes: you cannot accept it afterwards.",
+                 "The broker may offer the request to another system leader."],
+        told=["The request's broker, in the app and by email, with your reason."], button="Decline this request",
+        cancel_url=back, form=DeclineOfferForm(request.POST or None), warning="You cannot undo this.")
+    return confirm(request, confirmation, done_url=reverse("deployments:offers", kwargs={"partnership_slug": partnership_slug}),
+                   done_message="You declined the offer. The broker has been told.",
+                   act=lambda data: offers.decline_offer(actor=request.membership, offer=offer, reason=data["reason"],
+                                                         note=data["note"]))
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
 @capability_required("offers.make")
 def offer_withdraw(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
+    """Confirm, then withdraw an open offer: the system leader is told."""
     offer = found_or_404(offers_for(membership=request.membership), pk)
-    form = NoteForm(request.POST, label="Note for the system leader", required=False)
-    try:
-        if not form.is_valid():
-            raise DomainError("Keep the note to 2,000 characters or fewer. The offer was not withdrawn.")
-        offers.withdraw_offer(actor=request.membership, offer=offer, note=form.cleaned_data["note"])
-    except DomainError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, f"The offer to {offer.leader.name} is withdrawn and they have been told.")
-    return redirect("deployments:request", partnership_slug=partnership_slug, pk=offer.request_id)
+    back = reverse("deployments:request", kwargs={"partnership_slug": partnership_slug, "pk": offer.request_id})
+    if offer.status != OfferStatus.OPEN:
+        messages.info(request, f"The offer to {offer.leader.name} is no longer open, so it cannot be withdrawn.")
+        return redirect(back)
+    confirmation = Confirmation(
+        title=f"Withdraw the offer to {offer.leader.name}?", caption=f"Request {offer.request.reference}",
+        happens=[f"{offer.leader.name} can no longer accept request {offer.request.reference}.",
+                 "The request stays open for other system leaders."],
+        told=[f"{offer.leader.name}, in the app and by email, with your note."], button="Withdraw offer",
+        cancel_url=back, form=NoteForm(request.POST or None, label="Note for the system leader (optional)", required=False))
+    return confirm(request, confirmation, done_url=back,
+                   done_message=f"The offer to {offer.leader.name} is withdrawn and they have been told.",
+                   act=lambda data: offers.withdraw_offer(actor=request.membership, offer=offer, note=data["note"]))
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

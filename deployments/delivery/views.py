@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -18,6 +19,7 @@ from deployments.variations.views import deployment_section
 from deployments.visibility import deployments_for
 from deployments.workflow import is_head_of, is_leader_of
 from portal.errors import DomainError
+from portal.ui.confirm import Confirmation, confirm
 from portal.ui.fields import NoteForm
 from portal.ui.filtering import listing
 from portal.ui.views import capability_required, found_or_404, show_error
@@ -253,13 +255,23 @@ def visit_resolve(request: HttpRequest, partnership_slug: str, pk: int) -> HttpR
 
 
 # The page for each of the broker's status changes: (title, note label, note required, button). Which changes
-# are open to whom is `lifecycle.allowed_changes`; what each does is `processes.change_deployment`.
+# are open to whom is `lifecycle.allowed_changes`; what each does is `processes.change_deployment`. Each is a
+# confirmation page that says what will happen and who is told before anything changes.
 CHANGE_PAGES = {
-    "pause": ("Pause the deployment", "Why is it paused?", True, "Pause deployment"),
-    "resume": ("Resume the deployment", "Note for everyone involved (optional)", False, "Resume deployment"),
-    "stop": ("Stop the deployment early", "Why is it stopping early?", True, "Stop deployment"),
-    "complete": ("Complete the deployment", "Closing summary", True, "Complete deployment"),
+    "pause": ("Pause deployment {ref}?", "Why is it paused?", True, "Pause deployment"),
+    "resume": ("Resume deployment {ref}?", "Note for everyone involved (optional)", False, "Resume deployment"),
+    "stop": ("Stop deployment {ref} early?", "Why is it stopping early?", True, "Stop deployment"),
+    "complete": ("Complete deployment {ref}?", "Closing summary", True, "Complete deployment"),
 }
+CLOSING = ["Days not delivered go back to {leader}'s capacity; only delivered days stay in the ledger.",
+           "Termly reviews for terms it no longer reaches are dropped, and the final evaluation is added."]
+CHANGE_EFFECTS = {
+    "pause": ["The deployment is paused: no visits can be logged or confirmed until it resumes."],
+    "resume": ["The deployment is under way again: visits can be logged and confirmed."],
+    "stop": ["The deployment closes before its planned end: no more visits can be logged.", *CLOSING],
+    "complete": ["The deployment is complete: no more visits can be logged.", *CLOSING],
+}
+CHANGE_WARNINGS = {"pause": "", "resume": "", "stop": "You cannot undo this.", "complete": "You cannot undo this."}
 
 
 def _change_view(action: str):
@@ -269,26 +281,26 @@ def _change_view(action: str):
     @capability_required("deployments.manage")
     def view(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
         deployment = _deployment(request, pk)
+        back = reverse("deployments:deployment", kwargs={"partnership_slug": partnership_slug, "pk": pk})
         if action not in lifecycle.allowed_changes(request.membership, deployment):
             messages.info(request, f"This deployment is {deployment.get_status_display().lower()}, so you cannot "
                                    f"{action} it.")
-            return redirect("deployments:deployment", partnership_slug=partnership_slug, pk=pk)
+            return redirect(back)
         help_text = ("What was done, what changed for the school, and anything to carry forward."
                      if action == "complete" else "Everyone involved will read it.")
         form = NoteForm(request.POST or None, label=label, required=required, help_text=help_text,
                         rows=6 if action == "complete" else 4)
-        if request.method == "POST" and form.is_valid():
-            try:
-                processes.change_deployment(actor=request.membership, deployment=deployment, action=action,
-                                            note=form.cleaned_data["note"])
-            except DomainError as error:
-                show_error(form, error)
-            else:
-                messages.success(request, f"Deployment {deployment.reference} is {deployment.get_status_display().lower()}. "
-                                          "Everyone involved has been told.")
-                return redirect("deployments:deployment", partnership_slug=partnership_slug, pk=pk)
-        return render(request, "deployments/change.html", {"deployment": deployment, "form": form, "title": title,
-                                                           "button": button, "action": action})
+        confirmation = Confirmation(
+            title=title.format(ref=deployment.reference), caption=f"{deployment.school.name} · {deployment.leader.name}",
+            happens=[line.format(leader=deployment.leader.name) for line in CHANGE_EFFECTS[action]],
+            told=[f"The school's headteachers, {deployment.leader.name} and the request's broker, in the app and by "
+                  "email, with your note."],
+            button=button, cancel_url=back, form=form, warning=CHANGE_WARNINGS[action])
+        return confirm(request, confirmation, done_url=back,
+                       done_message=lambda: f"Deployment {deployment.reference} is "
+                                            f"{deployment.get_status_display().lower()}. Everyone involved has been told.",
+                       act=lambda data: processes.change_deployment(actor=request.membership, deployment=deployment,
+                                                                    action=action, note=data["note"]))
 
     view.__name__ = f"deployment_{action}"
     return view

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from alliances.models import School, Specialism
@@ -61,13 +62,45 @@ def move_request(request: SupportRequest, to: str, *, actor, note: str = "", exp
 
 @transaction.atomic
 def start_request(*, actor: Membership, school: School) -> SupportRequest:
-    """A headteacher starts a draft request for one of their schools."""
+    """A headteacher starts a draft request for one of their schools, or carries on their own empty one for it
+    (so pressing 'Start' twice leaves one draft, not two). Audited when a draft is created."""
     if not is_head_of(actor, school.pk):
         raise NotAllowed("You can ask for support only for a school you lead. Ask your partnership admin to link you to it.")
+    empty = empty_drafts(actor=actor, school=school).first()
+    if empty is not None:
+        return empty  # starting again reuses the draft nobody has answered yet
     request = SupportRequest.objects.create(partnership=actor.partnership, school=school, created_by=actor.user)
     record_event(partnership=actor.partnership, actor=actor.user, action="request.started", obj=request,
                  new={"school": school.urn})
     return request
+
+
+def empty_drafts(*, actor: Membership, school: School):
+    """The actor's drafts for `school` with no answer yet, oldest first."""
+    return SupportRequest.objects.filter(
+        partnership=actor.partnership, school=school, created_by=actor.user, status=RequestStatus.DRAFT,
+        context="", success="", urgency="", days_wanted__isnull=True, preferred_start__isnull=True,
+        funding_route="", consent_to_share=False,
+    ).exclude(Exists(RequestNeed.objects.filter(request=OuterRef("pk")))).order_by("created_at", "pk")
+
+
+def can_delete_draft(actor: Membership, request: SupportRequest) -> bool:
+    """Its author, while it is still a draft (once sent it is the steering group's record)."""
+    return actor.can("requests.create") and is_draft(request) and request.created_by_id == actor.user_id
+
+
+@transaction.atomic
+def delete_draft(*, actor: Membership, request: SupportRequest) -> None:
+    """The author deletes a draft nobody else has seen. Compare-and-delete: a draft sent meanwhile stays. Audited."""
+    if not can_delete_draft(actor, request):
+        raise NotAllowed("Only the headteacher who started a draft can delete it, and only while it is a draft.")
+    reference = request.reference
+    deleted, _ = SupportRequest.objects.filter(pk=request.pk, status=RequestStatus.DRAFT,
+                                               created_by=actor.user).delete()
+    if not deleted:
+        raise TransitionNotAllowed("This request has been sent, so it can no longer be deleted. Withdraw it instead.")
+    record_event(partnership=actor.partnership, actor=actor.user, action="request.deleted", obj=request,
+                 old={"status": RequestStatus.DRAFT, "school": request.school_id}, note=f"Draft {reference} deleted")
 
 
 @transaction.atomic

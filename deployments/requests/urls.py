@@ -12,5 +12,6 @@ urlpatterns = [
     path("requests/<int:pk>/funding/", views.request_funding, name="request_funding"),
     path("requests/<int:pk>/check/", views.request_check, name="request_check"),
     path("requests/<int:pk>/withdraw/", views.request_withdraw, name="request_withdraw"),
+    path("requests/<int:pk>/delete/", views.request_delete, name="request_delete"),
     path("requests/<int:pk>/triage/", views.request_triage, name="request_triage"),
 ]

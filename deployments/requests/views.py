@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
 
 from alliances.selectors import active_specialisms
 from deployments import processes
@@ -24,6 +25,7 @@ from deployments.requests.forms import (
     WithdrawForm,
 )
 from portal.errors import DomainError
+from portal.ui.confirm import Confirmation, confirm
 from portal.ui.filtering import listing
 from portal.ui.views import capability_required
 
@@ -133,6 +135,7 @@ def request_check(request: HttpRequest, partnership_slug: str, pk: int) -> HttpR
             return redirect("deployments:request", partnership_slug=partnership_slug, pk=pk)
     return render(request, "deployments/request_check.html", {
         "req": found, "needs": selectors.request_needs(request=found), "missing": missing,
+        "can_delete": services.can_delete_draft(request.membership, found),
     })
 
 
@@ -147,7 +150,7 @@ def request_detail(request: HttpRequest, partnership_slug: str, pk: int) -> Http
     return render(request, "deployments/request.html", {
         "req": found, "needs": selectors.request_needs(request=found), "timeline": selectors.request_history(request=found),
         "can_withdraw": processes.can_withdraw_request(membership, found, deployments),
-        "withdraw_form": WithdrawForm(), "is_head": is_head, "show_actors": not is_head, "offers": offers, "deployments": deployments,
+        "can_delete": services.can_delete_draft(membership, found), "is_head": is_head, "show_actors": not is_head, "offers": offers, "deployments": deployments,
         "can_triage": services.can_triage(membership, found),
         "can_offer": can_offer(membership, found),
         "can_propose": can_propose(membership, found, deployments),
@@ -179,18 +182,43 @@ def request_triage(request: HttpRequest, partnership_slug: str, pk: int) -> Http
     })
 
 
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 @capability_required("requests.create")
 def request_withdraw(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
+    """Confirm, then withdraw: says what happens to its offers and deployment and who is told."""
     found = _request(request, pk)
-    form = WithdrawForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Keep the reason to 1,000 characters or fewer. The request was not withdrawn.")
+    back = reverse("deployments:request", kwargs={"partnership_slug": partnership_slug, "pk": pk})
+    deployments = list(selectors.request_deployments(request=found))
+    if services.is_draft(found) or not processes.can_withdraw_request(request.membership, found, deployments):
+        messages.info(request, "This request cannot be withdrawn now." if not services.is_draft(found)
+                      else "This is a draft: nobody else has seen it. Delete it instead.")
+        return redirect(back)
+    effects = processes.withdrawal_effects(found, deployments)
+    told = ["The partnership's brokers, in the app and by email."]
+    if len(effects) > 1:
+        told.append("Each system leader offered this request, and the leader of a cancelled deployment.")
+    confirmation = Confirmation(
+        title=f"Withdraw request {found.reference}?", caption=found.school.name, happens=effects, told=told,
+        button="Withdraw request", cancel_url=back, form=WithdrawForm(request.POST or None),
+        warning="You cannot undo this. To ask for support again, start a new request.")
+    return confirm(request, confirmation, done_url=back, done_message=f"Request {found.reference} is withdrawn.",
+                   act=lambda data: processes.withdraw_request(actor=request.membership, request=found,
+                                                               reason=data["reason"]))
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@capability_required("requests.create")
+def request_delete(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
+    """Confirm, then delete a draft its author no longer wants."""
+    found = _request(request, pk)
+    if not services.can_delete_draft(request.membership, found):
+        messages.info(request, "Only the headteacher who started a draft can delete it, and only before it is sent.")
         return redirect("deployments:request", partnership_slug=partnership_slug, pk=pk)
-    try:
-        processes.withdraw_request(actor=request.membership, request=found, reason=form.cleaned_data["reason"])
-    except DomainError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, f"Request {found.reference} is withdrawn.")
-    return redirect("deployments:request", partnership_slug=partnership_slug, pk=pk)
+    confirmation = Confirmation(
+        title=f"Delete draft request {found.reference}?", caption=found.school.name,
+        happens=["The draft and every answer in it are deleted.", "Nothing was sent, so the steering group never sees it."],
+        told=[], button="Delete draft", cancel_url=reverse("deployments:request_check",
+                                                           kwargs={"partnership_slug": partnership_slug, "pk": pk}))
+    return confirm(request, confirmation, done_url=reverse("deployments:requests", kwargs={"partnership_slug": partnership_slug}),
+                   done_message=f"Draft request {found.reference} is deleted.",
+                   act=lambda data: services.delete_draft(actor=request.membership, request=found))

@@ -5,6 +5,7 @@ from collections import defaultdict
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from portal.calendar import services
@@ -12,6 +13,7 @@ from portal.calendar.forms import CalendarImportForm, PeriodForm
 from portal.calendar.models import CalendarPeriod
 from portal.calendar.schooldays import SchoolCalendar
 from portal.errors import DomainError
+from portal.ui.confirm import Confirmation, confirm
 from portal.ui.views import capability_required
 
 
@@ -77,14 +79,17 @@ def period_edit(request: HttpRequest, partnership_slug: str, pk: int | None = No
     return render(request, "calendar/period_form.html", {"form": form, "period": period})
 
 
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 @capability_required("calendar.manage")
 def period_delete(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
+    """Confirm, then delete one period of the term dates."""
     period = get_object_or_404(CalendarPeriod.objects.filter(partnership=request.partnership), pk=pk)
-    try:
-        services.delete_period(actor=request.membership, period=period)
-    except DomainError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, f"Deleted {period.name}.")
-    return redirect("tenant:calendar", partnership_slug=partnership_slug)
+    back = reverse("tenant:calendar_period", kwargs={"partnership_slug": partnership_slug, "pk": pk})
+    confirmation = Confirmation(
+        title=f"Delete {period.name}?", caption=f"Term dates {period.academic_year}",
+        happens=[f"{period.name} ({period.start:%-d %B %Y} to {period.end:%-d %B %Y}) is deleted.",
+                 "Review due dates and reminders are worked out again from the remaining dates."],
+        told=[], button=f"Delete {period.name}", cancel_url=back)
+    return confirm(request, confirmation, done_url=reverse("tenant:calendar", kwargs={"partnership_slug": partnership_slug}),
+                   done_message=f"Deleted {period.name}.",
+                   act=lambda data: services.delete_period(actor=request.membership, period=period))

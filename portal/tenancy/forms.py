@@ -32,6 +32,7 @@ class DeactivateForm(forms.Form):
     reason = forms.CharField(
         label="Reason (optional)", required=False, max_length=500,
         help_text="Kept in the activity log. The member is not shown it.",
+        error_messages={"max_length": "Keep the reason to 500 characters or fewer"},
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 

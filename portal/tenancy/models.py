@@ -149,6 +149,10 @@ class Invitation(PartnershipOwned):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # What the new member is linked to when they accept: the schools a headteacher leads, the LAs an LA officer
+    # oversees (so an invited head can ask for support straight away).
+    schools = models.ManyToManyField("alliances.School", blank=True, related_name="+")
+    local_authorities = models.ManyToManyField("alliances.LocalAuthority", blank=True, related_name="+")
 
     objects = ScopedManager(partnership="partnership", _manager_class=models.Manager.from_queryset(InvitationQuerySet))
 

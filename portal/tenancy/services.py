@@ -40,14 +40,24 @@ class SentInvitation:
 
 
 @transaction.atomic
-def invite_member(*, actor: Membership, email: str, role: str) -> SentInvitation:
-    """Invite `email` to the actor's partnership with `role` (admins only).
+def invite_member(*, actor: Membership, email: str, role: str, schools=(), local_authorities=()) -> SentInvitation:
+    """Invite `email` to the actor's partnership with `role` (admins only), naming the schools a headteacher
+    leads or the LAs an LA officer oversees; accepting links the new member to them.
 
-    Refuses an address that is already an active member; withdraws any earlier waiting invitation
-    for the same address. Writes an audit event and the invitation email to the outbox.
+    Refuses an address that is already an active member, and schools or LAs for a role that has none;
+    withdraws any earlier waiting invitation for the same address. Writes an audit event and the
+    invitation email to the outbox.
     """
     _require(actor, "members.manage")
-    return _invite(partnership=actor.partnership, email=email, role=role, inviter=actor.user)
+    if schools and role != Role.HEADTEACHER:
+        raise DomainError("Only headteachers lead schools. Clear the schools, or choose Headteacher.")
+    if local_authorities and role != Role.LA_OFFICER:
+        raise DomainError("Only LA officers oversee local authorities. Clear them, or choose LA officer.")
+    sent = _invite(partnership=actor.partnership, email=email, role=role, inviter=actor.user,
+                   links={"schools": [s.pk for s in schools], "local_authorities": [la.pk for la in local_authorities]})
+    sent.invitation.schools.set(schools)
+    sent.invitation.local_authorities.set(local_authorities)
+    return sent
 
 
 @transaction.atomic
@@ -59,7 +69,7 @@ def global_invite_first_admin(*, partnership: Partnership, email: str, operator:
         return _invite(partnership=partnership, email=email, role=Role.ADMIN, inviter=operator)
 
 
-def _invite(*, partnership: Partnership, email: str, role: str, inviter: User) -> SentInvitation:
+def _invite(*, partnership: Partnership, email: str, role: str, inviter: User, links: dict | None = None) -> SentInvitation:
     email = email.strip().lower()
     role = Role(role)
     if Membership.objects.filter(partnership=partnership, user__email__iexact=email, is_active=True).exists():
@@ -77,7 +87,7 @@ def _invite(*, partnership: Partnership, email: str, role: str, inviter: User) -
     )
     record_event(
         partnership=partnership, actor=inviter, action="invitation.sent", obj=invitation,
-        new={"email": email, "role": role.value},
+        new={"email": email, "role": role.value, **{k: v for k, v in (links or {}).items() if v}},
     )
     notify(
         partnership=partnership,
@@ -160,9 +170,10 @@ def accept_invitation(*, token: str, user: User) -> Membership:
             membership.is_active = True
             membership.deactivated_at = None
             membership.save(update_fields=["role", "is_active", "deactivated_at"])
+        links = _link_invited(membership, invitation)
         record_event(
             partnership=partnership, actor=user, action="membership.joined", obj=membership,
-            old=old, new={"role": membership.role, "is_active": True}, note=f"Invitation {invitation.pk}",
+            old=old, new={"role": membership.role, "is_active": True, **links}, note=f"Invitation {invitation.pk}",
         )
         home = reverse("tenant:home", kwargs={"partnership_slug": partnership.slug})
         notify(
@@ -183,6 +194,17 @@ def accept_invitation(*, token: str, user: User) -> Membership:
                 link=reverse("tenant:members", kwargs={"partnership_slug": partnership.slug}),
             )
     return membership
+
+
+def _link_invited(membership: Membership, invitation: Invitation) -> dict:
+    """Link a member who accepted to the schools and LAs their invitation names (added to any they had)."""
+    schools = list(invitation.schools.values_list("pk", flat=True))
+    authorities = list(invitation.local_authorities.values_list("pk", flat=True))
+    if schools:
+        membership.schools.add(*schools)
+    if authorities:
+        membership.local_authorities.add(*authorities)
+    return {k: v for k, v in (("schools", schools), ("local_authorities", authorities)) if v}
 
 
 def _lock_admins(actor: Membership) -> dict[int, Membership]:

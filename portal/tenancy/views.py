@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from portal.audit.selectors import recent_events
@@ -13,6 +14,7 @@ from portal.tenancy import selectors, services
 from portal.tenancy.forms import DeactivateForm, InviteForm, PartnershipSettingsForm, RoleForm, member_links_form
 from portal.tenancy.models import Invitation, Membership
 from portal.tenancy.roles import ROLE_DESCRIPTIONS, Role
+from portal.ui.confirm import Confirmation, confirm
 from portal.ui.sections import sections_for
 from portal.ui.views import capability_required, paginate
 
@@ -52,14 +54,18 @@ def members(request: HttpRequest, partnership_slug: str) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 @capability_required("members.manage")
 def invite(request: HttpRequest, partnership_slug: str) -> HttpResponse:
+    """Invite someone with a role and, for a headteacher or an LA officer, the schools or LAs they will have."""
     form = InviteForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    links_form = member_links_form(request.POST or None)
+    if request.method == "POST" and all([form.is_valid(), links_form.is_valid()]):
         try:
             sent = services.invite_member(
-                actor=request.membership, email=form.cleaned_data["email"], role=form.cleaned_data["role"]
+                actor=request.membership, email=form.cleaned_data["email"], role=form.cleaned_data["role"],
+                schools=links_form.cleaned_data["schools"],
+                local_authorities=list(links_form.cleaned_data["local_authorities"]),
             )
         except DomainError as error:
-            form.add_error("email", str(error))
+            form.add_error(None, str(error))
         else:
             messages.success(
                 request,
@@ -67,7 +73,7 @@ def invite(request: HttpRequest, partnership_slug: str) -> HttpResponse:
                 f"The link works once and expires on {sent.invitation.expires_at:%-d %B %Y}.",
             )
             return redirect("tenant:members", partnership_slug=partnership_slug)
-    return render(request, "tenancy/invite.html", {"form": form})
+    return render(request, "tenancy/invite.html", {"form": form, "links_form": links_form})
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -92,7 +98,7 @@ def member(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse
     return render(
         request,
         "tenancy/member.html",
-        {"member": membership, "form": form, "deactivate_form": DeactivateForm(), "history": history,
+        {"member": membership, "form": form, "history": history,
          "links_form": links_form},
     )
 
@@ -111,26 +117,33 @@ def member_links(request: HttpRequest, partnership_slug: str, pk: int) -> HttpRe
     history = recent_events(partnership=request.partnership).filter(
         object_type__model="membership", object_id=str(membership.pk))[:20]
     return render(request, "tenancy/member.html", {
-        "member": membership, "form": RoleForm(initial={"role": membership.role}), "deactivate_form": DeactivateForm(),
+        "member": membership, "form": RoleForm(initial={"role": membership.role}),
         "history": history, "links_form": form,
     })
 
 
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 @capability_required("members.manage")
 def member_deactivate(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
+    """Confirm, then remove a member's access to the partnership."""
     membership = get_object_or_404(selectors.members(partnership=request.partnership), pk=pk)
-    form = DeactivateForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "The reason must be 500 characters or fewer. The membership was not deactivated.")
-        return redirect("tenant:member", partnership_slug=partnership_slug, pk=pk)
-    try:
-        services.deactivate_membership(actor=request.membership, membership=membership, reason=form.cleaned_data["reason"])
-    except DomainError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, f"{membership.user.email} can no longer open {request.partnership.name}.")
-    return redirect("tenant:member", partnership_slug=partnership_slug, pk=pk)
+    back = reverse("tenant:member", kwargs={"partnership_slug": partnership_slug, "pk": pk})
+    if not membership.is_active or membership.pk == request.membership.pk:
+        messages.info(request, "This membership is already deactivated." if not membership.is_active
+                      else "You cannot deactivate your own membership. Ask another admin.")
+        return redirect(back)
+    confirmation = Confirmation(
+        title=f"Remove {membership.user.email} from {request.partnership.name}?",
+        caption=f"{membership.user.get_full_name() or membership.user.email} · {membership.get_role_display()}",
+        happens=[f"They can no longer open {request.partnership.name} or anything in it.",
+                 "Their history stays: what they did is still shown, with their name.",
+                 "You can reactivate the membership later, with the same role."],
+        told=[f"{membership.user.email}, by email (the reason is not shown to them)."],
+        button="Deactivate membership", cancel_url=back, form=DeactivateForm(request.POST or None), warning="")
+    return confirm(request, confirmation, done_url=back,
+                   done_message=f"{membership.user.email} can no longer open {request.partnership.name}.",
+                   act=lambda data: services.deactivate_membership(actor=request.membership, membership=membership,
+                                                                   reason=data["reason"]))
 
 
 @require_POST
@@ -146,17 +159,24 @@ def member_reactivate(request: HttpRequest, partnership_slug: str, pk: int) -> H
     return redirect("tenant:member", partnership_slug=partnership_slug, pk=pk)
 
 
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 @capability_required("members.manage")
 def invitation_withdraw(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
+    """Confirm, then withdraw a waiting invitation so its link stops working."""
     invitation = get_object_or_404(Invitation.objects.filter(partnership=request.partnership), pk=pk)
-    try:
-        services.revoke_invitation(actor=request.membership, invitation=invitation)
-    except DomainError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, f"The invitation to {invitation.email} was withdrawn. Its link no longer works.")
-    return redirect("tenant:members", partnership_slug=partnership_slug)
+    back = reverse("tenant:members", kwargs={"partnership_slug": partnership_slug})
+    if invitation.status_label != "Waiting":
+        messages.info(request, f"The invitation to {invitation.email} is {invitation.status_label.lower()}, so it "
+                               "cannot be withdrawn.")
+        return redirect(back)
+    confirmation = Confirmation(
+        title=f"Withdraw the invitation to {invitation.email}?", caption=invitation.get_role_display(),
+        happens=["The link in the invitation email stops working.",
+                 "You can invite the same address again later."],
+        told=[], button="Withdraw invitation", cancel_url=back, warning="")
+    return confirm(request, confirmation, done_url=back,
+                   done_message=f"The invitation to {invitation.email} was withdrawn. Its link no longer works.",
+                   act=lambda data: services.revoke_invitation(actor=request.membership, invitation=invitation))
 
 
 @require_http_methods(["GET", "HEAD"])

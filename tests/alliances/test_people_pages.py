@@ -167,10 +167,13 @@ def test_specialisms_are_added_retired_and_never_deleted_in_use(client, broker, 
     client.post(f"/p/{slug}/specialisms/", {"group": "teaching", "name": "Oracy"})
     with scopes_disabled():
         oracy = Specialism.objects.get(partnership=broker.partnership, name="Oracy")
-    response = client.post(f"/p/{slug}/specialisms/{setup['maths'].pk}/", {"action": "delete"}, follow=True)
+    # Delete is a link to a confirmation page; the old button's POST goes there too, and deletes nothing.
+    assert client.post(f"/p/{slug}/specialisms/{oracy.pk}/", {"action": "delete"})["Location"] == (
+        f"/p/{slug}/specialisms/{oracy.pk}/delete/")
+    response = client.post(f"/p/{slug}/specialisms/{setup['maths'].pk}/delete/")
     assert "cannot be deleted. Retire it instead" in response.content.decode()
     client.post(f"/p/{slug}/specialisms/{setup['maths'].pk}/", {"action": "retire"})
-    client.post(f"/p/{slug}/specialisms/{oracy.pk}/", {"action": "delete"})
+    client.post(f"/p/{slug}/specialisms/{oracy.pk}/delete/")
     with scopes_disabled():
         assert Specialism.objects.get(pk=setup["maths"].pk).is_retired
         assert not Specialism.objects.filter(pk=oracy.pk).exists()

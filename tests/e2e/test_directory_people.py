@@ -87,7 +87,10 @@ def test_a_broker_manages_leaders_clusters_and_specialisms(page, live_server, wo
     page.get_by_label("Name", exact=True).fill("Oracy")
     page.get_by_role("button", name="Add", exact=True).click()
     assert "Added Oracy." in page.locator("main").inner_text()
-    page.get_by_role("button", name="Delete Mathematics").click()
+    page.get_by_role("link", name="Delete Mathematics").click()
+    assert page.locator("h1").inner_text() == "Delete the specialism Mathematics?"
+    check_accessibility(page, visited)
+    page.get_by_role("button", name="Delete specialism").click()
     assert "cannot be deleted. Retire it instead" in page.locator("main").inner_text()
     check_accessibility(page, visited)
 

@@ -80,9 +80,9 @@ MATRIX: dict[str, tuple[tuple[str, ...], str | None]] = {
     "tenant:invite": (("get", "post"), None),
     "tenant:member": (("get", "post"), "membership"),
     "tenant:member_links": (("post",), "membership"),
-    "tenant:member_deactivate": (("post",), "membership"),
+    "tenant:member_deactivate": (("get", "post"), "membership"),
     "tenant:member_reactivate": (("post",), "membership"),
-    "tenant:invitation_withdraw": (("post",), "invitation"),
+    "tenant:invitation_withdraw": (("get", "post"), "invitation"),
     "tenant:activity": (("get",), None),
     "tenant:settings": (("get", "post"), None),
     "tenant:notifications": (("get",), None),
@@ -110,6 +110,7 @@ MATRIX: dict[str, tuple[tuple[str, ...], str | None]] = {
     "alliances:alliance_edit": (("get", "post"), "alliance"),
     "alliances:specialisms": (("get", "post"), None),
     "alliances:specialism_action": (("post",), "specialism"),
+    "alliances:specialism_delete": (("get", "post"), "specialism"),
     "deployments:requests": (("get",), None),
     "deployments:request_new": (("get", "post"), None),
     "deployments:request": (("get",), "request"),
@@ -118,14 +119,16 @@ MATRIX: dict[str, tuple[tuple[str, ...], str | None]] = {
     "deployments:request_timing": (("get", "post"), "request"),
     "deployments:request_funding": (("get", "post"), "request"),
     "deployments:request_check": (("get", "post"), "request"),
-    "deployments:request_withdraw": (("post",), "request"),
+    "deployments:request_withdraw": (("get", "post"), "request"),
+    "deployments:request_delete": (("get", "post"), "request"),
     "deployments:request_triage": (("get", "post"), "request"),
     "deployments:request_candidates": (("get",), "request"),
     "deployments:request_offer": (("post",), "request"),
     "deployments:request_propose": (("get", "post"), "request"),
     "deployments:offers": (("get",), None),
     "deployments:offer": (("get", "post"), "offer"),
-    "deployments:offer_withdraw": (("post",), "offer"),
+    "deployments:offer_withdraw": (("get", "post"), "offer"),
+    "deployments:offer_decline": (("get", "post"), "offer"),
     "deployments:deployments": (("get",), None),
     "deployments:deployment": (("get",), "deployment"),
     "deployments:deployment_agreement": (("get",), "deployment"),
@@ -157,7 +160,7 @@ MATRIX: dict[str, tuple[tuple[str, ...], str | None]] = {
     "tenant:calendar_import": (("post",), None),
     "tenant:calendar_period_new": (("get", "post"), None),
     "tenant:calendar_period": (("get", "post"), "period"),
-    "tenant:calendar_period_delete": (("post",), "period"),
+    "tenant:calendar_period_delete": (("get", "post"), "period"),
 }
 # Schools are shared reference data: their URLs take a URN, and "the other partnership's object" is
 # its PartnershipSchool row, whose notes and membership must never show or change from here.
@@ -173,6 +176,8 @@ REDIRECTED_GETS: dict[str, tuple[str, str]] = {
     "deployments:request_timing": ("deployments:request", "request"),
     "deployments:request_funding": ("deployments:request", "request"),
     "deployments:request_check": ("deployments:request", "request"),
+    "deployments:request_delete": ("deployments:request", "request"),  # sent: no longer a draft
+    "tenant:member_deactivate": ("tenant:member", "membership"),  # the matrix's member is the admin themself
     "deployments:request_propose": ("deployments:request", "request"),  # no leader has accepted yet
     "deployments:review_answer": ("deployments:review", "review"),  # not written yet
     "deployments:visit_new": ("deployments:deployment", "deployment"),

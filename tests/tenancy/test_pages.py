@@ -263,7 +263,7 @@ def test_admins_set_an_la_officers_authorities_and_a_heads_schools(client, admin
     slug = partnership.slug
     client.post(f"/p/{slug}/members/{officer.pk}/links/", {"local_authorities": ["873"]})
     bad = client.post(f"/p/{slug}/members/{headteacher.pk}/links/", {"schools": "139087\n999999"})
-    assert "No school has these URNs: 999999" in bad.content.decode()
+    assert "No school matches 999999" in bad.content.decode()
     School.objects.get_or_create(urn="137049", defaults={"name": "Comberton Village College", "la": cambs})
     client.post(f"/p/{slug}/members/{headteacher.pk}/links/", {"schools": "137049\n139087"})
     with scopes_disabled():

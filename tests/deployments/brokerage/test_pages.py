@@ -125,7 +125,7 @@ def test_a_decline_form_error_is_shown_and_nothing_changes(client, brokerage):
     with scope(partnership=b.partnership):
         [offer] = offers.make_offers(actor=b.broker, request=b.request, leaders=[b.leader])
     client.force_login(b.leader_member.user)
-    response = client.post(f"/p/{b.partnership.slug}/offers/{offer.pk}/", {"action": "decline", "reason": "other"})
+    response = client.post(f"/p/{b.partnership.slug}/offers/{offer.pk}/decline/", {"reason": "other"})
     assert response.status_code == 200 and "Say why you are declining" in response.content.decode()
     with scopes_disabled():
         assert Offer.objects.get(pk=offer.pk).status == OfferStatus.OPEN
