@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('deployments', '0005_watchlist'),
+        ('deployments', '0007_variation'),
         ('portal', '0007_partnership_day_rates'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('portal', '0008_notification_subject'),
+        ('portal', '0010_notification_subject'),
     ]
 
     operations = [

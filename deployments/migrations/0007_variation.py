@@ -9,8 +9,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('deployments', '0005_watchlist'),
-        ('portal', '0008_partnership_variation_approval'),
+        ('deployments', '0006_request_preferred_end'),
+        ('portal', '0009_partnership_variation_approval'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

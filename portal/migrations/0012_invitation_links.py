@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('alliances', '0005_leader_one_profile_per_account'),
-        ('portal', '0007_partnership_day_rates'),
+        ('portal', '0011_membership_home_seen_at'),
     ]
 
     operations = [

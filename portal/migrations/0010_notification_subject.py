@@ -22,7 +22,7 @@ def fill_subjects(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('portal', '0007_partnership_day_rates'),
+        ('portal', '0009_partnership_variation_approval'),
     ]
 
     operations = [

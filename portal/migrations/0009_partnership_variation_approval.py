@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('portal', '0007_partnership_day_rates'),
+        ('portal', '0008_calendar_year_provisional'),
     ]
 
     operations = [
