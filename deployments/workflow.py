@@ -95,6 +95,12 @@ def is_leader_of(actor: Membership, deployment) -> bool:
     return actor.can("visits.log") and deployment.leader.user_id == actor.user_id
 
 
+def four_eyes_blocks(actor: Membership, proposed_by_id: int | None) -> bool:
+    """The partnership wants a second pair of eyes and this member proposed what is to be decided (a deployment, or
+    a change to one): the one rule both approvals follow."""
+    return bool(actor.partnership.four_eyes_approval and proposed_by_id == actor.user_id)
+
+
 def members_with_role(partnership, role: str, *, exclude_user_id: int | None = None) -> list:
     members = Membership.objects.filter(partnership=partnership, role=role, is_active=True).select_related("user")
     return [m.user for m in members if m.user_id != exclude_user_id]

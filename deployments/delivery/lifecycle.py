@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from deployments import workflow
 from deployments.models import Deployment, DeploymentStatus, Visit, VisitStatus
 from deployments.workflow import (
     TransitionNotAllowed,
@@ -51,7 +52,7 @@ CHANGES = {
 
 def four_eyes_blocks(actor: Membership, deployment: Deployment) -> bool:
     """The partnership wants a second pair of eyes and this member proposed the deployment."""
-    return bool(actor.partnership.four_eyes_approval and deployment.proposed_by_id == actor.user_id)
+    return workflow.four_eyes_blocks(actor, deployment.proposed_by_id)
 
 
 def awaits_decision(deployment: Deployment) -> bool:

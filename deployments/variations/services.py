@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from deployments import workflow
 from deployments.models import (
     OPEN_VARIATION_STATUSES,
     Deployment,
@@ -55,7 +56,8 @@ def can_propose(actor: Membership, deployment: Deployment, open_variation: Varia
 
 
 def four_eyes_blocks(actor: Membership, variation: Variation) -> bool:
-    return bool(actor.partnership.four_eyes_approval and variation.proposed_by_id == actor.user_id)
+    """The same rule as for deployments: the proposer of a change never decides on it when four-eyes is on."""
+    return workflow.four_eyes_blocks(actor, variation.proposed_by_id)
 
 
 def can_decide(actor: Membership, variation: Variation) -> bool:
