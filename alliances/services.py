@@ -24,6 +24,7 @@ from alliances.selectors import global_successor_of
 from alliances.taxonomy import DEFAULT_SPECIALISMS
 from portal.audit.services import record_event
 from portal.errors import DomainError, NotAllowed
+from portal.notifications.reading import settle
 from portal.tenancy.models import Membership, Partnership
 
 
@@ -207,6 +208,9 @@ def save_system_leader(
     if history:
         record_event(partnership=partnership, actor=actor.user, action="system_leader.designation_changed", obj=leader,
                      old={k: _plain(old.get(k)) for k in history if k in old}, new={k: _plain(v) for k, v in history.items()})
+    if "review_due" in changed or "status" in changed:
+        # The designation was reviewed (a new review date) or the leader left: the reminder's task is done.
+        settle(partnership=partnership, subject=f"leader:{leader.pk}", event_types=["leader.designation_due"])
     return leader
 
 

@@ -10,6 +10,8 @@ from decimal import Decimal
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
+from alliances.models import SystemLeader
+from alliances.services import save_system_leader
 from deployments import processes
 from deployments.brokerage import offers
 from deployments.delivery import visits
@@ -150,3 +152,17 @@ def test_sending_returning_and_agreeing_a_review_settle_what_asked_for_each(brok
     with scope(partnership=b.partnership):
         reviews.answer_review(actor=b.head, review=Review.objects.get(pk=review.pk), agree=True, comments="Yes.")
     assert unread(b.head.user, "review.submitted", subject) == 0
+
+
+def test_renewing_a_designation_settles_its_reminder_but_a_phone_change_does_not(brokerage):
+    b = brokerage
+    subject = f"leader:{b.leader.pk}"
+    with scope(partnership=b.partnership):
+        notify(partnership=b.partnership, event_type="leader.designation_due", recipients=[b.broker.user],
+               occurrence=f"{subject}:designation:20270901", context={"subject": "Due"})
+        leader = SystemLeader.objects.get(pk=b.leader.pk)
+        save_system_leader(actor=b.broker, leader=leader, specialisms=[b.spec["Mathematics"]], phone="01223 000000")
+        assert unread(b.broker.user, "leader.designation_due", subject) == 1
+        save_system_leader(actor=b.broker, leader=SystemLeader.objects.get(pk=b.leader.pk),
+                           specialisms=[b.spec["Mathematics"]], review_due=leader.review_due + timedelta(days=4 * 365))
+    assert unread(b.broker.user, "leader.designation_due", subject) == 0
