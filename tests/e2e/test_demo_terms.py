@@ -21,7 +21,7 @@ def test_the_broker_finds_the_demo_leader_first_for_the_demo_request(page, live_
         maths = SupportRequest.objects.get(partnership__slug="cambridgeshire", status="submitted")
     page.goto(f"{base}/p/cambridgeshire/requests/{maths.pk}/")
     assert "Mathematics" in page.locator("main").inner_text()
-    page.get_by_role("link", name="Triage this request").click()
+    page.get_by_role("button", name="Triage this request").click()
     page.get_by_label("Yes, find a system leader").check()
     page.get_by_label("Targeted support").check()
     page.get_by_role("button", name="Save decision").click()

@@ -263,7 +263,7 @@ def both_sides(partnership, other_partnership, personas, outsider):
 def _snapshot(partnership):
     from alliances.models import Alliance, Cluster, PartnershipSchool, Specialism, SystemLeader
     from deployments.models import CapacityEntry, Deployment, Offer, Review, SupportRequest, Variation, Visit, Watch
-    from portal.calendar.models import CalendarPeriod
+    from portal.calendar.models import CalendarPeriod, CalendarYear
 
     with scopes_disabled():
         return (
@@ -283,6 +283,7 @@ def _snapshot(partnership):
             list(Alliance.objects.filter(partnership=partnership).values_list("pk", "name")),
             list(Specialism.objects.filter(partnership=partnership).values_list("pk", "name", "is_retired")),
             list(CalendarPeriod.objects.filter(partnership=partnership).values_list("pk", "name", "start", "end")),
+            list(CalendarYear.objects.filter(partnership=partnership).values_list("academic_year", "provisional")),
             list(SupportRequest.objects.filter(partnership=partnership).values_list("pk", "status", "context")),
             list(Membership.objects.filter(partnership=partnership).values_list("pk", "role", "is_active").order_by("pk")),
             list(Invitation.objects.filter(partnership=partnership).values_list("pk", "revoked_at", "accepted_at").order_by("pk")),
