@@ -29,6 +29,8 @@ from django.utils import timezone
 from alliances.models import LeaderSpecialism, LeaderStatus, Phase, School, SystemLeader
 from deployments.models import CapacityEntry, Deployment, DeploymentStatus, RequestNeed
 from portal.calendar.services import school_calendar
+from portal.days import days_phrase, days_text
+from portal.formats import date_text
 
 WEIGHTS = {"needs": 35, "phase": 15, "designation": 15, "distance": 15, "capacity": 10, "outcomes": 10}
 FAR_METRES = 50_000
@@ -82,13 +84,13 @@ class Candidate:
         reasons.append(self.designation_reason)
         reasons.append(f"{self.distance_km} km away" if self.distance_km is not None else "distance unknown (no coordinates)")
         if self.days_wanted:
-            reasons.append(f"{self.capacity:g} days left this term for {self.days_wanted:g} asked")
+            reasons.append(f"{days_phrase(self.capacity)} left this term for {days_text(self.days_wanted)} asked")
         if self.completed or self.stopped:
             reasons.append(f"{self.completed} deployment{'s' if self.completed != 1 else ''} completed, "
                            f"{self.stopped} stopped early")
         else:
             reasons.append("no past deployments to go on")
-        reasons.append(f"last deployed {self.last_deployed:%-d %B %Y}" if self.last_deployed else "not deployed before")
+        reasons.append(f"last deployed {date_text(self.last_deployed)}" if self.last_deployed else "not deployed before")
         return reasons
 
 

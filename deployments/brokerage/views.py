@@ -16,6 +16,7 @@ from deployments.delivery.capacity import current_ledger
 from deployments.models import OfferStatus, RateKind
 from deployments.requests.selectors import request_needs
 from deployments.visibility import offers_for, requests_for
+from portal.days import days_phrase
 from portal.errors import DomainError
 from portal.ui.fields import NoteForm
 from portal.ui.views import capability_required, found_or_404, paginate
@@ -62,7 +63,7 @@ def request_offer(request: HttpRequest, partnership_slug: str, pk: int) -> HttpR
             form.add_error(None, str(error))
         else:
             names = ", ".join(offer.leader.name for offer in made)
-            messages.success(request, f"Offered to {names}. They have {request.partnership.offer_expiry_days} days "
+            messages.success(request, f"Offered to {names}. They have {days_phrase(request.partnership.offer_expiry_days)} "
                                       "to answer and have been told by email.")
             return redirect("deployments:request", partnership_slug=partnership_slug, pk=pk)
     return render(request, "deployments/candidates.html", candidates_context(request, found, form), status=200)

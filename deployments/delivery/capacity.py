@@ -23,7 +23,7 @@ from alliances.models import SystemLeader
 from deployments.models import CapacityEntry, Deployment, Visit, VisitStatus
 from portal.calendar.schooldays import SchoolCalendar, Term, conventional_term
 from portal.calendar.services import school_calendar
-from portal.days import days_text
+from portal.days import days_phrase, days_text
 from portal.errors import Conflict
 
 
@@ -78,7 +78,7 @@ def book(*, leader: SystemLeader, allocation: dict[Term, Decimal], offer=None, d
             if days > have:
                 left = max(have, Decimal(0))
                 raise CapacityExceeded(
-                    f"{locked.name} has {days_text(left)} of {days_text(locked.capacity_days_per_term)} days left in the "
+                    f"{locked.name} has {days_text(left)} of {days_phrase(locked.capacity_days_per_term)} left in the "
                     f"{term.label.lower()}, and this needs {days_text(days)}. Ask the broker to change the days or dates.")
     CapacityEntry.objects.bulk_create([
         CapacityEntry(partnership_id=locked.partnership_id, leader=locked, term_key=term.key, days=days,

@@ -6,10 +6,9 @@ from django.db.models import DecimalField, F, OuterRef, QuerySet, Subquery, Sum,
 from django.db.models.functions import Coalesce
 
 from alliances.models import SystemLeader
+from deployments.history import deployment_history
 from deployments.models import Deployment, Objective, Visit, VisitStatus, Watch
 from deployments.visibility import deployments_for
-from portal.audit.models import AuditEvent
-from portal.audit.selectors import timeline
 from portal.tenancy.models import Membership
 
 __all__ = ["deployment_history", "deployments_for", "disputed_visits", "is_watching", "leader_record", "objectives",
@@ -22,10 +21,6 @@ def objectives(*, deployment: Deployment) -> list[Objective]:
 
 def visits(*, deployment: Deployment) -> list[Visit]:
     return list(Visit.objects.filter(deployment=deployment).select_related("logged_by", "responded_by", "resolved_by"))
-
-
-def deployment_history(*, deployment: Deployment, visit_ids: list[int]) -> QuerySet[AuditEvent]:
-    return timeline(partnership=deployment.partnership_id, objects={Deployment: [deployment.pk], Visit: visit_ids})
 
 
 def disputed_visits(*, membership: Membership) -> QuerySet[Visit]:

@@ -54,7 +54,7 @@ def deployment_detail(request: HttpRequest, partnership_slug: str, pk: int) -> H
     is_head = is_head_of(membership, deployment.school_id)
     return render(request, "deployments/deployment.html", {
         "deployment": deployment, "objectives": selectors.objectives(deployment=deployment), "visits": visit_rows,
-        "timeline": selectors.deployment_history(deployment=deployment, visit_ids=[v.pk for v in visit_rows]),
+        "timeline": selectors.deployment_history(deployment=deployment),
         "logged_days": sum(v.days for v in counted), "confirmed_days": sum(v.days for v in counted
                                                                           if v.status == VisitStatus.CONFIRMED),
         "can_decide": lifecycle.can_decide(membership, deployment),

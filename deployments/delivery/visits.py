@@ -23,8 +23,9 @@ from deployments.workflow import (
     tenant_url,
 )
 from portal.audit.services import record_event
-from portal.days import days_text
+from portal.days import days_phrase, days_text
 from portal.errors import DomainError, NotAllowed
+from portal.formats import date_text
 from portal.notifications.services import notify
 from portal.tenancy.models import Membership
 
@@ -74,15 +75,15 @@ def log_visit(*, actor: Membership, deployment: Deployment, visit_date: date, da
     if visit_date > timezone.localdate():
         raise DomainError("Log a visit on or after the day it happened.")
     if visit_date < locked.start_date:
-        raise DomainError(f"The deployment starts on {locked.start_date:%-d %B %Y}; log visits from then.")
+        raise DomainError(f"The deployment starts on {date_text(locked.start_date)}; log visits from then.")
     if not focus.strip():
         raise DomainError("Say what the visit focused on.")
     counted = Visit.objects.filter(deployment=locked).exclude(status=VisitStatus.REMOVED)
     if counted.filter(visit_date=visit_date).exists():
-        raise DomainError(f"A visit on {visit_date:%-d %B %Y} is already logged.")
+        raise DomainError(f"A visit on {date_text(visit_date)} is already logged.")
     used = sum(counted.values_list("days", flat=True), Decimal(0))
     if used + days > locked.days:
-        raise DomainError(f"{days_text(used)} of the {days_text(locked.days)} agreed days are logged, so this visit would go past "
+        raise DomainError(f"{days_text(used)} of the {days_phrase(locked.days)} agreed are logged, so this visit would go past "
                           "the agreement. Ask the broker to change it.")
     visit = Visit.objects.create(partnership=actor.partnership, deployment=locked, visit_date=visit_date, days=days,
                                  focus=focus.strip(), notes=notes.strip(), logged_by=actor.user)
@@ -90,9 +91,9 @@ def log_visit(*, actor: Membership, deployment: Deployment, visit_date: date, da
                  new={"deployment": locked.reference, "date": visit_date.isoformat(), "days": str(days)})
     notify(partnership=actor.partnership, event_type="visit.logged", recipients=heads_of(actor.partnership, locked.school),
            occurrence=f"visit:{visit.pk}:logged",
-           context={"subject": f"Confirm a visit by {locked.leader.name} on {visit_date:%-d %B %Y}",
+           context={"subject": f"Confirm a visit by {locked.leader.name} on {date_text(visit_date)}",
                     "lines": [f"{locked.leader.name} logged a {'whole' if days == 1 else 'half'} day at "
-                              f"{locked.school.name} on {visit_date:%-d %B %Y}, focused on: {visit.focus}.",
+                              f"{locked.school.name} on {date_text(visit_date)}, focused on: {visit.focus}.",
                               "Confirm it, or dispute it if it does not match what happened."],
                     "action": "Confirm or dispute the visit"},
            link=tenant_url(actor.partnership, "deployment", pk=locked.pk) + "#visits")
@@ -114,7 +115,7 @@ def answer_visit(*, actor: Membership, visit: Visit, confirm: bool, reason: str 
         raise TransitionNotAllowed("This visit has already been answered.")
     move(visit, to, allowed=ALLOWED, actor=actor, partnership=actor.partnership, note=reason,
          responded_by=actor.user, responded_at=timezone.now(), dispute_reason="" if confirm else reason)
-    when = f"{visit.visit_date:%-d %B %Y}"
+    when = f"{date_text(visit.visit_date)}"
     recipients = leader_recipients(deployment.leader) + ([] if confirm else brokers_for(deployment.request))
     notify(partnership=actor.partnership, event_type="visit.answered", recipients=recipients,
            occurrence=f"visit:{visit.pk}:{to}",
@@ -138,7 +139,7 @@ def resolve_dispute(*, actor: Membership, visit: Visit, uphold: bool, note: str)
          action=f"visit.dispute_{'upheld' if uphold else 'removed'}", resolved_by=actor.user,
          resolved_at=timezone.now(), resolution_note=note)
     deployment = visit.deployment
-    when = f"{visit.visit_date:%-d %B %Y}"
+    when = f"{date_text(visit.visit_date)}"
     notify(partnership=actor.partnership, event_type="visit.resolved",
            recipients=[*leader_recipients(deployment.leader), *heads_of(actor.partnership, deployment.school)],
            occurrence=f"visit:{visit.pk}:resolved",

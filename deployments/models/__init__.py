@@ -14,7 +14,15 @@ from deployments.models.deployments import (
     Watch,
 )
 from deployments.models.offers import DeclineReason, Offer, OfferStatus
-from deployments.models.requests import FundingRoute, RequestNeed, RequestStatus, SupportLevel, SupportRequest, Urgency
+from deployments.models.requests import (
+    FundingRoute,
+    RequestNeed,
+    RequestProgress,
+    RequestStatus,
+    SupportLevel,
+    SupportRequest,
+    Urgency,
+)
 from deployments.models.reviews import (
     OUTCOME_GROUPS,
     OUTCOME_LABELS,
@@ -31,6 +39,6 @@ from deployments.models.visits import CapacityEntry, Visit, VisitLength, VisitSt
 __all__ = [
     "LIVE_DEPLOYMENT_STATUSES", "CapacityEntry", "DeclineReason", "Deployment", "DeploymentStatus", "Funder",
     "FundingRoute", "Met", "OUTCOMES", "OUTCOME_GROUPS", "OUTCOME_LABELS", "Objective", "Offer", "OfferStatus", "Rag",
-    "RateKind", "RequestNeed", "RequestStatus", "Review", "ReviewKind", "ReviewObjective", "ReviewStatus",
+    "RateKind", "RequestNeed", "RequestProgress", "RequestStatus", "Review", "ReviewKind", "ReviewObjective", "ReviewStatus",
     "SupportLevel", "SupportRequest", "Urgency", "Visit", "VisitLength", "VisitStatus", "Watch",
 ]

@@ -12,6 +12,7 @@ from deployments import processes
 from deployments.brokerage.offers import can_offer
 from deployments.brokerage.proposals import can_propose
 from deployments.brokerage.selectors import request_offers
+from deployments.progress import progress_choices
 from deployments.requests import selectors, services
 from deployments.requests.forms import (
     ChooseSchoolForm,
@@ -23,7 +24,7 @@ from deployments.requests.forms import (
     WithdrawForm,
 )
 from portal.errors import DomainError
-from portal.ui.views import capability_required, paginate
+from portal.ui.views import capability_required, paginate, query_without_page
 
 STEPS = ["needs", "context", "timing", "funding"]
 TITLES = {"needs": "What do you need support with?", "context": "What is going on?",
@@ -31,7 +32,7 @@ TITLES = {"needs": "What do you need support with?", "context": "What is going o
 
 
 def _request(request: HttpRequest, pk: int):
-    found = selectors.requests_for(membership=request.membership).filter(pk=pk).first()
+    found = selectors.request_in_view(membership=request.membership, pk=pk)
     if found is None:
         raise Http404("No such request")
     return found
@@ -40,9 +41,13 @@ def _request(request: HttpRequest, pk: int):
 @require_http_methods(["GET", "HEAD"])
 @capability_required("requests.view")
 def requests_list(request: HttpRequest, partnership_slug: str) -> HttpResponse:
-    page = paginate(request, selectors.requests_for(membership=request.membership).order_by("-submitted_at", "-created_at"))
-    return render(request, "deployments/requests.html", {"page": page,
-                                                         "can_create": request.membership.can("requests.create")})
+    status = request.GET.get("status", "")
+    page = paginate(request, selectors.requests_listed(membership=request.membership, progress=status))
+    return render(request, "deployments/requests.html", {
+        "page": page, "can_create": request.membership.can("requests.create"), "status": status,
+        "statuses": progress_choices(staff=not request.membership.can("requests.create")),
+        "query": query_without_page(request),
+    })
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django import template
 
+from deployments.progress import NEXT_STEP
+
 register = template.Library()
 
 EVENTS = {
@@ -35,6 +37,10 @@ EVENTS = {
     "visit.disputed": "Visit disputed by the school",
     "visit.dispute_upheld": "Disputed visit upheld by the broker",
     "visit.dispute_removed": "Disputed visit removed by the broker",
+    # {review} is the review's name, "Final evaluation" or "Termly review (Autumn term 2026-27)" (deployments.history).
+    "review.submitted": "{review} sent to the headteacher",
+    "review.returned": "{review} returned with comments by the headteacher",
+    "review.agreed": "{review} agreed by the headteacher",
 }
 
 TAGS = {
@@ -51,7 +57,14 @@ def event_label(event) -> str:
     """What an audit event means, in words; a resumed deployment is the move from paused back to under way."""
     if event.action == "deployment.active" and event.old.get("status") == "paused":
         return "Deployment resumed"
-    return EVENTS.get(event.action, event.action.replace(".", ": ").replace("_", " ").capitalize())
+    label = EVENTS.get(event.action, event.action.replace(".", ": ").replace("_", " ").capitalize())
+    return label.format(review=getattr(event, "subject", "") or "Review")
+
+
+@register.filter
+def next_step(progress: str) -> str:
+    """What happens next for a request at this stage (`deployments.progress.NEXT_STEP`)."""
+    return NEXT_STEP.get(progress, "")
 
 
 @register.filter
