@@ -24,6 +24,7 @@ from alliances.selectors import global_successor_of
 from alliances.taxonomy import DEFAULT_SPECIALISMS
 from portal.audit.services import record_event
 from portal.errors import DomainError, NotAllowed
+from portal.formats import date_text
 from portal.notifications.reading import settle
 from portal.tenancy.models import Membership, Partnership
 
@@ -47,7 +48,7 @@ def _plain(value: Any) -> Any:
 
 def _closed_school_error(school: School, what: str) -> DomainError:
     successor = global_successor_of(school=school)
-    closed = f"{school.name} is closed" + (f" (since {school.close_date:%-d %B %Y})" if school.close_date else "")
+    closed = f"{school.name} is closed" + (f" (since {date_text(school.close_date)})" if school.close_date else "")
     hint = f" Its successor is {successor.name}, URN {successor.urn}." if successor else ""
     return DomainError(f"{closed}, so it cannot be {what}.{hint}")
 

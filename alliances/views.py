@@ -9,6 +9,7 @@ from alliances import selectors, services
 from alliances.filters import SchoolFilter
 from alliances.forms import FindSchoolForm, PartnershipSchoolForm
 from portal.errors import DomainError
+from portal.formats import date_text
 from portal.ui.csv_export import csv_response
 from portal.ui.views import capability_required, paginate, query_without_page
 
@@ -68,7 +69,7 @@ def add_school(request: HttpRequest, partnership_slug: str) -> HttpResponse:
         found = form.cleaned_data["urn"]
         if not found.is_open and selectors.partnership_link(membership=request.membership, school=found) is None:
             successor = selectors.global_successor_of(school=found)
-            closed = f"{found.name} is closed" + (f" (since {found.close_date:%-d %B %Y})" if found.close_date else "")
+            closed = f"{found.name} is closed" + (f" (since {date_text(found.close_date)})" if found.close_date else "")
             form.add_error("urn", f"{closed}. Its successor is {successor.name}, URN {successor.urn}"
                            if successor else f"{closed}. Enter the URN of the school that replaced it")
         else:

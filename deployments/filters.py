@@ -10,7 +10,8 @@ import django_filters
 from django.utils import timezone
 
 from alliances.filters import cluster_choices, in_cluster, local_authorities
-from deployments.models import DeploymentStatus, OfferStatus, RequestStatus
+from deployments.models import DeploymentStatus, OfferStatus
+from deployments.progress import filter_by_progress, progress_choices
 from portal.ui.filtering import ListFilter, search_q, term_choices
 
 
@@ -68,14 +69,25 @@ class WorkFilter(ListFilter):
 
 
 class RequestFilter(WorkFilter):
+    """A request's status is its progress: once matched, its deployment's stage, to the end (`deployments.progress`);
+    "open" and "closed" group the stages."""
+
     text = ("created_by__name", "assigned_broker__name")
     references = {"R": "pk"}
     dated = "submitted_at"
-    statuses = list(RequestStatus.choices)
+    status = django_filters.ChoiceFilter(label="Status", choices=[], method="by_progress", empty_label="Any status")
+
+    def __init__(self, data=None, *args, request=None, **kwargs):
+        self.statuses = progress_choices(staff=not request.membership.can("requests.create"))
+        super().__init__(data, *args, request=request, **kwargs)
+
+    def by_progress(self, queryset, name, value):
+        return filter_by_progress(queryset, value)
+
     default_order = ("-submitted_at", "-created_at")
     sort = django_filters.OrderingFilter(
-        label="Sort by", fields=(("submitted_at", "sent"), ("school__name", "school"), ("status", "status")),
-        field_labels={"submitted_at": "Date sent", "school__name": "School", "status": "Status"},
+        label="Sort by", fields=(("submitted_at", "sent"), ("school__name", "school"), ("progress", "status")),
+        field_labels={"submitted_at": "Date sent", "school__name": "School", "progress": "Status"},
         empty_label="Newest first")
 
 

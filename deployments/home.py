@@ -27,6 +27,7 @@ from deployments.models import (
     VisitStatus,
     with_due_caveats,
 )
+from deployments.progress import with_progress
 from deployments.requests.selectors import triage_queue
 from deployments.reviews.selectors import overdue_reviews
 from deployments.variations.selectors import changes_waiting_for
@@ -49,7 +50,7 @@ def _headteacher(membership: Membership) -> dict:
     latest = Review.objects.filter(deployment=OuterRef("deployment"), status=ReviewStatus.AGREED).order_by(
         "-due_on", "-pk").values("pk")[:1]
     return {
-        "requests": list(requests_for(membership=membership).order_by("-created_at")[:10]),
+        "requests": list(with_progress(requests_for(membership=membership)).order_by("-created_at")[:10]),
         "deployments": list(mine.order_by("-proposed_at", "-pk")[:10]),
         "next_steps": list(Review.objects.filter(
             deployment__in=mine.filter(status__in=LIVE_DEPLOYMENT_STATUSES).values("pk"), status=ReviewStatus.AGREED)

@@ -131,7 +131,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "portal.ui.context_processors.portal",
             ],
-            "builtins": ["portal.ui.templatetags.govuk"],
+            "builtins": ["portal.ui.templatetags.govuk", "portal.ui.templatetags.formats"],
         },
     }
 ]

@@ -33,6 +33,8 @@ from deployments.models import CapacityEntry, Deployment, DeploymentStatus, Requ
 from deployments.terms import requested_days_by_term
 from portal.calendar.schooldays import LONDON
 from portal.calendar.services import school_calendar
+from portal.days import days_phrase, days_text
+from portal.formats import date_text
 
 WEIGHTS = {"needs": 35, "phase": 15, "designation": 15, "distance": 15, "capacity": 10, "outcomes": 10}
 FAR_METRES = 50_000
@@ -87,7 +89,7 @@ class Candidate:
         reasons.append(f"{self.distance_km} km away" if self.distance_km is not None else "distance unknown (no coordinates)")
         for label, left, asked in self.room:
             if asked:
-                reasons.append(f"{_days(left)} left in the {label.lower()} for {asked:g} asked")
+                reasons.append(f"{days_phrase(left)} left in the {label.lower()} for {days_text(asked)} asked")
         if self.completed or self.stopped:
             reasons.append(f"{self.completed} deployment{'s' if self.completed != 1 else ''} completed, "
                            f"{self.stopped} stopped early")
@@ -96,14 +98,10 @@ class Candidate:
         if self.last_deployed is None:
             reasons.append("not deployed before")
         elif self.last_deployed < timezone.localdate():
-            reasons.append(f"last deployed {self.last_deployed:%-d %B %Y}")
+            reasons.append(f"last deployed {date_text(self.last_deployed)}")
         else:
-            reasons.append(f"deployed until {self.last_deployed:%-d %B %Y}")
+            reasons.append(f"deployed until {date_text(self.last_deployed)}")
         return reasons
-
-
-def _days(count: float) -> str:
-    return f"{count:g} day{'' if count == 1 else 's'}"
 
 
 def _designation_fit(designation: str, support_level: str, need_groups: set[str]) -> tuple[float, str]:
@@ -155,7 +153,7 @@ def _capacity_why_not(room: tuple, capacity: float) -> list[str]:
         if left <= 0:
             why_not.append(f"no days left in the {label.lower()}")
         elif left < asked:
-            why_not.append(f"only {_days(left)} left in the {label.lower()} for {asked:g} asked")
+            why_not.append(f"only {days_phrase(left)} left in the {label.lower()} for {days_text(asked)} asked")
     return why_not
 
 

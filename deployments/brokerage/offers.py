@@ -19,8 +19,9 @@ from deployments.brokerage.matching import rank_for_request
 from deployments.models import DeclineReason, Offer, OfferStatus, RequestStatus, SupportRequest
 from deployments.workflow import TransitionNotAllowed, brokers_for, leader_recipients, move, tenant_url
 from portal.audit.services import record_event
-from portal.days import days_text
+from portal.days import days_phrase
 from portal.errors import DomainError, NotAllowed
+from portal.formats import date_text
 from portal.notifications.services import notify
 from portal.tenancy.models import Membership
 
@@ -86,9 +87,9 @@ def make_offers(*, actor: Membership, request: SupportRequest, leaders: list[Sys
                      note=reason)
         offer.request = locked
         _tell_leader(offer, "offer.made", "made", f"Can you support {locked.school.name}? ({locked.reference})", [
-            f"The steering group would like you to support {locked.school.name} with {days_text(locked.days_wanted)} days "
+            f"The steering group would like you to support {locked.school.name} with {days_phrase(locked.days_wanted)} "
             f"({locked.get_urgency_display().lower()}).",
-            f"Please accept or decline by {timezone.localtime(expires_at):%-d %B %Y}. If someone else accepts first, "
+            f"Please accept or decline by {date_text(expires_at)}. If someone else accepts first, "
             "the offer to you is withdrawn and you will be told.",
         ])
         made.append(offer)

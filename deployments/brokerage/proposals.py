@@ -24,8 +24,9 @@ from deployments.models import (
 )
 from deployments.workflow import TransitionNotAllowed, members_with_role, tenant_url
 from portal.audit.services import record_event
-from portal.days import days_text, half_days
+from portal.days import days_phrase, half_days
 from portal.errors import DomainError, NotAllowed
+from portal.formats import date_text
 from portal.notifications.reading import settle
 from portal.notifications.services import notify
 from portal.tenancy.models import Membership
@@ -101,9 +102,9 @@ def propose_deployment(
            recipients=members_with_role(actor.partnership, Role.APPROVER, exclude_user_id=exclude),
            occurrence=f"deployment:{deployment.pk}:proposed",
            context={"subject": f"Approve a deployment for {locked.school.name} ({deployment.reference})",
-                    "lines": [f"{actor.user.get_full_name()} proposes {offer.leader.name} for {days_text(days)} days "
-                              f"of support at {locked.school.name}, from {start_date:%-d %B %Y} to "
-                              f"{end_date:%-d %B %Y}.", "Approve it or say why not."],
+                    "lines": [f"{actor.user.get_full_name()} proposes {offer.leader.name} for {days_phrase(days)} "
+                              f"of support at {locked.school.name}, from {date_text(start_date)} to "
+                              f"{date_text(end_date)}.", "Approve it or say why not."],
                     "note": "", "note_label": "", "action": "Decide on the deployment"},
            link=tenant_url(actor.partnership, "deployment", pk=deployment.pk))
     return deployment

@@ -18,6 +18,7 @@ from deployments.filters import OfferFilter
 from deployments.models import OfferStatus, RateKind
 from deployments.requests.selectors import request_needs
 from deployments.visibility import offers_for, requests_for
+from portal.days import days_phrase
 from portal.errors import DomainError
 from portal.ui.confirm import Confirmation, confirm
 from portal.ui.fields import NoteForm
@@ -65,7 +66,7 @@ def request_offer(request: HttpRequest, partnership_slug: str, pk: int) -> HttpR
             form.add_error(None, str(error))
         else:
             names = ", ".join(offer.leader.name for offer in made)
-            messages.success(request, f"Offered to {names}. They have {request.partnership.offer_expiry_days} days "
+            messages.success(request, f"Offered to {names}. They have {days_phrase(request.partnership.offer_expiry_days)} "
                                       "to answer and have been told by email.")
             return redirect("deployments:request", partnership_slug=partnership_slug, pk=pk)
     return render(request, "deployments/candidates.html", candidates_context(request, found, form), status=200)

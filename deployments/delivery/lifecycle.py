@@ -25,8 +25,9 @@ from deployments.workflow import (
     tenant_url,
 )
 from portal.audit.services import record_event
-from portal.days import days_text
+from portal.days import days_phrase
 from portal.errors import DomainError, NotAllowed
+from portal.formats import date_text
 from portal.notifications.reading import settle
 from portal.notifications.services import notify
 from portal.tenancy.models import Membership
@@ -123,8 +124,8 @@ def approve(*, actor: Membership, deployment: Deployment, rationale: str) -> Non
     tell(deployment, "deployment.decided", "decided", everyone(deployment),
          f"Deployment {deployment.reference} approved: confirm the agreement", [
              f"The steering group approved {deployment.leader.name}'s support for {deployment.school.name}: "
-             f"{days_text(deployment.days)} days from {deployment.start_date:%-d %B %Y} to "
-             f"{deployment.end_date:%-d %B %Y}.",
+             f"{days_phrase(deployment.days)} from {date_text(deployment.start_date)} to "
+             f"{date_text(deployment.end_date)}.",
              "The headteacher and the system leader now each confirm the agreement; then the work starts.",
          ], note=rationale, note_label="The approver's rationale", action="Read and confirm the agreement")
 

@@ -7,19 +7,17 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from alliances.models import SystemLeader
+from deployments.history import deployment_history
 from deployments.models import (
     NOT_COUNTED,
     Deployment,
     DeploymentStatus,
     Objective,
-    Variation,
     Visit,
     VisitStatus,
     Watch,
 )
 from deployments.visibility import deployments_for
-from portal.audit.models import AuditEvent
-from portal.audit.selectors import timeline
 from portal.tenancy.models import Membership
 
 __all__ = ["deployment_history", "deployments_for", "disputed_visits", "is_watching", "leader_record", "objectives",
@@ -32,13 +30,6 @@ def objectives(*, deployment: Deployment) -> list[Objective]:
 
 def visits(*, deployment: Deployment) -> list[Visit]:
     return list(Visit.objects.filter(deployment=deployment).select_related("logged_by", "responded_by", "resolved_by"))
-
-
-def deployment_history(*, deployment: Deployment, visit_ids: list[int],
-                       variation_ids: list[int] = ()) -> QuerySet[AuditEvent]:
-    """The deployment's events, its visits' and its changes' (each change with both versions)."""
-    return timeline(partnership=deployment.partnership_id, objects={
-        Deployment: [deployment.pk], Visit: visit_ids, Variation: list(variation_ids)})
 
 
 def disputed_visits(*, membership: Membership) -> QuerySet[Visit]:

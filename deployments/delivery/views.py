@@ -57,9 +57,7 @@ def deployment_detail(request: HttpRequest, partnership_slug: str, pk: int) -> H
     changes = deployment_section(membership, deployment, is_head=is_head)
     return render(request, "deployments/deployment.html", {
         **changes, "deployment": deployment, "objectives": selectors.objectives(deployment=deployment),
-        "visits": visit_rows, "timeline": selectors.deployment_history(
-            deployment=deployment, visit_ids=[v.pk for v in visit_rows],
-            variation_ids=[v.pk for v in changes["variations"]]),
+        "visits": visit_rows, "timeline": selectors.deployment_history(deployment=deployment),
         "logged_days": logged_days, "confirmed_days": sum(v.days for v in counted
                                                                           if v.status == VisitStatus.CONFIRMED),
         "can_decide": lifecycle.can_decide(membership, deployment),

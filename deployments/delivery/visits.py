@@ -31,6 +31,7 @@ from portal.audit.services import record_event
 from portal.calendar.services import school_calendar
 from portal.days import days_text
 from portal.errors import DomainError, NotAllowed
+from portal.formats import date_text
 from portal.notifications.models import Notification
 from portal.notifications.services import notify
 from portal.tenancy.models import Membership
@@ -125,9 +126,9 @@ def log_visit(*, actor: Membership, deployment: Deployment, visit_date: date, da
                  note=visit.override_reason)
     notify(partnership=actor.partnership, event_type="visit.logged", recipients=heads_of(actor.partnership, locked.school),
            occurrence=f"visit:{visit.pk}:logged",
-           context={"subject": f"Confirm a visit by {locked.leader.name} on {visit_date:%-d %B %Y}",
+           context={"subject": f"Confirm a visit by {locked.leader.name} on {date_text(visit_date)}",
                     "lines": [f"{locked.leader.name} logged a {'whole' if days == 1 else 'half'} day at "
-                              f"{locked.school.name} on {visit_date:%-d %B %Y}, focused on: {visit.focus}.",
+                              f"{locked.school.name} on {date_text(visit_date)}, focused on: {visit.focus}.",
                               "Confirm it, or dispute it if it does not match what happened."],
                     "note": visit.override_reason, "note_label": "Why it counts on a day that is not a school day",
                     "action": "Confirm or dispute the visit"},
@@ -241,7 +242,7 @@ def answer_visit(*, actor: Membership, visit: Visit, confirm: bool, reason: str 
         raise TransitionNotAllowed("This visit has already been answered.")
     move(visit, to, allowed=ALLOWED, actor=actor, partnership=actor.partnership, note=reason,
          responded_by=actor.user, responded_at=timezone.now(), dispute_reason="" if confirm else reason)
-    when = f"{visit.visit_date:%-d %B %Y}"
+    when = f"{date_text(visit.visit_date)}"
     recipients = leader_recipients(deployment.leader) + ([] if confirm else brokers_for(deployment.request))
     notify(partnership=actor.partnership, event_type="visit.answered", recipients=recipients,
            occurrence=f"visit:{visit.pk}:{to}",
@@ -269,7 +270,7 @@ def resolve_dispute(*, actor: Membership, visit: Visit, uphold: bool, note: str)
          action=f"visit.dispute_{'upheld' if uphold else 'removed'}", resolved_by=actor.user,
          resolved_at=timezone.now(), resolution_note=note)
     deployment = visit.deployment
-    when = f"{visit.visit_date:%-d %B %Y}"
+    when = f"{date_text(visit.visit_date)}"
     notify(partnership=actor.partnership, event_type="visit.resolved",
            recipients=[*leader_recipients(deployment.leader), *heads_of(actor.partnership, deployment.school)],
            occurrence=f"visit:{visit.pk}:resolved",

@@ -15,7 +15,15 @@ from deployments.models.deployments import (
     Watch,
 )
 from deployments.models.offers import DeclineReason, Offer, OfferStatus
-from deployments.models.requests import FundingRoute, RequestNeed, RequestStatus, SupportLevel, SupportRequest, Urgency
+from deployments.models.requests import (
+    FundingRoute,
+    RequestNeed,
+    RequestProgress,
+    RequestStatus,
+    SupportLevel,
+    SupportRequest,
+    Urgency,
+)
 from deployments.models.reviews import (
     OUTCOME_GROUPS,
     OUTCOME_LABELS,
@@ -35,7 +43,7 @@ __all__ = [
     "LIVE_DEPLOYMENT_STATUSES", "NOT_COUNTED", "OPEN_VARIATION_STATUSES", "CapacityEntry", "DeclineReason", "Deployment",
     "DeploymentStatus", "Funder",
     "FundingRoute", "Met", "OUTCOMES", "OUTCOME_GROUPS", "OUTCOME_LABELS", "Objective", "Offer", "OfferStatus", "Rag",
-    "RateKind", "RequestNeed", "RequestStatus", "Review", "ReviewKind", "ReviewObjective", "ReviewStatus",
+    "RateKind", "RequestNeed", "RequestProgress", "RequestStatus", "Review", "ReviewKind", "ReviewObjective", "ReviewStatus",
     "SupportLevel", "SupportRequest", "Urgency", "Variation", "VariationStatus", "Visit", "VisitLength", "VisitStatus",
     "Watch", "with_due_caveats",
 ]

@@ -19,6 +19,25 @@ class RequestStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
+class RequestProgress(models.TextChoices):
+    """Where a request is, as pages, filters, exports and dashboards show it (`deployments.progress` derives it):
+    its status until a system leader accepts, then its deployment's (the same values), to the end."""
+
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Waiting for the steering group"
+    TRIAGED = "triaged", "Taken on: finding a system leader"
+    MATCHED = "matched", "System leader found: deployment being drawn up"
+    PROPOSED = "proposed", "Deployment proposed: waiting for approval"
+    APPROVED = "approved", "Deployment approved: agreement being confirmed"
+    ACTIVE = "active", "Support under way"
+    PAUSED = "paused", "Support paused"
+    COMPLETED = "completed", "Closed: support completed"
+    STOPPED = "stopped", "Closed: support stopped early"
+    CANCELLED = "cancelled", "Closed: deployment cancelled"
+    DECLINED = "declined", "Closed: not taken on"
+    WITHDRAWN = "withdrawn", "Closed: withdrawn"
+
+
 class SupportLevel(models.TextChoices):
     ADVICE = "advice", "Advice and signposting"
     TARGETED = "targeted", "Targeted support"
@@ -84,6 +103,11 @@ class SupportRequest(PartnershipOwned):
     @property
     def reference(self) -> str:
         return self.reference_for(self.pk)
+
+    def get_progress_display(self) -> str:
+        """Where the request is, in words. Needs the `progress` that `deployments.progress.with_progress` adds:
+        the stored status alone stops at "matched"."""
+        return RequestProgress(self.progress).label
 
 
 class RequestNeed(PartnershipOwned):

@@ -4,13 +4,24 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from deployments.models import Deployment, Offer, RequestNeed, RequestStatus, SupportRequest
+from deployments.history import request_history
+from deployments.models import Deployment, RequestNeed, RequestStatus, SupportRequest
+from deployments.progress import filter_by_progress, with_progress
 from deployments.visibility import requests_for
-from portal.audit.models import AuditEvent
-from portal.audit.selectors import timeline
 from portal.tenancy.models import Membership
 
-__all__ = ["request_deployments", "request_history", "request_needs", "requests_for", "triage_queue"]
+__all__ = ["request_deployments", "request_history", "request_in_view", "request_needs", "requests_for", "requests_listed",
+           "triage_queue"]
+
+
+def request_in_view(*, membership: Membership, pk: int) -> SupportRequest | None:
+    """One request the member may see, with its progress (`deployments.progress`)."""
+    return with_progress(requests_for(membership=membership)).filter(pk=pk).first()
+
+
+def requests_listed(*, membership: Membership, progress: str = "") -> QuerySet[SupportRequest]:
+    """The requests list: what the member may see, newest first, at the chosen stage (or open, or closed)."""
+    return filter_by_progress(requests_for(membership=membership), progress).order_by("-submitted_at", "-created_at")
 
 
 def request_needs(*, request: SupportRequest) -> list:
@@ -25,10 +36,3 @@ def request_deployments(*, request: SupportRequest) -> QuerySet[Deployment]:
 def triage_queue(*, membership: Membership) -> QuerySet[SupportRequest]:
     """Sent requests waiting for a decision, oldest first: the broker's work queue."""
     return requests_for(membership=membership).filter(status=RequestStatus.SUBMITTED).order_by("submitted_at", "pk")
-
-
-def request_history(*, request: SupportRequest) -> QuerySet[AuditEvent]:
-    offer_ids = list(Offer.objects.filter(request=request).values_list("pk", flat=True))
-    deployment_ids = list(Deployment.objects.filter(request=request).values_list("pk", flat=True))
-    return timeline(partnership=request.partnership_id,
-                    objects={SupportRequest: [request.pk], Offer: offer_ids, Deployment: deployment_ids})

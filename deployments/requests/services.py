@@ -23,6 +23,7 @@ from deployments.workflow import (
     tenant_url,
 )
 from portal.audit.services import record_event
+from portal.days import days_text
 from portal.errors import DomainError, NotAllowed
 from portal.notifications.services import notify
 from portal.tenancy.models import Membership
@@ -151,7 +152,7 @@ def submit_request(*, actor: Membership, request: SupportRequest) -> SupportRequ
         partnership=actor.partnership, event_type="request.submitted", recipients=brokers(actor.partnership),
         occurrence=f"request:{request.pk}:submitted",
         context={"school_name": request.school.name, "reference": request.reference,
-                 "head_name": actor.user.get_full_name(), "days": str(request.days_wanted),
+                 "head_name": actor.user.get_full_name(), "days": days_text(request.days_wanted),
                  "urgency": request.get_urgency_display()},
         link=tenant_url(actor.partnership, "request", pk=request.pk),
     )

@@ -35,7 +35,7 @@ TITLES = {"needs": "What do you need support with?", "context": "What is going o
 
 
 def _request(request: HttpRequest, pk: int):
-    found = selectors.requests_for(membership=request.membership).filter(pk=pk).first()
+    found = selectors.request_in_view(membership=request.membership, pk=pk)
     if found is None:
         raise Http404("No such request")
     return found
@@ -44,7 +44,7 @@ def _request(request: HttpRequest, pk: int):
 @require_http_methods(["GET", "HEAD"])
 @capability_required("requests.view")
 def requests_list(request: HttpRequest, partnership_slug: str) -> HttpResponse:
-    filterset = RequestFilter(request.GET, queryset=selectors.requests_for(membership=request.membership),
+    filterset = RequestFilter(request.GET, queryset=selectors.requests_listed(membership=request.membership),
                               request=request)
     return render(request, "deployments/requests.html", {**listing(request, filterset),
                                                          "can_create": request.membership.can("requests.create")})

@@ -29,6 +29,7 @@ from deployments.workflow import tenant_url
 from portal.accounts.models import User
 from portal.calendar.schooldays import SchoolCalendar, today_in_london
 from portal.calendar.services import school_calendar
+from portal.formats import date_text, datetime_text
 from portal.notifications.services import Pending, notify_bulk
 from portal.tenancy.models import Membership, Partnership
 from portal.tenancy.roles import Role
@@ -113,7 +114,7 @@ def _run_partnership(partnership: Partnership, today: date, size: int, summary: 
             if stage is None or leader_user is None:
                 continue
             what = "final evaluation" if kind == ReviewKind.FINAL else "termly review"
-            when = f"{due_on:%-d %B %Y}"
+            when = date_text(due_on)
             reference = Deployment.reference_for(deployment_id)
             link = tenant_url(partnership, "review", pk=pk)
             if stage == "overdue":
@@ -154,7 +155,7 @@ def _other_reminders(partnership: Partnership, today: date, size: int, summary: 
             items.append(("offer.reminder", user_id, f"offer:{pk}:reminder", {
                 "subject": f"The offer to support {school} expires soon",
                 "lines": [f"Please accept or decline the offer to support {school} by "
-                          f"{timezone.localtime(expires_at):%-d %B %Y, %H:%M}."], "action": "Answer the offer"},
+                          f"{datetime_text(expires_at)}."], "action": "Answer the offer"},
                 tenant_url(partnership, "offer", pk=pk)))
         summary.reminders += _send(partnership, items)
         items = []
@@ -183,8 +184,8 @@ def _other_reminders(partnership: Partnership, today: date, size: int, summary: 
         for pk, name, review_due in rows:
             for broker in brokers:
                 items.append(("leader.designation_due", broker, f"leader:{pk}:designation:{review_due:%Y%m%d}", {
-                    "subject": f"{name}'s designation is due for review on {review_due:%-d %B %Y}",
-                    "lines": [f"{name}'s designation is due for review on {review_due:%-d %B %Y}. Review it and "
+                    "subject": f"{name}'s designation is due for review on {date_text(review_due)}",
+                    "lines": [f"{name}'s designation is due for review on {date_text(review_due)}. Review it and "
                               "record the outcome on their page."], "action": "Open their record"},
                     tenant_url(partnership, "alliances:leader", pk=pk)))
         summary.reminders += _send(partnership, items)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django import template
 
+from deployments.progress import NEXT_STEP
+
 register = template.Library()
 
 EVENTS = {
@@ -47,6 +49,10 @@ EVENTS = {
     "visit.corrected": "Visit corrected by the system leader",
     "visit.deleted": "Visit deleted by the system leader",
     "visit.voided": "Visit void: the deployment closed before the school answered",
+    # {review} is the review's name, "Final evaluation" or "Termly review (Autumn term 2026-27)" (deployments.history).
+    "review.submitted": "{review} sent to the headteacher",
+    "review.returned": "{review} returned with comments by the headteacher",
+    "review.agreed": "{review} agreed by the headteacher",
 }
 
 TAGS = {
@@ -63,7 +69,14 @@ def event_label(event) -> str:
     """What an audit event means, in words; a resumed deployment is the move from paused back to under way."""
     if event.action == "deployment.active" and event.old.get("status") == "paused":
         return "Deployment resumed"
-    return EVENTS.get(event.action, event.action.replace(".", ": ").replace("_", " ").capitalize())
+    label = EVENTS.get(event.action, event.action.replace(".", ": ").replace("_", " ").capitalize())
+    return label.format(review=getattr(event, "subject", "") or "Review")
+
+
+@register.filter
+def next_step(progress: str) -> str:
+    """What happens next for a request at this stage (`deployments.progress.NEXT_STEP`)."""
+    return NEXT_STEP.get(progress, "")
 
 
 @register.filter

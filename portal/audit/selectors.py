@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q, QuerySet
+from django.db.models import CharField, Q, QuerySet
+from django.db.models.functions import Cast
 
 from portal.audit.models import AuditEvent
 from portal.tenancy.models import Partnership
@@ -11,10 +12,13 @@ def recent_events(*, partnership: Partnership) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(partnership=partnership).select_related("actor", "object_type")
 
 
-def timeline(*, partnership, objects: dict[type, list[int]]) -> QuerySet[AuditEvent]:
-    """Every audit event about the given objects, oldest first: who did what, when and why."""
+def timeline(*, partnership, objects: dict[type, QuerySet]) -> QuerySet[AuditEvent]:
+    """Every audit event about the given objects, oldest first: who did what, when and why.
+
+    Each model's objects are a queryset of its rows, read as a subquery, so a timeline is one query however
+    many rows it covers."""
     condition = Q(pk__in=[])
-    for model, ids in objects.items():
-        if ids:
-            condition |= Q(object_type=ContentType.objects.get_for_model(model), object_id__in=[str(i) for i in ids])
+    for model, rows in objects.items():
+        keys = rows.order_by().values(audit_key=Cast("pk", output_field=CharField()))
+        condition |= Q(object_type=ContentType.objects.get_for_model(model), object_id__in=keys)
     return AuditEvent.objects.filter(condition, partnership=partnership).select_related("actor").order_by("created_at", "id")

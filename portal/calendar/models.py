@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.db import models
 
+from portal.formats import date_text
 from portal.tenancy.models import PartnershipOwned
 
 
@@ -40,7 +41,7 @@ class CalendarPeriod(PartnershipOwned):
         indexes = [models.Index(fields=["partnership", "academic_year"], name="calendar_year")]
 
     def __str__(self) -> str:
-        return f"{self.name} {self.start:%-d %b %Y} to {self.end:%-d %b %Y}"
+        return f"{self.name} {date_text(self.start)} to {date_text(self.end)}"
 
 
 class CalendarYear(PartnershipOwned):

@@ -17,6 +17,7 @@ from portal.calendar.bank_holidays import is_bank_holiday
 from portal.calendar.models import CalendarPeriod, CalendarYear
 from portal.calendar.schooldays import Period, SchoolCalendar
 from portal.errors import DomainError, NotAllowed
+from portal.formats import date_text
 from portal.imports import Cell, RowError
 from portal.tenancy.models import Membership
 
@@ -178,7 +179,7 @@ def check_year(year: str, periods: list[Period], *, incomplete: set[str] = froze
     first, last = date(int(year[:4]), 9, 1), date(int(year[:4]) + 1, 8, 31)
     for p in periods:
         if p.start < first or p.end > last:
-            problems.append(f"{p.name} ({p.start:%-d %b %Y} to {p.end:%-d %b %Y}) is outside the academic year "
+            problems.append(f"{p.name} ({date_text(p.start)} to {date_text(p.end)}) is outside the academic year "
                             f"1 September {first.year} to 31 August {last.year}.")
     terms = sorted((p for p in periods if p.kind == "term"), key=lambda p: p.start)
     seen_terms = [t.term for t in terms]
@@ -188,12 +189,12 @@ def check_year(year: str, periods: list[Period], *, incomplete: set[str] = froze
     outside = sorted([p for p in periods if p.kind != "half_term"], key=lambda p: p.start)
     for before, after in zip(outside, outside[1:], strict=False):
         if after.start <= before.end:
-            problems.append(f"{before.name} and {after.name} overlap ({after.start:%-d %b %Y}).")
+            problems.append(f"{before.name} and {after.name} overlap ({date_text(after.start)}).")
         elif gaps:
             uncovered = list(_weekdays(before.end + timedelta(days=1), after.start - timedelta(days=1)))
             if uncovered:
                 problems.append(f"There is a gap between {before.name} and {after.name}: "
-                                f"{uncovered[0]:%-d %b %Y} is in neither.")
+                                f"{date_text(uncovered[0])} is in neither.")
     for half in (p for p in periods if p.kind == "half_term"):
         term = next((t for t in terms if t.term == half.term), None)
         if term is None:

@@ -15,6 +15,7 @@ from django_scopes import scope, scopes_disabled
 from portal.accounts.models import User
 from portal.audit.services import record_event
 from portal.errors import Conflict, DomainError, NotAllowed
+from portal.formats import date_text
 from portal.notifications.services import notify
 from portal.tenancy.models import Invitation, Membership, Partnership, hash_token, new_token
 from portal.tenancy.roles import ROLE_DESCRIPTIONS, Role
@@ -98,7 +99,7 @@ def _invite(*, partnership: Partnership, email: str, role: str, inviter: User, l
             "inviter_name": inviter.get_full_name(),
             "role_label": role.label,
             "role_description": ROLE_DESCRIPTIONS[role],
-            "expires_on": timezone.localtime(invitation.expires_at).strftime("%-d %B %Y"),
+            "expires_on": date_text(invitation.expires_at),
         },
         link=reverse("invitation", kwargs={"token": token}),
     )

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from portal.audit.selectors import recent_events
 from portal.errors import DomainError
+from portal.formats import date_text
 from portal.notifications.selectors import notifications_for
 from portal.tenancy import selectors, services
 from portal.tenancy.forms import DeactivateForm, InviteForm, PartnershipSettingsForm, RoleForm, member_links_form
@@ -70,7 +71,7 @@ def invite(request: HttpRequest, partnership_slug: str) -> HttpResponse:
             messages.success(
                 request,
                 f"Invitation sent to {sent.invitation.email} as {sent.invitation.get_role_display()}. "
-                f"The link works once and expires on {sent.invitation.expires_at:%-d %B %Y}.",
+                f"The link works once and expires on {date_text(sent.invitation.expires_at)}.",
             )
             return redirect("tenant:members", partnership_slug=partnership_slug)
     return render(request, "tenancy/invite.html", {"form": form, "links_form": links_form})

@@ -70,7 +70,7 @@ def xlsx_response(filename: str, title: str, header: Sequence[str], rows: Iterab
             elif isinstance(cell.value, Decimal):
                 cell.number_format = "0.0"  # 8.0 stays 8.0, as on the page
             elif isinstance(cell.value, date):
-                cell.number_format = "d mmm yyyy"
+                cell.number_format = "d mmmm yyyy"  # 1 September 2026, as on the pages
     for column in sheet.columns:
         width = max(len(str(cell.value or "")) for cell in column)
         sheet.column_dimensions[column[0].column_letter].width = min(60, max(10, width + 2))

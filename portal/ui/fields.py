@@ -12,7 +12,7 @@ from datetime import date
 from django import forms
 from django.utils import timezone
 
-from portal.days import is_half_days
+from portal.days import days_phrase, is_half_days
 
 DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
 
@@ -24,7 +24,7 @@ class DaysField(forms.DecimalField):
                  help_text: str | None = None, error_messages: dict | None = None, **kwargs):
         least = "Enter at least half a day" if min_value else "Days cannot be negative"
         messages = {"required": "Enter the number of days", "invalid": f"Enter a number of days, like {example}",
-                    "min_value": least, "max_value": f"Enter {max_value} days or fewer",
+                    "min_value": least, "max_value": f"Enter {days_phrase(max_value)} or fewer",
                     "max_decimal_places": f"Use whole or half days, like {example.split(' or ')[-1]}",
                     **(error_messages or {})}
         super().__init__(label=label, min_value=min_value, max_value=max_value, decimal_places=1,

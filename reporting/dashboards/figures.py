@@ -11,18 +11,24 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
 
-from deployments.models import DeploymentStatus, Rag, RequestStatus, ReviewKind, ReviewStatus
+from deployments.models import DeploymentStatus, Rag, RequestProgress, ReviewKind, ReviewStatus
 from portal.calendar.schooldays import LONDON, today_in_london
 from reporting.filters import Scope
 
 DELIVERY_STATUSES = (DeploymentStatus.APPROVED, DeploymentStatus.ACTIVE, DeploymentStatus.PAUSED,
                      DeploymentStatus.COMPLETED, DeploymentStatus.STOPPED)
 OPEN_STATUSES = (DeploymentStatus.ACTIVE, DeploymentStatus.PAUSED)
-REQUEST_COLUMNS = (RequestStatus.SUBMITTED, RequestStatus.TRIAGED, RequestStatus.MATCHED, RequestStatus.DECLINED,
-                   RequestStatus.WITHDRAWN)
-REQUEST_COLUMN_LABELS = {RequestStatus.SUBMITTED: "Waiting", RequestStatus.TRIAGED: "Taken on",
-                         RequestStatus.MATCHED: "Leader found", RequestStatus.DECLINED: "Not taken on",
-                         RequestStatus.WITHDRAWN: "Withdrawn"}
+# The requests table's columns: each a label and the stages of a request's progress it counts, so a request
+# reads as far as its deployment has gone ("Under way", "Completed or stopped"), not where brokerage left it.
+REQUEST_COLUMNS = (
+    ("Waiting", {RequestProgress.SUBMITTED}),
+    ("Taken on", {RequestProgress.TRIAGED}),
+    ("Leader found", {RequestProgress.MATCHED, RequestProgress.PROPOSED, RequestProgress.APPROVED}),
+    ("Under way", {RequestProgress.ACTIVE, RequestProgress.PAUSED}),
+    ("Completed or stopped", {RequestProgress.COMPLETED, RequestProgress.STOPPED}),
+    ("Not taken on", {RequestProgress.DECLINED}),
+    ("Withdrawn", {RequestProgress.WITHDRAWN, RequestProgress.CANCELLED}),
+)
 RAG_ORDER = {Rag.RED: 0, Rag.AMBER: 1, Rag.GREEN: 2}
 RAG_LABELS = {Rag.RED: "Red: not on track", Rag.AMBER: "Amber: partly on track", Rag.GREEN: "Green: on track",
               "none": "Not yet reviewed"}

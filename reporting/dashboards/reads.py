@@ -26,6 +26,7 @@ from deployments.models import (
     Visit,
     VisitStatus,
 )
+from deployments.progress import with_progress
 from reporting.dashboards.figures import DELIVERY_STATUSES, OPEN_STATUSES, local_date, window, worst_rag
 from reporting.filters import Scope
 
@@ -36,7 +37,7 @@ class Facts:
 
     deployments: list[dict]  # 1: overlapping the period or decided in it
     in_period: list[dict]  # 1: of those, approved or later and overlapping the period
-    year_requests: list[dict]  # 2: sent in the academic year
+    year_requests: list[dict]  # 2: sent in the academic year, each with its progress (`deployments.progress`)
     requests: list[dict]  # 2: of those, sent in the period
     needs: dict[int, list[int]]  # 3: need areas per request
     delivered: dict[int, Decimal]  # 4: confirmed visit days per deployment
@@ -92,9 +93,9 @@ def _requests(scope: Scope) -> tuple[list[dict], list[dict], dict[int, list[int]
     if scope.area is not None:
         queryset = queryset.filter(pk__in=RequestNeed.objects.filter(
             partnership=scope.partnership, specialism_id=scope.area.pk).values("request_id"))
-    year_requests = list(queryset.values("pk", "school_id", "school__name", "school__la_id", "status",
-                                         "days_wanted", "submitted_at", "preferred_start",
-                                         "preferred_end"))
+    year_requests = list(with_progress(queryset).values("pk", "school_id", "school__name", "school__la_id", "status",
+                                                        "progress", "days_wanted", "submitted_at", "preferred_start",
+                                                        "preferred_end"))
     requests = [r for r in year_requests if scope.start <= local_date(r["submitted_at"]) <= scope.end]
     needs: dict[int, list[int]] = defaultdict(list)
     needs_qs = RequestNeed.objects.filter(partnership=scope.partnership, request__in=queryset.values("pk"))

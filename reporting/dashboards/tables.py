@@ -16,7 +16,6 @@ from reporting.dashboards.figures import (
     NO_CLUSTER,
     OPEN_STATUSES,
     RAG_LABELS,
-    REQUEST_COLUMN_LABELS,
     REQUEST_COLUMNS,
     Table,
     as_days,
@@ -135,16 +134,18 @@ def requests_by_need(scope: Scope, facts: Facts) -> Table:
     counts: dict[int, Counter] = defaultdict(Counter)
     for request in requests:
         for specialism_id in needs.get(request["pk"], []):
-            counts[specialism_id][request["status"]] += 1
+            counts[specialism_id][request["progress"]] += 1
     rows = []
-    for specialism_id, by_status in counts.items():
+    for specialism_id, by_stage in counts.items():
         rows.append([scope.specialisms.get(specialism_id, "Unknown area")]
-                    + [by_status[status] for status in REQUEST_COLUMNS] + [sum(by_status.values())])
+                    + [sum(by_stage[stage] for stage in stages) for _, stages in REQUEST_COLUMNS]
+                    + [sum(by_stage.values())])
     rows.sort(key=lambda row: (-row[-1], row[0]))  # most asked for first; ties by name
     return Table("requests", "Requests by need area and status",
-                 ["Need area"] + [REQUEST_COLUMN_LABELS[s] for s in REQUEST_COLUMNS] + ["Total"], rows,
+                 ["Need area"] + [label for label, _ in REQUEST_COLUMNS] + ["Total"], rows,
                  chart={"series": [(len(REQUEST_COLUMNS) + 1, "Requests", "")]},
-                 note="A request with several need areas counts once in each.")
+                 note="A request with several need areas counts once in each. Once a system leader is found, a "
+                      "request counts where its deployment is: approved, under way, completed or stopped early.")
 
 
 def deployments_by_status(facts: Facts) -> Table:

@@ -60,7 +60,7 @@ GOOD = [
 
 
 @pytest.mark.parametrize(("change", "message"), [
-    ((3, ("2026-27", "Spring term", "2027-01-06", "2027-03-26")), "gap between Christmas holiday and Spring term: 4 Jan 2027"),
+    ((3, ("2026-27", "Spring term", "2027-01-06", "2027-03-26")), "gap between Christmas holiday and Spring term: 4 January 2027"),
     ((2, ("2026-27", "Christmas holiday", "2026-12-18", "2027-01-03")), "Autumn term and Christmas holiday overlap"),
     ((1, ("2026-27", "Autumn half term", "2026-12-20", "2026-12-24")), "Autumn half term is not inside the autumn term"),
     ((0, ("2026-27", "Autumn term", "2026-08-28", "2026-12-18")), "is outside the academic year"),

@@ -120,6 +120,14 @@ def test_the_whole_brokerage_journey_across_roles(page, live_server, settings, s
     page.get_by_role("button", name="Record the decision").click()
     assert "Everyone involved has been told" in main.inner_text()
 
+    # The headteacher's request now reads as its deployment does, on their home page and the request's page.
+    as_role(Role.HEADTEACHER)
+    approved = "Deployment approved: agreement being confirmed"
+    assert approved in main.inner_text() and "System leader found" not in main.inner_text()
+    page.get_by_role("link", name=request.reference, exact=True).click()
+    assert main.locator("p strong.govuk-tag").first.inner_text() == approved
+    check_accessibility(page, visited)
+
     # Head and leader confirm the agreement; the printable view is its record.
     for role in (Role.HEADTEACHER, Role.SYSTEM_LEADER):
         as_role(role)
@@ -129,7 +137,7 @@ def test_the_whole_brokerage_journey_across_roles(page, live_server, settings, s
         check_accessibility(page, visited)
     assert "the work can start" in main.inner_text()
     page.get_by_role("link", name="Printable agreement").click()
-    assert "Strong maths record; close by." in main.inner_text() and "£1050.00 in all" in main.inner_text()
+    assert "Strong maths record; close by." in main.inner_text() and "£1,050.00 in all" in main.inner_text()
     check_accessibility(page, visited)
     page.go_back()
 
@@ -161,6 +169,20 @@ def test_the_whole_brokerage_journey_across_roles(page, live_server, settings, s
     timeline = page.locator("#timeline ~ ol").inner_text()
     for words in ("Deployment approved", "Agreement in force", "Visit confirmed by the school", "Deployment completed"):
         assert words in timeline
+    check_accessibility(page, visited)
+
+    # For the school the request is closed: on the home page, the request's page and the requests list's filter.
+    as_role(Role.HEADTEACHER)
+    assert "Closed: support completed" in main.inner_text() and "System leader found" not in main.inner_text()
+    page.get_by_role("link", name=request.reference, exact=True).click()
+    assert main.locator("p strong.govuk-tag").first.inner_text() == "Closed: support completed"
+    assert "Deployment completed" in page.locator("#timeline ~ ol").inner_text()
+    check_accessibility(page, visited)
+    page.get_by_role("link", name="Back to requests").click()
+    page.get_by_label("Status").select_option(label="Closed")
+    page.get_by_role("button", name="Apply filter").click()
+    assert page.get_by_role("link", name=request.reference, exact=True).is_visible()
+    assert "Closed: support completed" in main.locator("table").inner_text()
     check_accessibility(page, visited)
 
     # Every step emailed the people who act next, once, with a link back.

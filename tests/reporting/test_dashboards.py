@@ -74,11 +74,13 @@ def test_impact_average_and_how_it_is_made(world):
 
 def test_requests_by_need_area_with_ties_in_name_order(world):
     table = board_for(world.broker).tables["requests"]
-    assert table.header == ["Need area", "Waiting", "Taken on", "Leader found", "Not taken on", "Withdrawn", "Total"]
+    assert table.header == ["Need area", "Waiting", "Taken on", "Leader found", "Under way", "Completed or stopped", "Not taken on", "Withdrawn", "Total"]
+    # Each matched request counts where its deployment is: R1 and R4 under way (D1, D3), R7 paused (D4, under
+    # way), R5 completed (D2).
     assert rows(table) == [
-        ["Maths", "1", "0", "2", "0", "0", "3"],
-        ["Behaviour", "0", "0", "1", "1", "0", "2"],  # Behaviour and Reading tie on 2: by name
-        ["Reading", "0", "0", "2", "0", "0", "2"],
+        ["Maths", "1", "0", "0", "2", "0", "0", "0", "3"],
+        ["Behaviour", "0", "0", "0", "1", "0", "1", "0", "2"],  # Behaviour and Reading tie on 2: by name
+        ["Reading", "0", "0", "0", "1", "1", "0", "0", "2"],
     ]
 
 
@@ -142,7 +144,7 @@ def test_filters_by_designation_need_area_and_phase(world):
     assert nle.headline["requests"] == 6  # requests have no leader yet, so designation does not narrow them
     reading = board_for(world.broker, area=str(world.spec["Reading"].pk))
     assert reading.headline["requests"] == 2 and reading.headline["committed"] == 6  # R1, R5; D1 and D2
-    assert rows(reading.tables["requests"]) == [["Reading", "0", "0", "2", "0", "0", "2"]]  # not R1's Maths too
+    assert rows(reading.tables["requests"]) == [["Reading", "0", "0", "0", "1", "1", "0", "0", "2"]]  # not R1's Maths too
     assert [row[0] for row in reading.tables["capacity"].rows] == ["Reading"]
     secondary = board_for(world.broker, phase=Phase.SECONDARY)
     assert (secondary.headline["requests"], secondary.headline["schools_supported"]) == (1, 0)  # R2 at B only

@@ -177,3 +177,28 @@ def test_the_deployment_page_queries_do_not_grow(client, world):
     assert len(page.find("h2", string="Objectives").find_next("ol").select("li")) == 7
     reviews = table_rows(page, "Reviews of this deployment")
     assert len(reviews) == 7 and all(len(row) == 3 + 7 + 1 for row in reviews)  # a column for each objective
+
+
+def test_requests_on_the_dashboard_read_as_far_as_their_deployments_have_gone(client, world):
+    soup = parsed(_page(client, world.broker, "?year=2026-27"))
+    section = soup.find(id="table-requests").find_parent("section")
+    assert [th.get_text(" ", strip=True) for th in section.select("thead th")] == [
+        "Need area", "Waiting", "Taken on", "Leader found", "Under way", "Completed or stopped", "Not taken on",
+        "Withdrawn", "Total"]
+    # R5 (Reading) is closed with D2 completed; R1 and R4 (Maths) are under way with D1 and D3.
+    assert table_rows(section, "Requests by need area and status")[2] == ["Reading", "0", "0", "0", "1", "1", "0", "0", "2"]
+    assert "a request counts where its deployment is" in section.get_text(" ", strip=True)
+
+
+def test_the_steering_group_filters_requests_by_where_their_deployments_are(client, world):
+    client.force_login(world.broker.user)
+    base = f"/p/{world.partnership.slug}/requests/"
+
+    def listed(status):
+        return {row[0]: row[3] for row in table_rows(parsed(client.get(f"{base}?status={status}")), "Support requests")}
+
+    r = {key: request.reference for key, request in world.requests.items()}
+    assert listed("closed") == {r["R5"]: "Closed: support completed", r["R8"]: "Closed: support completed",
+                                r["R3"]: "Closed: not taken on"}
+    assert listed("paused") == {r["R7"]: "Support paused"}
+    assert set(listed("open")) == {r["R1"], r["R2"], r["R4"], r["R7"]}

@@ -79,7 +79,7 @@ def test_the_whole_journey_through_the_pages(client, brokerage, admin):
         assert "Confirm the agreement" in client.get(f"{base}/deployments/{deployment.pk}/").content.decode()
         done(client.post(f"{base}/deployments/{deployment.pk}/confirm/", follow=True), deployment_page, says)
     agreement = client.get(f"{base}/deployments/{deployment.pk}/agreement/").content.decode()
-    assert "Lift KS2 maths" in agreement and "£1050.00 in all" in agreement and "Strong fit." in agreement
+    assert "Lift KS2 maths" in agreement and "£1,050.00 in all" in agreement and "Strong fit." in agreement
     # The leader logs a visit; the head disputes with a reason; the broker settles it.
     visit_form = {"visit_date": _d(school_day()), "days": "1.0", "focus": "Maths <em>coaching</em>"}
     logged = client.post(f"{base}/deployments/{deployment.pk}/visits/new/", visit_form, follow=True)

@@ -9,13 +9,15 @@ from django.utils import timezone
 from django_scopes import scope
 
 from alliances.models import School
-from deployments.models import RequestStatus
+from deployments import processes
+from deployments.models import Deployment, DeploymentStatus, RequestStatus
 from deployments.requests import services
 from portal.audit.models import AuditEvent
 from portal.notifications.models import Notification
 from portal.tenancy.roles import Role
+from tests.deployments.conftest import accepted, count_and_parse, count_queries, propose
 from tests.deployments.requests.conftest import complete_draft, sent_request
-from tests.factories import SupportRequestFactory, make_member
+from tests.factories import DeploymentFactory, SchoolFactory, SupportRequestFactory, make_member
 from tests.pages import parsed, table_rows
 
 
@@ -138,3 +140,62 @@ def test_a_head_gives_the_dates_the_support_is_wanted_for(client, headteacher, s
     assert (saved.preferred_start, saved.preferred_end) == (start, end)
     check = parsed(client.get(f"/p/{headteacher.partnership.slug}/requests/{draft.pk}/check/")).get_text(" ")
     assert f"from {start:%-d %B %Y} to {end:%-d %B %Y}" in check
+
+
+def _status(soup) -> str:
+    return soup.main.select_one("p strong.govuk-tag").get_text(" ", strip=True)
+
+
+def test_the_school_follows_its_request_until_the_deployment_closes_it(client, brokerage):
+    """Demo R00003 read "System leader found" while D00001 was completed: the request reads as its deployment."""
+    b = brokerage
+    accepted(b)
+    with scope(partnership=b.partnership):
+        deployment = propose(b)
+        processes.decide_deployment(actor=b.approver, deployment=deployment, approve=True, rationale="Good fit.")
+    base, reference = f"/p/{b.partnership.slug}", b.request.reference
+
+    def pages(member):
+        client.force_login(member.user)
+        return (parsed(client.get(f"{base}/requests/{b.request.pk}/")), parsed(client.get(f"{base}/")),
+                parsed(client.get(f"{base}/requests/")))
+
+    request_page, home, listed = pages(b.head)
+    assert _status(request_page) == "Deployment approved: agreement being confirmed"
+    assert "The school and the system leader each confirm the agreement" in request_page.main.get_text(" ", strip=True)
+    assert table_rows(home, "Your schools' requests") == [[
+        reference, b.request.school.name, "Deployment approved: agreement being confirmed The school and the system "
+        "leader each confirm the agreement; then the work starts."]]
+    assert table_rows(listed, "Support requests")[0][3] == "Deployment approved: agreement being confirmed"
+    with scope(partnership=b.partnership):
+        processes.confirm_agreement(actor=b.head, deployment=Deployment.objects.get(pk=deployment.pk))
+        processes.confirm_agreement(actor=b.leader_member, deployment=Deployment.objects.get(pk=deployment.pk))
+        processes.complete_deployment(actor=b.broker, deployment=Deployment.objects.get(pk=deployment.pk),
+                                      summary="Maths planning is consistent.")
+    for member in (b.head, b.broker):
+        request_page, home, listed = pages(member)
+        assert _status(request_page) == "Closed: support completed"
+        assert table_rows(listed, "Support requests")[0][3] == "Closed: support completed"
+        assert "System leader found" not in request_page.main.get_text() + listed.table.get_text()
+        if member == b.head:
+            assert table_rows(home, "Your schools' requests")[0][2].startswith("Closed: support completed")
+    # The list's filter finds it among the closed requests, not the open ones.
+    closed = parsed(client.get(f"{base}/requests/?status=closed"))
+    assert [row[0] for row in table_rows(closed, "Support requests")] == [reference]
+    assert closed.select_one("#status option[selected]").get_text() == "Closed"
+    assert "No requests with this status yet." in parsed(client.get(f"{base}/requests/?status=open")).get_text()
+
+
+def test_the_requests_list_reads_progress_in_a_fixed_number_of_queries(client, partnership, broker):
+    school = SchoolFactory()
+    SupportRequestFactory(partnership=partnership, school=school, created_by=broker.user)
+    url = f"/p/{partnership.slug}/requests/"
+    small = count_queries(client, url, broker.user)
+    for status in DeploymentStatus.values:  # one matched request at each stage of its deployment
+        DeploymentFactory(partnership=partnership, status=status,
+                          request=SupportRequestFactory(partnership=partnership, school=school, matched=True))
+    large, page = count_and_parse(client, url, broker.user)
+    assert small == large
+    shown = {row[3] for row in table_rows(page, "Support requests")}
+    assert {"Support under way", "Support paused", "Closed: support completed", "Closed: support stopped early",
+            "Closed: deployment cancelled", "Deployment proposed: waiting for approval"} <= shown

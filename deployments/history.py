@@ -1,0 +1,53 @@
+"""Every event of a request or a deployment, read from one place, so the two pages cannot disagree.
+
+A deployment's history is the audit events of the deployment itself, its visits, its changes and its reviews (each termly
+review and the final evaluation being sent, returned and agreed). A request's history is its own events, its
+offers' and the whole history of each of its deployments. The rows are named by subqueries, so a history is
+one query whatever its size, and one more to name the reviews when it has review events.
+"""
+
+from __future__ import annotations
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import QuerySet
+
+from deployments.models import Deployment, Offer, Review, ReviewKind, SupportRequest, Variation, Visit
+from portal.audit.models import AuditEvent
+from portal.audit.selectors import timeline
+
+
+def deployment_rows(deployments: QuerySet[Deployment]) -> dict[type, QuerySet]:
+    """The rows whose events make up these deployments' histories: each deployment, its visits, its reviews and
+    its changes (variations, each event with both versions)."""
+    ids = deployments.values("pk")
+    return {Deployment: deployments, Visit: Visit.objects.filter(deployment__in=ids),
+            Review: Review.objects.filter(deployment__in=ids), Variation: Variation.objects.filter(deployment__in=ids)}
+
+
+def deployment_history(*, deployment: Deployment) -> list[AuditEvent]:
+    """Every event of the deployment, its visits and its reviews, oldest first."""
+    return _events(deployment.partnership_id, deployment_rows(Deployment.objects.filter(pk=deployment.pk)))
+
+
+def request_history(*, request: SupportRequest) -> list[AuditEvent]:
+    """Every event of the request, its offers and its deployments (with their visits and reviews), oldest first."""
+    rows = {SupportRequest: SupportRequest.objects.filter(pk=request.pk), Offer: Offer.objects.filter(request=request),
+            **deployment_rows(Deployment.objects.filter(request=request))}
+    return _events(request.partnership_id, rows)
+
+
+def review_name(review: Review) -> str:
+    """How the timeline names a review: "Final evaluation" or "Termly review (Autumn term 2026-27)"."""
+    return "Final evaluation" if review.kind == ReviewKind.FINAL else f"Termly review ({review.term_label})"
+
+
+def _events(partnership_id: int, rows: dict[type, QuerySet]) -> list[AuditEvent]:
+    events = list(timeline(partnership=partnership_id, objects=rows))
+    review_type = ContentType.objects.get_for_model(Review)
+    about_reviews = [event for event in events if event.object_type_id == review_type.pk]
+    if about_reviews:  # each review event says which review: "Final evaluation agreed by the headteacher"
+        names = {str(review.pk): review_name(review) for review in Review.objects.filter(
+            pk__in={int(event.object_id) for event in about_reviews}).only("pk", "kind", "term_key")}
+        for event in about_reviews:
+            event.subject = names.get(event.object_id, "")
+    return events
