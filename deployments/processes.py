@@ -44,6 +44,7 @@ from deployments.workflow import (
 )
 from portal.calendar.services import school_calendar
 from portal.errors import DomainError, NotAllowed
+from portal.formats import date_text
 from portal.notifications.services import notify
 from portal.tenancy.models import Membership
 
@@ -204,7 +205,7 @@ def _settle_visits(*, actor: Membership, deployment: Deployment) -> None:
     voided = visits.void_open_visits(actor=actor, deployment=deployment)
     if not voided:
         return
-    dates = ", ".join(f"{v.visit_date:%-d %B %Y}" for v in voided)
+    dates = ", ".join(f"{date_text(v.visit_date)}" for v in voided)
     notify(partnership=actor.partnership, event_type="visit.changed",
            recipients=[*heads_of(actor.partnership, deployment.school), *leader_recipients(deployment.leader)],
            occurrence=f"deployment:{deployment.pk}:visits_voided",

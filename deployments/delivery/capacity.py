@@ -24,7 +24,7 @@ from deployments.models import CapacityEntry, Deployment, Visit, VisitStatus
 from deployments.terms import split_days  # noqa: F401  (approval and the demo spread days with it)
 from portal.calendar.schooldays import SchoolCalendar, Term, conventional_term
 from portal.calendar.services import school_calendar
-from portal.days import days_text
+from portal.days import days_phrase, days_text
 from portal.errors import Conflict
 
 
@@ -69,7 +69,7 @@ def _refuse_overfill(leader: SystemLeader, allocation: dict[Term, Decimal], comm
         if days > have:
             left = max(have, Decimal(0))
             raise CapacityExceeded(
-                f"{leader.name} has {days_text(left)} of {days_text(leader.capacity_days_per_term)} days left in the "
+                f"{leader.name} has {days_text(left)} of {days_phrase(leader.capacity_days_per_term)} left in the "
                 f"{term.label.lower()}, and this needs {days_text(days)}. {next_step}".strip())
 
 

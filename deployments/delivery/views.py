@@ -19,6 +19,7 @@ from deployments.variations.views import deployment_section
 from deployments.visibility import deployments_for
 from deployments.workflow import is_head_of, is_leader_of
 from portal.errors import DomainError
+from portal.formats import date_text
 from portal.ui.confirm import Confirmation, confirm
 from portal.ui.fields import NoteForm
 from portal.ui.filtering import listing
@@ -203,7 +204,7 @@ def visit_delete(request: HttpRequest, partnership_slug: str, pk: int) -> HttpRe
         except DomainError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, f"The visit on {visit.visit_date:%-d %B %Y} is deleted. It no longer counts.")
+            messages.success(request, f"The visit on {date_text(visit.visit_date)} is deleted. It no longer counts.")
             return redirect("deployments:deployment", partnership_slug=partnership_slug, pk=visit.deployment_id)
     return render(request, "deployments/visit_delete.html", {"deployment": visit.deployment, "form": form,
                                                              "visit": visit})

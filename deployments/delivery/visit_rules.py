@@ -14,6 +14,7 @@ from deployments.models import Deployment, DeploymentStatus
 from portal.calendar.bank_holidays import is_bank_holiday
 from portal.calendar.schooldays import SchoolCalendar
 from portal.days import days_text
+from portal.formats import date_text
 
 
 def log_block(*, deployment: Deployment, today: date, logged: Decimal | None = None) -> str:
@@ -25,7 +26,7 @@ def log_block(*, deployment: Deployment, today: date, logged: Decimal | None = N
         return (f"This deployment is {deployment.get_status_display().lower()}, so visits cannot be logged. "
                 "Visits are logged while the work is under way.")
     if today < deployment.start_date:
-        return (f"The deployment starts on {deployment.start_date:%-d %B %Y}. Log each visit after it happens, "
+        return (f"The deployment starts on {date_text(deployment.start_date)}. Log each visit after it happens, "
                 "from then on.")
     if logged is not None and logged >= deployment.days:
         return (f"All {days_text(deployment.days)} agreed days are logged. Ask the broker if the school needs more.")
@@ -49,12 +50,12 @@ def date_problem(day: date, *, deployment: Deployment, calendar: SchoolCalendar,
     if day > today:
         return "Log a visit on or after the day it happened."
     if day < deployment.start_date:
-        return f"The deployment starts on {deployment.start_date:%-d %B %Y}; log visits from then."
+        return f"The deployment starts on {date_text(deployment.start_date)}; log visits from then."
     if day > deployment.end_date:
-        return (f"The deployment ends on {deployment.end_date:%-d %B %Y}, so a visit after that does not count. "
+        return (f"The deployment ends on {date_text(deployment.end_date)}, so a visit after that does not count. "
                 "Ask the broker to change the dates.")
     why = why_not_a_school_day(day, calendar)
     if why and not override_reason.strip():
-        return (f"{day:%A %-d %B %Y} is not a school day ({why}). If the visit really happened then, tick "
+        return (f"{date_text(day, weekday=True)} is not a school day ({why}). If the visit really happened then, tick "
                 "\u201cThis visit was on a day that is not a school day\u201d and say why.")
     return ""

@@ -92,7 +92,7 @@ def _check(locked: Deployment, *, visit_date: date, days: Decimal, focus: str, o
     if editing is not None:
         counted = counted.exclude(pk=editing.pk)
     if counted.filter(visit_date=visit_date).exists():
-        raise DomainError(f"A visit on {visit_date:%-d %B %Y} is already logged.", field="visit_date")
+        raise DomainError(f"A visit on {date_text(visit_date)} is already logged.", field="visit_date")
     used = sum(counted.values_list("days", flat=True), Decimal(0))
     if used + days > locked.days:
         raise DomainError(f"{days_text(used)} of the {days_text(locked.days)} agreed days are logged, so this visit would go "
@@ -163,7 +163,7 @@ def _tell_school(actor: Membership, locked: Deployment, visit: Visit, *, what: s
                  key: str) -> None:
     notify(partnership=actor.partnership, event_type="visit.changed", recipients=_notified_heads(visit),
            occurrence=f"visit:{visit.pk}:{key}",
-           context={"subject": f"{locked.leader.name} {what} the visit on {visit.visit_date:%-d %B %Y} "
+           context={"subject": f"{locked.leader.name} {what} the visit on {date_text(visit.visit_date)} "
                                f"({locked.reference})", "lines": lines, "note": note,
                     "note_label": "The system leader's reason", "action": "See the deployment"},
            link=tenant_url(actor.partnership, "deployment", pk=locked.pk) + "#visits")
@@ -189,8 +189,8 @@ def correct_visit(*, actor: Membership, visit: Visit, visit_date: date, days: De
     event = record_event(partnership=actor.partnership, actor=actor.user, action="visit.corrected", obj=row, old=old,
                          new={name: str(fields[name]) for name in old})
     _tell_school(actor, locked, row, what="corrected", key=f"corrected:{event.pk}", lines=[
-        f"{locked.leader.name} corrected the visit first logged for {previous:%-d %B %Y}. It is now a "
-        f"{'whole' if days == 1 else 'half'} day on {visit_date:%-d %B %Y}, focused on: {row.focus}.",
+        f"{locked.leader.name} corrected the visit first logged for {date_text(previous)}. It is now a "
+        f"{'whole' if days == 1 else 'half'} day on {date_text(visit_date)}, focused on: {row.focus}.",
         "Confirm it, or dispute it if it does not match what happened."])
     return row
 
@@ -204,7 +204,7 @@ def delete_visit(*, actor: Membership, visit: Visit, reason: str = "") -> Visit:
          action="visit.deleted")
     copy_state(visit, row)
     _tell_school(actor, locked, row, what="deleted", key="deleted", note=reason.strip(), lines=[
-        f"{locked.leader.name} deleted the visit logged for {row.visit_date:%-d %B %Y}. There is nothing to confirm."])
+        f"{locked.leader.name} deleted the visit logged for {date_text(row.visit_date)}. There is nothing to confirm."])
     return row
 
 

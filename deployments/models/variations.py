@@ -7,6 +7,8 @@ from django.db import models
 from django.utils import timezone
 
 from deployments.models.deployments import Deployment, RateKind
+from portal.days import days_phrase
+from portal.formats import date_text, money_text
 from portal.tenancy.models import PartnershipOwned
 
 
@@ -81,8 +83,8 @@ class Variation(PartnershipOwned):
         """(what, before, after) for each value it changes, in words."""
         rows = [
             ("Days", _days(self.old_days), _days(self.new_days)),
-            ("Start date", f"{self.old_start_date:%-d %B %Y}", f"{self.new_start_date:%-d %B %Y}"),
-            ("End date", f"{self.old_end_date:%-d %B %Y}", f"{self.new_end_date:%-d %B %Y}"),
+            ("Start date", f"{date_text(self.old_start_date)}", f"{date_text(self.new_start_date)}"),
+            ("End date", f"{date_text(self.old_end_date)}", f"{date_text(self.new_end_date)}"),
             ("Rate", _rate(self.old_rate_kind, self.old_day_rate), _rate(self.new_rate_kind, self.new_day_rate)),
         ]
         rows += objective_changes(self.old_objectives, self.new_objectives)
@@ -91,11 +93,11 @@ class Variation(PartnershipOwned):
 
 def _days(value) -> str:
     text = f"{value.normalize():f}" if value is not None else ""
-    return f"{text} day" if text == "1" else f"{text} days"
+    return days_phrase(text)
 
 
 def _rate(kind: str, rate) -> str:
-    return f"{RateKind(kind).label}, £{rate:,.2f} a day"
+    return f"{RateKind(kind).label}, {money_text(rate)} a day"
 
 
 def _objective_text(objective: dict | None) -> str:

@@ -12,6 +12,7 @@ from portal.audit.services import record_event
 from portal.calendar.schooldays import SchoolCalendar, academic_year_of
 from portal.days import days_text, half_days
 from portal.errors import DomainError, NotAllowed
+from portal.formats import date_text
 
 
 @dataclass(frozen=True)
@@ -60,16 +61,16 @@ def _check_dates(proposed: Proposed, calendar: SchoolCalendar, visit_dates: tupl
         year = academic_year_of(day)
         if calendar.years and year not in calendar.years:
             known = ", ".join(sorted(calendar.years))
-            raise DomainError(f"{day:%-d %B %Y} is outside the partnership's term dates (it has {known}). Choose a "
+            raise DomainError(f"{date_text(day)} is outside the partnership's term dates (it has {known}). Choose a "
                               f"date inside them, or ask a broker or admin to add the {year} term dates first.",
                               field=field)
     if visit_dates is not None:
         first, last = visit_dates
         if proposed.start_date > first:
-            raise DomainError(f"A visit was logged on {first:%-d %B %Y}, so the start date cannot be after it.",
+            raise DomainError(f"A visit was logged on {date_text(first)}, so the start date cannot be after it.",
                               field="start_date")
         if proposed.end_date < last:
-            raise DomainError(f"A visit was logged on {last:%-d %B %Y}, so the end date cannot be before it.",
+            raise DomainError(f"A visit was logged on {date_text(last)}, so the end date cannot be before it.",
                               field="end_date")
 
 

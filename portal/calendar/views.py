@@ -13,6 +13,7 @@ from portal.calendar.forms import CalendarImportForm, PeriodForm
 from portal.calendar.models import CalendarPeriod
 from portal.calendar.schooldays import SchoolCalendar
 from portal.errors import DomainError
+from portal.formats import date_text
 from portal.ui.confirm import Confirmation, confirm
 from portal.ui.views import capability_required
 
@@ -87,7 +88,7 @@ def period_delete(request: HttpRequest, partnership_slug: str, pk: int) -> HttpR
     back = reverse("tenant:calendar_period", kwargs={"partnership_slug": partnership_slug, "pk": pk})
     confirmation = Confirmation(
         title=f"Delete {period.name}?", caption=f"Term dates {period.academic_year}",
-        happens=[f"{period.name} ({period.start:%-d %B %Y} to {period.end:%-d %B %Y}) is deleted.",
+        happens=[f"{period.name} ({date_text(period.start)} to {date_text(period.end)}) is deleted.",
                  "Review due dates and reminders are worked out again from the remaining dates."],
         told=[], button=f"Delete {period.name}", cancel_url=back)
     return confirm(request, confirmation, done_url=reverse("tenant:calendar", kwargs={"partnership_slug": partnership_slug}),
