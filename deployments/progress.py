@@ -47,16 +47,13 @@ def _current_deployment_status() -> Subquery:
     return Subquery(latest, output_field=CharField())
 
 
-def progress_expression():
-    """SQL for a request's progress: its status, or once matched its current deployment's status."""
-    return Case(When(status=RequestStatus.MATCHED,
-                     then=Coalesce(_current_deployment_status(), Value(RequestProgress.MATCHED.value))),
-                default=F("status"), output_field=CharField())
-
-
 def with_progress(queryset: QuerySet[SupportRequest]) -> QuerySet[SupportRequest]:
-    """`queryset` with `progress` on every row (a `RequestProgress` value; `get_progress_display()` words it)."""
-    return queryset.annotate(progress=progress_expression())
+    """`queryset` with `progress` on every row (a `RequestProgress` value; `get_progress_display()` words it):
+    the request's status, or once matched its current deployment's."""
+    return queryset.annotate(progress=Case(
+        When(status=RequestStatus.MATCHED,
+             then=Coalesce(_current_deployment_status(), Value(RequestProgress.MATCHED.value))),
+        default=F("status"), output_field=CharField()))
 
 
 def progress_choices(*, staff: bool) -> list[tuple[str, str]]:

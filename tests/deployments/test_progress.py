@@ -12,7 +12,7 @@ from deployments.models import Deployment, DeploymentStatus, Offer, RequestProgr
 from deployments.progress import CLOSED, NEXT_STEP, filter_by_progress, progress_choices, with_progress
 from deployments.templatetags.brokerage import TAGS
 from reporting.dashboards.figures import REQUEST_COLUMNS
-from tests.deployments.conftest import accepted, propose
+from tests.deployments.conftest import accepted, active, propose
 from tests.factories import DeploymentFactory, SupportRequestFactory
 
 
@@ -22,7 +22,7 @@ def progress(request: SupportRequest) -> str:
 
 
 def stage_of(request: SupportRequest, stage: str) -> set[int]:
-    """Which of the partnership's requests the list's status filter finds at `stage`."""
+    """Whether the requests list's status filter finds `request` at `stage` ({its pk} or nothing)."""
     with scopes_disabled():
         return set(filter_by_progress(SupportRequest.objects.filter(pk=request.pk), stage).values_list("pk", flat=True))
 
@@ -58,13 +58,9 @@ def test_a_request_reads_as_far_as_its_deployment_has_gone_and_closes_when_it_co
 
 def test_a_request_whose_support_stopped_early_is_closed(brokerage):
     b = brokerage
-    accepted(b)
+    deployment = active(b)
     with scope(partnership=b.partnership):
-        deployment = propose(b)
-        processes.decide_deployment(actor=b.approver, deployment=deployment, approve=True, rationale="Yes.")
-        processes.confirm_agreement(actor=b.head, deployment=fresh(deployment))
-        processes.confirm_agreement(actor=b.leader_member, deployment=fresh(deployment))
-        processes.stop_deployment(actor=b.broker, deployment=fresh(deployment), reason="The head left.")
+        processes.stop_deployment(actor=b.broker, deployment=deployment, reason="The head left.")
     assert progress(b.request) == RequestProgress.STOPPED
     assert stage_of(b.request, "closed") == {b.request.pk}
 
