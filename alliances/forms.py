@@ -260,6 +260,12 @@ class SchoolsByNameField(forms.CharField):
 
     widget = forms.Textarea(attrs={"rows": 4, "spellcheck": "false"})
 
+    def __init__(self, *, max_length: int = 7000, **kwargs):
+        # A head of a large trust leads tens of schools, at most a few hundred characters a school.
+        kwargs.setdefault("error_messages", {})
+        kwargs["error_messages"].setdefault("max_length", f"Keep the list to {max_length:,} characters or fewer")
+        super().__init__(max_length=max_length, **kwargs)
+
     def prepare_value(self, value):
         if isinstance(value, list | tuple):
             return "\n".join(f"{s.urn} {s.name}" if isinstance(s, School) else str(s) for s in value)

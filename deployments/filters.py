@@ -9,7 +9,7 @@ from datetime import datetime, time, timedelta
 import django_filters
 from django.utils import timezone
 
-from alliances.filters import cluster_choices, in_cluster, local_authorities
+from alliances.filters import SEARCH_MAX, cluster_choices, in_cluster, local_authorities
 from deployments.models import DeploymentStatus, OfferStatus
 from deployments.progress import filter_by_progress, progress_choices
 from portal.ui.filtering import ListFilter, search_q, term_choices
@@ -29,7 +29,7 @@ class WorkFilter(ListFilter):
     references: dict[str, str] = {}
     dated: str | None = None
 
-    q = django_filters.CharFilter(label="School, person or reference", method="search",
+    q = django_filters.CharFilter(label="School, person or reference", method="search", max_length=SEARCH_MAX,
                                   help_text="A school's name or URN, a person's name, or a reference like R00003")
     status = django_filters.ChoiceFilter(label="Status", choices=[], empty_label="Any status")
     la = django_filters.ModelChoiceFilter(label="Local authority", queryset=local_authorities, method="by_la",

@@ -44,7 +44,7 @@ NEXT_STEP = {
 def _current_deployment_status() -> Subquery:
     latest = Deployment.objects.filter(partnership=OuterRef("partnership"), request=OuterRef("pk")).exclude(
         status=DeploymentStatus.REJECTED).order_by("-proposed_at", "-pk").values("status")[:1]
-    return Subquery(latest, output_field=CharField())
+    return Subquery(latest, output_field=CharField(max_length=20))
 
 
 def with_progress(queryset: QuerySet[SupportRequest]) -> QuerySet[SupportRequest]:
@@ -53,7 +53,7 @@ def with_progress(queryset: QuerySet[SupportRequest]) -> QuerySet[SupportRequest
     return queryset.annotate(progress=Case(
         When(status=RequestStatus.MATCHED,
              then=Coalesce(_current_deployment_status(), Value(RequestProgress.MATCHED.value))),
-        default=F("status"), output_field=CharField()))
+        default=F("status"), output_field=CharField(max_length=20)))
 
 
 def progress_choices(*, staff: bool) -> list[tuple[str, str]]:

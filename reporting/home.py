@@ -43,7 +43,7 @@ class Change:
 
 def _ids(queryset):
     """Primary keys as text, as the audit log stores them (a subquery, not a list)."""
-    return queryset.annotate(key=Cast("pk", CharField())).values("key")
+    return queryset.annotate(key=Cast("pk", CharField(max_length=20))).values("key")
 
 
 def changes_since(*, membership: Membership, since: datetime | None, limit: int = CHANGES_SHOWN) -> list[Change]:

@@ -198,16 +198,18 @@ def visit_delete(request: HttpRequest, partnership_slug: str, pk: int) -> HttpRe
         return refused
     form = NoteForm(request.POST or None, label="Why are you deleting it? (optional)", required=False, rows=2,
                     help_text="For example: logged twice, or the visit was cancelled. The school reads this.")
-    if request.method == "POST" and form.is_valid():
-        try:
-            visits.delete_visit(actor=request.membership, visit=visit, reason=form.cleaned_data["note"])
-        except DomainError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, f"The visit on {date_text(visit.visit_date)} is deleted. It no longer counts.")
-            return redirect("deployments:deployment", partnership_slug=partnership_slug, pk=visit.deployment_id)
-    return render(request, "deployments/visit_delete.html", {"deployment": visit.deployment, "form": form,
-                                                             "visit": visit})
+    deployment = visit.deployment
+    back = reverse("deployments:deployment", kwargs={"partnership_slug": partnership_slug, "pk": deployment.pk})
+    when = date_text(visit.visit_date)
+    confirmation = Confirmation(
+        title=f"Delete the visit on {when}?", caption=f"{deployment.school.name} · {deployment.reference}",
+        happens=[f"The {'whole' if visit.days == 1 else 'half'}-day visit on {when} ({visit.focus}) no longer counts "
+                 "towards the agreed days.", "Log the visit again if you need to."],
+        told=["The school's headteachers who were asked to confirm it, in the app and by email, with your reason."],
+        button="Delete the visit", cancel_url=back + "#visits", form=form)
+    return confirm(request, confirmation, done_url=back,
+                   done_message=f"The visit on {when} is deleted. It no longer counts.",
+                   act=lambda data: visits.delete_visit(actor=request.membership, visit=visit, reason=data["note"]))
 
 
 def _visit_decision(request: HttpRequest, partnership_slug: str, pk: int, *, waiting, not_waiting: str,

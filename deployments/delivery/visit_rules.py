@@ -29,7 +29,8 @@ def log_block(*, deployment: Deployment, today: date, logged: Decimal | None = N
         return (f"The deployment starts on {date_text(deployment.start_date)}. Log each visit after it happens, "
                 "from then on.")
     if logged is not None and logged >= deployment.days:
-        return (f"All {days_text(deployment.days)} agreed days are logged. Ask the broker if the school needs more.")
+        return (f"All {days_text(deployment.days)} agreed days are logged. If the school needs more, ask the broker "
+                "to propose a change to the agreement (see \u201cChanges to the agreement\u201d).")
     return ""
 
 

@@ -15,6 +15,7 @@ EVENTS = {
     "request.triaged": "Taken on by the steering group",
     "request.declined": "Not taken on",
     "request.withdrawn": "Request withdrawn by the school",
+    "request.deleted": "Draft deleted",
     "request.matched": "A system leader accepted",
     "offer.made": "Offered to a system leader",
     "offer.accepted": "Offer accepted",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from alliances.selectors import active_specialisms
@@ -15,6 +16,7 @@ from deployments.variations.forms import VariationDecisionForm, VariationForm
 from deployments.variations.values import current_values
 from deployments.visibility import deployments_for
 from portal.errors import DomainError
+from portal.ui.confirm import Confirmation, confirm
 from portal.ui.fields import NoteForm
 from portal.ui.views import capability_required, found_or_404, show_error
 
@@ -124,16 +126,20 @@ def _close_view(request: HttpRequest, partnership_slug: str, pk: int, *, waiting
         messages.info(request, "This change is no longer waiting for that.")
         return _back(partnership_slug, deployment.pk)
     form = NoteForm(request.POST or None, label=label, required=True, help_text="Everyone asked about it will read it.")
-    if request.method == "POST" and form.is_valid():
-        try:
-            close(actor=request.membership, variation=variation, deployment=deployment, reason=form.cleaned_data["note"])
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            messages.success(request, done)
-            return _back(partnership_slug, deployment.pk)
-    return render(request, "deployments/variation_close.html", {
-        "deployment": deployment, "variation": variation, "form": form, "title": title, "button": button})
+    back = reverse("deployments:deployment", kwargs={"partnership_slug": partnership_slug, "pk": deployment.pk})
+    confirmation = Confirmation(
+        title=title, caption=f"{deployment.school.name} · {deployment.reference}",
+        happens=["The change does not take effect: the deployment stays as it is now.",
+                 "The broker may propose another change."],
+        told=["Everyone asked about the change (the broker, the approvers, the school's headteachers and the system "
+              "leader, as it reached them), in the app and by email, with your reason."],
+        button=button, cancel_url=back + "#changes", form=form, warning="",
+        detail="deployments/_variation_versions.html",
+        context={"variation": variation, "deployment": deployment, "caption": "The proposed change",
+                 "before_label": "Now", "after_label": "Proposed"})
+    return confirm(request, confirmation, done_url=back + "#changes", done_message=done,
+                   act=lambda data: close(actor=request.membership, variation=variation, deployment=deployment,
+                                          reason=data["note"]))
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

@@ -19,6 +19,6 @@ def timeline(*, partnership, objects: dict[type, QuerySet]) -> QuerySet[AuditEve
     many rows it covers."""
     condition = Q(pk__in=[])
     for model, rows in objects.items():
-        keys = rows.order_by().values(audit_key=Cast("pk", output_field=CharField()))
+        keys = rows.order_by().values(audit_key=Cast("pk", output_field=CharField(max_length=20)))
         condition |= Q(object_type=ContentType.objects.get_for_model(model), object_id__in=keys)
     return AuditEvent.objects.filter(condition, partnership=partnership).select_related("actor").order_by("created_at", "id")

@@ -29,6 +29,8 @@ class Confirmation:
     cancel_url: str  # back to the object's page
     warning: str = "You cannot undo this."
     form: forms.Form | None = None  # a reason or a note, when the action takes one
+    detail: str = ""  # a template shown under the title (what is being withdrawn), rendered with `context`
+    context: dict | None = None
 
 
 def confirm(request: HttpRequest, confirmation: Confirmation, *, act: Callable[[dict], object], done_url: str,
@@ -47,5 +49,6 @@ def confirm(request: HttpRequest, confirmation: Confirmation, *, act: Callable[[
         else:
             messages.success(request, done_message() if callable(done_message) else done_message)
             return redirect(done_url)
-    return render(request, "portal/confirm.html", {"confirmation": confirmation, "form": form})
+    return render(request, "portal/confirm.html", {**(confirmation.context or {}), "confirmation": confirmation,
+                                                   "form": form})
 

@@ -86,7 +86,7 @@ def test_a_broker_finds_a_request_by_school_name(page, live_server, approved):
     assert rows.count() == 1 and "Bewick Bridge Community Primary School" in rows.first.inner_text()
     assert page.get_by_label("School, person or reference").input_value() == "Bewick"  # the filter stays
     check_accessibility(page, visited)
-    page.get_by_label("Status").select_option(label="Withdrawn")
+    page.get_by_label("Status").select_option(label="Closed: withdrawn")
     page.get_by_role("button", name="Apply filters").click()
     assert "No requests match these filters" in page.locator("main").inner_text()
     page.goto(f"{base}/p/cambridgeshire/requests/?status=abc&q=Bewick")

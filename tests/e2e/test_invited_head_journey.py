@@ -112,6 +112,6 @@ def test_an_invited_head_asks_for_support_and_withdraws_it(page, live_server, se
     page.get_by_role("button", name="Withdraw request").click()
     assert page.url == request_url
     assert "is withdrawn" in page.locator(".govuk-notification-banner").inner_text()
-    assert "Withdrawn" in page.locator("main").inner_text()
+    assert "Closed: withdrawn" in page.locator("main").inner_text()
     check_accessibility(page, visited)
     assert len(visited) == 8

@@ -19,6 +19,7 @@ from deployments.delivery import visits
 from deployments.models import Deployment, Offer, SupportRequest
 from deployments.requests import services as requests
 from portal.tenancy.roles import Role
+from tests.deployments.conftest import school_day
 from tests.e2e.conftest import check_accessibility
 from tests.e2e.test_brokerage_journey import _people
 from tests.e2e.test_directory import sign_in
@@ -46,7 +47,7 @@ def _agreed(partnership, people, request) -> Deployment:
             processes.confirm_agreement(actor=people[role], deployment=Deployment.objects.get(pk=deployment.pk))
         for back in (3, 2):
             visits.log_visit(actor=leader, deployment=Deployment.objects.get(pk=deployment.pk),
-                             visit_date=today - timedelta(days=back), days=Decimal(1), focus="KS2 maths")
+                             visit_date=school_day(back), days=Decimal(1), focus="KS2 maths")
         return Deployment.objects.get(pk=deployment.pk)
 
 
@@ -56,7 +57,6 @@ def test_more_days_for_an_agreed_deployment_from_proposal_to_the_extra_visit(pag
     deployment = _agreed(partnership, people, request)
     base, visited = live_server.url, []
     main = page.locator("main")
-    today = timezone.localdate()
     deployment_page = f"{base}/p/{partnership.slug}/deployments/{deployment.pk}/"
 
     def as_role(role):
@@ -67,18 +67,18 @@ def test_more_days_for_an_agreed_deployment_from_proposal_to_the_extra_visit(pag
 
     def log_visit():
         page.get_by_role("button", name="Log a visit").click()
-        page.get_by_label("Date of the visit").fill(today.strftime("%d/%m/%Y"))
+        page.get_by_label("Date of the visit").fill(school_day(0).strftime("%d/%m/%Y"))
         page.get_by_label("Whole day").check()
         page.get_by_label("Focus").fill("Year 6 reasoning")
         page.get_by_role("button", name="Log the visit").click()
 
-    # The leader has used the agreed days: the error sends them to where a change is made.
+    # The leader has used the agreed days: the page says so instead of offering "Log a visit", and sends them to
+    # where a change is made.
     as_role(Role.SYSTEM_LEADER)
-    log_visit()
-    summary = page.locator(".govuk-error-summary")
-    assert "2 of the 2 agreed days are logged" in summary.inner_text()
-    check_accessibility(page, visited)
-    summary.get_by_role("link").click()
+    block = page.locator("#log-block")
+    assert "All 2 agreed days are logged" in block.inner_text()
+    assert page.get_by_role("button", name="Log a visit").count() == 0
+    block.get_by_role("link", name="Go to the changes to the agreement").click()
     assert page.url == f"{deployment_page}#changes"
     assert "ask the broker" in page.locator("#changes ~ p").first.inner_text()
 

@@ -33,7 +33,7 @@ def _last_saturday():
 
 
 def _short(day) -> str:
-    return f"{day.day} {day:%b %Y}"
+    return f"{day.day} {day:%B %Y}"
 
 
 def _log(page, day, focus, *, whole=True):

@@ -19,17 +19,21 @@ from django_scopes import scopes_disabled
 from alliances.models import LocalAuthority, School, Specialism, SystemLeader
 from alliances.services import ensure_default_specialisms
 from deployments.models import Deployment, Objective, Offer, Review, SupportRequest
+from deployments.reviews.schedule import planned_reviews
+from portal.calendar.services import school_calendar
 from portal.notifications.models import Channel, Notification
 from portal.tenancy.roles import Role
 from tests.factories import make_member
 from tests.integration.test_worker import ROOT, own_redis, smtp_sink  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-TODAY = date(2026, 11, 23)  # a Monday in term: the runs are pinned to it, whatever day CI runs on
+TODAY = date(2026, 11, 23)  # a Monday in term: the work runs around it, whatever day CI runs on
 
 
-def _reviews_due(partnership, count: int) -> SystemLeader:
-    """`count` active deployments of one system leader, each with a termly review due on TODAY."""
+def _reviews_due(partnership, count: int) -> date:
+    """`count` active deployments of one system leader around TODAY, each with its termly review where the
+    schedule puts it (the daily run moves an unwritten review to its planned date). Returns that due date: the
+    runs are pinned to it."""
     leader_member = make_member(partnership, Role.SYSTEM_LEADER)
     broker = make_member(partnership, Role.BROKER, mfa=False)
     la, _ = LocalAuthority.objects.get_or_create(code="873", defaults={"name": "Cambridgeshire"})
@@ -54,9 +58,11 @@ def _reviews_due(partnership, count: int) -> SystemLeader:
             for r, o in zip(requests, offers, strict=True)])
         Objective.objects.bulk_create([Objective(partnership=partnership, deployment=d, area=area, description="x",
                                                  success_criteria="y") for d in deployments])
-        Review.objects.bulk_create([Review(partnership=partnership, deployment=d, term_key="2026-27 autumn",
-                                           due_on=TODAY) for d in deployments])
-    return leader
+        [planned] = planned_reviews(deployments[0], school_calendar(partnership=partnership),
+                                    partnership.review_due_school_days)
+        Review.objects.bulk_create([Review(partnership=partnership, deployment=d, term_key=planned.term_key,
+                                           due_on=planned.due_on) for d in deployments])
+    return planned.due_on
 
 
 def _env(redis_url: str, port: int, **extra) -> dict:
@@ -101,8 +107,8 @@ def _unique(messages) -> bool:
 
 def test_two_beat_processes_for_several_runs_send_each_reminder_once(partnership, own_redis, smtp_sink, tmp_path):  # noqa: F811
     sink, port = smtp_sink
-    _reviews_due(partnership, 5)
-    env = _env(own_redis.url, port, PORTAL_REMINDERS_EVERY="1", PORTAL_REMINDERS_TODAY=TODAY.isoformat())
+    due = _reviews_due(partnership, 5)
+    env = _env(own_redis.url, port, PORTAL_REMINDERS_EVERY="1", PORTAL_REMINDERS_TODAY=due.isoformat())
     worker = _worker(env)
     beats = [_celery("beat", "-s", str(tmp_path / f"schedule-{n}"), "--pidfile", str(tmp_path / f"beat-{n}.pid"),
                      "-l", "WARNING", env=env) for n in range(2)]
@@ -121,11 +127,11 @@ def test_a_worker_killed_mid_run_loses_no_reminder(partnership, own_redis, smtp_
 
     sink, port = smtp_sink
     total = 120
-    _reviews_due(partnership, total)
+    due = _reviews_due(partnership, total)
     env = _env(own_redis.url, port)
     worker = _worker(env)
     try:
-        reminders_task.apply_async(kwargs={"today": TODAY.isoformat(), "batch": 4})
+        reminders_task.apply_async(kwargs={"today": due.isoformat(), "batch": 4})
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and not 0 < _rows() < total:
             time.sleep(0.02)
@@ -134,7 +140,7 @@ def test_a_worker_killed_mid_run_loses_no_reminder(partnership, own_redis, smtp_
         worker.wait(10)
         assert 0 < written < total, written
         worker = _worker(env)  # the next day's run, or a restarted worker, picks up where it stopped
-        reminders_task.apply_async(kwargs={"today": TODAY.isoformat(), "batch": 4})
+        reminders_task.apply_async(kwargs={"today": due.isoformat(), "batch": 4})
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and _rows() < total:
             time.sleep(0.1)

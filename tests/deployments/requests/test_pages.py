@@ -182,8 +182,8 @@ def test_the_school_follows_its_request_until_the_deployment_closes_it(client, b
     # The list's filter finds it among the closed requests, not the open ones.
     closed = parsed(client.get(f"{base}/requests/?status=closed"))
     assert [row[0] for row in table_rows(closed, "Support requests")] == [reference]
-    assert closed.select_one("#status option[selected]").get_text() == "Closed"
-    assert "No requests with this status yet." in parsed(client.get(f"{base}/requests/?status=open")).get_text()
+    assert closed.select_one("#id_status option[selected]").get_text() == "Closed"
+    assert "No requests match these filters." in parsed(client.get(f"{base}/requests/?status=open")).get_text()
 
 
 def test_the_requests_list_reads_progress_in_a_fixed_number_of_queries(client, partnership, broker):

@@ -32,7 +32,7 @@ from portal.calendar.services import school_calendar
 from portal.errors import DomainError, NotAllowed
 from portal.tenancy import services as tenancy_services
 from portal.tenancy.roles import Role
-from tests.deployments.conftest import active, email_rows, held_days
+from tests.deployments.conftest import active, email_rows, held_days, school_day
 from tests.deployments.variations.conftest import proposal, propose_change
 from tests.factories import CalendarPeriodFactory, VariationFactory
 
@@ -94,10 +94,10 @@ def test_more_days_go_through_approval_and_both_sides_then_the_deployment_ledger
     # The leader can now log the extra days (and from the earlier start), but no more.
     with scope(partnership=b.partnership):
         for back in range(5):
-            visits.log_visit(actor=b.leader_member, deployment=saved, visit_date=today - timedelta(days=back * 2),
+            visits.log_visit(actor=b.leader_member, deployment=saved, visit_date=school_day(back),
                              days=Decimal(1), focus="Maths")
         with pytest.raises(DomainError, match="5 of the 5 agreed days") as refused:
-            visits.log_visit(actor=b.leader_member, deployment=saved, visit_date=today - timedelta(days=1),
+            visits.log_visit(actor=b.leader_member, deployment=saved, visit_date=school_day(5),
                              days=Decimal(1), focus="Maths")
     assert refused.value.href == f"/p/{b.partnership.slug}/deployments/{deployment.pk}/#changes"
 
@@ -151,7 +151,7 @@ def test_a_change_that_changes_nothing_or_breaks_the_agreement_is_refused(broker
     CalendarPeriodFactory(partnership=b.partnership, academic_year=academic_year_of(today), term="autumn",
                           start=deployment.start_date - timedelta(days=30), end=deployment.start_date + timedelta(days=5))
     with scope(partnership=b.partnership):
-        visits.log_visit(actor=b.leader_member, deployment=deployment, visit_date=today, days=Decimal(1), focus="Maths")
+        visits.log_visit(actor=b.leader_member, deployment=deployment, visit_date=school_day(0), days=Decimal(1), focus="Maths")
     dates = {"before start": deployment.start_date - timedelta(days=1), "two years on": today + timedelta(days=800),
              "after the visit": today + timedelta(days=1)}
     values = {key: dates.get(value, value) for key, value in overrides.items()}
@@ -283,10 +283,9 @@ def test_the_database_keeps_one_open_change_per_deployment(brokerage):
 def test_visits_logged_since_the_proposal_stop_a_change_below_them_taking_effect(brokerage):
     b = brokerage
     deployment = active(b)
-    today = timezone.localdate()
     variation = propose_change(b, deployment, days=Decimal("0.5"), reason="Only half a day is needed")
     with scope(partnership=b.partnership):
-        visits.log_visit(actor=b.leader_member, deployment=deployment, visit_date=today, days=Decimal(1), focus="Maths")
+        visits.log_visit(actor=b.leader_member, deployment=deployment, visit_date=school_day(0), days=Decimal(1), focus="Maths")
         services.decide(actor=b.approver, variation=variation, deployment=deployment, approve=True, note="Yes")
         processes.confirm_variation(actor=b.head, variation=_saved(Variation, variation.pk))
         with pytest.raises(DomainError, match="More days have been logged"):
@@ -301,7 +300,7 @@ def test_a_visit_after_the_agreed_end_links_to_the_changes(brokerage):
     with scopes_disabled():
         Deployment.objects.filter(pk=deployment.pk).update(start_date=deployment.start_date - timedelta(days=20),
                                                            end_date=deployment.start_date - timedelta(days=10))
-    with scope(partnership=b.partnership), pytest.raises(DomainError, match="agreement ends on") as refused:
+    with scope(partnership=b.partnership), pytest.raises(DomainError, match="deployment ends on") as refused:
         visits.log_visit(actor=b.leader_member, deployment=_saved(Deployment, deployment.pk),
                          visit_date=timezone.localdate(), days=Decimal(1), focus="Maths")
     assert refused.value.href.endswith(f"/deployments/{deployment.pk}/#changes")
