@@ -62,16 +62,20 @@ class SchoolField(forms.CharField):
         return school
 
 
-class SchoolsField(forms.CharField):
-    """Several schools by URN, one per line (or separated by commas); every unknown URN is named."""
-
-    widget = forms.Textarea(attrs={"rows": 5, "spellcheck": "false"})
+class SchoolListField(forms.CharField):
+    """A list of schools typed one a line, with a limit on its length that says what to do."""
 
     def __init__(self, *, max_length: int = 7000, **kwargs):
         # About a thousand URNs: more than any alliance or cluster, far less than a pasted spreadsheet.
         kwargs.setdefault("error_messages", {})
         kwargs["error_messages"].setdefault("max_length", f"Keep the list to {max_length:,} characters or fewer")
         super().__init__(max_length=max_length, **kwargs)
+
+
+class SchoolsField(SchoolListField):
+    """Several schools by URN, one per line (or separated by commas); every unknown URN is named."""
+
+    widget = forms.Textarea(attrs={"rows": 5, "spellcheck": "false"})
 
     def prepare_value(self, value):
         if isinstance(value, list | tuple):
@@ -255,16 +259,10 @@ def school_choice_label(school: School) -> str:
     return f"{school.name} (URN {school.urn}{', ' + where if where else ''}{closed})"
 
 
-class SchoolsByNameField(forms.CharField):
+class SchoolsByNameField(SchoolListField):
     """Schools typed one a line, by name or URN. The form resolves the names (see `MemberLinksForm.clean`)."""
 
     widget = forms.Textarea(attrs={"rows": 4, "spellcheck": "false"})
-
-    def __init__(self, *, max_length: int = 7000, **kwargs):
-        # A head of a large trust leads tens of schools, at most a few hundred characters a school.
-        kwargs.setdefault("error_messages", {})
-        kwargs["error_messages"].setdefault("max_length", f"Keep the list to {max_length:,} characters or fewer")
-        super().__init__(max_length=max_length, **kwargs)
 
     def prepare_value(self, value):
         if isinstance(value, list | tuple):
