@@ -7,6 +7,7 @@ class DeploymentsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from deployments import workflow  # noqa: F401  (registers the brokerage's nouns with portal.workflow)
         from deployments.home import home_sections, leader_sections
         from portal.ui.navigation import NavItem, register_navigation
         from portal.ui.sections import register_section

@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "django_scopes",
     "portal",
     "alliances",
+    "programmes",
     "deployments",
     "reporting",
 ]

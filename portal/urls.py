@@ -26,6 +26,7 @@ urlpatterns = [
     # Inside a partnership: the foundation's pages, then each feature app in its own namespace.
     path("p/<slug:partnership_slug>/", include("portal.tenancy.urls")),
     path("p/<slug:partnership_slug>/", include("alliances.urls")),
+    path("p/<slug:partnership_slug>/", include("programmes.urls")),
     path("p/<slug:partnership_slug>/", include("deployments.urls")),
     path("p/<slug:partnership_slug>/", include("reporting.urls")),
 ]

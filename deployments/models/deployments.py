@@ -34,6 +34,8 @@ class RateKind(models.TextChoices):
 
 class Funder(models.TextChoices):
     CORE = "core", "Core entitlement (member school)"
+    PACKAGE = "package", "A package the school bought"
+    PAYG = "payg", "Pay as you go"
     SCHOOL = "school", "The supported school's budget"
     LA = "la", "The local authority"
     GRANT = "grant", "A DfE or national programme grant"
@@ -53,6 +55,9 @@ class Deployment(PartnershipOwned):
     day_rate = models.DecimalField(max_digits=7, decimal_places=2)
     funder = models.CharField(max_length=10, choices=Funder.choices)
     funder_note = models.CharField(max_length=200, blank=True)
+    # The entitlement (core or a bought package) its confirmed visits draw days from, when it has one.
+    entitlement = models.ForeignKey("programmes.Entitlement", on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+")
     start_date = models.DateField()
     end_date = models.DateField()
     proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

@@ -52,8 +52,11 @@ class Urgency(models.TextChoices):
 
 class FundingRoute(models.TextChoices):
     CORE = "core", "Our core entitlement as a member school"
+    PACKAGE = "package", "A package we bought from the catalogue"
+    PAYG = "payg", "Pay as you go"
     SCHOOL = "school", "Our school budget"
     LA = "la", "The local authority"
+    GRANT = "grant", "A DfE or national programme grant"
     OTHER = "other", "Other or not sure yet"
 
 
@@ -72,6 +75,9 @@ class SupportRequest(PartnershipOwned):
     # With the start, the dates the support is wanted for: its days spread over the terms they fall in.
     preferred_end = models.DateField(null=True, blank=True)
     funding_route = models.CharField(max_length=10, choices=FundingRoute.choices, blank=True)
+    # The head's choice of which of the school's entitlements pays, when the funding is core or a package.
+    entitlement = models.ForeignKey("programmes.Entitlement", on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+")
     consent_to_share = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)

@@ -59,6 +59,15 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "notes.view": ALL_ROLES - {Role.LA_OFFICER},
     "contacts.view": ALL_ROLES - {Role.LA_OFFICER},
     "directory.all_areas": ALL_ROLES - {Role.LA_OFFICER},
+    # The catalogue of services, schools' orders and finance (programmes app). Headteachers order for and see
+    # only the schools they lead; LA officers see take-up for their LAs, never a school's spending.
+    "catalogue.view": STEERING_GROUP_ROLES | {Role.HEADTEACHER, Role.ADMIN, Role.LA_OFFICER},
+    "catalogue.manage": frozenset({Role.BROKER, Role.ADMIN}),
+    "orders.create": frozenset({Role.HEADTEACHER}),
+    "orders.view": STEERING_GROUP_ROLES | {Role.HEADTEACHER, Role.ADMIN},
+    "orders.decide": STEERING_GROUP_ROLES,
+    "finance.view": STEERING_GROUP_ROLES | {Role.ADMIN},
+    "takeup.view": STEERING_GROUP_ROLES | {Role.ADMIN, Role.LA_OFFICER},
     # Read-only oversight.
     "directory.view": STEERING_GROUP_ROLES | {Role.ADMIN, Role.LA_OFFICER},
     "dashboards.view": STEERING_GROUP_ROLES | {Role.ADMIN, Role.LA_OFFICER},

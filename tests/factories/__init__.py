@@ -39,8 +39,17 @@ from tests.factories.portal import (
     make_invitation,
     make_member,
 )
+from tests.factories.programmes import (
+    CatalogueFactory,
+    ChargeLineFactory,
+    EntitlementFactory,
+    OrderFactory,
+    OrderLineFactory,
+    ServiceFactory,
+)
 
 __all__ = [
+    "CatalogueFactory", "ChargeLineFactory", "EntitlementFactory", "OrderFactory", "OrderLineFactory", "ServiceFactory",
     "PASSWORD", "AllianceFactory", "AllianceSchoolFactory", "CalendarPeriodFactory", "CapacityEntryFactory",
     "ClusterFactory", "ClusterSchoolFactory", "DeploymentFactory", "LocalAuthorityFactory", "NotificationFactory",
     "ObjectiveFactory", "OfferFactory", "PartnershipFactory", "PartnershipSchoolFactory", "ReviewFactory",

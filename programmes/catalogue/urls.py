@@ -1,0 +1,3 @@
+"""Pages of the catalogue, inside a partnership."""
+
+urlpatterns: list = []

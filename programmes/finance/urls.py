@@ -1,0 +1,3 @@
+"""Pages of the finance, inside a partnership."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Pages of the funding, inside a partnership."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Pages of the orders, inside a partnership."""
+
+urlpatterns: list = []
