@@ -82,3 +82,29 @@ def split_annual(amount: Decimal, academic_year: str) -> tuple[Share, Share]:
         Share(year_label(first), MONTHS_BEFORE_APRIL, autumn, date(first, 9, 1)),
         Share(year_label(first + 1), MONTHS_IN_YEAR - MONTHS_BEFORE_APRIL, amount - autumn, date(first + 1, 4, 1)),
     )
+
+
+# The invoice dates of each schedule (programmes.models.InvoiceSchedule), as (month, day) in the calendar year.
+INVOICE_DAYS = {
+    "twice_yearly": ((4, 1), (9, 1)),
+    "termly": ((1, 1), (4, 1), (9, 1)),
+}
+
+
+def invoice_date(schedule: str, day: date) -> date:
+    """The first invoice date of `schedule` on or after `day` (monthly: the first of the next month, or the day
+    itself when it is the first)."""
+    if schedule == "monthly":
+        if day.day == 1:
+            return day
+        return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+    try:
+        days = INVOICE_DAYS[schedule]
+    except KeyError:
+        raise ValueError(f"Unknown invoice schedule {schedule!r}") from None
+    for year in (day.year, day.year + 1):
+        for month, dom in days:
+            candidate = date(year, month, dom)
+            if candidate >= day:
+                return candidate
+    raise AssertionError("unreachable: every schedule has a date in the next calendar year")

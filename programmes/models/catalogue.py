@@ -28,11 +28,12 @@ class CancellationRule(models.TextChoices):
 
 
 class InvoiceSchedule(models.TextChoices):
-    """When the partnership invoices what schools owe (the statement groups charge lines by these dates)."""
+    """When the partnership invoices what schools owe: each charge line is billed on the first invoice date on
+    or after the day it applies (programmes.money.invoice_date)."""
 
-    FINANCIAL_YEAR = "financial_year", "Once in each financial year (September and April)"
-    TERMLY = "termly", "Each term (September, January and April)"
-    ON_CONFIRMATION = "on_confirmation", "When an order is confirmed, and monthly for pay-as-you-go"
+    TWICE_YEARLY = "twice_yearly", "Twice a year: 1 September and 1 April"
+    TERMLY = "termly", "Each term: 1 September, 1 January and 1 April"
+    MONTHLY = "monthly", "Monthly: the first of the month after"
 
 
 class Catalogue(PartnershipOwned):
@@ -48,7 +49,7 @@ class Catalogue(PartnershipOwned):
         default=0, validators=[MaxValueValidator(365)],
         help_text="Days' notice a school must give to cancel, when the rule is a notice period")
     invoice_schedule = models.CharField(max_length=20, choices=InvoiceSchedule.choices,
-                                        default=InvoiceSchedule.FINANCIAL_YEAR)
+                                        default=InvoiceSchedule.TWICE_YEARLY)
     renewal_deadline = models.DateField(null=True, blank=True,
                                         help_text="The date by which schools should renew for this year")
     copied_from = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")

@@ -14,6 +14,7 @@ from programmes.money import (
     academic_year_of,
     financial_year_bounds,
     financial_year_of,
+    invoice_date,
     pence,
     split_annual,
     start_year,
@@ -94,3 +95,29 @@ def test_uplift_rounds_to_the_penny():
     assert uplift(Decimal("333.33"), Decimal("2.5")) == Decimal("341.66")  # 341.663…
     assert uplift(Decimal("100.00"), Decimal("0")) == Decimal("100.00")
     assert uplift(Decimal("100.00"), Decimal("-10")) == Decimal("90.00")
+
+
+@pytest.mark.parametrize(("schedule", "day", "expected"), [
+    ("twice_yearly", date(2018, 9, 1), date(2018, 9, 1)),
+    ("twice_yearly", date(2018, 9, 2), date(2019, 4, 1)),
+    ("twice_yearly", date(2019, 4, 1), date(2019, 4, 1)),
+    ("twice_yearly", date(2019, 6, 30), date(2019, 9, 1)),
+    ("termly", date(2018, 11, 5), date(2019, 1, 1)),
+    ("termly", date(2019, 1, 2), date(2019, 4, 1)),
+    ("monthly", date(2018, 12, 15), date(2019, 1, 1)),
+    ("monthly", date(2019, 2, 1), date(2019, 2, 1)),
+])
+def test_each_charge_is_invoiced_on_the_first_invoice_date_on_or_after_it(schedule, day, expected):
+    assert invoice_date(schedule, day) == expected
+
+
+@given(st.sampled_from(["twice_yearly", "termly", "monthly"]), st.dates(min_value=date(2000, 1, 1),
+                                                                      max_value=date(2098, 12, 31)))
+def test_an_invoice_date_is_never_before_the_charge_nor_more_than_seven_months_after(schedule, day):
+    billed = invoice_date(schedule, day)
+    assert day <= billed and (billed - day).days <= 214
+
+
+def test_an_unknown_schedule_is_refused():
+    with pytest.raises(ValueError):
+        invoice_date("weekly", date(2019, 1, 1))
