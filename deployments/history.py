@@ -8,7 +8,6 @@ one query whatever its size, and one more to name the reviews when it has review
 
 from __future__ import annotations
 
-from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
 
 from deployments.models import Deployment, Offer, Review, ReviewKind, SupportRequest, Variation, Visit
@@ -43,8 +42,8 @@ def review_name(review: Review) -> str:
 
 def _events(partnership_id: int, rows: dict[type, QuerySet]) -> list[AuditEvent]:
     events = list(timeline(partnership=partnership_id, objects=rows))
-    review_type = ContentType.objects.get_for_model(Review)
-    about_reviews = [event for event in events if event.object_type_id == review_type.pk]
+    about_reviews = [event for event in events if event.object_type is not None
+                     and event.object_type.model_class() is Review]
     if about_reviews:  # each review event says which review: "Final evaluation agreed by the headteacher"
         names = {str(review.pk): review_name(review) for review in Review.objects.filter(
             pk__in={int(event.object_id) for event in about_reviews}).only("pk", "kind", "term_key")}

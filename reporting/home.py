@@ -6,13 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.contrib.contenttypes.models import ContentType
 from django.db.models import CharField, Q
 from django.db.models.functions import Cast
 from django.utils import timezone
 
 from deployments.models import Deployment, Review, SupportRequest
 from portal.audit.models import AuditEvent
+from portal.audit.selectors import content_type
 from portal.tenancy.models import Membership
 from reporting.dashboards import dashboard
 from reporting.filters import DashboardFilterForm
@@ -52,19 +52,18 @@ def changes_since(*, membership: Membership, since: datetime | None, limit: int 
     whatever the data: the events (by the partnership's time index), then the rows they name."""
     partnership = membership.partnership
     las = membership.local_authorities.values("code")
-    types = ContentType.objects.get_for_models(*MODELS.values())
     rows = {"request": SupportRequest.objects.filter(partnership=partnership, school__la__in=las),
             "deployment": Deployment.objects.filter(partnership=partnership, school__la__in=las),
             "review": Review.objects.filter(partnership=partnership, deployment__school__la__in=las)}
     condition = Q(pk__in=[])
     for kind, model in MODELS.items():
         actions = [action for (k, action), _ in WORDING.items() if k == kind]
-        condition |= Q(object_type=types[model], action__in=actions, object_id__in=_ids(rows[kind]))
+        condition |= Q(object_type__in=content_type(model), action__in=actions, object_id__in=_ids(rows[kind]))
     start = since or timezone.now() - FIRST_VISIT_WINDOW
     events = list(AuditEvent.objects.filter(condition, partnership=partnership, created_at__gt=start)
                   .exclude(action="deployment.active", old__status="paused")  # resumed, not started
-                  .order_by("-created_at", "-pk").values_list("created_at", "object_type_id", "object_id", "action")[:limit])
-    kind_of = {types[model].pk: kind for kind, model in MODELS.items()}
+                  .order_by("-created_at", "-pk").values_list("created_at", "object_type__model", "object_id", "action")[:limit])
+    kind_of = {model._meta.model_name: kind for kind, model in MODELS.items()}
     wanted: dict[str, set[int]] = {kind: set() for kind in MODELS}
     for _, type_id, object_id, _ in events:
         wanted[kind_of[type_id]].add(int(object_id))
