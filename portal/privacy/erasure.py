@@ -18,7 +18,7 @@ from django_scopes import scopes_disabled
 
 from portal.accounts.models import User
 from portal.audit.models import AuditEvent
-from portal.audit.paths import allow_erasure
+from portal.audit.paths import erasing
 from portal.audit.services import record_event
 from portal.errors import Conflict, DomainError, NotAllowed
 from portal.notifications.models import Notification
@@ -115,18 +115,18 @@ def _erase_declared(declaration: PersonalData, person: User, replacer: Replacer,
 
 def _erase_audit_events(person: User, replacer: Replacer, erasure: Erasure) -> None:
     """Through the trigger's one erasure path: only the texts change, never an event's time, action or object."""
-    allow_erasure()
     events = replacer.mentions(AuditEvent._base_manager.all(), AUDIT_TEXTS, also=Q(actor_id=person.pk))
-    for event in events.order_by("pk"):
-        ours = event.actor_id == person.pk or event.actor_label.lower() == person.email.lower()
-        update = {"actor_label": erasure.pseudonym if ours else replacer.text(event.actor_label),
-                  "object_repr": replacer.text(event.object_repr)[:200], "note": replacer.text(event.note),
-                  "old": replacer.value(event.old), "new": replacer.value(event.new)}
-        update = {key: value for key, value in update.items() if value != getattr(event, key)}
-        if update:
-            AuditEvent._base_manager.filter(pk=event.pk).update(**update)
-            _count(erasure, "audit_events", 1)
-            erasure.partnership_ids.add(event.partnership_id)
+    with erasing():
+        for event in events.order_by("pk"):
+            ours = event.actor_id == person.pk or event.actor_label.lower() == person.email.lower()
+            update = {"actor_label": erasure.pseudonym if ours else replacer.text(event.actor_label),
+                      "object_repr": replacer.text(event.object_repr)[:200], "note": replacer.text(event.note),
+                      "old": replacer.value(event.old), "new": replacer.value(event.new)}
+            update = {key: value for key, value in update.items() if value != getattr(event, key)}
+            if update:
+                AuditEvent._base_manager.filter(pk=event.pk).update(**update)
+                _count(erasure, "audit_events", 1)
+                erasure.partnership_ids.add(event.partnership_id)
 
 
 def _stop_unsent_notifications(person: User, erasure: Erasure) -> None:

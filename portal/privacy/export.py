@@ -127,7 +127,7 @@ def _schools_led(person: User, partnership: Partnership | None) -> Table:
         links = links.filter(membership__partnership=partnership)
     return list(links.order_by("membership__partnership_id", "school__name").values(
         partnership_id=models.F("membership__partnership_id"), urn=models.F("school__urn"),
-        school=models.F("school__name")))
+        school_name=models.F("school__name")))
 
 
 def collect(person: User, *, partnership: Partnership | None) -> Export:

@@ -10,6 +10,7 @@ All of it crosses partnerships (`global_*`): the task runs outside any tenant sc
 from __future__ import annotations
 
 import logging
+from contextlib import nullcontext
 from datetime import datetime, timedelta
 from importlib import import_module
 
@@ -19,7 +20,7 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from portal.audit.models import AuditEvent
-from portal.audit.paths import allow_pruning_before
+from portal.audit.paths import pruning_before
 from portal.audit.services import record_event
 from portal.privacy.registry import RetentionRule, retention_rules
 from portal.tenancy.models import Partnership
@@ -32,13 +33,12 @@ def cutoff_for(period: str, now: datetime | None = None) -> datetime:
     return (now or timezone.now()) - timedelta(days=settings.RETENTION_DAYS[period])
 
 
-def _delete_batches(queryset: models.QuerySet, *, before_each=None) -> int:
-    """Delete every row of `queryset`, a batch per transaction; rows another run holds are left to it."""
+def _delete_batches(queryset: models.QuerySet, *, path=nullcontext) -> int:
+    """Delete every row of `queryset`, a batch per transaction (inside `path()`); rows another run holds are left
+    to it."""
     removed = 0
     while True:
-        with transaction.atomic():
-            if before_each is not None:
-                before_each()
+        with transaction.atomic(), path():
             batch = list(queryset.select_for_update(skip_locked=True).order_by("pk")
                          .values_list("pk", flat=True)[:settings.RETENTION_BATCH_SIZE])
             if not batch:
@@ -73,7 +73,7 @@ def global_prune_audit_events(*, now: datetime | None = None) -> dict[int, int]:
         old = AuditEvent._base_manager.filter(created_at__lt=cutoff)
         for partnership_id in list(old.order_by().values_list("partnership_id", flat=True).distinct()):
             count = _delete_batches(old.filter(partnership_id=partnership_id),
-                                    before_each=lambda: allow_pruning_before(cutoff))
+                                    path=lambda: pruning_before(cutoff))
             if count:
                 removed[partnership_id] = count
                 _record_pruning(partnership_id, cutoff, count)

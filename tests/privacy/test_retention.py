@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from alliances.models import ImportJob
 from portal.audit.models import AuditEvent
-from portal.audit.paths import allow_pruning_before
+from portal.audit.paths import pruning_before
 from portal.audit.services import record_event
 from portal.notifications.models import Notification
 from portal.privacy import retention
@@ -105,23 +105,21 @@ def test_the_trigger_refuses_deleting_audit_events_outside_the_retention_path(po
     with pytest.raises(InternalError, match="append-only"), transaction.atomic():
         AuditEvent._base_manager.filter(pk=old.pk).delete()
     # The path names a cut-off: a row newer than it is still refused.
-    with pytest.raises(InternalError, match="append-only"), transaction.atomic():
-        allow_pruning_before(NOW - timedelta(days=10))
+    with pytest.raises(InternalError, match="append-only"), transaction.atomic(), pruning_before(NOW - timedelta(days=10)):
         AuditEvent._base_manager.filter(pk=recent.pk).delete()
-    with transaction.atomic():
-        allow_pruning_before(NOW - timedelta(days=10))
+    with transaction.atomic(), pruning_before(NOW - timedelta(days=10)):
         assert AuditEvent._base_manager.filter(pk=old.pk).delete()[0] == 1
-    # The setting ended with its transaction.
+    # The setting ended with its block.
     with pytest.raises(InternalError, match="append-only"), transaction.atomic():
         AuditEvent._base_manager.filter(pk=recent.pk).delete()
 
 
 @pytest.mark.django_db(transaction=True)
 def test_the_retention_path_needs_a_transaction_and_an_aware_cut_off():
-    with pytest.raises(RuntimeError, match="inside the transaction"):
-        allow_pruning_before(NOW)
-    with pytest.raises(ValueError), transaction.atomic():
-        allow_pruning_before(NOW.replace(tzinfo=None))
+    with pytest.raises(RuntimeError, match="inside the transaction"), pruning_before(NOW):
+        pass
+    with pytest.raises(ValueError), transaction.atomic(), pruning_before(NOW.replace(tzinfo=None)):
+        pass
 
 
 @pytest.mark.django_db(transaction=True)
