@@ -290,6 +290,7 @@ RETENTION_BATCH_SIZE = env_int("RETENTION_BATCH_SIZE", 1000)
 for _period, _days in RETENTION_DAYS.items():
     if _days < 1:
         raise ImproperlyConfigured(f"The retention period for {_period} must be at least 1 day, not {_days}.")
+del _period, _days
 if RETENTION_BATCH_SIZE < 1:
     raise ImproperlyConfigured(f"RETENTION_BATCH_SIZE must be at least 1, not {RETENTION_BATCH_SIZE}.")
 

@@ -86,6 +86,7 @@ register_personal_data(
     PersonalData("portal.Notification", "notifications", people=("recipient",), emails=("email",),
                  free_text=("title", "context")),
     PersonalData("portal.NotificationPreference", "notification_preferences", people=("user",), global_rows=True),
+    PersonalData("portal.Partnership", free_text=("contact_email",)),  # a partnership's contact may be a person
     # Django admin's change log: operators' own actions, and the names of accounts they edited.
     PersonalData("admin.LogEntry", "platform_admin_log", people=("user",), free_text=("object_repr", "change_message"),
                  global_rows=True),
