@@ -284,7 +284,7 @@ INVITATION_VALID_FOR = timedelta(days=env_int("INVITATION_VALID_DAYS", 14))
 RETENTION_DAYS = {
     "notifications": env_int("RETENTION_NOTIFICATION_DAYS", 730),  # 2 years: outbox rows and in-app messages
     "import_uploads": env_int("RETENTION_IMPORT_UPLOAD_DAYS", 90),  # uploaded school-data files and their jobs
-    "audit_events": env_int("RETENTION_AUDIT_EVENT_DAYS", 2557),  # 7 years: the 6-year limitation period and one
+    "audit_events": env_int("RETENTION_AUDIT_EVENT_DAYS", 2557),  # 7 years: 6 (limitation) + the year in progress
 }
 RETENTION_BATCH_SIZE = env_int("RETENTION_BATCH_SIZE", 1000)
 for _period, _days in RETENTION_DAYS.items():
