@@ -3,6 +3,8 @@ text a person can type about someone is declared, so a new field cannot escape e
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.apps import apps
 from django.conf import settings
@@ -12,6 +14,7 @@ from portal.accounts.models import User
 from portal.privacy.registry import personal_data, retention_rules
 
 DECLARATIONS = personal_data()
+ROOT = Path(__file__).resolve().parent.parent.parent
 
 # Texts that hold no personal data, or hold it under another rule: reviewed, with the reason.
 NOT_PERSONAL = {
@@ -25,6 +28,12 @@ NOT_PERSONAL = {
     "alliances.Cluster": {"name"},
     "deployments.Review": {"outcomes"},  # keys of the outcome checklist
 }
+
+
+def _project_apps():
+    """The project's own apps (a new app is checked as soon as it is installed), not Django's or third parties'."""
+    return [app for app in apps.get_app_configs()
+            if Path(app.path).is_relative_to(ROOT) and "site-packages" not in Path(app.path).parts]
 
 
 def _target(model, path: str):
@@ -54,8 +63,8 @@ def test_every_free_text_field_of_the_portal_is_declared_or_reviewed():
     for d in DECLARATIONS:
         declared.setdefault(d.model, set()).update(d.emails + d.names + d.contacts + d.free_text)
     missing = []
-    for app in ("portal", "alliances", "deployments"):
-        for model in apps.get_app_config(app).get_models():
+    for app in _project_apps():
+        for model in app.get_models():
             label = model._meta.label
             for field in model._meta.concrete_fields:
                 if not isinstance(field, models.TextField | models.JSONField | models.EmailField) and not (
@@ -78,3 +87,16 @@ def test_every_retention_rule_has_a_period_and_a_date():
     for rule in rules:
         assert rule.period in settings.RETENTION_DAYS
         assert isinstance(rule.model_class._meta.get_field(rule.date_field), models.DateTimeField)
+
+
+def test_every_link_to_a_user_is_declared_so_the_export_finds_the_row():
+    declared = {(d.model, path.split("__")[0]) for d in DECLARATIONS for path in d.people if "__" not in path}
+    reviewed = {("portal.AuditEvent", "actor")}  # audit events have their own export
+    missing = [
+        f"{model._meta.label}.{field.name}"
+        for app in _project_apps() for model in app.get_models() for field in model._meta.concrete_fields
+        if field.is_relation and field.related_model is User
+        and (model._meta.label, field.name) not in declared | reviewed
+    ]
+    assert not missing, "Declare these user links in the owning app's ready() (PersonalData.people): " + \
+                        ", ".join(sorted(missing))
