@@ -89,14 +89,15 @@ def _erase_declared(declaration: PersonalData, person: User, replacer: Replacer,
     changes: dict[int, dict] = {}
     partnership_of: dict[int, int] = {}
     if declaration.names or declaration.contacts or declaration.emails:
-        for row in model._base_manager.filter(person_filter(declaration, person)):
+        for row in model._base_manager.filter(person_filter(declaration, person)).select_for_update(of=("self",)):
             update = {f: erasure.pseudonym for f in declaration.names if getattr(row, f)}
             update |= {f: "" for f in declaration.contacts}
             update |= {f: erasure.address for f in declaration.emails if getattr(row, f).lower() == person.email.lower()}
             changes[row.pk] = update
             partnership_of[row.pk] = row.partnership_id if tenant else None
     if declaration.free_text:
-        for row in replacer.mentions(model._base_manager.all(), declaration.free_text):
+        # Locked until the erasure commits, so an edit at the same time neither is lost nor brings the name back.
+        for row in replacer.mentions(model._base_manager.all(), declaration.free_text).select_for_update(of=("self",)):
             update = changes.setdefault(row.pk, {})
             for f in declaration.free_text:
                 original = update.get(f, getattr(row, f))
@@ -117,7 +118,7 @@ def _erase_audit_events(person: User, replacer: Replacer, erasure: Erasure) -> N
     """Through the trigger's one erasure path: only the texts change, never an event's time, action or object."""
     events = replacer.mentions(AuditEvent._base_manager.all(), AUDIT_TEXTS, also=Q(actor_id=person.pk))
     with erasing():
-        for event in events.order_by("pk"):
+        for event in events.order_by("pk").select_for_update(of=("self",)):
             ours = event.actor_id == person.pk or event.actor_label.lower() == person.email.lower()
             update = {"actor_label": erasure.pseudonym if ours else replacer.text(event.actor_label),
                       "object_repr": replacer.text(event.object_repr)[:200], "note": replacer.text(event.note),
