@@ -9,6 +9,7 @@ class AlliancesConfig(AppConfig):
     def ready(self) -> None:
         from alliances import imports, tasks
         from alliances.forms import MemberLinksForm
+        from portal.privacy.registry import PersonalData, RetentionRule, register_personal_data, register_retention
         from portal.tenancy.forms import register_member_links_form
         from portal.ui.navigation import NavItem, register_navigation
 
@@ -20,3 +21,15 @@ class AlliancesConfig(AppConfig):
             NavItem("Clusters", "alliances:clusters", "directory.view", 80),
             NavItem("My profile", "alliances:own_profile", "profile.edit_own", 90),
         )
+        # Data protection (portal.privacy): where the directory holds personal data, and how long uploads stay.
+        register_personal_data(
+            PersonalData("alliances.SystemLeader", "system_leader_profiles", people=("user",), emails=("email",),
+                         names=("name",), contacts=("phone",), free_text=("release_consent_by", "conflicts"),
+                         subject=True),
+            PersonalData("alliances.ImportJob", "import_uploads", people=("uploaded_by",), global_rows=True),
+            PersonalData("alliances.PartnershipSchool", free_text=("notes",)),
+            PersonalData("alliances.Cluster", free_text=("notes",)),
+            PersonalData("alliances.Alliance", free_text=("description",)),
+        )
+        register_retention(RetentionRule("alliances.ImportJob", "created_at", "import_uploads",
+                                         "import uploads (files and jobs)"))

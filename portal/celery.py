@@ -11,7 +11,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["portal.notifications", "alliances", "deployments"])
+app.autodiscover_tasks(["portal.notifications", "portal.privacy", "alliances", "deployments"])
 
 app.conf.beat_schedule = {
     "notifications.sweep": {"task": "notifications.sweep", "schedule": 60.0},
@@ -28,3 +28,6 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=7, minute=0, day_of_week="mon"),
     },
 }
+
+# Data protection: the retention periods (settings.RETENTION_DAYS), daily at 03:15 London time, when nobody works.
+app.conf.beat_schedule["privacy.retention"] = {"task": "privacy.retention", "schedule": crontab(hour=3, minute=15)}

@@ -280,6 +280,21 @@ SHARED_DATA_DIR = Path(env_str("SHARED_DATA_DIR", str(BASE_DIR.parent / "shared"
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_MEGABYTES", 100) * 1_000_000
 INVITATION_VALID_FOR = timedelta(days=env_int("INVITATION_VALID_DAYS", 14))
 
+# Data protection (portal/privacy, README "Data protection"): how many days each kind of personal data is kept.
+# The daily retention task (beat "privacy.retention") deletes older rows, RETENTION_BATCH_SIZE rows a transaction.
+RETENTION_DAYS = {
+    "notifications": env_int("RETENTION_NOTIFICATION_DAYS", 730),  # 2 years: outbox rows and in-app messages
+    "import_uploads": env_int("RETENTION_IMPORT_UPLOAD_DAYS", 90),  # uploaded school-data files and their jobs
+    "audit_events": env_int("RETENTION_AUDIT_EVENT_DAYS", 2557),  # 7 years: 6 (limitation) + the year in progress
+}
+RETENTION_BATCH_SIZE = env_int("RETENTION_BATCH_SIZE", 1000)
+for _period, _days in RETENTION_DAYS.items():
+    if _days < 1:
+        raise ImproperlyConfigured(f"The retention period for {_period} must be at least 1 day, not {_days}.")
+del _period, _days
+if RETENTION_BATCH_SIZE < 1:
+    raise ImproperlyConfigured(f"RETENTION_BATCH_SIZE must be at least 1, not {RETENTION_BATCH_SIZE}.")
+
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
 USE_I18N = True

@@ -23,6 +23,7 @@ urlpatterns = [
     path("platform/imports/<int:pk>/", views_platform.import_job, name="import_job"),
     path("platform/imports/<int:pk>/status.json", views_platform.import_job_status, name="import_job_status"),
     path("admin/", admin.site.urls),
+    path("", include("portal.privacy.urls")),  # /platform/privacy/ and /p/<slug>/privacy/
     # Inside a partnership: the foundation's pages, then each feature app in its own namespace.
     path("p/<slug:partnership_slug>/", include("portal.tenancy.urls")),
     path("p/<slug:partnership_slug>/", include("alliances.urls")),

@@ -161,6 +161,8 @@ MATRIX: dict[str, tuple[tuple[str, ...], str | None]] = {
     "tenant:calendar_period_new": (("get", "post"), None),
     "tenant:calendar_period": (("get", "post"), "period"),
     "tenant:calendar_period_delete": (("get", "post"), "period"),
+    "privacy:members": (("get",), None),
+    "privacy:member": (("get", "post"), "membership"),
 }
 # Schools are shared reference data: their URLs take a URN, and "the other partnership's object" is
 # its PartnershipSchool row, whose notes and membership must never show or change from here.
