@@ -159,7 +159,7 @@ def parse_calendar_csv(content: bytes, *, la_code: str | None = None) -> dict[st
     if errors:
         raise CalendarInvalid(f"Nothing was saved: {len(errors)} row{'s have' if len(errors) != 1 else ' has'} problems.", errors)
     problems = [RowError(0, year, problem) for year, parsed in sorted(years.items())
-                for problem in check_year(year, parsed.periods, incomplete=parsed.incomplete_terms)]
+                for problem in check_year(year, parsed.periods)]
     if problems:
         raise CalendarInvalid("Nothing was saved: the dates have gaps or overlaps.", problems)
     return dict(years)
@@ -173,8 +173,28 @@ def _weekdays(start: date, end: date):
         day += timedelta(days=1)
 
 
-def check_year(year: str, periods: list[Period], *, incomplete: set[str] = frozenset(), gaps: bool = True) -> list[str]:
-    """Plain-English problems with one academic year: outside 1 Sep to 31 Aug, overlaps, uncovered weekdays."""
+def known_by_first_half(year_periods: list[Period]) -> set[str]:
+    """Terms known only by their first half: the calendar stops at the term's half term (a proposed year that
+    the LA has published up to February), so the half term comes straight after the term's last day and
+    nothing else in the year starts after the term. The same shape `SchoolCalendar` reads as a term that runs
+    on, estimated, to its usual end."""
+    found = set()
+    for term in (p for p in year_periods if p.kind == "term"):
+        later = [p for p in year_periods if p.kind != "half_term" and p.start > term.end]
+        halves = [h for h in year_periods if h.kind == "half_term" and h.term == term.term]
+        if not later and any(h.start > term.start and h.end > term.end
+                             and not list(_weekdays(term.end + timedelta(days=1), h.start - timedelta(days=1)))
+                             for h in halves):
+            found.add(term.term)
+    return found
+
+
+def check_year(year: str, periods: list[Period], *, gaps: bool = True) -> list[str]:
+    """Plain-English problems with one academic year: outside 1 Sep to 31 Aug, overlaps, uncovered weekdays.
+
+    The one set of rules for a year's dates: the import checks every year it reads with it, and every edit on
+    the term dates page checks the year as it would be after the edit (`gaps=False` there: moving a boundary
+    takes two edits, so a gap is shown as a warning until it is closed rather than refused)."""
     problems = []
     first, last = date(int(year[:4]), 9, 1), date(int(year[:4]) + 1, 8, 31)
     for p in periods:
@@ -195,6 +215,7 @@ def check_year(year: str, periods: list[Period], *, incomplete: set[str] = froze
             if uncovered:
                 problems.append(f"There is a gap between {before.name} and {after.name}: "
                                 f"{date_text(uncovered[0])} is in neither.")
+    incomplete = known_by_first_half(periods)
     for half in (p for p in periods if p.kind == "half_term"):
         term = next((t for t in terms if t.term == half.term), None)
         if term is None:

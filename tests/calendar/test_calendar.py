@@ -258,3 +258,53 @@ def test_a_term_the_calendar_lacks_is_estimated_and_says_so():
     assert provisional.term_for(date(2026, 10, 1)).caveat.startswith("Provisional")
     # How sure a term is does not change which term it is: ledger rows and reviews key on it.
     assert provisional.term_for(date(2026, 10, 1)) == cal.term_for(date(2026, 10, 1))
+
+
+# One set of rules for import and edit (issue 18) ---------------------------------------------------------
+
+
+def test_a_year_known_up_to_its_spring_half_term_can_be_edited_after_it_is_imported(client, broker):
+    """Cambridgeshire's proposed 2026-27 stops at the February half term: the import accepts it, and so must
+    every edit of that year (it used to refuse each one with 'Spring half term is not inside the spring term')."""
+    with scope(partnership=broker.partnership):
+        services.import_calendar(actor=broker, content=CALENDAR.read_bytes(), la_code="873")
+    with scopes_disabled():
+        half = CalendarPeriod.objects.get(academic_year="2026-27", name="Spring half term")
+        spring = CalendarPeriod.objects.get(academic_year="2026-27", kind="term", term="spring")
+    client.force_login(broker.user)
+    slug = broker.partnership.slug
+    data = {"academic_year": "2026-27", "kind": "half_term", "term": "spring", "name": "Spring half term",
+            "start": "15/2/2027", "end": "19/2/2027", "provisional": "on"}
+    assertRedirects(client.post(f"/p/{slug}/term-dates/{half.pk}/", data), f"/p/{slug}/term-dates/",
+                    fetch_redirect_response=False)
+    data.update(kind="term", name="Spring term", start="4/1/2027", end="12/2/2027")
+    assertRedirects(client.post(f"/p/{slug}/term-dates/{spring.pk}/", data), f"/p/{slug}/term-dates/",
+                    fetch_redirect_response=False)
+    # Adding the Easter holiday before the rest of the spring term is refused, as the import would refuse it.
+    easter = {"academic_year": "2026-27", "kind": "holiday", "term": "", "name": "Easter holiday",
+              "start": "29/3/2027", "end": "9/4/2027"}
+    assert "Spring half term is not inside the spring term" in client.post(f"/p/{slug}/term-dates/new/", easter).content.decode()
+
+
+@pytest.mark.parametrize("rows", [
+    [GOOD[0], GOOD[1], GOOD[2], ("2026-27", "Spring term", "2027-01-04", "2027-02-12"),
+     ("2026-27", "Spring half term", "2027-02-15", "2027-02-19")],
+    [GOOD[0], GOOD[1], GOOD[2], ("2026-27", "Spring term", "2027-01-04", "2027-02-12"),
+     ("2026-27", "Spring half term", "2027-02-15", "2027-02-19"), ("2026-27", "Easter holiday", "2027-03-29", "2027-04-09")],
+    [GOOD[0], ("2026-27", "Autumn half term", "2026-12-21", "2026-12-24")],
+])
+def test_the_import_and_an_edit_judge_a_year_alike(rows):
+    """Whatever shape a year has, the import refuses it exactly when the rules an edit applies refuse it."""
+    periods = []
+    for year, name, start, end in rows:
+        kind, term, _ = services.classify(name)
+        periods.append(Period(year, kind, term, name, date.fromisoformat(start), date.fromisoformat(end)))
+    edit_problems = services.check_year("2026-27", periods, gaps=False)
+    try:
+        services.parse_calendar_csv(_csv(rows))
+    except services.CalendarInvalid as error:
+        import_problems = [e.reason for e in error.errors]
+    else:
+        import_problems = []
+    assert set(edit_problems) <= set(import_problems)
+    assert bool(edit_problems) == any("gap" not in problem for problem in import_problems)
