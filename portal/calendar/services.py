@@ -34,7 +34,7 @@ class CalendarInvalid(DomainError):
 
 def normalise_year(value: str) -> str:
     """'2026-2027' or '2026-27' to '2026-27'."""
-    match = re.fullmatch(r"(\d{4})\s*[-/]\s*(\d{2}|\d{4})", value.strip())
+    match = re.fullmatch(r"([0-9]{4})\s*[-/]\s*([0-9]{2}|[0-9]{4})", value.strip(), re.ASCII)
     if not match:
         raise ValueError(f"academic_year must look like 2026-27, not {value!r}")
     start, end = int(match.group(1)), int(match.group(2)[-2:])
