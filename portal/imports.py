@@ -102,6 +102,8 @@ def decode_upload(data: bytes) -> str:
             name = "UTF-16" if "16" in encoding else "UTF-32" if "32" in encoding else "UTF-8"
             raise UnreadableFile(f"The file starts as {name} text but is damaged at byte {error.start}. " + SAVE_AS) from None
     else:
+        if b"\x00" in data:  # before decoding: binary fails to decode too, and NUL says more
+            _refuse_binary(data.decode("latin-1"))
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as error:
@@ -125,12 +127,7 @@ def _windows_1252(data: bytes, error: UnicodeDecodeError) -> str:
         line = data.count(b"\n", 0, bad.start) + 1
         raise UnreadableFile(f"The file's characters could not be read (byte 0x{data[bad.start]:02x} at line "
                              f"{line}). " + SAVE_AS) from None
-    utf8 = re.search(rb"[\xc2-\xf4][\x80-\xbf]+", data)
-    if utf8:
-        try:
-            utf8.group().decode("utf-8")
-        except UnicodeDecodeError:
-            utf8 = None
+    utf8 = next((m for m in re.finditer(rb"[\xc2-\xf4][\x80-\xbf]+", data) if _is_utf8_sequence(m.group())), None)
     if utf8:
         first_bad = data.count(b"\n", 0, error.start) + 1
         first_utf8 = data.count(b"\n", 0, utf8.start()) + 1
@@ -139,6 +136,17 @@ def _windows_1252(data: bytes, error: UnicodeDecodeError) -> str:
             "Windows-1252, so some names would be garbled whichever way it is read. Open it, check the accented "
             "names, and " + SAVE_AS[0].lower() + SAVE_AS[1:])
     return text
+
+
+def _is_utf8_sequence(chunk: bytes) -> bool:
+    """Whether `chunk` starts with one whole UTF-8 multi-byte character (É is C3 89; in Windows-1252 text a
+    letter like É is one byte, C9, which never forms one)."""
+    length = 2 if chunk[0] < 0xE0 else 3 if chunk[0] < 0xF0 else 4
+    try:
+        chunk[:length].decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return len(chunk) >= length
 
 
 def _is_mojibake(fragment: str) -> bool:
@@ -181,6 +189,9 @@ def read_header(text: str) -> tuple[list[str], int]:
                           if mark in names[0]), None)
         if separator:
             raise UnreadableFile(f"The columns are separated by {separator}, not commas. " + SAVE_AS)
+    if any("\n" in name or "\r" in name for name in names):
+        raise UnreadableFile("A double quote (\") in the header line is never closed, so the header runs on into the "
+                             "rows. Remove the stray quote from the first line.")
     blank = [str(index + 1) for index, name in enumerate(names) if not name]
     if blank:
         raise UnreadableFile(f"Column {', '.join(blank)} of the header has no name. Name the column or delete it.")

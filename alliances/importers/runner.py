@@ -55,6 +55,9 @@ def run_import(source: str | Path | BinaryIO, *, dry_run: bool = False, progress
     next(reader)
     report = ImportReport(format_key=fmt.key, format_label=fmt.label)
     records, errors = _check_rows(reader, header, width, fmt, report, progress)
+    if not report.rows and not errors:
+        raise ImportRefused("The file has its header line but no rows of data. Check that the rows were exported "
+                            "too, then upload the whole file.")
     report.error_count = len(errors)
     report.errors = errors[:MAX_ERRORS_KEPT]
     if len(errors) > MAX_ERRORS_KEPT:

@@ -14,11 +14,12 @@ from django.db.models import Exists, OuterRef
 
 from portal.audit.services import record_event
 from portal.calendar.bank_holidays import is_bank_holiday
+from portal.calendar.forms import MAX_CALENDAR_BYTES
 from portal.calendar.models import CalendarPeriod, CalendarYear
 from portal.calendar.schooldays import Period, SchoolCalendar
 from portal.errors import DomainError, NotAllowed
 from portal.formats import date_text
-from portal.imports import Cell, RowError
+from portal.imports import Cell, RowError, UnreadableFile, csv_problem, decode_upload, read_header, unpack
 from portal.tenancy.models import Membership
 
 REQUIRED = {"academic_year", "period", "start_date", "end_date"}
@@ -99,13 +100,13 @@ def _parse_row(row: dict, line: int, errors: list[RowError]) -> tuple | None:
 
 
 def _decode_calendar(content: bytes) -> str:
+    """The file's text, read by the same rules as every upload (portal.imports.decode_upload)."""
     try:
-        return content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            return content.decode("cp1252")
-        except UnicodeDecodeError:
-            raise CalendarInvalid("The file's characters could not be read. Save it as UTF-8 CSV.", []) from None
+        text = decode_upload(unpack(content, max_bytes=MAX_CALENDAR_BYTES))
+        read_header(text)
+    except UnreadableFile as error:
+        raise CalendarInvalid(str(error), []) from None
+    return text
 
 
 def parse_calendar_csv(content: bytes, *, la_code: str | None = None) -> dict[str, ParsedYear]:
@@ -113,7 +114,7 @@ def parse_calendar_csv(content: bytes, *, la_code: str | None = None) -> dict[st
 
     Raises CalendarInvalid listing every bad row and every problem with a year; the caller saves nothing then.
     """
-    reader = csv.DictReader(io.StringIO(_decode_calendar(content), newline=""))
+    reader = csv.DictReader(io.StringIO(_decode_calendar(content), newline=""), strict=True)
     missing = REQUIRED - set(reader.fieldnames or [])
     if missing:
         raise CalendarInvalid(f"This is not a term-dates file: it is missing {', '.join(sorted(missing))}.", [])
@@ -128,7 +129,7 @@ def parse_calendar_csv(content: bytes, *, la_code: str | None = None) -> dict[st
         except StopIteration:
             break
         except csv.Error as error:
-            raise CalendarInvalid(f"The file cannot be read as CSV (row {reader.line_num}): {error}.", []) from None
+            raise CalendarInvalid(f"The file cannot be read as CSV: {csv_problem(error, reader.line_num)}.", []) from None
         line = reader.line_num
         if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
             continue
