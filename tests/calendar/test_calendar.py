@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -308,3 +309,23 @@ def test_the_import_and_an_edit_judge_a_year_alike(rows):
         import_problems = []
     assert set(edit_problems) <= set(import_problems)
     assert bool(edit_problems) == any("gap" not in problem for problem in import_problems)
+
+
+HOSTILE = Path(__file__).resolve().parents[1] / "data" / "hostile" / "files"
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in HOSTILE.iterdir()))
+def test_the_term_dates_import_refuses_every_hostile_file_plainly(name):
+    """The term-dates upload reads files by the same rules as the school importer: no file crashes it."""
+    if name == "term_dates_not_schools.csv":  # the one file in the corpus that is a good term-dates file
+        assert services.parse_calendar_csv((HOSTILE / name).read_bytes())["2026-27"].periods
+        return
+    with pytest.raises(services.CalendarInvalid) as error:
+        services.parse_calendar_csv((HOSTILE / name).read_bytes())
+    assert str(error.value) and "Traceback" not in str(error.value)
+
+
+def test_a_term_dates_file_saved_as_utf16_with_old_mac_line_endings_is_read():
+    content = "\r".join(["academic_year,period,start_date,end_date"] + [",".join(r) for r in GOOD]).encode("utf-16")
+    assert len(services.parse_calendar_csv(content)["2026-27"].periods) == 4
+    assert len(services.parse_calendar_csv(b"\xef\xbb\xbf" + _csv(GOOD))["2026-27"].periods) == 4
