@@ -4,8 +4,9 @@ for a bad row, and the cell parsers.
 Shared by the school importers (alliances) and the term-date import (portal.calendar), so every upload is
 read by the same rules: UTF-8 (with or without a byte-order mark), UTF-16 and Windows-1252 are read, any line
 ending; a file mixing two encodings, holding NUL bytes, binary or a spreadsheet workbook is refused with what
-to do. Codes (URN, UKPRN, LA code, postcode) and numbers accept ASCII digits only: Python's `\\d`,
-`isdigit()` and `float()` also take digits from other scripts, which no DfE code is written in."""
+to do. Codes (URN, LA code, LAESTAB, postcode; no file or form reads a UKPRN yet), numbers and dates accept
+ASCII digits only: Python's `\\d`, `isdigit()`, `float()` and `strptime` also take digits from other scripts,
+which no DfE code is written in."""
 
 from __future__ import annotations
 
@@ -165,7 +166,7 @@ def _refuse_binary(text: str) -> None:
             "cannot store: it is binary, damaged, or saved in an unusual encoding. " + SAVE_AS)
     sample = text[:20000]
     controls = sum(1 for c in sample if ord(c) < 32 and c not in "\t\r\n")
-    if sample and controls > max(3, len(sample) // 100):
+    if sample and controls > max(3, len(sample) // 20):  # binary runs about 1 in 9; a real CSV has next to none
         raise UnreadableFile("This does not look like a CSV (text) file: it is full of control characters. "
                              "Check you chose the right file. " + SAVE_AS)
 
@@ -296,13 +297,6 @@ class Cell:
         return number
 
     DATE_FORMATS = ("%d-%m-%Y", "%d/%m/%Y", "%Y%m%d", "%Y-%m-%d", "%Y-%m-%d %H:%M:%S")
-
-    @classmethod
-    def ukprn(cls, value: str) -> str:
-        value = value.strip()
-        if value and not ascii_code(value, 8):
-            raise ValueError(f"UKPRN must be 8 digits, not {value!r}")
-        return value
 
     @classmethod
     def postcode(cls, value: str) -> str:

@@ -29,7 +29,7 @@ def test_the_add_school_form_and_the_urn_fields_refuse_digits_from_other_scripts
     assert _school_lines(urn) == [urn]  # looked up as a name, never as a URN
 
 
-@pytest.mark.parametrize("parse", [Cell.urn, lambda v: Cell.la_code(v[:3]), lambda v: Cell.ukprn(v + "12"),
+@pytest.mark.parametrize("parse", [Cell.urn, lambda v: Cell.la_code(v[:3]),
                                    lambda v: Cell.integer(v), Cell.postcode, lambda v: Cell.date(f"01-09-{v[:4]}")])
 @pytest.mark.parametrize("value", LOOK_ALIKES[:4])
 def test_the_importers_cell_parsers_refuse_them(parse, value):
@@ -39,7 +39,7 @@ def test_the_importers_cell_parsers_refuse_them(parse, value):
 
 def test_ascii_codes_still_pass():
     assert ascii_code("139087", 6) and not ascii_code("13908", 6) and not ascii_code("13908\n", 6)
-    assert Cell.urn(" 139087 ") == "139087" and Cell.la_code("873") == "873" and Cell.ukprn("10012345") == "10012345"
+    assert Cell.urn(" 139087 ") == "139087" and Cell.la_code("873") == "873"
     assert Cell.postcode("cb24 9ll") == "CB24 9LL" and Cell.postcode("W71PD") == "W7 1PD" and Cell.postcode("") == ""
     assert Cell.integer("11") == 11 and Cell.decimal("-0.25", low=-1, high=1) == -0.25
 
