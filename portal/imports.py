@@ -93,14 +93,21 @@ def decode_upload(data: bytes) -> str:
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         encoding = "utf-16"
     elif data.startswith(codecs.BOM_UTF8):
-        encoding = "utf-8-sig"
+        encoding = "utf-8"
+        data = data[len(codecs.BOM_UTF8):]
     else:
         encoding = _utf16_without_mark(data)
     if encoding:
         try:
             text = data.decode(encoding)
         except UnicodeDecodeError as error:
-            name = "UTF-16" if "16" in encoding else "UTF-32" if "32" in encoding else "UTF-8"
+            if encoding == "utf-8":
+                line = data.count(b"\n", 0, error.start) + 1
+                raise UnreadableFile(
+                    f"The file says it is UTF-8 (it starts with a byte-order mark) but line {line} is in another "
+                    "encoding, such as Windows-1252, so some names would be garbled. Open it, check the accented "
+                    "names, and " + SAVE_AS[0].lower() + SAVE_AS[1:]) from None
+            name = "UTF-16" if "16" in encoding else "UTF-32"
             raise UnreadableFile(f"The file starts as {name} text but is damaged at byte {error.start}. " + SAVE_AS) from None
     else:
         if b"\x00" in data:  # before decoding: binary fails to decode too, and NUL says more
@@ -111,8 +118,8 @@ def decode_upload(data: bytes) -> str:
             text = _windows_1252(data, error)
     text = text.removeprefix("\ufeff")
     _refuse_binary(text)
-    garbled = _MOJIBAKE.search(text)
-    if garbled and _is_mojibake(garbled.group()):
+    garbled = next((m for m in _MOJIBAKE.finditer(text) if _is_mojibake(m.group())), None)
+    if garbled:
         raise UnreadableFile(
             f"Line {_line_of(text, garbled.start())} holds garbled characters ({garbled.group()!r}): the file was "
             "saved as UTF-8 and read as Windows-1252 at some point, so names like \"Éloi\" read \"Ã‰loi\". "

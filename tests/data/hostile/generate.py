@@ -144,6 +144,8 @@ def corpus() -> dict[str, tuple[bytes, dict]]:
             table(SPINE, [ROWS[0][:4] + ["Éloi School"] + ROWS[0][5:]]).encode("utf-8")
             + table(SPINE, [ROWS[1][:4] + ["Café School"] + ROWS[1][5:]]).split("\n", 1)[1].encode("cp1252"),
             "mixes two character encodings")
+    refused("utf8_bom_then_windows_1252.csv", codecs.BOM_UTF8 + spine(changed(SCHNAME="Café School")).encode("cp1252"),
+            "byte-order mark", "line 2")
     refused("already_garbled_names.csv", spine(changed(SCHNAME="Éloi School".encode().decode("cp1252"))), "garbled")
     refused("undefined_windows_1252_byte.csv", spine(changed(SCHNAME="Hist")).encode().replace(b"Hist,", b"Hist\x81on,"),
             "characters could not be read")
