@@ -329,3 +329,17 @@ def test_a_term_dates_file_saved_as_utf16_with_old_mac_line_endings_is_read():
     content = "\r".join(["academic_year,period,start_date,end_date"] + [",".join(r) for r in GOOD]).encode("utf-16")
     assert len(services.parse_calendar_csv(content)["2026-27"].periods) == 4
     assert len(services.parse_calendar_csv(b"\xef\xbb\xbf" + _csv(GOOD))["2026-27"].periods) == 4
+
+
+def test_the_term_dates_page_answers_every_hostile_file_with_an_error_not_a_crash(client, broker):
+    client.force_login(broker.user)
+    url = f"/p/{broker.partnership.slug}/term-dates/import/"
+    for path in sorted(HOSTILE.iterdir()):
+        if path.name == "term_dates_not_schools.csv":
+            continue
+        response = client.post(url, {"file": SimpleUploadedFile(path.name, path.read_bytes())})
+        assert response.status_code == 200, path.name
+        summary = parse(response).select_one(".govuk-error-summary")
+        assert summary is not None and summary.get_text(strip=True), path.name
+    with scopes_disabled():
+        assert not CalendarPeriod.objects.exists()
