@@ -308,3 +308,13 @@ def test_the_run_names_the_one_week_reminder_half_term_moved_onto_the_due_day(br
         email = Notification.objects.get(dedupe_key=rows[0])
     assert email.context["subject"].endswith("is due today")
     assert "one-week reminder (15 February 2021)" in " ".join(email.context["lines"])
+
+
+def test_a_one_week_reminder_half_term_moves_to_the_day_before_says_tomorrow():
+    days = _cambridgeshire_2020_21()
+    due = date(2021, 2, 23)  # Tuesday after the February half term
+    assert dict(reminders.stage_dates(due, days))["in_7"] == date(2021, 2, 22)
+    stages = reminders.stages_to_send(due, date(2021, 2, 22), days)
+    message = reminders.reminder_message(what="termly review", school="Histon", reference="D-1", due_on=due,
+                                         today=date(2021, 2, 22), stages=stages)
+    assert stages == ["in_7"] and message["subject"].endswith("is due tomorrow")
