@@ -120,6 +120,6 @@ def test_the_job_page_gives_the_true_number_of_bad_rows(client, operator, django
     job = ImportJob.objects.get()
     assert "15,000 rows have problems" in job.summary and job.report["error_count"] == 15_000
     page = BeautifulSoup(client.get(response["Location"]).content, "html.parser")
-    assert page.select_one("caption").get_text(strip=True) == "Rows with problems (15000)"
+    assert page.select_one("caption").get_text(strip=True) == "Rows with problems (15,000)"
     assert "Only the first 10,000 of 15,000 problems are listed." in page.get_text()
     assert School.objects.count() == 0
