@@ -44,7 +44,7 @@ STAGES = ("in_14", "in_7", "due", "overdue")
 WINDOW = timedelta(days=90)  # holidays can postpone a reminder by weeks; nothing older or newer is looked at
 
 
-STAGE_NAMES = {"in_14": "two-week", "in_7": "one-week", "due": "due-day", "overdue": "overdue"}
+STAGE_NAMES = {"in_14": "two-week", "in_7": "one-week", "due": "due-day"}
 NOMINAL = {"in_14": -14, "in_7": -7, "due": 0}  # calendar days from the due date, before holidays move them
 
 
@@ -105,8 +105,9 @@ def reminder_message(*, what: str, school: str, reference: str, due_on: date, to
     if moved:
         meant = [f"the {STAGE_NAMES[stage]} reminder ({date_text(due_on + timedelta(days=NOMINAL[stage]))})"
                  for stage in moved]
-        lines.append(f"This message also stands for {' and '.join(meant)}, which fell on a day that is not a "
-                     "school day and so comes today.")
+        fell = ("which fell on a day that is not a school day and so comes today" if len(meant) == 1 else
+                "which fell on days that are not school days and so come today")
+        lines.append(f"This message also stands for {' and '.join(meant)}, {fell}.")
     lines.append("Write it, then send it to the headteacher to agree.")
     return {"subject": subject, "lines": lines, "action": "Write the review"}
 
