@@ -18,6 +18,7 @@ from alliances.models import (
     Specialism,
     Status,
 )
+from portal.imports import ascii_code
 from portal.ui.filtering import ListFilter, search_q
 
 SEARCH_MAX = 100  # characters in a search box: longer than any school name and postcode together
@@ -82,7 +83,7 @@ class SchoolFilter(ListFilter):
         value = value.strip()
         if not value:
             return queryset
-        if value.isdigit() and len(value) == 6:
+        if ascii_code(value, 6):
             return queryset.filter(urn=value)
         compact = "".join(value.split()).upper()
         postcode = Replace(Upper("postcode"), Value(" "), Value(""))

@@ -6,6 +6,7 @@ from django.db.models import Q
 from alliances.models import LEADER_PHASES, ClusterKind, LeaderStatus, LocalAuthority, School, SpecialismGroup
 from alliances.selectors import find_schools
 from portal.accounts.models import User
+from portal.imports import ascii_code
 from portal.tenancy.models import Membership
 from portal.ui.fields import DaysField, date_field, text_field
 
@@ -54,7 +55,7 @@ class SchoolField(forms.CharField):
         if not value:
             return None
         value = value.strip()
-        if not (value.isdigit() and len(value) == 6):
+        if not ascii_code(value, 6):
             raise forms.ValidationError(f"A URN is 6 digits, like 139087, not {value}")
         school = School.objects.filter(pk=value).first()
         if school is None:
@@ -85,7 +86,7 @@ class SchoolsField(SchoolListField):
     def clean(self, value):
         value = super().clean(value) or ""
         tokens = [t for t in value.replace(",", " ").split() if t]
-        bad = [t for t in tokens if not (t.isdigit() and len(t) == 6)]
+        bad = [t for t in tokens if not ascii_code(t, 6)]
         if bad:
             raise forms.ValidationError(f"These are not 6-digit URNs: {', '.join(bad[:10])}")
         found = School.objects.in_bulk(tokens)
@@ -180,7 +181,7 @@ class ClusterForm(forms.Form):
     name = forms.CharField(label="Name", max_length=200, error_messages={"required": "Enter the cluster's name"})
     kind = forms.ChoiceField(label="Kind of cluster", widget=forms.RadioSelect, error_messages={"required": "Select the kind of cluster"})
     academic_year = forms.RegexField(
-        label="Academic year", regex=r"^\d{4}-\d{2}$", help_text="For example, 2026-27", max_length=7,
+        label="Academic year", regex=r"^[0-9]{4}-[0-9]{2}$", help_text="For example, 2026-27", max_length=7,
         error_messages={"required": "Enter the academic year", "invalid": "Enter the academic year like 2026-27",
                         "max_length": "Enter the academic year like 2026-27"},
         widget=forms.TextInput(attrs={"spellcheck": "false"}),
@@ -244,9 +245,9 @@ def _school_lines(text: str) -> list[str | list[str]]:
         tokens = line.replace(",", " ").split()
         if not tokens:
             continue
-        if all(t.isdigit() and len(t) == 6 for t in tokens):
+        if all(ascii_code(t, 6) for t in tokens):
             entries.append(tokens)
-        elif tokens[0].isdigit() and len(tokens[0]) == 6:
+        elif ascii_code(tokens[0], 6):
             entries.append([tokens[0]])
         else:
             entries.append(" ".join(tokens))

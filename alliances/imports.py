@@ -88,7 +88,7 @@ def run_job(*, job_id: int) -> str:
     state = ImportJob.State.DONE if report.ok else ImportJob.State.FAILED
     _finish(job_id, state, report.summary(), {
         "format": report.format_label, "rows": report.rows, "created": report.created, "updated": report.updated,
-        "unchanged": report.unchanged, "notes": report.notes,
+        "unchanged": report.unchanged, "notes": report.notes, "error_count": report.error_count,
         "errors": [{"row": e.row, "column": e.column, "reason": e.reason} for e in report.errors],
     })
     return state

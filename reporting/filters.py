@@ -215,7 +215,7 @@ class DashboardFilterForm(forms.Form):
         text = " ".join((self.cleaned_data.get("school") or "").split())
         if not text:
             return None
-        if text.isdigit():
+        if text.isascii() and text.isdigit():
             if len(text) != 6:
                 raise forms.ValidationError("Enter a school's name or its URN of six digits, for example 110234")
             school = School.objects.filter(pk=text).select_related("la").first()

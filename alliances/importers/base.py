@@ -23,7 +23,8 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     blank_lines: int = 0
-    errors: list[RowError] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)  # the first MAX_ERRORS_KEPT of them
+    error_count: int = 0  # all of them
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -35,10 +36,11 @@ class ImportReport:
         return bool(self.created or self.updated)
 
     def summary(self) -> str:
-        if self.errors:
+        count = max(self.error_count, len(self.errors))
+        if count:
             return (
-                f"{self.format_label}: nothing was imported because {len(self.errors)} "
-                f"row{'s have' if len(self.errors) != 1 else ' has'} problems. Fix them and import the file again."
+                f"{self.format_label}: nothing was imported because {count:,} "
+                f"row{'s have' if count != 1 else ' has'} problems. Fix them and import the file again."
             )
         if not self.changed:
             return f"{self.format_label}: {self.rows} rows read; nothing changed (the data was already up to date)."
@@ -57,8 +59,6 @@ class Format:
     signature: frozenset[str] = frozenset()
     # Columns the rows are read from: all must be present.
     required: frozenset[str] = frozenset()
-    # Encodings to try in order.
-    encodings: tuple[str, ...] = ("utf-8-sig", "cp1252")
 
     def parse(self, row: dict[str, str], line: int, errors: list[RowError]) -> Any:
         raise NotImplementedError

@@ -15,7 +15,6 @@ from alliances.models import OfstedJudgement, School, SchoolLink
 class GiasLinks(Format):
     key = "gias_links"
     label = "GIAS establishment links"
-    encodings = ("cp1252",)
     signature = frozenset({"URN", "LinkURN", "LinkType"})
     required = signature | frozenset({"LinkName", "LinkEstablishedDate"})
 
@@ -148,7 +147,7 @@ class OnsPostcodes(Format):
     def parse(self, row, line, errors):
         before = len(errors)
         postcode = normalise_postcode(row.get("pcd", ""))
-        if not 5 <= len(postcode) <= 7:
+        if not (5 <= len(postcode) <= 7 and postcode.isascii() and postcode.isalnum()):
             errors.append(RowError(line, "pcd", f"not a postcode: {row.get('pcd', '')!r}"))
         record = {
             "postcode": postcode,

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 from pathlib import Path
 from typing import BinaryIO
@@ -11,6 +10,7 @@ from django.conf import settings
 from alliances.importers.base import Format, ImportRefused, ImportReport, Progress, RowError
 from alliances.importers.other import GiasLinks, OfstedHistory, OnsPostcodes
 from alliances.importers.schools import DfeDetails, DfeSpine, EdubaseSchoolsInEngland, GiasExtract, GiasSchoolList
+from portal.imports import UnreadableFile, csv_problem, decode_upload, read_header, unpack
 
 FORMATS: list[type[Format]] = [
     GiasExtract, DfeSpine, DfeDetails, EdubaseSchoolsInEngland, GiasSchoolList, GiasLinks, OfstedHistory, OnsPostcodes,
@@ -20,18 +20,6 @@ MAX_ERRORS_KEPT = 10_000
 
 def _no_progress(stage: str, done: int, total: int) -> None:
     pass
-
-
-def _decode(data: bytes, encodings: tuple[str, ...]) -> str:
-    for encoding in encodings:
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError as error:
-            last = error
-    raise ImportRefused(
-        f"The file's characters could not be read (byte 0x{data[last.start]:02x} at position {last.start}). "
-        f"Save it as UTF-8 or Windows-1252 CSV and try again."
-    )
 
 
 def detect_format(header: list[str]) -> Format:
@@ -54,22 +42,26 @@ def detect_format(header: list[str]) -> Format:
 def run_import(source: str | Path | BinaryIO, *, dry_run: bool = False, progress: Progress = _no_progress) -> ImportReport:
     """Import one file. Every row is checked first; if any is bad, nothing is written and the report lists them all.
 
-    Raises ImportRefused when the whole file is unusable (too big, unreadable, wrong kind, missing columns).
+    Raises ImportRefused when the whole file is unusable (too big, unreadable, binary, two encodings, wrong
+    kind, missing or unnamed columns), with what to fix.
     """
-    data = _read(source)
-    # Detect on a tolerant decoding of the first line, then decode the whole file strictly.
-    first_line = data.split(b"\n", 1)[0].decode("utf-8-sig", errors="replace")
-    fmt = detect_format([name.strip() for name in next(csv.reader([first_line]))])
-    reader = csv.reader(io.StringIO(_decode(data, fmt.encodings), newline=""))
-    header = [name.strip() for name in next(reader)]
-    if len(set(header)) != len(header):
-        duplicated = sorted({name for name in header if header.count(name) > 1})
-        raise ImportRefused(f"The header names these columns more than once: {', '.join(duplicated)}.")
+    try:
+        text = decode_upload(_read(source))
+        header, width = read_header(text)
+    except UnreadableFile as error:
+        raise ImportRefused(str(error)) from None
+    fmt = detect_format(header)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    next(reader)
     report = ImportReport(format_key=fmt.key, format_label=fmt.label)
-    records, errors = _check_rows(reader, header, fmt, report, progress)
+    records, errors = _check_rows(reader, header, width, fmt, report, progress)
+    if not report.rows and not errors:
+        raise ImportRefused("The file has its header line but no rows of data. Check that the rows were exported "
+                            "too, then upload the whole file.")
+    report.error_count = len(errors)
     report.errors = errors[:MAX_ERRORS_KEPT]
     if len(errors) > MAX_ERRORS_KEPT:
-        report.notes.append(f"Only the first {MAX_ERRORS_KEPT} of {len(errors)} problems are listed.")
+        report.notes.append(f"Only the first {MAX_ERRORS_KEPT:,} of {len(errors):,} problems are listed.")
     if errors or dry_run:
         return report
     fmt.apply(records, report, progress)
@@ -77,33 +69,37 @@ def run_import(source: str | Path | BinaryIO, *, dry_run: bool = False, progress
 
 
 def _read(source: str | Path | BinaryIO) -> bytes:
-    """The file's bytes, uncompressed, or ImportRefused when it is too big, damaged or empty."""
-    data = Path(source).read_bytes() if isinstance(source, str | Path) else source.read()
-    if len(data) > settings.IMPORT_MAX_BYTES:
-        raise ImportRefused(
-            f"The file is {len(data) / 1_000_000:.0f} MB; the most the portal imports at once is "
-            f"{settings.IMPORT_MAX_BYTES / 1_000_000:.0f} MB. Split it into smaller files."
+    """The file's bytes, uncompressed, or UnreadableFile when it is too big, damaged or empty."""
+    limit = settings.IMPORT_MAX_BYTES
+    if isinstance(source, str | Path):
+        with open(source, "rb") as file:
+            data = file.read(limit + 1)
+    else:
+        data = source.read(limit + 1)
+    if len(data) > limit:
+        raise UnreadableFile(
+            f"The file is over {_size(limit)}, the most the portal imports at once. "
+            "Split it into smaller files."
         )
-    if data[:2] == b"\x1f\x8b":
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as error:
-            raise ImportRefused(f"The compressed file is damaged: {error}.") from None
-        if len(data) > settings.IMPORT_MAX_BYTES * 4:
-            raise ImportRefused("The file is too large once uncompressed. Split it into smaller files.")
-    if not data.strip():
-        raise ImportRefused("The file is empty.")
+    data = unpack(data, max_bytes=limit * 4)
+    if not data.strip() or data in (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff") or not data.lstrip(b"\xef\xbb\xbf \t\r\n"):
+        raise UnreadableFile("The file is empty. Choose the file with the school data in it.")
     return data
 
 
-def _check_rows(reader, header: list[str], fmt: Format, report: ImportReport,
+def _size(count: int) -> str:
+    return f"{count / 1_000_000:.0f} MB" if count >= 1_000_000 else f"{count:,} bytes"
+
+
+def _check_rows(reader, header: list[str], width: int, fmt: Format, report: ImportReport,
                 progress: Progress) -> tuple[list, list[RowError]]:
     """Parse and check every row: (the records to write, every problem found)."""
     errors: list[RowError] = []
     records = []
     seen: dict[object, tuple[int, object]] = {}
     repeats = 0
-    width = len(header)
+    named = len(header)
+    line = reader.line_num
     try:
         for values in reader:
             line = reader.line_num
@@ -112,10 +108,11 @@ def _check_rows(reader, header: list[str], fmt: Format, report: ImportReport,
                 report.blank_lines += 1
                 continue
             report.rows += 1
-            if len(values) != width:
-                errors.append(RowError(line, "", f"has {len(values)} values but the header has {width} columns"))
+            # Columns after the named ones (Excel's empty trailing columns) may be there, but must be empty.
+            if not named <= len(values) <= max(width, named) or any(v.strip() for v in values[named:]):
+                errors.append(RowError(line, "", f"has {len(values)} values but the header has {named} columns"))
                 continue
-            record = fmt.parse(dict(zip(header, values, strict=True)), line, errors)
+            record = fmt.parse(dict(zip(header, values[:named], strict=True)), line, errors)
             if record is None:
                 continue
             key = fmt.key_of(record)
@@ -132,7 +129,8 @@ def _check_rows(reader, header: list[str], fmt: Format, report: ImportReport,
             if report.rows % 5000 == 0:
                 progress("Checking rows", report.rows, 0)
     except csv.Error as error:
-        errors.append(RowError(reader.line_num, "", f"cannot be read as CSV: {error}"))
+        # Reading cannot go on past a broken quote: the file is refused with where to look.
+        errors.append(RowError(line + 1, "", csv_problem(error, line + 1)))
     if repeats:
         report.notes.append(f"{repeats} row{'s' if repeats != 1 else ''} repeating an earlier row exactly were ignored.")
     return records, errors

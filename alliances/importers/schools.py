@@ -132,7 +132,6 @@ def _text(row, column, line, errors, max_length=200):
 class GiasExtract(SchoolFormat):
     key = "gias_extract"
     label = "GIAS establishment extract (edubasealldata)"
-    encodings = ("cp1252",)  # GIAS publishes this file in Windows-1252
     signature = frozenset({"URN", "LA (code)", "EstablishmentName", "TypeOfEstablishment (code)"})
     required = signature | frozenset({
         "LA (name)", "EstablishmentNumber", "TypeOfEstablishment (name)", "EstablishmentTypeGroup (code)",
@@ -193,7 +192,7 @@ class GiasExtract(SchoolFormat):
             "address3": _text(row, "Address3", line, errors),
             "town": _text(row, "Town", line, errors, 100),
             "county": _text(row, "County (name)", line, errors, 100),
-            "postcode": _text(row, "Postcode", line, errors, 10),
+            "postcode": cell(row, "Postcode", Cell.postcode, line, errors),
             "website": _text(row, "SchoolWebsite", line, errors, 300),
             "easting": cell(row, "Easting", Cell.integer, line, errors, high=800_000),
             "northing": cell(row, "Northing", Cell.integer, line, errors, high=1_300_000),
@@ -222,7 +221,7 @@ class DfeSpine(SchoolFormat):
         if status_code not in GIAS_STATUS:
             errors.append(RowError(line, "ICLOSE", f"unknown status code {status_code!r}"))
         laestab = row.get("LAESTAB", "").strip()
-        if laestab and not laestab.isdigit():
+        if laestab and not (laestab.isascii() and laestab.isdigit()):
             errors.append(RowError(line, "LAESTAB", f"LAESTAB must be digits, not {laestab!r}"))
         flags = [cell(row, column, Cell.flag, line, errors) for column in ("ISPRIMARY", "ISSECONDARY", "ISPOST16")]
         return {
@@ -235,7 +234,7 @@ class DfeSpine(SchoolFormat):
             "locality": _text(row, "LOCALITY", line, errors),
             "address3": _text(row, "ADDRESS3", line, errors),
             "town": _text(row, "TOWN", line, errors, 100),
-            "postcode": _text(row, "POSTCODE", line, errors, 10),
+            "postcode": cell(row, "POSTCODE", Cell.postcode, line, errors),
             "status": GIAS_STATUS.get(status_code, Status.OPEN),
             "open_date": cell(row, "OPENDATE", Cell.date, line, errors),
             "close_date": cell(row, "CLOSEDATE", Cell.date, line, errors),
@@ -252,7 +251,6 @@ class DfeSpine(SchoolFormat):
 class DfeDetails(SchoolFormat):
     key = "dfe_details"
     label = "DfE school details"
-    encodings = ("utf-8-sig", "cp1252")
     signature = frozenset({"URN", "Name", "Rating", "Inspect Date", "Local Authority"})
     required = signature | frozenset({
         "Street", "City", "Postcode", "Status", "Date Opened", "Date Closed", "Type", "Primary", "Secondary",
@@ -280,7 +278,7 @@ class DfeDetails(SchoolFormat):
             "la_code": cell(row, "Local Authority", Cell.la_code, line, errors),
             "street": _text(row, "Street", line, errors),
             "town": _text(row, "City", line, errors, 100),
-            "postcode": _text(row, "Postcode", line, errors, 10),
+            "postcode": cell(row, "Postcode", Cell.postcode, line, errors),
             "status": GIAS_STATUS.get(status_code, Status.OPEN),
             "ofsted_grade": OFSTED_RATINGS.get(rating),
             "ofsted_date": cell(row, "Inspect Date", Cell.date, line, errors),
@@ -332,7 +330,7 @@ class EdubaseSchoolsInEngland(SchoolFormat):
             "address3": _text(row, "Address3", line, errors),
             "town": _text(row, "Town", line, errors, 100),
             "county": _text(row, "County", line, errors, 100),
-            "postcode": _text(row, "Postcode", line, errors, 10),
+            "postcode": cell(row, "Postcode", Cell.postcode, line, errors),
             "type_name": _text(row, "Type of establishment", line, errors, 100),
             "statutory_high_age": cell(row, "Statutory highest age", Cell.integer, line, errors, high=99),
             "statutory_low_age": cell(row, "Statutory lowest age", Cell.integer, line, errors, high=99),

@@ -3,7 +3,11 @@
 Reviews are reminded 14 and 7 days before they are due and on the due date, and 3 school days after
 it, when the broker is told too. A reminder whose day falls in a school holiday (or on a weekend or
 bank holiday) waits for the next school day; the run does nothing on a day that is not a school day.
-If the run missed days, it sends only the latest reminder each review has reached, not a backlog.
+If the run missed days, it sends only the latest reminder each review has reached, not a backlog. When a
+holiday pushes a reminder onto the same school day as the next one (a two-week reminder that falls in the
+Christmas holiday lands on the day the one-week reminder goes), neither is dropped: one message goes that
+names both, under the later stage's key, and says when the review is due counted from the day it is sent
+(never "in a week" the day before).
 
 Offers two days from expiring, proposals waiting three days for approval and designations due for
 review within 30 days are reminded once each.
@@ -29,6 +33,7 @@ from deployments.workflow import tenant_url
 from portal.accounts.models import User
 from portal.calendar.schooldays import SchoolCalendar, today_in_london
 from portal.calendar.services import school_calendar
+from portal.days import days_phrase
 from portal.formats import date_text, datetime_text
 from portal.notifications.services import Pending, notify_bulk
 from portal.tenancy.models import Membership, Partnership
@@ -39,6 +44,10 @@ STAGES = ("in_14", "in_7", "due", "overdue")
 WINDOW = timedelta(days=90)  # holidays can postpone a reminder by weeks; nothing older or newer is looked at
 
 
+STAGE_NAMES = {"in_14": "two-week", "in_7": "one-week", "due": "due-day"}
+NOMINAL = {"in_14": -14, "in_7": -7, "due": 0}  # calendar days from the due date, before holidays move them
+
+
 def stage_dates(due_on: date, days: SchoolCalendar) -> list[tuple[str, date]]:
     """When each reminder of a review due on `due_on` goes out."""
     return [("in_14", days.next_school_day(due_on - timedelta(days=14))),
@@ -47,15 +56,60 @@ def stage_dates(due_on: date, days: SchoolCalendar) -> list[tuple[str, date]]:
             ("overdue", days.add(due_on, 3))]
 
 
+def stages_to_send(due_on: date, today: date, days: SchoolCalendar) -> list[str]:
+    """The reminders of a review due on `due_on` that go `today`, earliest first: the latest stage reached, and
+    any earlier stage a holiday moved onto the same school day (they go together). Stages whose day passed
+    while the run was not running are not sent late. Empty on a day that is not a school day."""
+    if not days.is_school_day(today):
+        return []
+    reached = [(stage, send_on) for stage, send_on in stage_dates(due_on, days) if send_on <= today]
+    if not reached:
+        return []
+    latest = reached[-1][1]
+    return [stage for stage, send_on in reached if send_on == latest]
+
+
 def stage_to_send(due_on: date, today: date, days: SchoolCalendar) -> str | None:
     """The latest reminder a review due on `due_on` has reached by `today`; None on a day that is not a school day."""
-    if not days.is_school_day(today):
-        return None
-    reached = None
-    for stage, send_on in stage_dates(due_on, days):
-        if send_on <= today:
-            reached = stage
-    return reached
+    stages = stages_to_send(due_on, today, days)
+    return stages[-1] if stages else None
+
+
+def when_due(due_on: date, today: date) -> str:
+    """How far off `due_on` is, counted from the day the reminder is sent: "today", "tomorrow", "in a week",
+    "in 6 days". A reminder a holiday moved says how long is really left, not how long it was meant to."""
+    left = (due_on - today).days
+    if left == 0:
+        return "today"
+    if left == 1:
+        return "tomorrow"
+    if left == 7:
+        return "in a week"
+    if left == 14:
+        return "in two weeks"
+    return f"in {days_phrase(left)}"
+
+
+def reminder_message(*, what: str, school: str, reference: str, due_on: date, today: date,
+                     stages: list[str]) -> dict:
+    """The context of one review reminder (not the overdue one) for the stages going together `today`."""
+    lines = []
+    if due_on < today:
+        # Due on a day that was not a school day: the due-day reminder goes on the next one.
+        subject = f"The {what} of {reference} ({school}) was due on {date_text(due_on)}"
+        lines.append(f"The {what} of your support for {school} was due on {date_text(due_on)}.")
+    else:
+        subject = f"The {what} of {reference} ({school}) is due {when_due(due_on, today)}"
+        lines.append(f"The {what} of your support for {school} is due on {date_text(due_on)}.")
+    moved = [stage for stage in stages[:-1] if stage in NOMINAL]
+    if moved:
+        meant = [f"the {STAGE_NAMES[stage]} reminder ({date_text(due_on + timedelta(days=NOMINAL[stage]))})"
+                 for stage in moved]
+        fell = ("which fell on a day that is not a school day and so comes today" if len(meant) == 1 else
+                "which fell on days that are not school days and so come today")
+        lines.append(f"This message also stands for {' and '.join(meant)}, {fell}.")
+    lines.append("Write it, then send it to the headteacher to agree.")
+    return {"subject": subject, "lines": lines, "action": "Write the review"}
 
 
 @dataclass
@@ -110,9 +164,12 @@ def _run_partnership(partnership: Partnership, today: date, size: int, summary: 
     for rows in _batches(reviews, size):
         items: list[tuple[str, int, str, dict, str]] = []
         for pk, due_on, kind, _term, deployment_id, leader_user, school, assigned in rows:
-            stage = stage_to_send(due_on, today, days)
-            if stage is None or leader_user is None:
+            stages = stages_to_send(due_on, today, days)
+            if not stages or leader_user is None:
                 continue
+            # One message for the stages going together, under the latest one's key: the key the run has
+            # always written for that day, so a review is reminded once per stage day, whatever merged.
+            stage = stages[-1]
             what = "final evaluation" if kind == ReviewKind.FINAL else "termly review"
             when = date_text(due_on)
             reference = Deployment.reference_for(deployment_id)
@@ -125,10 +182,8 @@ def _run_partnership(partnership: Partnership, today: date, size: int, summary: 
                 for broker in ([assigned] if assigned in broker_ids else sorted(broker_ids)):
                     items.append(("review.overdue", broker, f"review:{pk}:overdue", context, link))
             else:
-                lead = {"in_14": "in two weeks", "in_7": "in a week", "due": "today"}[stage]
-                context = {"subject": f"The {what} of {reference} ({school}) is due {lead}",
-                           "lines": [f"The {what} of your support for {school} is due on {when}.",
-                                     "Write it, then send it to the headteacher to agree."], "action": "Write the review"}
+                context = reminder_message(what=what, school=school, reference=reference, due_on=due_on, today=today,
+                                           stages=stages)
                 items.append(("review.reminder", leader_user, f"review:{pk}:{stage}", context, link))
         summary.reminders += _send(partnership, items)
     _other_reminders(partnership, today, size, summary)

@@ -7,6 +7,8 @@ Completing or stopping a deployment adds its final evaluation, due ten school da
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.utils import timezone
 
 from deployments.models import Deployment, Review, ReviewKind, ReviewStatus
@@ -50,9 +52,10 @@ def ensure_reviews(deployments: list[Deployment], *, partnership, days: SchoolCa
     return len(rows)
 
 
-def create_final_evaluation(deployment: Deployment) -> Review:
+def create_final_evaluation(deployment: Deployment, *, closed_on: date | None = None) -> Review:
+    """The final evaluation, due ten school days after the work closed (today unless `closed_on` says)."""
     days = school_calendar(partnership=deployment.partnership)
-    due = days.add(timezone.localdate(), FINAL_DUE_SCHOOL_DAYS)
+    due = days.add(closed_on or timezone.localdate(), FINAL_DUE_SCHOOL_DAYS)
     review, _ = Review.objects.get_or_create(
         deployment=deployment, kind=ReviewKind.FINAL, term_key="final",
         defaults={"partnership_id": deployment.partnership_id, "due_on": due})

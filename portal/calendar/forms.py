@@ -17,7 +17,7 @@ class CalendarImportForm(forms.Form):
         error_messages={"required": "Choose a file to import", "empty": "The file is empty"},
     )
     la_code = forms.RegexField(
-        label="Local authority code (optional)", regex=r"^\d{3}$", required=False, max_length=3,
+        label="Local authority code (optional)", regex=r"^[0-9]{3}$", required=False, max_length=3,
         help_text="Only if the file has dates for more than one local authority, like 873 for Cambridgeshire",
         error_messages={"invalid": "Enter a 3-digit local authority code, like 873"},
         widget=forms.TextInput(attrs={"inputmode": "numeric"}),
@@ -37,7 +37,7 @@ class CalendarImportForm(forms.Form):
 
 class PeriodForm(forms.Form):
     academic_year = forms.RegexField(
-        label="Academic year", regex=r"^\d{4}-\d{2}$", help_text="For example, 2026-27", max_length=7,
+        label="Academic year", regex=r"^[0-9]{4}-[0-9]{2}$", help_text="For example, 2026-27", max_length=7,
         error_messages={"required": "Enter the academic year", "invalid": "Enter the academic year like 2026-27",
                         "max_length": "Enter the academic year like 2026-27"},
     )

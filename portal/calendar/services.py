@@ -14,11 +14,12 @@ from django.db.models import Exists, OuterRef
 
 from portal.audit.services import record_event
 from portal.calendar.bank_holidays import is_bank_holiday
+from portal.calendar.forms import MAX_CALENDAR_BYTES
 from portal.calendar.models import CalendarPeriod, CalendarYear
 from portal.calendar.schooldays import Period, SchoolCalendar
 from portal.errors import DomainError, NotAllowed
 from portal.formats import date_text
-from portal.imports import Cell, RowError
+from portal.imports import Cell, RowError, UnreadableFile, csv_problem, decode_upload, read_header, unpack
 from portal.tenancy.models import Membership
 
 REQUIRED = {"academic_year", "period", "start_date", "end_date"}
@@ -34,7 +35,7 @@ class CalendarInvalid(DomainError):
 
 def normalise_year(value: str) -> str:
     """'2026-2027' or '2026-27' to '2026-27'."""
-    match = re.fullmatch(r"(\d{4})\s*[-/]\s*(\d{2}|\d{4})", value.strip())
+    match = re.fullmatch(r"([0-9]{4})\s*[-/]\s*([0-9]{2}|[0-9]{4})", value.strip(), re.ASCII)
     if not match:
         raise ValueError(f"academic_year must look like 2026-27, not {value!r}")
     start, end = int(match.group(1)), int(match.group(2)[-2:])
@@ -99,13 +100,13 @@ def _parse_row(row: dict, line: int, errors: list[RowError]) -> tuple | None:
 
 
 def _decode_calendar(content: bytes) -> str:
+    """The file's text, read by the same rules as every upload (portal.imports.decode_upload)."""
     try:
-        return content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            return content.decode("cp1252")
-        except UnicodeDecodeError:
-            raise CalendarInvalid("The file's characters could not be read. Save it as UTF-8 CSV.", []) from None
+        text = decode_upload(unpack(content, max_bytes=MAX_CALENDAR_BYTES))
+        read_header(text)
+    except UnreadableFile as error:
+        raise CalendarInvalid(str(error), []) from None
+    return text
 
 
 def parse_calendar_csv(content: bytes, *, la_code: str | None = None) -> dict[str, ParsedYear]:
@@ -113,7 +114,7 @@ def parse_calendar_csv(content: bytes, *, la_code: str | None = None) -> dict[st
 
     Raises CalendarInvalid listing every bad row and every problem with a year; the caller saves nothing then.
     """
-    reader = csv.DictReader(io.StringIO(_decode_calendar(content), newline=""))
+    reader = csv.DictReader(io.StringIO(_decode_calendar(content), newline=""), strict=True)
     missing = REQUIRED - set(reader.fieldnames or [])
     if missing:
         raise CalendarInvalid(f"This is not a term-dates file: it is missing {', '.join(sorted(missing))}.", [])
@@ -128,7 +129,7 @@ def parse_calendar_csv(content: bytes, *, la_code: str | None = None) -> dict[st
         except StopIteration:
             break
         except csv.Error as error:
-            raise CalendarInvalid(f"The file cannot be read as CSV (row {reader.line_num}): {error}.", []) from None
+            raise CalendarInvalid(f"The file cannot be read as CSV: {csv_problem(error, reader.line_num)}.", []) from None
         line = reader.line_num
         if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
             continue
@@ -159,7 +160,7 @@ def parse_calendar_csv(content: bytes, *, la_code: str | None = None) -> dict[st
     if errors:
         raise CalendarInvalid(f"Nothing was saved: {len(errors)} row{'s have' if len(errors) != 1 else ' has'} problems.", errors)
     problems = [RowError(0, year, problem) for year, parsed in sorted(years.items())
-                for problem in check_year(year, parsed.periods, incomplete=parsed.incomplete_terms)]
+                for problem in check_year(year, parsed.periods)]
     if problems:
         raise CalendarInvalid("Nothing was saved: the dates have gaps or overlaps.", problems)
     return dict(years)
@@ -173,8 +174,28 @@ def _weekdays(start: date, end: date):
         day += timedelta(days=1)
 
 
-def check_year(year: str, periods: list[Period], *, incomplete: set[str] = frozenset(), gaps: bool = True) -> list[str]:
-    """Plain-English problems with one academic year: outside 1 Sep to 31 Aug, overlaps, uncovered weekdays."""
+def known_by_first_half(year_periods: list[Period]) -> set[str]:
+    """Terms known only by their first half: the calendar stops at the term's half term (a proposed year that
+    the LA has published up to February), so the half term comes straight after the term's last day and
+    nothing else in the year starts after the term. The same shape `SchoolCalendar` reads as a term that runs
+    on, estimated, to its usual end."""
+    found = set()
+    for term in (p for p in year_periods if p.kind == "term"):
+        later = [p for p in year_periods if p.kind != "half_term" and p.start > term.end]
+        halves = [h for h in year_periods if h.kind == "half_term" and h.term == term.term]
+        if not later and any(h.start > term.start and h.end > term.end
+                             and not list(_weekdays(term.end + timedelta(days=1), h.start - timedelta(days=1)))
+                             for h in halves):
+            found.add(term.term)
+    return found
+
+
+def check_year(year: str, periods: list[Period], *, gaps: bool = True) -> list[str]:
+    """Plain-English problems with one academic year: outside 1 Sep to 31 Aug, overlaps, uncovered weekdays.
+
+    The one set of rules for a year's dates: the import checks every year it reads with it, and every edit on
+    the term dates page checks the year as it would be after the edit (`gaps=False` there: moving a boundary
+    takes two edits, so a gap is shown as a warning until it is closed rather than refused)."""
     problems = []
     first, last = date(int(year[:4]), 9, 1), date(int(year[:4]) + 1, 8, 31)
     for p in periods:
@@ -195,6 +216,7 @@ def check_year(year: str, periods: list[Period], *, incomplete: set[str] = froze
             if uncovered:
                 problems.append(f"There is a gap between {before.name} and {after.name}: "
                                 f"{date_text(uncovered[0])} is in neither.")
+    incomplete = known_by_first_half(periods)
     for half in (p for p in periods if p.kind == "half_term"):
         term = next((t for t in terms if t.term == half.term), None)
         if term is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
@@ -13,20 +14,36 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+FORMULA_CHARACTERS = "=+-@"
+# What a spreadsheet may drop or look through before it decides a cell is a formula: control characters
+# (a workbook cannot even hold most of them), spaces of every kind, invisible format characters (zero-width
+# space, byte-order mark, direction marks) and full-width look-alikes (＝ reads as = once normalised).
+_IGNORED_CATEGORIES = {"Cc", "Cf", "Zs", "Zl", "Zp"}
+
+
+def _first_visible(text: str) -> str:
+    """The first character a spreadsheet would see once it has stripped what it ignores, as its NFKC form."""
+    for character in text:
+        if character.isspace() or unicodedata.category(character) in _IGNORED_CATEGORIES:
+            continue
+        return unicodedata.normalize("NFKC", character)[:1]
+    return ""
 
 
 def safe_cell(value) -> str:
-    """Text as written, except that a leading formula character is neutralised with an apostrophe
-    (OWASP's advice for CSV injection). Numbers stay numbers."""
+    """The one way an export writes a value (every CSV and Excel download goes through it). Numbers stay
+    numbers. Text first loses the control characters a workbook cannot hold, then, if what a spreadsheet
+    would see first, after dropping spaces and invisible characters, is `=`, `+`, `-` or `@`, it is
+    neutralised with a leading apostrophe (OWASP's advice). In that order: stripping after the check let
+    "\x01=2+3" become the formula =2+3."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if isinstance(value, int | float | Decimal):
         return str(value)
-    text = str(value)
-    if text.startswith(FORMULA_STARTS):
+    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
+    if text and (_first_visible(text) in tuple(FORMULA_CHARACTERS) or text[0] in "\t\r\n"):
         return "'" + text
     return text
 
@@ -41,7 +58,7 @@ def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence])
 
     def stream():
         yield "\ufeff"  # so Excel reads UTF-8
-        yield writer.writerow(header)
+        yield writer.writerow([safe_cell(name) for name in header])
         for row in rows:
             yield writer.writerow([safe_cell(value) for value in row])
 
@@ -55,10 +72,10 @@ def xlsx_response(filename: str, title: str, header: Sequence[str], rows: Iterab
     """An Excel workbook of one table. Text cells are stored as text (never formulas) and neutralised the
     same way as CSV, so a value copied out of the sheet cannot turn into a formula either."""
     workbook = Workbook()
-    workbook.properties.title = description or title
+    workbook.properties.title = safe_cell(description or title)
     sheet = workbook.active
     sheet.title = _sheet_title(title)
-    sheet.append([str(cell) for cell in header])
+    sheet.append([safe_cell(cell) for cell in header])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.data_type = "s"
@@ -89,11 +106,12 @@ def _xlsx_value(value):
         return "Yes" if value else "No"
     if isinstance(value, int | float | Decimal | date):
         return value
-    # Control characters cannot be stored in a workbook at all.
-    return ILLEGAL_CHARACTERS_RE.sub("", safe_cell(value))
+    return safe_cell(value)
 
 
 def _sheet_title(title: str) -> str:
     # Excel refuses these characters in sheet names and cuts names at 31 characters.
-    cleaned = "".join(" " if ch in '[]:*?/\\' else ch for ch in title).strip() or "Sheet"
+    # A sheet name cannot start or end with an apostrophe either, so it is cleaned, not neutralised.
+    cleaned = "".join(" " if ch in '[]:*?/\\' else ch for ch in ILLEGAL_CHARACTERS_RE.sub("", title))
+    cleaned = cleaned.strip().strip("'").strip() or "Sheet"
     return cleaned[:31]

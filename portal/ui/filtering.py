@@ -20,11 +20,12 @@ from django.utils import timezone
 
 from portal.calendar.schooldays import TERM_ORDER, Term, academic_year_of, conventional_term
 from portal.calendar.services import school_calendar
+from portal.imports import ascii_code
 from portal.ui.views import paginate, query_without_page
 
 INVALID_CHOICE = "Choose one of the options in the list"
 # How people write a reference: "R00003", "r3", "D 12". The letter says what it names.
-REFERENCE = re.compile(r"^\s*([A-Za-z])\s*0*(\d{1,9})\s*$")
+REFERENCE = re.compile(r"^\s*([A-Za-z])\s*0*([0-9]{1,9})\s*$", re.ASCII)
 
 
 class NullsLastOrdering:
@@ -102,7 +103,7 @@ def search_q(value: str, *, text: tuple[str, ...] = (), references: dict[str, st
     reference = parse_reference(value)
     if reference is not None and reference.letter in (references or {}):
         return Q(**{references[reference.letter]: reference.pk})
-    if urn and value.isdigit() and len(value) == 6:
+    if urn and ascii_code(value, 6):
         return Q(**{urn: value})
     q = Q()
     for word in value.split()[:5]:

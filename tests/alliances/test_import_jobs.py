@@ -102,3 +102,24 @@ def test_a_job_that_cannot_be_queued_says_so(operator, monkeypatch):
     imports.queue_job(job_id=job.pk)
     job.refresh_from_db()
     assert job.state == "failed" and "could not be started" in job.summary
+
+
+def test_the_job_page_gives_the_true_number_of_bad_rows(client, operator, django_capture_on_commit_callbacks):
+    """15,000 bad rows used to read "10000 rows": the report keeps the first 10,000 but counts them all."""
+    import csv
+    import io
+
+    client.force_login(operator)
+    lines = (settings.SHARED_DATA_DIR / "east_and_ealing" / "dfe_school_spine_2017_18.csv").read_text().splitlines()
+    row = next(csv.reader([lines[1]]))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(next(csv.reader([lines[0]])))
+    writer.writerows([f"X{i:05d}", *row[1:]] for i in range(15_000))
+    response = upload(client, "bad.csv", out.getvalue().encode(), django_capture_on_commit_callbacks)
+    job = ImportJob.objects.get()
+    assert "15,000 rows have problems" in job.summary and job.report["error_count"] == 15_000
+    page = BeautifulSoup(client.get(response["Location"]).content, "html.parser")
+    assert page.select_one("caption").get_text(strip=True) == "Rows with problems (15,000)"
+    assert "Only the first 10,000 of 15,000 problems are listed." in page.get_text()
+    assert School.objects.count() == 0

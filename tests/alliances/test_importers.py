@@ -180,17 +180,48 @@ def test_unreadable_characters_are_refused():
     assert counts() == (0, 0, 0, 0)
 
 
-def test_utf16_and_binary_files_are_refused():
-    with pytest.raises(ImportRefused):
-        run_import(io.BytesIO("URN,LA,ESTAB\n".encode("utf-16")))
-    with pytest.raises(ImportRefused):
+def test_utf16_and_old_mac_line_endings_are_read_and_binary_is_refused():
+    text = _csv(SPINE, [_spine_row(URN="123456"), _spine_row(URN="223456")]).getvalue().decode()
+    assert run_import(io.BytesIO(text.encode("utf-16"))).created == 2
+    assert run_import(io.BytesIO(text.replace("\r\n", "\r").encode())).unchanged == 2
+    with pytest.raises(ImportRefused, match="NUL character"):
         run_import(io.BytesIO(bytes(range(256)) * 10))
+    with pytest.raises(ImportRefused, match="NUL character .line 3"):
+        run_import(io.BytesIO(text.replace("223456", "22\x003456").encode()))
+    assert counts()[0] == 2
+
+
+def test_a_gias_extract_with_a_byte_order_mark_imports():
+    """It used to say "URN is missing" on every row: the mark was read as part of the first column's name."""
+    data = b"\xef\xbb\xbf" + _gias_extract([_gias_row()]).decode("cp1252").encode("utf-8")
+    report = run_import(io.BytesIO(data))
+    assert report.ok and report.created == 1, report.errors[:3]
+
+
+def test_empty_header_names_at_the_end_are_ignored():
+    rows = [_spine_row(URN="123456") + ["", ""]]
+    assert run_import(_csv(SPINE + ["", ""], rows)).created == 1
+
+
+def test_a_file_mixing_utf8_and_windows_1252_is_refused_not_garbled():
+    text = _csv(SPINE, [_spine_row(URN="123456", SCHNAME="Éloi School")]).getvalue()
+    data = text + _csv(SPINE, [_spine_row(URN="223456", SCHNAME="Café School")]).getvalue().decode().split("\r\n", 1)[1].encode("cp1252")
+    with pytest.raises(ImportRefused, match="mixes two character encodings: line 2 is UTF-8 and line 3 is Windows-1252"):
+        run_import(io.BytesIO(data))
+    assert counts() == (0, 0, 0, 0)
+
+
+def test_fifteen_thousand_bad_rows_are_counted_truly():
+    report = run_import(_csv(SPINE, [_spine_row(URN=f"X{i:05d}") for i in range(15_000)]))
+    assert report.error_count == 15_000 and len(report.errors) == 10_000
+    assert "nothing was imported because 15,000 rows have problems" in report.summary()
+    assert "Only the first 10,000 of 15,000 problems are listed." in report.notes
 
 
 def test_empty_duplicate_header_damaged_gzip_and_huge_files_are_refused(settings):
     with pytest.raises(ImportRefused, match="empty"):
         run_import(io.BytesIO(b"\n\n"))
-    with pytest.raises(ImportRefused, match="more than once: URN"):
+    with pytest.raises(ImportRefused, match="names URN more than once"):
         run_import(_csv(SPINE + ["URN"], []))
     with pytest.raises(ImportRefused, match="damaged"):
         run_import(io.BytesIO(gzip.compress(b"pcd,easting,northing,lat,lon\n")[:20]))

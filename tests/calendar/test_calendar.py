@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -258,3 +259,87 @@ def test_a_term_the_calendar_lacks_is_estimated_and_says_so():
     assert provisional.term_for(date(2026, 10, 1)).caveat.startswith("Provisional")
     # How sure a term is does not change which term it is: ledger rows and reviews key on it.
     assert provisional.term_for(date(2026, 10, 1)) == cal.term_for(date(2026, 10, 1))
+
+
+# One set of rules for import and edit (issue 18) ---------------------------------------------------------
+
+
+def test_a_year_known_up_to_its_spring_half_term_can_be_edited_after_it_is_imported(client, broker):
+    """Cambridgeshire's proposed 2026-27 stops at the February half term: the import accepts it, and so must
+    every edit of that year (it used to refuse each one with 'Spring half term is not inside the spring term')."""
+    with scope(partnership=broker.partnership):
+        services.import_calendar(actor=broker, content=CALENDAR.read_bytes(), la_code="873")
+    with scopes_disabled():
+        half = CalendarPeriod.objects.get(academic_year="2026-27", name="Spring half term")
+        spring = CalendarPeriod.objects.get(academic_year="2026-27", kind="term", term="spring")
+    client.force_login(broker.user)
+    slug = broker.partnership.slug
+    data = {"academic_year": "2026-27", "kind": "half_term", "term": "spring", "name": "Spring half term",
+            "start": "15/2/2027", "end": "19/2/2027", "provisional": "on"}
+    assertRedirects(client.post(f"/p/{slug}/term-dates/{half.pk}/", data), f"/p/{slug}/term-dates/",
+                    fetch_redirect_response=False)
+    data.update(kind="term", name="Spring term", start="4/1/2027", end="12/2/2027")
+    assertRedirects(client.post(f"/p/{slug}/term-dates/{spring.pk}/", data), f"/p/{slug}/term-dates/",
+                    fetch_redirect_response=False)
+    # Adding the Easter holiday before the rest of the spring term is refused, as the import would refuse it.
+    easter = {"academic_year": "2026-27", "kind": "holiday", "term": "", "name": "Easter holiday",
+              "start": "29/3/2027", "end": "9/4/2027"}
+    assert "Spring half term is not inside the spring term" in client.post(f"/p/{slug}/term-dates/new/", easter).content.decode()
+
+
+@pytest.mark.parametrize("rows", [
+    [GOOD[0], GOOD[1], GOOD[2], ("2026-27", "Spring term", "2027-01-04", "2027-02-12"),
+     ("2026-27", "Spring half term", "2027-02-15", "2027-02-19")],
+    [GOOD[0], GOOD[1], GOOD[2], ("2026-27", "Spring term", "2027-01-04", "2027-02-12"),
+     ("2026-27", "Spring half term", "2027-02-15", "2027-02-19"), ("2026-27", "Easter holiday", "2027-03-29", "2027-04-09")],
+    [GOOD[0], ("2026-27", "Autumn half term", "2026-12-21", "2026-12-24")],
+])
+def test_the_import_and_an_edit_judge_a_year_alike(rows):
+    """Whatever shape a year has, the import refuses it exactly when the rules an edit applies refuse it."""
+    periods = []
+    for year, name, start, end in rows:
+        kind, term, _ = services.classify(name)
+        periods.append(Period(year, kind, term, name, date.fromisoformat(start), date.fromisoformat(end)))
+    edit_problems = services.check_year("2026-27", periods, gaps=False)
+    try:
+        services.parse_calendar_csv(_csv(rows))
+    except services.CalendarInvalid as error:
+        import_problems = [e.reason for e in error.errors]
+    else:
+        import_problems = []
+    assert set(edit_problems) <= set(import_problems)
+    assert bool(edit_problems) == any("gap" not in problem for problem in import_problems)
+
+
+HOSTILE = Path(__file__).resolve().parents[1] / "data" / "hostile" / "files"
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in HOSTILE.iterdir()))
+def test_the_term_dates_import_refuses_every_hostile_file_plainly(name):
+    """The term-dates upload reads files by the same rules as the school importer: no file crashes it."""
+    if name == "term_dates_not_schools.csv":  # the one file in the corpus that is a good term-dates file
+        assert services.parse_calendar_csv((HOSTILE / name).read_bytes())["2026-27"].periods
+        return
+    with pytest.raises(services.CalendarInvalid) as error:
+        services.parse_calendar_csv((HOSTILE / name).read_bytes())
+    assert str(error.value) and "Traceback" not in str(error.value)
+
+
+def test_a_term_dates_file_saved_as_utf16_with_old_mac_line_endings_is_read():
+    content = "\r".join(["academic_year,period,start_date,end_date"] + [",".join(r) for r in GOOD]).encode("utf-16")
+    assert len(services.parse_calendar_csv(content)["2026-27"].periods) == 4
+    assert len(services.parse_calendar_csv(b"\xef\xbb\xbf" + _csv(GOOD))["2026-27"].periods) == 4
+
+
+def test_the_term_dates_page_answers_every_hostile_file_with_an_error_not_a_crash(client, broker):
+    client.force_login(broker.user)
+    url = f"/p/{broker.partnership.slug}/term-dates/import/"
+    for path in sorted(HOSTILE.iterdir()):
+        if path.name == "term_dates_not_schools.csv":
+            continue
+        response = client.post(url, {"file": SimpleUploadedFile(path.name, path.read_bytes())})
+        assert response.status_code == 200, path.name
+        summary = parse(response).select_one(".govuk-error-summary")
+        assert summary is not None and summary.get_text(strip=True), path.name
+    with scopes_disabled():
+        assert not CalendarPeriod.objects.exists()

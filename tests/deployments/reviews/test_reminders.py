@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from django.conf import settings as django_settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -188,3 +189,132 @@ def test_reminders_follow_each_users_email_preferences(brokerage):
         # The run did remind on the due day (in the portal), and with email off wrote no email row.
         assert list(due.values_list("channel", "recipient_id")) == [(Channel.IN_APP, b.leader.user_id)]
         assert not due.filter(channel=Channel.EMAIL).exists()
+
+
+# Stages a holiday merges (issue 18): the real England 2020-21 dates --------------------------------------
+
+REAL_CALENDAR = django_settings.SHARED_DATA_DIR / "calendar" / "term_dates_cambridgeshire_suffolk.csv"
+
+
+def _cambridgeshire_2020_21() -> SchoolCalendar:
+    from portal.calendar.services import parse_calendar_csv
+
+    years = parse_calendar_csv(REAL_CALENDAR.read_bytes(), la_code="873")
+    return SchoolCalendar(years["2020-21"].periods)
+
+
+def test_a_two_week_reminder_the_christmas_holiday_moves_goes_with_the_one_week_reminder():
+    days = _cambridgeshire_2020_21()
+    due = days.add(date(2020, 12, 14), 10)  # completed on Monday 14 December 2020
+    assert due == date(2021, 1, 11)
+    assert dict(reminders.stage_dates(due, days))["in_14"] == dict(reminders.stage_dates(due, days))["in_7"] \
+        == date(2021, 1, 4)
+    assert reminders.stages_to_send(due, date(2021, 1, 4), days) == ["in_14", "in_7"]
+    message = reminders.reminder_message(what="final evaluation", school="Histon", reference="D-1", due_on=due,
+                                         today=date(2021, 1, 4), stages=["in_14", "in_7"])
+    assert message["subject"] == "The final evaluation of D-1 (Histon) is due in a week"
+    assert "two-week reminder (28 December 2020)" in message["lines"][1]
+
+
+def test_a_one_week_reminder_half_term_moves_onto_the_due_day_is_named_and_not_worded_a_week_ahead():
+    days = _cambridgeshire_2020_21()
+    spring = days.term_for(date(2021, 1, 4))
+    due = days.before_end(spring, 24)
+    assert due == date(2021, 2, 22)
+    assert reminders.stages_to_send(due, date(2021, 2, 22), days) == ["in_7", "due"]
+    message = reminders.reminder_message(what="termly review", school="Histon", reference="D-1", due_on=due,
+                                         today=date(2021, 2, 22), stages=["in_7", "due"])
+    assert message["subject"].endswith("is due today") and "a week" not in message["subject"]
+    assert "one-week reminder (15 February 2021)" in message["lines"][1]
+
+
+def test_a_reminder_sent_late_says_how_long_is_really_left():
+    assert reminders.when_due(date(2021, 1, 11), date(2021, 1, 10)) == "tomorrow"
+    assert reminders.when_due(date(2021, 1, 11), date(2021, 1, 6)) == "in 5 days"
+    assert reminders.when_due(date(2021, 1, 11), date(2020, 12, 28)) == "in two weeks"
+
+
+@settings(max_examples=60, deadline=None)
+@given(periods=calendars(), offset=st.integers(0, 300), lead=st.integers(1, 30))
+def test_with_a_run_every_day_no_stage_is_ever_dropped(periods, offset, lead):
+    """Each stage goes on some school day, alone or named with the stages a holiday moved onto its day."""
+    days = SchoolCalendar(periods)
+    terms = sorted((p for p in periods if p.kind == "term"), key=lambda p: p.start)
+    due = days.before_end(days.term_for(terms[0].start + timedelta(days=offset)), lead)
+    sent: list[str] = []
+    day = due - timedelta(days=40)
+    while day <= due + timedelta(days=60):
+        for stage in reminders.stages_to_send(due, day, days):
+            if stage not in sent:
+                sent.append(stage)
+        day += timedelta(days=1)
+    assert sent == list(reminders.STAGES)
+
+
+def _stage(key: str, review) -> str:
+    """The stage an outbox row's dedupe key names for `review`."""
+    return key.split(f"review:{review.pk}:")[1].split(":")[0]
+
+
+def _brokerage_on_cambridgeshire_2020_21(b):
+    from portal.calendar import services as calendar_services
+
+    with scope(partnership=b.partnership):
+        calendar_services.import_calendar(actor=b.broker, content=REAL_CALENDAR.read_bytes(), la_code="873")
+
+
+def test_the_run_sends_one_message_for_both_stages_once_through_the_outbox(brokerage):
+    from deployments.reviews import schedule
+
+    b = brokerage
+    deployment = active(b)
+    _brokerage_on_cambridgeshire_2020_21(b)
+    with scope(partnership=b.partnership):
+        review = schedule.create_final_evaluation(deployment, closed_on=date(2020, 12, 14))
+    assert review.due_on == date(2021, 1, 11)
+    for _ in range(2):  # a repeated run writes nothing more
+        reminders.run_reminders(today=date(2021, 1, 4))
+    rows = [row for row in reminder_rows("review.reminder") if f"review:{review.pk}:" in row[2]]
+    assert [(who, _stage(key, review)) for _, who, key in rows] == [(b.leader.user_id, "in_7")]
+    with scopes_disabled():
+        email = Notification.objects.get(dedupe_key=rows[0][2])
+    assert email.context["subject"].endswith("is due in a week")
+    assert "two-week reminder (28 December 2020)" in " ".join(email.context["lines"])
+    reminders.run_reminders(today=date(2021, 1, 11))
+    keys = [_stage(key, review) for _, _, key in reminder_rows("review.reminder") if f"review:{review.pk}:" in key]
+    assert keys == ["in_7", "due"]
+
+
+def test_the_run_names_the_one_week_reminder_half_term_moved_onto_the_due_day(brokerage):
+    from deployments.models import Deployment, ReviewKind
+    from deployments.reviews import schedule
+
+    b = brokerage
+    deployment = active(b)
+    _brokerage_on_cambridgeshire_2020_21(b)
+    with scopes_disabled():
+        b.partnership.review_due_school_days = 24
+        b.partnership.save(update_fields=["review_due_school_days"])
+        Deployment.objects.filter(pk=deployment.pk).update(start_date=date(2021, 1, 4), end_date=date(2021, 3, 26))
+        deployment = Deployment.objects.select_related("partnership").get(pk=deployment.pk)
+    with scope(partnership=b.partnership):
+        schedule.ensure_reviews([deployment], partnership=b.partnership)
+        review = Review.objects.get(deployment=deployment, kind=ReviewKind.TERMLY, term_key="2020-21 spring")
+    assert review.due_on == date(2021, 2, 22)
+    reminders.run_reminders(today=date(2021, 2, 22))
+    rows = [key for _, _, key in reminder_rows("review.reminder") if f"review:{review.pk}:" in key]
+    assert [_stage(key, review) for key in rows] == ["due"]
+    with scopes_disabled():
+        email = Notification.objects.get(dedupe_key=rows[0])
+    assert email.context["subject"].endswith("is due today")
+    assert "one-week reminder (15 February 2021)" in " ".join(email.context["lines"])
+
+
+def test_a_one_week_reminder_half_term_moves_to_the_day_before_says_tomorrow():
+    days = _cambridgeshire_2020_21()
+    due = date(2021, 2, 23)  # Tuesday after the February half term
+    assert dict(reminders.stage_dates(due, days))["in_7"] == date(2021, 2, 22)
+    stages = reminders.stages_to_send(due, date(2021, 2, 22), days)
+    message = reminders.reminder_message(what="termly review", school="Histon", reference="D-1", due_on=due,
+                                         today=date(2021, 2, 22), stages=stages)
+    assert stages == ["in_7"] and message["subject"].endswith("is due tomorrow")
