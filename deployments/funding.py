@@ -6,8 +6,9 @@ visit the broker settles in the leader's favour. A visit removed after drawing g
 the agreed days; a change both sides confirmed holds the new days; closing (stopped, completed or cancelled)
 releases what is still held.
 
-The head's consent to pay as you go beyond the balance is the request's `payg_beyond_balance`: the head gives it
-when asking for the support, with the entitlement they chose, so it travels with the work it is for.
+The head's consent to pay as you go beyond the balance counts when given on the request (`payg_beyond_balance`,
+with the entitlement they chose, for this support) or on the order that bought the entitlement (for everything
+it bought). Without either, a visit beyond the balance is refused.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from django.utils import timezone
 from deployments.models import Deployment, Funder, SupportRequest, Visit
 from programmes.finance.charges import charge_payg
 from programmes.funding import drawdown
+from programmes.models import Entitlement
 
 
 def holder(deployment: Deployment) -> str:
@@ -26,7 +28,9 @@ def holder(deployment: Deployment) -> str:
 
 
 def _consent(deployment: Deployment) -> bool:
-    return SupportRequest.objects.filter(pk=deployment.request_id, payg_beyond_balance=True).exists()
+    return (SupportRequest.objects.filter(pk=deployment.request_id, payg_beyond_balance=True).exists()
+            or Entitlement.objects.filter(pk=deployment.entitlement_id,
+                                          order_line__order__payg_beyond_balance=True).exists())
 
 
 def hold_for(*, deployment: Deployment, actor, cause: tuple[str, int] | None = None) -> None:

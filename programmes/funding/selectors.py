@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from portal.days import days_phrase
@@ -63,3 +63,8 @@ def entitlement_problem(entitlement: Entitlement | None, *, partnership_id: int,
     if entitlement.free <= 0:
         return f"{entitlement.service.name} has no days left. Choose another entitlement, or other funding"
     return ""
+
+
+def entitlement_is_for(entitlement_id: int) -> Q:
+    """A filter on services: the one `entitlement_id` gives days of."""
+    return Q(pk__in=Entitlement.objects.filter(pk=entitlement_id).values("service_id"))

@@ -23,6 +23,7 @@ from tests.factories import (
     CatalogueFactory,
     DeploymentFactory,
     EntitlementFactory,
+    OrderLineFactory,
     PartnershipFactory,
     SchoolFactory,
     ServiceFactory,
@@ -201,3 +202,31 @@ def test_two_confirmations_against_a_balance_for_one_visit_never_go_below_zero(b
         assert sorted(Visit.objects.filter(pk__in=[v.pk for v in pending]).values_list("status", flat=True)) == [
             VisitStatus.CONFIRMED, VisitStatus.LOGGED]
         assert Drawdown.objects.filter(entitlement=entitlement).count() == 1
+
+
+@pytest.mark.django_db
+def test_half_days_are_refused_when_the_paying_service_is_taken_in_whole_days(brokerage):
+    b = brokerage
+    entitlement = package_for(b.request.school, b.partnership)
+    with scopes_disabled():
+        type(entitlement.service).objects.filter(pk=entitlement.service_id).update(half_days_allowed=False)
+    deployment = started(b, entitlement)
+    with pytest.raises(DomainError, match="taken in whole days") as error:
+        logged(b, deployment, days="0.5")
+    assert error.value.field == "days"
+    assert logged(b, deployment, days="1.0").days == 1
+
+
+@pytest.mark.django_db
+def test_consent_on_the_order_that_bought_the_days_counts_too(brokerage):
+    b = brokerage
+    entitlement = package_for(b.request.school, b.partnership, days=D("0.5"))
+    with scopes_disabled():
+        line = OrderLineFactory(partnership=b.partnership, order__school=b.request.school, service=entitlement.service,
+                                order__catalogue=entitlement.service.catalogue, order__payg_beyond_balance=True)
+        Entitlement.objects.filter(pk=entitlement.pk).update(order_line=line)
+    deployment = started(b, entitlement, days=D(1))
+    visit = logged(b, deployment)
+    with scope(partnership=b.partnership):
+        processes.answer_visit(actor=b.head, visit=Visit.objects.get(pk=visit.pk), confirm=True)
+        assert ChargeLine.objects.get().quantity == D("0.5")
