@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from portal.days import days_phrase
 from portal.tenancy.models import Partnership
-from programmes.models import Entitlement, EntitlementSource, EntitlementStatus
+from programmes.models import Entitlement, EntitlementSource, EntitlementStatus, ServiceKind
 from programmes.money import academic_year_of
 
 # The funding routes an entitlement pays for, and the source it must come from.
@@ -68,3 +68,8 @@ def entitlement_problem(entitlement: Entitlement | None, *, partnership_id: int,
 def entitlement_is_for(entitlement_id: int) -> Q:
     """A filter on services: the one `entitlement_id` gives days of."""
     return Q(pk__in=Entitlement.objects.filter(pk=entitlement_id).values("service_id"))
+
+
+def gives_link_partner(entitlement_id: int) -> bool:
+    """The entitlement is link partner days (seed 003): one day, or two half days, a year."""
+    return Entitlement.objects.filter(pk=entitlement_id, service__kind=ServiceKind.LINK_PARTNER).exists()
