@@ -15,7 +15,7 @@ from deployments import processes
 from deployments.delivery import visits
 from deployments.models import Deployment, DeploymentStatus, Funder, SupportRequest, Visit, VisitStatus
 from portal.errors import Conflict, DomainError
-from programmes.models import ChargeKind, ChargeLine, Drawdown, DrawdownKind, Entitlement, EntitlementStatus
+from programmes.models import Catalogue, ChargeKind, ChargeLine, Drawdown, DrawdownKind, Entitlement, EntitlementStatus
 from programmes.money import academic_year_of
 from tests.conftest import require
 from tests.deployments.conftest import accepted, count_and_parse, propose, school_day
@@ -37,7 +37,9 @@ FOUR = Decimal(4)
 
 def package_for(school, partnership, days=FOUR, **extra) -> Entitlement:
     with scopes_disabled():
-        catalogue = CatalogueFactory(partnership=partnership, academic_year=academic_year_of(timezone.localdate()))
+        year = academic_year_of(timezone.localdate())
+        catalogue = (Catalogue.objects.filter(partnership=partnership, academic_year=year).first()
+                     or CatalogueFactory(partnership=partnership, academic_year=year))
         service = ServiceFactory(partnership=partnership, catalogue=catalogue, name="Four-day package", days=days)
         return EntitlementFactory(partnership=partnership, service=service, school=school, days=days, **extra)
 
