@@ -81,8 +81,9 @@ class ProposalForm(PastDateConfirmation):
     start_date = date_field("Start date")
     end_date = date_field("End date", help_text="For example, 26/3/2027")
 
-    def __init__(self, *args, areas, entitlements, **kwargs):
+    def __init__(self, *args, areas, entitlements=None, **kwargs):
         super().__init__(*args, **kwargs)
+        # The school's entitlements that may pay (`requests.selectors.funding_choices`); none offered without them.
         self.fields["entitlement"].queryset = entitlements
         self.fields["entitlement"].label_from_instance = balance_label
         for slot in range(1, OBJECTIVE_SLOTS + 1):
@@ -108,7 +109,7 @@ class ProposalForm(PastDateConfirmation):
         data = super().clean()
         if data.get("funder") not in routes_needing_entitlement():
             data["entitlement"] = None
-        elif not self.fields["entitlement"].queryset.exists():
+        elif self.fields["entitlement"].queryset is None or not self.fields["entitlement"].queryset.exists():
             self.add_error("funder", "The school has no entitlement for this year to pay from. Choose another funder")
         if data.get("start_date") and data.get("end_date") and data["end_date"] < data["start_date"]:
             self.add_error("end_date", "The end date must be on or after the start date")
