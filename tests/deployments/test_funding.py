@@ -14,11 +14,13 @@ from django_scopes import scope, scopes_disabled
 from deployments import processes
 from deployments.delivery import visits
 from deployments.models import Deployment, DeploymentStatus, Funder, SupportRequest, Visit, VisitStatus
+from deployments.variations import services as variation_services
 from portal.errors import Conflict, DomainError
 from programmes.models import Catalogue, ChargeKind, ChargeLine, Drawdown, DrawdownKind, Entitlement, EntitlementStatus
 from programmes.money import academic_year_of
 from tests.conftest import require
 from tests.deployments.conftest import accepted, count_and_parse, propose, school_day
+from tests.deployments.variations.conftest import propose_change
 from tests.factories import (
     CatalogueFactory,
     DeploymentFactory,
@@ -232,3 +234,59 @@ def test_consent_on_the_order_that_bought_the_days_counts_too(brokerage):
     with scope(partnership=b.partnership):
         processes.answer_visit(actor=b.head, visit=Visit.objects.get(pk=visit.pk), confirm=True)
         assert ChargeLine.objects.get().quantity == D("0.5")
+
+
+@pytest.mark.django_db
+def test_approval_is_refused_when_the_agreed_days_do_not_fit_what_is_free(brokerage):
+    b = brokerage
+    entitlement = package_for(b.request.school, b.partnership, days=D(2))
+    accepted(b)
+    with scope(partnership=b.partnership):
+        deployment = propose(b, funder="package", entitlement=entitlement)  # 3 days on a 2-day package
+        with pytest.raises(Conflict, match="has 2 days free, but this needs 3 days more"):
+            processes.decide_deployment(actor=b.approver, deployment=deployment, approve=True, rationale="Yes")
+        assert Deployment.objects.get(pk=deployment.pk).status == DeploymentStatus.PROPOSED
+    assert reload(entitlement).held == 0
+
+
+@pytest.mark.django_db
+def test_a_change_of_days_both_sides_confirm_holds_the_new_days(brokerage):
+    b = brokerage
+    entitlement = package_for(b.request.school, b.partnership)
+    deployment = started(b, entitlement)
+    variation = propose_change(b, deployment, days=D(4))
+    with scope(partnership=b.partnership):
+        if variation.needs_approval:
+            variation_services.decide(actor=b.approver, variation=variation, deployment=deployment, approve=True,
+                                      note="Yes.")
+        for member in (b.head, b.leader_member):
+            processes.confirm_variation(actor=member, variation=type(variation).objects.get(pk=variation.pk))
+    assert (reload(entitlement).held, reload(entitlement).free) == (4, 0)
+
+
+@pytest.mark.django_db
+def test_withdrawing_the_request_before_the_work_starts_releases_the_held_days(brokerage):
+    b = brokerage
+    entitlement = package_for(b.request.school, b.partnership)
+    accepted(b)
+    with scope(partnership=b.partnership):
+        deployment = propose(b, funder="package", entitlement=entitlement)
+        processes.decide_deployment(actor=b.approver, deployment=deployment, approve=True, rationale="Yes")
+        assert reload(entitlement).held == 3
+        processes.withdraw_request(actor=b.head, request=SupportRequest.objects.get(pk=b.request.pk),
+                                   reason="Covered elsewhere")
+    assert (reload(entitlement).held, reload(entitlement).free) == (0, 4)
+
+
+@pytest.mark.django_db
+def test_the_funded_deployment_page_makes_no_more_queries_than_an_unfunded_one(client, brokerage):
+    b = brokerage
+    entitlement = package_for(b.request.school, b.partnership)
+    deployment = started(b, entitlement)
+    url = f"/p/{b.partnership.slug}/deployments/{deployment.pk}/"
+    count_and_parse(client, url, b.head.user)  # the first view fills the content-type cache
+    funded, _ = count_and_parse(client, url, b.head.user)
+    with scopes_disabled():
+        Deployment.objects.filter(pk=deployment.pk).update(entitlement=None, funder=Funder.SCHOOL)
+    unfunded, _ = count_and_parse(client, url, b.head.user)
+    assert funded == unfunded
