@@ -14,8 +14,9 @@ from portal.audit.models import AuditEvent
 from portal.errors import Conflict
 from programmes.funding import drawdown
 from programmes.funding.drawdown import BeyondBalance
+from programmes.funding.entitlements import cancel_for_order_line, grant_for_order_line
 from programmes.models import ChargeKind, ChargeLine, Drawdown, DrawdownKind, Entitlement, EntitlementStatus
-from tests.factories import EntitlementFactory, UserFactory
+from tests.factories import EntitlementFactory, OrderLineFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db]
 D = Decimal
@@ -152,3 +153,14 @@ def test_the_database_refuses_a_balance_below_zero():
         Entitlement.objects.filter(pk=entitlement.pk).update(used=F("used") + D("1.5"))
     with pytest.raises(IntegrityError), transaction.atomic():
         Entitlement.objects.filter(pk=entitlement.pk).update(held=D("0.5"), used=D(1))
+
+
+def test_days_held_for_agreed_support_cannot_be_cancelled_with_their_order_line(actor):
+    line = OrderLineFactory()
+    entitlement = grant_for_order_line(line)
+    hold(entitlement, actor, 1)
+    with pytest.raises(Conflict, match="promised to agreed support"):
+        cancel_for_order_line(line, actor=actor)
+    drawdown.release_hold(entitlement_id=entitlement.pk, holder=HOLDER, cause=("deployment", 7), actor=actor)
+    cancel_for_order_line(line, actor=actor)
+    assert Entitlement.objects.get(pk=entitlement.pk).status == EntitlementStatus.CANCELLED
