@@ -66,6 +66,9 @@ def _link(review: Review) -> str:
     return tenant_url(review.deployment.partnership, "review", pk=review.pk)
 
 
+SECTION_LENGTH = 2000
+
+
 def is_link_partner(deployment) -> bool:
     """Funded by a link partner entitlement: its reviews are the link partner's reports (seed 003)."""
     return bool(deployment.entitlement_id) and gives_link_partner(deployment.entitlement_id)
@@ -79,6 +82,8 @@ def _sections(deployment, sections: dict[str, str], *, submit: bool) -> dict[str
     if set(sections) - set(LINK_PARTNER_LABELS):
         raise DomainError("Write the report under the seven link partner elements.")
     cleaned = {key: (sections.get(key) or "").strip() for key in LINK_PARTNER_LABELS}
+    if any(len(text) > SECTION_LENGTH for text in cleaned.values()):
+        raise DomainError(f"Keep each section of the report to {SECTION_LENGTH:,} characters or fewer.")
     if submit and not all(cleaned.values()):
         raise DomainError("Write every section of the link partner report before sending it.")
     return cleaned
