@@ -118,15 +118,16 @@ def draw_for_visit(*, entitlement_id: int, holder: str, visit_id: int, days: Dec
                                cause_id=visit_id).exists():
         return DrawResult(ZERO, None)
     if entitlement.status != EntitlementStatus.ACTIVE:
-        raise Conflict(refusal(entitlement) + " Ask the broker to change the deployment's funding.")
+        raise Conflict(refusal(entitlement).replace(" Choose other funding.", "") + " Tell the broker before confirming "
+                       "visits it paid for.")
     held, _ = _sums(entitlement, holder)
     from_hold = min(days, held)
     drawn = from_hold + min(days - from_hold, entitlement.free)
     over = days - drawn
     if over > 0 and beyond is None:
         raise Conflict(f"{school_name}'s {entitlement.service.name} entitlement has {days_phrase(drawn)} left, not "
-                       f"the {days_phrase(days)} this visit needs. Ask the broker to change the deployment's funding, "
-                       "or the head to agree to pay as you go beyond the balance.")
+                       f"the {days_phrase(days)} this visit needs. Tell the broker: the school needs more days, or the "
+                       "head's agreement on its order to pay as you go beyond the balance.")
     if drawn > 0:
         _write(entitlement, kind=DrawdownKind.DRAW, days=drawn, held=-from_hold, cause=("visit", visit_id),
                holder=holder, actor=actor)
