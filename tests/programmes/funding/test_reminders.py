@@ -10,10 +10,12 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from portal.calendar.models import CalendarPeriod, PeriodKind, TermName
+from portal.celery import app
 from portal.notifications.models import Channel, Notification
 from portal.tenancy.roles import Role
 from programmes.models import EntitlementStatus, OrderStatus
 from programmes.reminders import run_programme_reminders, spring_half_term
+from programmes.tasks import programme_reminders_task
 from tests.factories import (
     CatalogueFactory,
     EntitlementFactory,
@@ -122,3 +124,10 @@ def test_a_low_balance_with_visits_to_come_reminds_the_head_and_the_broker_once(
     assert recipients("programmes.balance_low") == sorted([headteacher.user_id, broker.user_id])
     assert all(f"entitlement:{low.pk}:low" in key for _, key in sent("programmes.balance_low"))
     assert other_head.user_id not in recipients("programmes.balance_low")
+
+
+def test_the_daily_beat_runs_the_catalogue_reminders(partnership, school, headteacher):
+    assert app.conf.beat_schedule["programmes.reminders"]["task"] == programme_reminders_task.name
+    window_catalogue(partnership, date(2026, 6, 1), date(2026, 7, 31))
+    assert programme_reminders_task(today="2026-06-01")["reminders"] >= 1
+    assert programme_reminders_task(today="2026-06-01")["reminders"] == 0  # once
