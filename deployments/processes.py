@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Max, Min, Sum
 from django.utils import timezone
 
+from deployments import funding
 from deployments.brokerage import offers
 from deployments.delivery import capacity, lifecycle, visits
 from deployments.models import (
@@ -116,6 +117,7 @@ def _cancel_deployment(*, actor: Membership, request: SupportRequest, reason: st
     lifecycle.cancel(actor=actor, deployment=live, reason=reason,
                      recipients=[*leader_recipients(live.leader), *brokers_for(request)])
     capacity.release(deployment=live)
+    funding.release_for(deployment=live, actor=actor)
 
 
 # Accepting an offer --------------------------------------------------------------------------------
@@ -155,6 +157,7 @@ def decide_deployment(*, actor: Membership, deployment: Deployment, approve: boo
         capacity.book(leader=deployment.leader, allocation=allocation, deployment=deployment,
                       replace_offer=deployment.offer,
                       next_step="Do not approve it, and say why: the broker can then propose fewer days or other dates.")
+        funding.hold_for(deployment=deployment, actor=actor)
         return deployment
     lifecycle.reject(actor=actor, deployment=deployment, rationale=rationale)
     note = "The proposed deployment was not approved"
@@ -181,13 +184,15 @@ def confirm_agreement(*, actor: Membership, deployment: Deployment) -> Deploymen
     return deployment
 
 
-def _close(deployment: Deployment) -> None:
+def _close(deployment: Deployment, actor: Membership) -> None:
     """A closed deployment keeps only the days it delivered in the ledger (the rest go back to the leader),
-    drops the termly reviews of terms it no longer reaches, and gets its final evaluation."""
+    releases the entitlement days it still holds, drops the termly reviews of terms it no longer reaches, and gets
+    its final evaluation."""
     delivered = capacity.delivered_by_term(deployment=deployment,
                                            terms=school_calendar(partnership=deployment.partnership))
     capacity.book(leader=deployment.leader, allocation=delivered, deployment=deployment,
                   replace_deployment=deployment, check=False)
+    funding.release_for(deployment=deployment, actor=actor)
     schedule.drop_unreached(deployment)
     schedule.create_final_evaluation(deployment)
 
@@ -223,7 +228,7 @@ def stop_deployment(*, actor: Membership, deployment: Deployment, reason: str) -
     lifecycle.stop(actor=actor, deployment=deployment, reason=reason)
     _withdraw_open_change(actor, deployment, "The deployment stopped early.")
     _settle_visits(actor=actor, deployment=deployment)
-    _close(deployment)
+    _close(deployment, actor)
     return deployment
 
 
@@ -232,7 +237,7 @@ def complete_deployment(*, actor: Membership, deployment: Deployment, summary: s
     lifecycle.complete(actor=actor, deployment=deployment, summary=summary)
     _withdraw_open_change(actor, deployment, "The deployment is complete.")
     _settle_visits(actor=actor, deployment=deployment)
-    _close(deployment)
+    _close(deployment, actor)
     return deployment
 
 
@@ -244,6 +249,30 @@ def pause_deployment(*, actor: Membership, deployment: Deployment, reason: str) 
 @transaction.atomic
 def resume_deployment(*, actor: Membership, deployment: Deployment, note: str = "") -> Deployment:
     return lifecycle.resume(actor=actor, deployment=deployment, note=note)
+
+
+# Visits that count draw the school's entitlement -----------------------------------------------------------
+
+
+@transaction.atomic
+def answer_visit(*, actor: Membership, visit: Visit, confirm: bool, reason: str = "") -> Visit:
+    """The school confirms a visit (its days are drawn from the deployment's funding: refused beyond the balance
+    unless the head agreed to pay as you go) or disputes it (nothing is drawn until the broker settles it)."""
+    visits.answer_visit(actor=actor, visit=visit, confirm=confirm, reason=reason)
+    if confirm:
+        funding.draw_for(deployment=visit.deployment, visit=visit, actor=actor)
+    return visit
+
+
+@transaction.atomic
+def resolve_dispute(*, actor: Membership, visit: Visit, uphold: bool, note: str) -> Visit:
+    """The broker settles a dispute: a visit that stands draws its days; a removed one gives back any it drew."""
+    visits.resolve_dispute(actor=actor, visit=visit, uphold=uphold, note=note)
+    if uphold:
+        funding.draw_for(deployment=visit.deployment, visit=visit, actor=actor)
+    else:
+        funding.give_back_for(deployment=visit.deployment, visit=visit, actor=actor, note=note)
+    return visit
 
 
 # The broker's status changes, by the action named on the page.
@@ -324,4 +353,5 @@ def _apply_variation(actor: Membership, variation: Variation, deployment: Deploy
     capacity.book(leader=deployment.leader, allocation=allocation, deployment=deployment,
                   replace_deployment=deployment, next_step="Ask the broker to withdraw the change and propose one "
                                                            "that fits.")
+    funding.hold_for(deployment=deployment, actor=actor, cause=("variation", variation.pk))
     schedule.follow_dates(deployment)

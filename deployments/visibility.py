@@ -22,7 +22,7 @@ def requests_for(*, membership: Membership) -> QuerySet[SupportRequest]:
 def offers_for(*, membership: Membership) -> QuerySet[Offer]:
     """System leaders see the offers made to them; the steering group sees every offer."""
     queryset = Offer.objects.filter(partnership=membership.partnership).select_related(
-        "request__school", "leader", "offered_by")
+        "request__school", "request__entitlement__service", "leader", "offered_by")
     if membership.can("brokerage.view"):
         return queryset
     if membership.can("offers.respond"):
@@ -33,7 +33,7 @@ def offers_for(*, membership: Membership) -> QuerySet[Offer]:
 def deployments_for(*, membership: Membership) -> QuerySet[Deployment]:
     """Headteachers see their schools' deployments, system leaders their own, the steering group all."""
     queryset = Deployment.objects.filter(partnership=membership.partnership).select_related(
-        "school", "leader", "request", "proposed_by", "decided_by")
+        "school", "leader", "request", "proposed_by", "decided_by", "entitlement__service")
     if membership.can("brokerage.view"):
         return queryset
     if membership.can("requests.create"):

@@ -11,7 +11,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["portal.notifications", "portal.privacy", "alliances", "deployments"])
+app.autodiscover_tasks(["portal.notifications", "portal.privacy", "alliances", "programmes", "deployments"])
 
 app.conf.beat_schedule = {
     "notifications.sweep": {"task": "notifications.sweep", "schedule": 60.0},
@@ -23,6 +23,8 @@ app.conf.beat_schedule = {
         float(os.environ["PORTAL_REMINDERS_EVERY"]) if os.environ.get("PORTAL_REMINDERS_EVERY")
         else crontab(hour=6, minute=30)),
         "kwargs": {"today": os.environ["PORTAL_REMINDERS_TODAY"]} if os.environ.get("PORTAL_REMINDERS_TODAY") else {}},
+    # The catalogue's reminders (programmes.reminders): order windows, orders waiting, unused and low entitlements.
+    "programmes.reminders": {"task": "programmes.reminders", "schedule": crontab(hour=6, minute=40)},
     "notifications.weekly_digest": {
         "task": "notifications.weekly_digest",
         "schedule": crontab(hour=7, minute=0, day_of_week="mon"),

@@ -10,6 +10,7 @@ from alliances.models import SystemLeader
 from deployments.brokerage.proposals import ObjectiveInput
 from deployments.models import DeclineReason, Funder, RateKind
 from portal.ui.fields import DaysField, PastDateConfirmation, date_field, text_field
+from programmes.funding.selectors import balance_label, routes_needing_entitlement
 
 
 class CandidateFilterForm(forms.Form):
@@ -70,14 +71,21 @@ class ProposalForm(PastDateConfirmation):
                         "max_decimal_places": "Use pounds and pence, like 412.50"})
     funder = forms.ChoiceField(label="Who pays?", choices=Funder.choices, widget=forms.RadioSelect,
                                error_messages={"required": "Select who pays"})
+    entitlement = forms.ModelChoiceField(
+        label="Which of the school's entitlements pays? (for a core entitlement or a package)", queryset=None,
+        required=False, widget=forms.RadioSelect, empty_label=None,
+        error_messages={"invalid_choice": "Choose one of the school's entitlements from the list"})
     funder_note = forms.CharField(label="Funder details (optional)", required=False, max_length=200,
                                   help_text="For example the grant or budget code",
                                   error_messages={"max_length": "Keep it to 200 characters or fewer"})
     start_date = date_field("Start date")
     end_date = date_field("End date", help_text="For example, 26/3/2027")
 
-    def __init__(self, *args, areas, **kwargs):
+    def __init__(self, *args, areas, entitlements=None, **kwargs):
         super().__init__(*args, **kwargs)
+        # The school's entitlements that may pay (`requests.selectors.funding_choices`); none offered without them.
+        self.fields["entitlement"].queryset = entitlements
+        self.fields["entitlement"].label_from_instance = balance_label
         for slot in range(1, OBJECTIVE_SLOTS + 1):
             required = slot == 1
             optional = "" if required else " (optional)"
@@ -99,6 +107,10 @@ class ProposalForm(PastDateConfirmation):
 
     def clean(self):
         data = super().clean()
+        if data.get("funder") not in routes_needing_entitlement():
+            data["entitlement"] = None
+        elif self.fields["entitlement"].queryset is None or not self.fields["entitlement"].queryset.exists():
+            self.add_error("funder", "The school has no entitlement for this year to pay from. Choose another funder")
         if data.get("start_date") and data.get("end_date") and data["end_date"] < data["start_date"]:
             self.add_error("end_date", "The end date must be on or after the start date")
         for slot in range(2, OBJECTIVE_SLOTS + 1):

@@ -31,6 +31,8 @@ from portal.notifications.reading import settle
 from portal.notifications.services import notify
 from portal.tenancy.models import Membership
 from portal.tenancy.roles import Role
+from programmes.funding.selectors import entitlement_problem
+from programmes.models import Entitlement
 
 # A request whose deployment is live or finished gets no other: it is proposed once.
 TAKEN = (*LIVE_DEPLOYMENT_STATUSES, DeploymentStatus.COMPLETED, DeploymentStatus.STOPPED)
@@ -57,8 +59,10 @@ class ObjectiveInput:
 def propose_deployment(
     *, actor: Membership, request: SupportRequest, objectives: list[ObjectiveInput], days: Decimal, rate_kind: str,
     day_rate: Decimal, funder: str, start_date: date, end_date: date, funder_note: str = "",
+    entitlement: Entitlement | None = None,
 ) -> Deployment:
-    """The broker proposes the deployment for the leader who accepted; approvers are asked to decide."""
+    """The broker proposes the deployment for the leader who accepted; approvers are asked to decide. Core or
+    package funding names one of the school's active entitlements with days left (held when it is approved)."""
     if not actor.can("deployments.propose"):
         raise NotAllowed("Only brokers propose deployments.")
     locked = SupportRequest.objects.select_for_update().select_related("school").get(pk=request.pk)
@@ -76,6 +80,10 @@ def propose_deployment(
         raise DomainError("The end date must be on or after the start date.")
     if not objectives:
         raise DomainError("Add at least one objective with its success criteria.")
+    problem = entitlement_problem(entitlement, partnership_id=actor.partnership_id, school_id=locked.school_id,
+                                  route=funder, on=start_date)
+    if problem:
+        raise DomainError(problem + ".", field="entitlement")
     for objective in objectives:
         if objective.area.partnership_id != actor.partnership_id:
             raise NotAllowed("That need area is not in this partnership.")
@@ -84,7 +92,7 @@ def propose_deployment(
     deployment = Deployment.objects.create(
         partnership=actor.partnership, request=locked, offer=offer, school=locked.school, leader=offer.leader,
         days=days, rate_kind=rate_kind, day_rate=day_rate, funder=funder, funder_note=funder_note,
-        start_date=start_date, end_date=end_date, proposed_by=actor.user,
+        entitlement=entitlement, start_date=start_date, end_date=end_date, proposed_by=actor.user,
     )
     Objective.objects.bulk_create([
         Objective(partnership=actor.partnership, deployment=deployment, area=o.area, description=o.description.strip(),
@@ -93,7 +101,7 @@ def propose_deployment(
     ])
     record_event(partnership=actor.partnership, actor=actor.user, action="deployment.proposed", obj=deployment,
                  new={"leader": offer.leader.name, "days": str(days), "rate": rate_kind, "day_rate": str(day_rate),
-                      "funder": funder, "start": start_date.isoformat(), "end": end_date.isoformat(),
+                      "funder": funder, "entitlement": entitlement.pk if entitlement else None, "start": start_date.isoformat(), "end": end_date.isoformat(),
                       "objectives": len(objectives)})
     # The acceptance asked the brokers to propose: done.
     settle(partnership=actor.partnership, subject=f"offer:{offer.pk}", event_types=["offer.accepted"])

@@ -15,8 +15,8 @@ from deployments.brokerage.forms import CandidateFilterForm, DeclineOfferForm, O
 from deployments.brokerage.matching import rank_for_request
 from deployments.delivery.capacity import current_ledger
 from deployments.filters import OfferFilter
-from deployments.models import OfferStatus, RateKind
-from deployments.requests.selectors import request_needs
+from deployments.models import Funder, OfferStatus, RateKind
+from deployments.requests.selectors import funding_choices, request_needs
 from deployments.visibility import offers_for, requests_for
 from portal.days import days_phrase
 from portal.errors import DomainError
@@ -162,17 +162,20 @@ def request_propose(request: HttpRequest, partnership_slug: str, pk: int) -> Htt
     rate = request.partnership.member_day_rate if is_member else request.partnership.non_member_day_rate
     initial = {"days": found.days_wanted, "rate_kind": rate_kind, "day_rate": rate,
                "start_date": found.preferred_start, "end_date": found.preferred_end, "objective_1_area": needs[0] if needs else None,
-               "objective_1_success": found.success}
-    form = ProposalForm(request.POST or None, areas=areas, initial=initial)
+               "objective_1_success": found.success, "entitlement": found.entitlement_id,
+               "funder": found.funding_route if found.funding_route in Funder.values else None}
+    form = ProposalForm(request.POST or None, areas=areas, initial=initial,
+                        entitlements=funding_choices(request=found))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             deployment = proposals.propose_deployment(
                 actor=request.membership, request=found, objectives=form.objectives(), days=data["days"],
                 rate_kind=data["rate_kind"], day_rate=data["day_rate"], funder=data["funder"],
-                funder_note=data["funder_note"], start_date=data["start_date"], end_date=data["end_date"])
+                funder_note=data["funder_note"], start_date=data["start_date"], end_date=data["end_date"],
+                entitlement=data["entitlement"])
         except DomainError as error:
-            form.add_error(None, str(error))
+            form.add_error(error.field, str(error))
         else:
             messages.success(request, f"Deployment {deployment.reference} is proposed. Approvers have been asked to decide.")
             return redirect("deployments:deployment", partnership_slug=partnership_slug, pk=deployment.pk)

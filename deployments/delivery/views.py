@@ -238,7 +238,7 @@ def visit_answer(request: HttpRequest, partnership_slug: str, pk: int) -> HttpRe
     return _visit_decision(
         request, partnership_slug, pk, waiting=visits.awaits_answer, not_waiting="This visit has already been answered.",
         form_class=VisitAnswerForm, template="deployments/visit_answer.html",
-        decide=lambda visit, data: visits.answer_visit(actor=request.membership, visit=visit,
+        decide=lambda visit, data: processes.answer_visit(actor=request.membership, visit=visit,
                                                          confirm=data["decision"] == "confirm", reason=data["reason"]),
         done=lambda visit: "Visit confirmed." if visit.status == VisitStatus.CONFIRMED else
         "Visit disputed. The broker and the system leader have been told.")
@@ -250,7 +250,7 @@ def visit_resolve(request: HttpRequest, partnership_slug: str, pk: int) -> HttpR
     return _visit_decision(
         request, partnership_slug, pk, waiting=visits.awaits_settlement, not_waiting="Only a disputed visit needs settling.",
         form_class=ResolveVisitForm, template="deployments/visit_resolve.html",
-        decide=lambda visit, data: visits.resolve_dispute(actor=request.membership, visit=visit,
+        decide=lambda visit, data: processes.resolve_dispute(actor=request.membership, visit=visit,
                                                             uphold=data["decision"] == "uphold", note=data["note"]),
         done=lambda visit: "Dispute settled. The school and the system leader have been told.")
 

@@ -35,6 +35,8 @@ from portal.formats import date_text
 from portal.notifications.models import Notification
 from portal.notifications.services import notify
 from portal.tenancy.models import Membership
+from programmes.funding.selectors import entitlement_is_for
+from programmes.models import Service
 
 ALLOWED = {
     VisitStatus.LOGGED: {VisitStatus.CONFIRMED, VisitStatus.DISPUTED, VisitStatus.DELETED, VisitStatus.VOIDED},
@@ -81,6 +83,10 @@ def _check(locked: Deployment, *, visit_date: date, days: Decimal, focus: str, o
     """The rules a logged or corrected visit keeps: length, date, focus, one a day, within the agreed days."""
     if days not in (Decimal("1.0"), Decimal("0.5")):
         raise DomainError("Choose a whole day or a half day.")
+    if days == Decimal("0.5") and locked.entitlement_id and not Service.objects.filter(
+            entitlement_is_for(locked.entitlement_id), half_days_allowed=True).exists():
+        raise DomainError("The service that pays for this support is taken in whole days, so log a whole day.",
+                          field="days")
     change = tenant_url(locked.partnership, "deployment", pk=locked.pk) + "#changes"
     problem = date_problem(visit_date, deployment=locked, calendar=school_calendar(partnership=locked.partnership_id),
                            today=timezone.localdate(), override_reason=override_reason)

@@ -25,6 +25,8 @@ from deployments.models.requests import (
     Urgency,
 )
 from deployments.models.reviews import (
+    LINK_PARTNER_ELEMENTS,
+    LINK_PARTNER_LABELS,
     OUTCOME_GROUPS,
     OUTCOME_LABELS,
     OUTCOMES,
@@ -42,7 +44,7 @@ from deployments.models.visits import NOT_COUNTED, CapacityEntry, Visit, VisitLe
 __all__ = [
     "LIVE_DEPLOYMENT_STATUSES", "NOT_COUNTED", "OPEN_VARIATION_STATUSES", "CapacityEntry", "DeclineReason", "Deployment",
     "DeploymentStatus", "Funder",
-    "FundingRoute", "Met", "OUTCOMES", "OUTCOME_GROUPS", "OUTCOME_LABELS", "Objective", "Offer", "OfferStatus", "Rag",
+    "FundingRoute", "LINK_PARTNER_ELEMENTS", "LINK_PARTNER_LABELS", "Met", "OUTCOMES", "OUTCOME_GROUPS", "OUTCOME_LABELS", "Objective", "Offer", "OfferStatus", "Rag",
     "RateKind", "RequestNeed", "RequestProgress", "RequestStatus", "Review", "ReviewKind", "ReviewObjective", "ReviewStatus",
     "SupportLevel", "SupportRequest", "Urgency", "Variation", "VariationStatus", "Visit", "VisitLength", "VisitStatus",
     "Watch", "with_due_caveats",

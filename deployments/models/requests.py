@@ -78,6 +78,9 @@ class SupportRequest(PartnershipOwned):
     # The head's choice of which of the school's entitlements pays, when the funding is core or a package.
     entitlement = models.ForeignKey("programmes.Entitlement", on_delete=models.PROTECT, null=True, blank=True,
                                     related_name="+")
+    # The head's consent that confirmed visits beyond the entitlement's balance are charged as pay as you go
+    # (at the deployment's day rate) instead of being refused.
+    payg_beyond_balance = models.BooleanField(default=False)
     consent_to_share = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)

@@ -53,6 +53,19 @@ OUTCOME_GROUPS = {"school": "Outcomes for the school", "staff": "Impact on staff
 OUTCOME_LABELS = {key: label for items in OUTCOMES.values() for key, label in items}
 
 
+# Seed 003: the seven elements common to every link partner visit; a link partner's report is written under them.
+LINK_PARTNER_ELEMENTS: list[tuple[str, str]] = [
+    ("perspectives", "External perspectives on the school's data, self-evaluation and school development plan"),
+    ("priorities", "Support and challenge on school priorities so they impact on pupil outcomes"),
+    ("celebrate", "What is working well, and what can be shared beyond the school"),
+    ("new_approaches", "Opportunities to explore new approaches to driving improvement"),
+    ("networks", "Recommended networks and links with other schools, teaching schools and other organisations"),
+    ("next_steps", "Planning for next steps"),
+    ("governors", "Succinct evaluative summary for the governing body"),
+]
+LINK_PARTNER_LABELS = dict(LINK_PARTNER_ELEMENTS)
+
+
 class ReviewKind(models.TextChoices):
     TERMLY = "termly", "Termly review"
     FINAL = "final", "Final evaluation"
@@ -89,6 +102,8 @@ class Review(PartnershipOwned):
     impact_score = models.PositiveSmallIntegerField(null=True, blank=True)
     outcomes = models.JSONField(default=list, blank=True, help_text="Keys from the outcome checklist")
     next_steps = models.TextField(blank=True)
+    # A link partner's report: what the leader found on each of seed 003's seven elements, by key.
+    sections = models.JSONField(default=dict, blank=True)
     written_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="+")
     submitted_at = models.DateTimeField(null=True, blank=True)

@@ -8,6 +8,7 @@ from deployments.models import FundingRoute, SupportLevel, Urgency
 from portal.accounts.models import User
 from portal.tenancy.models import Membership
 from portal.ui.fields import DaysField, PlainDateField
+from programmes.funding.selectors import balance_label, routes_needing_entitlement
 
 
 class ChooseSchoolForm(forms.Form):
@@ -72,10 +73,33 @@ class TimingForm(forms.Form):
 class FundingForm(forms.Form):
     funding_route = forms.ChoiceField(label="How will the support be paid for?", choices=FundingRoute.choices,
                                       widget=forms.RadioSelect, error_messages={"required": "Select how it will be paid for"})
+    entitlement = forms.ModelChoiceField(
+        label="Which of your entitlements pays? (for a core entitlement or a package)", queryset=None, required=False,
+        widget=forms.RadioSelect, empty_label=None,
+        help_text="Days left are those not used or promised to other support",
+        error_messages={"invalid_choice": "Choose one of your school's entitlements from the list"})
+    payg_beyond_balance = forms.BooleanField(
+        label="If visits go beyond the days left, charge the extra days as pay as you go", required=False,
+        help_text="Without this, a visit beyond the balance cannot be confirmed until the funding changes")
     consent_to_share = forms.BooleanField(
         label="I agree that the steering group can share this request with the system leaders it considers",
         error_messages={"required": "You need to agree to share the request so system leaders can be matched"},
     )
+
+    def __init__(self, *args, entitlements, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["entitlement"].queryset = entitlements
+        self.fields["entitlement"].label_from_instance = balance_label
+
+    def clean(self):
+        data = super().clean()
+        route = data.get("funding_route")
+        if route in routes_needing_entitlement() and not self.fields["entitlement"].queryset.exists():
+            self.add_error("funding_route", "Your school has no entitlement for this year to pay from. Choose another "
+                                            "way to pay")
+        elif route and route not in routes_needing_entitlement():
+            data["entitlement"], data["payg_beyond_balance"] = None, False
+        return data
 
 
 class WithdrawForm(forms.Form):

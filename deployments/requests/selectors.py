@@ -9,6 +9,8 @@ from deployments.models import Deployment, RequestNeed, RequestStatus, SupportRe
 from deployments.progress import filter_by_progress, with_progress
 from deployments.visibility import requests_for
 from portal.tenancy.models import Membership
+from programmes.funding.selectors import usable_entitlements
+from programmes.models import Entitlement
 
 __all__ = ["request_deployments", "request_history", "request_in_view", "request_needs", "requests_for", "requests_listed",
            "triage_queue"]
@@ -16,7 +18,8 @@ __all__ = ["request_deployments", "request_history", "request_in_view", "request
 
 def request_in_view(*, membership: Membership, pk: int) -> SupportRequest | None:
     """One request the member may see, with its progress (`deployments.progress`)."""
-    return with_progress(requests_for(membership=membership)).filter(pk=pk).first()
+    return with_progress(requests_for(membership=membership)).select_related("entitlement__service").filter(
+        pk=pk).first()
 
 
 def requests_listed(*, membership: Membership, progress: str = "") -> QuerySet[SupportRequest]:
@@ -36,3 +39,10 @@ def request_deployments(*, request: SupportRequest) -> QuerySet[Deployment]:
 def triage_queue(*, membership: Membership) -> QuerySet[SupportRequest]:
     """Sent requests waiting for a decision, oldest first: the broker's work queue."""
     return requests_for(membership=membership).filter(status=RequestStatus.SUBMITTED).order_by("submitted_at", "pk")
+
+
+def funding_choices(*, request: SupportRequest) -> QuerySet[Entitlement]:
+    """The entitlements the head may choose to pay for `request`: their school's active ones in this partnership,
+    for this academic year and the year the support is wanted from."""
+    return usable_entitlements(partnership=request.partnership_id, school_id=request.school_id,
+                               on=request.preferred_start)

@@ -28,6 +28,7 @@ from portal.errors import DomainError, NotAllowed
 from portal.notifications.services import notify
 from portal.tenancy.models import Membership
 from portal.tenancy.roles import Role
+from programmes.funding.selectors import entitlement_problem
 
 ALLOWED = {
     RequestStatus.DRAFT: {RequestStatus.SUBMITTED, RequestStatus.WITHDRAWN},
@@ -35,7 +36,8 @@ ALLOWED = {
     RequestStatus.TRIAGED: {RequestStatus.MATCHED, RequestStatus.WITHDRAWN},
     RequestStatus.MATCHED: {RequestStatus.TRIAGED, RequestStatus.WITHDRAWN},
 }
-DRAFT_FIELDS = {"context", "success", "urgency", "days_wanted", "preferred_start", "preferred_end", "funding_route", "consent_to_share"}
+DRAFT_FIELDS = {"context", "success", "urgency", "days_wanted", "preferred_start", "preferred_end", "funding_route", "entitlement",
+                "payg_beyond_balance", "consent_to_share"}
 
 
 WITHDRAWABLE = frozenset(status for status, targets in ALLOWED.items() if RequestStatus.WITHDRAWN in targets)
@@ -114,6 +116,8 @@ def update_draft(*, actor: Membership, request: SupportRequest, needs: list[Spec
     current = SupportRequest.objects.select_for_update().get(pk=request.pk)
     if not is_draft(current):
         raise TransitionNotAllowed("This request has been sent, so it can no longer be changed. Withdraw it to start again.")
+    if "funding_route" in fields:
+        _check_funding(current, fields)
     for key, value in fields.items():
         setattr(current, key, value)
     if fields:
@@ -121,6 +125,16 @@ def update_draft(*, actor: Membership, request: SupportRequest, needs: list[Spec
     if needs is not None:
         current.needs.set(needs, through_defaults={"partnership": actor.partnership})
     return current
+
+
+def _check_funding(request: SupportRequest, fields: dict) -> None:
+    """Core or package funding names one of this school's active entitlements with days left; other funding none."""
+    fields.setdefault("entitlement", None)
+    problem = entitlement_problem(fields["entitlement"], partnership_id=request.partnership_id,
+                                  school_id=request.school_id, route=fields["funding_route"],
+                                  on=request.preferred_start)
+    if problem:
+        raise DomainError(problem + ".", field="entitlement")
 
 
 def missing_answers(request: SupportRequest) -> list[str]:

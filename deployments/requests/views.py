@@ -82,7 +82,9 @@ def _step(request: HttpRequest, partnership_slug: str, pk: int, step: str) -> Ht
         form = TimingForm(data, initial={"urgency": found.urgency, "days_wanted": found.days_wanted,
                                          "preferred_start": found.preferred_start, "preferred_end": found.preferred_end})
     else:
-        form = FundingForm(data, initial={"funding_route": found.funding_route, "consent_to_share": found.consent_to_share})
+        form = FundingForm(data, entitlements=selectors.funding_choices(request=found), initial={
+            "funding_route": found.funding_route, "entitlement": found.entitlement_id,
+            "payg_beyond_balance": found.payg_beyond_balance, "consent_to_share": found.consent_to_share})
     if data is not None and form.is_valid():
         values = dict(form.cleaned_data)
         try:
@@ -91,7 +93,7 @@ def _step(request: HttpRequest, partnership_slug: str, pk: int, step: str) -> Ht
             services.update_draft(actor=request.membership, request=found,
                                   needs=list(values.pop("needs")) if step == "needs" else None, **values)
         except DomainError as error:
-            form.add_error("preferred_start" if step == "timing" else None, str(error))
+            form.add_error(error.field or ("preferred_start" if step == "timing" else None), str(error))
         else:
             if request.GET.get("change") or step == STEPS[-1]:
                 return redirect("deployments:request_check", partnership_slug=partnership_slug, pk=pk)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from deployments.models import OUTCOME_GROUPS, OUTCOMES, Met, Rag
+from deployments.models import LINK_PARTNER_ELEMENTS, OUTCOME_GROUPS, OUTCOMES, Met, Rag
 from portal.ui.fields import text_field
 
 
@@ -18,10 +18,14 @@ class ReviewForm(forms.Form):
         choices=[(str(n), str(n)) for n in range(1, 11)], help_text="1 is no impact yet, 10 is transformational")
     next_steps = text_field("Next steps", required=False, rows=4, max_length=5000)
 
-    def __init__(self, *args, objectives, final: bool, **kwargs):
+    def __init__(self, *args, objectives, final: bool, link_partner: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.objectives = objectives
         self.final = final
+        self.link_partner = link_partner
+        # A link partner's report follows seed 003's seven elements, each a section of its own.
+        for key, label in LINK_PARTNER_ELEMENTS if link_partner else []:
+            self.fields[f"section_{key}"] = text_field(label, required=False, rows=3, max_length=2000)
         for objective in objectives:
             self.fields[f"rag_{objective.pk}"] = forms.ChoiceField(
                 label="Progress", required=False, choices=Rag.choices, widget=forms.RadioSelect)
@@ -34,11 +38,14 @@ class ReviewForm(forms.Form):
                 label=label, required=False, choices=OUTCOMES[group], widget=forms.CheckboxSelectMultiple)
         # The page order, so the error summary lists problems in the order the page shows them.
         self.order_fields([*(name for o in objectives for name in (f"rag_{o.pk}", f"evidence_{o.pk}", f"met_{o.pk}")),
-                           "overall_progress", "impact_score", *(f"outcomes_{g}" for g in OUTCOME_GROUPS), "next_steps"])
+                           *(f"section_{key}" for key, _ in LINK_PARTNER_ELEMENTS), "overall_progress", "impact_score", *(f"outcomes_{g}" for g in OUTCOME_GROUPS), "next_steps"])
 
     def objective_fields(self):
         return [(o, self[f"rag_{o.pk}"], self[f"evidence_{o.pk}"], self[f"met_{o.pk}"] if self.final else None)
                 for o in self.objectives]
+
+    def section_fields(self):
+        return [self[f"section_{key}"] for key, _ in LINK_PARTNER_ELEMENTS] if self.link_partner else []
 
     def outcome_fields(self):
         return [self[f"outcomes_{group}"] for group in OUTCOME_GROUPS]
@@ -53,6 +60,9 @@ class ReviewForm(forms.Form):
                 self.add_error(f"evidence_{objective.pk}", f"Give the evidence for {objective.area.name}")
             if self.final and not data.get(f"met_{objective.pk}"):
                 self.add_error(f"met_{objective.pk}", f"Say whether the success criteria for {objective.area.name} were met")
+        for key, label in LINK_PARTNER_ELEMENTS if self.link_partner else []:
+            if not (data.get(f"section_{key}") or "").strip():
+                self.add_error(f"section_{key}", f"Write the section: {label[0].lower()}{label[1:]}")
         if not (data.get("overall_progress") or "").strip():
             self.add_error("overall_progress", "Describe the overall progress")
         if data.get("impact_score") is None:
@@ -68,6 +78,8 @@ class ReviewForm(forms.Form):
             "overall_progress": data.get("overall_progress") or "", "impact_score": data.get("impact_score"),
             "outcomes": [key for group in OUTCOME_GROUPS for key in data.get(f"outcomes_{group}", [])],
             "next_steps": data.get("next_steps") or "",
+            "sections": {key: data.get(f"section_{key}") or "" for key, _ in LINK_PARTNER_ELEMENTS}
+            if self.link_partner else {},
         }
 
 

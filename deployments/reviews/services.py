@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from deployments.models import (
+    LINK_PARTNER_LABELS,
     OUTCOME_LABELS,
     DeploymentStatus,
     Met,
@@ -34,6 +35,7 @@ from deployments.workflow import (
 from portal.errors import DomainError, NotAllowed
 from portal.notifications.services import notify
 from portal.tenancy.models import Membership
+from programmes.funding.selectors import gives_link_partner
 
 ALLOWED = {
     ReviewStatus.DUE: {ReviewStatus.SUBMITTED},
@@ -64,11 +66,36 @@ def _link(review: Review) -> str:
     return tenant_url(review.deployment.partnership, "review", pk=review.pk)
 
 
+SECTION_LENGTH = 2000
+
+
+def is_link_partner(deployment) -> bool:
+    """Funded by a link partner entitlement: its reviews are the link partner's reports (seed 003)."""
+    return bool(deployment.entitlement_id) and gives_link_partner(deployment.entitlement_id)
+
+
+def _sections(deployment, sections: dict[str, str], *, submit: bool) -> dict[str, str]:
+    if not is_link_partner(deployment):
+        if any(text.strip() for text in sections.values()):
+            raise DomainError("Only a link partner's report has the seven sections.")
+        return {}
+    if set(sections) - set(LINK_PARTNER_LABELS):
+        raise DomainError("Write the report under the seven link partner elements.")
+    cleaned = {key: (sections.get(key) or "").strip() for key in LINK_PARTNER_LABELS}
+    if any(len(text) > SECTION_LENGTH for text in cleaned.values()):
+        raise DomainError(f"Keep each section of the report to {SECTION_LENGTH:,} characters or fewer.")
+    if submit and not all(cleaned.values()):
+        raise DomainError("Write every section of the link partner report before sending it.")
+    return cleaned
+
+
 @transaction.atomic
 def write_review(*, actor: Membership, review: Review, progress: dict[int, tuple[str, str, str]], overall_progress: str,
-                 impact_score: int | None, outcomes: list[str], next_steps: str, submit: bool) -> Review:
+                 impact_score: int | None, outcomes: list[str], next_steps: str, submit: bool,
+                 sections: dict[str, str] | None = None) -> Review:
     """The system leader saves a draft or submits it to the headteacher. `progress` maps each objective's id
-    to (Red/Amber/Green, evidence, success criteria met) - the last only in a final evaluation."""
+    to (Red/Amber/Green, evidence, success criteria met) - the last only in a final evaluation. A link partner's
+    report also has a section for each of seed 003's seven elements (`sections`), all needed to send it."""
     locked = Review.objects.select_for_update().select_related("deployment__leader", "deployment__school").get(pk=review.pk)
     deployment = locked.deployment
     if not is_leader_of(actor, deployment):
@@ -86,6 +113,7 @@ def write_review(*, actor: Membership, review: Review, progress: dict[int, tuple
     if impact_score is not None and not 1 <= impact_score <= 10:
         raise DomainError("Give an impact score from 1 to 10.")
     final = locked.kind == ReviewKind.FINAL
+    sections = _sections(deployment, sections or {}, submit=submit)
     for rag, _evidence, met in progress.values():
         if rag and rag not in Rag.values or (met and met not in Met.values):
             raise DomainError("Choose the progress from the list.")
@@ -104,7 +132,9 @@ def write_review(*, actor: Membership, review: Review, progress: dict[int, tuple
     ])
     locked.overall_progress, locked.impact_score = overall_progress.strip(), impact_score
     locked.outcomes, locked.next_steps, locked.written_by = sorted(outcomes), next_steps.strip(), actor.user
-    locked.save(update_fields=["overall_progress", "impact_score", "outcomes", "next_steps", "written_by", "updated_at"])
+    locked.sections = sections
+    locked.save(update_fields=["overall_progress", "impact_score", "outcomes", "next_steps", "sections", "written_by",
+                               "updated_at"])
     if submit:
         event = move(locked, ReviewStatus.SUBMITTED, allowed=ALLOWED, actor=actor, partnership=actor.partnership,
                      action="review.submitted", submitted_at=timezone.now())

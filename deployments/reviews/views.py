@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods
 
 from deployments.delivery.selectors import objectives
 from deployments.models import (
+    LINK_PARTNER_ELEMENTS,
     OUTCOME_GROUPS,
     OUTCOMES,
     DeploymentStatus,
@@ -36,6 +37,11 @@ def _review(request: HttpRequest, pk: int) -> Review:
     return found
 
 
+def _link_sections(review: Review) -> list[tuple[str, str]]:
+    """A link partner's report, section by section, in seed 003's order (nothing for other reviews)."""
+    return [(label, review.sections[key]) for key, label in LINK_PARTNER_ELEMENTS if review.sections.get(key)]
+
+
 def _outcome_groups(review: Review) -> list[tuple[str, list[str]]]:
     chosen = set(review.outcomes)
     return [(label, [text for key, text in OUTCOMES[group] if key in chosen]) for group, label in OUTCOME_GROUPS.items()
@@ -51,6 +57,7 @@ def review_detail(request: HttpRequest, partnership_slug: str, pk: int) -> HttpR
     return render(request, "deployments/review.html", {
         "review": review, "deployment": deployment, "progress": selectors.review_progress(review=review),
         "outcome_groups": _outcome_groups(review), "overdue": review.is_overdue(),
+        "link_sections": _link_sections(review),
         "can_write": reviews.can_write(request.membership, review),
         "can_answer": reviews.can_answer(request.membership, review, is_head=is_head),
     })
@@ -78,7 +85,9 @@ def review_write(request: HttpRequest, partnership_slug: str, pk: int) -> HttpRe
                             f"met_{objective.pk}": row.success_met})
     for group in OUTCOME_GROUPS:
         initial[f"outcomes_{group}"] = [key for key, _ in OUTCOMES[group] if key in review.outcomes]
-    form = ReviewForm(request.POST or None, objectives=goals, final=final, initial=initial)
+    link_partner = reviews.is_link_partner(deployment)
+    initial.update({f"section_{key}": text for key, text in review.sections.items()})
+    form = ReviewForm(request.POST or None, objectives=goals, final=final, initial=initial, link_partner=link_partner)
     if request.method == "POST" and form.is_valid():
         submit = request.POST.get("action") == "submit"
         if submit:
@@ -118,4 +127,5 @@ def review_answer(request: HttpRequest, partnership_slug: str, pk: int) -> HttpR
     return render(request, "deployments/review_answer.html", {
         "review": review, "deployment": review.deployment, "form": form,
         "progress": selectors.review_progress(review=review), "outcome_groups": _outcome_groups(review),
+        "link_sections": _link_sections(review),
     })

@@ -206,6 +206,33 @@ EVENTS: dict[str, EventType] = {
             description="When a system leader's designation is due for review within 30 days (brokers).",
             template="brokerage",
         ),
+        # The catalogue's reminders (programmes.reminders) ------------------------------------------------------
+        EventType(
+            key="programmes.order_window",
+            label="The catalogue is open for orders",
+            description="When a catalogue's order window opens and two weeks before it closes, while your school has "
+                        "not ordered (headteachers).",
+            template="programmes-reminder",
+        ),
+        EventType(
+            key="programmes.order_waiting",
+            label="An order is waiting for a decision",
+            description="When a school's order has waited more than three days (brokers).",
+            template="programmes-reminder",
+        ),
+        EventType(
+            key="programmes.entitlement_unused",
+            label="An entitlement is still unused",
+            description="At the spring half term, days a school holds and has not used (headteachers and brokers).",
+            template="programmes-reminder",
+        ),
+        EventType(
+            key="programmes.balance_low",
+            label="An entitlement is running low",
+            description="When half a day or less is left while agreed support still has visits to come "
+                        "(headteachers and brokers).",
+            template="programmes-reminder",
+        ),
         EventType(
             key="membership.deactivated",
             label="Your access was removed",

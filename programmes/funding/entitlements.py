@@ -69,12 +69,15 @@ def grant_for_order_line(line: OrderLine) -> Entitlement | None:
 
 
 def cancel_for_order_line(line: OrderLine, *, actor) -> None:
-    """Cancel the days an order line gave, under a lock on the balance. Refused once any have been drawn: the
-    support was delivered."""
+    """Cancel the days an order line gave, under a lock on the balance. Refused once any have been drawn (the
+    support was delivered) or while any are held for agreed support."""
     entitlement = Entitlement.objects.select_for_update().filter(order_line=line).first()
     if entitlement is None or entitlement.status == EntitlementStatus.CANCELLED:
         return
     if entitlement.used > 0:
         raise Conflict("Some of these days have already been used by confirmed visits, so this cannot be cancelled.")
+    if entitlement.held > 0:
+        raise Conflict("Some of these days are promised to agreed support, so this cannot be cancelled until it "
+                       "closes or its funding changes.")
     move(entitlement, EntitlementStatus.CANCELLED, allowed=ENTITLEMENT_MOVES, actor=actor,
          note=f"Order line {line.pk} cancelled")

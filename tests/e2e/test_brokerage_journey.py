@@ -46,7 +46,7 @@ def _people(settings):
     with scope(partnership=partnership):
         draft = services.start_request(actor=head, school=school)
         services.update_draft(actor=head, request=draft, needs=[maths], context="KS2 maths fell <b>two</b> years running.",
-                              success="Teachers confident.", urgency="soon", days_wanted=3, funding_route="core",
+                              success="Teachers confident.", urgency="soon", days_wanted=3, funding_route="school",
                               consent_to_share=True)
         services.submit_request(actor=head, request=draft)
     return partnership, people, draft

@@ -93,7 +93,7 @@ def test_an_invited_head_asks_for_support_and_withdraws_it(page, live_server, se
     page.get_by_label("Soon: within a few weeks").check()
     page.get_by_label("How many days of support do you think you need?").fill("3")
     page.get_by_role("button", name="Save and continue").click()
-    page.get_by_label("Our core entitlement as a member school").check()
+    page.get_by_label("Our school budget").check()
     page.get_by_label("I agree that the steering group can share").check()
     page.get_by_role("button", name="Save and continue").click()
     page.get_by_role("button", name="Send request").click()

@@ -41,7 +41,7 @@ def test_a_headteacher_asks_for_support_and_a_broker_is_told(page, live_server, 
     page.get_by_label("How many days of support do you think you need?").fill("3.5")
     page.get_by_role("button", name="Save and continue").click()
     check_accessibility(page, visited)
-    page.get_by_label("Our core entitlement as a member school").check()
+    page.get_by_label("Our school budget").check()
     page.get_by_label("I agree that the steering group can share").check()
     page.get_by_role("button", name="Save and continue").click()
     assert page.locator("h1").inner_text() == "Check your answers before sending your request"

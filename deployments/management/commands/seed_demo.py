@@ -156,6 +156,6 @@ class Command(BaseCommand):
             actor=head, request=draft, needs=needs,
             context="Key stage 2 maths outcomes have fallen two years running and two new teachers joined in September.",
             success="Teachers plan and assess maths confidently; pupils' progress is back in line with similar schools.",
-            urgency="soon", days_wanted=Decimal("4"), funding_route="core", consent_to_share=True,
+            urgency="soon", days_wanted=Decimal("4"), funding_route="school", consent_to_share=True,
         )
         requests.submit_request(actor=head, request=draft)

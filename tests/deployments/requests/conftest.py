@@ -24,7 +24,7 @@ def complete_draft(head, specialisms):
         draft = services.start_request(actor=head, school=head.schools.get())
         return services.update_draft(
             actor=head, request=draft, needs=[specialisms["Mathematics"]], context="Maths results fell.",
-            success="Pupils back on track.", urgency="soon", days_wanted=Decimal("3.5"), funding_route="core",
+            success="Pupils back on track.", urgency="soon", days_wanted=Decimal("3.5"), funding_route="school",
             consent_to_share=True,
         )
 

@@ -36,8 +36,8 @@ def test_the_question_flow_saves_each_answer_and_sends(client, headteacher, brok
     bad = client.post(f"{base}/{pk}/timing/", {"urgency": "soon", "days_wanted": "2.5", "preferred_start": past})
     assert "The preferred start cannot be in the past" in bad.content.decode()
     assert client.post(f"{base}/{pk}/timing/", {"urgency": "soon", "days_wanted": "2.5"})["Location"] == f"{base}/{pk}/funding/"
-    assert "You need to agree to share" in client.post(f"{base}/{pk}/funding/", {"funding_route": "core"}).content.decode()
-    assert client.post(f"{base}/{pk}/funding/", {"funding_route": "core", "consent_to_share": "on"})["Location"] == f"{base}/{pk}/check/"
+    assert "You need to agree to share" in client.post(f"{base}/{pk}/funding/", {"funding_route": "school"}).content.decode()
+    assert client.post(f"{base}/{pk}/funding/", {"funding_route": "school", "consent_to_share": "on"})["Location"] == f"{base}/{pk}/check/"
     check = BeautifulSoup(client.get(f"{base}/{pk}/check/").content, "html.parser")
     assert "Mathematics" in check.get_text() and "2.5 days" in check.get_text()
     # Changing an answer from the check page comes back to it.

@@ -1,0 +1,16 @@
+"""Beat tasks for the catalogue, orders and entitlements."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from celery import shared_task
+
+from programmes.reminders import run_programme_reminders
+
+
+@shared_task(name="programmes.reminders")
+def programme_reminders_task(today: str | None = None) -> dict:
+    """The daily run of the catalogue's reminders. Safe to repeat or to run twice at once: each has a unique key."""
+    summary = run_programme_reminders(today=date.fromisoformat(today) if today else None)
+    return {"partnerships": summary.partnerships, "reminders": summary.reminders}
