@@ -22,7 +22,15 @@ from decimal import Decimal
 from django.db.models import Sum
 
 from alliances.models import ClusterSchool
-from programmes.models import ChargeLine, Entitlement, EntitlementStatus, OrderLine, OrderLineStatus, OrderStatus, Service
+from programmes.models import (
+    ChargeLine,
+    Entitlement,
+    EntitlementStatus,
+    OrderLine,
+    OrderLineStatus,
+    OrderStatus,
+    Service,
+)
 from reporting.dashboards.figures import NO_CLUSTER, Table
 from reporting.filters import Scope
 

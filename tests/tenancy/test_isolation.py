@@ -23,8 +23,8 @@ from portal.tenancy.roles import Role
 from tests.factories import (
     AllianceFactory,
     CalendarPeriodFactory,
-    CatalogueFactory,
     CapacityEntryFactory,
+    CatalogueFactory,
     ClusterFactory,
     DeploymentFactory,
     NotificationFactory,
