@@ -185,3 +185,24 @@ def test_the_copy_page_copies_with_the_uplift(client, partnership, broker, catal
         assert sorted(Service.objects.filter(catalogue=new).values_list("member_price", flat=True)) == [
             Decimal("927.00"), Decimal("927.00")]
     done(response, _url(partnership, "catalogues", new.pk), "raised by 3%")
+
+
+def test_the_brokers_form_pages_queries_do_not_grow(client, partnership, broker, catalogue):
+    with scopes_disabled():
+        draft = Catalogue.objects.get(partnership=partnership, academic_year="2027-28")
+        service = Service.objects.filter(catalogue=catalogue).first()
+        draft_service = ServiceFactory(partnership=partnership, catalogue=draft, status=ServiceStatus.DRAFT)
+    client.force_login(broker.user)
+    urls = [_url(partnership, "catalogues", "new"), _url(partnership, "catalogues", draft.pk, "edit"),
+            _url(partnership, "catalogues", draft.pk, "services/new"),
+            _url(partnership, "catalogues", draft.pk, "publish"), _url(partnership, "catalogues", catalogue.pk, "copy"),
+            _url(partnership, "services", service.pk, "edit"), _url(partnership, "services", service.pk, "withdraw"),
+            _url(partnership, "services", draft_service.pk, "remove")]
+    small = [_count(client, url) for url in urls]
+    with scopes_disabled():
+        for n in range(8):
+            ServiceFactory(partnership=partnership, catalogue=draft, status=ServiceStatus.DRAFT, name=f"More {n}")
+            ServiceFactory(partnership=partnership, catalogue=catalogue, name=f"More {n}")
+    assert [_count(client, url) for url in urls] == small
+    # Session, membership and scope, the catalogue or service, a count of services for publishing, the unread count.
+    assert max(small) <= 12
