@@ -225,3 +225,31 @@ def test_a_school_joining_gets_nothing_from_a_past_years_catalogue(broker, partn
     school = SchoolFactory()
     set_partnership_school(actor=broker, school=school, is_member=True)
     assert not Entitlement.objects.filter(school=school).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_brokers_publishing_at_once_publish_once_and_grant_once(broker, partnership, draft):
+    PartnershipSchoolFactory(partnership=partnership, school=SchoolFactory(), is_member=True)
+    services.add_service(actor=broker, catalogue=draft, values=CORE)
+    barrier, results = threading.Barrier(2), []
+
+    def publish():
+        try:
+            with scopes_disabled():
+                mine = Catalogue.objects.get(pk=draft.pk)
+                barrier.wait()
+                results.append(services.publish_catalogue(actor=broker, catalogue=mine))
+        except Conflict as error:
+            results.append(str(error))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=publish) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results, key=str) == [1, "Someone else changed this catalogue first. Reload the page to see what "
+                                           "happened."]
+    assert Entitlement.objects.filter(partnership=partnership).count() == 1
+    assert AuditEvent.objects.filter(action="catalogue.published").count() == 1
