@@ -68,7 +68,7 @@ def _service(name: str, kind: str, member: str, non_member: str | None, descript
 def ealing_services() -> list[dict]:
     """Seed 003's services, in its order."""
     window = {"opens": date(2018, 3, 1), "closes": date(2019, 7, 31), "starts": date(2018, 9, 1)}
-    terms = "Days are used in 2018/19 and cannot be carried into another year."
+    terms = "Days are for the academic year of this catalogue and cannot be carried into another year."
     return [
         _service("Primary schools ELP core entitlement", ServiceKind.CORE, "0", None,
                  "Every ELP school receives school improvement and wider support and challenge, in line with the vision "

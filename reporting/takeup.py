@@ -23,6 +23,7 @@ from django.db.models import Sum
 
 from alliances.models import ClusterSchool
 from programmes.models import (
+    CatalogueStatus,
     ChargeLine,
     Entitlement,
     EntitlementStatus,
@@ -58,7 +59,8 @@ class TakeUp:
 
 def _names(scope: Scope) -> dict[str, tuple[int, str]]:
     """1. Each service (lineage) of the year's catalogue: its position and the name of its latest version."""
-    rows = Service.objects.filter(partnership=scope.partnership, catalogue__academic_year=scope.year).values_list(
+    rows = Service.objects.filter(partnership=scope.partnership, catalogue__academic_year=scope.year,
+                                  catalogue__status=CatalogueStatus.PUBLISHED).values_list(
         "lineage", "version", "position", "name").order_by("lineage", "version")
     return {str(lineage): (position, name) for lineage, _, position, name in rows}
 
@@ -110,6 +112,8 @@ def take_up(*, scope: Scope, show_money: bool) -> TakeUp:
     rows = _rows(scope, show_money)
     clusters = _clusters(scope)
     by_service, by_la, by_cluster = defaultdict(Tally), defaultdict(Tally), defaultdict(Tally)
+    for lineage in names:  # every service of the published catalogue, taken up or not
+        by_service[lineage] = Tally()
     for what, lineage, urn, la, value in rows:
         _add(by_service[lineage], what, urn, value)
         _add(by_la[la], what, urn, value)

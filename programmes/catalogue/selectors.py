@@ -76,7 +76,8 @@ def who_may_buy(service: Service) -> str:
                                                                     "Nobody")
     parts = [who]
     if service.phases:
-        labels = dict(Phase.choices)
+        # GIAS gives special schools no phase ("Not applicable").
+        labels = {**dict(Phase.choices), Phase.NOT_APPLICABLE: "special and others without a phase"}
         parts.append("phases: " + ", ".join(str(labels.get(p, p)).lower() for p in service.phases))
     if service.school_type_groups:
         parts.append("types: " + ", ".join(g.lower() for g in service.school_type_groups))

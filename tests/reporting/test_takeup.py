@@ -40,6 +40,7 @@ def takeup(partnership, broker):
         core = ServiceFactory(partnership=partnership, catalogue=catalogue, name="Core entitlement",
                               kind=ServiceKind.CORE, days=1, position=1)
         package = ServiceFactory(partnership=partnership, catalogue=catalogue, name="Two-day package", position=2)
+        ServiceFactory(partnership=partnership, catalogue=catalogue, name="Nobody bought this", position=3)
         for school in (a, b):
             EntitlementFactory(partnership=partnership, service=core, school=school, days=1, source="core")
         for school, amount in ((a, "900.00"), (b, "1200.00")):
@@ -64,6 +65,7 @@ def test_the_steering_group_sees_take_up_and_income_by_service_la_and_cluster(cl
     assert table_rows(page, "Take-up by service") == [
         ["Core entitlement", "0", "2", "2", "0", "£0.00"],
         ["Two-day package", "2", "2", "4", "1", "£2,000.00"],
+        ["Nobody bought this", "0", "0", "0", "0", "£0.00"],
     ]
     assert table_rows(page, "Take-up by local authority") == [
         ["Cambridgeshire", "1", "1", "3", "0.5", "£800.00"],
@@ -80,7 +82,8 @@ def test_an_la_officer_sees_take_up_for_their_las_only_and_no_money(client, la_o
     response = client.get(URL)
     page = parsed(response)
     assert table_rows(page, "Take-up by service") == [
-        ["Core entitlement", "0", "1", "1", "0"], ["Two-day package", "1", "1", "2", "0.5"]]
+        ["Core entitlement", "0", "1", "1", "0"], ["Two-day package", "1", "1", "2", "0.5"],
+        ["Nobody bought this", "0", "0", "0", "0"]]
     assert table_rows(page, "Take-up by local authority") == [["Cambridgeshire", "1", "1", "3", "0.5"]]
     assert "Income" not in page.main.get_text() and "£" not in page.main.get_text()
 
