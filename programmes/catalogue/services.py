@@ -174,6 +174,10 @@ def change_service(*, actor: Membership, service: Service, values: dict) -> Serv
         raise Conflict("Someone else changed this service first. Reload the page to see it as it is now.")
     fields = _service_values(values)
     _check(service_problems(fields, academic_year=locked.catalogue.academic_year, sold=locked.sold))
+    if locked.status == ServiceStatus.PUBLISHED and fields.get("kind", locked.kind) != locked.kind:
+        # Entitlements and charges already made follow the kind; a different kind is a different service.
+        raise DomainError("A published service keeps its kind. Withdraw it instead, and sell the other kind as a new "
+                          "service in next year's catalogue.", field="kind")
     old = {key: getattr(locked, key) for key in fields}
     changed = {key: value for key, value in fields.items() if old[key] != value}
     if not changed:

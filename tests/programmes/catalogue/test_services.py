@@ -131,6 +131,13 @@ def test_changing_a_published_service_makes_a_new_version_and_order_lines_keep_t
         services.change_service(actor=broker, service=service, values={**PACKAGE, "member_price": Decimal("990")})
 
 
+def test_a_published_service_keeps_its_kind(broker, draft):
+    (service,) = _published(broker, draft, PACKAGE)
+    with pytest.raises(DomainError, match="keeps its kind"):
+        services.change_service(actor=broker, service=service, values={**PACKAGE, "kind": ServiceKind.LINK_PARTNER})
+    assert Service.objects.filter(lineage=service.lineage).count() == 1
+
+
 def test_a_limit_below_what_is_sold_is_refused(broker, draft):
     (service,) = _published(broker, draft, PACKAGE)
     Service.objects.filter(pk=service.pk).update(sold=5)
