@@ -23,6 +23,7 @@ from django.db.models import Sum
 
 from alliances.models import ClusterSchool
 from programmes.models import (
+    Catalogue,
     CatalogueStatus,
     ChargeLine,
     Entitlement,
@@ -33,7 +34,7 @@ from programmes.models import (
     Service,
 )
 from reporting.dashboards.figures import NO_CLUSTER, Table
-from reporting.filters import Scope
+from reporting.filters import DashboardFilterForm, Scope
 
 ORDERED = (OrderStatus.SUBMITTED, OrderStatus.CONFIRMED)
 OTHER = "Other charges"
@@ -55,6 +56,17 @@ class TakeUp:
     scope: Scope
     show_money: bool
     tables: list[Table]
+
+
+class TakeUpFilterForm(DashboardFilterForm):
+    """The dashboards' filters, whose years also include every year with a published catalogue (one query)."""
+
+    def __init__(self, data, *, membership):
+        super().__init__(data, membership=membership)
+        known = {year for year, _ in self.fields["year"].choices}
+        years = set(Catalogue.objects.filter(partnership=membership.partnership, status=CatalogueStatus.PUBLISHED)
+                    .values_list("academic_year", flat=True))
+        self.fields["year"].choices = [(year, year) for year in sorted(known | years, reverse=True)]
 
 
 def _names(scope: Scope) -> dict[str, tuple[int, str]]:

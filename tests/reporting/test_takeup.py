@@ -116,3 +116,13 @@ def test_take_up_queries_do_not_grow_with_the_data(client, partnership, broker, 
     # Session, membership and scope, the filter form's choices (calendar, LAs, clusters, specialisms), the
     # services' names, lines ordered, days held, income (not for LA officers) and clusters, the unread count.
     assert max(counts["broker"]) <= 22
+
+
+def test_a_past_years_catalogue_can_be_chosen(client, partnership, broker, takeup):
+    with scopes_disabled():
+        old = CatalogueFactory(partnership=partnership, created_by=broker.user, academic_year="2018-19")
+        ServiceFactory(partnership=partnership, catalogue=old, name="Link partner")
+    client.force_login(broker.user)
+    page = parsed(client.get("/p/cambridgeshire/dashboards/take-up/?year=2018-19"))
+    assert not page.select(".govuk-error-summary")
+    assert table_rows(page, "Take-up by service") == [["Link partner", "0", "0", "0", "0", "£0.00"]]
