@@ -107,6 +107,9 @@ def test_publishing_grants_core_entitlements_once_and_tells_the_heads_of_member_
     assert draft.status == CatalogueStatus.PUBLISHED and draft.published_by == broker.user
     told = Notification.objects.filter(event_type="catalogue.published")
     assert {n.recipient_id for n in told} == {headteacher.user_id}
+    assert {n.channel for n in told} == {"in_app", "email"}
+    assert all(n.title == "Services 2026-27 is published" and n.link == f"/p/{draft.partnership.slug}/catalogues/"
+               f"{draft.pk}/" and "31 March 2027" in " ".join(n.context["lines"]) for n in told)
     with pytest.raises(Conflict):
         services.publish_catalogue(actor=broker, catalogue=Catalogue.objects.get(pk=draft.pk))
     assert Entitlement.objects.filter(service=core).count() == 2
