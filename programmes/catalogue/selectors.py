@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from django.db.models import QuerySet
 
 from alliances.models import PartnershipSchool, Phase, School
 from portal.accounts.models import User
+from portal.formats import date_text
 from portal.tenancy.models import Membership, Partnership
 from portal.tenancy.roles import Role
 from programmes.models import Catalogue, CatalogueStatus, Service, ServiceStatus
@@ -63,6 +65,7 @@ class SchoolPrice:
 class ServiceForSchools:
     service: Service
     prices: list[SchoolPrice] = field(default_factory=list)
+    not_on_sale: str = ""  # why no school can order it today (its window, its places)
 
     @property
     def buyers(self) -> str:
@@ -93,11 +96,25 @@ def head_schools(*, membership: Membership) -> list[tuple[School, bool]]:
     return [(school, school.pk in members) for school in schools]
 
 
-def prices_for_schools(services: list[Service], schools: list[tuple[School, bool]]) -> list[ServiceForSchools]:
+def not_on_sale(service: Service, today: date) -> str:
+    """Why nobody can order `service` today, or "" when it is on sale."""
+    if service.status != ServiceStatus.PUBLISHED:
+        return "The catalogue is not published yet."
+    if service.order_opens and today < service.order_opens:
+        return f"Orders open on {date_text(service.order_opens)}."
+    if service.order_closes and today > service.order_closes:
+        return f"Orders closed on {date_text(service.order_closes)}."
+    if service.limit is not None and service.sold >= service.limit:
+        return f"All {service.limit} places are taken."
+    return ""
+
+
+def prices_for_schools(services: list[Service], schools: list[tuple[School, bool]], *,
+                       today: date) -> list[ServiceForSchools]:
     """Each service with the price each school would pay, and why (no queries: `price_for` is pure)."""
     rows = []
     for service in services:
-        row = ServiceForSchools(service)
+        row = ServiceForSchools(service, not_on_sale=not_on_sale(service, today))
         for school, is_member in schools:
             try:
                 row.prices.append(SchoolPrice(school, price_for(service, school, is_member=is_member), ""))

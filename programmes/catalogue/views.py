@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from portal.days import days_phrase
@@ -91,7 +92,7 @@ def catalogue(request: HttpRequest, partnership_slug: str, pk: int) -> HttpRespo
     schools = selectors.head_schools(membership=membership) if membership.can("orders.create") else []
     can_manage = membership.can("catalogue.manage")
     return render(request, "programmes/catalogue/catalogue.html", {
-        "catalogue": found, "rows": selectors.prices_for_schools(live, schools), "schools": schools,
+        "catalogue": found, "rows": selectors.prices_for_schools(live, schools, today=timezone.localdate()), "schools": schools,
         "ended": list(selectors.ended_services(catalogue=found)) if can_manage else [],
         "can_manage": can_manage, "can_change_services": services.can_change_services(membership, found),
         "is_published": found.status == CatalogueStatus.PUBLISHED})

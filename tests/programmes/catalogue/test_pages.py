@@ -206,3 +206,27 @@ def test_the_brokers_form_pages_queries_do_not_grow(client, partnership, broker,
     assert [_count(client, url) for url in urls] == small
     # Session, membership and scope, the catalogue or service, a count of services for publishing, the unread count.
     assert max(small) <= 12
+
+
+def test_the_catalogue_says_which_services_are_not_on_sale_now_and_why(client, partnership, headteacher, catalogue):
+    from datetime import date, timedelta
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    with scopes_disabled():
+        ServiceFactory(partnership=partnership, catalogue=catalogue, name="Closed", position=3,
+                       order_opens=date(2026, 3, 1), order_closes=today - timedelta(days=1))
+        ServiceFactory(partnership=partnership, catalogue=catalogue, name="Full", position=4, limit=2, sold=2)
+        ServiceFactory(partnership=partnership, catalogue=catalogue, name="Later", position=5,
+                       order_opens=today + timedelta(days=1))
+    client.force_login(headteacher.user)
+    page = parsed(client.get(_url(partnership, "catalogues", catalogue.pk)))
+    notes = {card.select_one("h3").get_text(" ", strip=True): card.select_one(".not-on-sale")
+             for card in page.select(".govuk-summary-card")}
+    assert {name: note.get_text(strip=True) for name, note in notes.items() if note} == {
+        "Closed": f"Orders closed on {(today - timedelta(days=1)).day} "
+                  f"{(today - timedelta(days=1)).strftime('%B %Y')}.",
+        "Full": "All 2 places are taken.",
+        "Later": f"Orders open on {(today + timedelta(days=1)).day} {(today + timedelta(days=1)).strftime('%B %Y')}.",
+    }
