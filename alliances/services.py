@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -82,7 +83,20 @@ def set_partnership_school(
     if changed_new:
         record_event(partnership=actor.partnership, actor=actor.user, action="partnership_school.saved", obj=link,
                      old=changed_old, new=changed_new)
+    if is_member and not old.get("is_member"):
+        for callback in MEMBER_JOINED:
+            callback(partnership=actor.partnership, school=school, actor=actor)
     return link
+
+
+# Higher apps that give a member school something when it joins (the catalogue's core entitlement), called in the
+# transaction that makes it a member: callback(partnership=, school=, actor=).
+MEMBER_JOINED: list[Callable[..., None]] = []
+
+
+def register_member_joined(callback: Callable[..., None]) -> None:
+    if callback not in MEMBER_JOINED:
+        MEMBER_JOINED.append(callback)
 
 
 # Specialisms ------------------------------------------------------------------------------------

@@ -13,3 +13,14 @@ class ProgrammesConfig(AppConfig):
 
         register_workflow(nouns={"catalogue": "catalogue", "service": "service", "order": "order",
                                  "orderline": "order line", "entitlement": "entitlement"}, settled_by_leaving={})
+        self._catalogue()
+
+    @staticmethod
+    def _catalogue() -> None:
+        """The catalogue of services: its navigation item, and core entitlements for a school that joins later."""
+        from alliances.services import register_member_joined
+        from portal.ui.navigation import NavItem, register_navigation
+        from programmes.catalogue.services import grant_core_on_joining
+
+        register_navigation(NavItem("Catalogue", "programmes:catalogues", "catalogue.view", 45))
+        register_member_joined(grant_core_on_joining)

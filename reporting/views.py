@@ -12,6 +12,7 @@ from portal.ui.csv_export import csv_response, xlsx_response
 from portal.ui.views import capability_required
 from reporting import dashboards, selectors
 from reporting.filters import DashboardFilterForm
+from reporting.takeup import TakeUpFilterForm, take_up
 
 EXPORTS = ("breakdown", "requests", "deployments", "reviews", "rag", "impact", "capacity", "terms", "school")
 # Excel sheet names: 31 characters at most.
@@ -95,3 +96,13 @@ def dashboard_deployment(request: HttpRequest, partnership_slug: str, pk: int) -
         "deployment": deployment, "objectives": objectives, "reviews": reviews, "delivered": delivered,
         "designation": designation,
     })
+
+
+@require_http_methods(["GET", "HEAD"])
+@capability_required("takeup.view")
+def takeup(request: HttpRequest, partnership_slug: str) -> HttpResponse:
+    """Take-up of the catalogue's services by service, LA and cluster; income only for those who see finance."""
+    form = TakeUpFilterForm(request.GET, membership=request.membership)
+    form.is_valid()
+    found = take_up(scope=form.scope(), show_money=request.membership.can("finance.view"))
+    return render(request, "reporting/takeup.html", {"form": form, "takeup": found, "scope": found.scope})

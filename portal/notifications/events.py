@@ -234,6 +234,13 @@ EVENTS: dict[str, EventType] = {
             template="programmes-reminder",
         ),
         EventType(
+            key="catalogue.published",
+            label="A catalogue of services is published",
+            description="When the partnership publishes its catalogue of services for a year (headteachers of "
+                        "member schools).",
+            template="brokerage",
+        ),
+        EventType(
             key="membership.deactivated",
             label="Your access was removed",
             description="When a partnership admin removes your access to a partnership.",

@@ -24,6 +24,7 @@ from tests.factories import (
     AllianceFactory,
     CalendarPeriodFactory,
     CapacityEntryFactory,
+    CatalogueFactory,
     ClusterFactory,
     DeploymentFactory,
     NotificationFactory,
@@ -31,6 +32,7 @@ from tests.factories import (
     PartnershipSchoolFactory,
     ReviewFactory,
     SchoolFactory,
+    ServiceFactory,
     SpecialismFactory,
     SupportRequestFactory,
     SystemLeaderFactory,
@@ -67,10 +69,13 @@ def _objects(partnership, member, leader_user=None):
     invitation = make_invitation(partnership, email=f"invitee-{slug}@example.org", token=f"tok-{slug}")
     notification = NotificationFactory(partnership=partnership, recipient=member.user, dedupe_key=f"matrix-{slug}",
                                        title="Welcome")
+    catalogue = CatalogueFactory(partnership=partnership, title=f"Catalogue of {slug}", created_by=member.user)
+    service = ServiceFactory(partnership=partnership, catalogue=catalogue, name=f"Package of {slug}",
+                             created_by=member.user)
     return {"membership": member, "invitation": invitation, "notification": notification, "school": school,
             "specialism": specialism, "leader": leader, "cluster": cluster, "alliance": alliance, "period": period,
             "request": support, "offer": offer, "deployment": deployment, "visit": visit,
-            "review": review, "variation": variation}
+            "review": review, "variation": variation, "catalogue": catalogue, "service": service}
 
 
 # url name -> (methods, which object supplies pk, or None)
@@ -163,6 +168,17 @@ MATRIX: dict[str, tuple[tuple[str, ...], str | None]] = {
     "tenant:calendar_period_delete": (("get", "post"), "period"),
     "privacy:members": (("get",), None),
     "privacy:member": (("get", "post"), "membership"),
+    "reporting:takeup": (("get",), None),
+    "programmes:catalogues": (("get",), None),
+    "programmes:catalogue_new": (("get", "post"), None),
+    "programmes:catalogue": (("get",), "catalogue"),
+    "programmes:catalogue_edit": (("get", "post"), "catalogue"),
+    "programmes:catalogue_publish": (("get", "post"), "catalogue"),
+    "programmes:catalogue_copy": (("get", "post"), "catalogue"),
+    "programmes:service_new": (("get", "post"), "catalogue"),
+    "programmes:service_edit": (("get", "post"), "service"),
+    "programmes:service_remove": (("get", "post"), "service"),
+    "programmes:service_withdraw": (("get", "post"), "service"),
 }
 # Schools are shared reference data: their URLs take a URN, and "the other partnership's object" is
 # its PartnershipSchool row, whose notes and membership must never show or change from here.
@@ -193,6 +209,12 @@ REDIRECTED_GETS: dict[str, tuple[str, str]] = {
     # A proposed deployment takes no change yet, and a change waiting for approval is not the school's to decline.
     "deployments:variation_new": ("deployments:deployment", "deployment"),
     "deployments:variation_decline": ("deployments:deployment", "deployment"),
+    # The matrix's catalogue is published: its details, services and publishing no longer change, and its
+    # published service is withdrawn rather than removed.
+    "programmes:catalogue_edit": ("programmes:catalogue", "catalogue"),
+    "programmes:catalogue_publish": ("programmes:catalogue", "catalogue"),
+    "programmes:service_new": ("programmes:catalogue", "catalogue"),
+    "programmes:service_remove": ("programmes:catalogue", "catalogue"),
 }
 
 POST_DATA = {"decision": "no", "urn": "139087", "is_member": "no", "notes": "changed", "action": "delete", "name": "Changed",
@@ -266,6 +288,7 @@ def _snapshot(partnership):
     from alliances.models import Alliance, Cluster, PartnershipSchool, Specialism, SystemLeader
     from deployments.models import CapacityEntry, Deployment, Offer, Review, SupportRequest, Variation, Visit, Watch
     from portal.calendar.models import CalendarPeriod, CalendarYear
+    from programmes.models import Catalogue, Entitlement, Service
 
     with scopes_disabled():
         return (
@@ -291,6 +314,10 @@ def _snapshot(partnership):
             list(Invitation.objects.filter(partnership=partnership).values_list("pk", "revoked_at", "accepted_at").order_by("pk")),
             list(Notification.objects.filter(partnership=partnership).values_list("pk", "read_at").order_by("pk")),
             AuditEvent.objects.filter(partnership=partnership).count(),
+            list(Catalogue.objects.filter(partnership=partnership).values_list("pk", "status", "title").order_by("pk")),
+            list(Service.objects.filter(partnership=partnership).values_list("pk", "status", "name", "member_price")
+                 .order_by("pk")),
+            Entitlement.objects.filter(partnership=partnership).count(),
             partnership.__class__.objects.filter(pk=partnership.pk).values_list("alliance_label", "offer_expiry_days").get(),
         )
 

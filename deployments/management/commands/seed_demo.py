@@ -20,6 +20,7 @@ from portal.accounts.models import User
 from portal.audit.services import record_event
 from portal.tenancy.models import Membership, Partnership
 from portal.tenancy.roles import Role
+from programmes.demo import build_catalogues
 
 DEMO_PASSWORD = "demo-portal-2026"
 
@@ -80,6 +81,9 @@ class Command(BaseCommand):
                 self._demo_offer(head, broker, leader_user)
 
                 build_history(partnerships["cambridgeshire"], author=broker.user)
+            with scope(partnership=partnerships["ealing"]):
+                ealing_broker = Membership.objects.get(partnership=partnerships["ealing"], user=broker.user)
+            build_catalogues(cambridgeshire=broker, ealing=ealing_broker)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new users)."))
         if not options["quiet_sign_ins"]:
             self.stdout.write(f"\nDemo sign-ins (password for all: {DEMO_PASSWORD})\n")
