@@ -1,0 +1,233 @@
+"""Tenant rows guarded by PostgreSQL as well: row-level security that follows the django-scopes scope.
+
+Every table of a model inheriting `PartnershipOwned` gets row-level security, enabled and forced, with one
+policy (`partnership_isolation`) on `partnership_id`. The policy compares the row with two settings of the
+database session, which the backend (`portal.tenancy.postgresql`) keeps equal to the scope the code runs in:
+
+* inside `scope(partnership=...)` (a request under `/p/<slug>/`, a `PartnershipTask`, a service that enters
+  a scope) `app.partnership_id` holds that partnership's id: every query, raw SQL included, sees and may
+  write only that partnership's rows;
+* inside `cross_partnership("why")`, the one audited bypass, `app.rls_bypass` is `on`: beat tasks, platform
+  pages, management commands and the like see every partnership;
+* anywhere else (no scope, or django-scopes' own `scopes_disabled()` without the bypass) both are empty and
+  the policy lets nothing through: no row is read, and no row can be written (WITH CHECK).
+
+Migrations, the schema editor and the test runner's flush run as the table owner, with the bypass on.
+The queries the application makes run as the role in `DATABASES["default"]["RLS_ROLE"]` (`portal_app`, a
+NOLOGIN role without BYPASSRLS), which the connection switches to with SET ROLE: superusers and roles with
+BYPASSRLS ignore every policy, so the superuser that dev and CI connect as would otherwise see everything.
+On SQLite all of this is a no-op.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.apps import apps
+from django.db import connections
+from django_scopes import get_scope, scope
+
+logger = logging.getLogger(__name__)
+
+POLICY_NAME = "partnership_isolation"
+PARTNERSHIP_SETTING = "app.partnership_id"
+BYPASS_SETTING = "app.rls_bypass"
+# The key under which `cross_partnership` marks the django-scopes state it enters.
+BYPASS_KEY = "_rls_bypass"
+OWNER = "none"  # set_config('role', 'none') is RESET ROLE: back to the role that logged in
+
+# The rows a session may see and write. `current_setting(..., true)` is NULL when never set, and the
+# settings are stable within a statement, so PostgreSQL evaluates them once per query, not once per row.
+POLICY_EXPRESSION = (
+    f"current_setting('{BYPASS_SETTING}', true) = 'on' OR partnership_id = ANY "
+    f"(string_to_array(NULLIF(current_setting('{PARTNERSHIP_SETTING}', true), ''), ',')::bigint[])"
+)
+
+
+@contextmanager
+def cross_partnership(reason: str, *, quiet: bool = False) -> Iterator[None]:
+    """The one way past tenant isolation, for work that spans partnerships. Logged with its reason.
+
+    Turns django-scopes off (as `scopes_disabled()` does) and turns the database's row-level security
+    bypass on. A `scope(partnership=...)` entered inside it is strict again, and so is a plain
+    `scopes_disabled()` entered inside such a scope. `quiet` logs at DEBUG instead of INFO, for lookups
+    that run on every request (the signed-in user's own memberships).
+    """
+    if not reason:
+        raise ValueError("Say why the code needs to cross partnerships.")
+    logger.log(logging.DEBUG if quiet else logging.INFO, "Tenant isolation bypassed: %s", reason,
+               extra={"rls_bypass": reason})
+    with scope(_enabled=False, partnership=None, **{BYPASS_KEY: reason}):
+        yield
+
+
+def bypass_reason() -> str | None:
+    """Why the current code may cross partnerships, or None when it may not."""
+    current = get_scope()
+    if current.get("_enabled", True) or current.get("partnership") is not None:
+        return None
+    return current.get(BYPASS_KEY) or None
+
+
+def _partnership_ids(value) -> str:
+    values = value if isinstance(value, (list, tuple, set, frozenset)) else [value]
+    return ",".join(str(int(getattr(item, "pk", item))) for item in values if item is not None)
+
+
+def wanted_settings(connection) -> tuple[str, str, str]:
+    """(role, app.partnership_id, app.rls_bypass) that the connection's session must have for the next query."""
+    if connection.rls_owner_depth:
+        return OWNER, "", "on"
+    role = connection.rls_role if connection.rls_role_ready else OWNER
+    current = get_scope()
+    if current.get("_enabled", True):
+        return role, _partnership_ids(current.get("partnership")), ""
+    return role, "", "on" if bypass_reason() else ""
+
+
+SET_SQL = (f"SELECT set_config('role', %s, false), set_config('{PARTNERSHIP_SETTING}', %s, false), "
+           f"set_config('{BYPASS_SETTING}', %s, false)")
+
+
+def apply_settings(execute, sql, params, many, context):
+    """Execute wrapper on every PostgreSQL connection: before a query, bring the session's settings in line
+    with the current scope, if they differ from what it last set. One round trip when the scope changes,
+    none otherwise; it is not a query Django records, so `django_assert_num_queries` counts are unchanged.
+    """
+    connection = context["connection"]
+    wanted = wanted_settings(connection)
+    if wanted != connection.rls_applied:
+        connection.validate_no_broken_transaction()
+        with connection.wrap_database_errors, connection.connection.cursor() as cursor:
+            cursor.execute(SET_SQL, wanted)
+        connection.rls_applied = wanted
+        connection.rls_switches += 1
+    return execute(sql, params, many, context)
+
+
+@contextmanager
+def owner_mode(connection) -> Iterator[None]:
+    """Run as the role that logged in (the table owner), with the bypass on: migrations and flushes."""
+    connection.rls_owner_depth += 1
+    try:
+        yield
+    finally:
+        connection.rls_owner_depth -= 1
+
+
+def is_enforced(connection) -> bool:
+    return connection.vendor == "postgresql" and hasattr(connection, "rls_applied")
+
+
+ROLE_READY_SQL = """
+SELECT EXISTS (
+    SELECT 1 FROM pg_roles r
+    WHERE r.rolname = %s AND NOT r.rolsuper AND NOT r.rolbypassrls
+      AND pg_has_role(session_user, r.oid, 'MEMBER')
+      AND to_regclass('django_migrations') IS NOT NULL
+      AND has_table_privilege(r.oid, to_regclass('django_migrations'), 'SELECT')
+)
+"""
+
+
+def role_ready(connection, raw_connection) -> bool:
+    """Whether the application role exists, may be assumed and has been granted this database's tables.
+    Until the first migrate has granted them, the connection stays the role that logged in."""
+    if not connection.rls_role:
+        return False
+    with raw_connection.cursor() as cursor:
+        cursor.execute(ROLE_READY_SQL, [connection.rls_role])
+        return bool(cursor.fetchone()[0])
+
+
+def partnership_owned_models() -> list[type]:
+    """Every concrete model whose table holds a `partnership_id` because it inherits PartnershipOwned."""
+    from portal.tenancy.models import PartnershipOwned
+
+    found = []
+    for model in apps.get_models():
+        if not issubclass(model, PartnershipOwned) or model._meta.proxy or not model._meta.managed:
+            continue
+        if model._meta.get_field("partnership").model is model:  # not a multi-table child: the parent has it
+            found.append(model)
+    return found
+
+
+STATE_SQL = """
+SELECT name, c.relrowsecurity, c.relforcerowsecurity,
+       EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid AND p.polname = %s)
+FROM unnest(%s::text[]) AS name JOIN pg_class c ON c.oid = to_regclass(quote_ident(name))
+"""
+
+
+def tables_state(connection) -> dict[str, tuple[bool, bool, bool]]:
+    """For each tenant table that exists: (RLS enabled, RLS forced, our policy present)."""
+    tables = sorted({model._meta.db_table for model in partnership_owned_models()})
+    with connection.cursor() as cursor:
+        cursor.execute(STATE_SQL, [POLICY_NAME, tables])
+        return {name: (enabled, forced, policy) for name, enabled, forced, policy in cursor.fetchall()}
+
+
+def install(*, using: str = "default", **kwargs) -> None:
+    """Make every tenant table guarded and the application role able to work: idempotent, cheap when done.
+
+    Connected to `post_migrate`, so it runs after every `migrate` (deploys, new test databases), and a
+    PartnershipOwned model added later (in any app) is covered without a migration of its own.
+    """
+    connection = connections[using]
+    if not is_enforced(connection):
+        return
+    quote = connection.ops.quote_name
+    with owner_mode(connection):
+        for table, (enabled, forced, has_policy) in tables_state(connection).items():
+            statements = []
+            if not enabled:
+                statements.append(f"ALTER TABLE {quote(table)} ENABLE ROW LEVEL SECURITY")
+            if not forced:
+                statements.append(f"ALTER TABLE {quote(table)} FORCE ROW LEVEL SECURITY")
+            if not has_policy:
+                statements.append(f"CREATE POLICY {POLICY_NAME} ON {quote(table)} FOR ALL "
+                                  f"USING ({POLICY_EXPRESSION}) WITH CHECK ({POLICY_EXPRESSION})")
+            if statements:
+                with connection.cursor() as cursor:
+                    cursor.execute("; ".join(statements))
+        _grant(connection)
+    connection.rls_role_ready = role_ready(connection, connection.connection)
+    connection.rls_applied = None
+
+
+MISSING_GRANTS_SQL = """
+SELECT current_schema(), EXISTS (
+    SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'S')
+      AND NOT (CASE WHEN c.relkind = 'S' THEN has_sequence_privilege(r.oid, c.oid, 'USAGE')
+                    ELSE has_table_privilege(r.oid, c.oid, 'SELECT') AND has_table_privilege(r.oid, c.oid, 'INSERT')
+                     AND has_table_privilege(r.oid, c.oid, 'UPDATE') AND has_table_privilege(r.oid, c.oid, 'DELETE')
+               END)
+)
+FROM pg_roles r WHERE r.rolname = %s
+"""
+
+
+def _grant(connection) -> None:
+    """Grant the application role the tables and sequences of the schema, if any lack a grant."""
+    role = connection.rls_role
+    if not role:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(MISSING_GRANTS_SQL, [role])
+        row = cursor.fetchone()
+        if row is None:
+            logger.warning("The database role %s does not exist: queries run as the role that logged in. "
+                           "See the README, 'Tenant isolation in the database'.", role)
+            return
+        schema, missing = row
+        if missing:
+            quote = connection.ops.quote_name
+            cursor.execute(
+                f"GRANT USAGE ON SCHEMA {quote(schema)} TO {quote(role)}; "
+                f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {quote(schema)} TO {quote(role)}; "
+                f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA {quote(schema)} TO {quote(role)}"
+            )
