@@ -34,8 +34,13 @@ logger = logging.getLogger(__name__)
 POLICY_NAME = "partnership_isolation"
 PARTNERSHIP_SETTING = "app.partnership_id"
 BYPASS_SETTING = "app.rls_bypass"
-# The key under which `cross_partnership` marks the django-scopes state it enters.
+# The key under which `cross_partnership` marks the django-scopes state it enters (its reason).
 BYPASS_KEY = "_rls_bypass"
+
+
+def partnership_scope(partnership):
+    """`scope(partnership=...)` without any bypass around it: what a request's view runs in."""
+    return scope(partnership=partnership, **{BYPASS_KEY: None})
 OWNER = "none"  # set_config('role', 'none') is RESET ROLE: back to the role that logged in
 
 # The rows a session may see and write. `current_setting(..., true)` is NULL when never set, and the
@@ -51,22 +56,25 @@ def cross_partnership(reason: str, *, quiet: bool = False) -> Iterator[None]:
     """The one way past tenant isolation, for work that spans partnerships. Logged with its reason.
 
     Turns django-scopes off (as `scopes_disabled()` does) and turns the database's row-level security
-    bypass on. A `scope(partnership=...)` entered inside it is strict again, and so is a plain
-    `scopes_disabled()` entered inside such a scope. `quiet` logs at DEBUG instead of INFO, for lookups
-    that run on every request (the signed-in user's own memberships).
+    bypass on. A `scope(partnership=...)` entered inside it is strict again (raw SQL sees that partnership
+    only); a plain `scopes_disabled()` inside that is the bypass again, as the code around it said so.
+    Outside any bypass, `scopes_disabled()` alone sees nothing. The request middleware clears the bypass
+    for the view, so a test whose fixtures run in the bypass still sees views behave as in production.
+    `quiet` logs at DEBUG instead of INFO, for lookups that run on every request (the signed-in user's
+    own memberships).
     """
     if not reason:
         raise ValueError("Say why the code needs to cross partnerships.")
     logger.log(logging.DEBUG if quiet else logging.INFO, "Tenant isolation bypassed: %s", reason,
                extra={"rls_bypass": reason})
-    with scope(_enabled=False, partnership=None, **{BYPASS_KEY: reason}):
+    with scope(_enabled=False, **{BYPASS_KEY: reason}):
         yield
 
 
 def bypass_reason() -> str | None:
     """Why the current code may cross partnerships, or None when it may not."""
     current = get_scope()
-    if current.get("_enabled", True) or current.get("partnership") is not None:
+    if current.get("_enabled", True):
         return None
     return current.get(BYPASS_KEY) or None
 
@@ -142,13 +150,23 @@ def role_ready(connection, raw_connection) -> bool:
         return bool(cursor.fetchone()[0])
 
 
+# The abstract model every tenant table inherits; PortalConfig.ready() names it (this module is imported by
+# the database backend, before models may be).
+_tenant_base: type | None = None
+
+
+def guard_tables_of(base: type) -> None:
+    global _tenant_base
+    _tenant_base = base
+
+
 def partnership_owned_models() -> list[type]:
     """Every concrete model whose table holds a `partnership_id` because it inherits PartnershipOwned."""
-    from portal.tenancy.models import PartnershipOwned
-
+    if _tenant_base is None:
+        raise RuntimeError("No tenant base model: PortalConfig.ready() names it.")
     found = []
     for model in apps.get_models():
-        if not issubclass(model, PartnershipOwned) or model._meta.proxy or not model._meta.managed:
+        if not issubclass(model, _tenant_base) or model._meta.proxy or not model._meta.managed:
             continue
         if model._meta.get_field("partnership").model is model:  # not a multi-table child: the parent has it
             found.append(model)

@@ -102,8 +102,8 @@ def test_outside_any_scope_and_with_plain_scopes_disabled_nothing_is_seen(partne
     with scopes_disabled():
         # django-scopes lets the query through; PostgreSQL does not, without the audited bypass.
         assert Membership.objects.count() == 0
-    with rls.cross_partnership("set-up"), scope(partnership=partnership), scopes_disabled():
-        # Turning scopes off inside a partnership's scope is not a bypass either.
+    with rls.cross_partnership("set-up"), rls.partnership_scope(partnership), scopes_disabled():
+        # Turning scopes off inside a request's partnership scope is not a bypass either, whatever is around it.
         assert Membership.objects.count() == 0
 
 
@@ -224,7 +224,15 @@ def test_the_wanted_settings_follow_the_scope():
         assert rls.wanted_settings(db) == ("portal_app", "", "")
     with rls.cross_partnership("test"):
         assert rls.wanted_settings(db) == ("portal_app", "", "on")
-        with scopes_disabled():  # nested directly in the bypass: still the bypass
+        with scopes_disabled():  # nested in the bypass: still the bypass
             assert rls.wanted_settings(db) == ("portal_app", "", "on")
+        with scope(partnership=7):
+            assert rls.wanted_settings(db) == ("portal_app", "7", "")
+            with scopes_disabled():
+                assert rls.wanted_settings(db) == ("portal_app", "", "on")
+        with rls.partnership_scope(7):
+            assert rls.wanted_settings(db) == ("portal_app", "7", "")
+            with scopes_disabled():
+                assert rls.wanted_settings(db) == ("portal_app", "", "")
     db.rls_owner_depth = 1
     assert rls.wanted_settings(db) == ("none", "", "on")
