@@ -26,7 +26,9 @@ def create_role(apps, schema_editor):
                            f"EXCEPTION WHEN duplicate_object THEN NULL; END $$")
             exists = True
         if exists and not superuser:
-            cursor.execute("SELECT pg_has_role(session_user, %s, 'MEMBER')", [role])
+            # SET ROLE needs membership, and from PostgreSQL 16 a membership with the SET option.
+            privilege = "SET" if connection.connection.info.server_version >= 160000 else "MEMBER"
+            cursor.execute("SELECT pg_has_role(session_user, %s, %s)", [role, privilege])
             if not cursor.fetchone()[0] and createrole:
                 cursor.execute(f"GRANT {quote(role)} TO SESSION_USER")
 

@@ -97,21 +97,48 @@ def wanted_settings(connection) -> tuple[str, str, str]:
 
 SET_SQL = (f"SELECT set_config('role', %s, false), set_config('{PARTNERSHIP_SETTING}', %s, false), "
            f"set_config('{BYPASS_SETTING}', %s, false)")
+# Statements that read or write rows: the settings travel in front of them, in the same round trip.
+ROW_STATEMENTS = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE", "WITH"})
+# Statements that touch no table: they run with whatever the session has, and change nothing.
+TABLELESS_STATEMENTS = frozenset({"SAVEPOINT", "RELEASE", "ROLLBACK", "COMMIT", "BEGIN"})
+
+
+def _first_word(sql) -> str:
+    text = sql if isinstance(sql, str) else ""
+    return text.lstrip(" \n\t(")[:12].split(None, 1)[0].upper() if text.strip(" \n\t(") else ""
 
 
 def apply_settings(execute, sql, params, many, context):
     """Execute wrapper on every PostgreSQL connection: before a query, bring the session's settings in line
-    with the current scope, if they differ from what it last set. One round trip when the scope changes,
-    none otherwise; it is not a query Django records, so `django_assert_num_queries` counts are unchanged.
+    with the current scope, when they differ from what it last set.
+
+    For a statement that reads or writes rows, the `set_config` goes in front of it in the same query
+    string (one round trip, one implicit transaction: if the statement fails, neither took effect). Other
+    statements (DDL, in owner mode) get their own round trip first; savepoints need none. Django records
+    one query either way, so `django_assert_num_queries` counts are unchanged.
     """
     connection = context["connection"]
     wanted = wanted_settings(connection)
-    if wanted != connection.rls_applied:
-        connection.validate_no_broken_transaction()
-        with connection.wrap_database_errors, connection.connection.cursor() as cursor:
-            cursor.execute(SET_SQL, wanted)
+    if wanted == connection.rls_applied:
+        return execute(sql, params, many, context)
+    verb = _first_word(sql)
+    if verb in TABLELESS_STATEMENTS:
+        return execute(sql, params, many, context)
+    connection.validate_no_broken_transaction()
+    raw_cursor = context["cursor"].cursor
+    if verb in ROW_STATEMENTS and not many and getattr(raw_cursor, "name", None) is None:
+        prefix = raw_cursor.mogrify(SET_SQL, wanted).decode()
+        if params is not None:
+            prefix = prefix.replace("%", "%%")
+        connection.rls_applied = None  # unknown until the statement succeeds
+        result = execute(f"{prefix}; {sql}", params, many, context)
         connection.rls_applied = wanted
-        connection.rls_switches += 1
+        connection.rls_piggybacked += 1
+        return result
+    with connection.wrap_database_errors, connection.connection.cursor() as cursor:
+        cursor.execute(SET_SQL, wanted)
+    connection.rls_applied = wanted
+    connection.rls_switches += 1
     return execute(sql, params, many, context)
 
 
@@ -133,11 +160,16 @@ ROLE_READY_SQL = """
 SELECT EXISTS (
     SELECT 1 FROM pg_roles r
     WHERE r.rolname = %s AND NOT r.rolsuper AND NOT r.rolbypassrls
-      AND pg_has_role(session_user, r.oid, 'MEMBER')
+      AND pg_has_role(session_user, r.oid, %s)
       AND to_regclass('django_migrations') IS NOT NULL
       AND has_table_privilege(r.oid, to_regclass('django_migrations'), 'SELECT')
 )
 """
+
+
+def may_assume(raw_connection) -> str:
+    """The pg_has_role privilege that allows SET ROLE: from PostgreSQL 16 a membership may withhold it."""
+    return "SET" if raw_connection.info.server_version >= 160000 else "MEMBER"
 
 
 def role_ready(connection, raw_connection) -> bool:
@@ -146,7 +178,7 @@ def role_ready(connection, raw_connection) -> bool:
     if not connection.rls_role:
         return False
     with raw_connection.cursor() as cursor:
-        cursor.execute(ROLE_READY_SQL, [connection.rls_role])
+        cursor.execute(ROLE_READY_SQL, [connection.rls_role, may_assume(raw_connection)])
         return bool(cursor.fetchone()[0])
 
 
@@ -214,6 +246,12 @@ def install(*, using: str = "default", **kwargs) -> None:
         _grant(connection)
     connection.rls_role_ready = role_ready(connection, connection.connection)
     connection.rls_applied = None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_user, rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user")
+        user, bypasses = cursor.fetchone()
+    if bypasses:
+        logger.warning("The portal's queries run as %s, a superuser or a role with BYPASSRLS: PostgreSQL does not "
+                       "apply the tenant policies to them. See the README, 'Tenant isolation in the database'.", user)
 
 
 MISSING_GRANTS_SQL = """

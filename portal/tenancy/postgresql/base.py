@@ -47,7 +47,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
         # What the session was last set to: (role, app.partnership_id, app.rls_bypass); None when unknown.
         self.rls_applied: tuple[str, str, str] | None = None
         self.rls_owner_depth = 0
-        self.rls_switches = 0  # round trips spent on set_config, for tests and measurements
+        self.rls_switches = 0  # round trips spent on set_config alone, for tests and measurements
+        self.rls_piggybacked = 0  # set_config sent in front of a statement, in its round trip
         self.execute_wrappers.append(rls.apply_settings)
 
     def init_connection_state(self):
