@@ -144,7 +144,11 @@ def apply_settings(execute, sql, params, many, context):
 
 @contextmanager
 def owner_mode(connection) -> Iterator[None]:
-    """Run as the role that logged in (the table owner), with the bypass on: migrations and flushes."""
+    """Run as the role that logged in (the table owner), with the bypass on: migrations, flushes, ANALYZE.
+    A no-op on a connection without row-level security (SQLite)."""
+    if not is_enforced(connection):
+        yield
+        return
     connection.rls_owner_depth += 1
     try:
         yield
