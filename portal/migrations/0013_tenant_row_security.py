@@ -21,9 +21,10 @@ def create_role(apps, schema_editor):
         cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role])
         exists = cursor.fetchone() is not None
         if not exists and (superuser or createrole):
-            # Roles are shared by every database of the server: another database may create it meanwhile.
+            # Roles are shared by every database of the server: another database's migrate (a parallel test
+            # worker's) may create it meanwhile, which ends in one of these two errors.
             cursor.execute(f"DO $$ BEGIN CREATE ROLE {quote(role)} NOLOGIN NOSUPERUSER NOBYPASSRLS; "
-                           f"EXCEPTION WHEN duplicate_object THEN NULL; END $$")
+                           f"EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$")
             exists = True
         if exists and not superuser:
             # SET ROLE needs membership, and from PostgreSQL 16 a membership with the SET option.
