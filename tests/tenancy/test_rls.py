@@ -59,6 +59,23 @@ def test_every_partnership_owned_table_has_row_level_security_enabled_forced_and
 
 
 @pytest.mark.django_db
+def test_after_migrate_a_tenant_table_without_the_guard_gets_it(two_partnerships):
+    """What a new PartnershipOwned model's table goes through: `migrate` creates it bare, and the
+    post_migrate receiver enables, forces and adds the policy (and grants the application role)."""
+    mine, _ = two_partnerships
+    with rls.owner_mode(connection), connection.cursor() as cursor:
+        cursor.execute("DROP POLICY partnership_isolation ON portal_invitation; "
+                       "ALTER TABLE portal_invitation NO FORCE ROW LEVEL SECURITY; "
+                       "ALTER TABLE portal_invitation DISABLE ROW LEVEL SECURITY; "
+                       "REVOKE ALL ON portal_invitation FROM portal_app")
+    assert rls.tables_state(connection)["portal_invitation"] == (False, False, False)
+    rls.install(using="default")
+    assert rls.tables_state(connection)["portal_invitation"] == (True, True, True)
+    with scope(partnership=mine):
+        assert raw("SELECT count(*) FROM portal_invitation") == [(0,)]
+
+
+@pytest.mark.django_db
 def test_the_policy_binds_the_role_the_application_queries_as():
     current, superuser, bypassrls = raw("SELECT current_user, rolsuper, rolbypassrls FROM pg_roles "
                                         "WHERE rolname = current_user")[0]
