@@ -21,6 +21,7 @@ On SQLite all of this is a no-op.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,18 +38,17 @@ BYPASS_SETTING = "app.rls_bypass"
 # The key under which `cross_partnership` marks the django-scopes state it enters (its reason).
 BYPASS_KEY = "_rls_bypass"
 
-
-def partnership_scope(partnership):
-    """`scope(partnership=...)` without any bypass around it: what a request's view runs in."""
-    return scope(partnership=partnership, **{BYPASS_KEY: None})
 OWNER = "none"  # set_config('role', 'none') is RESET ROLE: back to the role that logged in
 
-# The rows a session may see and write. `current_setting(..., true)` is NULL when never set, and the
-# settings are stable within a statement, so PostgreSQL evaluates them once per query, not once per row.
+# The rows a session may see and write. `current_setting(..., true)` is NULL when never set. Each setting is
+# read in a sub-SELECT, which PostgreSQL runs once per statement (an InitPlan) instead of once per row, and
+# `partnership_id = ANY (...)` can still use the partnership indexes.
 POLICY_EXPRESSION = (
-    f"current_setting('{BYPASS_SETTING}', true) = 'on' OR partnership_id = ANY "
-    f"(string_to_array(NULLIF(current_setting('{PARTNERSHIP_SETTING}', true), ''), ',')::bigint[])"
+    f"(SELECT current_setting('{BYPASS_SETTING}', true)) = 'on' OR partnership_id = ANY "
+    f"((SELECT string_to_array(NULLIF(current_setting('{PARTNERSHIP_SETTING}', true), ''), ','))::bigint[])"
 )
+# Kept as the policy's comment, so that a changed expression replaces the policies of an existing database.
+POLICY_VERSION = "portal tenant isolation " + hashlib.sha256(POLICY_EXPRESSION.encode()).hexdigest()[:12]
 
 
 @contextmanager
@@ -69,6 +69,11 @@ def cross_partnership(reason: str, *, quiet: bool = False) -> Iterator[None]:
                extra={"rls_bypass": reason})
     with scope(_enabled=False, **{BYPASS_KEY: reason}):
         yield
+
+
+def partnership_scope(partnership):
+    """`scope(partnership=...)` without any bypass around it: what a request's view runs in."""
+    return scope(partnership=partnership, **{BYPASS_KEY: None})
 
 
 def bypass_reason() -> str | None:
@@ -113,7 +118,7 @@ def apply_settings(execute, sql, params, many, context):
     with the current scope, when they differ from what it last set.
 
     For a statement that reads or writes rows, the `set_config` goes in front of it in the same query
-    string (one round trip, one implicit transaction: if the statement fails, neither took effect). Other
+    string: one round trip (if the statement fails, the settings count as unknown and go again). Other
     statements (DDL, in owner mode) get their own round trip first; savepoints need none. Django records
     one query either way, so `django_assert_num_queries` counts are unchanged.
     """
@@ -211,7 +216,8 @@ def partnership_owned_models() -> list[type]:
 
 STATE_SQL = """
 SELECT name, c.relrowsecurity, c.relforcerowsecurity,
-       EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid AND p.polname = %s)
+       EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid AND p.polname = %s
+               AND obj_description(p.oid, 'pg_policy') = %s)
 FROM unnest(%s::text[]) AS name JOIN pg_class c ON c.oid = to_regclass(quote_ident(name))
 """
 
@@ -220,7 +226,7 @@ def tables_state(connection) -> dict[str, tuple[bool, bool, bool]]:
     """For each tenant table that exists: (RLS enabled, RLS forced, our policy present)."""
     tables = sorted({model._meta.db_table for model in partnership_owned_models()})
     with connection.cursor() as cursor:
-        cursor.execute(STATE_SQL, [POLICY_NAME, tables])
+        cursor.execute(STATE_SQL, [POLICY_NAME, POLICY_VERSION, tables])
         return {name: (enabled, forced, policy) for name, enabled, forced, policy in cursor.fetchall()}
 
 
@@ -241,9 +247,13 @@ def install(*, using: str = "default", **kwargs) -> None:
                 statements.append(f"ALTER TABLE {quote(table)} ENABLE ROW LEVEL SECURITY")
             if not forced:
                 statements.append(f"ALTER TABLE {quote(table)} FORCE ROW LEVEL SECURITY")
-            if not has_policy:
-                statements.append(f"CREATE POLICY {POLICY_NAME} ON {quote(table)} FOR ALL "
-                                  f"USING ({POLICY_EXPRESSION}) WITH CHECK ({POLICY_EXPRESSION})")
+            if not has_policy:  # missing, or an older expression
+                statements += [
+                    f"DROP POLICY IF EXISTS {POLICY_NAME} ON {quote(table)}",
+                    f"CREATE POLICY {POLICY_NAME} ON {quote(table)} FOR ALL "
+                    f"USING ({POLICY_EXPRESSION}) WITH CHECK ({POLICY_EXPRESSION})",
+                    f"COMMENT ON POLICY {POLICY_NAME} ON {quote(table)} IS '{POLICY_VERSION}'",
+                ]
             if statements:
                 with connection.cursor() as cursor:
                     cursor.execute("; ".join(statements))
