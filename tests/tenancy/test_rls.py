@@ -8,6 +8,8 @@ queries run as a role that the policies bind (not the superuser the test databas
 from __future__ import annotations
 
 import logging
+import re
+from pathlib import Path
 
 import pytest
 from django.apps import apps
@@ -262,3 +264,20 @@ def test_the_wanted_settings_follow_the_scope():
                 assert rls.wanted_settings(db) == ("portal_app", "", "")
     db.rls_owner_depth = 1
     assert rls.wanted_settings(db) == ("none", "", "on")
+
+
+def test_application_code_crosses_partnerships_only_through_the_audited_bypass():
+    """`scopes_disabled()` turns django-scopes off but is no bypass in the database: there it sees nothing.
+    Work across partnerships says why, through `cross_partnership("...")`."""
+    root = Path(__file__).resolve().parents[2]
+    packages = [path.parent for path in root.glob("*/apps.py")]
+    assert {"portal", "alliances", "deployments"} <= {package.name for package in packages}
+    offenders = []
+    for package in packages:
+        for path in package.rglob("*.py"):
+            if path.name == "rls.py" or "migrations" in path.parts:
+                continue
+            for number, line in enumerate(path.read_text().splitlines(), 1):
+                if re.search(r"\b(with_)?scopes_disabled\(", line):
+                    offenders.append(f"{path.relative_to(root)}:{number}")
+    assert not offenders, f"use portal.tenancy.rls.cross_partnership instead: {offenders}"
