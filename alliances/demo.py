@@ -16,7 +16,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
-from django_scopes import scope, scopes_disabled
+from django_scopes import scope
 
 from alliances.importers import run_import
 from alliances.models import (
@@ -38,6 +38,7 @@ from portal.audit.services import record_event
 from portal.calendar.models import CalendarPeriod
 from portal.calendar.services import normalise_year, parse_calendar_csv, replace_years
 from portal.tenancy.models import Partnership
+from portal.tenancy.rls import cross_partnership
 
 DATA_FILES = [
     "east_and_ealing/dfe_school_spine_2017_18.csv",
@@ -96,7 +97,7 @@ def _people(rng: random.Random, count: int) -> list[str]:
     """Invented names, none already given to someone in another demo partnership: one person, one name."""
     names = [f"{first} {last}" for first in FIRST_NAMES for last in LAST_NAMES]
     rng.shuffle(names)
-    with scopes_disabled():
+    with cross_partnership("demo data: names taken in every partnership"):
         taken = set(SystemLeader.objects.values_list("name", flat=True))
     return [name for name in names if name not in taken][:count]
 

@@ -1,12 +1,12 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django_scopes import scopes_disabled
 
 from portal.accounts.models import User
 from portal.accounts.services import deactivate_user
 from portal.errors import DomainError
 from portal.tenancy.models import Partnership, default_designation_labels
+from portal.tenancy.rls import cross_partnership
 from portal.tenancy.services import global_invite_first_admin
 
 
@@ -75,6 +75,6 @@ class PartnershipAdmin(admin.ModelAdmin):
             else:
                 messages.success(request, f"Invitation sent to {sent.invitation.email} as partnership admin.")
 
-    def changeform_view(self, *args, **kwargs):
-        with scopes_disabled():
-            return super().changeform_view(*args, **kwargs)
+    def changeform_view(self, request, *args, **kwargs):
+        with cross_partnership(f"Django admin: {request.user} opens a partnership's form"):
+            return super().changeform_view(request, *args, **kwargs)

@@ -158,6 +158,11 @@ def _database_from_env() -> dict:
     config = dj_database_url.parse(url, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60), conn_health_checks=True)
     if config["ENGINE"] == "django.db.backends.sqlite3":
         config["CONN_MAX_AGE"] = 0
+    elif config["ENGINE"] == "django.db.backends.postgresql":
+        # Tenant rows are guarded by row-level security too (portal/tenancy/rls.py): queries run as this
+        # role, which must not be a superuser or have BYPASSRLS. Empty: stay the role that logged in.
+        config["ENGINE"] = "portal.tenancy.postgresql"
+        config["RLS_ROLE"] = os.environ.get("DATABASE_APP_ROLE", "portal_app")
     return config
 
 

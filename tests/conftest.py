@@ -14,8 +14,8 @@ import warnings
 from urllib.parse import urlsplit
 
 import pytest
-from django_scopes import scopes_disabled
 
+from portal.tenancy.rls import cross_partnership, owner_mode
 from portal.tenancy.roles import Role
 from tests.factories import PartnershipFactory, make_member
 
@@ -70,7 +70,8 @@ def django_db_setup(django_db_setup, django_db_blocker):
         if connection.vendor != "postgresql":
             return
         deadline = time.monotonic() + 10
-        with connection.cursor() as cursor:
+        # As the role that logged in: the application role may not end other roles' sessions.
+        with owner_mode(connection), connection.cursor() as cursor:
             cursor.execute(query)
             while (left := cursor.fetchall()) and time.monotonic() < deadline:
                 time.sleep(0.2)
@@ -117,14 +118,15 @@ def _quick_flush_after_transactional_tests():
 
 @pytest.fixture(autouse=True)
 def _scopes_disabled_for_fixtures(request):
-    """Fixtures and assertions run with scopes disabled; code under test enters its own scope.
+    """Fixtures and assertions run across partnerships (scopes disabled, and the database's row-level
+    security bypassed, portal/tenancy/rls.py); code under test enters its own scope, which is strict again.
 
     Tests marked `scoped` (the convention and isolation tests) opt out to see the real behaviour.
     """
     if request.node.get_closest_marker("scoped"):
         yield
         return
-    with scopes_disabled():
+    with cross_partnership("test fixtures and assertions", quiet=True):
         yield
 
 

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
-from django_scopes import scope, scopes_disabled
+from django_scopes import scope
 
 from alliances.models import SystemLeader
 from deployments.brokerage.matching import rank_for_request
@@ -24,6 +24,7 @@ from portal.errors import DomainError, NotAllowed
 from portal.formats import date_text
 from portal.notifications.services import notify
 from portal.tenancy.models import Membership
+from portal.tenancy.rls import cross_partnership
 
 ALLOWED = {
     OfferStatus.OPEN: {OfferStatus.ACCEPTED, OfferStatus.DECLINED, OfferStatus.WITHDRAWN, OfferStatus.EXPIRED},
@@ -212,7 +213,7 @@ def expire_offer(*, offer: Offer) -> Offer:
 def expire_due_offers(*, now=None) -> int:
     """Expire every open offer past its time, in every partnership; each in its own transaction and scope."""
     now = now or timezone.now()
-    with scopes_disabled():
+    with cross_partnership("offer expiry: open offers in every partnership"):
         due = list(Offer.objects.filter(status=OfferStatus.OPEN, expires_at__lte=now).values_list("pk", "partnership_id"))
     expired = 0
     for pk, partnership_id in due:

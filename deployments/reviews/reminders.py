@@ -24,7 +24,7 @@ from datetime import date, timedelta
 
 from django.db import transaction
 from django.utils import timezone
-from django_scopes import scope, scopes_disabled
+from django_scopes import scope
 
 from alliances.models import LeaderStatus, SystemLeader
 from deployments.models import Deployment, DeploymentStatus, Offer, OfferStatus, Review, ReviewKind, ReviewStatus
@@ -37,6 +37,7 @@ from portal.days import days_phrase
 from portal.formats import date_text, datetime_text
 from portal.notifications.services import Pending, notify_bulk
 from portal.tenancy.models import Membership, Partnership
+from portal.tenancy.rls import cross_partnership
 from portal.tenancy.roles import Role
 
 BATCH = 1000
@@ -123,7 +124,7 @@ class Summary:
 def run_reminders(*, today: date | None = None, batch: int = BATCH) -> Summary:
     today = today or today_in_london()
     summary = Summary()
-    with scopes_disabled():
+    with cross_partnership("review reminders: every active partnership"):
         partnerships = list(Partnership.objects.filter(is_active=True).order_by("pk"))
     for partnership in partnerships:
         with scope(partnership=partnership):

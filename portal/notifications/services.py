@@ -15,12 +15,13 @@ from django.db import transaction
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django_scopes import scope, scopes_disabled
+from django_scopes import scope
 
 from portal.accounts.models import User
 from portal.notifications.events import EVENTS, get_event
 from portal.notifications.models import Channel, Delivery, Notification, NotificationPreference, Preference
 from portal.tenancy.models import Partnership
+from portal.tenancy.rls import cross_partnership
 
 logger = logging.getLogger(__name__)
 
@@ -281,7 +282,7 @@ def global_sweep_unsent(*, older_than: timedelta | None = None, limit: int = 100
     catches only lost work (broker down, worker killed), never doubles a retry chain.
     """
     cutoff = timezone.now() - (older_than if older_than is not None else settings.NOTIFICATION_SWEEP_AFTER)
-    with scopes_disabled():
+    with cross_partnership("sweeper: overdue notifications in every partnership"):
         rows = list(
             Notification.objects.filter(
                 channel=Channel.EMAIL,
@@ -344,7 +345,7 @@ def send_digest(*, partnership: Partnership, recipient: User) -> int:
 
 def global_send_digests() -> int:
     """Send the weekly digest to everyone who has digest rows waiting, partnership by partnership."""
-    with scopes_disabled():
+    with cross_partnership("weekly digests: waiting rows in every partnership"):
         pairs = list(
             Notification.objects.filter(
                 channel=Channel.EMAIL, delivery=Delivery.DIGEST, sent_at__isnull=True, failed_at__isnull=True,

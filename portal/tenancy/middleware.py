@@ -3,10 +3,10 @@ from __future__ import annotations
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
-from django_scopes import scope
 
 from portal.accounts.mfa import mfa_gate
 from portal.accounts.middleware import mfa_redirect
+from portal.tenancy.rls import partnership_scope
 from portal.tenancy.selectors import global_membership_for
 
 NOT_FOUND = "Page not found"
@@ -43,7 +43,8 @@ class PartnershipMiddleware:
             return mfa_redirect(request, gate)
         request.partnership = membership.partnership
         request.membership = membership
-        with scope(partnership=membership.partnership):
+        # The view runs strictly in the partnership: in the database too (portal/tenancy/rls.py).
+        with partnership_scope(membership.partnership):
             response = self.get_response(request)
             # Lazy template responses must render while the scope is still active.
             if hasattr(response, "render") and callable(response.render) and not response.is_rendered:

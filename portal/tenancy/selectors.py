@@ -2,17 +2,17 @@ from __future__ import annotations
 
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django_scopes import scopes_disabled
 
 from portal.accounts.models import User
 from portal.tenancy.models import Invitation, Membership, Partnership
+from portal.tenancy.rls import cross_partnership
 
 
 def global_memberships_for_user(*, user: User) -> list[Membership]:
     """The user's active memberships in every active partnership (for sign-in and the switcher)."""
     if not user.is_authenticated:
         return []
-    with scopes_disabled():
+    with cross_partnership("the signed-in user's memberships", quiet=True):
         return list(
             Membership.objects.filter(user=user, is_active=True, partnership__is_active=True)
             .select_related("partnership")
@@ -22,7 +22,7 @@ def global_memberships_for_user(*, user: User) -> list[Membership]:
 
 def global_partnerships_overview(*, limit: int = 100) -> list[Partnership]:
     """Every partnership with its number of active members, for platform operators (one query)."""
-    with scopes_disabled():
+    with cross_partnership("platform overview of every partnership"):
         members = (Membership.objects.filter(partnership=OuterRef("pk"), is_active=True).order_by()
                    .values("partnership").annotate(n=Count("pk")).values("n"))
         return list(Partnership.objects.annotate(members=Coalesce(Subquery(members), 0)).order_by("name")[:limit])
@@ -30,7 +30,7 @@ def global_partnerships_overview(*, limit: int = 100) -> list[Partnership]:
 
 def global_membership_for(*, user: User, slug: str) -> Membership | None:
     """The user's active membership in the partnership with `slug`, or None (which the caller turns into 404)."""
-    with scopes_disabled():
+    with cross_partnership("the signed-in user's membership of the partnership in the address", quiet=True):
         return (
             Membership.objects.filter(
                 user=user, is_active=True, partnership__slug=slug, partnership__is_active=True

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
-from django_scopes import scope, scopes_disabled
+from django_scopes import scope
 
 from portal.accounts.models import User
 from portal.audit.services import record_event
@@ -18,6 +18,7 @@ from portal.errors import Conflict, DomainError, NotAllowed
 from portal.formats import date_text
 from portal.notifications.services import notify
 from portal.tenancy.models import Invitation, Membership, Partnership, hash_token, new_token
+from portal.tenancy.rls import cross_partnership
 from portal.tenancy.roles import ROLE_DESCRIPTIONS, Role
 
 
@@ -120,7 +121,7 @@ def revoke_invitation(*, actor: Membership, invitation: Invitation) -> None:
 
 def global_invitation_for_token(token: str) -> Invitation:
     """Find the invitation a link names, across partnerships (the invitee is not yet a member anywhere)."""
-    with scopes_disabled():
+    with cross_partnership("an invitation link names its partnership"):
         invitation = (
             Invitation.objects.select_related("partnership", "invited_by").filter(token_hash=hash_token(token)).first()
         )

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpRequest
-from django_scopes import scopes_disabled
 
 from portal.notifications.selectors import unread_count
 from portal.tenancy.models import Membership
+from portal.tenancy.rls import cross_partnership
 from portal.ui.navigation import navigation_for
 
 
@@ -18,7 +18,7 @@ def portal(request: HttpRequest) -> dict:
     membership = getattr(request, "membership", None)
     if membership is None:
         return context
-    with scopes_disabled():
+    with cross_partnership("the signed-in user's other memberships, for the switcher", quiet=True):
         several = (
             Membership.objects.filter(user=request.user, is_active=True, partnership__is_active=True)
             .exclude(pk=membership.pk)

@@ -18,7 +18,7 @@ from django.db import connection, reset_queries, transaction
 from django.db.models import Count
 from django.test import Client
 from django.test.utils import override_settings
-from django_scopes import scope, scopes_disabled
+from django_scopes import scope
 
 from alliances.models import Cluster, School, Specialism, SystemLeader
 from deployments.brokerage.matching import rank_candidates
@@ -26,6 +26,7 @@ from deployments.models import Deployment, Review
 from deployments.reviews.reminders import run_reminders
 from portal.accounts.models import User
 from portal.tenancy.models import Membership, Partnership
+from portal.tenancy.rls import cross_partnership
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -45,7 +46,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, partnership, requests, reminders=False, **options):
         slug = partnership
-        with scopes_disabled():
+        with cross_partnership("bench command: set-up across partnerships"):
             try:
                 broker = User.objects.get(email=f"bench-broker-{slug}@bench.example")
                 officer = User.objects.get(email=f"bench-la-officer-{slug}@bench.example")
@@ -137,7 +138,7 @@ class Command(BaseCommand):
             pass
 
         try:
-            with transaction.atomic(), scopes_disabled():
+            with transaction.atomic(), cross_partnership("bench command: scale deployments made active (rolled back)"):
                 active = Deployment.objects.filter(partnership__slug__startswith="scale-").update(
                     status="active", start_date=date(2026, 9, 7), end_date=date(2027, 3, 19))
                 for label in ("first run (creates the reviews)", "daily run"):
@@ -157,7 +158,7 @@ class Command(BaseCommand):
 
     def _matching(self, requests: int) -> None:
         """Rank every system leader of the largest partnership for one request (the matching service alone)."""
-        with scopes_disabled():
+        with cross_partnership("bench command: the largest partnership"):
             counts = SystemLeader.objects.values("partnership").annotate(n=Count("pk")).order_by("-n").first()
             if not counts:
                 return

@@ -44,6 +44,7 @@ from deployments.models import (
 )
 from portal.accounts.models import User
 from portal.tenancy.models import Membership, Partnership
+from portal.tenancy.rls import owner_mode
 from portal.tenancy.roles import Role
 
 SCALE_FILES = [
@@ -100,7 +101,8 @@ class Command(BaseCommand):
         if connection.vendor == "postgresql":
             # Fresh planner statistics, as autovacuum keeps them in production: without them PostgreSQL guesses
             # one row per table and picks nested loops that make the bench figures meaningless.
-            with connection.cursor() as cursor:
+            # As the tables' owner: the application role may not analyze them (portal/tenancy/rls.py).
+            with owner_mode(connection), connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
         if matching_leaders and not Partnership.objects.filter(slug="scale-matching").exists():
             all_open = [urn for urns in schools_by_la.values() for urn in urns]

@@ -1,0 +1,1 @@
+"""The PostgreSQL backend with tenant row-level security (see portal/tenancy/rls.py)."""
