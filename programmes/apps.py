@@ -14,6 +14,24 @@ class ProgrammesConfig(AppConfig):
         register_workflow(nouns={"catalogue": "catalogue", "service": "service", "order": "order",
                                  "orderline": "order line", "entitlement": "entitlement"}, settled_by_leaving={})
         self._catalogue()
+        self._personal_data()
+
+    @staticmethod
+    def _personal_data() -> None:
+        """Data protection (portal.privacy): who acted on catalogues, orders and entitlements, and the free text
+        people write on them. The catalogue's own wording and the generated price reasons and charge descriptions
+        are the partnership's, not anyone's personal data (tests/privacy/test_registry.py NOT_PERSONAL)."""
+        from portal.privacy.registry import PersonalData, register_personal_data
+
+        register_personal_data(
+            PersonalData("programmes.Catalogue", "catalogues", people=("created_by", "published_by")),
+            PersonalData("programmes.Service", "catalogue services", people=("created_by",)),
+            PersonalData("programmes.Order", "orders", people=("created_by", "submitted_by", "decided_by"),
+                         free_text=("decision_note",)),
+            PersonalData("programmes.OrderLine", "order lines", people=("cancelled_by",), free_text=("cancel_reason",)),
+            PersonalData("programmes.Drawdown", "entitlement movements", people=("created_by",), free_text=("note",)),
+            PersonalData("programmes.ChargeLine", "charges", people=("created_by",)),
+        )
 
     @staticmethod
     def _catalogue() -> None:

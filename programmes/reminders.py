@@ -25,7 +25,7 @@ from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
-from django_scopes import scope, scopes_disabled
+from django_scopes import scope
 
 from alliances.models import PartnershipSchool
 from portal.accounts.models import User
@@ -35,6 +35,7 @@ from portal.days import days_phrase
 from portal.formats import date_text
 from portal.notifications.services import Pending, notify_bulk
 from portal.tenancy.models import Membership, Partnership
+from portal.tenancy.rls import cross_partnership
 from portal.tenancy.roles import Role
 from programmes.models import (
     Catalogue,
@@ -64,7 +65,7 @@ class Summary:
 def run_programme_reminders(*, today: date | None = None) -> Summary:
     today = today or today_in_london()
     summary = Summary()
-    with scopes_disabled():
+    with cross_partnership("the daily catalogue reminders visit every partnership", quiet=True):
         partnerships = list(Partnership.objects.filter(is_active=True).order_by("pk"))
     for partnership in partnerships:
         with scope(partnership=partnership):

@@ -14,7 +14,6 @@ from allauth.mfa.models import Authenticator
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
 from portal.accounts.models import User
 from portal.audit.models import AuditEvent
@@ -26,6 +25,7 @@ from portal.privacy.export import person_filter
 from portal.privacy.pseudonyms import Replacer, is_erased, new_pseudonym
 from portal.privacy.registry import PersonalData, personal_data
 from portal.tenancy.models import Invitation, Membership, Partnership
+from portal.tenancy.rls import cross_partnership
 
 AUDIT_TEXTS = ("actor_label", "object_repr", "note", "old", "new")
 
@@ -48,7 +48,7 @@ def global_erase_person(*, actor: User, person: User) -> Erasure:
         raise NotAllowed("Only platform operators can erase a person's data.")
     if actor.pk == person.pk:
         raise DomainError("You cannot erase your own account. Ask another platform operator.")
-    with transaction.atomic(), scopes_disabled():
+    with transaction.atomic(), cross_partnership("erasing a person in every partnership"):
         person = User.objects.select_for_update().get(pk=person.pk)  # a second erasure at once waits, then stops
         if is_erased(person):
             raise Conflict("This person's data has already been erased.")

@@ -17,13 +17,13 @@ from importlib import import_module
 from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
 from portal.audit.models import AuditEvent
 from portal.audit.paths import pruning_before
 from portal.audit.services import record_event
 from portal.privacy.registry import RetentionRule, retention_rules
 from portal.tenancy.models import Partnership
+from portal.tenancy.rls import cross_partnership
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ def _delete_batches(queryset: models.QuerySet, *, path=nullcontext) -> int:
 def global_prune_rule(rule: RetentionRule, *, now: datetime | None = None) -> int:
     """Delete the rows of one registered rule older than its period, in every partnership."""
     cutoff = cutoff_for(rule.period, now)
-    with scopes_disabled():
+    with cross_partnership(f"retention: {rule.label}"):
         return _delete_batches(rule.model_class._base_manager.filter(**{f"{rule.date_field}__lt": cutoff}))
 
 
@@ -69,7 +69,7 @@ def global_prune_audit_events(*, now: datetime | None = None) -> dict[int, int]:
     starts from. Returns partnership id -> events removed."""
     cutoff = cutoff_for("audit_events", now)
     removed: dict[int, int] = {}
-    with scopes_disabled():
+    with cross_partnership("retention: audit events"):
         old = AuditEvent._base_manager.filter(created_at__lt=cutoff)
         for partnership_id in list(old.order_by().values_list("partnership_id", flat=True).distinct()):
             count = _delete_batches(old.filter(partnership_id=partnership_id),

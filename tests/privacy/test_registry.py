@@ -27,6 +27,11 @@ NOT_PERSONAL = {
     "alliances.Alliance": {"name"},  # groups of schools
     "alliances.Cluster": {"name"},
     "deployments.Review": {"outcomes"},  # keys of the outcome checklist
+    # The partnership's catalogue wording, and text the portal writes from it (price reasons, charge descriptions).
+    "programmes.Catalogue": {"title", "introduction"},
+    "programmes.Service": {"name", "description", "terms", "phases", "school_type_groups"},
+    "programmes.OrderLine": {"price_reason"},
+    "programmes.ChargeLine": {"description"},
 }
 
 
