@@ -67,9 +67,10 @@ lock-upgrade: lock
 outdated: install
 	$(BIN)/python -m pip list --outdated --exclude s2s-portal
 
-# Known vulnerabilities in every locked package (the advisory database is online).
+# Known vulnerabilities in every locked package, from the advisory database online; --strict fails the audit when a
+# package could not be checked (offline, say) instead of passing it silently.
 audit: install
-	$(BIN)/pip-audit --progress-spinner off --disable-pip --require-hashes -r requirements/test.txt
+	$(BIN)/pip-audit --strict --progress-spinner off --disable-pip --require-hashes -r requirements/test.txt
 
 lint: install
 	$(BIN)/ruff check .
