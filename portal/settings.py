@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE as CSP_NONCE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -98,8 +99,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Before everything: the request id for every log line, request metrics, and /metrics (token or loopback only).
+    "portal.observability.middleware.RequestIdMiddleware",
     # First, so load balancers reach it whatever Host header they send and without an HTTPS redirect.
     "portal.health.HealthCheckMiddleware",
+    # Outside the error pages, so the portal's own 404 and 500 pages get a nonce and the policy too.
+    "csp.middleware.CSPMiddleware",
+    "portal.observability.headers.SecurityHeadersMiddleware",
     # Next, so it sees every response: the portal's own error pages also while DEBUG is on.
     "portal.ui.errors.FriendlyErrorPagesMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -321,17 +327,84 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = True
     CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [f"https://{host}" for host in ALLOWED_HOSTS])
 
-# Django's own loggers write here once (not also through Django's default console handler, which printed every
-# failure twice while DEBUG was on); an expected refusal (403, 404) is one line with no traceback.
+# Logs: one JSON object a line in production (LOG_FORMAT=json, the default when DEBUG is off), a readable line
+# for a developer; every line carries the request id (X-Request-ID, or a new one), in the worker too (the id travels
+# in the task's headers). Django's own loggers write here once (not also through Django's default console handler,
+# which printed every failure twice while DEBUG was on); an expected refusal (403, 404) is one line, no traceback.
+LOG_FORMAT = env_str("LOG_FORMAT", "plain" if DEBUG else "json")
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"expected_refusals": {"()": "portal.log_filters.ExpectedRefusalFilter"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["expected_refusals"]}},
+    "filters": {
+        "expected_refusals": {"()": "portal.log_filters.ExpectedRefusalFilter"},
+        "request_id": {"()": "portal.observability.logs.RequestIdFilter"},
+    },
+    "formatters": {
+        "plain": {"()": "portal.observability.logs.PlainFormatter"},
+        "json": {"()": "portal.observability.logs.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT,
+                             "filters": ["expected_refusals", "request_id"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO"), "propagate": False},
         "django.db.backends": {"level": "WARNING"},
     },
 }
+
+# Error reporting: on only when SENTRY_DSN is set (web and worker both load these settings). No personal data is
+# sent; SENTRY_TRACES_SAMPLE_RATE (0 to 1) turns on performance traces.
+SENTRY_DSN = env_str("SENTRY_DSN")
+SENTRY_ENVIRONMENT = env_str("SENTRY_ENVIRONMENT", "development" if DEBUG else "production")
+try:
+    SENTRY_TRACES_SAMPLE_RATE = float(env_str("SENTRY_TRACES_SAMPLE_RATE", "0"))
+except ValueError:
+    raise ImproperlyConfigured("SENTRY_TRACES_SAMPLE_RATE must be a number from 0 to 1.") from None
+if not 0 <= SENTRY_TRACES_SAMPLE_RATE <= 1:
+    raise ImproperlyConfigured("SENTRY_TRACES_SAMPLE_RATE must be a number from 0 to 1.")
+if SENTRY_DSN:
+    from portal.observability.errors import init_error_reporting
+
+    init_error_reporting(dsn=SENTRY_DSN, environment=SENTRY_ENVIRONMENT, release=env_str("PORTAL_RELEASE"),
+                         traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE)
+
+# Metrics at /metrics for Prometheus: with METRICS_TOKEN set, only to `Authorization: Bearer <token>`; without it,
+# only to a client on the loopback interface that no proxy forwarded.
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+
+# Celery time limits for every task (seconds): at the soft limit the task gets SoftTimeLimitExceeded and can tidy up;
+# at the hard limit the worker process running it is replaced. An import of a large file is the longest task.
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 15 * 60)
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 20 * 60)
+if not 0 < CELERY_TASK_SOFT_TIME_LIMIT < CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured("CELERY_TASK_SOFT_TIME_LIMIT must be positive and below CELERY_TASK_TIME_LIMIT.")
+
+# Content Security Policy (django-csp): scripts and styles only from the portal's own static files, and the one
+# inline script (the js-enabled class, templates/base.html) by a per-request nonce; nothing inline otherwise.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", CSP_NONCE],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# Browser features the portal never uses are switched off for it and anything it could be framed in.
+PERMISSIONS_POLICY = env_str(
+    "PERMISSIONS_POLICY",
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=()",
+)
+# /.well-known/security.txt (RFC 9116): where to report a vulnerability, and until when that is true. Set
+# SECURITY_TXT_EXPIRES (a date, YYYY-MM-DD, under a year ahead) in production and renew it; without it the file
+# says a year from start-up.
+SECURITY_CONTACT = env_str("SECURITY_CONTACT", "mailto:security@s2s-portal.example")
+SECURITY_TXT_EXPIRES = env_str("SECURITY_TXT_EXPIRES")
+SECURITY_POLICY_URL = env_str("SECURITY_POLICY_URL")

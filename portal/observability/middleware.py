@@ -1,0 +1,39 @@
+"""First in the chain: gives the request its id (the caller's X-Request-ID when acceptable, otherwise a new one),
+returns it in the response, counts and times the request, and answers /metrics before host checks or redirects."""
+
+from __future__ import annotations
+
+import time
+
+import sentry_sdk
+
+from portal.observability import metrics
+from portal.observability.context import HEADER, accept_or_new, reset_request_id, set_request_id
+
+METRICS_PATH = "/metrics"
+
+
+class RequestIdMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request_id = accept_or_new(request.headers.get(HEADER))
+        request.request_id = request_id
+        token = set_request_id(request_id)
+        sentry_sdk.set_tag("request_id", request_id)  # does nothing unless SENTRY_DSN started the SDK
+        started = time.perf_counter()
+        try:
+            if request.path_info == METRICS_PATH:
+                response = metrics.metrics_response(request)
+                view = "metrics"
+            else:
+                response = self.get_response(request)
+                match = getattr(request, "resolver_match", None)
+                view = match.view_name if match else "unmatched"
+            metrics.observe_request(method=request.method, view=view, status=response.status_code,
+                                    seconds=time.perf_counter() - started)
+            response[HEADER] = request_id
+            return response
+        finally:
+            reset_request_id(token)
