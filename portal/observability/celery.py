@@ -30,9 +30,11 @@ def _stamp_request_id(headers=None, **kwargs) -> None:
 
 @signals.task_prerun.connect
 def _enter_task(task_id=None, task=None, **kwargs) -> None:
+    # From the message's headers in a worker; a task run inline (eager) keeps the id of the request running it.
     request_id = getattr(task.request, CELERY_HEADER, None) if task is not None else None
     if request_id is None and task is not None and isinstance(task.request.headers, dict):
         request_id = task.request.headers.get(CELERY_HEADER)
+    request_id = request_id or current_request_id()
     _tokens[task_id] = (set_request_id(request_id), set_task((task.name if task else "", task_id or "")))
 
 
