@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 import sentry_sdk
+from django.utils.log import log_response
 
 from portal.observability import metrics
 from portal.observability.context import HEADER, accept_or_new, reset_request_id, set_request_id
@@ -34,6 +35,10 @@ class RequestIdMiddleware:
             metrics.observe_request(method=request.method, view=view, status=response.status_code,
                                     seconds=time.perf_counter() - started)
             response[HEADER] = request_id
+            if response.status_code >= 400:
+                # Django logs an error response after the whole middleware chain, when the id is gone; logging it
+                # here, the same way, marks it logged so that line carries the id and is written once.
+                log_response("%s: %s", response.reason_phrase, request.path, response=response, request=request)
             return response
         finally:
             reset_request_id(token)

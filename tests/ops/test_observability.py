@@ -28,10 +28,12 @@ def log_lines():
     handler = logging.StreamHandler(stream)
     handler.addFilter(RequestIdFilter())
     handler.setFormatter(JsonFormatter())
-    root = logging.getLogger()
-    root.addHandler(handler)
+    loggers = [logging.getLogger(), logging.getLogger("django")]  # "django" does not propagate to the root
+    for logger in loggers:
+        logger.addHandler(handler)
     yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
-    root.removeHandler(handler)
+    for logger in loggers:
+        logger.removeHandler(handler)
 
 
 def test_a_request_gets_a_new_id_and_returns_it(client, db):

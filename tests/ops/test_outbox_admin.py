@@ -11,12 +11,14 @@ from portal.audit.models import AuditEvent
 from portal.notifications import services as notification_services
 from portal.notifications.models import Channel, Notification
 from portal.notifications.operations import global_retry_failed
-from tests.factories.portal import NotificationFactory, UserFactory
+from tests.factories.portal import NotificationFactory, UserFactory, give_mfa
 
 
 @pytest.fixture
 def operator(db):
-    return UserFactory(is_staff=True, is_superuser=True)
+    user = UserFactory(is_staff=True, is_superuser=True)
+    give_mfa(user)  # staff without two-factor are sent to set it up first
+    return user
 
 
 @pytest.fixture

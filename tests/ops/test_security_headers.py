@@ -21,7 +21,8 @@ def _directives(header: str) -> dict[str, list[str]]:
 
 def test_pages_send_a_strict_policy_and_the_inline_script_has_its_nonce(client, admin):
     client.force_login(admin.user)
-    response = client.get("/")
+    response = client.get("/", follow=True)
+    assert response.status_code == 200
     policy = _directives(response["Content-Security-Policy"])
     assert "'unsafe-inline'" not in response["Content-Security-Policy"]
     assert "'unsafe-eval'" not in response["Content-Security-Policy"]
