@@ -332,6 +332,9 @@ if not DEBUG:
 # in the task's headers). Django's own loggers write here once (not also through Django's default console handler,
 # which printed every failure twice while DEBUG was on); an expected refusal (403, 404) is one line, no traceback.
 LOG_FORMAT = env_str("LOG_FORMAT", "plain" if DEBUG else "json")
+# One line a request (method, path, status, view, duration, request id) from the portal itself, replacing gunicorn's
+# plain-text access log; off by default while DEBUG is on, where runserver prints its own.
+ACCESS_LOG = env_bool("ACCESS_LOG", not DEBUG)
 if LOG_FORMAT not in {"plain", "json"}:
     raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}.")
 LOGGING = {

@@ -3,15 +3,18 @@ returns it in the response, counts and times the request, and answers /metrics b
 
 from __future__ import annotations
 
+import logging
 import time
 
 import sentry_sdk
+from django.conf import settings
 from django.utils.log import log_response
 
 from portal.observability import metrics
 from portal.observability.context import HEADER, accept_or_new, reset_request_id, set_request_id
 
 METRICS_PATH = "/metrics"
+access_log = logging.getLogger("portal.access")
 
 
 class RequestIdMiddleware:
@@ -32,8 +35,12 @@ class RequestIdMiddleware:
                 response = self.get_response(request)
                 match = getattr(request, "resolver_match", None)
                 view = match.view_name if match else "unmatched"
-            metrics.observe_request(method=request.method, view=view, status=response.status_code,
-                                    seconds=time.perf_counter() - started)
+            seconds = time.perf_counter() - started
+            metrics.observe_request(method=request.method, view=view, status=response.status_code, seconds=seconds)
+            if settings.ACCESS_LOG:
+                access_log.info("%s %s %s", request.method, request.path, response.status_code, extra={
+                    "method": request.method, "path": request.path, "status": response.status_code, "view": view,
+                    "duration_ms": round(seconds * 1000, 1)})
             response[HEADER] = request_id
             if response.status_code >= 400:
                 # Django logs an error response after the whole middleware chain, when the id is gone; logging it

@@ -56,6 +56,17 @@ def test_log_lines_during_a_request_carry_its_id(client, db, log_lines):
     assert context.current_request_id() is None  # and it does not leak into what runs next
 
 
+def test_the_access_log_is_one_json_line_a_request(client, db, log_lines, settings):
+    settings.ACCESS_LOG = True
+    client.get("/accessibility/", HTTP_X_REQUEST_ID="trace-200")
+    [line] = [line for line in log_lines() if line["logger"] == "portal.access"]
+    assert line["request_id"] == "trace-200" and line["message"] == "GET /accessibility/ 200"
+    assert line["status"] == 200 and line["view"] == "accessibility" and line["duration_ms"] >= 0
+    settings.ACCESS_LOG = False
+    client.get("/accessibility/")
+    assert len([line for line in log_lines() if line["logger"] == "portal.access"]) == 1
+
+
 def test_the_json_formatter_writes_one_object_a_line_with_extras_and_tracebacks():
     logger = logging.getLogger("tests.ops")
     record = logger.makeRecord("tests.ops", logging.ERROR, __file__, 1, "Import %s failed", ("GIAS",), None,
