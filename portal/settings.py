@@ -15,6 +15,8 @@ import dj_database_url
 from csp.constants import NONCE as CSP_NONCE
 from django.core.exceptions import ImproperlyConfigured
 
+from portal.observability import config as ops_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -327,87 +329,34 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = True
     CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [f"https://{host}" for host in ALLOWED_HOSTS])
 
-# Logs: one JSON object a line in production (LOG_FORMAT=json, the default when DEBUG is off), a readable line
-# for a developer; every line carries the request id (X-Request-ID, or a new one), in the worker too (the id travels
-# in the task's headers). Django's own loggers write here once (not also through Django's default console handler,
-# which printed every failure twice while DEBUG was on); an expected refusal (403, 404) is one line, no traceback.
+# Operations (portal/observability/config.py). Logs: one JSON object a line in production (LOG_FORMAT), a readable
+# line for a developer; every line carries the request id (X-Request-ID, or a new one), in the worker too (the id
+# travels in the task's headers). ACCESS_LOG: one line a request, replacing gunicorn's (runserver prints its own).
 LOG_FORMAT = env_str("LOG_FORMAT", "plain" if DEBUG else "json")
-# One line a request (method, path, status, view, duration, request id) from the portal itself, replacing gunicorn's
-# plain-text access log; off by default while DEBUG is on, where runserver prints its own.
 ACCESS_LOG = env_bool("ACCESS_LOG", not DEBUG)
-if LOG_FORMAT not in {"plain", "json"}:
-    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}.")
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {
-        "expected_refusals": {"()": "portal.log_filters.ExpectedRefusalFilter"},
-        "request_id": {"()": "portal.observability.logs.RequestIdFilter"},
-    },
-    "formatters": {
-        "plain": {"()": "portal.observability.logs.PlainFormatter"},
-        "json": {"()": "portal.observability.logs.JsonFormatter"},
-    },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT,
-                             "filters": ["expected_refusals", "request_id"]}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {
-        "django": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO"), "propagate": False},
-        "django.db.backends": {"level": "WARNING"},
-    },
-}
+LOGGING = ops_config.logging_config(LOG_FORMAT, env_str("LOG_LEVEL", "INFO"))
 
-# Error reporting: on only when SENTRY_DSN is set (web and worker both load these settings). No personal data is
-# sent; SENTRY_TRACES_SAMPLE_RATE (0 to 1) turns on performance traces.
+# Error reporting: on only when SENTRY_DSN is set (web and worker both load these settings); no personal data.
 SENTRY_DSN = env_str("SENTRY_DSN")
 SENTRY_ENVIRONMENT = env_str("SENTRY_ENVIRONMENT", "development" if DEBUG else "production")
-try:
-    SENTRY_TRACES_SAMPLE_RATE = float(env_str("SENTRY_TRACES_SAMPLE_RATE", "0"))
-except ValueError:
-    raise ImproperlyConfigured("SENTRY_TRACES_SAMPLE_RATE must be a number from 0 to 1.") from None
-if not 0 <= SENTRY_TRACES_SAMPLE_RATE <= 1:
-    raise ImproperlyConfigured("SENTRY_TRACES_SAMPLE_RATE must be a number from 0 to 1.")
+SENTRY_TRACES_SAMPLE_RATE = ops_config.sample_rate(env_str("SENTRY_TRACES_SAMPLE_RATE", "0"))
 if SENTRY_DSN:
     from portal.observability.errors import init_error_reporting
 
     init_error_reporting(dsn=SENTRY_DSN, environment=SENTRY_ENVIRONMENT, release=env_str("PORTAL_RELEASE"),
                          traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE)
 
-# Metrics at /metrics for Prometheus: with METRICS_TOKEN set, only to `Authorization: Bearer <token>`; without it,
-# only to a client on the loopback interface that no proxy forwarded.
+# /metrics: with METRICS_TOKEN, only to `Authorization: Bearer <token>`; without, only to an unproxied loopback client.
 METRICS_TOKEN = env_str("METRICS_TOKEN")
 
-# Celery time limits for every task (seconds): at the soft limit the task gets SoftTimeLimitExceeded and can tidy up;
-# at the hard limit the worker process running it is replaced. An import of a large file is the longest task.
-CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 15 * 60)
-CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 20 * 60)
-if not 0 < CELERY_TASK_SOFT_TIME_LIMIT < CELERY_TASK_TIME_LIMIT:
-    raise ImproperlyConfigured("CELERY_TASK_SOFT_TIME_LIMIT must be positive and below CELERY_TASK_TIME_LIMIT.")
+# Celery time limits for every task (seconds): SoftTimeLimitExceeded first, then the worker process is replaced.
+CELERY_TASK_SOFT_TIME_LIMIT, CELERY_TASK_TIME_LIMIT = ops_config.time_limits(
+    env_int("CELERY_TASK_SOFT_TIME_LIMIT", 15 * 60), env_int("CELERY_TASK_TIME_LIMIT", 20 * 60))
 
-# Content Security Policy (django-csp): scripts and styles only from the portal's own static files, and the one
-# inline script (the js-enabled class, templates/base.html) by a per-request nonce; nothing inline otherwise.
-CONTENT_SECURITY_POLICY = {
-    "DIRECTIVES": {
-        "default-src": ["'self'"],
-        "script-src": ["'self'", CSP_NONCE],
-        "style-src": ["'self'"],
-        "img-src": ["'self'", "data:"],
-        "font-src": ["'self'"],
-        "connect-src": ["'self'"],
-        "object-src": ["'none'"],
-        "base-uri": ["'self'"],
-        "form-action": ["'self'"],
-        "frame-ancestors": ["'none'"],
-    },
-}
-# Browser features the portal never uses are switched off for it and anything it could be framed in.
-PERMISSIONS_POLICY = env_str(
-    "PERMISSIONS_POLICY",
-    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=()",
-)
-# /.well-known/security.txt (RFC 9116): where to report a vulnerability, and until when that is true. Set
-# SECURITY_TXT_EXPIRES (a date, YYYY-MM-DD, under a year ahead) in production and renew it; without it the file
-# says a year from start-up.
+# Security headers: the CSP (django-csp, no 'unsafe-inline'), Permissions-Policy, and /.well-known/security.txt
+# (SECURITY_TXT_EXPIRES: a date under a year ahead, renewed; unset, a year from start-up).
+CONTENT_SECURITY_POLICY = ops_config.content_security_policy(CSP_NONCE)
+PERMISSIONS_POLICY = env_str("PERMISSIONS_POLICY", ops_config.PERMISSIONS_POLICY)
 SECURITY_CONTACT = env_str("SECURITY_CONTACT", "mailto:security@s2s-portal.example")
 SECURITY_TXT_EXPIRES = env_str("SECURITY_TXT_EXPIRES")
 SECURITY_POLICY_URL = env_str("SECURITY_POLICY_URL")

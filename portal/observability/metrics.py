@@ -24,6 +24,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, H
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from portal.notifications.models import Channel, Delivery, Notification
+
 logger = logging.getLogger(__name__)
 
 REGISTRY = CollectorRegistry(auto_describe=True)
@@ -51,8 +53,6 @@ def observe_request(*, method: str, view: str, status: int, seconds: float) -> N
 
 
 def _outbox() -> Iterable[Metric]:
-    from portal.notifications.models import Channel, Delivery, Notification
-
     with scopes_disabled():
         unsent = Notification.objects.filter(
             channel=Channel.EMAIL, delivery=Delivery.IMMEDIATE, sent_at__isnull=True, failed_at__isnull=True)

@@ -9,12 +9,13 @@ import time
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from alliances.models import ImportJob
 from portal.notifications.models import Channel
-from portal.observability import context, errors, metrics
+from portal.observability import config, context, errors, metrics
 from portal.observability.beat import is_fresh
 from portal.observability.beat import main as beat_check
 from portal.observability.logs import JsonFormatter, PlainFormatter, RequestIdFilter
@@ -235,3 +236,26 @@ def test_time_limits_are_settings(settings):
     assert app.conf.task_soft_time_limit == settings.CELERY_TASK_SOFT_TIME_LIMIT == 15 * 60
     assert app.conf.task_time_limit == settings.CELERY_TASK_TIME_LIMIT == 20 * 60
 
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: config.logging_config("xml", "INFO"), "LOG_FORMAT must be plain or json"),
+        (lambda: config.sample_rate("1.5"), "SENTRY_TRACES_SAMPLE_RATE"),
+        (lambda: config.sample_rate("lots"), "SENTRY_TRACES_SAMPLE_RATE"),
+        (lambda: config.time_limits(600, 600), "below CELERY_TASK_TIME_LIMIT"),
+        (lambda: config.time_limits(0, 60), "must be positive"),
+    ],
+)
+def test_bad_operations_settings_stop_start_up(call, message):
+    with pytest.raises(ImproperlyConfigured, match=message):
+        call()
+
+
+def test_the_policy_has_the_nonce_marker_in_place():
+    from csp.constants import NONCE
+
+    policy = config.content_security_policy(NONCE)["DIRECTIVES"]
+    assert policy["script-src"] == ["'self'", NONCE]
+    assert not any("unsafe" in source for sources in policy.values() for source in sources if isinstance(source, str))
