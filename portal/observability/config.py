@@ -3,6 +3,8 @@ logging, error reporting, Celery time limits and the security headers."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.core.exceptions import ImproperlyConfigured
 
 LOG_FORMATS = {"plain", "json"}
@@ -74,3 +76,13 @@ def time_limits(soft: int, hard: int) -> tuple[int, int]:
     if not 0 < soft < hard:
         raise ImproperlyConfigured("CELERY_TASK_SOFT_TIME_LIMIT must be positive and below CELERY_TASK_TIME_LIMIT.")
     return soft, hard
+
+
+def expiry_date(value: str) -> str:
+    """SECURITY_TXT_EXPIRES, checked at start-up: empty, or a date written YYYY-MM-DD."""
+    if value:
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            raise ImproperlyConfigured(f"SECURITY_TXT_EXPIRES must be a date (YYYY-MM-DD), not {value!r}.") from None
+    return value

@@ -7,6 +7,8 @@ import re
 import tomllib
 from pathlib import Path
 
+from packaging.version import Version
+
 ROOT = Path(__file__).resolve().parents[2]
 RUNTIME, TEST = ROOT / "requirements" / "runtime.txt", ROOT / "requirements" / "test.txt"
 
@@ -43,9 +45,10 @@ def test_every_dependency_pyproject_names_is_locked():
     assert _named(project["optional-dependencies"]["test"]) <= set(_pins(TEST)), "run make lock"
 
 
-def test_the_locked_versions_are_the_current_patch_releases():
-    runtime = _pins(RUNTIME)
-    assert runtime["django"] == "5.2.19" and runtime["gunicorn"] == "27.0.1" and runtime["django-allauth"] == "65.22.1"
+def test_the_locked_versions_include_the_security_releases():
+    runtime = {name: Version(version) for name, version in _pins(RUNTIME).items()}
+    assert Version("5.2.19") <= runtime["django"] < Version("5.3")  # the 5.2 LTS: Django 6 needs Python 3.12
+    assert runtime["gunicorn"] >= Version("27.0.1") and runtime["django-allauth"] >= Version("65.22.1")
 
 
 def test_the_locks_name_no_package_index():

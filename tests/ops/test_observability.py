@@ -246,6 +246,7 @@ def test_time_limits_are_settings(settings):
         (lambda: config.sample_rate("lots"), "SENTRY_TRACES_SAMPLE_RATE"),
         (lambda: config.time_limits(600, 600), "below CELERY_TASK_TIME_LIMIT"),
         (lambda: config.time_limits(0, 60), "must be positive"),
+        (lambda: config.expiry_date("31/12/2027"), "SECURITY_TXT_EXPIRES must be a date"),
     ],
 )
 def test_bad_operations_settings_stop_start_up(call, message):
