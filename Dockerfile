@@ -12,10 +12,12 @@ RUN mkdir -p build/static/govuk \
 FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app
-COPY pyproject.toml ./
-COPY portal ./portal
-RUN pip install --no-cache-dir .
+# The runtime lock, hashes checked, in its own layer (it changes less often than the code); then the project itself,
+# resolving nothing.
+COPY requirements/runtime.txt ./requirements/runtime.txt
+RUN pip install --no-cache-dir --require-hashes -r requirements/runtime.txt
 COPY . .
+RUN pip install --no-cache-dir --no-deps -e .
 COPY --from=assets /app/build ./build
 # The manifest storage production uses (DEBUG=false) needs its manifest written at build time.
 RUN DEBUG=true STATICFILES_STORAGE=whitenoise.storage.CompressedManifestStaticFilesStorage \

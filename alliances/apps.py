@@ -7,14 +7,16 @@ class AlliancesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from alliances import imports, tasks
+        from alliances import imports, metrics, tasks
         from alliances.forms import MemberLinksForm
         from portal.privacy.registry import PersonalData, RetentionRule, register_personal_data, register_retention
+        from portal.observability.metrics import register_metrics_source
         from portal.tenancy.forms import register_member_links_form
         from portal.ui.navigation import NavItem, register_navigation
 
         register_member_links_form(MemberLinksForm)
         imports.set_import_queue(lambda job_id: tasks.run_import_job_task.delay(job_id))
+        register_metrics_source("import_jobs", metrics.import_job_metrics)
         register_navigation(
             NavItem("Schools", "alliances:schools", "directory.view", 60),
             NavItem("System leaders", "alliances:leaders", "directory.view", 70),

@@ -5,6 +5,8 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from portal.accounts.models import User
 from portal.accounts.services import deactivate_user
 from portal.errors import DomainError
+from portal.notifications.models import Notification
+from portal.notifications.operations import global_retry_failed
 from portal.tenancy.models import Partnership, default_designation_labels
 from portal.tenancy.rls import cross_partnership
 from portal.tenancy.services import global_invite_first_admin
@@ -78,3 +80,70 @@ class PartnershipAdmin(admin.ModelAdmin):
     def changeform_view(self, request, *args, **kwargs):
         with cross_partnership(f"Django admin: {request.user} opens a partnership's form"):
             return super().changeform_view(request, *args, **kwargs)
+
+
+class OutboxStateFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("waiting", "Waiting to be sent"), ("sent", "Sent"), ("failed", "Failed")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "waiting":
+            return queryset.filter(sent_at__isnull=True, failed_at__isnull=True)
+        if self.value() == "sent":
+            return queryset.filter(sent_at__isnull=False)
+        if self.value() == "failed":
+            return queryset.filter(sent_at__isnull=True, failed_at__isnull=False)
+        return queryset
+
+
+@admin.register(Notification)
+class OutboxAdmin(admin.ModelAdmin):
+    """The notification outbox, read-only: what waits, what was sent, what failed and why. A failed email can be
+    retried (audited in its partnership)."""
+
+    list_display = ["id", "partnership", "event_type", "email", "channel", "delivery", "created_at", "sent_at",
+                    "attempts", "failed_at"]
+    list_filter = [OutboxStateFilter, "channel", "delivery", "event_type"]
+    search_fields = ["email", "event_type", "dedupe_key"]
+    list_select_related = ["partnership"]
+    ordering = ["-created_at", "-id"]
+    readonly_fields = [field.name for field in Notification._meta.fields]
+    actions = ["retry_failed"]
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        return Notification.objects.all()
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Retry the selected failed emails", permissions=["view"])
+    def retry_failed(self, request, queryset):
+        ids = list(queryset.values_list("pk", flat=True))
+        retried = global_retry_failed(notification_ids=ids, operator=request.user)
+        skipped = len(ids) - retried
+        if retried:
+            messages.success(request, f"Queued {retried} failed email(s) to be sent again.")
+        if skipped:
+            messages.warning(request, f"Left {skipped} row(s) alone: only failed, unsent immediate emails are retried.")
+
+    def changelist_view(self, request, *args, **kwargs):
+        with cross_partnership(f"Django admin: {request.user} lists the outbox"):
+            return super().changelist_view(request, *args, **kwargs)
+
+    def changeform_view(self, request, *args, **kwargs):
+        with cross_partnership(f"Django admin: {request.user} opens an outbox row"):
+            return super().changeform_view(request, *args, **kwargs)
+
+    def history_view(self, request, *args, **kwargs):
+        with cross_partnership(f"Django admin: {request.user} reads an outbox row's history"):
+            return super().history_view(request, *args, **kwargs)

@@ -13,6 +13,9 @@ app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks(["portal.notifications", "portal.privacy", "alliances", "programmes", "deployments"])
 
+# The request id travels with each task, and the worker logs in the portal's format (before the worker sets up logging).
+import portal.observability.celery  # noqa: E402, F401
+
 app.conf.beat_schedule = {
     "notifications.sweep": {"task": "notifications.sweep", "schedule": 60.0},
     "deployments.expire_offers": {"task": "deployments.expire_offers", "schedule": 15 * 60.0},

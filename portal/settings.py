@@ -12,7 +12,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE as CSP_NONCE
 from django.core.exceptions import ImproperlyConfigured
+
+from portal.observability import config as ops_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -99,8 +102,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Before everything: the request id for every log line, request metrics, and /metrics (token or loopback only).
+    "portal.observability.middleware.RequestIdMiddleware",
     # First, so load balancers reach it whatever Host header they send and without an HTTPS redirect.
     "portal.health.HealthCheckMiddleware",
+    # Outside the error pages, so the portal's own 404 and 500 pages get a nonce and the policy too.
+    "csp.middleware.CSPMiddleware",
+    "portal.observability.headers.SecurityHeadersMiddleware",
     # Next, so it sees every response: the portal's own error pages also while DEBUG is on.
     "portal.ui.errors.FriendlyErrorPagesMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -342,17 +350,34 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = True
     CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [f"https://{host}" for host in ALLOWED_HOSTS])
 
-# Django's own loggers write here once (not also through Django's default console handler, which printed every
-# failure twice while DEBUG was on); an expected refusal (403, 404) is one line with no traceback.
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {"expected_refusals": {"()": "portal.log_filters.ExpectedRefusalFilter"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["expected_refusals"]}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {
-        "django": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO"), "propagate": False},
-        "django.db.backends": {"level": "WARNING"},
-    },
-}
+# Operations (portal/observability/config.py). Logs: one JSON object a line in production (LOG_FORMAT), a readable
+# line for a developer; every line carries the request id (X-Request-ID, or a new one), in the worker too (the id
+# travels in the task's headers). ACCESS_LOG: one line a request, replacing gunicorn's (runserver prints its own).
+LOG_FORMAT = env_str("LOG_FORMAT", "plain" if DEBUG else "json")
+ACCESS_LOG = env_bool("ACCESS_LOG", not DEBUG)
+LOGGING = ops_config.logging_config(LOG_FORMAT, env_str("LOG_LEVEL", "INFO"))
+
+# Error reporting: on only when SENTRY_DSN is set (web and worker both load these settings); no personal data.
+SENTRY_DSN = env_str("SENTRY_DSN")
+SENTRY_ENVIRONMENT = env_str("SENTRY_ENVIRONMENT", "development" if DEBUG else "production")
+SENTRY_TRACES_SAMPLE_RATE = ops_config.sample_rate(env_str("SENTRY_TRACES_SAMPLE_RATE", "0"))
+if SENTRY_DSN:
+    from portal.observability.errors import init_error_reporting
+
+    init_error_reporting(dsn=SENTRY_DSN, environment=SENTRY_ENVIRONMENT, release=env_str("PORTAL_RELEASE"),
+                         traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE)
+
+# /metrics: with METRICS_TOKEN, only to `Authorization: Bearer <token>`; without, only to an unproxied loopback client.
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+
+# Celery time limits for every task (seconds): SoftTimeLimitExceeded first, then the worker process is replaced.
+CELERY_TASK_SOFT_TIME_LIMIT, CELERY_TASK_TIME_LIMIT = ops_config.time_limits(
+    env_int("CELERY_TASK_SOFT_TIME_LIMIT", 15 * 60), env_int("CELERY_TASK_TIME_LIMIT", 20 * 60))
+
+# Security headers: the CSP (django-csp, no 'unsafe-inline'), Permissions-Policy, and /.well-known/security.txt
+# (SECURITY_TXT_EXPIRES: a date under a year ahead, renewed; unset, a year from start-up).
+CONTENT_SECURITY_POLICY = ops_config.content_security_policy(CSP_NONCE)
+PERMISSIONS_POLICY = env_str("PERMISSIONS_POLICY", ops_config.PERMISSIONS_POLICY)
+SECURITY_CONTACT = env_str("SECURITY_CONTACT", "mailto:security@s2s-portal.example")
+SECURITY_TXT_EXPIRES = ops_config.expiry_date(env_str("SECURITY_TXT_EXPIRES"))
+SECURITY_POLICY_URL = env_str("SECURITY_POLICY_URL")

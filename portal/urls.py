@@ -6,6 +6,7 @@ from django.urls import include, path
 from alliances import views_platform
 from portal import views
 from portal.notifications import views as notification_views
+from portal.observability.security_txt import security_txt
 
 # Django admin signs in through allauth, so its login has the same rate limits and two-factor check.
 admin.site.login = login_required(admin.site.login)
@@ -17,6 +18,7 @@ urlpatterns = [
     path("partnerships/", views.switch, name="switch"),
     path("invitations/<str:token>/", views.invitation, name="invitation"),
     path("accessibility/", views.accessibility, name="accessibility"),
+    path(".well-known/security.txt", security_txt, name="security_txt"),
     path("account/notifications/", notification_views.preferences, name="notification_preferences"),
     path("account/", include("allauth.urls")),
     path("platform/imports/", views_platform.import_list, name="imports"),

@@ -67,7 +67,9 @@ class Table:
             for index, label, modifier in self.chart["series"]:
                 value = Decimal(row[index] or 0)
                 width = float(value / top * 100) if top else 0.0
-                values.append({"label": label, "value": row[index], "width": round(width, 1), "modifier": modifier})
+                # The width is a class (app-chart__bar--w0 … w100), not an inline style the CSP would block.
+                values.append({"label": label, "value": row[index], "width": round(width, 1), "step": round(width),
+                               "modifier": modifier})
             bars.append({"label": row[0], "bars": values})
         return bars
 

@@ -16,6 +16,7 @@ from django_scopes import scopes_disabled
 from deployments.demo import MARKER
 from deployments.models import SupportRequest
 from portal.accounts.models import User
+from portal.notifications.models import Notification
 from portal.tenancy.models import Partnership
 from tests.e2e.conftest import check_accessibility
 
@@ -169,6 +170,8 @@ def test_the_operators_pages_pass_axe(page, live_server, demo):
         user = User.objects.get(email=f"admin@{settings.DEMO_EMAIL_DOMAIN}")
         partnership = Partnership.objects.get(slug="cambridgeshire")
         email = user.emailaddress_set.get()
+        notification = Notification.objects.filter(channel="email").first()
+    assert notification is not None, "the demo data sends emails"
     sign_in(page, base, "operator")
     paths = [
         "/admin/", "/admin/portal/", "/admin/auth/", "/admin/account/", "/admin/mfa/", "/admin/password_change/",
@@ -182,6 +185,9 @@ def test_the_operators_pages_pass_axe(page, live_server, demo):
         f"/admin/account/emailaddress/{email.pk}/change/",
         "/admin/mfa/authenticator/", "/admin/mfa/authenticator/?type__exact=totp", "/admin/mfa/authenticator/add/",
         "/platform/imports/",
+        "/admin/portal/notification/", "/admin/portal/notification/?state=failed",
+        f"/admin/portal/notification/{notification.pk}/change/",
+        "/admin/alliances/importjob/",
     ]
     for path in paths:
         page.set_viewport_size({"width": 1280, "height": 800})

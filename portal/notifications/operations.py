@@ -1,0 +1,40 @@
+"""What platform operators do to the outbox by hand (from the Django admin)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+
+from portal.audit.services import record_event
+from portal.notifications.models import Channel, Delivery, Notification
+from portal.notifications.services import enqueue_delivery
+from portal.tenancy.rls import cross_partnership
+
+
+def global_retry_failed(*, notification_ids: Iterable[int], operator) -> int:
+    """Give failed immediate emails another go: each is due now, its attempts so far are kept, and the retry is
+    audited in its partnership. Rows already sent, not failed or not immediate emails are left alone. Returns how
+    many were queued (after the transaction commits)."""
+    ids = list(notification_ids)
+    with cross_partnership("an operator retries failed emails"), transaction.atomic():
+        rows = list(
+            Notification.objects.select_for_update().select_related("partnership")
+            .filter(pk__in=ids, failed_at__isnull=False, sent_at__isnull=True,
+                    channel=Channel.EMAIL, delivery=Delivery.IMMEDIATE)
+            .order_by("pk")
+        )
+        now = timezone.now()
+        for row in rows:
+            old = {"failed_at": row.failed_at.isoformat(), "last_error": row.last_error[:200]}
+            Notification.objects.filter(pk=row.pk).update(failed_at=None, due_at=now)
+            record_event(partnership=row.partnership, action="notification.retried", actor=operator, obj=row,
+                         old=old, new={"failed_at": None}, note="Retried from the platform admin")
+        by_partnership: dict[int, list[int]] = {}
+        for row in rows:
+            by_partnership.setdefault(row.partnership_id, []).append(row.pk)
+        for partnership_id, pks in by_partnership.items():
+            transaction.on_commit(
+                lambda p=partnership_id, n=pks: enqueue_delivery(partnership_id=p, notification_ids=n))
+    return len(rows)
