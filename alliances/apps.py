@@ -9,8 +9,8 @@ class AlliancesConfig(AppConfig):
     def ready(self) -> None:
         from alliances import imports, metrics, tasks
         from alliances.forms import MemberLinksForm
-        from portal.privacy.registry import PersonalData, RetentionRule, register_personal_data, register_retention
         from portal.observability.metrics import register_metrics_source
+        from portal.privacy.registry import PersonalData, RetentionRule, register_personal_data, register_retention
         from portal.tenancy.forms import register_member_links_form
         from portal.ui.navigation import NavItem, register_navigation
 
