@@ -27,6 +27,8 @@ from tests.factories import (
     ClusterFactory,
     DeploymentFactory,
     NotificationFactory,
+    OrderFactory,
+    OrderLineFactory,
     OfferFactory,
     PartnershipSchoolFactory,
     ReviewFactory,
@@ -67,7 +69,11 @@ def _objects(partnership, member, leader_user=None):
     invitation = make_invitation(partnership, email=f"invitee-{slug}@example.org", token=f"tok-{slug}")
     notification = NotificationFactory(partnership=partnership, recipient=member.user, dedupe_key=f"matrix-{slug}",
                                        title="Welcome")
-    return {"membership": member, "invitation": invitation, "notification": notification, "school": school,
+    # Orders and finance: a sent order for the school, waiting for the steering group.
+    order = OrderFactory(partnership=partnership, school=school, status="submitted", purchase_order=f"PO {slug}",
+                         catalogue__created_by=member.user, created_by=member.user)
+    order_line = OrderLineFactory(partnership=partnership, order=order, service__created_by=member.user)
+    return {"order": order, "order_line": order_line, "membership": member, "invitation": invitation, "notification": notification, "school": school,
             "specialism": specialism, "leader": leader, "cluster": cluster, "alliance": alliance, "period": period,
             "request": support, "offer": offer, "deployment": deployment, "visit": visit,
             "review": review, "variation": variation}
@@ -161,6 +167,20 @@ MATRIX: dict[str, tuple[tuple[str, ...], str | None]] = {
     "tenant:calendar_period_new": (("get", "post"), None),
     "tenant:calendar_period": (("get", "post"), "period"),
     "tenant:calendar_period_delete": (("get", "post"), "period"),
+    "programmes:orders": (("get",), None),
+    "programmes:order_new": (("get", "post"), None),
+    "programmes:order": (("get",), "order"),
+    "programmes:order_edit": (("get", "post"), "order"),
+    "programmes:order_check": (("get", "post"), "order"),
+    "programmes:order_confirm": (("post",), "order"),
+    "programmes:order_decline": (("get", "post"), "order"),
+    "programmes:order_withdraw": (("get", "post"), "order"),
+    "programmes:order_cancel": (("get", "post"), "order"),
+    "programmes:order_line_cancel": (("get", "post"), "order_line"),
+    "programmes:school_account": (("get",), "school"),
+    "programmes:finance": (("get",), None),
+    "programmes:finance_csv": (("get",), None),
+    "programmes:finance_xlsx": (("get",), None),
 }
 # Schools are shared reference data: their URLs take a URN, and "the other partnership's object" is
 # its PartnershipSchool row, whose notes and membership must never show or change from here.
@@ -191,6 +211,11 @@ REDIRECTED_GETS: dict[str, tuple[str, str]] = {
     # A proposed deployment takes no change yet, and a change waiting for approval is not the school's to decline.
     "deployments:variation_new": ("deployments:deployment", "deployment"),
     "deployments:variation_decline": ("deployments:deployment", "deployment"),
+    # The matrix's order has been sent and is not yet confirmed: no draft to change, nothing to cancel.
+    "programmes:order_edit": ("programmes:order", "order"),
+    "programmes:order_check": ("programmes:order", "order"),
+    "programmes:order_cancel": ("programmes:order", "order"),
+    "programmes:order_line_cancel": ("programmes:order", "order"),
 }
 
 POST_DATA = {"decision": "no", "urn": "139087", "is_member": "no", "notes": "changed", "action": "delete", "name": "Changed",
@@ -264,9 +289,15 @@ def _snapshot(partnership):
     from alliances.models import Alliance, Cluster, PartnershipSchool, Specialism, SystemLeader
     from deployments.models import CapacityEntry, Deployment, Offer, Review, SupportRequest, Variation, Visit, Watch
     from portal.calendar.models import CalendarPeriod, CalendarYear
+    from programmes.models import ChargeLine, Entitlement, Order, OrderLine, Service
 
     with scopes_disabled():
         return (
+            list(Order.objects.filter(partnership=partnership).values_list("pk", "status", "purchase_order")),
+            list(OrderLine.objects.filter(partnership=partnership).values_list("pk", "status", "quantity")),
+            list(Service.objects.filter(partnership=partnership).values_list("pk", "sold")),
+            ChargeLine.objects.filter(partnership=partnership).count(),
+            Entitlement.objects.filter(partnership=partnership).count(),
             list(Offer.objects.filter(partnership=partnership).values_list("pk", "status", "response_note")),
             list(Deployment.objects.filter(partnership=partnership).values_list("pk", "status", "status_note",
                                                                               "head_confirmed_at", "decision_note")),
