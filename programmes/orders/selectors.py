@@ -51,7 +51,7 @@ def waiting_orders(*, membership: Membership) -> QuerySet[Order]:
 
 
 def order_lines(*, order: Order) -> list[OrderLine]:
-    return list(OrderLine.objects.filter(order=order).select_related("service", "cancelled_by").order_by("pk"))
+    return list(OrderLine.objects.filter(order=order).select_related("service__catalogue", "cancelled_by").order_by("pk"))
 
 
 def published_catalogues(*, partnership) -> QuerySet[Catalogue]:

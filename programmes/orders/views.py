@@ -43,7 +43,7 @@ def orders(request: HttpRequest, partnership_slug: str) -> HttpResponse:
 def order_new(request: HttpRequest, partnership_slug: str) -> HttpResponse:
     schools = list(selectors.schools_in_view(membership=request.membership).order_by("name"))
     catalogues = list(selectors.published_catalogues(partnership=request.partnership))
-    form = StartOrderForm(request.POST or None, schools=schools, catalogues=catalogues)
+    form = StartOrderForm(request.POST if request.method == "POST" else None, schools=schools, catalogues=catalogues)
     if request.method == "POST" and form.is_valid():
         school = next(s for s in schools if s.urn == form.cleaned_data["school"])
         catalogue = next(c for c in catalogues if str(c.pk) == form.cleaned_data["catalogue"])
@@ -69,7 +69,7 @@ def order_edit(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResp
     lines = {line.service_id: line.quantity for line in selectors.order_lines(order=order)}
     initial = {"purchase_order": order.purchase_order,
                "payg_beyond_balance": "yes" if order.payg_beyond_balance else ("no" if lines else None)}
-    form = OrderForm(request.POST or None, choices=choices, lines=lines, initial=initial)
+    form = OrderForm(request.POST if request.method == "POST" else None, choices=choices, lines=lines, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.save_draft(actor=request.membership, order=order, quantities=form.quantities(),
@@ -93,7 +93,7 @@ def order_check(request: HttpRequest, partnership_slug: str, pk: int) -> HttpRes
     if not lines:
         messages.info(request, "Choose at least one service first.")
         return redirect("programmes:order_edit", partnership_slug=partnership_slug, pk=pk)
-    form = TermsForm(request.POST or None, lines=lines)
+    form = TermsForm(request.POST if request.method == "POST" else None, lines=lines)
     if request.method == "POST" and form.is_valid():
         try:
             transitions.send_order(actor=request.membership, order=order, accepted=form.accepted(),
