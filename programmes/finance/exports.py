@@ -24,10 +24,14 @@ def export_lines(*, partnership, financial_year: str) -> QuerySet:
 
 
 def export_rows(*, partnership, financial_year: str) -> Iterator[tuple]:
-    """The rows under COLUMNS, read through a server-side cursor so 100,000 lines never sit in memory at once."""
-    name = partnership.name
+    """The rows under COLUMNS, read through a server-side cursor so 100,000 lines never sit in memory at once. The
+    query is built here, inside the request's partnership scope; the rows are read later, as the response streams."""
+    lines = export_lines(partnership=partnership, financial_year=financial_year).iterator(chunk_size=5000)
+    return _rows(lines, partnership.name, financial_year)
+
+
+def _rows(lines, name: str, financial_year: str) -> Iterator[tuple]:
     for (invoiced, urn, laestab, school, pk, kind, description, quantity, unit_price, amount, academic_year,
-         order_id, charged) in export_lines(partnership=partnership, financial_year=financial_year).iterator(
-            chunk_size=5000):
+         order_id, charged) in lines:
         yield (name, financial_year, invoiced.isoformat(), urn, laestab, school, pk, kind, description, quantity,
                unit_price, amount, academic_year, f"O{order_id:05d}" if order_id else "", charged.isoformat())
