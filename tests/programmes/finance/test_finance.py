@@ -201,3 +201,11 @@ def test_the_export_query_is_built_in_scope_and_read_after_it_ends(partnership):
         rows = export_rows(partnership=partnership, financial_year="2026-27")
     with scope(_enabled=True):  # scopes on, and no partnership's
         assert len(list(rows)) == 1
+
+
+def test_a_credit_is_a_plain_negative_number_in_the_export(client, partnership, broker):
+    school = SchoolFactory(urn="123456")
+    _charge(partnership, school, on=date(2026, 11, 5), amount=Decimal("-20.00"), kind="credit")
+    client.force_login(broker.user)
+    [_, row] = _csv(client, partnership, "2026-27")
+    assert (row[10], row[11], row[13]) == ("20.00", "-20.00", "")
