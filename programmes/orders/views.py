@@ -34,8 +34,11 @@ def orders(request: HttpRequest, partnership_slug: str) -> HttpResponse:
     years = selectors.published_catalogues(partnership=request.partnership).values_list("academic_year", flat=True)
     filterset = OrderFilter(request.GET, queryset=selectors.orders_listed(membership=request.membership),
                             years=list(years), request=request)
+    can_order = request.membership.can("orders.create")
     return render(request, "programmes/orders/orders.html", {
-        **listing(request, filterset), "can_order": request.membership.can("orders.create")})
+        **listing(request, filterset), "can_order": can_order,
+        "my_schools": list(selectors.schools_in_view(membership=request.membership).order_by("name")) if can_order
+        else []})
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

@@ -209,3 +209,37 @@ def test_a_credit_is_a_plain_negative_number_in_the_export(client, partnership, 
     client.force_login(broker.user)
     [_, row] = _csv(client, partnership, "2026-27")
     assert (row[10], row[11], row[13]) == ("20.00", "-20.00", "")
+
+
+def _count(client, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_the_school_and_finance_pages_run_the_same_queries_for_few_and_many_lines(client, partnership, broker):
+    school = SchoolFactory(urn="654321", name="Client School")
+    PartnershipSchoolFactory(partnership=partnership, school=school)
+    catalogue = CatalogueFactory(partnership=partnership, academic_year="2026-27")
+    client.force_login(broker.user)
+    urls = [reverse("programmes:school_account", args=[partnership.slug, school.urn]) + "?year=2026-27&fy=2026-27",
+            reverse("programmes:finance", args=[partnership.slug]) + "?fy=2026-27"]
+
+    def grow(first, count):
+        for n in range(first, first + count):
+            line = OrderLineFactory(partnership=partnership, order__catalogue=catalogue, order__school=school)
+            charge_order_line(line, on=date(2026, 9 + n % 4, 1 + n % 27))
+            grant_for_order_line(line)
+            other = SchoolFactory(urn=f"5{n:05d}")
+            PartnershipSchoolFactory(partnership=partnership, school=other)
+            _charge(partnership, other, on=date(2026, 10, 5), amount=Decimal("3.00"), catalogue=catalogue)
+
+    grow(0, 1)
+    few = [_count(client, url) for url in urls]
+    grow(1, 12)
+    # The school page: its orders, days, statement lines and the year choices; the finance page: the totals
+    # per school and the year choices, beside the request's own (session, user, membership).
+    assert [_count(client, url) for url in urls] == few
