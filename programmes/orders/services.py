@@ -169,14 +169,17 @@ def choices_for(catalogue: Catalogue, school: School, *, today: date) -> list[Ch
 # Drafting --------------------------------------------------------------------------------------------------
 
 def start_order(*, actor: Membership, school: School, catalogue: Catalogue) -> Order:
-    """A new draft order for a school the head leads, against a published catalogue."""
+    """A draft order for a school the head leads, against a published catalogue: their open draft for it, or a
+    new one."""
     if not leads_school(actor, school.urn):
         raise NotAllowed("You can only order for a school you lead.", field="school")
     if catalogue.status != CatalogueStatus.PUBLISHED:
         raise DomainError("This catalogue is not published yet.", field="catalogue")
-    order = Order.objects.create(partnership=actor.partnership, school=school, catalogue=catalogue,
-                                 created_by=actor.user)
-    return order
+    # Going back and starting again carries on with the head's own draft rather than leaving a second one.
+    draft = Order.objects.filter(partnership=actor.partnership, school=school, catalogue=catalogue,
+                                 created_by=actor.user, status=OrderStatus.DRAFT).order_by("-pk").first()
+    return draft or Order.objects.create(partnership=actor.partnership, school=school, catalogue=catalogue,
+                                         created_by=actor.user)
 
 
 @transaction.atomic

@@ -124,8 +124,8 @@ def confirm_order(*, actor: Membership, order: Order, today: date) -> Order:
 
 
 def _close(*, actor: Membership, order: Order, to: str, note: str, event: str, subject: str, recipients) -> Order:
-    move(order, to, allowed=ORDER_MOVES, actor=actor, note=note, decided_by=actor.user, decided_at=timezone.now(),
-         decision_note=note)
+    decided = {"decided_by": actor.user, "decided_at": timezone.now()} if to == OrderStatus.DECLINED else {}
+    move(order, to, allowed=ORDER_MOVES, actor=actor, note=note, decision_note=note, **decided)
     for line in _lines(order):
         _release(line)
     _tell(order, event, to, recipients, subject, [subject + "."], note=note, note_label="Reason")

@@ -151,10 +151,13 @@ def test_the_head_withdraws_a_sent_order_before_it_is_decided_but_not_after(head
 def test_the_last_place_refuses_a_second_order_with_a_clear_message_and_keeps_its_draft(partnership, headteacher,
                                                                                        shop):
     first = _draft(headteacher, shop, programme=1)
-    second = _draft(headteacher, shop, programme=1, package=1)
+    other = make_member(partnership, "headteacher")
+    other.schools.add(shop["school"])  # a second head of the same school, with a draft of their own
+    second = _draft(other, shop, programme=1, package=1)
+    assert second.pk != first.pk
     transitions.send_order(actor=headteacher, order=first, accepted={shop["programme"].pk}, today=BEFORE)
     with pytest.raises(Conflict, match="just ordered the last place of Securing Good Programme"):
-        transitions.send_order(actor=headteacher, order=second, accepted={shop["programme"].pk, shop["package"].pk},
+        transitions.send_order(actor=other, order=second, accepted={shop["programme"].pk, shop["package"].pk},
                                today=BEFORE)
     second.refresh_from_db()
     assert second.status == OrderStatus.DRAFT
@@ -216,3 +219,9 @@ def test_cancelling_the_whole_order_cancels_and_credits_every_line(headteacher, 
     assert order.status == OrderStatus.CANCELLED
     assert sum(c.amount for c in ChargeLine.objects.filter(school=shop["school"])) == 0
     assert Service.objects.get(pk=shop["programme"].pk).sold == 0
+
+
+def test_starting_again_carries_on_with_the_heads_own_draft(headteacher, shop):
+    first = services.start_order(actor=headteacher, school=shop["school"], catalogue=shop["catalogue"])
+    again = services.start_order(actor=headteacher, school=shop["school"], catalogue=shop["catalogue"])
+    assert again.pk == first.pk
