@@ -14,6 +14,7 @@ class ProgrammesConfig(AppConfig):
         register_workflow(nouns={"catalogue": "catalogue", "service": "service", "order": "order",
                                  "orderline": "order line", "entitlement": "entitlement"}, settled_by_leaving={})
         self._catalogue()
+        self._orders()
         self._personal_data()
 
     @staticmethod
@@ -42,3 +43,16 @@ class ProgrammesConfig(AppConfig):
 
         register_navigation(NavItem("Catalogue", "programmes:catalogues", "catalogue.view", 45))
         register_member_joined(grant_core_on_joining)
+
+    @staticmethod
+    def _orders() -> None:
+        """Orders and finance: navigation, the steering group's waiting orders on their home page."""
+        from portal.ui.navigation import NavItem, register_navigation
+        from portal.ui.sections import register_section
+        from portal.workflow import register_workflow
+        from programmes.orders.home import home_section
+
+        register_workflow(nouns={}, settled_by_leaving={("order", "submitted"): ("order.submitted",)})
+        register_navigation(NavItem("Orders", "programmes:orders", "orders.view", 46),
+                            NavItem("Finance", "programmes:finance", "finance.view", 95))
+        register_section("home", home_section)

@@ -240,6 +240,31 @@ EVENTS: dict[str, EventType] = {
                         "member schools).",
             template="brokerage",
         ),
+        # Orders of catalogue services (programmes.orders).
+        EventType(
+            key="order.submitted",
+            label="A school sent an order",
+            description="When a headteacher sends an order of catalogue services (steering group).",
+            template="brokerage",
+        ),
+        EventType(
+            key="order.decided",
+            label="Your school's order was confirmed or declined",
+            description="The steering group's decision on an order, with the reason for a decline (headteachers).",
+            template="brokerage",
+        ),
+        EventType(
+            key="order.withdrawn",
+            label="A school withdrew an order",
+            description="When a headteacher withdraws an order before it is decided (steering group).",
+            template="brokerage",
+        ),
+        EventType(
+            key="order.cancelled",
+            label="A confirmed order was cancelled",
+            description="When a service on a confirmed order is cancelled and credited (headteachers, steering group).",
+            template="brokerage",
+        ),
         EventType(
             key="membership.deactivated",
             label="Your access was removed",

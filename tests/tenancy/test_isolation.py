@@ -30,6 +30,8 @@ from tests.factories import (
     DeploymentFactory,
     NotificationFactory,
     OfferFactory,
+    OrderFactory,
+    OrderLineFactory,
     PartnershipSchoolFactory,
     ReviewFactory,
     SchoolFactory,
@@ -73,7 +75,12 @@ def _objects(partnership, member, leader_user=None):
     catalogue = CatalogueFactory(partnership=partnership, title=f"Catalogue of {slug}", created_by=member.user)
     service = ServiceFactory(partnership=partnership, catalogue=catalogue, name=f"Package of {slug}",
                              created_by=member.user)
-    return {"membership": member, "invitation": invitation, "notification": notification, "school": school,
+    # Orders and finance: a sent order for the school, waiting for the steering group.
+    order = OrderFactory(partnership=partnership, school=school, status="submitted", purchase_order=f"PO {slug}",
+                         catalogue=catalogue, created_by=member.user)
+    order_line = OrderLineFactory(partnership=partnership, order=order, service__created_by=member.user)
+    return {"order": order, "order_line": order_line, "membership": member, "invitation": invitation,
+            "notification": notification, "school": school,
             "specialism": specialism, "leader": leader, "cluster": cluster, "alliance": alliance, "period": period,
             "request": support, "offer": offer, "deployment": deployment, "visit": visit,
             "review": review, "variation": variation, "catalogue": catalogue, "service": service}
@@ -180,6 +187,20 @@ MATRIX: dict[str, tuple[tuple[str, ...], str | None]] = {
     "programmes:service_edit": (("get", "post"), "service"),
     "programmes:service_remove": (("get", "post"), "service"),
     "programmes:service_withdraw": (("get", "post"), "service"),
+    "programmes:orders": (("get",), None),
+    "programmes:order_new": (("get", "post"), None),
+    "programmes:order": (("get",), "order"),
+    "programmes:order_edit": (("get", "post"), "order"),
+    "programmes:order_check": (("get", "post"), "order"),
+    "programmes:order_confirm": (("post",), "order"),
+    "programmes:order_decline": (("get", "post"), "order"),
+    "programmes:order_withdraw": (("get", "post"), "order"),
+    "programmes:order_cancel": (("get", "post"), "order"),
+    "programmes:order_line_cancel": (("get", "post"), "order_line"),
+    "programmes:school_account": (("get",), "school"),
+    "programmes:finance": (("get",), None),
+    "programmes:finance_csv": (("get",), None),
+    "programmes:finance_xlsx": (("get",), None),
 }
 # Schools are shared reference data: their URLs take a URN, and "the other partnership's object" is
 # its PartnershipSchool row, whose notes and membership must never show or change from here.
@@ -216,6 +237,11 @@ REDIRECTED_GETS: dict[str, tuple[str, str]] = {
     "programmes:catalogue_publish": ("programmes:catalogue", "catalogue"),
     "programmes:service_new": ("programmes:catalogue", "catalogue"),
     "programmes:service_remove": ("programmes:catalogue", "catalogue"),
+    # The matrix's order has been sent and is not yet confirmed: no draft to change, nothing to cancel.
+    "programmes:order_edit": ("programmes:order", "order"),
+    "programmes:order_check": ("programmes:order", "order"),
+    "programmes:order_cancel": ("programmes:order", "order"),
+    "programmes:order_line_cancel": ("programmes:order", "order"),
 }
 
 POST_DATA = {"decision": "no", "urn": "139087", "is_member": "no", "notes": "changed", "action": "delete", "name": "Changed",
@@ -289,10 +315,15 @@ def _snapshot(partnership):
     from alliances.models import Alliance, Cluster, PartnershipSchool, Specialism, SystemLeader
     from deployments.models import CapacityEntry, Deployment, Offer, Review, SupportRequest, Variation, Visit, Watch
     from portal.calendar.models import CalendarPeriod, CalendarYear
-    from programmes.models import Catalogue, Entitlement, Service
+    from programmes.models import Catalogue, ChargeLine, Entitlement, Order, OrderLine, Service
 
     with scopes_disabled():
         return (
+            list(Order.objects.filter(partnership=partnership).values_list("pk", "status", "purchase_order")),
+            list(OrderLine.objects.filter(partnership=partnership).values_list("pk", "status", "quantity")),
+            list(Service.objects.filter(partnership=partnership).values_list("pk", "sold")),
+            ChargeLine.objects.filter(partnership=partnership).count(),
+            Entitlement.objects.filter(partnership=partnership).count(),
             list(Offer.objects.filter(partnership=partnership).values_list("pk", "status", "response_note")),
             list(Deployment.objects.filter(partnership=partnership).values_list("pk", "status", "status_note",
                                                                               "head_confirmed_at", "decision_note")),

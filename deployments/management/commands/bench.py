@@ -27,6 +27,7 @@ from deployments.reviews.reminders import run_reminders
 from portal.accounts.models import User
 from portal.tenancy.models import Membership, Partnership
 from portal.tenancy.rls import cross_partnership
+from programmes.models import ChargeLine, Order
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -41,10 +42,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--partnership", default="scale-050")
         parser.add_argument("--requests", type=int, default=100)
+        parser.add_argument("--orders-partnership", default="scale-001",
+                            help="The partnership seed_scale gave its orders and charge lines")
         parser.add_argument("--reminders", action="store_true",
                             help="Also time the daily reminder run with every scale deployment active (rolled back)")
 
-    def handle(self, *args, partnership, requests, reminders=False, **options):
+    def handle(self, *args, partnership, requests, reminders=False, orders_partnership="scale-001", **options):
         slug = partnership
         with cross_partnership("bench command: set-up across partnerships"):
             try:
@@ -128,8 +131,62 @@ class Command(BaseCommand):
                 self.stdout.write(f"{label:<40} {statistics.median(timings):>8.1f} {percentile(timings, 95):>8.1f} "
                                   f"{max(timings):>8.1f} {queries:>8}")
         self._matching(requests)
+        self._orders(orders_partnership, requests)
         if reminders:
             self._reminders()
+
+    def _signed_in(self, user) -> Client:
+        client = Client()
+        client.force_login(user)
+        session = client.session
+        session[AUTHENTICATION_METHODS_SESSION_KEY] = [{"method": "mfa", "at": time.time(), "type": "totp"}]
+        session[AUTHENTICATION_METHODS_SESSION_KEY + "_user"] = str(user.pk)
+        session.save()
+        return client
+
+    def _orders(self, slug: str, requests: int) -> None:
+        """The orders and finance pages of the partnership that has seed_scale's orders; the export is read to its
+        last byte, as a download would be."""
+        with scopes_disabled():
+            order = Order.objects.filter(partnership__slug=slug).order_by("pk").first()
+            if order is None:
+                self.stdout.write(f"\nNo orders in {slug}: run `manage.py seed_scale` to add them.")
+                return
+            broker = User.objects.get(email=f"bench-broker-{slug}@bench.example")
+            lines = ChargeLine.objects.filter(partnership__slug=slug, financial_year="2026-27").count()
+        base = f"/p/{slug}"
+        pages = [
+            ("orders list", f"{base}/orders/", requests),
+            ("orders waiting (filtered list)", f"{base}/orders/?status=submitted", requests),
+            ("order page", f"{base}/orders/{order.pk}/", requests),
+            ("school page with statement", f"{base}/schools/{order.school_id}/account/?year=2026-27&fy=2026-27",
+             requests),
+            ("finance totals per school", f"{base}/finance/?fy=2026-27", max(5, requests // 10)),
+            (f"finance export CSV ({lines} lines)", f"{base}/finance/export.csv?fy=2026-27", 3),
+        ]
+        client = self._signed_in(broker)
+        self.stdout.write(f"\n{'orders and finance (' + slug + ')':<40} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} "
+                          f"{'queries':>8}")
+        with override_settings(DEBUG=False, ALLOWED_HOSTS=["*"]):
+            for label, url, times in pages:
+                timings = []
+                for _ in range(times + 1):
+                    started = time.perf_counter()
+                    response = client.get(url)
+                    if response.status_code != 200:
+                        raise CommandError(f"{url} answered {response.status_code}")
+                    if response.streaming:
+                        b"".join(response.streaming_content)
+                    timings.append((time.perf_counter() - started) * 1000)
+                timings = timings[1:]  # the first request warms caches
+                with override_settings(DEBUG=True):
+                    reset_queries()
+                    response = client.get(url)
+                    if response.streaming:
+                        b"".join(response.streaming_content)
+                    queries = len(connection.queries)
+                self.stdout.write(f"{label:<40} {statistics.median(timings):>8.1f} {percentile(timings, 95):>8.1f} "
+                                  f"{max(timings):>8.1f} {queries:>8}")
 
     def _reminders(self) -> None:
         """The daily run over every partnership with all 50,000 scale deployments active, twice: the first run

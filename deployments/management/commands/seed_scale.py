@@ -46,6 +46,7 @@ from portal.accounts.models import User
 from portal.tenancy.models import Membership, Partnership
 from portal.tenancy.rls import owner_mode
 from portal.tenancy.roles import Role
+from programmes.scale import seed_programmes
 
 SCALE_FILES = [
     "england/dfe_school_spine_2017_18.csv",
@@ -66,10 +67,15 @@ class Command(BaseCommand):
         parser.add_argument("--skip-import", action="store_true")
         parser.add_argument("--deployments", type=int, default=500,
                             help="Deployments per partnership (with their requests, offers, objectives and visits)")
+        parser.add_argument("--orders", type=int, default=20_000,
+                            help="Orders in the first scale partnership, with about 30 catalogue services")
+        parser.add_argument("--charge-lines", type=int, default=100_000,
+                            help="Charge lines of the first scale partnership's 2026-27 financial year")
         parser.add_argument("--matching-leaders", type=int, default=12_000,
                             help="System leaders in one extra partnership (scale-matching), for the matching benchmark")
 
-    def handle(self, *args, partnerships, leaders, clusters, skip_import, matching_leaders, deployments, **options):
+    def handle(self, *args, partnerships, leaders, clusters, skip_import, matching_leaders, deployments, orders=20_000,
+               charge_lines=100_000, **options):
         started = time.perf_counter()
         if not skip_import:
             for name in SCALE_FILES:
@@ -98,6 +104,13 @@ class Command(BaseCommand):
             with transaction.atomic(), scope(partnership=partnership):
                 self._impact(partnership, rng)
         self.stdout.write(f"  dashboards: need areas and reviews with impact ({time.perf_counter() - started:.0f} s)")
+        first = Partnership.objects.filter(slug="scale-001").first()
+        if first is not None and orders:
+            with transaction.atomic(), scope(partnership=first):
+                written = seed_programmes(first, user=User.objects.get(email="bench-broker-scale-001@bench.example"),
+                                          orders=orders, charge_lines=charge_lines, rng=rng)
+            self.stdout.write(f"  orders: {written[0]} orders and {written[1]} charge lines in scale-001 "
+                              f"({time.perf_counter() - started:.0f} s)")
         if connection.vendor == "postgresql":
             # Fresh planner statistics, as autovacuum keeps them in production: without them PostgreSQL guesses
             # one row per table and picks nested loops that make the bench figures meaningless.

@@ -1,0 +1,105 @@
+"""Reads for finance: a school's statement for a financial year, its orders and balances for an academic year, the
+partnership's totals per school, and the export's rows. Every total is a sum of the same lines, so they agree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Count, F, Q, QuerySet, Sum
+
+from alliances.models import School
+from programmes.models import Catalogue, ChargeKind, ChargeLine, Entitlement, EntitlementStatus, Order, OrderStatus
+from programmes.money import financial_year_bounds, start_year, year_label
+
+CREDIT = Q(kind=ChargeKind.CREDIT)
+
+
+@dataclass
+class InvoiceGroup:
+    invoice_date: date
+    lines: list[ChargeLine] = field(default_factory=list)
+
+    @property
+    def total(self) -> Decimal:
+        return sum((line.amount for line in self.lines), start=Decimal("0.00"))
+
+
+@dataclass
+class Statement:
+    school: School
+    financial_year: str
+    groups: list[InvoiceGroup]
+
+    @property
+    def lines(self) -> list[ChargeLine]:
+        return [line for group in self.groups for line in group.lines]
+
+    @property
+    def total(self) -> Decimal:
+        return sum((group.total for group in self.groups), start=Decimal("0.00"))
+
+    @property
+    def bounds(self) -> tuple[date, date]:
+        return financial_year_bounds(self.financial_year)
+
+
+def statement_lines(*, partnership, school_id: str, financial_year: str) -> QuerySet[ChargeLine]:
+    return (ChargeLine.objects.filter(partnership=partnership, school_id=school_id, financial_year=financial_year)
+            .select_related("order_line").order_by("invoice_date", "charge_date", "pk"))
+
+
+def statement(*, partnership, school: School, financial_year: str) -> Statement:
+    """Every charge and credit of one school in one financial year (1 April to 31 March), grouped by the date it is
+    invoiced on under the catalogue's schedule: one query."""
+    groups: list[InvoiceGroup] = []
+    for line in statement_lines(partnership=partnership, school_id=school.urn, financial_year=financial_year):
+        if not groups or groups[-1].invoice_date != line.invoice_date:
+            groups.append(InvoiceGroup(line.invoice_date))
+        groups[-1].lines.append(line)
+    return Statement(school=school, financial_year=financial_year, groups=groups)
+
+
+def school_orders(*, partnership, school_id: str, academic_year: str) -> QuerySet[Order]:
+    return (Order.objects.filter(partnership=partnership, school_id=school_id, catalogue__academic_year=academic_year)
+            .exclude(status=OrderStatus.DRAFT).order_by("-submitted_at", "-pk"))
+
+
+def school_entitlements(*, partnership, school_id: str, academic_year: str) -> QuerySet[Entitlement]:
+    """The school's days for the year: each entitlement with its days, used and what is left."""
+    return (Entitlement.objects.filter(partnership=partnership, school_id=school_id, academic_year=academic_year,
+                                       status=EntitlementStatus.ACTIVE)
+            .select_related("service").annotate(left=F("days") - F("used")).order_by("service__position", "pk"))
+
+
+def financial_years(*, partnership, around: str) -> list[str]:
+    """The financial years a page offers: every year with charges, and the one asked for (one query)."""
+    years = set(ChargeLine.objects.filter(partnership=partnership).order_by().values_list("financial_year", flat=True)
+                .distinct())
+    years.add(around)
+    return sorted(years, reverse=True)
+
+
+def academic_years(*, partnership, around: str) -> list[str]:
+    years = set(Catalogue.objects.filter(partnership=partnership).values_list("academic_year", flat=True))
+    years.add(around)
+    return sorted(years, reverse=True)
+
+
+def school_totals(*, partnership, financial_year: str) -> list[dict]:
+    """One row per school with charges in the financial year: its charges, credits, net total and line count,
+    by school name. Two queries: the sums over the year's lines (grouped by the indexed school key alone), then
+    the names of those schools."""
+    rows = list(ChargeLine.objects.filter(partnership=partnership, financial_year=financial_year).order_by()
+                .values("school_id")
+                .annotate(charged=Sum("amount", filter=~CREDIT), credited=Sum("amount", filter=CREDIT),
+                          total=Sum("amount"), lines=Count("pk")))
+    names = dict(School.objects.filter(urn__in=[row["school_id"] for row in rows]).values_list("urn", "name"))
+    for row in rows:
+        row["school__name"] = names.get(row["school_id"], "")
+    return sorted(rows, key=lambda row: (row["school__name"], row["school_id"]))
+
+
+def previous_year(label: str) -> str:
+    return year_label(start_year(label) - 1)
