@@ -7,7 +7,6 @@ is an audit event in every partnership whose data it includes.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import logging
@@ -29,7 +28,7 @@ from portal.errors import NotAllowed
 from portal.privacy.registry import PersonalData, personal_data
 from portal.tenancy.models import Membership, Partnership
 from portal.tenancy.rls import cross_partnership
-from portal.ui.csv_export import safe_cell
+from portal.ui.csv_export import csv_text, safe_cell
 
 logger = logging.getLogger(__name__)
 
@@ -194,12 +193,7 @@ def _csv(rows: Table) -> str:
     if not rows:
         return ""
     header = list(rows[0])
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([_csv_value(row.get(column)) for column in header])
-    return out.getvalue()
+    return csv_text(header, ([_csv_value(row.get(column)) for column in header] for row in rows))
 
 
 def _csv_value(value) -> str:

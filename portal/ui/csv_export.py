@@ -7,7 +7,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
-from io import BytesIO
+from io import BytesIO, StringIO
 
 from django.http import HttpResponse, StreamingHttpResponse
 from openpyxl import Workbook
@@ -55,6 +55,16 @@ def safe_cell(value) -> str:
 class _Echo:
     def write(self, value: str) -> str:
         return value
+
+
+def csv_text(header: Sequence[str], rows: Iterable[Sequence]) -> str:
+    """A whole CSV file as text (for a file inside a zip, such as a subject-access export), every cell through
+    `safe_cell` like the downloads."""
+    out = StringIO()
+    writer = csv.writer(out)
+    writer.writerow([safe_cell(name) for name in header])
+    writer.writerows([safe_cell(value) for value in row] for row in rows)
+    return out.getvalue()
 
 
 def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence]) -> StreamingHttpResponse:

@@ -147,7 +147,7 @@ class Command(BaseCommand):
     def _orders(self, slug: str, requests: int) -> None:
         """The orders and finance pages of the partnership that has seed_scale's orders; the export is read to its
         last byte, as a download would be."""
-        with scopes_disabled():
+        with cross_partnership("bench: the orders partnership's sample rows"):
             order = Order.objects.filter(partnership__slug=slug).order_by("pk").first()
             if order is None:
                 self.stdout.write(f"\nNo orders in {slug}: run `manage.py seed_scale` to add them.")
