@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from alliances.models import ClusterSchool, LeaderStatus, PartnershipSchool, Specialism, SystemLeader
+from deployments import funding
 from deployments.delivery import capacity
 from deployments.models import (
     OUTCOME_LABELS,
@@ -24,6 +25,8 @@ from deployments.models import (
 from portal.audit.services import record_event
 from portal.calendar.schooldays import LONDON
 from portal.calendar.services import school_calendar
+from programmes.models import Entitlement, EntitlementSource, EntitlementStatus
+from programmes.money import academic_year_bounds, academic_year_of
 
 MARKER = "Carried over from the 2025-26 spreadsheet"
 NEXT_STEPS = [
@@ -128,3 +131,31 @@ def build_history(partnership, *, author) -> int:
                 agreed_at=_at(min(end + timedelta(days=10), today)))
         made += 1
     return made
+
+
+def fund_history(partnership, *, author) -> int:
+    """The demo's visits draw down. This year's carried-over deployments still going ahead are paid from the
+    school's core entitlement, with the head's consent to pay as you go beyond it: approval's hold and each
+    confirmed visit's draw go through `deployments.funding`, as on the pages, so the school's days, the ledger and
+    the statement show what the visits used and what was charged. Returns how many deployments it funded; a second
+    run funds none."""
+    year = academic_year_of(timezone.localdate())
+    first_day, _ = academic_year_bounds(year)
+    funded = 0
+    for deployment in (Deployment.objects.filter(partnership=partnership, funder_note=MARKER, entitlement__isnull=True,
+                                                  status__in=("active", "paused"), start_date__gte=first_day)
+                       .select_related("school", "leader", "partnership").order_by("pk")):
+        entitlement = Entitlement.objects.filter(partnership=partnership, school_id=deployment.school_id,
+                                                 academic_year=year, source=EntitlementSource.CORE,
+                                                 status=EntitlementStatus.ACTIVE).order_by("pk").first()
+        if entitlement is None:
+            continue
+        SupportRequest.objects.filter(pk=deployment.request_id).update(entitlement=entitlement,
+                                                                        payg_beyond_balance=True)
+        Deployment.objects.filter(pk=deployment.pk).update(entitlement=entitlement, funder="core")
+        deployment.entitlement, deployment.entitlement_id = entitlement, entitlement.pk
+        funding.hold_for(deployment=deployment, actor=author)
+        for visit in Visit.objects.filter(deployment=deployment, status="confirmed").order_by("visit_date", "pk"):
+            funding.draw_for(deployment=deployment, visit=visit, actor=author)
+        funded += 1
+    return funded

@@ -124,3 +124,31 @@ def test_the_demo_calendar_has_complete_years_and_marks_the_unconfirmed_ones_pro
     client.force_login(User.objects.get(email=f"broker@{settings.DEMO_EMAIL_DOMAIN}"))
     page = client.get("/p/cambridgeshire/term-dates/").content.decode()
     assert "2026-27 <strong class=\"govuk-tag govuk-tag--yellow\">Provisional</strong>" in page
+
+
+@pytest.mark.django_db
+def test_the_demo_has_orders_and_its_visits_draw_down_once(settings):
+    from django.db.models import Sum
+
+    from deployments.demo import MARKER
+    from deployments.models import Deployment, Visit
+    from programmes.models import ChargeKind, ChargeLine, Drawdown, Entitlement, Order
+
+    call_command("seed_demo", "--quiet-sign-ins")
+    call_command("seed_demo", "--quiet-sign-ins")  # a second run orders and draws nothing more
+    with scopes_disabled():
+        ealing = Order.objects.filter(partnership__slug="ealing")
+        assert ealing.values("school").distinct().count() == 3  # the first pilot triad's three schools
+        assert sorted(ealing.values_list("status", flat=True)) == ["confirmed", "confirmed", "submitted"]
+        assert Order.objects.get(partnership__slug="cambridgeshire").school_id == "110746"
+        funded = Deployment.objects.filter(partnership__slug="cambridgeshire", funder_note=MARKER,
+                                           entitlement__isnull=False)
+        assert funded.exists()
+        confirmed = Visit.objects.filter(deployment__in=funded, status="confirmed")
+        drawn = Drawdown.objects.filter(kind="draw", cause_type="visit").aggregate(days=Sum("days"))["days"]
+        payg = ChargeLine.objects.filter(kind=ChargeKind.PAYG, cause_type="visit").aggregate(days=Sum("quantity"))["days"]
+        # Every confirmed visit was drawn from the core day or charged pay as you go beyond it, exactly once.
+        assert drawn + (payg or 0) == confirmed.aggregate(days=Sum("days"))["days"]
+        for entitlement in Entitlement.objects.filter(pk__in=funded.values("entitlement")):
+            ledger = Drawdown.objects.filter(entitlement=entitlement, kind__in=("draw", "give_back"))
+            assert entitlement.used == (ledger.aggregate(days=Sum("days"))["days"] or 0)

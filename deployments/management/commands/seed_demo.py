@@ -11,16 +11,17 @@ from django.db import transaction
 from django_scopes import scope
 
 from alliances import demo
-from alliances.models import Specialism, SystemLeader
+from alliances.models import ClusterSchool, Specialism, SystemLeader
 from deployments.brokerage import offers
-from deployments.demo import build_history
+from deployments.demo import build_history, fund_history
 from deployments.models import Offer, SupportRequest
 from deployments.requests import services as requests
 from portal.accounts.models import User
 from portal.audit.services import record_event
 from portal.tenancy.models import Membership, Partnership
 from portal.tenancy.roles import Role
-from programmes.demo import build_catalogues
+from programmes.demo import CURRENT_YEAR, build_catalogues
+from programmes.demo_orders import build_orders
 
 DEMO_PASSWORD = "demo-portal-2026"
 
@@ -50,6 +51,8 @@ USERS = [
     ("la-officer", "Lee Laofficer", [("cambridgeshire", Role.LA_OFFICER)]),
     ("admin", "Ada Admin", [("cambridgeshire", Role.ADMIN)]),
     ("ealing-admin", "Eli Ealing", [("ealing", Role.ADMIN)]),
+    # The executive headteacher of Ealing's first pilot triad (seed 003's cluster model): orders for its schools.
+    ("ealing-headteacher", "Esme Ealinghead", [("ealing", Role.HEADTEACHER)]),
 ]
 
 
@@ -83,13 +86,30 @@ class Command(BaseCommand):
                 build_history(partnerships["cambridgeshire"], author=broker.user)
             with scope(partnership=partnerships["ealing"]):
                 ealing_broker = Membership.objects.get(partnership=partnerships["ealing"], user=broker.user)
-            build_catalogues(cambridgeshire=broker, ealing=ealing_broker)
+            catalogues = build_catalogues(cambridgeshire=broker, ealing=ealing_broker)
+            self._orders_and_drawdown(partnerships, catalogues, broker)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new users)."))
         if not options["quiet_sign_ins"]:
             self.stdout.write(f"\nDemo sign-ins (password for all: {DEMO_PASSWORD})\n")
             for email, role, where in rows:
                 self.stdout.write(f"  {email:<40} {role:<20} {where}")
             self.stdout.write("")
+
+    @staticmethod
+    def _orders_and_drawdown(partnerships, catalogues, broker) -> None:
+        """This year's orders (the demo head's school in Cambridgeshire; the three schools of Ealing's first pilot
+        triad, one still waiting for the broker), and the carried-over visits drawn from core entitlements."""
+        ealing = partnerships["ealing"]
+        with scope(partnership=ealing):
+            head = Membership.objects.get(partnership=ealing,
+                                          user__email=f"ealing-headteacher@{settings.DEMO_EMAIL_DOMAIN}")
+            head.schools.add(*ClusterSchool.objects.filter(partnership=ealing, cluster__name="Pilot triad 1")
+                             .values_list("school_id", flat=True))
+            build_orders(catalogues["ealing"][CURRENT_YEAR].catalogue, schools=3)
+        cambridgeshire = partnerships["cambridgeshire"]
+        with scope(partnership=cambridgeshire):
+            build_orders(catalogues["cambridgeshire"][CURRENT_YEAR].catalogue, schools=1)
+            fund_history(cambridgeshire, author=broker.user)
 
     def _people(self):
         partnerships = {}
