@@ -11,4 +11,4 @@ class PortalConfig(AppConfig):
         from portal import checks, signals  # noqa: F401  (registers system checks and receivers)
         from portal.notifications import services, tasks
 
-        services.set_delivery_queue(lambda partnership_id, pk: tasks.deliver_notification_task.delay(partnership_id, pk))
+        services.set_delivery_queue(tasks.deliver_many_task.delay)

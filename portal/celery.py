@@ -6,15 +6,41 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.worker.consumer import Consumer
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
+from django.conf import settings  # noqa: E402  (after DJANGO_SETTINGS_MODULE is set)
+
+
+class ResilientConsumer(Consumer):
+    """Celery's consumer, reconnecting to the broker every CELERY_RECONNECT_MAX seconds at most.
+
+    Celery waits 2, 4, 6 ... up to 30 seconds between attempts, so after a minute's outage a worker
+    could sit idle for half a minute after Redis came back. Retries never stop (the setting
+    CELERY_BROKER_CONNECTION_MAX_RETRIES is None): a worker outlives any outage.
+    """
+
+    def ensure_connected(self, conn):
+        ensure = conn.ensure_connection
+        most = float(settings.CELERY_RECONNECT_MAX)
+
+        def ensure_connection(errback=None, max_retries=None, *args, **kwargs):
+            kwargs.update(interval_start=min(1.0, most), interval_step=1.0, interval_max=most)
+            return ensure(errback, max_retries, *args, **kwargs)
+
+        conn.ensure_connection = ensure_connection
+        return super().ensure_connected(conn)
+
+
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.worker_consumer = "portal.celery:ResilientConsumer"
 app.autodiscover_tasks(["portal.notifications", "alliances", "deployments"])
 
 app.conf.beat_schedule = {
-    "notifications.sweep": {"task": "notifications.sweep", "schedule": 60.0},
+    # Queues rows whose delivery was never queued or was lost (Redis down, a worker killed): see the README.
+    "notifications.sweep": {"task": "notifications.sweep", "schedule": float(settings.NOTIFICATION_SWEEP_EVERY)},
     "deployments.expire_offers": {"task": "deployments.expire_offers", "schedule": 15 * 60.0},
     # Daily at 06:30 London time (CELERY_TIMEZONE), before the school day, whatever the clocks did overnight.
     # PORTAL_REMINDERS_EVERY (seconds) is for tests that run real beat processes; never set it in production.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -11,13 +12,14 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
-from django.db.models import F
+from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from portal.accounts.models import User
+from portal.breaker import CircuitBreaker
 from portal.notifications.events import EVENTS, get_event
 from portal.notifications.models import Channel, Delivery, Notification, NotificationPreference, Preference
 from portal.tenancy.models import Partnership
@@ -119,10 +121,8 @@ def notify(
             notification, was_created = Notification.objects.get_or_create(dedupe_key=row.dedupe_key, defaults=fields)
             if was_created:
                 created.append(notification)
-    to_send = [n.pk for n in created if n.channel == Channel.EMAIL and n.delivery == Delivery.IMMEDIATE]
-    if to_send:
-        partnership_id = partnership.pk
-        transaction.on_commit(lambda: enqueue_delivery(partnership_id=partnership_id, notification_ids=to_send))
+    queue_on_commit(partnership_id=partnership.pk, notification_ids=[
+        n.pk for n in created if n.channel == Channel.EMAIL and n.delivery == Delivery.IMMEDIATE])
     return created
 
 
@@ -158,40 +158,105 @@ def notify_bulk(*, partnership: Partnership, items: list[Pending]) -> int:
     keys = [row.dedupe_key for row in rows]
     existing = set(Notification.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True))
     new = [row for row in rows if row.dedupe_key not in existing]
+    for row in new:
+        row.created_at = now  # the stamp that tells this call's rows from any a concurrent run wrote
     Notification.objects.bulk_create(new, ignore_conflicts=True)
-    emails = [row.dedupe_key for row in new if row.channel == Channel.EMAIL and row.delivery == Delivery.IMMEDIATE]
-    if emails:
-        # Conflicts were ignored, so look the rows up; delivery locks and skips sent rows, so a row queued
-        # by two runs at once is still sent once.
-        to_send = list(Notification.objects.filter(dedupe_key__in=emails, sent_at__isnull=True).values_list("pk", flat=True))
-        partnership_id = partnership.pk
-        transaction.on_commit(lambda: enqueue_delivery(partnership_id=partnership_id, notification_ids=to_send))
-    return len(new)
+    # Conflicting inserts (another run writing the same keys at once) were skipped without a word, so
+    # count what is really there from this call: its keys, with its creation stamp.
+    written = list(Notification.objects.filter(dedupe_key__in=[row.dedupe_key for row in new], created_at=now)
+                   .values_list("pk", "channel", "delivery"))
+    queue_on_commit(partnership_id=partnership.pk, notification_ids=[
+        pk for pk, channel, delivery in written if channel == Channel.EMAIL and delivery == Delivery.IMMEDIATE])
+    return len(written)
 
 
-# How one delivery is queued: the Celery task's `delay`, plugged in by the app's ready(). The task module
-# imports this one (a task is a thin wrapper of its service), so this one cannot import it back.
-_queue_delivery: Callable[[int, int], object] | None = None
+# --- Queueing deliveries: at most one message per transaction, and never a long wait on the broker -----------
+
+# How deliveries are published: one Celery message carrying [partnership id, notification id] pairs, plugged
+# in by the app's ready() (the task module imports this one, so this one cannot import it back).
+_publish: Callable[[list[tuple[int, int]]], object] | None = None
+
+broker = CircuitBreaker("Celery broker", cool_off=lambda: settings.REDIS_COOL_OFF,
+                        consequence="new notifications wait in the outbox for the sweeper meanwhile")
 
 
-def set_delivery_queue(queue: Callable[[int, int], object]) -> None:
-    global _queue_delivery
-    _queue_delivery = queue
+def set_delivery_queue(publish: Callable[[list[tuple[int, int]]], object]) -> None:
+    global _publish
+    _publish = publish
 
 
-def enqueue_delivery(*, partnership_id: int, notification_ids: Iterable[int]) -> None:
-    """Queue delivery tasks. A broker outage is logged, not raised: the rows wait for the sweeper."""
-    if _queue_delivery is None:
+class _DeliveriesOnCommit:
+    """The email rows written in one transaction, published as one message when it commits."""
+
+    def __init__(self):
+        self.items: list[tuple[int, int]] = []
+
+    def __call__(self) -> None:
+        publish_deliveries(self.items)
+
+
+def queue_on_commit(*, partnership_id: int, notification_ids: Iterable[int]) -> None:
+    """Queue delivery of these rows when the surrounding transaction commits, in the same single message as
+    every other row the transaction wrote (a request that notifies six people publishes once). Outside a
+    transaction, publish now."""
+    items = [(partnership_id, pk) for pk in notification_ids]
+    if not items:
+        return
+    db = transaction.get_connection()
+    if not db.in_atomic_block:
+        publish_deliveries(items)
+        return
+    # The transaction's pending callbacks: a rolled-back savepoint takes its own out of the list, so one found
+    # here will run on commit.
+    pending = next((entry[1] for entry in db.run_on_commit if isinstance(entry[1], _DeliveriesOnCommit)), None)
+    if pending is None:
+        pending = _DeliveriesOnCommit()
+        transaction.on_commit(pending)
+    pending.items.extend(items)
+
+
+def _broker_down_errors() -> tuple[type[BaseException], ...]:
+    from kombu.exceptions import KombuError
+    from redis.exceptions import RedisError
+
+    return (KombuError, RedisError, OSError, TimeoutError)
+
+
+def publish_deliveries(items: list[tuple[int, int]]) -> bool:
+    """Publish one message asking a worker to deliver these rows. Never raises and never waits more than the
+    broker's short timeouts: when the broker fails (or failed less than REDIS_COOL_OFF seconds ago) the rows are
+    left to the sweeper, made due at once so its next run after the broker returns takes them."""
+    if not items:
+        return True
+    if _publish is None:
         raise RuntimeError("No delivery queue: portal.apps.PortalConfig.ready() plugs in the Celery task.")
-    for notification_id in notification_ids:
+    if broker.allow():
         try:
-            _queue_delivery(partnership_id, notification_id)
-        except Exception:  # the broker is down or the send failed in eager mode; the sweeper retries
-            logger.warning(
-                "Could not queue delivery of notification %s; the sweeper will retry it.",
-                notification_id,
-                exc_info=True,
-            )
+            _publish(list(items))
+        except _broker_down_errors() as error:
+            broker.failed(error)  # logged once per outage
+        except Exception:
+            logger.exception("Could not queue delivery of notifications %s; the sweeper will queue them.",
+                             [pk for _, pk in items])
+        else:
+            broker.succeeded()
+            return True
+    _leave_for_the_sweeper([pk for _, pk in items])
+    return False
+
+
+def _leave_for_the_sweeper(ids: list[int]) -> None:
+    overdue = timezone.now() - settings.NOTIFICATION_SWEEP_AFTER
+    try:
+        with scopes_disabled():
+            Notification.objects.filter(pk__in=ids, sent_at__isnull=True, claimed_until__isnull=True).update(due_at=overdue)
+    except Exception:  # the rows are committed and still due; the sweeper takes them after its grace period
+        logger.warning("Could not mark notifications %s for the sweeper.", ids, exc_info=True)
+
+
+def enqueue_delivery(*, partnership_id: int, notification_ids: Iterable[int]) -> bool:
+    """Queue delivery of one partnership's rows now, in one message (see publish_deliveries)."""
+    return publish_deliveries([(partnership_id, pk) for pk in notification_ids])
 
 
 def email_context(notification: Notification) -> dict[str, Any]:
@@ -230,12 +295,36 @@ def _is_transient(error: Exception) -> bool:
     return isinstance(error, smtplib.SMTPException | ConnectionError | TimeoutError | OSError)
 
 
-def deliver_notification(*, notification_id: int) -> str:
+def deliver_notification(*, notification_id: int, connection=None) -> str:
     """Send one email row, once. Call inside the row's partnership scope.
 
-    The row is locked while it is sent, so two workers given the same row send it once; a sent or
-    failed row is skipped. Transient errors raise TransientDeliveryError for the task to retry.
+    Three steps, so no transaction is open while the mail server talks: claim the row (a short transaction
+    that counts the attempt and takes a lease of NOTIFICATION_LEASE), send, then record the result in another
+    short transaction, retrying that write (never the send) while the database is unreachable. Two workers
+    given the same row send it once: the second finds it claimed ("being sent") or sent ("already sent").
+    A worker that dies after the server accepted the message and before the write leaves the row claimed; when
+    the lease ends the sweeper sends it again with the same Message-ID (the README's duplicate guarantee).
+    Transient errors raise TransientDeliveryError for the caller to retry after its countdown.
+    `connection` is an open mail connection to reuse (a batch shares one).
     """
+    claimed = _claim(notification_id)
+    if isinstance(claimed, str):
+        return claimed
+    notification = claimed
+    try:
+        message = build_email(notification)
+        message.connection = connection
+        message.send()
+    except Exception as error:
+        return _record_failure(notification, error)
+    changes = {"sent_at": timezone.now(), "last_error": "", "claimed_until": None}
+    if get_event(notification.event_type).secret_link:
+        changes["link"] = ""
+    _write_result(notification.pk, changes)
+    return "sent"
+
+
+def _claim(notification_id: int) -> Notification | str:
     with transaction.atomic():
         notification = Notification.objects.select_for_update().filter(pk=notification_id).first()
         if notification is None:
@@ -244,46 +333,115 @@ def deliver_notification(*, notification_id: int) -> str:
             return "already sent"
         if notification.channel != Channel.EMAIL or notification.delivery != Delivery.IMMEDIATE:
             return "not for immediate delivery"
-        try:
-            build_email(notification).send()
-        except Exception as exc:
-            error = exc
-        else:
-            notification.sent_at = timezone.now()
-            notification.attempts += 1
-            notification.last_error = ""
+        now = timezone.now()
+        if notification.claimed_until and notification.claimed_until > now:
+            return "being sent"
+        if notification.attempts >= MAX_ATTEMPTS:
+            # Every attempt was claimed and none recorded a result (each worker died): stop, visibly.
+            notification.failed_at = now
+            notification.last_error = (f"Gave up after {notification.attempts} attempts with no result recorded. "
+                                       f"{notification.last_error}")[:2000]
             if get_event(notification.event_type).secret_link:
                 notification.link = ""
-            notification.save(update_fields=["sent_at", "attempts", "last_error", "link"])
-            return "sent"
-    # The attempt is recorded outside the rolled-back block, so retries and the sweeper can see it.
-    attempts = notification.attempts + 1
+            notification.save(update_fields=["failed_at", "last_error", "link"])
+            logger.error("Giving up on notification %s: %s attempts, none recorded.", notification.pk, notification.attempts)
+            return "failed"
+        notification.attempts += 1
+        notification.claimed_until = now + settings.NOTIFICATION_LEASE
+        notification.save(update_fields=["attempts", "claimed_until"])
+    return notification
+
+
+def _record_failure(notification: Notification, error: Exception) -> str:
+    attempts = notification.attempts  # this attempt was counted when the row was claimed
     gave_up = not _is_transient(error) or attempts >= MAX_ATTEMPTS
     delay = retry_delay(attempts)
-    changes = {"attempts": F("attempts") + 1, "last_error": repr(error)[:2000]}
+    changes: dict[str, Any] = {"last_error": repr(error)[:2000], "claimed_until": None}
     if gave_up:
         changes["failed_at"] = timezone.now()
         if get_event(notification.event_type).secret_link:
             changes["link"] = ""
     else:
         changes["due_at"] = timezone.now() + delay
-    Notification.objects.filter(pk=notification.pk, sent_at__isnull=True).update(**changes)
+    _write_result(notification.pk, changes)
     if gave_up:
         logger.error("Giving up on notification %s after %s attempts: %r", notification.pk, attempts, error)
         return "failed"
     raise TransientDeliveryError(str(error), countdown=delay.total_seconds()) from error
 
 
-def global_sweep_unsent(*, older_than: timedelta | None = None, limit: int = 1000) -> int:
-    """Queue again every email row whose delivery is overdue by `older_than`, in every active partnership.
+#: Pauses between tries of recording a delivery's result while the database is unreachable (about a minute
+#: in all, well inside the lease, so the row is not sent again while its result is still being written).
+RECORD_RETRY_PAUSES = (0.2, 0.5, 1, 2, 4, 8, 15, 30)
 
-    A row waiting for a scheduled retry is not overdue until its `due_at` passes, so the sweeper
-    catches only lost work (broker down, worker killed), never doubles a retry chain.
+
+def _write_result(notification_id: int, changes: dict[str, Any]) -> None:
+    """Record a delivery's result, trying again on a fresh database connection when the write fails."""
+    for pause in (*RECORD_RETRY_PAUSES, None):
+        try:
+            with transaction.atomic():
+                Notification.objects.filter(pk=notification_id, sent_at__isnull=True).update(**changes)
+            return
+        except (OperationalError, InterfaceError) as error:
+            if pause is None or connection.in_atomic_block:  # out of tries, or inside a caller's transaction
+                raise
+            logger.warning("Recording the result of notification %s failed (%s); trying again in %ss.",
+                           notification_id, error, pause)
+            connection.close()  # the next query opens a new connection
+            time.sleep(pause)
+
+
+def deliver_batch(items: Iterable[tuple[int, int]], *, schedule_retry: Callable[[int, int, float], object]) -> dict[str, int]:
+    """Deliver many rows (a request's, or a chunk of the sweeper's) over one mail connection.
+
+    Each row is delivered as by deliver_notification, in its partnership's scope; one row's transient failure
+    is handed to `schedule_retry(partnership_id, notification_id, countdown)` and the batch carries on.
+    Returns how many rows had each outcome.
     """
-    cutoff = timezone.now() - (older_than if older_than is not None else settings.NOTIFICATION_SWEEP_AFTER)
+    from django.core.mail import get_connection
+
+    outcomes: dict[str, int] = {}
+    items = [(int(partnership_id), int(pk)) for partnership_id, pk in items]
+    with scopes_disabled():
+        partnerships = Partnership.objects.filter(is_active=True).in_bulk({p for p, _ in items})
+    mail = get_connection()
+    try:
+        for partnership_id, pk in items:
+            partnership = partnerships.get(partnership_id)
+            if partnership is None:
+                outcome = "partnership inactive"
+            else:
+                with scope(partnership=partnership):
+                    try:
+                        outcome = deliver_notification(notification_id=pk, connection=mail)
+                    except TransientDeliveryError as error:
+                        outcome = "retry"
+                        mail.close()  # the next send opens a fresh connection
+                        try:
+                            schedule_retry(partnership_id, pk, error.countdown)
+                        except Exception:  # its due_at is set; the sweeper retries it
+                            logger.warning("Could not schedule the retry of notification %s.", pk, exc_info=True)
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    finally:
+        mail.close()
+    return outcomes
+
+
+def global_sweep_unsent(*, older_than: timedelta | None = None, limit: int | None = None) -> int:
+    """Queue again every email row whose delivery is overdue by `older_than` (NOTIFICATION_SWEEP_AFTER), in
+    every active partnership, NOTIFICATION_BATCH_SIZE rows to a message. Returns the number of rows queued.
+
+    A row waiting for a scheduled retry is not overdue until its `due_at` passes, and a row a worker has
+    claimed is left alone until the claim's lease ends, so the sweeper catches only lost work (broker down,
+    worker killed), never doubles a retry chain. Queued rows are due again from now, so the next run does
+    not queue them twice while they wait in the queue. Stops at the first message the broker refuses.
+    """
+    now = timezone.now()
+    cutoff = now - (older_than if older_than is not None else settings.NOTIFICATION_SWEEP_AFTER)
     with scopes_disabled():
         rows = list(
             Notification.objects.filter(
+                Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
                 channel=Channel.EMAIL,
                 delivery=Delivery.IMMEDIATE,
                 sent_at__isnull=True,
@@ -292,11 +450,20 @@ def global_sweep_unsent(*, older_than: timedelta | None = None, limit: int = 100
                 partnership__is_active=True,
             )
             .order_by("due_at")
-            .values_list("partnership_id", "id")[:limit]
+            .values_list("partnership_id", "id")[: limit or settings.NOTIFICATION_SWEEP_LIMIT]
         )
-    for partnership_id, notification_id in rows:
-        enqueue_delivery(partnership_id=partnership_id, notification_ids=[notification_id])
-    return len(rows)
+    size = max(settings.NOTIFICATION_BATCH_SIZE, 1)
+    queued = 0
+    for start in range(0, len(rows), size):
+        chunk = rows[start:start + size]
+        with scopes_disabled():
+            Notification.objects.filter(pk__in=[pk for _, pk in chunk], due_at__lte=cutoff).update(due_at=now)
+        if not publish_deliveries(chunk):
+            break
+        queued += len(chunk)
+    if queued:
+        logger.info("The sweeper queued %s overdue notifications.", queued)
+    return queued
 
 
 def send_digest(*, partnership: Partnership, recipient: User) -> int:
