@@ -27,7 +27,8 @@ breaker = CircuitBreaker("Redis cache", cool_off=lambda: settings.REDIS_COOL_OFF
                          consequence="rate limits are counted in each web process's memory meanwhile")
 
 
-def _fallback_cache() -> LocMemCache:
+def fallback_cache() -> LocMemCache:
+    """The memory cache used while Redis is down (one per process: instances of one name share storage)."""
     return LocMemCache("portal-redis-fallback", {"OPTIONS": {"MAX_ENTRIES": 10000}})
 
 
@@ -36,7 +37,7 @@ class FailSafeRedisCache(RedisCache):
 
     def __init__(self, server, params):
         super().__init__(server, params)
-        self.fallback = _fallback_cache()
+        self.fallback = fallback_cache()
 
     def _call(self, name: str, *args, **kwargs):
         if breaker.allow():

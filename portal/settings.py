@@ -278,7 +278,7 @@ CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_CONNECT_TIMEOUT
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 3600,
     "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
-    "socket_timeout": env_int("CELERY_REDIS_SOCKET_TIMEOUT_MS", 1000) / 1000,
+    "socket_timeout": REDIS_SOCKET_TIMEOUT,
     "socket_keepalive": True,
     "health_check_interval": 10,
     "max_retries": 0,

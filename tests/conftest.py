@@ -169,10 +169,12 @@ def _test_settings(settings, request):
     from django.core.cache import cache
 
     from portal.cache import breaker as cache_breaker
+    from portal.cache import fallback_cache
     from portal.notifications.services import broker as broker_breaker
 
-    cache_breaker.reset()  # each test starts with Redis presumed up
+    cache_breaker.reset()  # each test starts with Redis presumed up, and nothing counted in the fallback
     broker_breaker.reset()
+    fallback_cache().clear()
     cache.clear()
     # Outside the integration tests (which run a real worker against a real broker), queued tasks
     # run inline so nothing is left behind in a shared Redis.
