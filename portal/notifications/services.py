@@ -192,7 +192,10 @@ class _DeliveriesOnCommit:
         self.items: list[tuple[int, int]] = []
 
     def __call__(self) -> None:
-        publish_deliveries(self.items)
+        # Rows written in a savepoint that was rolled back are in the list but not in the database: drop them.
+        with scopes_disabled():
+            written = set(Notification.objects.filter(pk__in=[pk for _, pk in self.items]).values_list("pk", flat=True))
+        publish_deliveries([item for item in self.items if item[1] in written])
 
 
 def queue_on_commit(*, partnership_id: int, notification_ids: Iterable[int]) -> None:
@@ -207,7 +210,7 @@ def queue_on_commit(*, partnership_id: int, notification_ids: Iterable[int]) -> 
         publish_deliveries(items)
         return
     # The transaction's pending callbacks: a rolled-back savepoint takes its own out of the list, so one found
-    # here will run on commit.
+    # here will run on commit (and on commit it skips rows that a rolled-back savepoint took away).
     pending = next((entry[1] for entry in db.run_on_commit if isinstance(entry[1], _DeliveriesOnCommit)), None)
     if pending is None:
         pending = _DeliveriesOnCommit()
