@@ -33,6 +33,37 @@ class ResilientConsumer(Consumer):
         return super().ensure_connected(conn)
 
 
+def _channels_of_a_closed_connection_raise_connection_errors() -> None:
+    """Make kombu's Redis channels say "connection error" when their connection is gone, instead of crashing.
+
+    The cause of workers exiting with `Unrecoverable error: AttributeError("'NoneType' object has no
+    attribute 'hostname'")` when Redis dropped (kombu 5.7, Celery 5.7): tasks are acked late, so when the
+    connection drops some are still running. Celery drops the lost connection's transport, whose `client`
+    becomes None, but the channel those tasks came from lives on: closing it (to put its unacknowledged
+    messages back) or acknowledging a task that finishes after the reconnect builds a Redis client from
+    the transport's `client`, and the AttributeError escapes every handler, which only expect connection
+    errors. Here that channel raises Redis's ConnectionError instead, which kombu and Celery handle: the
+    close goes on, and the late ack is logged ("Couldn't ack") and dropped. The message stays in Redis's
+    unacknowledged set and is handed out again after the visibility timeout; delivery then finds its row
+    already sent, and the sweeper covers any row whose message is lost.
+    """
+    from kombu.transport import redis as kombu_redis
+
+    original = kombu_redis.Channel._connparams
+    if getattr(original, "portal_guarded", False):
+        return
+
+    def _connparams(self, asynchronous=False):
+        if self.connection.client is None:
+            raise kombu_redis.redis.exceptions.ConnectionError("This channel's broker connection is closed.")
+        return original(self, asynchronous=asynchronous)
+
+    _connparams.portal_guarded = True
+    kombu_redis.Channel._connparams = _connparams
+
+
+_channels_of_a_closed_connection_raise_connection_errors()
+
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.worker_consumer = "portal.celery:ResilientConsumer"

@@ -6,6 +6,7 @@ it again without touching the machine's Redis.
 
 from __future__ import annotations
 
+import asyncio
 import email
 import os
 import random
@@ -56,8 +57,11 @@ def free_port() -> int:
 class Sink:
     def __init__(self):
         self.messages: list[email.message.EmailMessage] = []
+        self.delay = 0.0  # seconds the server takes over each message (a slow relay)
 
     async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            await asyncio.sleep(self.delay)
         self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
         return "250 OK"
 
