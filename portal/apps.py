@@ -11,4 +11,4 @@ class PortalConfig(AppConfig):
         from portal import checks, signals  # noqa: F401  (registers system checks and receivers)
         from portal.notifications import services, tasks
 
-        services.set_delivery_queue(tasks.deliver_many_task.delay)
+        services.set_delivery_queue(tasks.deliver_many_task.delay, waiting=tasks.waiting_messages)

@@ -285,12 +285,14 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 
 # Outbox timings (portal/notifications): how long a row waits before the sweeper queues it again (grace),
-# how often the sweeper runs, how many rows one run queues and how many go in one message, and how long a
-# worker's claim on a row (the lease) lasts before another may send it.
+# how often the sweeper runs, how many rows one run queues and how many go in one message, how many messages
+# may already wait in the queue for a run to add more, and how long a worker's claim on a row (the lease)
+# lasts before another may send it.
 NOTIFICATION_SWEEP_AFTER = timedelta(seconds=env_int("NOTIFICATION_SWEEP_AFTER_SECONDS", 60))
 NOTIFICATION_SWEEP_EVERY = env_int("NOTIFICATION_SWEEP_EVERY_SECONDS", 15)
 NOTIFICATION_SWEEP_LIMIT = env_int("NOTIFICATION_SWEEP_LIMIT", 20000)
 NOTIFICATION_BATCH_SIZE = env_int("NOTIFICATION_BATCH_SIZE", 100)
+NOTIFICATION_SWEEP_QUEUE_LIMIT = env_int("NOTIFICATION_SWEEP_QUEUE_LIMIT", 10)
 NOTIFICATION_LEASE = timedelta(seconds=env_int("NOTIFICATION_LEASE_SECONDS", 300))
 # --- end of the Redis, cache, Celery and outbox block -----------------------------------------------------
 

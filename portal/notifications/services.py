@@ -13,7 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import InterfaceError, OperationalError, connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
@@ -180,9 +180,13 @@ broker = CircuitBreaker("Celery broker", cool_off=lambda: settings.REDIS_COOL_OF
                         consequence="new notifications wait in the outbox for the sweeper meanwhile")
 
 
-def set_delivery_queue(publish: Callable[[list[tuple[int, int]]], object]) -> None:
-    global _publish
-    _publish = publish
+# How many delivery messages wait in the broker's queue (for the sweeper's back-pressure), plugged in likewise.
+_waiting: Callable[[], int] | None = None
+
+
+def set_delivery_queue(publish: Callable[[list[tuple[int, int]]], object], waiting: Callable[[], int] | None = None) -> None:
+    global _publish, _waiting
+    _publish, _waiting = publish, waiting
 
 
 class _DeliveriesOnCommit:
@@ -310,10 +314,59 @@ def deliver_notification(*, notification_id: int, connection=None) -> str:
     Transient errors raise TransientDeliveryError for the caller to retry after its countdown.
     `connection` is an open mail connection to reuse (a batch shares one).
     """
-    claimed = _claim(notification_id)
-    if isinstance(claimed, str):
-        return claimed
-    notification = claimed
+    claimed, outcomes = _claim([notification_id], wait=True)
+    if not claimed:
+        return outcomes.get(notification_id, "missing")
+    return _send_and_record(claimed[0], connection)
+
+
+def _claim(ids: list[int], *, wait: bool) -> tuple[list[Notification], dict[int, str]]:
+    """Claim the deliverable rows among `ids` in one short transaction: count an attempt on each and lease it
+    for NOTIFICATION_LEASE. Returns the claimed rows and, for the others, why not. With `wait` false a row
+    another worker is claiming right now is skipped rather than waited for."""
+    now = timezone.now()
+    outcomes: dict[int, str] = {}
+    claimed: list[Notification] = []
+    with transaction.atomic():
+        rows = Notification.objects.select_for_update(skip_locked=not wait).filter(pk__in=ids)
+        found = {row.pk: row for row in rows}
+        for pk in ids:
+            row = found.get(pk)
+            if row is None:
+                outcomes[pk] = "missing" if wait else "missing or being claimed"
+            elif row.sent_at or row.failed_at:
+                outcomes[pk] = "already sent"
+            elif row.channel != Channel.EMAIL or row.delivery != Delivery.IMMEDIATE:
+                outcomes[pk] = "not for immediate delivery"
+            elif row.claimed_until and row.claimed_until > now:
+                outcomes[pk] = "being sent"
+            elif row.attempts >= MAX_ATTEMPTS:
+                outcomes[pk] = _give_up_unrecorded(row, now)
+            elif row.pk not in outcomes:
+                outcomes[row.pk] = "claimed"
+                claimed.append(row)
+        if claimed:
+            lease = now + settings.NOTIFICATION_LEASE
+            Notification.objects.filter(pk__in=[row.pk for row in claimed]).update(
+                attempts=F("attempts") + 1, claimed_until=lease)
+            for row in claimed:
+                row.attempts += 1
+                row.claimed_until = lease
+    return claimed, {pk: outcome for pk, outcome in outcomes.items() if outcome != "claimed"}
+
+
+def _give_up_unrecorded(row: Notification, now) -> str:
+    """Every attempt on the row was claimed and none recorded a result (each worker died): stop, visibly."""
+    row.failed_at = now
+    row.last_error = f"Gave up after {row.attempts} attempts with no result recorded. {row.last_error}"[:2000]
+    if get_event(row.event_type).secret_link:
+        row.link = ""
+    row.save(update_fields=["failed_at", "last_error", "link"])
+    logger.error("Giving up on notification %s: %s attempts, none recorded.", row.pk, row.attempts)
+    return "failed"
+
+
+def _send_and_record(notification: Notification, connection=None) -> str:
     try:
         message = build_email(notification)
         message.connection = connection
@@ -323,36 +376,8 @@ def deliver_notification(*, notification_id: int, connection=None) -> str:
     changes = {"sent_at": timezone.now(), "last_error": "", "claimed_until": None}
     if get_event(notification.event_type).secret_link:
         changes["link"] = ""
-    _write_result(notification.pk, changes)
+    _write_result(notification.pk, changes, durable=False)
     return "sent"
-
-
-def _claim(notification_id: int) -> Notification | str:
-    with transaction.atomic():
-        notification = Notification.objects.select_for_update().filter(pk=notification_id).first()
-        if notification is None:
-            return "missing"
-        if notification.sent_at or notification.failed_at:
-            return "already sent"
-        if notification.channel != Channel.EMAIL or notification.delivery != Delivery.IMMEDIATE:
-            return "not for immediate delivery"
-        now = timezone.now()
-        if notification.claimed_until and notification.claimed_until > now:
-            return "being sent"
-        if notification.attempts >= MAX_ATTEMPTS:
-            # Every attempt was claimed and none recorded a result (each worker died): stop, visibly.
-            notification.failed_at = now
-            notification.last_error = (f"Gave up after {notification.attempts} attempts with no result recorded. "
-                                       f"{notification.last_error}")[:2000]
-            if get_event(notification.event_type).secret_link:
-                notification.link = ""
-            notification.save(update_fields=["failed_at", "last_error", "link"])
-            logger.error("Giving up on notification %s: %s attempts, none recorded.", notification.pk, notification.attempts)
-            return "failed"
-        notification.attempts += 1
-        notification.claimed_until = now + settings.NOTIFICATION_LEASE
-        notification.save(update_fields=["attempts", "claimed_until"])
-    return notification
 
 
 def _record_failure(notification: Notification, error: Exception) -> str:
@@ -373,16 +398,29 @@ def _record_failure(notification: Notification, error: Exception) -> str:
     raise TransientDeliveryError(str(error), countdown=delay.total_seconds()) from error
 
 
+#: True while deliver_batch has turned off waiting for the flush for its whole session (one statement, not one
+#: per message).
+_commits_without_flush = False
+
 #: Pauses between tries of recording a delivery's result while the database is unreachable (about a minute
 #: in all, well inside the lease, so the row is not sent again while its result is still being written).
 RECORD_RETRY_PAUSES = (0.2, 0.5, 1, 2, 4, 8, 15, 30)
 
 
-def _write_result(notification_id: int, changes: dict[str, Any]) -> None:
-    """Record a delivery's result, trying again on a fresh database connection when the write fails."""
+def _write_result(notification_id: int, changes: dict[str, Any], *, durable: bool = True) -> None:
+    """Record a delivery's result, trying again on a fresh database connection when the write fails.
+
+    A success is committed without waiting for PostgreSQL to flush it to disk (`durable=False`): the write
+    is visible at once and survives any crash of the worker, and only a crash of the database server itself
+    in the next fraction of a second could lose it (that message would then go again, with its Message-ID).
+    Waiting for the flush on every message would cap a worker at a couple of hundred messages a second.
+    """
     for pause in (*RECORD_RETRY_PAUSES, None):
         try:
             with transaction.atomic():
+                if not durable and not _commits_without_flush and connection.vendor == "postgresql":
+                    with connection.cursor() as cursor:
+                        cursor.execute("SET LOCAL synchronous_commit TO OFF")
                 Notification.objects.filter(pk=notification_id, sent_at__isnull=True).update(**changes)
             return
         except (OperationalError, InterfaceError) as error:
@@ -397,37 +435,64 @@ def _write_result(notification_id: int, changes: dict[str, Any]) -> None:
 def deliver_batch(items: Iterable[tuple[int, int]], *, schedule_retry: Callable[[int, int, float], object]) -> dict[str, int]:
     """Deliver many rows (a request's, or a chunk of the sweeper's) over one mail connection.
 
-    Each row is delivered as by deliver_notification, in its partnership's scope; one row's transient failure
-    is handed to `schedule_retry(partnership_id, notification_id, countdown)` and the batch carries on.
-    Returns how many rows had each outcome.
+    The rows of each partnership are claimed together in one short transaction (rows another worker is
+    claiming are skipped), then each is sent and its result recorded as by deliver_notification. One row's
+    transient failure is handed to `schedule_retry(partnership_id, notification_id, countdown)` and the batch
+    carries on. Returns how many rows had each outcome.
     """
     from django.core.mail import get_connection
 
     outcomes: dict[str, int] = {}
-    items = [(int(partnership_id), int(pk)) for partnership_id, pk in items]
+
+    def count(outcome: str, n: int = 1) -> None:
+        outcomes[outcome] = outcomes.get(outcome, 0) + n
+
+    by_partnership: dict[int, list[int]] = {}
+    for partnership_id, pk in items:
+        by_partnership.setdefault(int(partnership_id), []).append(int(pk))
     with scopes_disabled():
-        partnerships = Partnership.objects.filter(is_active=True).in_bulk({p for p, _ in items})
+        partnerships = Partnership.objects.filter(is_active=True).in_bulk(list(by_partnership))
     mail = get_connection()
+    _flush_commits(wait=False)
     try:
-        for partnership_id, pk in items:
+        for partnership_id, ids in by_partnership.items():
             partnership = partnerships.get(partnership_id)
             if partnership is None:
-                outcome = "partnership inactive"
-            else:
-                with scope(partnership=partnership):
+                count("partnership inactive", len(ids))
+                continue
+            with scope(partnership=partnership):
+                claimed, skipped = _claim(ids, wait=False)
+                for outcome in skipped.values():
+                    count(outcome)
+                for notification in claimed:
                     try:
-                        outcome = deliver_notification(notification_id=pk, connection=mail)
+                        count(_send_and_record(notification, mail))
                     except TransientDeliveryError as error:
-                        outcome = "retry"
+                        count("retry")
                         mail.close()  # the next send opens a fresh connection
                         try:
-                            schedule_retry(partnership_id, pk, error.countdown)
+                            schedule_retry(partnership_id, notification.pk, error.countdown)
                         except Exception:  # its due_at is set; the sweeper retries it
-                            logger.warning("Could not schedule the retry of notification %s.", pk, exc_info=True)
-            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+                            logger.warning("Could not schedule the retry of notification %s.", notification.pk,
+                                           exc_info=True)
     finally:
         mail.close()
+        _flush_commits(wait=True)
     return outcomes
+
+
+def _flush_commits(*, wait: bool) -> None:
+    """Whether this database session's commits wait for the disk (see _write_result), for a whole batch."""
+    global _commits_without_flush
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET synchronous_commit" if wait else "SET synchronous_commit TO OFF")
+    except (OperationalError, InterfaceError):  # a lost connection's settings go with it
+        connection.close()
+        wait = True
+    _commits_without_flush = not wait
 
 
 def global_sweep_unsent(*, older_than: timedelta | None = None, limit: int | None = None) -> int:
@@ -436,9 +501,21 @@ def global_sweep_unsent(*, older_than: timedelta | None = None, limit: int | Non
 
     A row waiting for a scheduled retry is not overdue until its `due_at` passes, and a row a worker has
     claimed is left alone until the claim's lease ends, so the sweeper catches only lost work (broker down,
-    worker killed), never doubles a retry chain. Queued rows are due again from now, so the next run does
-    not queue them twice while they wait in the queue. Stops at the first message the broker refuses.
+    worker killed), never doubles a retry chain. Queued rows are due again from now, and a run that finds more
+    than NOTIFICATION_SWEEP_QUEUE_LIMIT messages still queued does nothing, so a backlog is not queued twice
+    while workers work through it. Stops at the first message the broker refuses.
     """
+    if _waiting is not None:
+        try:
+            waiting = _waiting()
+        except Exception:  # the publish below finds out whether the broker is there
+            waiting = 0
+        if waiting > settings.NOTIFICATION_SWEEP_QUEUE_LIMIT:
+            # Workers are still busy with earlier messages (very likely carrying these rows): queueing the
+            # rows again would only make them work through each twice. Once the queue drains, the next run
+            # queues whatever is still overdue.
+            logger.info("The sweeper waits: %s delivery messages are still queued.", waiting)
+            return 0
     now = timezone.now()
     cutoff = now - (older_than if older_than is not None else settings.NOTIFICATION_SWEEP_AFTER)
     with scopes_disabled():

@@ -28,6 +28,19 @@ def deliver_many_task(self, items: list[list[int]]) -> dict[str, int]:
     return services.deliver_batch(items, schedule_retry=schedule_retry)
 
 
+def waiting_messages() -> int:
+    """How many messages wait in the portal's queue (0 when tasks run inline)."""
+    app = deliver_many_task.app
+    if app.conf.task_always_eager:
+        return 0
+    queue = app.conf.task_default_queue
+    with app.connection_for_write() as connection:
+        channel = connection.default_channel
+        if hasattr(channel, "_size"):  # Redis and the other virtual transports: the list's length
+            return channel._size(queue)
+        return channel.queue_declare(queue=queue, passive=True).message_count
+
+
 @shared_task(name="notifications.sweep")
 def sweep_unsent_task() -> int:
     return services.global_sweep_unsent()

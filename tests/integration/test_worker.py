@@ -15,7 +15,6 @@ import socket
 import subprocess
 import sys
 import time
-from datetime import timedelta
 from email import policy
 from pathlib import Path
 
