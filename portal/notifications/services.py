@@ -453,6 +453,7 @@ def deliver_batch(items: Iterable[tuple[int, int]], *, schedule_retry: Callable[
     with scopes_disabled():
         partnerships = Partnership.objects.filter(is_active=True).in_bulk(list(by_partnership))
     mail = get_connection()
+    _open(mail)
     _flush_commits(wait=False)
     try:
         for partnership_id, ids in by_partnership.items():
@@ -469,7 +470,8 @@ def deliver_batch(items: Iterable[tuple[int, int]], *, schedule_retry: Callable[
                         count(_send_and_record(notification, mail))
                     except TransientDeliveryError as error:
                         count("retry")
-                        mail.close()  # the next send opens a fresh connection
+                        mail.close()  # the server may have dropped it: a fresh connection for the next
+                        _open(mail)
                         try:
                             schedule_retry(partnership_id, notification.pk, error.countdown)
                         except Exception:  # its due_at is set; the sweeper retries it
@@ -479,6 +481,15 @@ def deliver_batch(items: Iterable[tuple[int, int]], *, schedule_retry: Callable[
         mail.close()
         _flush_commits(wait=True)
     return outcomes
+
+
+def _open(mail) -> None:
+    """Open the batch's mail connection now, so every message goes over it (a backend opened by `send()`
+    itself closes again after each message). A server that is down fails each send instead, transiently."""
+    try:
+        mail.open()
+    except Exception:
+        logger.warning("Could not connect to the mail server; each message will try on its own.", exc_info=True)
 
 
 def _flush_commits(*, wait: bool) -> None:

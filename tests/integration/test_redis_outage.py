@@ -9,6 +9,7 @@ and when Redis returns, every notification written meanwhile goes out once.
 from __future__ import annotations
 
 import http.cookiejar
+import logging
 import os
 import re
 import signal
@@ -72,14 +73,19 @@ class Browser:
 
 
 @pytest.fixture
-def portal_processes(own_redis, smtp_sink, tmp_path):  # noqa: F811
+def portal_env() -> dict:
+    """Timings for the processes: quick ones by default; a test parametrizes `portal_env` to change them."""
+    # The sweeper every 2 s with a 5 s grace (not 10 s and 60 s): the test's Redis keeps nothing when it is
+    # stopped, so messages queued before a stop are lost and only the sweeper brings them back.
+    return {"NOTIFICATION_SWEEP_EVERY_SECONDS": "2", "NOTIFICATION_SWEEP_AFTER_SECONDS": "5", "REDIS_COOL_OFF_SECONDS": "3"}
+
+
+@pytest.fixture
+def portal_processes(own_redis, smtp_sink, tmp_path, portal_env):  # noqa: F811
     """gunicorn (two workers), a Celery worker (four processes, as in docker-compose.yml) and beat, all on the
     test database and the test's Redis."""
     _, smtp_port = smtp_sink
-    # The sweeper every 2 s with a 5 s grace (not 15 s and 60 s): the test's Redis keeps nothing when it is
-    # stopped, so messages queued before a stop are lost and only the sweeper brings them back.
-    env = _env(own_redis.url, smtp_port, NOTIFICATION_SWEEP_EVERY_SECONDS="2", NOTIFICATION_SWEEP_AFTER_SECONDS="5",
-               REDIS_COOL_OFF_SECONDS="3")
+    env = _env(own_redis.url, smtp_port, **portal_env)
     port = free_port()
     logs = {name: open(tmp_path / f"{name}.log", "w") for name in ("web", "worker", "beat")}  # noqa: SIM115
     processes = {
@@ -190,6 +196,14 @@ def test_sign_in_forms_and_health_keep_working_while_redis_is_down(
     assert sorted(m["To"] for m in messages) == sorted(
         ["before@school.example.org"] + [f"during{n}@school.example.org" for n in range(4)])
     assert _sent_rows() == 5
+    # And the web processes publish again (after their cool-off), rather than leaving rows to the sweeper.
+    time.sleep(3)
+    for n in range(2):
+        assert _invite(admin_browser, slug, f"after{n}@school.example.org")[0] == 302
+    with scopes_disabled():
+        after = list(Notification.objects.filter(email__startswith="after", channel=Channel.EMAIL))
+    assert all(row.due_at >= row.created_at for row in after), "the publish failed: left for the sweeper"
+    assert len(sink.wait_for(7, timeout=30)) == 7
     assert portal_processes["worker"].poll() is None
     worker_log = (portal_processes["logs"] / "worker.log").read_text()
     assert "Unrecoverable error" not in worker_log
@@ -219,14 +233,17 @@ def test_a_worker_keeps_running_when_redis_drops_mid_delivery_and_sends_once(
     assert "Unrecoverable error" not in log and "Connection to broker lost" in log
 
 
+@pytest.mark.parametrize("portal_env", [{}])  # the production timings (portal/settings.py)
 def test_ten_thousand_waiting_rows_go_out_within_a_minute_of_redis_returning(
-        partnership, own_redis, smtp_sink, portal_processes):  # noqa: F811
+        partnership, own_redis, smtp_sink, portal_processes, caplog):  # noqa: F811
     """The recovery time the README states: rows written while Redis was down (the web process made them
     due for the sweeper), Redis returns, beat's sweeper queues them in batches, one worker sends them."""
     from django.utils import timezone
 
     total = 10_000
     sink, _ = smtp_sink
+    sink.parse = False  # the sink runs in this process: keep its share of the machine small
+    caplog.set_level(logging.WARNING, logger="mail.log")
     time.sleep(2)  # beat's first sweep and the worker are up
     own_redis.stop()
     overdue = timezone.now() - timezone.timedelta(minutes=2)
@@ -240,12 +257,13 @@ def test_ten_thousand_waiting_rows_go_out_within_a_minute_of_redis_returning(
     own_redis.start()
     back = time.monotonic()
     deadline = back + 120
-    while time.monotonic() < deadline and len(sink.messages) < total:
+    unsent = total
+    while time.monotonic() < deadline and (len(sink.messages) < total or unsent):
         time.sleep(0.5)
+        with scopes_disabled():
+            unsent = Notification.objects.filter(dedupe_key__startswith="outage:", sent_at__isnull=True).count()
     recovered = time.monotonic() - back
-    with scopes_disabled():
-        unsent = Notification.objects.filter(dedupe_key__startswith="outage:", sent_at__isnull=True).count()
     print(f"\n{total} rows sent {recovered:.1f} s after Redis returned")
     assert len(sink.messages) == total and unsent == 0
-    assert len({m["To"] for m in sink.messages}) == total  # each once
+    assert len(set(sink.messages)) == total  # each once
     assert recovered < 60, f"{recovered:.1f} s"
