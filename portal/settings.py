@@ -293,7 +293,7 @@ NOTIFICATION_SWEEP_EVERY = env_int("NOTIFICATION_SWEEP_EVERY_SECONDS", 10)
 NOTIFICATION_SWEEP_LIMIT = env_int("NOTIFICATION_SWEEP_LIMIT", 20000)
 NOTIFICATION_BATCH_SIZE = env_int("NOTIFICATION_BATCH_SIZE", 100)
 NOTIFICATION_SWEEP_QUEUE_LIMIT = env_int("NOTIFICATION_SWEEP_QUEUE_LIMIT", 10)
-NOTIFICATION_LEASE = timedelta(seconds=env_int("NOTIFICATION_LEASE_SECONDS", 300))
+NOTIFICATION_LEASE = timedelta(seconds=env_int("NOTIFICATION_LEASE_SECONDS", 120))
 # --- end of the Redis, cache, Celery and outbox block -----------------------------------------------------
 
 # Email: the console in the embedded default; SMTP when EMAIL_HOST is set.

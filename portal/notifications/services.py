@@ -435,8 +435,9 @@ def _write_result(notification_id: int, changes: dict[str, Any], *, durable: boo
 def deliver_batch(items: Iterable[tuple[int, int]], *, schedule_retry: Callable[[int, int, float], object]) -> dict[str, int]:
     """Deliver many rows (a request's, or a chunk of the sweeper's) over one mail connection.
 
-    The rows of each partnership are claimed together in one short transaction (rows another worker is
-    claiming are skipped), then each is sent and its result recorded as by deliver_notification. One row's
+    The rows of each partnership are claimed CLAIM_AT_ONCE at a time in one short transaction (rows another
+    worker is claiming are skipped), then each is sent and its result recorded as by deliver_notification; a
+    row whose lease has too little time left is not sent (the sweeper queues it when the lease ends). One row's
     transient failure is handed to `schedule_retry(partnership_id, notification_id, countdown)` and the batch
     carries on. Returns how many rows had each outcome.
     """
@@ -462,25 +463,41 @@ def deliver_batch(items: Iterable[tuple[int, int]], *, schedule_retry: Callable[
                 count("partnership inactive", len(ids))
                 continue
             with scope(partnership=partnership):
-                claimed, skipped = _claim(ids, wait=False)
-                for outcome in skipped.values():
-                    count(outcome)
-                for notification in claimed:
-                    try:
-                        count(_send_and_record(notification, mail))
-                    except TransientDeliveryError as error:
-                        count("retry")
-                        mail.close()  # the server may have dropped it: a fresh connection for the next
-                        _open(mail)
-                        try:
-                            schedule_retry(partnership_id, notification.pk, error.countdown)
-                        except Exception:  # its due_at is set; the sweeper retries it
-                            logger.warning("Could not schedule the retry of notification %s.", notification.pk,
-                                           exc_info=True)
+                for start in range(0, len(ids), CLAIM_AT_ONCE):
+                    claimed, skipped = _claim(ids[start:start + CLAIM_AT_ONCE], wait=False)
+                    for outcome in skipped.values():
+                        count(outcome)
+                    for notification in claimed:
+                        count(_deliver_claimed(notification, partnership_id, mail, schedule_retry))
     finally:
         mail.close()
         _flush_commits(wait=True)
     return outcomes
+
+
+#: Rows claimed in one transaction within a batch: few enough that the last is sent long before the lease ends.
+CLAIM_AT_ONCE = 10
+
+
+def _deliver_claimed(notification: Notification, partnership_id: int, mail, schedule_retry) -> str:
+    # Never start a send the lease might not cover: past it, the sweeper may already have handed the row on.
+    margin = min(LEASE_MARGIN, settings.NOTIFICATION_LEASE / 2)
+    if timezone.now() + margin >= notification.claimed_until:
+        return "lease ran out"
+    try:
+        return _send_and_record(notification, mail)
+    except TransientDeliveryError as error:
+        mail.close()  # the server may have dropped it: a fresh connection for the next
+        _open(mail)
+        try:
+            schedule_retry(partnership_id, notification.pk, error.countdown)
+        except Exception:  # its due_at is set; the sweeper retries it
+            logger.warning("Could not schedule the retry of notification %s.", notification.pk, exc_info=True)
+        return "retry"
+
+
+#: The longest one send may take (a few SMTP exchanges, each bounded by EMAIL_TIMEOUT), or half the lease.
+LEASE_MARGIN = timedelta(seconds=60)
 
 
 def _open(mail) -> None:
