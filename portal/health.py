@@ -15,9 +15,14 @@ from __future__ import annotations
 
 import time
 
+import redis
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
+
+from portal.cache import breaker as cache_breaker
+from portal.celery import app
+from portal.notifications.queueing import broker
 
 LIVE_PATH = "/healthz/live"
 READY_PATH = "/healthz"
@@ -42,8 +47,6 @@ def _database() -> None:
 
 
 def _ping_redis(url: str) -> None:
-    import redis
-
     client = redis.Redis.from_url(url, socket_connect_timeout=settings.REDIS_CONNECT_TIMEOUT,
                                   socket_timeout=settings.REDIS_SOCKET_TIMEOUT, retry=None)
     try:
@@ -53,14 +56,10 @@ def _ping_redis(url: str) -> None:
 
 
 def _broker() -> dict:
-    from portal.notifications.services import broker
-
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return {"ok": True, "detail": "eager: tasks run inline, no broker"}
     if broker.is_open:
         return {**broker.state(), "detail": "publishing paused; notifications wait in the outbox for the sweeper"}
-    from portal.celery import app
-
     url = app.conf.broker_url or ""
     if url.startswith(("redis://", "rediss://")):
         result = _timed(lambda: _ping_redis(url))
@@ -76,13 +75,11 @@ def _broker() -> dict:
 
 
 def _cache() -> dict:
-    from portal.cache import breaker
-
     backend = settings.CACHES["default"]["BACKEND"]
     if backend != "portal.cache.FailSafeRedisCache":
         return {"ok": True, "detail": "local memory"}
-    if breaker.is_down:
-        return {**breaker.state(), "detail": "rate limits are counted per process until Redis answers"}
+    if cache_breaker.is_down:
+        return {**cache_breaker.state(), "detail": "rate limits are counted per process until Redis answers"}
     return {"ok": True}
 
 

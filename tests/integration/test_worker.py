@@ -26,6 +26,7 @@ from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 from kombu import pools as kombu_pools
 
+from portal.notifications import queueing
 from portal.notifications import services as notification_services
 from portal.notifications.models import Channel, Notification
 from portal.tenancy import services
@@ -278,7 +279,7 @@ def test_two_workers_delivering_the_same_row_at_once_send_it_once(partnership, s
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
     admin = make_member(partnership, Role.ADMIN)
     # No worker in this test: the deliveries below are the only ones.
-    monkeypatch.setattr(notification_services, "publish_deliveries", lambda items: True)
+    monkeypatch.setattr(queueing, "publish_deliveries", lambda items: True)
     sent = _invite(admin)
     row = _row(sent)
     barrier = threading.Barrier(6)

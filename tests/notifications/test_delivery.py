@@ -15,7 +15,7 @@ from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 from kombu.exceptions import OperationalError as KombuOperationalError
 
-from portal.notifications import services
+from portal.notifications import delivery, queueing, services
 from portal.notifications.models import Channel, Delivery, Notification
 from portal.tenancy.roles import Role
 from tests.conftest import require
@@ -38,7 +38,7 @@ def _email_row(rows):
 def published(monkeypatch):
     """What reaches the broker: each publish's items (the real publisher would hand them to Celery)."""
     messages: list[list[tuple[int, int]]] = []
-    monkeypatch.setattr(services, "_publish", lambda items: messages.append(items))
+    monkeypatch.setattr(queueing, "_publish", lambda items: messages.append(items))
     return messages
 
 
@@ -87,7 +87,7 @@ def test_a_broker_failure_opens_the_breaker_logs_once_and_leaves_the_rows_due_fo
         calls.append(items)
         raise KombuOperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
-    monkeypatch.setattr(services, "_publish", refuse)
+    monkeypatch.setattr(queueing, "_publish", refuse)
     rows = [_email_row(_notify(admin.partnership, [admin.user], occurrence=str(n))) for n in range(3)]
     with caplog.at_level(logging.WARNING):
         outcomes = [services.enqueue_delivery(partnership_id=admin.partnership.pk, notification_ids=[row.pk])
@@ -103,9 +103,9 @@ def test_a_broker_failure_opens_the_breaker_logs_once_and_leaves_the_rows_due_fo
 def test_the_broker_is_tried_again_after_the_cool_off(admin, monkeypatch, settings):
     settings.REDIS_COOL_OFF = 0
     sent = []
-    monkeypatch.setattr(services, "_publish", lambda items: (_ for _ in ()).throw(OSError("down")))
+    monkeypatch.setattr(queueing, "_publish", lambda items: (_ for _ in ()).throw(OSError("down")))
     assert services.publish_deliveries([(admin.partnership.pk, 1)]) is False
-    monkeypatch.setattr(services, "_publish", lambda items: sent.append(items))
+    monkeypatch.setattr(queueing, "_publish", lambda items: sent.append(items))
     assert services.publish_deliveries([(admin.partnership.pk, 1)]) is True and sent
     assert not services.broker.is_down
 
@@ -152,8 +152,8 @@ def test_rows_whose_every_attempt_died_unrecorded_fail_visibly(admin):
 @pytest.mark.django_db(transaction=True)
 def test_a_database_blip_after_the_send_retries_the_write_not_the_send(partnership, monkeypatch):
     require(connection.vendor == "postgresql", "PostgreSQL (DATABASE_URL)")
-    monkeypatch.setattr(services, "RECORD_RETRY_PAUSES", (0.05, 0.05))
-    monkeypatch.setattr(services, "_publish", lambda items: None)
+    monkeypatch.setattr(delivery, "RECORD_RETRY_PAUSES", (0.05, 0.05))
+    monkeypatch.setattr(queueing, "_publish", lambda items: None)
     admin = make_member(partnership, Role.ADMIN)
     row = _email_row(_notify(partnership, [admin.user]))
     sends = []
@@ -227,7 +227,7 @@ def test_two_bulk_runs_at_once_each_count_only_the_rows_they_wrote(partnership, 
     """The second run checks for existing rows before the first commits, so its insert meets the first's rows
     and skips them: it must say 0, not the number it tried."""
     require(connection.vendor == "postgresql", "PostgreSQL (DATABASE_URL)")
-    monkeypatch.setattr(services, "_publish", lambda items: None)
+    monkeypatch.setattr(queueing, "_publish", lambda items: None)
     people = [make_member(partnership, Role.BROKER).user for _ in range(3)]
     first_wrote, release = threading.Event(), threading.Event()
     counts = {}
