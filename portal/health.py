@@ -7,8 +7,9 @@
   wait in the outbox, rate limits count per process), so taking web nodes out of service would only turn
   a partial outage into a full one.
 
-Each probe is bounded by the short Redis timeouts (REDIS_CONNECT_TIMEOUT, REDIS_SOCKET_TIMEOUT), and
-while a breaker is open the report comes from it without touching Redis at all.
+Each probe is bounded by the short Redis timeouts (REDIS_CONNECT_TIMEOUT, REDIS_SOCKET_TIMEOUT); a failed
+broker probe opens the broker's breaker, and while a breaker is open the report comes from it without
+touching Redis at all.
 """
 
 from __future__ import annotations
@@ -61,14 +62,20 @@ def _broker() -> dict:
     if broker.is_open:
         return {**broker.state(), "detail": "publishing paused; notifications wait in the outbox for the sweeper"}
     url = app.conf.broker_url or ""
-    if url.startswith(("redis://", "rediss://")):
-        result = _timed(lambda: _ping_redis(url))
-    else:
-        def probe():
-            with app.connection_for_write() as conn:
-                conn.ensure_connection(max_retries=0, timeout=settings.REDIS_CONNECT_TIMEOUT)
 
-        result = _timed(probe)
+    def probe():
+        try:
+            if url.startswith(("redis://", "rediss://")):
+                _ping_redis(url)
+            else:
+                with app.connection_for_write() as conn:
+                    conn.ensure_connection(max_retries=0, timeout=settings.REDIS_CONNECT_TIMEOUT)
+        except Exception as error:
+            broker.failed(error)  # publishing skips the broker too, and the next probes answer at once
+            raise
+        broker.succeeded()
+
+    result = _timed(probe)
     if not result["ok"]:
         result["detail"] = "notifications wait in the outbox until the broker answers"
     return result

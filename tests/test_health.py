@@ -45,6 +45,9 @@ def test_an_unreachable_broker_is_reported_but_keeps_the_node_in_service(client,
     assert response.json()["broker"]["ok"] is False and response.json()["database"]["ok"] is True
     assert "wait in the outbox" in response.json()["broker"]["detail"]
     assert elapsed < 1
+    # The failed probe opened the broker's breaker: publishing skips the broker, the next probe answers from it.
+    assert notification_services.broker.is_open
+    assert client.get("/healthz").json()["broker"]["skipped_for_s"] > 0
 
 
 def test_while_the_broker_breaker_is_open_readiness_reports_it_without_probing(client, db, settings):
