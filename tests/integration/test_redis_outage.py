@@ -98,15 +98,16 @@ def portal_processes(own_redis, smtp_sink, tmp_path, portal_env):  # noqa: F811
                                   "-l", "INFO"], cwd=ROOT, env=env, stdout=logs["beat"], stderr=subprocess.STDOUT),
     }
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+    deadline = time.monotonic() + 90  # a busy machine starts three Django processes slowly
+    up = False
+    while not up and time.monotonic() < deadline:
         try:
-            if Browser(base).request("/healthz/live")[0] == 200:
-                break
+            up = Browser(base).request("/healthz/live")[0] == 200
         except OSError:
             time.sleep(0.2)
     while time.monotonic() < deadline and " ready." not in (tmp_path / "worker.log").read_text():
         time.sleep(0.2)
+    assert up and " ready." in (tmp_path / "worker.log").read_text(), "gunicorn or the worker did not start"
     processes["base"] = base
     processes["logs"] = tmp_path
     yield processes
