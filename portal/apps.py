@@ -19,4 +19,4 @@ class PortalConfig(AppConfig):
         rls.guard_tables_of(PartnershipOwned)
         post_migrate.connect(rls.install, sender=self, dispatch_uid="portal.tenancy.rls.install")
 
-        services.set_delivery_queue(lambda partnership_id, pk: tasks.deliver_notification_task.delay(partnership_id, pk))
+        services.set_delivery_queue(tasks.deliver_many_task.delay, waiting=tasks.waiting_messages)

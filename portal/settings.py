@@ -233,15 +233,24 @@ if MFA_EXEMPT_DEMO_USERS and not DEBUG:
     raise ImproperlyConfigured("MFA_EXEMPT_DEMO_USERS is only for the embedded default; turn it off when DEBUG is off.")
 DEMO_EMAIL_DOMAIN = "demo.s2s.example"
 
-# Caches: Redis when REDIS_URL is set (allauth's rate limits need a shared cache across web
-# processes), otherwise local memory.
+# --- Redis, the cache, Celery and the outbox (and how each behaves when Redis fails) ---------------------
+# Every wait on Redis is short and bounded: a web request waits at most about one timeout on Redis in all
+# (one cache call or one publish) before the breaker (portal/breaker.py) skips Redis for REDIS_COOL_OFF
+# seconds. Times are in milliseconds or seconds as their names say; README "When Redis fails" explains them.
 REDIS_URL = env_str("REDIS_URL")
+REDIS_CONNECT_TIMEOUT = env_int("REDIS_CONNECT_TIMEOUT_MS", 300) / 1000
+REDIS_SOCKET_TIMEOUT = env_int("REDIS_SOCKET_TIMEOUT_MS", 500) / 1000
+REDIS_COOL_OFF = env_int("REDIS_COOL_OFF_SECONDS", 15)
+
+# Caches: Redis when REDIS_URL is set (allauth's rate limits need a shared cache across web processes),
+# falling back to this process's memory while Redis is down (portal/cache.py); otherwise local memory.
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "portal.cache.FailSafeRedisCache",
             "LOCATION": env_str("CACHE_URL", REDIS_URL),
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "portal"),
+            "OPTIONS": {"socket_connect_timeout": REDIS_CONNECT_TIMEOUT, "socket_timeout": REDIS_SOCKET_TIMEOUT},
         }
     }
 else:
@@ -265,11 +274,41 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "Europe/London"
+# Workers keep trying to reach the broker for ever (never exit because Redis was away a long time), every
+# few seconds at most (portal.celery.ResilientConsumer caps Celery's growing 2, 4 ... 30 s wait), so they
+# pick work up within CELERY_RECONNECT_MAX seconds of Redis returning.
+CELERY_BROKER_CONNECTION_RETRY = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Publishing fails fast when the broker is down: the outbox row is already committed and the
-# sweeper queues it again later, so a web request never hangs on Redis.
-CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2, "socket_timeout": 5}
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_RECONNECT_MAX = env_int("CELERY_RECONNECT_MAX_SECONDS", 3)
+# A task running when the connection drops finishes; it cannot be acknowledged on the lost connection, so
+# Redis hands it out again and delivery's claim makes the repeat a no-op. Cancelling it instead (Celery 6's
+# default) could cut an email off after the server accepted it.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
+# Publishing never retries and never waits long: the outbox row is already committed, and when the publish
+# fails the broker breaker skips publishing for REDIS_COOL_OFF seconds and the sweeper queues the rows.
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_CONNECT_TIMEOUT
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+    "socket_timeout": REDIS_SOCKET_TIMEOUT,
+    "socket_keepalive": True,
+    "health_check_interval": 10,
+    "max_retries": 0,
+}
+
+# Outbox timings (portal/notifications): how long a row waits before the sweeper queues it again (grace),
+# how often the sweeper runs, how many rows one run queues and how many go in one message, how many messages
+# may already wait in the queue for a run to add more, and how long a worker's claim on a row (the lease)
+# lasts before another may send it.
+NOTIFICATION_SWEEP_AFTER = timedelta(seconds=env_int("NOTIFICATION_SWEEP_AFTER_SECONDS", 60))
+NOTIFICATION_SWEEP_EVERY = env_int("NOTIFICATION_SWEEP_EVERY_SECONDS", 10)
+NOTIFICATION_SWEEP_LIMIT = env_int("NOTIFICATION_SWEEP_LIMIT", 20000)
+NOTIFICATION_BATCH_SIZE = env_int("NOTIFICATION_BATCH_SIZE", 100)
+NOTIFICATION_SWEEP_QUEUE_LIMIT = env_int("NOTIFICATION_SWEEP_QUEUE_LIMIT", 10)
+NOTIFICATION_LEASE = timedelta(seconds=env_int("NOTIFICATION_LEASE_SECONDS", 120))
+# --- end of the Redis, cache, Celery and outbox block -----------------------------------------------------
 
 # Email: the console in the embedded default; SMTP when EMAIL_HOST is set.
 EMAIL_HOST = env_str("EMAIL_HOST")
@@ -286,8 +325,6 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "School-to-school support <no
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_MESSAGE_ID_DOMAIN = env_str("EMAIL_MESSAGE_ID_DOMAIN", "s2s-portal.example")
 
-# Outbox: rows unsent after this long are queued again by the sweeper.
-NOTIFICATION_SWEEP_AFTER = timedelta(minutes=env_int("NOTIFICATION_SWEEP_AFTER_MINUTES", 5))
 # The public school data files (GIAS, DfE, Ofsted, ONS) kept beside the project in ../shared/data.
 SHARED_DATA_DIR = Path(env_str("SHARED_DATA_DIR", str(BASE_DIR.parent / "shared" / "data")))
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_MEGABYTES", 100) * 1_000_000

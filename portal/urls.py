@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 
 from alliances import views_platform
-from portal import views
+from portal import health, views
 from portal.notifications import views as notification_views
 from portal.observability.security_txt import security_txt
 
@@ -15,6 +15,9 @@ admin.site.site_title = settings.SITE_NAME
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # Answered by portal.health.HealthCheckMiddleware before host checks; routed too so reverse() finds them.
+    path("healthz", health.ready, name="health_ready"),
+    path("healthz/live", health.live, name="health_live"),
     path("partnerships/", views.switch, name="switch"),
     path("invitations/<str:token>/", views.invitation, name="invitation"),
     path("accessibility/", views.accessibility, name="accessibility"),

@@ -163,13 +163,20 @@ def _test_settings(settings, request):
         # limits do not leak, from test to test or from one worker to another.
         settings.CACHES = {
             "default": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                **settings.CACHES["default"],  # the production backend, with its fallback and timeouts
                 "LOCATION": redis_url.rsplit("/", 1)[0] + f"/{cache_redis_database(redis_url)}",
                 "KEY_PREFIX": "portal-tests",
             }
         }
     from django.core.cache import cache
 
+    from portal.cache import breaker as cache_breaker
+    from portal.cache import fallback_cache
+    from portal.notifications.services import broker as broker_breaker
+
+    cache_breaker.reset()  # each test starts with Redis presumed up, and nothing counted in the fallback
+    broker_breaker.reset()
+    fallback_cache().clear()
     cache.clear()
     # Outside the integration tests (which run a real worker against a real broker), queued tasks
     # run inline so nothing is left behind in a shared Redis.

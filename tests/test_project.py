@@ -106,36 +106,6 @@ def test_docker_compose_describes_a_valid_production_topology():
     assert quiet.returncode == 0, quiet.stderr
 
 
-def test_healthz_reports_database_and_broker(client, db, settings):  # noqa: ARG001
-    response = client.get("/healthz")
-    body = response.json()
-    assert response.status_code == 200 and body["status"] == "ok"
-    assert body["database"]["ok"] and body["broker"]["ok"]
-
-
-def test_healthz_says_503_when_the_broker_is_unreachable(client, db, settings):
-    from portal.celery import app
-
-    previous = (app.conf.task_always_eager, app.conf.broker_url)
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens on port 1
-    try:
-        response = client.get("/healthz")
-    finally:
-        app.conf.task_always_eager, app.conf.broker_url = previous
-    assert response.status_code == 503
-    assert response.json()["broker"]["ok"] is False and response.json()["database"]["ok"] is True
-
-
-def test_healthz_checks_the_real_broker_when_one_is_configured(client, db, settings):
-    from tests.conftest import require
-
-    require(bool(settings.REDIS_URL), "Redis (REDIS_URL)")
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    response = client.get("/healthz")
-    assert response.status_code == 200 and "detail" not in response.json()["broker"]
-
-
 def test_there_are_no_missing_migrations():
     result = _manage("makemigrations", "--check", "--dry-run", env={"DEBUG": "true"})
     assert result.returncode == 0, result.stdout + result.stderr

@@ -22,8 +22,8 @@ class Notification(PartnershipOwned):
     """One message to one recipient on one channel: the transactional outbox.
 
     Written in the same transaction as the change it reports; delivered by a Celery task queued on
-    commit, and queued again by the sweeper if it is still unsent a few minutes later. The unique
-    dedupe key makes "notify once" a database guarantee.
+    commit (one message per transaction), and queued again by the sweeper if it is still unsent a
+    minute later. The unique dedupe key makes "notify once" a database guarantee.
     """
 
     recipient = models.ForeignKey(
@@ -46,7 +46,10 @@ class Notification(PartnershipOwned):
     # When the next delivery attempt is due: creation, then later after each transient failure. The
     # sweeper re-queues only rows overdue by its grace period, so it never races a scheduled retry.
     due_at = models.DateTimeField(default=timezone.now)
+    # Every delivery attempt, counted when a worker claims the row (so an attempt that died mid-send counts).
     attempts = models.PositiveSmallIntegerField(default=0)
+    # A worker's claim: until then no other worker (nor the sweeper) touches the row. See deliver_notification.
+    claimed_until = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     failed_at = models.DateTimeField(null=True, blank=True)
 

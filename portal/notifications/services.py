@@ -3,47 +3,44 @@
 from __future__ import annotations
 
 import logging
-import smtplib
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django_scopes import scope
 
 from portal.accounts.models import User
+
+# Delivery and queueing live in their own modules; callers reach them through this one.
+from portal.notifications.delivery import (  # noqa: F401
+    MAX_ATTEMPTS,
+    TransientDeliveryError,
+    _render_title,
+    build_email,
+    deliver_batch,
+    deliver_notification,
+    email_context,
+    retry_delay,
+)
 from portal.notifications.events import EVENTS, get_event
 from portal.notifications.models import Channel, Delivery, Notification, NotificationPreference, Preference
+from portal.notifications.queueing import (  # noqa: F401
+    broker,
+    enqueue_delivery,
+    global_sweep_unsent,
+    publish_deliveries,
+    queue_on_commit,
+    set_delivery_queue,
+)
 from portal.tenancy.models import Partnership
 from portal.tenancy.rls import cross_partnership
 
 logger = logging.getLogger(__name__)
-
-MAX_ATTEMPTS = 10
-
-
-def retry_delay(attempts: int) -> timedelta:
-    """Back off 1, 2, 4 ... minutes after each failed attempt, at most an hour (about 4 hours in all)."""
-    return timedelta(minutes=min(2 ** max(attempts - 1, 0), 60))
-
-
-class TransientDeliveryError(Exception):
-    """The mail server could not take the message now; try again after `countdown` seconds."""
-
-    def __init__(self, message: str, *, countdown: float):
-        super().__init__(message)
-        self.countdown = countdown
-
-
-def _render_title(template: str, context: dict[str, Any]) -> str:
-    subject = render_to_string(f"emails/{template}-subject.txt", context)
-    return " ".join(subject.split())[:255]
 
 
 def _preferences_for(users: list[User]) -> dict[tuple[int, str], str]:
@@ -120,10 +117,8 @@ def notify(
             notification, was_created = Notification.objects.get_or_create(dedupe_key=row.dedupe_key, defaults=fields)
             if was_created:
                 created.append(notification)
-    to_send = [n.pk for n in created if n.channel == Channel.EMAIL and n.delivery == Delivery.IMMEDIATE]
-    if to_send:
-        partnership_id = partnership.pk
-        transaction.on_commit(lambda: enqueue_delivery(partnership_id=partnership_id, notification_ids=to_send))
+    queue_on_commit(partnership_id=partnership.pk, notification_ids=[
+        n.pk for n in created if n.channel == Channel.EMAIL and n.delivery == Delivery.IMMEDIATE])
     return created
 
 
@@ -159,145 +154,16 @@ def notify_bulk(*, partnership: Partnership, items: list[Pending]) -> int:
     keys = [row.dedupe_key for row in rows]
     existing = set(Notification.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True))
     new = [row for row in rows if row.dedupe_key not in existing]
+    for row in new:
+        row.created_at = now  # the stamp that tells this call's rows from any a concurrent run wrote
     Notification.objects.bulk_create(new, ignore_conflicts=True)
-    emails = [row.dedupe_key for row in new if row.channel == Channel.EMAIL and row.delivery == Delivery.IMMEDIATE]
-    if emails:
-        # Conflicts were ignored, so look the rows up; delivery locks and skips sent rows, so a row queued
-        # by two runs at once is still sent once.
-        to_send = list(Notification.objects.filter(dedupe_key__in=emails, sent_at__isnull=True).values_list("pk", flat=True))
-        partnership_id = partnership.pk
-        transaction.on_commit(lambda: enqueue_delivery(partnership_id=partnership_id, notification_ids=to_send))
-    return len(new)
-
-
-# How one delivery is queued: the Celery task's `delay`, plugged in by the app's ready(). The task module
-# imports this one (a task is a thin wrapper of its service), so this one cannot import it back.
-_queue_delivery: Callable[[int, int], object] | None = None
-
-
-def set_delivery_queue(queue: Callable[[int, int], object]) -> None:
-    global _queue_delivery
-    _queue_delivery = queue
-
-
-def enqueue_delivery(*, partnership_id: int, notification_ids: Iterable[int]) -> None:
-    """Queue delivery tasks. A broker outage is logged, not raised: the rows wait for the sweeper."""
-    if _queue_delivery is None:
-        raise RuntimeError("No delivery queue: portal.apps.PortalConfig.ready() plugs in the Celery task.")
-    for notification_id in notification_ids:
-        try:
-            _queue_delivery(partnership_id, notification_id)
-        except Exception:  # the broker is down or the send failed in eager mode; the sweeper retries
-            logger.warning(
-                "Could not queue delivery of notification %s; the sweeper will retry it.",
-                notification_id,
-                exc_info=True,
-            )
-
-
-def email_context(notification: Notification) -> dict[str, Any]:
-    return {
-        **notification.context,
-        "recipient_name": notification.recipient.get_short_name() if notification.recipient else "",
-        "link_url": f"{settings.SITE_URL}{notification.link}" if notification.link else "",
-        "site_name": settings.SITE_NAME,
-        "site_url": settings.SITE_URL,
-        "preferences_url": f"{settings.SITE_URL}/account/notifications/",
-    }
-
-
-def build_email(notification: Notification) -> EmailMultiAlternatives:
-    event = get_event(notification.event_type)
-    context = email_context(notification)
-    subject = _render_title(event.template, context)
-    text = render_to_string(f"emails/{event.template}-body.txt", context)
-    html = render_to_string(f"emails/{event.template}-body.html", context)
-    message = EmailMultiAlternatives(
-        subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject}",
-        body=text,
-        to=[notification.email],
-        headers={"Message-ID": notification.message_id, "Auto-Submitted": "auto-generated"},
-    )
-    message.attach_alternative(html, "text/html")
-    return message
-
-
-def _is_transient(error: Exception) -> bool:
-    if isinstance(error, smtplib.SMTPRecipientsRefused | smtplib.SMTPSenderRefused | smtplib.SMTPDataError):
-        code = getattr(error, "smtp_code", None)
-        return code is not None and 400 <= code < 500
-    if isinstance(error, smtplib.SMTPResponseException):
-        return 400 <= error.smtp_code < 500
-    return isinstance(error, smtplib.SMTPException | ConnectionError | TimeoutError | OSError)
-
-
-def deliver_notification(*, notification_id: int) -> str:
-    """Send one email row, once. Call inside the row's partnership scope.
-
-    The row is locked while it is sent, so two workers given the same row send it once; a sent or
-    failed row is skipped. Transient errors raise TransientDeliveryError for the task to retry.
-    """
-    with transaction.atomic():
-        notification = Notification.objects.select_for_update().filter(pk=notification_id).first()
-        if notification is None:
-            return "missing"
-        if notification.sent_at or notification.failed_at:
-            return "already sent"
-        if notification.channel != Channel.EMAIL or notification.delivery != Delivery.IMMEDIATE:
-            return "not for immediate delivery"
-        try:
-            build_email(notification).send()
-        except Exception as exc:
-            error = exc
-        else:
-            notification.sent_at = timezone.now()
-            notification.attempts += 1
-            notification.last_error = ""
-            if get_event(notification.event_type).secret_link:
-                notification.link = ""
-            notification.save(update_fields=["sent_at", "attempts", "last_error", "link"])
-            return "sent"
-    # The attempt is recorded outside the rolled-back block, so retries and the sweeper can see it.
-    attempts = notification.attempts + 1
-    gave_up = not _is_transient(error) or attempts >= MAX_ATTEMPTS
-    delay = retry_delay(attempts)
-    changes = {"attempts": F("attempts") + 1, "last_error": repr(error)[:2000]}
-    if gave_up:
-        changes["failed_at"] = timezone.now()
-        if get_event(notification.event_type).secret_link:
-            changes["link"] = ""
-    else:
-        changes["due_at"] = timezone.now() + delay
-    Notification.objects.filter(pk=notification.pk, sent_at__isnull=True).update(**changes)
-    if gave_up:
-        logger.error("Giving up on notification %s after %s attempts: %r", notification.pk, attempts, error)
-        return "failed"
-    raise TransientDeliveryError(str(error), countdown=delay.total_seconds()) from error
-
-
-def global_sweep_unsent(*, older_than: timedelta | None = None, limit: int = 1000) -> int:
-    """Queue again every email row whose delivery is overdue by `older_than`, in every active partnership.
-
-    A row waiting for a scheduled retry is not overdue until its `due_at` passes, so the sweeper
-    catches only lost work (broker down, worker killed), never doubles a retry chain.
-    """
-    cutoff = timezone.now() - (older_than if older_than is not None else settings.NOTIFICATION_SWEEP_AFTER)
-    with cross_partnership("sweeper: overdue notifications in every partnership"):
-        rows = list(
-            Notification.objects.filter(
-                channel=Channel.EMAIL,
-                delivery=Delivery.IMMEDIATE,
-                sent_at__isnull=True,
-                failed_at__isnull=True,
-                due_at__lte=cutoff,
-                partnership__is_active=True,
-            )
-            .order_by("due_at")
-            .values_list("partnership_id", "id")[:limit]
-        )
-    for partnership_id, notification_id in rows:
-        enqueue_delivery(partnership_id=partnership_id, notification_ids=[notification_id])
-    return len(rows)
+    # Conflicting inserts (another run writing the same keys at once) were skipped without a word, so
+    # count what is really there from this call: its keys, with its creation stamp.
+    written = list(Notification.objects.filter(dedupe_key__in=[row.dedupe_key for row in new], created_at=now)
+                   .values_list("pk", "channel", "delivery"))
+    queue_on_commit(partnership_id=partnership.pk, notification_ids=[
+        pk for pk, channel, delivery in written if channel == Channel.EMAIL and delivery == Delivery.IMMEDIATE])
+    return len(written)
 
 
 def send_digest(*, partnership: Partnership, recipient: User) -> int:

@@ -128,7 +128,8 @@ def test_a_worker_killed_mid_run_loses_no_reminder(partnership, own_redis, smtp_
     sink, port = smtp_sink
     total = 120
     due = _reviews_due(partnership, total)
-    env = _env(own_redis.url, port)
+    # A row the killed worker had claimed waits for its lease to end: a short one here.
+    env = _env(own_redis.url, port, NOTIFICATION_LEASE_SECONDS="6")
     worker = _worker(env)
     try:
         reminders_task.apply_async(kwargs={"today": due.isoformat(), "batch": 4})
@@ -144,10 +145,12 @@ def test_a_worker_killed_mid_run_loses_no_reminder(partnership, own_redis, smtp_
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and _rows() < total:
             time.sleep(0.1)
-        # A row committed just before the kill may have missed its queue message: the beat sweeper
-        # re-queues unsent rows; run it now rather than wait five minutes.
+        # A row committed just before the kill may have missed its queue message, and one being sent when it
+        # died stays claimed until its lease ends: the beat sweeper re-queues both; run it now (after the
+        # lease) rather than wait for its grace period.
         from portal.notifications.services import global_sweep_unsent
 
+        time.sleep(7)
         global_sweep_unsent(older_than=timedelta(0))
         sink.wait_for(total, timeout=90)
     finally:

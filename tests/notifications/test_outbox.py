@@ -8,7 +8,7 @@ from django.core import mail
 from django.utils import timezone
 from django_scopes import scope
 
-from portal.notifications import services
+from portal.notifications import queueing, services
 from portal.notifications.models import Channel, Delivery, Notification, NotificationPreference, Preference
 from portal.tenancy.roles import Role
 from tests.factories import make_member
@@ -121,7 +121,7 @@ def test_a_failed_invitation_email_does_not_keep_the_token(admin, monkeypatch):
 
 def test_the_sweeper_requeues_only_old_unsent_email_rows(admin, monkeypatch):
     queued = []
-    monkeypatch.setattr(services, "enqueue_delivery", lambda *, partnership_id, notification_ids: queued.extend(notification_ids))
+    monkeypatch.setattr(queueing, "publish_deliveries", lambda items: queued.extend(pk for _, pk in items) or True)
     rows = _notify(admin.partnership, [admin.user])
     email_row = next(r for r in rows if r.channel == Channel.EMAIL)
     assert services.global_sweep_unsent() == 0
@@ -132,7 +132,7 @@ def test_the_sweeper_requeues_only_old_unsent_email_rows(admin, monkeypatch):
 
 def test_the_sweeper_leaves_rows_waiting_for_a_scheduled_retry(admin, monkeypatch):
     queued = []
-    monkeypatch.setattr(services, "enqueue_delivery", lambda *, partnership_id, notification_ids: queued.extend(notification_ids))
+    monkeypatch.setattr(queueing, "publish_deliveries", lambda items: queued.extend(pk for _, pk in items) or True)
     rows = _notify(admin.partnership, [admin.user])
     email_row = next(r for r in rows if r.channel == Channel.EMAIL)
     # Created long ago, but its third attempt failed a minute ago and the next is due in 3 minutes.
@@ -147,7 +147,7 @@ def test_the_sweeper_leaves_rows_waiting_for_a_scheduled_retry(admin, monkeypatc
 
 def test_the_sweeper_skips_inactive_partnerships(admin, other_partnership, monkeypatch):
     queued = []
-    monkeypatch.setattr(services, "enqueue_delivery", lambda *, partnership_id, notification_ids: queued.extend(notification_ids))
+    monkeypatch.setattr(queueing, "publish_deliveries", lambda items: queued.extend(pk for _, pk in items) or True)
     _notify(admin.partnership, [admin.user])
     Notification.objects.update(due_at=timezone.now() - timedelta(minutes=10))
     # An unsent email row, overdue past the grace period: the sweeper would take it from an active partnership.
