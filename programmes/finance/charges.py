@@ -13,7 +13,16 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 
 from alliances.models import School
-from programmes.models import Catalogue, ChargeKind, ChargeLine, InvoiceSchedule, OrderLine, Service
+from programmes.models import (
+    Catalogue,
+    ChargeKind,
+    ChargeLine,
+    InvoiceSchedule,
+    OrderLine,
+    Service,
+    ServiceKind,
+    ServiceStatus,
+)
 from programmes.money import (
     academic_year_bounds,
     academic_year_of,
@@ -75,12 +84,23 @@ def credit_order_line(line: OrderLine, *, on: date, actor=None) -> list[ChargeLi
     return ChargeLine.objects.bulk_create(credits)
 
 
+def _payg_service(catalogue: Catalogue | None) -> Service | None:
+    if catalogue is None:
+        return None
+    return (Service.objects.filter(catalogue=catalogue, kind=ServiceKind.PAYG_DAY, status=ServiceStatus.PUBLISHED)
+            .order_by("position", "pk").first())
+
+
 def charge_payg(*, partnership, school: School, service: Service | None, description: str, days: Decimal,
                 day_rate: Decimal, on: date, cause_type: str, cause_id: int, actor=None) -> ChargeLine | None:
     """A pay-as-you-go charge for `days` delivered on `on` at the frozen `day_rate`, once per cause (a confirmed
     visit): a second call for the same cause returns None and writes nothing."""
     year = academic_year_of(on)
     catalogue = Catalogue.objects.filter(partnership=partnership, academic_year=year).first()
+    if service is None or not service.is_payg:
+        # The year's pay-as-you-go service, where the catalogue has one: take-up and income count the charge there,
+        # not under the entitlement whose balance ran out (a core entitlement is free).
+        service = _payg_service(catalogue) or service
     line = _line(catalogue=catalogue, partnership=partnership, school=school, academic_year=year,
                  kind=ChargeKind.PAYG, description=description, quantity=days, unit_price=day_rate,
                  amount=days * day_rate, on=on, actor=actor, service=service, cause_type=cause_type,

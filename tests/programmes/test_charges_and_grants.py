@@ -102,3 +102,20 @@ def test_a_bought_package_gives_its_days_times_the_quantity_and_cancelling_is_re
     entitlement.refresh_from_db()
     assert entitlement.status == EntitlementStatus.CANCELLED
     assert grant_for_order_line(OrderLineFactory(service__kind=ServiceKind.PAYG_DAY, service__days=0)) is None
+
+
+def test_pay_as_you_go_beyond_an_entitlement_counts_under_the_years_pay_as_you_go_service():
+    catalogue = CatalogueFactory(academic_year="2018-19")
+    core = ServiceFactory(catalogue=catalogue, kind=ServiceKind.CORE, days=Decimal("1.0"), member_price=0)
+    payg = ServiceFactory(catalogue=catalogue, kind=ServiceKind.PAYG_DAY, days=0)
+    charge = charge_payg(partnership=catalogue.partnership, school=SchoolFactory(), service=core, description="Visit",
+                         days=Decimal("1.0"), day_rate=Decimal("450.00"), on=date(2018, 11, 14), cause_type="visit",
+                         cause_id=8)
+    assert charge.service == payg
+    # Without a pay-as-you-go service in the catalogue, the charge keeps the service it was given.
+    other = CatalogueFactory(academic_year="2019-20", partnership=catalogue.partnership)
+    package = ServiceFactory(catalogue=other)
+    charge = charge_payg(partnership=catalogue.partnership, school=SchoolFactory(), service=package,
+                         description="Visit", days=Decimal("1.0"), day_rate=Decimal("450.00"), on=date(2019, 11, 14),
+                         cause_type="visit", cause_id=9)
+    assert charge.service == package

@@ -27,7 +27,7 @@ from deployments.reviews.reminders import run_reminders
 from portal.accounts.models import User
 from portal.tenancy.models import Membership, Partnership
 from portal.tenancy.rls import cross_partnership
-from programmes.models import ChargeLine, Order
+from programmes.models import Catalogue, ChargeLine, Order
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -153,9 +153,13 @@ class Command(BaseCommand):
                 self.stdout.write(f"\nNo orders in {slug}: run `manage.py seed_scale` to add them.")
                 return
             broker = User.objects.get(email=f"bench-broker-{slug}@bench.example")
+            catalogue = Catalogue.objects.filter(partnership__slug=slug).order_by("-academic_year").first()
             lines = ChargeLine.objects.filter(partnership__slug=slug, financial_year="2026-27").count()
         base = f"/p/{slug}"
         pages = [
+            ("catalogues", f"{base}/catalogues/", requests),
+            ("catalogue page", f"{base}/catalogues/{catalogue.pk}/", requests),
+            ("take-up and income", f"{base}/dashboards/take-up/?year={catalogue.academic_year}", requests),
             ("orders list", f"{base}/orders/", requests),
             ("orders waiting (filtered list)", f"{base}/orders/?status=submitted", requests),
             ("order page", f"{base}/orders/{order.pk}/", requests),
