@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from portal.audit.services import record_event
 from portal.notifications.models import Channel, Delivery, Notification
-from portal.notifications.services import enqueue_delivery
+from portal.notifications.queueing import queue_on_commit
 from portal.tenancy.rls import cross_partnership
 
 
@@ -28,13 +28,9 @@ def global_retry_failed(*, notification_ids: Iterable[int], operator) -> int:
         now = timezone.now()
         for row in rows:
             old = {"failed_at": row.failed_at.isoformat(), "last_error": row.last_error[:200]}
-            Notification.objects.filter(pk=row.pk).update(failed_at=None, due_at=now)
+            Notification.objects.filter(pk=row.pk).update(failed_at=None, due_at=now, claimed_until=None)
             record_event(partnership=row.partnership, action="notification.retried", actor=operator, obj=row,
                          old=old, new={"failed_at": None}, note="Retried from the platform admin")
-        by_partnership: dict[int, list[int]] = {}
-        for row in rows:
-            by_partnership.setdefault(row.partnership_id, []).append(row.pk)
-        for partnership_id, pks in by_partnership.items():
-            transaction.on_commit(
-                lambda p=partnership_id, n=pks: enqueue_delivery(partnership_id=p, notification_ids=n))
+        for row in rows:  # one message for them all, published when the transaction commits
+            queue_on_commit(partnership_id=row.partnership_id, notification_ids=[row.pk])
     return len(rows)

@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 from django.apps import apps
 from django.db import connections
@@ -50,6 +51,8 @@ POLICY_EXPRESSION = (
 # Kept as the policy's comment, so that a changed expression replaces the policies of an existing database.
 POLICY_VERSION = "portal tenant isolation " + hashlib.sha256(POLICY_EXPRESSION.encode()).hexdigest()[:12]
 
+T = TypeVar("T")
+
 
 @contextmanager
 def cross_partnership(reason: str, *, quiet: bool = False) -> Iterator[None]:
@@ -69,6 +72,19 @@ def cross_partnership(reason: str, *, quiet: bool = False) -> Iterator[None]:
                extra={"rls_bypass": reason})
     with scope(_enabled=False, **{BYPASS_KEY: reason}):
         yield
+
+
+def streamed_in_this_scope(rows: Iterable[T]) -> Iterator[T]:
+    """`rows`, read later (a streamed download is read after its view returned and the request's scope closed) in
+    the scope that is current now, so the database shows them the rows this scope may see: without it, the rows
+    of a server-side cursor would be fetched with no partnership set, and row-level security would return none."""
+    captured = dict(get_scope())
+
+    def stream() -> Iterator[T]:
+        with scope(**captured):
+            yield from rows
+
+    return stream()
 
 
 def partnership_scope(partnership):

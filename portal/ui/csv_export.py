@@ -14,6 +14,8 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
+from portal.tenancy.rls import streamed_in_this_scope
+
 FORMULA_CHARACTERS = "=+-@"
 CHUNK_ROWS = 1000
 # What a spreadsheet may drop or look through before it decides a cell is a formula: control characters
@@ -83,7 +85,8 @@ def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence])
         if chunk:
             yield "".join(chunk)
 
-    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
+    # Read as the response streams, after the view returned: in the view's scope, as the database must see it.
+    response = StreamingHttpResponse(streamed_in_this_scope(stream()), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from django.db import connection
 from django.db.models import CharField, F, Func, QuerySet, Value
 
+from portal.tenancy.rls import streamed_in_this_scope
 from programmes.models import ChargeLine
 
 # The layout never changes order or names: finance systems map columns by position or header.
@@ -51,8 +52,8 @@ def export_rows(*, partnership, financial_year: str) -> Iterator[tuple]:
     lines = export_lines(partnership=partnership, financial_year=financial_year).iterator(chunk_size=5000)
     first = (partnership.name, financial_year)
     if connection.vendor == "postgresql":
-        return (first + row for row in lines)
-    return (first + _written(row) for row in lines)
+        return streamed_in_this_scope(first + row for row in lines)
+    return streamed_in_this_scope(first + _written(row) for row in lines)
 
 
 def _written(row: tuple) -> tuple:

@@ -17,7 +17,7 @@ from programmes.finance.exports import COLUMNS, export_rows
 from programmes.money import academic_year_of, financial_year_of, year_label
 from programmes.orders.selectors import schools_in_view
 
-YEAR = re.compile(r"^\d{4}-\d{2}$")
+YEAR = re.compile(r"^[0-9]{4}-[0-9]{2}$")
 
 
 def _year(request: HttpRequest, key: str, default: str) -> str:

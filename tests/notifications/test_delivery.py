@@ -17,6 +17,7 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 
 from portal.notifications import delivery, queueing, services
 from portal.notifications.models import Channel, Delivery, Notification
+from portal.tenancy.rls import owner_mode
 from portal.tenancy.roles import Role
 from tests.conftest import require
 from tests.factories import UserFactory, make_member
@@ -161,7 +162,9 @@ def test_a_database_blip_after_the_send_retries_the_write_not_the_send(partnersh
     def send_then_lose_the_database(self, *args, **kwargs):
         sends.append(self.extra_headers["Message-ID"])
         backend = connection.connection.info.backend_pid
-        with connections.create_connection("default").cursor() as other:  # another session ends ours
+        other_connection = connections.create_connection("default")
+        # Another session ends ours, as the login role: the portal's own role may not end a superuser's session.
+        with owner_mode(other_connection), other_connection.cursor() as other:
             other.execute("SELECT pg_terminate_backend(%s)", [backend])
         return 1
 

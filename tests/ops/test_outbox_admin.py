@@ -8,7 +8,7 @@ from django_scopes import scope, scopes_disabled
 
 from alliances.models import ImportJob
 from portal.audit.models import AuditEvent
-from portal.notifications import services as notification_services
+from portal.notifications import queueing
 from portal.notifications.models import Channel, Notification
 from portal.notifications.operations import global_retry_failed
 from tests.factories.portal import NotificationFactory, UserFactory, give_mfa
@@ -24,7 +24,7 @@ def operator(db):
 @pytest.fixture
 def queued(monkeypatch):
     calls = []
-    monkeypatch.setattr(notification_services, "_queue_delivery", lambda p, n: calls.append((p, n)))
+    monkeypatch.setattr(queueing, "_publish", lambda items: calls.extend(items))
     return calls
 
 

@@ -32,6 +32,6 @@ def test_the_workers_log_lines_for_a_task_carry_the_request_id(partnership, smtp
     assert lines, output[-2000:]  # the worker logged JSON, through the portal's LOGGING
     succeeded = [line for line in lines if "succeeded" in line["message"]]
     assert succeeded and all(line["request_id"] == "req-from-the-web-1234" for line in succeeded), succeeded
-    assert succeeded[0]["task"]["name"] == "notifications.deliver"
+    assert succeeded[0]["task"]["name"] == "notifications.deliver_many"  # one message per request's rows
     # Lines outside any task (start-up, shutdown) have no request id.
     assert any(line["request_id"] == "-" for line in lines)

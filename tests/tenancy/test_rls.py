@@ -281,3 +281,21 @@ def test_application_code_crosses_partnerships_only_through_the_audited_bypass()
                 if re.search(r"\b(with_)?scopes_disabled\(", line):
                     offenders.append(f"{path.relative_to(root)}:{number}")
     assert not offenders, f"use portal.tenancy.rls.cross_partnership instead: {offenders}"
+
+
+@pytest.mark.django_db
+@pytest.mark.scoped
+def test_a_streamed_download_reads_its_rows_in_the_scope_it_was_made_in(two_partnerships):
+    """A streamed response is read after its view returned and the request's scope closed: the rows are fetched in
+    the view's scope, so they are there (and only that partnership's)."""
+    from portal.ui.csv_export import csv_response
+
+    partnership, _ = two_partnerships
+    with rls.partnership_scope(partnership):
+        rows = Membership.objects.filter(partnership=partnership).values_list("role").iterator(chunk_size=10)
+        unscoped = Membership.objects.values_list("partnership_id").iterator(chunk_size=10)  # a forgotten filter
+        response = csv_response("members.csv", ["role"], rows)
+        leaky = csv_response("all.csv", ["partnership"], unscoped)
+    lines = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
+    assert sorted(lines[1:]) == sorted([Role.BROKER.value, Role.HEADTEACHER.value])
+    assert set(b"".join(leaky.streaming_content).decode("utf-8-sig").splitlines()[1:]) == {str(partnership.pk)}
