@@ -85,8 +85,9 @@ def _send(partnership: Partnership, items: list[tuple[str, int, str, dict, str]]
         return notify_bulk(partnership=partnership, items=pending)
 
 
-def _link(partnership: Partnership, name: str = "tenant:home") -> str:
-    return reverse(name, kwargs={"partnership_slug": partnership.slug})
+def _link(partnership: Partnership, name: str, **kwargs) -> str:
+    """The page a reminder opens, where the reader can act on it."""
+    return reverse(name, kwargs={"partnership_slug": partnership.slug, **kwargs})
 
 
 def _brokers(partnership: Partnership) -> list[int]:
@@ -141,7 +142,8 @@ def _order_windows(partnership: Partnership, today: date) -> list:
                                  f"{date_text(closes)}.", "Choose the services your school needs and send the order."],
                        "action": "See the catalogue"}
             occurrence = f"catalogue:{catalogue_id}:window:{opens:%Y%m%d}:{stage}:{link.school_id}"
-            items += [("programmes.order_window", head, occurrence, context, _link(partnership))
+            items += [("programmes.order_window", head, occurrence, context,
+                       _link(partnership, "programmes:catalogue", pk=catalogue_id))
                       for head in heads.get(link.school_id, [])]
     return items
 
@@ -161,7 +163,8 @@ def _orders_waiting(partnership: Partnership, today: date) -> list:
                    "lines": [f"{order.school.name} sent order {reference} on {date_text(order.submitted_at)}. "
                              "It has waited more than three days: confirm it or decline it with a reason."],
                    "action": "Decide on the order"}
-        items += [("programmes.order_waiting", broker, f"order:{order.pk}:waiting", context, _link(partnership))
+        items += [("programmes.order_waiting", broker, f"order:{order.pk}:waiting", context,
+                   _link(partnership, "programmes:order", pk=order.pk))
                   for broker in brokers]
     return items
 
@@ -183,7 +186,8 @@ def _to_school_and_brokers(partnership, entitlements, event: str, key: str, cont
     for entitlement in entitlements:
         context = context_for(entitlement)
         for user_id in [*heads.get(entitlement.school_id, []), *brokers]:
-            items.append((event, user_id, f"entitlement:{entitlement.pk}:{key}", context, _link(partnership)))
+            items.append((event, user_id, f"entitlement:{entitlement.pk}:{key}", context,
+                          _link(partnership, "programmes:school_account", urn=entitlement.school_id)))
     return items
 
 

@@ -91,6 +91,9 @@ def test_an_order_waiting_more_than_three_days_reminds_the_brokers_once(partners
     run_programme_reminders(today=timezone.localdate())
     run_programme_reminders(today=timezone.localdate() + timedelta(days=1))
     assert recipients("programmes.order_waiting") == [broker.user_id]
+    # The reminder opens the order, where the broker confirms or declines it.
+    assert set(Notification.objects.filter(event_type="programmes.order_waiting").values_list("link", flat=True)) == {
+        f"/p/{partnership.slug}/orders/{order.pk}/"}
 
 
 def test_unused_entitlements_are_reminded_from_the_calendars_spring_half_term(partnership, school, headteacher, broker,
