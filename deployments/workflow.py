@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from portal.tenancy.models import Membership, Partnership
 from portal.tenancy.roles import Role
+from portal.tenancy.selectors import heads_of_schools
 from portal.workflow import TransitionNotAllowed, copy_state, move, register_workflow
 
 # Re-exported: the brokerage's services import the transition helper from here.
@@ -68,8 +69,7 @@ def brokers_for(request) -> list:
 
 def heads_of(partnership, school, *also) -> list:
     """Everyone who leads `school` in this partnership (and any extra users given), once each."""
-    heads = {m.user for m in Membership.objects.filter(partnership=partnership, role=Role.HEADTEACHER, is_active=True,
-                                                        schools=school).select_related("user")}
+    heads = set(heads_of_schools(partnership, [school]))
     heads.update(user for user in also if user is not None)
     return sorted(heads, key=lambda user: user.pk)
 

@@ -6,6 +6,20 @@ from django.db.models.functions import Coalesce
 from portal.accounts.models import User
 from portal.tenancy.models import Invitation, Membership, Partnership
 from portal.tenancy.rls import cross_partnership
+from portal.tenancy.roles import Role
+
+
+def active_members(partnership: Partnership, *roles: str) -> list[User]:
+    """The users holding any of `roles` in the partnership, active, once each, by id: whom a notification goes to."""
+    members = Membership.objects.filter(partnership=partnership, role__in=roles, is_active=True).select_related("user")
+    return sorted({member.user for member in members}, key=lambda user: user.pk)
+
+
+def heads_of_schools(partnership: Partnership, schools) -> list[User]:
+    """The active headteachers who lead any of `schools` (URNs, rows or a subquery of them), once each, by id."""
+    members = Membership.objects.filter(partnership=partnership, role=Role.HEADTEACHER, is_active=True,
+                                        schools__in=schools).select_related("user")
+    return sorted({member.user for member in members}, key=lambda user: user.pk)
 
 
 def global_memberships_for_user(*, user: User) -> list[Membership]:

@@ -11,7 +11,7 @@ from alliances.models import PartnershipSchool, Phase, School
 from portal.accounts.models import User
 from portal.formats import date_text
 from portal.tenancy.models import Membership, Partnership
-from portal.tenancy.roles import Role
+from portal.tenancy.selectors import heads_of_schools
 from programmes.models import Catalogue, CatalogueStatus, Service, ServiceStatus
 from programmes.pricing import NotForSale, Price, price_for
 
@@ -47,9 +47,7 @@ def managed_services_for(*, membership: Membership) -> QuerySet[Service]:
 def heads_of_member_schools(*, partnership: Partnership) -> list[User]:
     """The active headteachers of the partnership's member schools, once each (in one query)."""
     members = PartnershipSchool.objects.filter(partnership=partnership, is_member=True).values("school_id")
-    memberships = Membership.objects.filter(partnership=partnership, role=Role.HEADTEACHER, is_active=True,
-                                            schools__in=members).select_related("user")
-    return sorted({m.user for m in memberships}, key=lambda user: user.pk)
+    return heads_of_schools(partnership, members)
 
 
 @dataclass

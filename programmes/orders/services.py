@@ -23,7 +23,8 @@ from portal.errors import Conflict, DomainError, NotAllowed
 from portal.formats import date_text
 from portal.notifications.services import notify
 from portal.tenancy.models import Membership
-from portal.tenancy.roles import STEERING_GROUP_ROLES, Role
+from portal.tenancy.roles import STEERING_GROUP_ROLES
+from portal.tenancy.selectors import active_members, heads_of_schools
 from programmes.models import (
     CancellationRule,
     Catalogue,
@@ -56,15 +57,11 @@ def leads_school(actor: Membership, school_id: str) -> bool:
 
 
 def _heads(order: Order) -> list:
-    members = Membership.objects.filter(partnership=order.partnership, role=Role.HEADTEACHER, is_active=True,
-                                        schools=order.school_id).select_related("user")
-    return sorted({m.user for m in members}, key=lambda user: user.pk)
+    return heads_of_schools(order.partnership, [order.school_id])
 
 
 def _steering_group(partnership) -> list:
-    members = Membership.objects.filter(partnership=partnership, role__in=STEERING_GROUP_ROLES,
-                                        is_active=True).select_related("user")
-    return sorted({m.user for m in members}, key=lambda user: user.pk)
+    return active_members(partnership, *STEERING_GROUP_ROLES)
 
 
 def order_url(order: Order) -> str:
