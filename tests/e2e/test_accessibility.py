@@ -12,6 +12,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django_scopes import scopes_disabled
+from playwright.sync_api import expect
 
 from deployments.demo import MARKER
 from deployments.models import SupportRequest
@@ -134,7 +135,7 @@ def test_every_forms_error_state_starts_the_title_with_error(page, live_server, 
 
     # A filter form (GET) keeps its prefix, now from the base template.
     page.goto(f"{base}/p/cambridgeshire/system-leaders/?status=nonsense")
-    assert page.locator(".govuk-error-summary").is_visible()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
     assert page.title().startswith("Error: System leaders"), page.title()
 
     # allauth's password change: the current password is wrong.
@@ -206,5 +207,4 @@ def test_the_operators_pages_pass_axe(page, live_server, demo):
     assert joined.get_by_label("Date:").input_value()
     assert joined.get_by_label("Time:").input_value()
     # The pickers' search boxes are named by their magnifier icon, now an image with a name.
-    assert page.get_by_role("textbox", name="Type into this box to filter down the list of available groups.") \
-        .is_visible()
+    expect(page.get_by_role("textbox", name="Type into this box to filter down the list of available groups.")).to_be_visible()

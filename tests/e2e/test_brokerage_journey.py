@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 from django_scopes import scope
+from playwright.sync_api import expect
 
 from deployments.requests import services
 from portal.tenancy.roles import Role
@@ -181,7 +182,7 @@ def test_the_whole_brokerage_journey_across_roles(page, live_server, settings, s
     page.get_by_role("link", name="Back to requests").click()
     page.get_by_label("Status").select_option(label="Closed")
     page.get_by_role("button", name="Apply filter").click()
-    assert page.get_by_role("link", name=request.reference, exact=True).is_visible()
+    expect(page.get_by_role("link", name=request.reference, exact=True)).to_be_visible()
     assert "Closed: support completed" in main.locator("table").inner_text()
     check_accessibility(page, visited)
 

@@ -12,6 +12,7 @@ import re
 
 import openpyxl
 import pytest
+from playwright.sync_api import expect
 
 from portal.tenancy.roles import Role
 from tests.e2e.conftest import check_accessibility
@@ -85,7 +86,7 @@ def test_an_la_officer_drills_down_and_downloads_both_formats(page, live_server,
     check_accessibility(page, visited)
     page.locator("section:has(#table-breakdown)").get_by_role("link", name="Bassingbourn Primary School").click()
     page.wait_for_url(re.compile(r"school=110602$"))
-    assert page.get_by_role("heading", name="Deployments at Bassingbourn Primary School").is_visible()
+    expect(page.get_by_role("heading", name="Deployments at Bassingbourn Primary School")).to_be_visible()
     check_accessibility(page, visited)
     page.get_by_role("link", name=f"D{world.deployments['D1'].pk:05d}").click()
     page.wait_for_url(re.compile(r"/dashboards/deployments/\d+/$"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.conf import settings
+from playwright.sync_api import expect
 
 from alliances.importers import run_import
 from alliances.models import LocalAuthority
@@ -61,7 +62,7 @@ def test_a_broker_finds_a_school_and_adds_it_to_the_partnership(page, live_serve
     page.get_by_label("Member until (optional)").fill("31/8/2020")
     page.get_by_label("Member from (optional)").fill("1/9/2026")
     page.get_by_role("button", name="Save").click()
-    assert page.locator(".govuk-error-summary").is_visible()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
     check_accessibility(page, visited)
     page.get_by_label("Member until (optional)").fill("")
     page.get_by_role("button", name="Save").click()

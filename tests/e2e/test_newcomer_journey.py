@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 from django_scopes import scope
+from playwright.sync_api import expect
 
 from portal.tenancy import services
 from portal.tenancy.roles import Role
@@ -133,5 +134,5 @@ def test_public_pages_are_accessible(page, live_server):
         check_accessibility(page, visited)
     page.goto(f"{live_server.url}/account/login/")
     page.get_by_role("button", name="Sign in").click()
-    assert page.locator(".govuk-error-summary").is_visible()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
     check_accessibility(page, visited)
