@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "alliances",
     "programmes",
     "deployments",
+    "leadership",
     "reporting",
 ]
 

@@ -34,6 +34,7 @@ urlpatterns = [
     path("p/<slug:partnership_slug>/", include("alliances.urls")),
     path("p/<slug:partnership_slug>/", include("programmes.urls")),
     path("p/<slug:partnership_slug>/", include("deployments.urls")),
+    path("p/<slug:partnership_slug>/", include("leadership.urls")),
     path("p/<slug:partnership_slug>/", include("reporting.urls")),
 ]
 

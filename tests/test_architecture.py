@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("portal", "alliances", "programmes", "deployments", "reporting")
-LAYER = {"portal": 0, "alliances": 1, "programmes": 2, "deployments": 3, "reporting": 4}
+APPS = ("portal", "alliances", "programmes", "deployments", "leadership", "reporting")
+LAYER = {"portal": 0, "alliances": 1, "programmes": 2, "deployments": 3, "leadership": 4, "reporting": 5}
 SUB_PACKAGES = ("requests", "brokerage", "delivery", "reviews", "variations")
 # The foundation's wiring may name the feature apps: URL includes and settings.
 WIRING = {"portal.urls", "portal.settings"}

@@ -46,7 +46,8 @@ class PartnershipSettingsForm(forms.ModelForm):
     class Meta:
         model = Partnership
         fields = ["alliance_label", "four_eyes_approval", "variation_approval", "offer_expiry_days", "review_due_school_days",
-                  "member_day_rate", "non_member_day_rate", "contact_email"]
+                  "member_day_rate", "non_member_day_rate", "panel_four_eyes", "designation_review_years",
+                  "overdue_leaders_in_matching", "contact_email"]
         labels = {
             "alliance_label": "What you call a group of schools led by a lead school",
             "four_eyes_approval": "The person who proposes a deployment cannot approve it (four-eyes approval)",
@@ -55,12 +56,17 @@ class PartnershipSettingsForm(forms.ModelForm):
             "review_due_school_days": "School days before the end of term that a termly review is due",
             "member_day_rate": "Day rate for member schools (£)",
             "non_member_day_rate": "Day rate for schools outside the partnership (£)",
+            "panel_four_eyes": "A recruitment panel's decision needs a second panel member to confirm it",
+            "designation_review_years": "Years from designation to a system leader's designation review",
+            "overdue_leaders_in_matching": "When a system leader's designation review is overdue, in matching",
             "contact_email": "Contact email shown to members",
         }
+        widgets = {"overdue_leaders_in_matching": forms.RadioSelect}
         help_texts = {
             "alliance_label": "For example: teaching school alliance, hub, trust network",
             "offer_expiry_days": "Between 1 and 90",
             "review_due_school_days": "Between 1 and 60",
+            "designation_review_years": "Between 1 and 10",
             "member_day_rate": "Offered when a deployment is proposed. Leave empty to enter it each time.",
             "non_member_day_rate": "Offered when a deployment is proposed. Leave empty to enter it each time.",
         }
@@ -77,6 +83,13 @@ class PartnershipSettingsForm(forms.ModelForm):
                 "min_value": "School days before the end of term must be between 1 and 60",
                 "max_value": "School days before the end of term must be between 1 and 60",
             },
+            "designation_review_years": {
+                "required": "Enter the number of years",
+                "invalid": "Enter a whole number of years",
+                "min_value": "Years to a designation review must be between 1 and 10",
+                "max_value": "Years to a designation review must be between 1 and 10",
+            },
+            "overdue_leaders_in_matching": {"required": "Choose how matching treats an overdue system leader"},
             "alliance_label": {"required": "Enter what you call a group of schools"},
         }
 
@@ -87,6 +100,21 @@ class PartnershipSettingsForm(forms.ModelForm):
         for field_name, code in self.CODES.items():
             self.fields[field_name].initial = self.instance.designation_labels.get(code, "")
             self.fields[field_name].error_messages["required"] = f"Enter a label for {code}"
+        for name in self.KEEP_WHEN_BLANK:
+            self.fields[name].required = False
+
+    # The system leadership settings came later than the rest: a form that leaves them out keeps what is saved.
+    KEEP_WHEN_BLANK = ("designation_review_years", "overdue_leaders_in_matching")
+
+    def _keep_when_blank(self, name: str):
+        value = self.cleaned_data.get(name)
+        return getattr(self.instance, name) if value in (None, "") else value
+
+    def clean_designation_review_years(self):
+        return self._keep_when_blank("designation_review_years")
+
+    def clean_overdue_leaders_in_matching(self):
+        return self._keep_when_blank("overdue_leaders_in_matching")
 
     def designation_labels(self) -> dict[str, str]:
         return {code: self.cleaned_data[field_name].strip() for field_name, code in self.CODES.items()}

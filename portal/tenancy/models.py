@@ -55,6 +55,18 @@ class Partnership(models.Model):
         max_digits=7, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)],
         help_text="What a school outside the partnership pays for a day, in pounds.",
     )
+    # System leadership (the leadership app): recruiting, designating and reviewing system leaders.
+    panel_four_eyes = models.BooleanField(
+        default=True, help_text="When on, a recruitment panel's decision needs a second panel member to confirm it."
+    )
+    designation_review_years = models.PositiveSmallIntegerField(
+        default=4, validators=[MinValueValidator(1), MaxValueValidator(10)],
+        help_text="Years after designation that a system leader's designation review falls due.",
+    )
+    overdue_leaders_in_matching = models.CharField(
+        max_length=10, choices=[("flag", "Show them, flagged"), ("exclude", "Leave them out")], default="flag",
+        help_text="How matching treats a system leader whose designation review is overdue.",
+    )
     contact_email = models.EmailField(blank=True)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)

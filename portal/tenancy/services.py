@@ -320,7 +320,8 @@ def create_partnership(*, name: str, slug: str, admin: User | None = None, **fie
 
 SETTINGS_FIELDS = (
     "designation_labels", "alliance_label", "four_eyes_approval", "variation_approval", "offer_expiry_days",
-    "review_due_school_days", "member_day_rate", "non_member_day_rate", "contact_email",
+    "review_due_school_days", "member_day_rate", "non_member_day_rate", "panel_four_eyes", "designation_review_years",
+    "overdue_leaders_in_matching", "contact_email",
 )
 
 

@@ -1,0 +1,1 @@
+"""The leadership app's models, one module per sub-package."""
