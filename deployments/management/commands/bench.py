@@ -13,17 +13,11 @@ and errors per page, next to the floor's. Run after `seed_scale`, on PostgreSQL.
 from __future__ import annotations
 
 import argparse
-import http.client
-import os
 import statistics
 import subprocess
-import sys
-import threading
 import time
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from urllib.parse import quote
 
 from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
 from django.conf import settings
@@ -36,6 +30,7 @@ from django_scopes import scope
 
 from alliances.models import Cluster, School, Specialism, SystemLeader
 from deployments.brokerage.matching import rank_candidates
+from deployments.management.load import LOOPBACK, drive, serve
 from deployments.models import Deployment, Review, SupportRequest
 from deployments.reviews.reminders import run_reminders
 from portal.accounts.models import User
@@ -43,7 +38,6 @@ from portal.tenancy.models import Membership, Partnership
 from portal.tenancy.rls import cross_partnership
 from programmes.models import Catalogue, ChargeLine, Order
 
-LOOPBACK = "127.0.0.1"  # the only address the bench serves on and loads
 FLOOR = 'floor: "ok" behind the full middleware'
 
 
@@ -62,63 +56,6 @@ def signed_in(user) -> Client:
     session[AUTHENTICATION_METHODS_SESSION_KEY + "_user"] = str(user.pk)
     session.save()
     return client
-
-
-@dataclass
-class Load:
-    """What one page served at one level of concurrency."""
-
-    clients: int
-    ok: int
-    errors: int
-    seconds: float
-    timings: list[float]
-
-    @property
-    def per_second(self) -> float:
-        return self.ok / self.seconds if self.seconds else 0.0
-
-
-def drive(*, port: int, path: str, cookie: str, clients: int, max_requests: int, max_seconds: float) -> Load:
-    """`clients` threads GET `path` from 127.0.0.1:`port` one request after another until `max_requests` have
-    been sent or `max_seconds` have passed. Anything but a 200 (or a broken connection) is an error."""
-    lock = threading.Lock()
-    state = {"sent": 0, "errors": 0}
-    timings: list[float] = []
-    deadline = time.perf_counter() + max_seconds
-    headers = {"Cookie": cookie, "Host": LOOPBACK, "X-Forwarded-Proto": "https", "Accept": "text/html"}
-
-    def client() -> None:
-        connection = http.client.HTTPConnection(LOOPBACK, port, timeout=60)
-        while True:
-            with lock:
-                if state["sent"] >= max_requests or time.perf_counter() >= deadline:
-                    break
-                state["sent"] += 1
-            started = time.perf_counter()
-            try:
-                connection.request("GET", path, headers=headers)
-                response = connection.getresponse()
-                response.read()
-                ok = response.status == 200
-            except (OSError, http.client.HTTPException):
-                connection.close()
-                ok = False
-            elapsed = (time.perf_counter() - started) * 1000
-            with lock:
-                if ok:
-                    timings.append(elapsed)
-                else:
-                    state["errors"] += 1
-        connection.close()
-
-    threads = [threading.Thread(target=client, daemon=True) for _ in range(clients)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return Load(clients, len(timings), state["errors"], time.perf_counter() - started, timings)
 
 
 class Command(BaseCommand):
@@ -281,7 +218,7 @@ class Command(BaseCommand):
             if user.pk not in cookies:
                 client = signed_in(user)
                 cookies[user.pk] = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
-        server = self._serve(port, workers)
+        server = serve(port=port, workers=workers)
         try:
             for user, _label, url, _ in pages:  # warm every worker's caches (templates, URL resolvers, plans)
                 load = drive(port=port, path=url, cookie=cookies[user.pk], clients=workers, max_requests=workers * 3,
@@ -319,44 +256,6 @@ class Command(BaseCommand):
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait()
-
-    def _serve(self, port: int, workers: int) -> subprocess.Popen:
-        """Start gunicorn with this process's database, cache and secret key (the session cookies are made here),
-        DEBUG off, bound to 127.0.0.1 only; return once it answers."""
-        env = {
-            **os.environ, "DEBUG": "false", "SECRET_KEY": settings.SECRET_KEY, "ALLOWED_HOSTS": LOOPBACK,
-            "ACCESS_LOG": "false", "MFA_EXEMPT_DEMO_USERS": "false",
-            # No collectstatic for a bench: plain static storage instead of the manifest (a name lookup less).
-            "STATICFILES_STORAGE": "django.contrib.staticfiles.storage.StaticFilesStorage",
-        }
-        database = connection.settings_dict
-        if connection.vendor == "postgresql":  # the database this process uses (a test's, under pytest)
-            auth = quote(database["USER"] or "", safe="")
-            if database["PASSWORD"]:
-                auth += ":" + quote(database["PASSWORD"], safe="")
-            env["DATABASE_URL"] = (f"postgres://{auth}@{database['HOST'] or LOOPBACK}:{database['PORT'] or 5432}/"
-                                   f"{quote(database['NAME'], safe='')}")
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "portal.wsgi:application", "--bind", f"{LOOPBACK}:{port}",
-             "--workers", str(workers), "--no-control-socket", "--log-level", "warning"],
-            env=env, cwd=settings.BASE_DIR)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if server.poll() is not None:
-                raise CommandError(f"gunicorn stopped at start-up (exit code {server.returncode})")
-            try:
-                probe = http.client.HTTPConnection(LOOPBACK, port, timeout=2)
-                probe.request("GET", "/healthz/live")
-                answered = probe.getresponse().status == 200
-                probe.close()
-                if answered:
-                    return server
-            except OSError:
-                pass
-            time.sleep(0.3)
-        server.terminate()
-        server.wait()
-        raise CommandError(f"gunicorn did not answer on {LOOPBACK}:{port} within a minute")
 
     def _orders(self, slug: str, requests: int) -> None:
         """The orders and finance pages of the partnership that has seed_scale's orders; the export is read to its

@@ -125,16 +125,7 @@ class Command(BaseCommand):
         if matching is not None:
             with transaction.atomic(), scope(partnership=matching):
                 self._request_to_match(matching)
-        if connection.vendor == "postgresql":
-            # Last, after everything above: fresh planner statistics, as autovacuum keeps them in production.
-            # Without them PostgreSQL guesses one row per table and picks nested loops that make the bench
-            # figures meaningless. VACUUM too where it may run (not inside a transaction, as in a test): it
-            # marks the pages all-visible, so counts can be answered from an index alone, as after autovacuum.
-            # As the tables' owner: the application role may not analyze them (portal/tenancy/rls.py).
-            statement = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
-            with owner_mode(connection), connection.cursor() as cursor:
-                cursor.execute(statement)
-            self.stdout.write(f"  {statement} ({time.perf_counter() - started:.0f} s)")
+        self._analyze(started)
         self.stdout.write(self.style.SUCCESS(
             f"Scale data ready in {time.perf_counter() - started:.0f} s: {School.objects.count()} schools, "
             f"{Partnership.objects.count()} partnerships. Bench users: bench-<role>-<slug>@bench.example, "
@@ -184,6 +175,18 @@ class Command(BaseCommand):
                     Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "bench-only"})
                 if role == Role.LA_OFFICER and not las_override:
                     membership.local_authorities.add(*home_las)
+
+    def _analyze(self, started: float) -> None:
+        if connection.vendor == "postgresql":
+            # Last, after everything above: fresh planner statistics, as autovacuum keeps them in production.
+            # Without them PostgreSQL guesses one row per table and picks nested loops that make the bench
+            # figures meaningless. VACUUM too where it may run (not inside a transaction, as in a test): it
+            # marks the pages all-visible, so counts can be answered from an index alone, as after autovacuum.
+            # As the tables' owner: the application role may not analyze them (portal/tenancy/rls.py).
+            statement = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
+            with owner_mode(connection), connection.cursor() as cursor:
+                cursor.execute(statement)
+            self.stdout.write(f"  {statement} ({time.perf_counter() - started:.0f} s)")
 
     def _request_to_match(self, partnership):
         """One request taken on in scale-matching, for the matching page of the bench (12,000 leaders ranked).

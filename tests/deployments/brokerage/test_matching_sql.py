@@ -11,7 +11,8 @@ from django.db import connection
 from django_scopes import scope, scopes_disabled
 
 from alliances.models import PartnershipSchool, School, Specialism, SystemLeader
-from deployments.brokerage.matching import _rank_in_python, _rank_in_sql, ranking, wanted_days
+from deployments.brokerage.matching import _rank_in_python, ranking, wanted_days
+from deployments.brokerage.matching_sql import rank_in_sql
 from deployments.models import RequestNeed, SupportRequest
 from portal.tenancy.models import Partnership
 from tests.deployments.brokerage.test_matching import matching_world  # noqa: F401, F811 - a fixture
@@ -58,12 +59,12 @@ def test_the_sql_ranking_is_the_python_ranking_on_the_demo_data():
                                 need_groups={g for _, g in needs}, wanted=wanted, support_level=level,
                                 include_excluded=True)
                 before = _rank_in_python(**question)
-                after = _rank_in_sql(**question, limit=None, excluded_limit=None, designation="", within_km=None)
+                after = rank_in_sql(**question, limit=None, excluded_limit=None, designation="", within_km=None)
                 assert _shown(after.ranked, after.excluded) == _shown(*before), (partnership.slug, school.urn, needs)
                 assert (after.ranked_count, after.excluded_count) == (len(before[0]), len(before[1]))
                 # What the page asks for: the best few, the first excluded, a designation, a distance.
                 for designation, within in (("", None), ("SLE", None), ("", 10.0), ("NLE", 25.5)):
-                    shown = _rank_in_sql(**question, limit=5, excluded_limit=3, designation=designation,
+                    shown = rank_in_sql(**question, limit=5, excluded_limit=3, designation=designation,
                                          within_km=within)
                     expected = [c for c in before[0] if (not designation or c.leader.designation == designation)
                                 and (within is None or (c.distance_km is not None and c.distance_km <= within))]
