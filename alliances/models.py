@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Value
+from django.db.models.functions import Replace, Upper
 
 
 class LocalAuthority(models.Model):
@@ -99,7 +101,12 @@ class School(models.Model):
             models.Index(fields=["la", "name"], name="school_la_name"),
             models.Index(fields=["status", "name"], name="school_status_name"),
             models.Index(fields=["trust_code"], name="school_trust"),
+            # The directory's order (name, then URN for ties): a page of the list reads 50 index entries.
+            models.Index(fields=["name", "urn"], name="school_name_urn"),
+            # The search box's postcode match, with or without the space, in any case (alliances.filters).
+            models.Index(Replace(Upper("postcode"), Value(" "), Value("")), name="school_postcode_compact"),
         ]
+        # And on PostgreSQL a trigram index for the name search (migration 0006, not expressible here portably).
 
     def __str__(self) -> str:
         return f"{self.name} ({self.urn})"

@@ -9,8 +9,13 @@ dates fall in. Those terms and days come from `deployments.terms`, the same answ
 holds days by, so a leader shown here can always accept. Ties go to the leader
 deployed least recently (never deployed first), then to the name, so work is spread fairly.
 
-Five queries whatever the number of leaders or deployments. Rows come back as plain tuples and the
-reasons are written only for the candidates someone looks at, so 12,000 leaders rank in well under 200 ms.
+On PostgreSQL the database does the work (`_rank_in_sql`): one statement scores every leader with the same
+arithmetic in the same order (double precision, as Python's floats; `round` to even, as Python's) and returns
+only the best `limit` candidates and the first `excluded_limit` excluded leaders by name, with both counts; the
+reasons are then written for those rows alone. Elsewhere (SQLite, for `make run`) `_rank_in_python` builds and
+scores every leader in Python; tests check that both give the same answer on the demo data.
+Three queries on PostgreSQL (the term calendar, the conflicts declared, the scoring statement) and five elsewhere,
+whatever the number of leaders or deployments.
 """
 
 from __future__ import annotations
@@ -18,102 +23,34 @@ from __future__ import annotations
 import gc
 import math
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import NamedTuple
 
 from django.db import connection
 from django.db.models import BooleanField, Case, Count, DateField, ExpressionWrapper, F, FloatField, Max, Q, Sum, When
 from django.db.models.functions import Cast, TruncDate
 from django.utils import timezone
 
-from alliances.models import LeaderSpecialism, LeaderStatus, Phase, School, SystemLeader
+from alliances.models import LeaderSpecialism, LeaderStatus, School, SystemLeader
+from deployments.brokerage.matching_sql import rank_in_sql
+from deployments.brokerage.scores import (
+    FAR_METRES,
+    PHASE_COLUMNS,
+    PHASE_FIELDS,
+    WEIGHTS,
+    Candidate,
+    LeaderRow,
+    Ranking,
+    capacity_fit,
+    capacity_why_not,
+    designation_fit,
+    exclusions,
+    room_in_terms,
+)
 from deployments.models import CapacityEntry, Deployment, DeploymentStatus, RequestNeed
 from deployments.terms import requested_days_by_term
 from portal.calendar.schooldays import LONDON
 from portal.calendar.services import school_calendar
-from portal.days import days_phrase, days_text
-from portal.formats import date_text
-
-WEIGHTS = {"needs": 35, "phase": 15, "designation": 15, "distance": 15, "capacity": 10, "outcomes": 10}
-FAR_METRES = 50_000
-LEADERSHIP_GROUPS = {"leadership", "governance"}
-PHASE_COLUMNS = ("phase_early_years", "phase_primary", "phase_secondary", "phase_special", "phase_post16")
-PHASE_FIELDS = {
-    Phase.NURSERY: "phase_early_years", Phase.PRIMARY: "phase_primary", Phase.MIDDLE_PRIMARY: "phase_primary",
-    Phase.SECONDARY: "phase_secondary", Phase.MIDDLE_SECONDARY: "phase_secondary", Phase.SIXTEEN_PLUS: "phase_post16",
-    Phase.ALL_THROUGH: "phase_secondary",
-}
-
-
-class LeaderRow(NamedTuple):
-    """Just what ranking shows of a system leader (a tuple: 12,000 of them are built per ranking)."""
-
-    pk: int
-    name: str
-    designation: str
-    home_name: str
-
-
-@dataclass(slots=True)
-class Candidate:
-    leader: LeaderRow
-    score: int = 0
-    why_not: list[str] = field(default_factory=list)
-    distance_km: float | None = None
-    # What the score is made of, turned into sentences only when shown.
-    covered: int = 0
-    needed: int = 0
-    phase_label: str = ""
-    phase_ok: bool | None = None
-    designation_reason: str = ""
-    # (term label, days left, days asked) for each term the request's dates fall in
-    room: tuple[tuple[str, float, float], ...] = ()
-    completed: int = 0
-    stopped: int = 0
-    last_deployed: date | None = None
-
-    @property
-    def excluded(self) -> bool:
-        return bool(self.why_not)
-
-    @property
-    def why(self) -> list[str]:
-        reasons = []
-        if self.needed:
-            reasons.append(f"covers {self.covered} of {self.needed} need areas")
-        if self.phase_ok is not None:
-            reasons.append(f"works in {self.phase_label}" if self.phase_ok else f"does not list {self.phase_label}")
-        reasons.append(self.designation_reason)
-        reasons.append(f"{self.distance_km} km away" if self.distance_km is not None else "distance unknown (no coordinates)")
-        for label, left, asked in self.room:
-            if asked:
-                reasons.append(f"{days_phrase(left)} left in the {label.lower()} for {days_text(asked)} asked")
-        if self.completed or self.stopped:
-            reasons.append(f"{self.completed} deployment{'s' if self.completed != 1 else ''} completed, "
-                           f"{self.stopped} stopped early")
-        else:
-            reasons.append("no past deployments to go on")
-        if self.last_deployed is None:
-            reasons.append("not deployed before")
-        elif self.last_deployed < timezone.localdate():
-            reasons.append(f"last deployed {date_text(self.last_deployed)}")
-        else:
-            reasons.append(f"deployed until {date_text(self.last_deployed)}")
-        return reasons
-
-
-def _designation_fit(designation: str, support_level: str, need_groups: set[str]) -> tuple[float, str]:
-    if "governance" in need_groups and designation == "NLG":
-        return 1.0, "a national leader of governance for a governance need"
-    if support_level == "intensive" or need_groups & LEADERSHIP_GROUPS:
-        if designation in ("NLE", "LLE"):
-            return 1.0, f"an experienced head ({designation}) for leadership or intensive support"
-        return 0.4, f"{designation} rather than a head for leadership or intensive support"
-    if designation == "SLE":
-        return 1.0, "a specialist leader (SLE) for targeted support"
-    return 0.7, f"{designation} for targeted support"
 
 
 def _leader_rows(partnership) -> list[tuple]:
@@ -121,7 +58,7 @@ def _leader_rows(partnership) -> list[tuple]:
         capacity=Cast("capacity_days_per_term", FloatField()),
         consent=ExpressionWrapper(Q(release_consent_by__gt="") & Q(release_consent_on__isnull=False),
                                   output_field=BooleanField()),
-    ).values_list(
+    ).order_by().values_list(  # no ORDER BY: the ranking sorts what it keeps
         "pk", "name", "designation", "status", "capacity", "consent", "conflicts", *PHASE_COLUMNS,
         "home_school__urn", "home_school__name", "home_school__easting", "home_school__northing",
         "home_school__trust_code", "home_school__federation_code",
@@ -138,29 +75,6 @@ def _committed(partnership, keys: list[str]) -> dict[tuple[int, str], float]:
     rows = (CapacityEntry.objects.filter(partnership=partnership, term_key__in=keys).values("leader_id", "term_key")
             .annotate(total=Sum("days")).values_list("leader_id", "term_key", "total"))
     return {(leader_id, key): float(total) for leader_id, key, total in rows}
-
-
-def _room(pk: int, capacity: float, wanted: list[tuple[str, str, float]], committed) -> tuple:
-    """(label, days left, days asked) per term the request falls in, for one leader."""
-    return tuple((label, capacity - committed.get((pk, key), 0.0), asked) for key, label, asked in wanted)
-
-
-def _capacity_why_not(room: tuple, capacity: float) -> list[str]:
-    if capacity <= 0:
-        return ["no capacity (0 days a term)"]
-    why_not = []
-    for label, left, asked in room:
-        if left <= 0:
-            why_not.append(f"no days left in the {label.lower()}")
-        elif left < asked:
-            why_not.append(f"only {days_phrase(left)} left in the {label.lower()} for {days_text(asked)} asked")
-    return why_not
-
-
-def _capacity_fit(room: tuple) -> float | None:
-    """Days to spare after this request, as a share of it, in the tightest term (None when no days are asked)."""
-    shares = [min(1.0, max(0.0, (left - asked) / asked)) for _, left, asked in room if asked]
-    return min(shares) if shares else None
 
 
 def _history(partnership) -> dict[int, tuple[int, int, date | None]]:
@@ -197,36 +111,48 @@ def rank_candidates(
     support_level: str = "", include_excluded: bool = True, today: date | None = None,
     preferred_start: date | None = None, preferred_end: date | None = None,
 ) -> tuple[list[Candidate], list[Candidate]]:
-    """(ranked candidates, excluded leaders with why not) for support at `school` on the requested dates."""
+    """(ranked candidates, excluded leaders with why not) for support at `school` on the requested dates: all."""
+    found = ranking(partnership=partnership, school=school, need_ids=need_ids, need_groups=need_groups,
+                    days_wanted=days_wanted, support_level=support_level, include_excluded=include_excluded,
+                    today=today, preferred_start=preferred_start, preferred_end=preferred_end)
+    return found.ranked, found.excluded
+
+
+def wanted_days(*, partnership, days_wanted: Decimal | None, today: date | None = None,
+                preferred_start: date | None = None, preferred_end: date | None = None) -> list[tuple[str, str, float]]:
+    """(term key, term label, days asked there) for each term the requested dates fall in."""
     allocation = requested_days_by_term(days=days_wanted, preferred_start=preferred_start, preferred_end=preferred_end,
                                         terms=school_calendar(partnership=partnership),
                                         today=today or timezone.localdate())
-    wanted = [(term.key, term.label, float(days)) for term, days in allocation.items()]
-    with _without_cycle_collection():
-        return _rank(partnership=partnership, school=school, need_ids=need_ids, need_groups=need_groups,
+    return [(term.key, term.label, float(days)) for term, days in allocation.items()]
+
+
+def ranking(
+    *, partnership, school: School, need_ids: list[int], need_groups: set[str], days_wanted: Decimal | None,
+    support_level: str = "", include_excluded: bool = True, today: date | None = None,
+    preferred_start: date | None = None, preferred_end: date | None = None,
+    limit: int | None = None, excluded_limit: int | None = None, designation: str = "", within_km: float | None = None,
+) -> Ranking:
+    """The ranking for support at `school` on the requested dates, the candidates narrowed to `designation` and
+    to those `within_km` of the school when given; None limits keep every row."""
+    wanted = wanted_days(partnership=partnership, days_wanted=days_wanted, today=today,
+                         preferred_start=preferred_start, preferred_end=preferred_end)
+    arguments = dict(partnership=partnership, school=school, need_ids=need_ids, need_groups=need_groups,
                      wanted=wanted, support_level=support_level, include_excluded=include_excluded)
+    if connection.vendor == "postgresql":
+        return rank_in_sql(**arguments, limit=limit, excluded_limit=excluded_limit, designation=designation,
+                            within_km=within_km)
+    with _without_cycle_collection():
+        ranked, excluded = _rank_in_python(**arguments)
+    if designation:
+        ranked = [c for c in ranked if c.leader.designation == designation]
+    if within_km is not None:
+        ranked = [c for c in ranked if c.distance_km is not None and c.distance_km <= within_km]
+    return Ranking(ranked[:limit], len(ranked), excluded[:excluded_limit], len(excluded))
 
 
-def _exclusions(school, school_words, status, consent, urn, trust, federation, conflicts, status_labels: dict,
-                ) -> list[str]:
-    """Why a leader cannot be matched to `school`: the hard rules, in the order the page lists them."""
-    why_not = []
-    if status != LeaderStatus.ACTIVE:
-        why_not.append(f"not active ({status_labels.get(status, status).lower()})")
-    if not consent:
-        why_not.append("no release consent from their home school's head")
-    if urn == school.urn:
-        why_not.append("works at this school")
-    elif school.trust_code and trust == school.trust_code:
-        why_not.append("their school is in the same trust")
-    elif school.federation_code and federation == school.federation_code:
-        why_not.append("their school is in the same federation")
-    if conflicts and any(word in conflicts.lower() for word in school_words):
-        why_not.append("declared a conflict of interest with this school")
-    return why_not
-
-
-def _rank(*, partnership, school, need_ids, need_groups, wanted, support_level, include_excluded):
+def _rank_in_python(*, partnership, school, need_ids, need_groups, wanted, support_level, include_excluded):
+    """Every leader built and scored here (SQLite; and the reference the SQL ranking is tested against)."""
     committed = _committed(partnership, [key for key, _, _ in wanted])
     history = _history(partnership)
     covered: dict[int, int] = {}
@@ -244,11 +170,11 @@ def _rank(*, partnership, school, need_ids, need_groups, wanted, support_level, 
     status_labels = dict(LeaderStatus.choices)
     for row in _leader_rows(partnership):
         (pk, name, designation, status, capacity, consent, conflicts, *rest) = row
-        room = _room(pk, capacity, wanted, committed)
+        room = room_in_terms(pk, capacity, wanted, committed)
         phases = rest[:5]
         urn, home_name, easting, northing, trust, federation = rest[5:]
-        why_not = _exclusions(school, school_words, status, consent, urn, trust, federation, conflicts, status_labels)
-        why_not += _capacity_why_not(room, capacity)
+        why_not = exclusions(school, school_words, status, consent, urn, trust, federation, conflicts, status_labels)
+        why_not += capacity_why_not(room, capacity)
         if why_not:
             if include_excluded:
                 excluded.append(Candidate(LeaderRow(pk, name, designation, home_name), why_not=why_not))
@@ -260,7 +186,7 @@ def _rank(*, partnership, school, need_ids, need_groups, wanted, support_level, 
             phase_ok = bool(phases[phase_index])
             score += WEIGHTS["phase"] if phase_ok else 0
         if designation not in fits:
-            fits[designation] = _designation_fit(designation, support_level, need_groups)
+            fits[designation] = designation_fit(designation, support_level, need_groups)
         fit, reason = fits[designation]
         score += WEIGHTS["designation"] * fit
         distance_km = None
@@ -268,7 +194,7 @@ def _rank(*, partnership, school, need_ids, need_groups, wanted, support_level, 
             metres = math.hypot(easting - school.easting, northing - school.northing)
             distance_km = round(metres / 1000, 1)
             score += WEIGHTS["distance"] * max(0.0, 1 - metres / FAR_METRES)
-        fit_room = _capacity_fit(room)
+        fit_room = capacity_fit(room)
         if fit_room is not None:
             score += WEIGHTS["capacity"] * fit_room
         completed, stopped, last = history.get(pk, (0, 0, None))
@@ -279,14 +205,26 @@ def _rank(*, partnership, school, need_ids, need_groups, wanted, support_level, 
             completed=completed, stopped=stopped, last_deployed=last,
         ))
     ranked.sort(key=lambda c: (-c.score, c.last_deployed or date.min, c.leader.name, c.leader.pk))
-    excluded.sort(key=lambda c: c.leader.name)
+    excluded.sort(key=lambda c: (c.leader.name, c.leader.pk))
     return ranked, excluded
 
 
 def rank_for_request(request, *, include_excluded: bool = True) -> tuple[list[Candidate], list[Candidate]]:
+    """Every candidate and every excluded leader for a support request."""
+    found = ranking_for_request(request, include_excluded=include_excluded)
+    return found.ranked, found.excluded
+
+
+def ranking_for_request(request, *, include_excluded: bool = True, limit: int | None = None,
+                        excluded_limit: int | None = None, designation: str = "",
+                        within_km: float | None = None) -> Ranking:
+    """The ranking for a support request; see `ranking` for the limits and filters."""
     needs = list(RequestNeed.objects.filter(request=request).values_list("specialism_id", "specialism__group"))
-    return rank_candidates(
+    return ranking(
         partnership=request.partnership_id, school=request.school, need_ids=[n for n, _ in needs],
         need_groups={g for _, g in needs}, days_wanted=request.days_wanted, support_level=request.support_level,
         include_excluded=include_excluded, preferred_start=request.preferred_start, preferred_end=request.preferred_end,
+        limit=limit, excluded_limit=excluded_limit, designation=designation, within_km=within_km,
     )
+
+

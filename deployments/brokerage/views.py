@@ -12,7 +12,7 @@ from alliances.selectors import active_specialisms, is_member_school
 from deployments import processes
 from deployments.brokerage import offers, proposals, selectors
 from deployments.brokerage.forms import CandidateFilterForm, DeclineOfferForm, OfferForm, ProposalForm
-from deployments.brokerage.matching import rank_for_request
+from deployments.brokerage.matching import ranking_for_request
 from deployments.delivery.capacity import current_ledger
 from deployments.filters import OfferFilter
 from deployments.models import Funder, OfferStatus, RateKind
@@ -32,20 +32,21 @@ def _request(request: HttpRequest, pk: int):
 
 def candidates_context(request: HttpRequest, found, form: OfferForm | None = None) -> dict:
     """The ranked candidates page: used by the page itself and to show offer errors on it."""
-    ranked, excluded = rank_for_request(found)
     filters = CandidateFilterForm(request.GET, designations=request.partnership.designation_labels)
+    designation, within_km, shown = "", None, 50
     if filters.is_bound and not filters.is_valid():
-        ranked = []  # a filter that cannot be applied shows nobody, with its error, rather than everybody
+        shown = 0  # a filter that cannot be applied shows nobody, with its error, rather than everybody
     elif filters.is_bound:
-        if filters.cleaned_data["designation"]:
-            ranked = [c for c in ranked if c.leader.designation == filters.cleaned_data["designation"]]
+        designation = filters.cleaned_data["designation"] or ""
         if filters.cleaned_data["within_km"]:
-            within = float(filters.cleaned_data["within_km"])
-            ranked = [c for c in ranked if c.distance_km is not None and c.distance_km <= within]
+            within_km = float(filters.cleaned_data["within_km"])
+    # Only the rows the page shows are built: the best 50 candidates and the first 100 excluded by name.
+    ranking = ranking_for_request(found, limit=shown, excluded_limit=100, designation=designation,
+                                  within_km=within_km)
     open_offers = {o.leader_id: o for o in selectors.request_offers(request=found) if o.status == OfferStatus.OPEN}
     return {
-        "req": found, "ranked": ranked[:50], "ranked_count": len(ranked), "excluded": excluded[:100],
-        "excluded_count": len(excluded), "filters": filters,
+        "req": found, "ranked": ranking.ranked, "ranked_count": ranking.ranked_count if shown else 0,
+        "excluded": ranking.excluded, "excluded_count": ranking.excluded_count, "filters": filters,
         "needs": request_needs(request=found), "open_offers": open_offers,
         "can_offer": offers.can_offer(request.membership, found),
         "offer_form": form or OfferForm(partnership=request.partnership),

@@ -59,6 +59,11 @@ def is_watching(*, membership: Membership, deployment: Deployment) -> bool:
 
 
 def watchlist(*, membership: Membership) -> QuerySet[Deployment]:
-    """The deployments the member watches, soonest to end first."""
-    return deployments_for(membership=membership).filter(pk__in=Watch.objects.filter(
-        partnership=membership.partnership, user=membership.user).values("deployment_id")).order_by("end_date", "pk")
+    """The deployments the member watches, soonest to end first.
+
+    The few watched ids are read first (one indexed query): as a subquery, PostgreSQL's estimate for the
+    partnership's deployments (the scope's filter and the selector's, multiplied) led it to join every
+    deployment's school, leader and proposer before looking at the watch list (28 ms at 500 deployments)."""
+    watched = list(Watch.objects.filter(partnership=membership.partnership, user=membership.user)
+                   .values_list("deployment_id", flat=True))
+    return deployments_for(membership=membership).filter(pk__in=watched).order_by("end_date", "pk")

@@ -11,6 +11,7 @@ app_name = "tenant"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("ping/", views.ping, name="ping"),
     path("members/", views.members, name="members"),
     path("members/invite/", views.invite, name="invite"),
     path("members/<int:pk>/", views.member, name="member"),

@@ -45,6 +45,22 @@ def home(request: HttpRequest, partnership_slug: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "HEAD"])
+@capability_required("partnership.view")
+def ping(request: HttpRequest, partnership_slug: str) -> HttpResponse:
+    """"ok", for a signed-in member only: the floor every page is measured against (`manage.py bench`).
+
+    It passes the whole middleware stack a real page passes (session, sign-in, two-factor check, membership,
+    the partnership's scope in the database) and does nothing else, so a page's time divided by this one's is
+    what the page itself costs. It is no public hole: an anonymous visitor is sent to sign in, a non-member
+    gets the same 404 as an unknown partnership and staff without two-factor authentication in this session
+    are sent to set it up, before the view runs; it tells a member nothing their home page does not.
+    Monitoring can also use it to check the signed-in path end to end (`/healthz` answers before it)."""
+    response = HttpResponse("ok", content_type="text/plain; charset=utf-8")
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_http_methods(["GET", "HEAD"])
 @capability_required("members.manage")
 def members(request: HttpRequest, partnership_slug: str) -> HttpResponse:
     page = paginate(request, selectors.members(partnership=request.partnership), per_page=50)

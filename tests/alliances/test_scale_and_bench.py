@@ -33,8 +33,9 @@ def test_seed_scale_then_bench_measure_every_page(capsys):
     out = capsys.readouterr().out
     pages, _, orders = out.partition("orders and finance (scale-001)")
     lines = [line for line in pages.splitlines() if line.split() and line.split()[-1].isdigit()]
-    # 12 directory pages, 10 brokerage pages and 8 dashboard pages (and an LA officer's deployment when there is one)
-    assert len(lines) in (30, 31), out
+    # The floor, 13 directory pages, 10 brokerage pages, 8 dashboard pages, an LA officer's deployment when there
+    # is one, and the matching page of scale-matching's request
+    assert len(lines) in (33, 34), out
     order_lines = [line for line in orders.splitlines() if line.split() and line.split()[-1].isdigit()]
     assert [line.split("  ")[0] for line in order_lines] == [
         "catalogues", "catalogue page", "take-up and income", "orders list", "orders waiting (filtered list)",
@@ -44,5 +45,41 @@ def test_seed_scale_then_bench_measure_every_page(capsys):
     assert any(line.startswith("dashboard one cluster (LA officer)") for line in lines)
     assert any(line.startswith("dashboard export, Excel") for line in lines)
     assert any(line.startswith("deployment detail") for line in lines)
-    assert lines[0].startswith("minimal tenant page")
+    assert lines[0].startswith('floor: "ok" behind the full middleware') and lines[0].split()[-3:-1] == ["1.0x", "1.0x"]
+    assert lines[1].startswith("minimal tenant page")
+    assert lines[-1].startswith("matching, 30 leaders"), out
+    # Every page's p50 and p95 as a multiple of the floor's, from the same run.
+    assert all(line.split()[-3].endswith("x") and line.split()[-2].endswith("x") for line in lines), out
     assert "matching one request against 30 system leaders (scale-matching)" in out
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bench_over_http_serves_with_gunicorn_on_loopback_and_counts_errors(capsys):
+    """gunicorn on 127.0.0.1 with DEBUG off, signed-in session cookies, bounded load at each concurrency."""
+    run_import(settings.SHARED_DATA_DIR / "east_and_ealing" / "dfe_school_spine_2017_18.csv")
+    call_command("seed_scale", "--partnerships", "1", "--leaders", "6", "--clusters", "1", "--skip-import",
+                 "--matching-leaders", "20", "--deployments", "30", "--orders", "0")
+    capsys.readouterr()
+    call_command("bench", "--partnership", "scale-001", "--http", "--no-in-process", "--concurrency", "1,3",
+                 "--http-requests", "6", "--http-seconds", "5", "--port", str(_free_port()))
+    out = capsys.readouterr().out
+    assert "over HTTP: gunicorn, 2 workers, DEBUG off, 127.0.0.1:" in out
+    rows = [line for line in out.splitlines() if line.split() and line.split()[-1].isdigit()
+            and not line.startswith("page")]
+    labels = {line.rsplit(None, 6)[0].strip() for line in rows}
+    assert labels == {'floor: "ok" behind the full middleware', "schools list", "schools search",
+                      "broker home (work queues)", "deployment detail", "dashboard, whole partnership",
+                      "matching, 20 leaders"}, out
+    assert len(rows) == 7 * 2
+    for line in rows:
+        clients, per_second, share, p50, p95, errors = line.rsplit(None, 6)[1:]
+        assert clients in ("1", "3") and float(per_second) > 0 and errors == "0", line
+    assert [line.rsplit(None, 6)[3] for line in rows[:2]] == ["1.00x", "1.00x"]  # the floor, against itself
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

@@ -89,6 +89,7 @@ def _objects(partnership, member, leader_user=None):
 # url name -> (methods, which object supplies pk, or None)
 MATRIX: dict[str, tuple[tuple[str, ...], str | None]] = {
     "tenant:home": (("get",), None),
+    "tenant:ping": (("get",), None),
     "tenant:members": (("get",), None),
     "tenant:invite": (("get", "post"), None),
     "tenant:member": (("get", "post"), "membership"),

@@ -1,18 +1,26 @@
-"""Server time for each directory page at scale: `manage.py bench [--partnership SLUG] [--requests N]`.
+"""Server time for each page at scale: `manage.py bench [--partnership SLUG] [--requests N] [--http]`.
 
-Each page is requested N times in-process through the full middleware stack (sessions, tenancy,
-scopes, templates) and p50/p95 are reported next to a minimal tenant page (a headteacher's home,
-rendered with the same middleware and layout). Run after `seed_scale`, on PostgreSQL.
+The floor first: a view that answers "ok" behind the full middleware stack (session, sign-in, two-factor
+check, membership, the partnership's scope; `tenant:ping`). Each page is then requested N times in-process
+through the same stack and its p50 and p95 are reported as multiples of the floor's, measured in the same run.
+
+`--http` then serves the app with gunicorn (2 workers, DEBUG off) on 127.0.0.1 only and drives the main pages
+with a bounded load generator (threads and http.client, signed-in session cookies; at most --http-requests
+requests or --http-seconds seconds per page and level) at 1, 8 and 32 concurrent clients: requests/s, p50, p95
+and errors per page, next to the floor's. Run after `seed_scale`, on PostgreSQL.
 """
 
 from __future__ import annotations
 
+import argparse
 import statistics
+import subprocess
 import time
 from datetime import date
 from decimal import Decimal
 
 from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, reset_queries, transaction
 from django.db.models import Count
@@ -22,18 +30,32 @@ from django_scopes import scope
 
 from alliances.models import Cluster, School, Specialism, SystemLeader
 from deployments.brokerage.matching import rank_candidates
-from deployments.models import Deployment, Review
+from deployments.management.load import LOOPBACK, drive, serve
+from deployments.models import Deployment, Review, SupportRequest
 from deployments.reviews.reminders import run_reminders
 from portal.accounts.models import User
 from portal.tenancy.models import Membership, Partnership
 from portal.tenancy.rls import cross_partnership
 from programmes.models import Catalogue, ChargeLine, Order
 
+FLOOR = 'floor: "ok" behind the full middleware'
+
 
 def percentile(values: list[float], pct: float) -> float:
     ordered = sorted(values)
     index = max(0, min(len(ordered) - 1, round(pct / 100 * len(ordered) + 0.5) - 1))
     return ordered[index]
+
+
+def signed_in(user) -> Client:
+    """A test client with a full sign-in: the bench staff users have TOTP, and this session passed it."""
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = [{"method": "mfa", "at": time.time(), "type": "totp"}]
+    session[AUTHENTICATION_METHODS_SESSION_KEY + "_user"] = str(user.pk)
+    session.save()
+    return client
 
 
 class Command(BaseCommand):
@@ -46,9 +68,37 @@ class Command(BaseCommand):
                             help="The partnership seed_scale gave its orders and charge lines")
         parser.add_argument("--reminders", action="store_true",
                             help="Also time the daily reminder run with every scale deployment active (rolled back)")
+        parser.add_argument("--matching-partnership", default="scale-matching",
+                            help="The partnership seed_scale gave 12,000 system leaders and one request to match")
+        parser.add_argument("--http", action="store_true",
+                            help="Also serve the app with gunicorn on 127.0.0.1 and load the main pages over HTTP")
+        parser.add_argument("--port", type=int, default=8003, help="gunicorn's port on 127.0.0.1 (--http)")
+        parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (--http)")
+        parser.add_argument("--concurrency", default="1,8,32", help="Concurrent clients, comma-separated (--http)")
+        parser.add_argument("--http-requests", type=int, default=400,
+                            help="At most this many requests per page and level (--http)")
+        parser.add_argument("--http-seconds", type=float, default=4.0,
+                            help="At most this many seconds per page and level (--http)")
+        parser.add_argument("--in-process", action=argparse.BooleanOptionalAction, default=True,
+                            help="Time every page in-process (--no-in-process with --http for the HTTP table only)")
 
-    def handle(self, *args, partnership, requests, reminders=False, orders_partnership="scale-001", **options):
-        slug = partnership
+    def handle(self, *args, partnership, requests, reminders=False, orders_partnership="scale-001",
+               matching_partnership="scale-matching", http=False, port=8003, workers=2, concurrency="1,8,32",
+               http_requests=400, http_seconds=4.0, in_process=True, **options):
+        pages = self._pages(partnership, matching_partnership)
+        if in_process:
+            self._in_process(pages, requests)
+            self._matching(requests)
+            self._orders(orders_partnership, requests)
+            if reminders:
+                self._reminders()
+        if http:
+            levels = [int(n) for n in concurrency.split(",") if n.strip()]
+            self._http([page for page in pages if page[3]], port=port, workers=workers, levels=levels,
+                       max_requests=http_requests, max_seconds=http_seconds)
+
+    def _pages(self, slug: str, matching_slug: str) -> list[tuple]:
+        """(user, label, url, also over HTTP) for every page, the floor first."""
         with cross_partnership("bench command: set-up across partnerships"):
             try:
                 broker = User.objects.get(email=f"bench-broker-{slug}@bench.example")
@@ -68,81 +118,144 @@ class Command(BaseCommand):
                 "code", flat=True))
             officer_deployment = Deployment.objects.filter(partnership__slug=slug, school__la__in=officer_las).order_by(
                 "pk").values_list("pk", flat=True).first()
+            to_match = SupportRequest.objects.filter(partnership__slug=matching_slug).order_by("pk").first()
+            matching_broker = User.objects.filter(email=f"bench-broker-{matching_slug}@bench.example").first()
+            leaders_to_match = SystemLeader.objects.filter(partnership__slug=matching_slug).count()
         base = f"/p/{slug}"
         pages = [
-            (head, "minimal tenant page (headteacher home)", f"{base}/"),
-            (broker, "schools list", f"{base}/schools/"),
-            (broker, "schools list, filtered and sorted", f"{base}/schools/?phase=primary&sort=-pupils"),
-            (broker, "schools search", f"{base}/schools/?q=academy"),
-            (broker, "school detail", f"{base}/schools/{school}/"),
-            (broker, "system leaders list", f"{base}/system-leaders/"),
-            (broker, "system leaders by specialism", f"{base}/system-leaders/?phase=phase_primary&sort=review"),
-            (broker, "system leader detail", f"{base}/system-leaders/{leader.pk}/"),
-            (broker, "clusters list", f"{base}/clusters/"),
-            (broker, "cluster detail", f"{base}/clusters/{cluster.pk}/"),
-            (officer, "schools list (LA officer)", f"{base}/schools/"),
-            (officer, "system leaders list (LA officer)", f"{base}/system-leaders/"),
-            (broker, "broker home (work queues)", f"{base}/"),
-            (broker, "deployments list", f"{base}/deployments/"),
-            (broker, "deployments list, filtered", f"{base}/deployments/?status=active"),
-            (broker, "deployment detail", f"{base}/deployments/{deployment.pk}/"),
-            (broker, "request detail (offers, timeline)", f"{base}/requests/{deployment.request_id}/"),
-            (head, "deployment agreement (headteacher)", f"{base}/deployments/{deployment.pk}/agreement/"),
-            (approver, "approver home", f"{base}/"),
-            (leader_user, "system leader home (capacity)", f"{base}/"),
-            (leader_user, "offers list (system leader)", f"{base}/offers/"),
-            (leader_user, "deployments list (system leader)", f"{base}/deployments/"),
-            (broker, "dashboard, whole partnership", f"{base}/dashboards/"),
-            (broker, "dashboard, last year, one term", f"{base}/dashboards/?year=2025-26&term=spring"),
-            (broker, "dashboard, filtered (phase, designation)", f"{base}/dashboards/?phase=primary&designation=SLE"),
-            (officer, "dashboard (LA officer)", f"{base}/dashboards/"),
-            (officer, "dashboard by cluster (LA officer)", f"{base}/dashboards/?la={cluster.la_id}"),
-            (officer, "dashboard one cluster (LA officer)", f"{base}/dashboards/?la={cluster.la_id}&cluster={cluster.pk}"),
-            (officer, "dashboard export, Excel (LA officer)", f"{base}/dashboards/export.xlsx?table=capacity"),
+            (broker, FLOOR, f"{base}/ping/", True),
+            (head, "minimal tenant page (headteacher home)", f"{base}/", False),
+            (broker, "schools list", f"{base}/schools/", True),
+            (broker, "schools list, filtered and sorted", f"{base}/schools/?phase=primary&sort=-pupils", False),
+            (broker, "schools search", f"{base}/schools/?q=academy", True),
+            (broker, "schools search by postcode", f"{base}/schools/?q=cb24+9lq", False),
+            (broker, "school detail", f"{base}/schools/{school}/", False),
+            (broker, "system leaders list", f"{base}/system-leaders/", False),
+            (broker, "system leaders by specialism", f"{base}/system-leaders/?phase=phase_primary&sort=review", False),
+            (broker, "system leader detail", f"{base}/system-leaders/{leader.pk}/", False),
+            (broker, "clusters list", f"{base}/clusters/", False),
+            (broker, "cluster detail", f"{base}/clusters/{cluster.pk}/", False),
+            (officer, "schools list (LA officer)", f"{base}/schools/", False),
+            (officer, "system leaders list (LA officer)", f"{base}/system-leaders/", False),
+            (broker, "broker home (work queues)", f"{base}/", True),
+            (broker, "deployments list", f"{base}/deployments/", False),
+            (broker, "deployments list, filtered", f"{base}/deployments/?status=active", False),
+            (broker, "deployment detail", f"{base}/deployments/{deployment.pk}/", True),
+            (broker, "request detail (offers, timeline)", f"{base}/requests/{deployment.request_id}/", False),
+            (head, "deployment agreement (headteacher)", f"{base}/deployments/{deployment.pk}/agreement/", False),
+            (approver, "approver home", f"{base}/", False),
+            (leader_user, "system leader home (capacity)", f"{base}/", False),
+            (leader_user, "offers list (system leader)", f"{base}/offers/", False),
+            (leader_user, "deployments list (system leader)", f"{base}/deployments/", False),
+            (broker, "dashboard, whole partnership", f"{base}/dashboards/", True),
+            (broker, "dashboard, last year, one term", f"{base}/dashboards/?year=2025-26&term=spring", False),
+            (broker, "dashboard, filtered (phase, designation)", f"{base}/dashboards/?phase=primary&designation=SLE",
+             False),
+            (officer, "dashboard (LA officer)", f"{base}/dashboards/", False),
+            (officer, "dashboard by cluster (LA officer)", f"{base}/dashboards/?la={cluster.la_id}", False),
+            (officer, "dashboard one cluster (LA officer)", f"{base}/dashboards/?la={cluster.la_id}&cluster={cluster.pk}",
+             False),
+            (officer, "dashboard export, Excel (LA officer)", f"{base}/dashboards/export.xlsx?table=capacity", False),
         ]
         if officer_deployment:
-            pages.append((officer, "dashboard deployment (LA officer)", f"{base}/dashboards/deployments/{officer_deployment}/"))
-        self.stdout.write(f"{School.objects.count()} schools; {connection.vendor}; {requests} requests per page\n")
-        self.stdout.write(f"{'page':<40} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'queries':>8}")
+            pages.append((officer, "dashboard deployment (LA officer)", f"{base}/dashboards/deployments/{officer_deployment}/",
+                          False))
+        if to_match is not None and matching_broker is not None:
+            pages.append((matching_broker, f"matching, {leaders_to_match} leaders",
+                          f"/p/{matching_slug}/requests/{to_match.pk}/candidates/", True))
+        return pages
+
+    def _in_process(self, pages: list[tuple], requests: int) -> None:
+        """Each page's requests alternate with the floor's, so its multiple of the floor is measured under the same
+        load (a shared machine's load moves within a run); the floor's own row is all of its samples."""
+        self.stdout.write(f"{School.objects.count()} schools; {connection.vendor}; {requests} requests per page, "
+                          "each followed by one of the floor\n")
+        self.stdout.write(f"{'page':<40} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'x floor':>8} {'p95 x':>8} "
+                          f"{'queries':>8}")
         clients: dict[int, Client] = {}
+        floor_user, _, floor_url, _ = pages[0]
+        floor_samples: list[float] = []
+        rows = []
         with override_settings(DEBUG=False, ALLOWED_HOSTS=["*"]):
-            for user, label, url in pages:
+            floor_client = clients[floor_user.pk] = signed_in(floor_user)
+            for user, label, url, _ in pages:
                 client = clients.get(user.pk)
                 if client is None:
-                    client = clients[user.pk] = Client()
-                    client.force_login(user)
-                    # A full sign-in: the bench staff users have TOTP, and this session passed it.
-                    session = client.session
-                    session[AUTHENTICATION_METHODS_SESSION_KEY] = [{"method": "mfa", "at": time.time(), "type": "totp"}]
-                    session[AUTHENTICATION_METHODS_SESSION_KEY + "_user"] = str(user.pk)
-                    session.save()
+                    client = clients[user.pk] = signed_in(user)
                 response = client.get(url)
                 if response.status_code != 200:
                     raise CommandError(f"{url} answered {response.status_code}")
-                timings = []
+                timings, beside = [], []
                 for _ in range(requests):
                     started = time.perf_counter()
                     client.get(url)
                     timings.append((time.perf_counter() - started) * 1000)
+                    if url == floor_url:
+                        continue
+                    started = time.perf_counter()
+                    floor_client.get(floor_url)
+                    beside.append((time.perf_counter() - started) * 1000)
+                beside = beside or timings  # the floor against itself
+                floor_samples += beside
                 with override_settings(DEBUG=True):
                     reset_queries()
                     client.get(url)
                     queries = len(connection.queries)
-                self.stdout.write(f"{label:<40} {statistics.median(timings):>8.1f} {percentile(timings, 95):>8.1f} "
-                                  f"{max(timings):>8.1f} {queries:>8}")
-        self._matching(requests)
-        self._orders(orders_partnership, requests)
-        if reminders:
-            self._reminders()
+                rows.append((label, timings, beside, queries))
+        for label, timings, beside, queries in rows:
+            p50, p95 = statistics.median(timings), percentile(timings, 95)
+            floor50, floor95 = statistics.median(beside), percentile(beside, 95)
+            self.stdout.write(f"{label:<40} {p50:>8.1f} {p95:>8.1f} {max(timings):>8.1f} {p50 / floor50:>7.1f}x "
+                              f"{p95 / floor95:>7.1f}x {queries:>8}")
+        self.stdout.write(f"(the floor over the whole run: p50 {statistics.median(floor_samples):.1f} ms, "
+                          f"p95 {percentile(floor_samples, 95):.1f} ms)")
 
-    def _signed_in(self, user) -> Client:
-        client = Client()
-        client.force_login(user)
-        session = client.session
-        session[AUTHENTICATION_METHODS_SESSION_KEY] = [{"method": "mfa", "at": time.time(), "type": "totp"}]
-        session[AUTHENTICATION_METHODS_SESSION_KEY + "_user"] = str(user.pk)
-        session.save()
-        return client
+    def _http(self, pages: list[tuple], *, port: int, workers: int, levels: list[int], max_requests: int,
+              max_seconds: float) -> None:
+        """gunicorn on 127.0.0.1 with DEBUG off, loaded by `drive` at each level of concurrency."""
+        cookies = {}
+        for user, *_ in pages:
+            if user.pk not in cookies:
+                client = signed_in(user)
+                cookies[user.pk] = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+        server = serve(port=port, workers=workers)
+        try:
+            for user, _label, url, _ in pages:  # warm every worker's caches (templates, URL resolvers, plans)
+                load = drive(port=port, path=url, cookie=cookies[user.pk], clients=workers, max_requests=workers * 3,
+                             max_seconds=30)
+                if load.errors:
+                    raise CommandError(f"{url} failed over HTTP ({load.errors} of {load.errors + load.ok} requests)")
+            self.stdout.write(f"\nover HTTP: gunicorn, {workers} workers, DEBUG off, {LOOPBACK}:{port}; at most "
+                              f"{max_requests} requests or {max_seconds:g} s per page and level")
+            self.stdout.write(f"{'page':<40} {'clients':>7} {'req/s':>8} {'x floor':>8} {'p50 ms':>8} {'p95 ms':>8} "
+                              f"{'errors':>7}")
+            # Each page's run follows a run of the floor at the same concurrency, so the share of the floor's
+            # requests/s is taken under the same load; the floor's row is its first run at each level.
+            floor_user, _, floor_url, _ = pages[0]
+            results = {}
+            for user, label, url, _ in pages[1:]:
+                for clients in levels:
+                    floor = drive(port=port, path=floor_url, cookie=cookies[floor_user.pk], clients=clients,
+                                  max_requests=max_requests, max_seconds=max_seconds)
+                    results.setdefault((pages[0][1], clients), (floor, floor))
+                    load = drive(port=port, path=url, cookie=cookies[user.pk], clients=clients,
+                                 max_requests=max_requests, max_seconds=max_seconds)
+                    results[(label, clients)] = (load, floor)
+            for _, label, _, _ in pages:
+                for clients in levels:
+                    load, floor = results[(label, clients)]
+                    share = load.per_second / floor.per_second if floor.per_second else 0.0
+                    p50 = statistics.median(load.timings) if load.timings else 0.0
+                    p95 = percentile(load.timings, 95) if load.timings else 0.0
+                    self.stdout.write(f"{label:<40} {clients:>7} {load.per_second:>8.1f} {share:>7.2f}x {p50:>8.1f} "
+                                      f"{p95:>8.1f} {load.errors:>7}")
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
 
     def _orders(self, slug: str, requests: int) -> None:
         """The orders and finance pages of the partnership that has seed_scale's orders; the export is read to its
@@ -168,7 +281,7 @@ class Command(BaseCommand):
             ("finance totals per school", f"{base}/finance/?fy=2026-27", max(5, requests // 10)),
             (f"finance export CSV ({lines} lines)", f"{base}/finance/export.csv?fy=2026-27", 3),
         ]
-        client = self._signed_in(broker)
+        client = signed_in(broker)
         self.stdout.write(f"\n{'orders and finance (' + slug + ')':<40} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} "
                           f"{'queries':>8}")
         with override_settings(DEBUG=False, ALLOWED_HOSTS=["*"]):

@@ -48,10 +48,14 @@ from portal.tenancy.rls import owner_mode
 from portal.tenancy.roles import Role
 from programmes.scale import seed_programmes
 
+# Every England file with schools in it, oldest first: 46,096 schools (open and closed) once all are in.
 SCALE_FILES = [
     "england/dfe_school_spine_2017_18.csv",
     "england/edubase_schools_in_england_2017_subset.csv",
+    "england/dfe_school_details_2018.csv",
+    "england/gias_all_schools_2022-11-02.csv",
     "england/gias_links_2025-04-22.csv",
+    "england/gias_open_schools_2025-07-11.csv",
     "england/ofsted_ratings_history_2005_2020.csv",
 ]
 BENCH_PASSWORD = "bench-portal-2026"
@@ -111,18 +115,17 @@ class Command(BaseCommand):
                                           orders=orders, charge_lines=charge_lines, rng=rng)
             self.stdout.write(f"  orders: {written[0]} orders and {written[1]} charge lines in scale-001 "
                               f"({time.perf_counter() - started:.0f} s)")
-        if connection.vendor == "postgresql":
-            # Fresh planner statistics, as autovacuum keeps them in production: without them PostgreSQL guesses
-            # one row per table and picks nested loops that make the bench figures meaningless.
-            # As the tables' owner: the application role may not analyze them (portal/tenancy/rls.py).
-            with owner_mode(connection), connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
         if matching_leaders and not Partnership.objects.filter(slug="scale-matching").exists():
             all_open = [urn for urns in schools_by_la.values() for urn in urns]
             with transaction.atomic():
                 self._partnership("scale-matching", partnerships, las, {"x": all_open}, rng,
                                   matching_leaders, 0, las_override=["x"])
             self.stdout.write(f"  scale-matching: {matching_leaders} system leaders in one partnership")
+        matching = Partnership.objects.filter(slug="scale-matching").first()
+        if matching is not None:
+            with transaction.atomic(), scope(partnership=matching):
+                self._request_to_match(matching)
+        self._analyze(started)
         self.stdout.write(self.style.SUCCESS(
             f"Scale data ready in {time.perf_counter() - started:.0f} s: {School.objects.count()} schools, "
             f"{Partnership.objects.count()} partnerships. Bench users: bench-<role>-<slug>@bench.example, "
@@ -172,6 +175,38 @@ class Command(BaseCommand):
                     Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "bench-only"})
                 if role == Role.LA_OFFICER and not las_override:
                     membership.local_authorities.add(*home_las)
+
+    def _analyze(self, started: float) -> None:
+        if connection.vendor == "postgresql":
+            # Last, after everything above: fresh planner statistics, as autovacuum keeps them in production.
+            # Without them PostgreSQL guesses one row per table and picks nested loops that make the bench
+            # figures meaningless. VACUUM too where it may run (not inside a transaction, as in a test): it
+            # marks the pages all-visible, so counts can be answered from an index alone, as after autovacuum.
+            # As the tables' owner: the application role may not analyze them (portal/tenancy/rls.py).
+            statement = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
+            with owner_mode(connection), connection.cursor() as cursor:
+                cursor.execute(statement)
+            self.stdout.write(f"  {statement} ({time.perf_counter() - started:.0f} s)")
+
+    def _request_to_match(self, partnership):
+        """One request taken on in scale-matching, for the matching page of the bench (12,000 leaders ranked).
+        Added once; its school is one of the partnership's schools, with three need areas."""
+        if SupportRequest.objects.filter(partnership=partnership).exists():
+            return
+        broker = User.objects.get(email=f"bench-broker-{partnership.slug}@bench.example")
+        school = (PartnershipSchool.objects.filter(partnership=partnership, school__easting__isnull=False)
+                  .order_by("school_id").values_list("school_id", flat=True).first()
+                  or PartnershipSchool.objects.filter(partnership=partnership).order_by("school_id")
+                  .values_list("school_id", flat=True).first())
+        now = timezone.now()
+        request = SupportRequest.objects.create(
+            partnership=partnership, school_id=school, created_by=broker, status=RequestStatus.TRIAGED,
+            context="Scale data", success="Scale data", urgency="routine", days_wanted=Decimal(4),
+            funding_route="core", consent_to_share=True, submitted_at=now, triaged_at=now, support_level="targeted",
+            assigned_broker=broker)
+        areas = Specialism.objects.filter(partnership=partnership).order_by("pk").values_list("pk", flat=True)[:3]
+        RequestNeed.objects.bulk_create([RequestNeed(partnership=partnership, request=request, specialism_id=area)
+                                         for area in areas])
 
     def _brokerage(self, partnership, count, rng):
         """Requests taken on and matched, with their accepted offers, deployments in every status, objectives,

@@ -1,0 +1,192 @@
+"""Ranking in PostgreSQL: one statement scores every system leader and returns only the rows a page shows.
+
+The rules and weights are those of `deployments.brokerage.scores`, and the answer is the Python ranking's
+(`matching._rank_in_python`, tested against it on the demo data)."""
+
+from __future__ import annotations
+
+import math
+
+from django.db import connection
+
+from alliances.models import LeaderSpecialism, LeaderStatus, School, SystemLeader
+from deployments.brokerage.scores import (
+    FAR_METRES,
+    PHASE_FIELDS,
+    Candidate,
+    LeaderRow,
+    Ranking,
+    capacity_why_not,
+    designation_fit,
+    exclusions,
+)
+from deployments.models import CapacityEntry, Deployment, DeploymentStatus
+
+# Every leader's columns, then whether a rule excludes them, then the score of those left (the weights and
+# rules of `scores`); the best candidates and the first excluded by name come back, each with how many there are.
+SCORING_SQL = """
+    WITH
+    covered AS (
+        SELECT leader_id, COUNT(*) AS n FROM {leader_specialisms}
+        WHERE partnership_id = %(partnership)s AND specialism_id = ANY(%(needs)s::bigint[]) GROUP BY leader_id),
+    history AS (
+        SELECT leader_id, COUNT(*) FILTER (WHERE status = %(completed)s) AS completed,
+               COUNT(*) FILTER (WHERE status = %(stopped)s) AS stopped,
+               MAX(CASE WHEN status IN (%(completed)s, %(stopped)s) AND closed_at IS NOT NULL
+                        THEN (closed_at AT TIME ZONE 'Europe/London')::date ELSE end_date END) AS last
+        FROM {deployments} WHERE partnership_id = %(partnership)s AND status = ANY(%(went_ahead)s::text[])
+        GROUP BY leader_id),
+    committed AS (
+        SELECT leader_id{committed_sums} FROM {capacity}
+        WHERE partnership_id = %(partnership)s AND term_key = ANY(%(keys)s::text[]) GROUP BY leader_id),
+    leaders AS (
+        SELECT leader.id, leader.name, leader.designation, leader.status, leader.conflicts,
+               leader.capacity_days_per_term::float8 AS capacity,
+               (leader.release_consent_by > '' AND leader.release_consent_on IS NOT NULL) AS consent,
+               {phase} AS phase_ok, home.urn, home.name AS home_name, home.easting, home.northing,
+               home.trust_code, home.federation_code, COALESCE(covered.n, 0) AS covered,
+               COALESCE(history.completed, 0) AS completed, COALESCE(history.stopped, 0) AS stopped,
+               history.last, {metres} AS metres{committed_columns}
+        FROM {leaders} leader
+        JOIN {schools} home ON home.urn = leader.home_school_id
+        LEFT JOIN covered ON covered.leader_id = leader.id
+        LEFT JOIN history ON history.leader_id = leader.id
+        LEFT JOIN committed ON committed.leader_id = leader.id
+        WHERE leader.partnership_id = %(partnership)s),
+    judged AS (
+        SELECT leaders.*, (
+            status <> %(active)s OR NOT consent OR urn = %(urn)s
+            OR (%(trust)s <> '' AND trust_code = %(trust)s)
+            OR (%(federation)s <> '' AND federation_code = %(federation)s)
+            OR id = ANY(%(conflicted)s::bigint[]) OR capacity <= 0 OR {short}
+        ) AS excluded
+        FROM leaders),
+    scored AS (
+        SELECT judged.*, ROUND(
+            (CASE WHEN %(needed)s > 0 THEN (35 * covered)::float8 / %(needed)s ELSE 0.0::float8 END)
+            + (CASE WHEN phase_ok THEN 15 ELSE 0 END)
+            + 15 * (CASE designation WHEN 'NLG' THEN %(fit_nlg)s::float8 WHEN 'NLE' THEN %(fit_nle)s::float8
+                    WHEN 'LLE' THEN %(fit_lle)s::float8 WHEN 'SLE' THEN %(fit_sle)s::float8
+                    ELSE %(fit_other)s::float8 END)
+            + COALESCE(15 * GREATEST(0.0::float8, 1 - metres / {far}::float8), 0.0::float8)
+            + {capacity_points}
+            + 10 * (CASE WHEN completed + stopped > 0 THEN completed::float8 / (completed + stopped)
+                         ELSE 0.5::float8 END)
+        )::int AS score
+        FROM judged
+        WHERE NOT excluded AND (%(designation)s = '' OR designation = %(designation)s)
+          AND (%(within_metres)s::float8 IS NULL OR metres <= %(within_metres)s::float8))
+    (SELECT TRUE, COUNT(*) OVER (), scored.* FROM scored
+     ORDER BY score DESC, last ASC NULLS FIRST, name COLLATE "C", id LIMIT %(limit)s)
+    UNION ALL
+    (SELECT FALSE, COUNT(*) OVER (), judged.*, NULL FROM judged WHERE excluded
+     ORDER BY name COLLATE "C", id LIMIT %(excluded_limit)s)
+"""
+
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def rank_in_sql(*, partnership, school, need_ids, need_groups, wanted, support_level, include_excluded, limit,
+                 excluded_limit, designation, within_km) -> Ranking:
+    """The same ranking as `_rank_in_python`, scored by PostgreSQL; only the rows shown come back.
+
+    Every term of the score is a double precision value added in the order the Python ranking adds them, and
+    PostgreSQL's round() of a double rounds half to even as Python's does, so the scores are the same."""
+    partnership_id = getattr(partnership, "pk", partnership)
+    needed = len(set(need_ids))
+    phase_field = PHASE_FIELDS.get(school.phase)
+    school_words = tuple(word for word in (school.urn, school.name.lower()) if word)
+    fits = {code: designation_fit(code, support_level, need_groups) for code in ("NLG", "NLE", "LLE", "SLE")}
+    # A declared conflict that names the school, matched in Python (with the rule's own lower()) over the few
+    # leaders who declared anything.
+    conflicted = [pk for pk, text in SystemLeader.objects.filter(partnership=partnership_id).exclude(conflicts="")
+                  .order_by().values_list("pk", "conflicts") if any(word in text.lower() for word in school_words)]
+    has_coordinates = school.easting is not None and school.northing is not None
+    params: dict[str, object] = {
+        "partnership": partnership_id, "needs": sorted(set(need_ids)), "needed": needed, "urn": school.urn,
+        "trust": school.trust_code or "", "federation": school.federation_code or "", "conflicted": conflicted,
+        "easting": school.easting, "northing": school.northing,
+        "went_ahead": [DeploymentStatus.APPROVED.value, DeploymentStatus.ACTIVE.value, DeploymentStatus.PAUSED.value,
+                       DeploymentStatus.COMPLETED.value, DeploymentStatus.STOPPED.value],
+        "completed": DeploymentStatus.COMPLETED.value, "stopped": DeploymentStatus.STOPPED.value,
+        "active": LeaderStatus.ACTIVE.value, "keys": [key for key, _, _ in wanted], "designation": designation,
+        # A distance filter is applied exactly in Python (as the distance is shown, rounded to 0.1 km); the
+        # database only drops those clearly further away.
+        "within_metres": None if within_km is None else (float(within_km) + 0.1) * 1000,
+        "limit": None if within_km is not None else limit, "excluded_limit": excluded_limit if include_excluded else 0,
+        **{f"fit_{code.lower()}": fit for code, (fit, _) in fits.items()},
+        "fit_other": designation_fit("", support_level, need_groups)[0],
+    }
+    for index, (key, _, asked) in enumerate(wanted):
+        params[f"key{index}"] = key
+        params[f"asked{index}"] = asked
+    fragments = _fragments(wanted, has_coordinates=has_coordinates, phase_field=phase_field)
+    sql = SCORING_SQL.format(
+        leader_specialisms=_table(LeaderSpecialism), deployments=_table(Deployment), capacity=_table(CapacityEntry),
+        leaders=_table(SystemLeader), schools=_table(School), far=repr(float(FAR_METRES)), **fragments)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    ranked, ranked_count, excluded, excluded_count = _candidates(
+        rows, school=school, wanted=wanted, needed=needed, phase_field=phase_field, support_level=support_level,
+        need_groups=need_groups, has_coordinates=has_coordinates)
+    if within_km is not None:
+        ranked = [c for c in ranked if c.distance_km is not None and c.distance_km <= within_km]
+        ranked_count = len(ranked)
+        ranked = ranked[:limit]
+    return Ranking(ranked, ranked_count, excluded, excluded_count)
+
+
+def _candidates(rows, *, school, wanted, needed, phase_field, support_level, need_groups, has_coordinates):
+    """The rows that came back as candidates (with the reasons for their scores) and excluded leaders (with why
+    not), and how many of each there are."""
+    phase_label = school.get_phase_display().lower() if phase_field else ""
+    school_words = tuple(word for word in (school.urn, school.name.lower()) if word)
+    status_labels = dict(LeaderStatus.choices)
+    width = len(wanted)
+    reasons: dict[str, str] = {}
+    ranked, excluded, ranked_count, excluded_count = [], [], 0, 0
+    for row in rows:
+        (is_candidate, count, pk, name, designation_, status, conflicts, capacity, consent, phase_ok, urn, home_name,
+         easting, northing, trust, federation, covered, completed, stopped, last, _metres, *rest) = row
+        room = tuple((label, capacity - (c if c is not None else 0.0), asked)
+                     for (_, label, asked), c in zip(wanted, rest[:width], strict=True))
+        leader = LeaderRow(pk, name, designation_, home_name)
+        if not is_candidate:
+            excluded_count = count
+            why_not = exclusions(school, school_words, status, consent, urn, trust, federation, conflicts,
+                                  status_labels) + capacity_why_not(room, capacity)
+            excluded.append(Candidate(leader, why_not=why_not))
+            continue
+        ranked_count = count
+        distance_km = None
+        if has_coordinates and easting is not None and northing is not None:
+            distance_km = round(math.hypot(easting - school.easting, northing - school.northing) / 1000, 1)
+        if designation_ not in reasons:
+            reasons[designation_] = designation_fit(designation_, support_level, need_groups)[1]
+        ranked.append(Candidate(
+            leader, score=rest[width + 1], distance_km=distance_km, covered=covered, needed=needed,
+            phase_label=phase_label, phase_ok=None if phase_field is None else bool(phase_ok),
+            designation_reason=reasons[designation_], room=room, completed=completed, stopped=stopped,
+            last_deployed=last))
+    return ranked, ranked_count, excluded, excluded_count
+
+
+def _fragments(wanted, *, has_coordinates: bool, phase_field: str | None) -> dict[str, str]:
+    """The parts of the statement that depend on the question: one committed-days column per requested term,
+    the capacity rules and points over them, the distance and the phase column."""
+    committed_sums = "".join(f", (SUM(days) FILTER (WHERE term_key = %(key{i})s))::float8 AS c{i}"
+                             for i in range(len(wanted)))
+    committed_columns = "".join(f", committed.c{i}" for i in range(len(wanted)))
+    lefts = [f"(capacity - COALESCE(c{i}, 0.0::float8))" for i in range(len(wanted))]
+    short = " OR ".join(f"{left} <= 0 OR {left} < %(asked{i})s::float8" for i, left in enumerate(lefts)) or "FALSE"
+    shares = [f"LEAST(1.0::float8, GREATEST(0.0::float8, ({left} - %(asked{i})s::float8) / %(asked{i})s::float8))"
+              for i, (left, (_, _, asked)) in enumerate(zip(lefts, wanted, strict=True)) if asked]
+    capacity_points = f"10 * LEAST({', '.join(shares)})" if shares else "0.0::float8"
+    metres = ("SQRT((home.easting::float8 - %(easting)s) ^ 2 + (home.northing::float8 - %(northing)s) ^ 2)"
+              if has_coordinates else "NULL::float8")
+    phase = f"leader.{connection.ops.quote_name(phase_field)}" if phase_field else "NULL::boolean"
+    return {"committed_sums": committed_sums, "committed_columns": committed_columns, "short": short,
+            "capacity_points": capacity_points, "metres": metres, "phase": phase}
