@@ -49,6 +49,12 @@ class OfstedCategory(models.TextChoices):
 OFSTED_GRADES = {1: "Outstanding", 2: "Good", 3: "Requires improvement", 4: "Inadequate"}
 
 
+class LocationAccuracy(models.TextChoices):
+    EXACT = "exact", "Exact"  # the school's own coordinates, or its full postcode's
+    DISTRICT = "district", "Approximate (postcode district)"  # the centre of its postcode district (e.g. CB24)
+    NONE = "none", "Not known"
+
+
 class School(models.Model):
     """An establishment from Get Information about Schools, keyed by its URN (6 digits, read as text)."""
 
@@ -91,6 +97,10 @@ class School(models.Model):
     ofsted_date = models.DateField(null=True, blank=True)
     ofsted_category = models.CharField(max_length=20, choices=OfstedCategory.choices, blank=True)
     ofsted_report_card = models.JSONField(default=dict, blank=True, help_text="Report-card area grades, when published")
+    location_accuracy = models.CharField(max_length=10, choices=LocationAccuracy.choices, default=LocationAccuracy.NONE)
+    # For each imported field, the date of the source its value came from (ISO dates): an import only replaces a
+    # value with one from a newer source (see alliances.importers.merge).
+    field_dates = models.JSONField(default=dict, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -109,10 +119,40 @@ class School(models.Model):
         return self.status in (Status.OPEN, Status.OPEN_CLOSING)
 
     @property
+    def location_is_approximate(self) -> bool:
+        return self.location_accuracy == LocationAccuracy.DISTRICT
+
+    @property
     def ofsted_label(self) -> str:
         if self.ofsted_category:
             return self.get_ofsted_category_display()
         return OFSTED_GRADES.get(self.ofsted_grade, "Not inspected")
+
+
+class Postcode(models.Model):
+    """A full postcode's position, from the ONS National Statistics Postcode Directory (key without spaces)."""
+
+    postcode = models.CharField(max_length=7, primary_key=True)
+    easting = models.PositiveIntegerField()
+    northing = models.PositiveIntegerField()
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.postcode
+
+
+class PostcodeDistrict(models.Model):
+    """The centre of a postcode district (outward code, e.g. CB24): the mean position of its postcodes."""
+
+    outcode = models.CharField(max_length=4, primary_key=True)
+    easting = models.PositiveIntegerField()
+    northing = models.PositiveIntegerField()
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.outcode
 
 
 class SchoolLink(models.Model):

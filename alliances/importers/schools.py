@@ -7,8 +7,10 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from alliances.importers.base import Cell, Format, ImportReport, Progress, RowError, cell, chunks
-from alliances.models import LocalAuthority, Phase, School, Status
+from alliances.importers.base import Cell, Format, ImportReport, Progress, RowError, Source, cell, chunks
+from alliances.importers.locate import locate_schools, located_note
+from alliances.importers.merge import lock_for_import, newer_wins, update_rows
+from alliances.models import LocalAuthority, OfstedJudgement, Phase, School, Status
 
 GIAS_STATUS = {"1": Status.OPEN, "2": Status.CLOSED, "3": Status.OPEN_CLOSING, "4": Status.PROPOSED}
 STATUS_NAMES = {
@@ -43,8 +45,6 @@ def phase_from_flags(primary: bool, secondary: bool, post16: bool) -> str:
 
 class SchoolFormat(Format):
     fields: tuple[str, ...] = ()
-    # Fields a blank cell must not overwrite (coordinates missing in one file may be known from another).
-    keep_if_blank: frozenset[str] = frozenset({"easting", "northing", "latitude", "longitude"})
 
     def key_of(self, record: dict[str, Any]) -> str:
         return record["urn"]
@@ -66,7 +66,7 @@ class SchoolFormat(Format):
             return None
         return record
 
-    def apply(self, records: list[dict[str, Any]], report: ImportReport, progress: Progress) -> None:
+    def apply(self, records: list[dict[str, Any]], report: ImportReport, progress: Progress, source: Source) -> None:
         las: dict[str, str] = {}
         for record in records:
             code, name = record.pop("la_code", None), record.pop("la_name", "")
@@ -75,8 +75,13 @@ class SchoolFormat(Format):
                 if name or code not in las:
                     las[code] = name or las.get(code, "")
         with transaction.atomic():
+            lock_for_import(School, LocalAuthority)
             self._upsert_las(las, report)
-            self._upsert_schools(records, report, progress)
+            touched = save_schools(records, report, progress, source)
+            located = locate_schools(touched)
+            report.other_changes += sum(located.values())
+            if located:
+                report.notes.append(located_note(located))
 
     def _upsert_las(self, las: dict[str, str], report: ImportReport) -> None:
         existing = dict(LocalAuthority.objects.filter(code__in=las).values_list("code", "name"))
@@ -89,40 +94,77 @@ class SchoolFormat(Format):
         if new or renamed:
             report.notes.append(f"{len(new)} local authorities added, {len(renamed)} renamed.")
 
-    def _upsert_schools(self, records, report, progress) -> None:
-        fields = [f for f in self.fields if f != "urn"]
-        if any("la_id" in r for r in records):
-            fields.append("la_id")
-        total = len(records)
-        done = 0
-        for batch in chunks(records, 2000):
-            existing = {row["urn"]: row for row in School.objects.filter(urn__in=[r["urn"] for r in batch]).values("urn", *fields)}
-            to_create, to_update, update_fields = [], [], set()
-            for record in batch:
-                current = existing.get(record["urn"])
-                if current is None:
-                    to_create.append(School(**record))
+
+def save_schools(records: list[dict[str, Any]], report: ImportReport, progress: Progress, source: Source, *,
+                 create: bool = True) -> set[str]:
+    """Merge the rows into the schools, field by field, newest source winning (see merge.newer_wins).
+
+    Returns the URNs whose postcode or coordinates may have changed, to locate again.
+    """
+    names = sorted({name for record in records for name in record} - {"urn", "_date"})
+    total, done = len(records), 0
+    touched: set[str] = set()
+    now = timezone.now()
+    to_create: list[School] = []
+    to_update: list[dict[str, Any]] = []
+    update_names: set[str] = set()
+    for batch in chunks(records, 5000):
+        existing = {
+            row[0]: row for row in School.objects.filter(urn__in=[r["urn"] for r in batch]).order_by().values_list(
+                "urn", "field_dates", *names)
+        }
+        for record in batch:
+            urn = record["urn"]
+            when = record.pop("_date", None) or source.date
+            row = existing.get(urn)
+            if row is None:
+                if not create:
                     continue
-                changes = {
-                    name: value for name, value in record.items()
-                    if name != "urn" and current.get(name) != value
-                    and not (name in self.keep_if_blank and value in (None, ""))
-                }
-                if changes:
-                    school = School(urn=record["urn"], updated_at=timezone.now(), **{name: current[name] for name in fields})
-                    for name, value in changes.items():
-                        setattr(school, name, value)
-                    to_update.append(school)
-                    update_fields.update(changes)
-                else:
-                    report.unchanged += 1
-            School.objects.bulk_create(to_create)
-            if to_update:
-                School.objects.bulk_update(to_update, sorted(update_fields | {"updated_at"}))
-            report.created += len(to_create)
-            report.updated += len(to_update)
-            done += len(batch)
-            progress("Saving schools", done, total)
+                changes, dates, _ = newer_wins(None, {}, record, when)
+                changes.pop("urn", None)
+                to_create.append(School(urn=urn, field_dates=dates, **changes))
+                touched.add(urn)
+                continue
+            current = dict(zip(names, row[2:], strict=True))
+            changes, dates, kept = newer_wins(current, row[1], record, when)
+            report.kept_newer += kept
+            if not changes and not dates:
+                report.unchanged += 1
+                continue
+            if changes:
+                report.updated += 1
+            else:
+                report.confirmed += 1
+            update_names.update(changes)
+            to_update.append({"urn": urn, **current, **changes, "field_dates": {**row[1], **dates}, "updated_at": now})
+            if changes.keys() & {"postcode", "easting", "northing"}:
+                touched.add(urn)
+        done += len(batch)
+        progress("Comparing with the schools saved", done, total)
+    School.objects.bulk_create(to_create, batch_size=2000)
+    report.created += len(to_create)
+    progress("Saving schools", len(to_create), total)
+    update_rows(School, sorted(update_names | {"field_dates", "updated_at"}), to_update)
+    progress("Saving schools", total, total)
+    if to_create:
+        _latest_judgements([school.urn for school in to_create], source)
+    return touched
+
+
+def _latest_judgements(urns: list[str], source: Source) -> None:
+    """New schools take their latest Ofsted judgement from a history imported before them, by the same rule
+    as every other value: so the grade does not depend on which file came first."""
+    latest: dict[str, dict[str, Any]] = {}
+    for batch in chunks(urns, 5000):
+        for urn, grade, inspected in OfstedJudgement.objects.filter(urn__in=batch).order_by("urn", "inspected_on", "grade").values_list(
+                "urn", "grade", "inspected_on"):
+            latest[urn] = {"urn": urn, "ofsted_grade": grade, "ofsted_date": inspected}
+    if latest:
+        save_schools(list(latest.values()), ImportReport("", ""), _no_progress, source, create=False)
+
+
+def _no_progress(stage: str, done: int, total: int) -> None:
+    pass
 
 
 def _text(row, column, line, errors, max_length=200):
@@ -199,7 +241,16 @@ class GiasExtract(SchoolFormat):
             "ofsted_grade": OFSTED_RATINGS.get(rating),
             "ofsted_date": cell(row, "OfstedLastInsp", Cell.date, line, errors),
             "ofsted_category": "special_measures" if special == "1" else "",
+            "_date": self._changed_on(row, line, errors),
         }
+
+    @staticmethod
+    def _changed_on(row, line, errors) -> str | None:
+        """GIAS's LastChangedDate: the date of this row's data (the file's date when the column is absent)."""
+        if "LastChangedDate" not in row:
+            return None
+        changed = cell(row, "LastChangedDate", Cell.date, line, errors)
+        return changed.isoformat() if changed else None
 
 
 class DfeSpine(SchoolFormat):

@@ -1,0 +1,164 @@
+"""Which value wins when files disagree, and writing many rows at once.
+
+Every imported value carries the date of its source: the row's own date where the file has one (GIAS's
+LastChangedDate), otherwise the file's date (from its name, e.g. `gias_all_schools_2022-11-02.csv`). The
+Ofsted fields are dated by the inspection itself. A school keeps, field by field, the value from the newest
+source (`School.field_dates`); on the same date the greater value wins, so the result never depends on the
+order the files come in, and a repeat finds nothing to change.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+
+from django.db import connection
+from django.utils import timezone
+
+# Fields dated by the inspection they describe, not by the file that carries them.
+INSPECTION_FIELDS = frozenset({"ofsted_grade", "ofsted_date", "ofsted_category"})
+# A blank in one file does not say these are unknown (another file may carry them): blanks are skipped.
+KEEP_IF_BLANK = frozenset({"easting", "northing", "latitude", "longitude"})
+
+
+def rank(value) -> str:
+    """A total order on any cell value, only to break ties between two sources of the same date."""
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def newer_wins(current: dict | None, dates: dict[str, str], incoming: dict, source_date: str
+               ) -> tuple[dict, dict[str, str], bool]:
+    """What `incoming` (one row of a file dated `source_date`) changes in `current` (None: a new school).
+
+    Returns (values to change, field dates to record, whether a value was kept because it is newer).
+    """
+    changes: dict = {}
+    new_dates: dict[str, str] = {}
+    kept = False
+    inspected = incoming.get("ofsted_date")
+    for name, value in incoming.items():
+        if name == "urn" or (name in KEEP_IF_BLANK and value is None):
+            continue
+        if name in INSPECTION_FIELDS:
+            if inspected is None:
+                continue
+            when = inspected.isoformat()
+        else:
+            when = source_date
+        known = dates.get(name, "")
+        old = current.get(name) if current is not None else None
+        if when < known:
+            kept = kept or value != old
+            continue
+        if when == known:
+            if value != old and rank(value) > rank(old):
+                changes[name] = value
+            elif value != old:
+                kept = True
+            continue
+        new_dates[name] = when
+        if current is None or value != old:
+            changes[name] = value
+    return changes, new_dates, kept
+
+
+# The date of a file, from its name ---------------------------------------------------------------------------
+
+_FULL_DATE = re.compile(r"(?<!\d)(\d{4})-?(\d{2})-?(\d{2})(?!\d)")
+_ACADEMIC_YEAR = re.compile(r"(?<!\d)(\d{4})[_-](\d{2})(?!\d)")
+_YEAR_RANGE = re.compile(r"(?<!\d)(\d{4})[_-](\d{4})(?!\d)")
+_YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
+
+
+def date_from_name(name: str) -> tuple[date, str] | None:
+    """The date a file's name gives its data, and how it was read; None when the name has no date.
+
+    2022-11-02 or 20221102: that day. An academic year (2017_18): 1 September 2017. A span of years
+    (2005_2020): 1 January of the last. A year (2018): 1 January 2018.
+    """
+    for match in _FULL_DATE.finditer(name):
+        try:
+            return date(int(match[1]), int(match[2]), int(match[3])), "the date in the file name"
+        except ValueError:
+            continue
+    if match := _YEAR_RANGE.search(name):
+        return date(int(match[2]), 1, 1), f"the last year in the file name ({match[0]})"
+    if (match := _ACADEMIC_YEAR.search(name)) and int(match[2]) == (int(match[1]) + 1) % 100:
+        return date(int(match[1]), 9, 1), f"the academic year in the file name ({match[0]})"
+    if (match := _YEAR.search(name)) and 1990 <= int(match[1]) <= 2100:
+        return date(int(match[1]), 1, 1), f"the year in the file name ({match[0]})"
+    return None
+
+
+# Writing many rows ---------------------------------------------------------------------------------------------
+
+def lock_for_import(*models) -> None:
+    """One import at a time changes these tables (readers go on reading). Call inside the transaction."""
+    if connection.vendor != "postgresql":
+        return  # SQLite: a writer already has the database to itself
+    with connection.cursor() as cursor:
+        for model in models:
+            cursor.execute(f'LOCK TABLE "{model._meta.db_table}" IN SHARE ROW EXCLUSIVE MODE')
+
+
+def _copy_text(value) -> str:
+    if value is None:
+        return r"\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, dict | list):
+        value = json.dumps(value, sort_keys=True)
+    elif isinstance(value, date | datetime):
+        value = value.isoformat()
+    text = str(value)
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def update_rows(model, names: Sequence[str], rows: Iterable[dict]) -> int:
+    """Set `names` on the rows (each a dict with the primary key and those fields).
+
+    PostgreSQL: the rows are copied into a temporary table and applied with one UPDATE ... FROM. Elsewhere
+    (SQLite for `make run`): Django's bulk_update.
+    """
+    rows = list(rows)
+    if not rows:
+        return 0
+    pk = model._meta.pk
+    fields = [model._meta.get_field(name) for name in names]
+    if connection.vendor != "postgresql":
+        objects = [model(**{pk.attname: row[pk.name], **{f.attname: row[n] for n, f in zip(names, fields, strict=True)}})
+                   for row in rows]
+        model.objects.bulk_update(objects, [f.name for f in fields], batch_size=500)
+        return len(rows)
+    table = model._meta.db_table
+    columns = [pk.column] + [f.column for f in fields]
+    buffer = io.StringIO()
+    for row in rows:
+        values = [row[pk.name]] + [_db_value(f, row[n]) for n, f in zip(names, fields, strict=True)]
+        buffer.write("\t".join(_copy_text(v) for v in values))
+        buffer.write("\n")
+    buffer.seek(0)
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(f'CREATE TEMP TABLE import_stage ON COMMIT DROP AS SELECT {quoted} FROM "{table}" WITH NO DATA')
+        cursor.copy_expert(f"COPY import_stage ({quoted}) FROM STDIN", buffer)
+        assignments = ", ".join(f'"{c}" = s."{c}"' for c in columns[1:])
+        cursor.execute(f'UPDATE "{table}" AS t SET {assignments} FROM import_stage AS s WHERE t."{pk.column}" = s."{pk.column}"')
+        count = cursor.rowcount
+        cursor.execute("DROP TABLE import_stage")
+    return count
+
+
+def _db_value(field, value):
+    if field.get_internal_type() == "JSONField":
+        return json.dumps(value, sort_keys=True)
+    if field.get_internal_type() == "DateTimeField" and isinstance(value, datetime) and timezone.is_naive(value):
+        return timezone.make_aware(value)
+    return value
