@@ -28,7 +28,7 @@ from django.db.models import BooleanField, Case, Count, DateField, ExpressionWra
 from django.db.models.functions import Cast, TruncDate
 from django.utils import timezone
 
-from alliances.models import LeaderSpecialism, LeaderStatus, Phase, School, SystemLeader
+from alliances.models import LeaderSpecialism, LeaderStatus, LocationAccuracy, Phase, School, SystemLeader
 from deployments.models import CapacityEntry, Deployment, DeploymentStatus, RequestNeed
 from deployments.terms import requested_days_by_term
 from portal.calendar.schooldays import LONDON
@@ -62,6 +62,7 @@ class Candidate:
     score: int = 0
     why_not: list[str] = field(default_factory=list)
     distance_km: float | None = None
+    distance_approximate: bool = False  # one of the two schools is placed at its postcode district's centre
     # What the score is made of, turned into sentences only when shown.
     covered: int = 0
     needed: int = 0
@@ -79,6 +80,14 @@ class Candidate:
         return bool(self.why_not)
 
     @property
+    def distance_text(self) -> str:
+        if self.distance_km is None:
+            return "distance unknown (no coordinates)"
+        if self.distance_approximate:
+            return f"about {max(1, round(self.distance_km))} km away (placed by postcode district)"
+        return f"{self.distance_km} km away"
+
+    @property
     def why(self) -> list[str]:
         reasons = []
         if self.needed:
@@ -86,7 +95,7 @@ class Candidate:
         if self.phase_ok is not None:
             reasons.append(f"works in {self.phase_label}" if self.phase_ok else f"does not list {self.phase_label}")
         reasons.append(self.designation_reason)
-        reasons.append(f"{self.distance_km} km away" if self.distance_km is not None else "distance unknown (no coordinates)")
+        reasons.append(self.distance_text)
         for label, left, asked in self.room:
             if asked:
                 reasons.append(f"{days_phrase(left)} left in the {label.lower()} for {days_text(asked)} asked")
@@ -124,7 +133,7 @@ def _leader_rows(partnership) -> list[tuple]:
     ).values_list(
         "pk", "name", "designation", "status", "capacity", "consent", "conflicts", *PHASE_COLUMNS,
         "home_school__urn", "home_school__name", "home_school__easting", "home_school__northing",
-        "home_school__trust_code", "home_school__federation_code",
+        "home_school__trust_code", "home_school__federation_code", "home_school__location_accuracy",
     )
     # The ORM builds (and scopes) the query; the cursor skips per-row model work.
     sql, params = queryset.query.sql_with_params()
@@ -246,7 +255,7 @@ def _rank(*, partnership, school, need_ids, need_groups, wanted, support_level, 
         (pk, name, designation, status, capacity, consent, conflicts, *rest) = row
         room = _room(pk, capacity, wanted, committed)
         phases = rest[:5]
-        urn, home_name, easting, northing, trust, federation = rest[5:]
+        urn, home_name, easting, northing, trust, federation, accuracy = rest[5:]
         why_not = _exclusions(school, school_words, status, consent, urn, trust, federation, conflicts, status_labels)
         why_not += _capacity_why_not(room, capacity)
         if why_not:
@@ -274,7 +283,9 @@ def _rank(*, partnership, school, need_ids, need_groups, wanted, support_level, 
         completed, stopped, last = history.get(pk, (0, 0, None))
         score += WEIGHTS["outcomes"] * (completed / (completed + stopped) if completed + stopped else 0.5)
         ranked.append(Candidate(
-            LeaderRow(pk, name, designation, home_name), score=round(score), distance_km=distance_km, covered=have,
+            LeaderRow(pk, name, designation, home_name), score=round(score), distance_km=distance_km,
+            distance_approximate=distance_km is not None and LocationAccuracy.DISTRICT in (accuracy, school.location_accuracy),
+            covered=have,
             needed=needed, phase_label=phase_label, phase_ok=phase_ok, designation_reason=reason, room=room,
             completed=completed, stopped=stopped, last_deployed=last,
         ))
