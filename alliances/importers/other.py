@@ -6,7 +6,7 @@ from django.db import transaction
 
 from alliances.importers.base import Cell, Format, ImportReport, Progress, RowError, Source, cell, chunks
 from alliances.importers.locate import locate_schools, located_note, normalise_postcode
-from alliances.importers.merge import lock_for_import, update_rows
+from alliances.importers.merge import insert_objects, lock_for_import, update_rows
 from alliances.importers.schools import OFSTED_RATINGS, save_schools
 from alliances.models import LocationAccuracy, OfstedJudgement, Postcode, PostcodeDistrict, School, SchoolLink
 
@@ -53,7 +53,7 @@ class GiasLinks(Format):
                         to_update.append(link)
                     else:
                         report.unchanged += 1
-                SchoolLink.objects.bulk_create(to_create)
+                insert_objects(SchoolLink, to_create)
                 SchoolLink.objects.bulk_update(to_update, ["linked_name", "established_on"])
                 report.created += len(to_create)
                 report.updated += len(to_update)
@@ -103,7 +103,7 @@ class OfstedHistory(Format):
                         to_update.append(judgement)
                     else:
                         report.unchanged += 1
-                OfstedJudgement.objects.bulk_create(to_create)
+                insert_objects(OfstedJudgement, to_create)
                 OfstedJudgement.objects.bulk_update(to_update, ["grade"])
                 report.created += len(to_create)
                 report.updated += len(to_update)
@@ -175,7 +175,7 @@ class OnsPostcodes(Format):
                 else:
                     report.unchanged += 1
             progress("Saving positions", 0, len(new) + len(changed))
-            self.model.objects.bulk_create(new, batch_size=5000)
+            insert_objects(self.model, new)
             update_rows(self.model, names, changed)
             report.created, report.updated = len(new), len(changed)
             progress("Locating schools", len(new) + len(changed), len(new) + len(changed))

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from alliances.importers.base import Cell, Format, ImportReport, Progress, RowError, Source, cell, chunks
 from alliances.importers.locate import locate_schools, located_note
-from alliances.importers.merge import lock_for_import, newer_wins, update_rows
+from alliances.importers.merge import insert_objects, lock_for_import, newer_wins, update_rows
 from alliances.models import LocalAuthority, OfstedJudgement, Phase, School, Status
 
 GIAS_STATUS = {"1": Status.OPEN, "2": Status.CLOSED, "3": Status.OPEN_CLOSING, "4": Status.PROPOSED}
@@ -141,7 +141,7 @@ def save_schools(records: list[dict[str, Any]], report: ImportReport, progress: 
                 touched.add(urn)
         done += len(batch)
         progress("Comparing with the schools saved", done, total)
-    School.objects.bulk_create(to_create, batch_size=2000)
+    insert_objects(School, to_create)
     report.created += len(to_create)
     progress("Saving schools", len(to_create), total)
     update_rows(School, sorted(update_names | {"field_dates", "updated_at"}), to_update)
