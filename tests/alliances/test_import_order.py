@@ -12,11 +12,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from alliances.importers import run_import
-from alliances.models import LocalAuthority, OfstedJudgement, School, SchoolLink, Status
+from alliances.models import ImportJob, LocalAuthority, OfstedJudgement, School, SchoolLink, Status
+from tests.factories import UserFactory, give_mfa
 
 EXTRACTS = Path(__file__).resolve().parent.parent / "data" / "imports"
 FILES = sorted(EXTRACTS.glob("*.csv"))
@@ -116,3 +118,25 @@ def test_the_file_date_comes_from_the_name_or_is_given():
     with SPINE.open("rb") as file:
         undated = run_import(file, filename="spine.csv", source_date=date(2030, 1, 1))
     assert undated.source_date == "2030-01-01" and undated.updated == 0 and undated.confirmed == 22
+
+
+def test_import_jobs_date_the_upload_by_its_name_and_a_repeat_says_nothing_changed(client, django_capture_on_commit_callbacks):
+    operator = UserFactory(is_staff=True)
+    give_mfa(operator)
+    client.force_login(operator)
+
+    def upload(path: Path) -> ImportJob:
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post("/platform/imports/", {"file": SimpleUploadedFile(path.name, path.read_bytes(), content_type="text/csv")})
+        return ImportJob.objects.order_by("-pk").first()
+
+    newer = upload(ALL_2022)
+    assert newer.state == "done" and newer.report["source_date"] == "2022-11-02"
+    older = upload(SPINE)
+    assert older.state == "done" and older.report["source_date"] == "2017-09-01" and older.report["kept_newer"] >= 2
+    assert School.objects.get(urn="100012").status == Status.CLOSED
+    repeat = upload(SPINE)
+    assert repeat.state == "done" and "nothing changed" in repeat.summary
+    assert repeat.report["created"] == repeat.report["updated"] == repeat.report["confirmed"] == 0
+    page = client.get(f"/platform/imports/{repeat.pk}/").content.decode()
+    assert "22 rows read; nothing changed" in page
