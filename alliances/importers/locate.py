@@ -39,18 +39,26 @@ def locate_schools(urns: Iterable[str] | None = None) -> Counter:
         own=ExpressionWrapper(Q(field_dates__has_key="easting") & Q(easting__isnull=False), output_field=BooleanField()),
     ).order_by()
     columns = ("urn", "postcode", *LOCATION, "own")
+    wanted: set[str] | None = None
+    if urns is not None:
+        urns = set(urns)
+        if len(urns) > 5000:
+            wanted = urns
+            urns = None  # many: read every school once rather than send thousands of parameters
     if urns is None:
         batches = chunks(list(queryset.values_list(*columns)), 5000)
     else:
-        batches = (list(queryset.filter(urn__in=batch).values_list(*columns)) for batch in chunks(sorted(set(urns)), 5000))
+        batches = (list(queryset.filter(urn__in=batch).values_list(*columns)) for batch in chunks(sorted(urns), 5000))
     changed: Counter = Counter()
     now = timezone.now()
     for rows in batches:
+        if wanted is not None:
+            rows = [row for row in rows if row[0] in wanted]
         postcodes = {normalise_postcode(row[1]) for row in rows if row[1] and not row[-1]}
         exact = {
             row[0]: row[1:] for row in Postcode.objects.filter(postcode__in=postcodes).values_list(
                 "postcode", "easting", "northing", "latitude", "longitude")
-        } if postcodes else {}
+        } if postcodes else {}  # at most 5,000 postcodes a query
         updates = []
         for urn, postcode, *current, own in rows:
             if own:

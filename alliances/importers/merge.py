@@ -13,7 +13,7 @@ import io
 import json
 import re
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import date
 
 from django.db import connection
 from django.utils import timezone
@@ -108,41 +108,68 @@ def lock_for_import(*models) -> None:
             cursor.execute(f'LOCK TABLE "{model._meta.db_table}" IN SHARE ROW EXCLUSIVE MODE')
 
 
-def _copy_text(value) -> str:
-    if value is None:
-        return r"\N"
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, dict | list):
-        value = json.dumps(value, sort_keys=True)
-    elif isinstance(value, date | datetime):
-        value = value.isoformat()
-    text = str(value)
-    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+_SPECIAL = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def insert_objects(model, objects: list) -> int:
-    """Insert new rows. PostgreSQL: one COPY straight into the table (the import holds the table's lock, so no
-    other writer can add the same keys meanwhile); elsewhere bulk_create."""
-    if not objects:
+def _escape(text: str) -> str:
+    return text.translate(_SPECIAL) if ("\\" in text or "\t" in text or "\n" in text or "\r" in text) else text
+
+
+def _converter(field):
+    """A function from a field's Python value to its text in PostgreSQL's COPY format (NULL is \\N)."""
+    kind = field.get_internal_type()
+    if kind == "JSONField":
+        return lambda v: _escape(json.dumps(v, sort_keys=True))
+    if kind == "BooleanField":
+        return lambda v: r"\N" if v is None else ("t" if v else "f")
+    if kind in ("DateField", "DateTimeField"):
+        return lambda v: r"\N" if v is None else v.isoformat()
+    if kind in ("CharField", "TextField"):
+        return lambda v: r"\N" if v is None else _escape(v)
+    return lambda v: r"\N" if v is None else str(v)
+
+
+def _defaults(model, fields) -> dict:
+    """Each field's value for a new row that does not give it (auto_now dates: now)."""
+    now = timezone.now()
+    values = {}
+    for field in fields:
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            values[field.attname] = now
+        else:
+            values[field.attname] = field.get_default()  # "" for text that may be blank, None for nullable
+    return values
+
+
+def insert_rows(model, rows: list[dict]) -> int:
+    """Insert new rows, each a dict of field attnames (`la_id`) to values; fields left out take their default.
+
+    PostgreSQL: one COPY straight into the table (the import holds the table's lock, so no other writer adds
+    the same keys meanwhile); elsewhere bulk_create.
+    """
+    if not rows:
         return 0
-    if connection.vendor != "postgresql":
-        model.objects.bulk_create(objects, batch_size=500)
-        return len(objects)
     fields = [f for f in model._meta.concrete_fields if not (f.primary_key and f.get_internal_type().endswith("AutoField"))]
+    defaults = _defaults(model, fields)
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create([model(**{**defaults, **row}) for row in rows], batch_size=500)
+        return len(rows)
+    converters = [(f.attname, _converter(f), defaults[f.attname]) for f in fields]
     buffer = io.StringIO()
-    for obj in objects:
-        buffer.write("\t".join(_copy_text(_db_value(f, f.pre_save(obj, True))) for f in fields))
-        buffer.write("\n")
+    write = buffer.write
+    for row in rows:
+        get = row.get
+        write("\t".join([convert(get(name, default)) for name, convert, default in converters]))
+        write("\n")
     buffer.seek(0)
     quoted = ", ".join(f'"{f.column}"' for f in fields)
     with connection.cursor() as cursor:
         cursor.copy_expert(f'COPY "{model._meta.db_table}" ({quoted}) FROM STDIN', buffer)
-    return len(objects)
+    return len(rows)
 
 
 def update_rows(model, names: Sequence[str], rows: Iterable[dict]) -> int:
-    """Set `names` on the rows (each a dict with the primary key and those fields).
+    """Set `names` (field attnames) on the rows (each a dict with the primary key and those fields).
 
     PostgreSQL: the rows are copied into a temporary table and applied with one UPDATE ... FROM. Elsewhere
     (SQLite for `make run`): Django's bulk_update.
@@ -159,11 +186,12 @@ def update_rows(model, names: Sequence[str], rows: Iterable[dict]) -> int:
         return len(rows)
     table = model._meta.db_table
     columns = [pk.column] + [f.column for f in fields]
+    converters = [(pk.name, _converter(pk))] + [(n, _converter(f)) for n, f in zip(names, fields, strict=True)]
     buffer = io.StringIO()
+    write = buffer.write
     for row in rows:
-        values = [row[pk.name]] + [_db_value(f, row[n]) for n, f in zip(names, fields, strict=True)]
-        buffer.write("\t".join(_copy_text(v) for v in values))
-        buffer.write("\n")
+        write("\t".join([convert(row[name]) for name, convert in converters]))
+        write("\n")
     buffer.seek(0)
     quoted = ", ".join(f'"{c}"' for c in columns)
     with connection.cursor() as cursor:
@@ -174,11 +202,3 @@ def update_rows(model, names: Sequence[str], rows: Iterable[dict]) -> int:
         count = cursor.rowcount
         cursor.execute("DROP TABLE import_stage")
     return count
-
-
-def _db_value(field, value):
-    if field.get_internal_type() == "JSONField":
-        return json.dumps(value, sort_keys=True)
-    if field.get_internal_type() == "DateTimeField" and isinstance(value, datetime) and timezone.is_naive(value):
-        return timezone.make_aware(value)
-    return value

@@ -6,7 +6,7 @@ from django.db import transaction
 
 from alliances.importers.base import Cell, Format, ImportReport, Progress, RowError, Source, cell, chunks
 from alliances.importers.locate import locate_schools, located_note, normalise_postcode
-from alliances.importers.merge import insert_objects, lock_for_import, update_rows
+from alliances.importers.merge import insert_rows, lock_for_import, update_rows
 from alliances.importers.schools import OFSTED_RATINGS, save_schools
 from alliances.models import LocationAccuracy, OfstedJudgement, Postcode, PostcodeDistrict, School, SchoolLink
 
@@ -47,13 +47,13 @@ class GiasLinks(Format):
                 for record in batch:
                     link = existing.get(self.key_of(record))
                     if link is None:
-                        to_create.append(SchoolLink(**record))
+                        to_create.append(record)
                     elif (link.linked_name, link.established_on) != (record["linked_name"], record["established_on"]):
                         link.linked_name, link.established_on = record["linked_name"], record["established_on"]
                         to_update.append(link)
                     else:
                         report.unchanged += 1
-                insert_objects(SchoolLink, to_create)
+                insert_rows(SchoolLink, to_create)
                 SchoolLink.objects.bulk_update(to_update, ["linked_name", "established_on"])
                 report.created += len(to_create)
                 report.updated += len(to_update)
@@ -97,13 +97,13 @@ class OfstedHistory(Format):
                 for record in batch:
                     judgement = existing.get(self.key_of(record))
                     if judgement is None:
-                        to_create.append(OfstedJudgement(**record))
+                        to_create.append(record)
                     elif judgement.grade != record["grade"]:
                         judgement.grade = record["grade"]
                         to_update.append(judgement)
                     else:
                         report.unchanged += 1
-                insert_objects(OfstedJudgement, to_create)
+                insert_rows(OfstedJudgement, to_create)
                 OfstedJudgement.objects.bulk_update(to_update, ["grade"])
                 report.created += len(to_create)
                 report.updated += len(to_update)
@@ -169,13 +169,13 @@ class OnsPostcodes(Format):
             for code, record in wanted.items():
                 current = existing.get(code)
                 if current is None:
-                    new.append(self.model(**record))
+                    new.append(record)
                 elif current != tuple(record[n] for n in names):
                     changed.append(record)
                 else:
                     report.unchanged += 1
             progress("Saving positions", 0, len(new) + len(changed))
-            insert_objects(self.model, new)
+            insert_rows(self.model, new)
             update_rows(self.model, names, changed)
             report.created, report.updated = len(new), len(changed)
             progress("Locating schools", len(new) + len(changed), len(new) + len(changed))

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from alliances.importers.base import Cell, Format, ImportReport, Progress, RowError, Source, cell, chunks
 from alliances.importers.locate import locate_schools, located_note
-from alliances.importers.merge import insert_objects, lock_for_import, newer_wins, update_rows
+from alliances.importers.merge import insert_rows, lock_for_import, newer_wins, update_rows
 from alliances.models import LocalAuthority, OfstedJudgement, Phase, School, Status
 
 GIAS_STATUS = {"1": Status.OPEN, "2": Status.CLOSED, "3": Status.OPEN_CLOSING, "4": Status.PROPOSED}
@@ -105,14 +105,19 @@ def save_schools(records: list[dict[str, Any]], report: ImportReport, progress: 
     total, done = len(records), 0
     touched: set[str] = set()
     now = timezone.now()
-    to_create: list[School] = []
+    to_create: list[dict[str, Any]] = []
     to_update: list[dict[str, Any]] = []
     update_names: set[str] = set()
+    # A large file is compared with every school at once: one plain query instead of thousands of parameters.
+    everything = len(records) > 5000
+    if everything:
+        existing = {row[0]: row for row in School.objects.order_by().values_list("urn", "field_dates", *names)}
     for batch in chunks(records, 5000):
-        existing = {
-            row[0]: row for row in School.objects.filter(urn__in=[r["urn"] for r in batch]).order_by().values_list(
-                "urn", "field_dates", *names)
-        }
+        if not everything:
+            existing = {
+                row[0]: row for row in School.objects.filter(urn__in=[r["urn"] for r in batch]).order_by().values_list(
+                    "urn", "field_dates", *names)
+            }
         for record in batch:
             urn = record["urn"]
             when = record.pop("_date", None) or source.date
@@ -122,7 +127,7 @@ def save_schools(records: list[dict[str, Any]], report: ImportReport, progress: 
                     continue
                 changes, dates, _ = newer_wins(None, {}, record, when)
                 changes.pop("urn", None)
-                to_create.append(School(urn=urn, field_dates=dates, **changes))
+                to_create.append({**changes, "urn": urn, "field_dates": dates})
                 touched.add(urn)
                 continue
             current = dict(zip(names, row[2:], strict=True))
@@ -141,13 +146,13 @@ def save_schools(records: list[dict[str, Any]], report: ImportReport, progress: 
                 touched.add(urn)
         done += len(batch)
         progress("Comparing with the schools saved", done, total)
-    insert_objects(School, to_create)
+    insert_rows(School, to_create)
     report.created += len(to_create)
     progress("Saving schools", len(to_create), total)
     update_rows(School, sorted(update_names | {"field_dates", "updated_at"}), to_update)
     progress("Saving schools", total, total)
     if to_create:
-        _latest_judgements([school.urn for school in to_create], source)
+        _latest_judgements([row["urn"] for row in to_create], source)
     return touched
 
 
@@ -155,10 +160,13 @@ def _latest_judgements(urns: list[str], source: Source) -> None:
     """New schools take their latest Ofsted judgement from a history imported before them, by the same rule
     as every other value: so the grade does not depend on which file came first."""
     latest: dict[str, dict[str, Any]] = {}
-    for batch in chunks(urns, 5000):
-        for urn, grade, inspected in OfstedJudgement.objects.filter(urn__in=batch).order_by("urn", "inspected_on", "grade").values_list(
-                "urn", "grade", "inspected_on"):
-            latest[urn] = {"urn": urn, "ofsted_grade": grade, "ofsted_date": inspected}
+    wanted = set(urns)
+    judgements = OfstedJudgement.objects.order_by("urn", "inspected_on", "grade")
+    batches = [judgements] if len(wanted) > 5000 else [judgements.filter(urn__in=batch) for batch in chunks(urns, 5000)]
+    for queryset in batches:
+        for urn, grade, inspected in queryset.values_list("urn", "grade", "inspected_on"):
+            if urn in wanted:
+                latest[urn] = {"urn": urn, "ofsted_grade": grade, "ofsted_date": inspected}
     if latest:
         save_schools(list(latest.values()), ImportReport("", ""), _no_progress, source, create=False)
 
