@@ -249,11 +249,11 @@ def _common_date(value: str) -> date | None:
     """dd-mm-yyyy, dd/mm/yyyy, yyyymmdd and yyyy-mm-dd written out in full, without strptime (the importers read
     hundreds of thousands); anything else, or no such day, is None and goes the slow way."""
     try:
-        if len(value) == 10 and value[2] == value[5] and value[2] in "-/" and (value[:2] + value[3:5] + value[6:]).isdigit():
+        if len(value) == 10 and value[2] == value[5] and value[2] in "-/" and ascii_code(value[:2] + value[3:5] + value[6:], 8):
             return date(int(value[6:]), int(value[3:5]), int(value[:2]))
-        if len(value) == 10 and value[4] == value[7] == "-" and (value[:4] + value[5:7] + value[8:]).isdigit():
+        if len(value) == 10 and value[4] == value[7] == "-" and ascii_code(value[:4] + value[5:7] + value[8:], 8):
             return date(int(value[:4]), int(value[5:7]), int(value[8:]))
-        if len(value) == 8 and value.isdigit():
+        if ascii_code(value, 8):
             return date(int(value[:4]), int(value[4:6]), int(value[6:]))
     except ValueError:
         return None

@@ -71,10 +71,10 @@ def newer_wins(current: dict | None, dates: dict[str, str], incoming: dict, sour
 
 # The date of a file, from its name ---------------------------------------------------------------------------
 
-_FULL_DATE = re.compile(r"(?<!\d)(\d{4})-?(\d{2})-?(\d{2})(?!\d)")
-_ACADEMIC_YEAR = re.compile(r"(?<!\d)(\d{4})[_-](\d{2})(?!\d)")
-_YEAR_RANGE = re.compile(r"(?<!\d)(\d{4})[_-](\d{4})(?!\d)")
-_YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
+_FULL_DATE = re.compile(r"(?<![0-9])([0-9]{4})-?([0-9]{2})-?([0-9]{2})(?![0-9])", re.ASCII)
+_ACADEMIC_YEAR = re.compile(r"(?<![0-9])([0-9]{4})[_-]([0-9]{2})(?![0-9])", re.ASCII)
+_YEAR_RANGE = re.compile(r"(?<![0-9])([0-9]{4})[_-]([0-9]{4})(?![0-9])", re.ASCII)
+_YEAR = re.compile(r"(?<![0-9])([0-9]{4})(?![0-9])", re.ASCII)
 
 
 def date_from_name(name: str) -> tuple[date, str] | None:
