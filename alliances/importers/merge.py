@@ -172,19 +172,22 @@ def update_rows(model, names: Sequence[str], rows: Iterable[dict]) -> int:
     """Set `names` (field attnames) on the rows (each a dict with the primary key and those fields).
 
     PostgreSQL: the rows are copied into a temporary table and applied with one UPDATE ... FROM. Elsewhere
-    (SQLite for `make run`): Django's bulk_update.
+    (SQLite for `make run`): one UPDATE per row through executemany.
     """
     rows = list(rows)
     if not rows:
         return 0
     pk = model._meta.pk
     fields = [model._meta.get_field(name) for name in names]
-    if connection.vendor != "postgresql":
-        objects = [model(**{pk.attname: row[pk.name], **{f.attname: row[n] for n, f in zip(names, fields, strict=True)}})
-                   for row in rows]
-        model.objects.bulk_update(objects, [f.name for f in fields], batch_size=500)
-        return len(rows)
     table = model._meta.db_table
+    if connection.vendor != "postgresql":
+        # SQLite (no network between statements): one prepared UPDATE run for every row.
+        assignments = ", ".join(f'"{f.column}" = %s' for f in fields)
+        params = [[f.get_db_prep_save(row[n], connection) for n, f in zip(names, fields, strict=True)] + [row[pk.name]]
+                  for row in rows]
+        with connection.cursor() as cursor:
+            cursor.executemany(f'UPDATE "{table}" SET {assignments} WHERE "{pk.column}" = %s', params)
+        return len(rows)
     columns = [pk.column] + [f.column for f in fields]
     converters = [(pk.name, _converter(pk))] + [(n, _converter(f)) for n, f in zip(names, fields, strict=True)]
     buffer = io.StringIO()
