@@ -8,6 +8,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from alliances.places import LocationAccuracy, Postcode, PostcodeDistrict  # noqa: F401  (models of this app)
+
 
 class LocalAuthority(models.Model):
     code = models.CharField("DfE LA code", max_length=3, primary_key=True)
@@ -47,12 +49,6 @@ class OfstedCategory(models.TextChoices):
 
 
 OFSTED_GRADES = {1: "Outstanding", 2: "Good", 3: "Requires improvement", 4: "Inadequate"}
-
-
-class LocationAccuracy(models.TextChoices):
-    EXACT = "exact", "Exact"  # the school's own coordinates, or its full postcode's
-    DISTRICT = "district", "Approximate (postcode district)"  # the centre of its postcode district (e.g. CB24)
-    NONE = "none", "Not known"
 
 
 class School(models.Model):
@@ -119,40 +115,10 @@ class School(models.Model):
         return self.status in (Status.OPEN, Status.OPEN_CLOSING)
 
     @property
-    def location_is_approximate(self) -> bool:
-        return self.location_accuracy == LocationAccuracy.DISTRICT
-
-    @property
     def ofsted_label(self) -> str:
         if self.ofsted_category:
             return self.get_ofsted_category_display()
         return OFSTED_GRADES.get(self.ofsted_grade, "Not inspected")
-
-
-class Postcode(models.Model):
-    """A full postcode's position, from the ONS National Statistics Postcode Directory (key without spaces)."""
-
-    postcode = models.CharField(max_length=7, primary_key=True)
-    easting = models.PositiveIntegerField()
-    northing = models.PositiveIntegerField()
-    latitude = models.FloatField(null=True, blank=True)
-    longitude = models.FloatField(null=True, blank=True)
-
-    def __str__(self) -> str:
-        return self.postcode
-
-
-class PostcodeDistrict(models.Model):
-    """The centre of a postcode district (outward code, e.g. CB24): the mean position of its postcodes."""
-
-    outcode = models.CharField(max_length=4, primary_key=True)
-    easting = models.PositiveIntegerField()
-    northing = models.PositiveIntegerField()
-    latitude = models.FloatField(null=True, blank=True)
-    longitude = models.FloatField(null=True, blank=True)
-
-    def __str__(self) -> str:
-        return self.outcode
 
 
 class SchoolLink(models.Model):

@@ -7,7 +7,8 @@ from django.db import transaction
 from alliances.importers.base import Cell, Format, ImportReport, Progress, RowError, Source, cell, chunks
 from alliances.importers.locate import locate_schools, located_note, normalise_postcode
 from alliances.importers.merge import insert_rows, lock_for_import, update_rows
-from alliances.importers.schools import OFSTED_RATINGS, save_schools
+from alliances.importers.saving import save_schools
+from alliances.importers.schools import OFSTED_RATINGS
 from alliances.models import LocationAccuracy, OfstedJudgement, Postcode, PostcodeDistrict, School, SchoolLink
 
 

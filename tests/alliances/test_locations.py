@@ -42,7 +42,7 @@ def test_exact_from_the_postcode_else_the_district_centre_else_none():
     assert found["100009"] == (525235, 183905, 51.54016, -0.19559, LocationAccuracy.DISTRICT)
     # Hade Edge (HD9 2DF): no district centre loaded for HD9, so no coordinates at all.
     assert found["107656"] == (None, None, None, None, LocationAccuracy.NONE)
-    assert School.objects.get(urn="100009").location_is_approximate
+    assert School.objects.get(urn="100009").get_location_accuracy_display() == "Approximate (postcode district)"
 
 
 def test_the_same_locations_whichever_comes_first_and_a_repeat_changes_nothing():
