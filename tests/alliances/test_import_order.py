@@ -8,6 +8,7 @@ encodings), chosen to disagree: schools open in the 2017 spine and closed by 202
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from hypothesis import strategies as st
 
 from alliances.importers import run_import
 from alliances.models import ImportJob, LocalAuthority, OfstedJudgement, School, SchoolLink, Status
+from tests.alliances.test_importers import _gias_extract, _gias_row
 from tests.factories import UserFactory, give_mfa
 
 EXTRACTS = Path(__file__).resolve().parent.parent / "data" / "imports"
@@ -140,3 +142,20 @@ def test_import_jobs_date_the_upload_by_its_name_and_a_repeat_says_nothing_chang
     assert repeat.report["created"] == repeat.report["updated"] == repeat.report["confirmed"] == 0
     page = client.get(f"/platform/imports/{repeat.pk}/").content.decode()
     assert "22 rows read; nothing changed" in page
+
+
+def test_a_gias_extract_row_is_dated_by_its_last_changed_date():
+    run_import(ALL_2022)
+    listed = School.objects.get(urn="139087").name
+
+    def extract(changed: str) -> io.BytesIO:
+        row = _gias_row("139087", EstablishmentName="Histon and Impington Park Primary School",
+                        **{"EstablishmentStatus (code)": "1", "CloseDate": "", "LastChangedDate": changed})
+        return io.BytesIO(_gias_extract([row]))
+
+    older = run_import(extract("01-06-2021"))  # the file itself counts as today's: the row's date decides
+    assert older.ok and older.kept_newer == 1
+    assert School.objects.get(urn="139087").name == listed
+    newer = run_import(extract("01-06-2024"))
+    assert newer.updated == 1 and School.objects.get(urn="139087").name == "Histon and Impington Park Primary School"
+    assert School.objects.get(urn="139087").field_dates["name"] == "2024-06-01"
