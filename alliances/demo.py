@@ -41,6 +41,8 @@ from portal.tenancy.models import Partnership
 from portal.tenancy.rls import cross_partnership
 
 DATA_FILES = [
+    # First, so each school without coordinates of its own is placed at its postcode district's centre.
+    "postcodes/postcode_district_centroids_gb_from_nspd_nov2025.csv",
     "east_and_ealing/dfe_school_spine_2017_18.csv",
     "east_and_ealing/edubase_schools_in_england_2017_subset.csv",
     "east_and_ealing/gias_open_schools_2025-07-11_with_coords.csv",
@@ -70,8 +72,8 @@ LAST_NAMES = ["Adams", "Bhatt", "Clarke", "Doyle", "Evans", "Fraser", "Gill", "H
 
 
 def import_reference_data(stdout=None) -> None:
-    """Load the public files once. The files overlap (names change between 2017 and 2025), so importing
-    them again in turn would only swap values back and forth; `import_schools` is there for refreshes."""
+    """Load the public files once (they agree in any order: the newest source wins each value);
+    `import_schools` is there for refreshes."""
     if School.objects.exists():
         if stdout:
             stdout.write("  School data is already loaded; use `manage.py import_schools` to refresh it.")

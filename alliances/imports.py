@@ -74,7 +74,8 @@ def run_job(*, job_id: int) -> str:
             ImportJob.objects.filter(pk=job_id).update(stage=stage, done=done, total=total)
 
     try:
-        report = run_import(io.BytesIO(bytes(job.content)), progress=progress)
+        # The file's name dates its data (e.g. edubasealldata20251130.csv), as it does on the command line.
+        report = run_import(io.BytesIO(bytes(job.content)), progress=progress, filename=job.filename)
     except ImportRefused as error:
         _finish(job_id, ImportJob.State.FAILED, f"{error} Nothing was imported.", {"errors": [], "notes": []})
         return "refused"
@@ -88,7 +89,8 @@ def run_job(*, job_id: int) -> str:
     state = ImportJob.State.DONE if report.ok else ImportJob.State.FAILED
     _finish(job_id, state, report.summary(), {
         "format": report.format_label, "rows": report.rows, "created": report.created, "updated": report.updated,
-        "unchanged": report.unchanged, "notes": report.notes, "error_count": report.error_count,
+        "unchanged": report.unchanged, "confirmed": report.confirmed, "kept_newer": report.kept_newer,
+        "source_date": report.source_date, "notes": report.notes, "error_count": report.error_count,
         "errors": [{"row": e.row, "column": e.column, "reason": e.reason} for e in report.errors],
     })
     return state

@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models import Value
 from django.db.models.functions import Replace, Upper
 
+from alliances.places import LocationAccuracy, Postcode, PostcodeDistrict  # noqa: F401  (models of this app)
+
 
 class LocalAuthority(models.Model):
     code = models.CharField("DfE LA code", max_length=3, primary_key=True)
@@ -93,6 +95,10 @@ class School(models.Model):
     ofsted_date = models.DateField(null=True, blank=True)
     ofsted_category = models.CharField(max_length=20, choices=OfstedCategory.choices, blank=True)
     ofsted_report_card = models.JSONField(default=dict, blank=True, help_text="Report-card area grades, when published")
+    location_accuracy = models.CharField(max_length=10, choices=LocationAccuracy.choices, default=LocationAccuracy.NONE)
+    # For each imported field, the date of the source its value came from (ISO dates): an import only replaces a
+    # value with one from a newer source (see alliances.importers.merge).
+    field_dates = models.JSONField(default=dict, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -14,6 +14,14 @@ class ImportRefused(Exception):
     """The whole file cannot be imported (wrong kind, encoding, size, columns). Nothing was written."""
 
 
+@dataclass(frozen=True)
+class Source:
+    """The date of a file's data (ISO), and where it was read from, for the report."""
+
+    date: str
+    how: str
+
+
 @dataclass
 class ImportReport:
     format_key: str
@@ -22,6 +30,10 @@ class ImportReport:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    confirmed: int = 0  # rows whose values were already there, now dated by this newer file
+    kept_newer: int = 0  # rows where the portal kept a value from a newer source than this file
+    source_date: str = ""
+    other_changes: int = 0  # other rows this import changed (a school's latest grade, its location)
     blank_lines: int = 0
     errors: list[RowError] = field(default_factory=list)  # the first MAX_ERRORS_KEPT of them
     error_count: int = 0  # all of them
@@ -33,7 +45,7 @@ class ImportReport:
 
     @property
     def changed(self) -> bool:
-        return bool(self.created or self.updated)
+        return bool(self.created or self.updated or self.confirmed or self.other_changes)
 
     def summary(self) -> str:
         count = max(self.error_count, len(self.errors))
@@ -42,11 +54,15 @@ class ImportReport:
                 f"{self.format_label}: nothing was imported because {count:,} "
                 f"row{'s have' if count != 1 else ' has'} problems. Fix them and import the file again."
             )
+        kept = (f" {self.kept_newer} kept newer values the portal already had."
+                if self.kept_newer else "")
         if not self.changed:
-            return f"{self.format_label}: {self.rows} rows read; nothing changed (the data was already up to date)."
+            return (f"{self.format_label}: {self.rows} rows read; nothing changed (the data was already up to "
+                    f"date).{kept}")
+        confirmed = f", {self.confirmed} confirmed by this newer file" if self.confirmed else ""
         return (
-            f"{self.format_label}: {self.rows} rows read; {self.created} created, {self.updated} updated, "
-            f"{self.unchanged} unchanged."
+            f"{self.format_label}: {self.rows} rows read; {self.created} created, {self.updated} updated"
+            f"{confirmed}, {self.unchanged} unchanged.{kept}"
         )
 
 
@@ -67,7 +83,7 @@ class Format:
         """The identity of a record, to find duplicate rows; None means duplicates are allowed."""
         return None
 
-    def apply(self, records: list[Any], report: ImportReport, progress: Progress) -> None:
+    def apply(self, records: list[Any], report: ImportReport, progress: Progress, source: Source) -> None:
         raise NotImplementedError
 
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 from django.db import transaction
-from django.db.models import Q
 
-from alliances.importers.base import Cell, Format, ImportReport, Progress, RowError, cell, chunks
+from alliances.importers.base import Cell, Format, ImportReport, Progress, RowError, Source, cell, chunks
+from alliances.importers.locate import locate_schools, located_note, normalise_postcode
+from alliances.importers.merge import insert_rows, lock_for_import, update_rows
+from alliances.importers.saving import save_schools
 from alliances.importers.schools import OFSTED_RATINGS
-from alliances.models import OfstedJudgement, School, SchoolLink
+from alliances.models import LocationAccuracy, OfstedJudgement, Postcode, PostcodeDistrict, School, SchoolLink
 
 
 class GiasLinks(Format):
@@ -34,9 +34,10 @@ class GiasLinks(Format):
     def key_of(self, record):
         return (record["urn"], record["linked_urn"], record["link_type"])
 
-    def apply(self, records, report: ImportReport, progress: Progress) -> None:
+    def apply(self, records, report: ImportReport, progress: Progress, source: Source) -> None:
         total, done = len(records), 0
         with transaction.atomic():
+            lock_for_import(SchoolLink)
             for batch in chunks(records, 2000):
                 urns = {r["urn"] for r in batch}
                 existing = {
@@ -47,13 +48,13 @@ class GiasLinks(Format):
                 for record in batch:
                     link = existing.get(self.key_of(record))
                     if link is None:
-                        to_create.append(SchoolLink(**record))
+                        to_create.append(record)
                     elif (link.linked_name, link.established_on) != (record["linked_name"], record["established_on"]):
                         link.linked_name, link.established_on = record["linked_name"], record["established_on"]
                         to_update.append(link)
                     else:
                         report.unchanged += 1
-                SchoolLink.objects.bulk_create(to_create)
+                insert_rows(SchoolLink, to_create)
                 SchoolLink.objects.bulk_update(to_update, ["linked_name", "established_on"])
                 report.created += len(to_create)
                 report.updated += len(to_update)
@@ -84,13 +85,10 @@ class OfstedHistory(Format):
     def key_of(self, record):
         return (record["urn"], record["inspected_on"])
 
-    def apply(self, records, report: ImportReport, progress: Progress) -> None:
+    def apply(self, records, report: ImportReport, progress: Progress, source: Source) -> None:
         total, done = len(records), 0
-        latest: dict[str, dict] = {}
-        for record in records:
-            if record["urn"] not in latest or record["inspected_on"] > latest[record["urn"]]["inspected_on"]:
-                latest[record["urn"]] = record
         with transaction.atomic():
+            lock_for_import(OfstedJudgement, School)
             for batch in chunks(records, 2000):
                 existing = {
                     (j.urn, j.inspected_on): j
@@ -100,57 +98,49 @@ class OfstedHistory(Format):
                 for record in batch:
                     judgement = existing.get(self.key_of(record))
                     if judgement is None:
-                        to_create.append(OfstedJudgement(**record))
+                        to_create.append(record)
                     elif judgement.grade != record["grade"]:
                         judgement.grade = record["grade"]
                         to_update.append(judgement)
                     else:
                         report.unchanged += 1
-                OfstedJudgement.objects.bulk_create(to_create)
+                insert_rows(OfstedJudgement, to_create)
                 OfstedJudgement.objects.bulk_update(to_update, ["grade"])
                 report.created += len(to_create)
                 report.updated += len(to_update)
                 done += len(batch)
                 progress("Saving judgements", done, total)
-            # Each school's latest overall grade, where this file knows a newer one than the school has.
-            refreshed = 0
-            for batch in chunks(sorted(latest), 2000):
-                schools = School.objects.filter(urn__in=batch).filter(
-                    Q(ofsted_date__isnull=True) | Q(ofsted_date__lte=max(latest[u]["inspected_on"] for u in batch))
-                ).only("urn", "ofsted_grade", "ofsted_date")
-                changed = []
-                for school in schools:
-                    newest = latest[school.urn]
-                    if (school.ofsted_date is None or newest["inspected_on"] > school.ofsted_date) or (
-                        newest["inspected_on"] == school.ofsted_date and school.ofsted_grade != newest["grade"]
-                    ):
-                        school.ofsted_grade, school.ofsted_date = newest["grade"], newest["inspected_on"]
-                        changed.append(school)
-                School.objects.bulk_update(changed, ["ofsted_grade", "ofsted_date"])
-                refreshed += len(changed)
-            if refreshed:
-                report.notes.append(f"Latest Ofsted grade updated for {refreshed} schools.")
-
-
-def normalise_postcode(value: str) -> str:
-    return "".join(value.split()).upper()
+            # Each school's overall grade: every judgement competes, dated by its inspection, so the latest wins
+            # whichever file (this history, the DfE details, a GIAS extract) brought it.
+            latest: dict[str, dict] = {}
+            for record in records:
+                if record["urn"] not in latest or record["inspected_on"] > latest[record["urn"]]["ofsted_date"]:
+                    latest[record["urn"]] = {"urn": record["urn"], "ofsted_grade": record["grade"],
+                                             "ofsted_date": record["inspected_on"]}
+            schools = ImportReport(self.key, self.label)
+            save_schools(list(latest.values()), schools, progress, source, create=False)
+            report.other_changes += schools.updated
+            if schools.updated:
+                report.notes.append(f"Latest Ofsted grade updated for {schools.updated} schools.")
 
 
 class OnsPostcodes(Format):
-    """Fills in coordinates for schools that have none, by their postcode."""
+    """The ONS postcode directory: each postcode's position, then every school's coordinates from it."""
 
     key = "ons_postcodes"
     label = "ONS postcode directory"
     signature = frozenset({"pcd", "easting", "northing"})
     required = signature | frozenset({"lat", "lon"})
+    model = Postcode
+    key_column = "pcd"
 
     def parse(self, row, line, errors):
         before = len(errors)
-        postcode = normalise_postcode(row.get("pcd", ""))
-        if not (5 <= len(postcode) <= 7 and postcode.isascii() and postcode.isalnum()):
-            errors.append(RowError(line, "pcd", f"not a postcode: {row.get('pcd', '')!r}"))
+        code = normalise_postcode(row.get(self.key_column, ""))
+        if not self.valid(code):
+            errors.append(RowError(line, self.key_column, f"not a {self.what}: {row.get(self.key_column, '')!r}"))
         record = {
-            "postcode": postcode,
+            self.model._meta.pk.name: code,
             "easting": cell(row, "easting", Cell.integer, line, errors, high=800_000),
             "northing": cell(row, "northing", Cell.integer, line, errors, high=1_300_000),
             "latitude": cell(row, "lat", Cell.decimal, line, errors, low=49.0, high=61.0),
@@ -158,27 +148,58 @@ class OnsPostcodes(Format):
         }
         return None if len(errors) > before else record
 
-    def key_of(self, record):
-        return record["postcode"]
+    what = "postcode"
 
-    def apply(self, records, report: ImportReport, progress: Progress) -> None:
-        by_postcode = {r["postcode"]: r for r in records if r["easting"] is not None}
-        missing = defaultdict(list)
-        for school in School.objects.filter(easting__isnull=True).exclude(postcode="").only("urn", "postcode"):
-            missing[normalise_postcode(school.postcode)].append(school)
-        filled = []
-        for postcode, schools in missing.items():
-            found = by_postcode.get(postcode)
-            if found is None:
-                continue
-            for school in schools:
-                school.easting, school.northing = found["easting"], found["northing"]
-                school.latitude, school.longitude = found["latitude"], found["longitude"]
-                filled.append(school)
+    @staticmethod
+    def valid(code: str) -> bool:
+        return 5 <= len(code) <= 7 and code.isascii() and code.isalnum()
+
+    def key_of(self, record):
+        return record[self.model._meta.pk.name]
+
+    def apply(self, records, report: ImportReport, progress: Progress, source: Source) -> None:
+        pk = self.model._meta.pk.name
+        names = ("easting", "northing", "latitude", "longitude")
+        # Postcodes without a grid reference (a few in the directory) place nothing.
+        wanted = {r[pk]: r for r in records if r["easting"] is not None and r["northing"] is not None}
+        report.unchanged += len(records) - len(wanted)
         with transaction.atomic():
-            School.objects.bulk_update(filled, ["easting", "northing", "latitude", "longitude"], batch_size=2000)
-        report.updated = len(filled)
-        report.unchanged = len(records) - len(filled)
-        still = sum(len(v) for k, v in missing.items() if k not in by_postcode)
-        report.notes.append(f"Coordinates filled in for {len(filled)} schools; {still} schools still have none.")
-        progress("Saving coordinates", len(filled), len(filled))
+            lock_for_import(self.model, School)
+            existing = {row[0]: row[1:] for row in self.model.objects.order_by().values_list(pk, *names)}
+            new, changed = [], []
+            for code, record in wanted.items():
+                current = existing.get(code)
+                if current is None:
+                    new.append(record)
+                elif current != tuple(record[n] for n in names):
+                    changed.append(record)
+                else:
+                    report.unchanged += 1
+            progress("Saving positions", 0, len(new) + len(changed))
+            insert_rows(self.model, new)
+            update_rows(self.model, names, changed)
+            report.created, report.updated = len(new), len(changed)
+            progress("Locating schools", len(new) + len(changed), len(new) + len(changed))
+            located = locate_schools() if new or changed else {}
+            report.other_changes += sum(located.values())
+            if located:
+                report.notes.append(located_note(located))
+            placed = School.objects.exclude(location_accuracy=LocationAccuracy.NONE).count()
+            report.notes.append(f"{placed} of {School.objects.count()} schools have coordinates.")
+
+
+class PostcodeDistricts(OnsPostcodes):
+    """The centre of each postcode district (outward code): a school whose postcode is not in the directory
+    is placed there, marked approximate."""
+
+    key = "postcode_districts"
+    label = "Postcode district centres"
+    signature = frozenset({"outcode", "easting", "northing"})
+    required = signature | frozenset({"lat", "lon"})
+    model = PostcodeDistrict
+    key_column = "outcode"
+    what = "postcode district (outward code)"
+
+    @staticmethod
+    def valid(code: str) -> bool:
+        return 2 <= len(code) <= 4 and code.isascii() and code.isalnum() and code[0].isalpha()

@@ -2,18 +2,22 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 from pathlib import Path
 from typing import BinaryIO
 
 from django.conf import settings
+from django.utils import timezone
 
-from alliances.importers.base import Format, ImportRefused, ImportReport, Progress, RowError
-from alliances.importers.other import GiasLinks, OfstedHistory, OnsPostcodes
+from alliances.importers.base import Format, ImportRefused, ImportReport, Progress, RowError, Source
+from alliances.importers.merge import date_from_name
+from alliances.importers.other import GiasLinks, OfstedHistory, OnsPostcodes, PostcodeDistricts
 from alliances.importers.schools import DfeDetails, DfeSpine, EdubaseSchoolsInEngland, GiasExtract, GiasSchoolList
 from portal.imports import UnreadableFile, csv_problem, decode_upload, read_header, unpack
 
 FORMATS: list[type[Format]] = [
     GiasExtract, DfeSpine, DfeDetails, EdubaseSchoolsInEngland, GiasSchoolList, GiasLinks, OfstedHistory, OnsPostcodes,
+    PostcodeDistricts,
 ]
 MAX_ERRORS_KEPT = 10_000
 
@@ -39,8 +43,13 @@ def detect_format(header: list[str]) -> Format:
     raise ImportRefused(f"This is not a file the portal can import. It should be one of: {names}.")
 
 
-def run_import(source: str | Path | BinaryIO, *, dry_run: bool = False, progress: Progress = _no_progress) -> ImportReport:
+def run_import(source: str | Path | BinaryIO, *, dry_run: bool = False, progress: Progress = _no_progress,
+               filename: str = "", source_date: date | None = None) -> ImportReport:
     """Import one file. Every row is checked first; if any is bad, nothing is written and the report lists them all.
+
+    The data is dated `source_date`, else by the date in the file's name (`filename`, or the path's), else
+    today; rows with their own date (GIAS's LastChangedDate) carry that. Newer values are never replaced by
+    older ones (alliances.importers.merge).
 
     Raises ImportRefused when the whole file is unusable (too big, unreadable, binary, two encodings, wrong
     kind, missing or unnamed columns), with what to fix.
@@ -64,8 +73,21 @@ def run_import(source: str | Path | BinaryIO, *, dry_run: bool = False, progress
         report.notes.append(f"Only the first {MAX_ERRORS_KEPT:,} of {len(errors):,} problems are listed.")
     if errors or dry_run:
         return report
-    fmt.apply(records, report, progress)
+    dated = _source(source, filename, source_date)
+    report.source_date = dated.date
+    report.notes.append(f"Data dated {dated.date} ({dated.how}); rows with their own date keep it.")
+    fmt.apply(records, report, progress, dated)
     return report
+
+
+def _source(source, filename: str, source_date: date | None) -> Source:
+    if source_date is not None:
+        return Source(source_date.isoformat(), "the date given")
+    name = filename or (Path(source).name if isinstance(source, str | Path) else getattr(source, "name", "") or "")
+    found = date_from_name(str(name))
+    if found is not None:
+        return Source(found[0].isoformat(), found[1])
+    return Source(timezone.localdate().isoformat(), "today: the file name has no date")
 
 
 def _read(source: str | Path | BinaryIO) -> bytes:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
-from alliances.importers.base import Cell, Format, ImportReport, Progress, RowError, cell, chunks
+from alliances.importers.base import Cell, Format, ImportReport, Progress, RowError, Source, cell
+from alliances.importers.locate import locate_schools, located_note
+from alliances.importers.merge import lock_for_import
+from alliances.importers.saving import save_schools
 from alliances.models import LocalAuthority, Phase, School, Status
 
 GIAS_STATUS = {"1": Status.OPEN, "2": Status.CLOSED, "3": Status.OPEN_CLOSING, "4": Status.PROPOSED}
@@ -43,8 +45,6 @@ def phase_from_flags(primary: bool, secondary: bool, post16: bool) -> str:
 
 class SchoolFormat(Format):
     fields: tuple[str, ...] = ()
-    # Fields a blank cell must not overwrite (coordinates missing in one file may be known from another).
-    keep_if_blank: frozenset[str] = frozenset({"easting", "northing", "latitude", "longitude"})
 
     def key_of(self, record: dict[str, Any]) -> str:
         return record["urn"]
@@ -66,7 +66,7 @@ class SchoolFormat(Format):
             return None
         return record
 
-    def apply(self, records: list[dict[str, Any]], report: ImportReport, progress: Progress) -> None:
+    def apply(self, records: list[dict[str, Any]], report: ImportReport, progress: Progress, source: Source) -> None:
         las: dict[str, str] = {}
         for record in records:
             code, name = record.pop("la_code", None), record.pop("la_name", "")
@@ -75,8 +75,13 @@ class SchoolFormat(Format):
                 if name or code not in las:
                     las[code] = name or las.get(code, "")
         with transaction.atomic():
+            lock_for_import(School, LocalAuthority)
             self._upsert_las(las, report)
-            self._upsert_schools(records, report, progress)
+            touched = save_schools(records, report, progress, source)
+            located = locate_schools(touched)
+            report.other_changes += sum(located.values())
+            if located:
+                report.notes.append(located_note(located))
 
     def _upsert_las(self, las: dict[str, str], report: ImportReport) -> None:
         existing = dict(LocalAuthority.objects.filter(code__in=las).values_list("code", "name"))
@@ -88,41 +93,6 @@ class SchoolFormat(Format):
         LocalAuthority.objects.bulk_update(renamed, ["name"])
         if new or renamed:
             report.notes.append(f"{len(new)} local authorities added, {len(renamed)} renamed.")
-
-    def _upsert_schools(self, records, report, progress) -> None:
-        fields = [f for f in self.fields if f != "urn"]
-        if any("la_id" in r for r in records):
-            fields.append("la_id")
-        total = len(records)
-        done = 0
-        for batch in chunks(records, 2000):
-            existing = {row["urn"]: row for row in School.objects.filter(urn__in=[r["urn"] for r in batch]).values("urn", *fields)}
-            to_create, to_update, update_fields = [], [], set()
-            for record in batch:
-                current = existing.get(record["urn"])
-                if current is None:
-                    to_create.append(School(**record))
-                    continue
-                changes = {
-                    name: value for name, value in record.items()
-                    if name != "urn" and current.get(name) != value
-                    and not (name in self.keep_if_blank and value in (None, ""))
-                }
-                if changes:
-                    school = School(urn=record["urn"], updated_at=timezone.now(), **{name: current[name] for name in fields})
-                    for name, value in changes.items():
-                        setattr(school, name, value)
-                    to_update.append(school)
-                    update_fields.update(changes)
-                else:
-                    report.unchanged += 1
-            School.objects.bulk_create(to_create)
-            if to_update:
-                School.objects.bulk_update(to_update, sorted(update_fields | {"updated_at"}))
-            report.created += len(to_create)
-            report.updated += len(to_update)
-            done += len(batch)
-            progress("Saving schools", done, total)
 
 
 def _text(row, column, line, errors, max_length=200):
@@ -199,7 +169,16 @@ class GiasExtract(SchoolFormat):
             "ofsted_grade": OFSTED_RATINGS.get(rating),
             "ofsted_date": cell(row, "OfstedLastInsp", Cell.date, line, errors),
             "ofsted_category": "special_measures" if special == "1" else "",
+            "_date": self._changed_on(row, line, errors),
         }
+
+    @staticmethod
+    def _changed_on(row, line, errors) -> str | None:
+        """GIAS's LastChangedDate: the date of this row's data (the file's date when the column is absent)."""
+        if "LastChangedDate" not in row:
+            return None
+        changed = cell(row, "LastChangedDate", Cell.date, line, errors)
+        return changed.isoformat() if changed else None
 
 
 class DfeSpine(SchoolFormat):

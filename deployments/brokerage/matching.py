@@ -31,7 +31,7 @@ from django.db.models import BooleanField, Case, Count, DateField, ExpressionWra
 from django.db.models.functions import Cast, TruncDate
 from django.utils import timezone
 
-from alliances.models import LeaderSpecialism, LeaderStatus, School, SystemLeader
+from alliances.models import LeaderSpecialism, LeaderStatus, LocationAccuracy, School, SystemLeader
 from deployments.brokerage.matching_sql import rank_in_sql
 from deployments.brokerage.scores import (
     FAR_METRES,
@@ -61,7 +61,7 @@ def _leader_rows(partnership) -> list[tuple]:
     ).order_by().values_list(  # no ORDER BY: the ranking sorts what it keeps
         "pk", "name", "designation", "status", "capacity", "consent", "conflicts", *PHASE_COLUMNS,
         "home_school__urn", "home_school__name", "home_school__easting", "home_school__northing",
-        "home_school__trust_code", "home_school__federation_code",
+        "home_school__trust_code", "home_school__federation_code", "home_school__location_accuracy",
     )
     # The ORM builds (and scopes) the query; the cursor skips per-row model work.
     sql, params = queryset.query.sql_with_params()
@@ -172,7 +172,7 @@ def _rank_in_python(*, partnership, school, need_ids, need_groups, wanted, suppo
         (pk, name, designation, status, capacity, consent, conflicts, *rest) = row
         room = room_in_terms(pk, capacity, wanted, committed)
         phases = rest[:5]
-        urn, home_name, easting, northing, trust, federation = rest[5:]
+        urn, home_name, easting, northing, trust, federation, accuracy = rest[5:]
         why_not = exclusions(school, school_words, status, consent, urn, trust, federation, conflicts, status_labels)
         why_not += capacity_why_not(room, capacity)
         if why_not:
@@ -200,7 +200,9 @@ def _rank_in_python(*, partnership, school, need_ids, need_groups, wanted, suppo
         completed, stopped, last = history.get(pk, (0, 0, None))
         score += WEIGHTS["outcomes"] * (completed / (completed + stopped) if completed + stopped else 0.5)
         ranked.append(Candidate(
-            LeaderRow(pk, name, designation, home_name), score=round(score), distance_km=distance_km, covered=have,
+            LeaderRow(pk, name, designation, home_name), score=round(score), distance_km=distance_km,
+            distance_approximate=distance_km is not None and LocationAccuracy.DISTRICT in (accuracy, school.location_accuracy),
+            covered=have,
             needed=needed, phase_label=phase_label, phase_ok=phase_ok, designation_reason=reason, room=room,
             completed=completed, stopped=stopped, last_deployed=last,
         ))

@@ -9,7 +9,7 @@ import math
 
 from django.db import connection
 
-from alliances.models import LeaderSpecialism, LeaderStatus, School, SystemLeader
+from alliances.models import LeaderSpecialism, LeaderStatus, LocationAccuracy, School, SystemLeader
 from deployments.brokerage.scores import (
     FAR_METRES,
     PHASE_FIELDS,
@@ -44,7 +44,8 @@ SCORING_SQL = """
                leader.capacity_days_per_term::float8 AS capacity,
                (leader.release_consent_by > '' AND leader.release_consent_on IS NOT NULL) AS consent,
                {phase} AS phase_ok, home.urn, home.name AS home_name, home.easting, home.northing,
-               home.trust_code, home.federation_code, COALESCE(covered.n, 0) AS covered,
+               home.trust_code, home.federation_code, home.location_accuracy AS accuracy,
+               COALESCE(covered.n, 0) AS covered,
                COALESCE(history.completed, 0) AS completed, COALESCE(history.stopped, 0) AS stopped,
                history.last, {metres} AS metres{committed_columns}
         FROM {leaders} leader
@@ -150,7 +151,7 @@ def _candidates(rows, *, school, wanted, needed, phase_field, support_level, nee
     ranked, excluded, ranked_count, excluded_count = [], [], 0, 0
     for row in rows:
         (is_candidate, count, pk, name, designation_, status, conflicts, capacity, consent, phase_ok, urn, home_name,
-         easting, northing, trust, federation, covered, completed, stopped, last, _metres, *rest) = row
+         easting, northing, trust, federation, accuracy, covered, completed, stopped, last, _metres, *rest) = row
         room = tuple((label, capacity - (c if c is not None else 0.0), asked)
                      for (_, label, asked), c in zip(wanted, rest[:width], strict=True))
         leader = LeaderRow(pk, name, designation_, home_name)
@@ -167,7 +168,9 @@ def _candidates(rows, *, school, wanted, needed, phase_field, support_level, nee
         if designation_ not in reasons:
             reasons[designation_] = designation_fit(designation_, support_level, need_groups)[1]
         ranked.append(Candidate(
-            leader, score=rest[width + 1], distance_km=distance_km, covered=covered, needed=needed,
+            leader, score=rest[width + 1], distance_km=distance_km,
+            distance_approximate=distance_km is not None and LocationAccuracy.DISTRICT in (accuracy, school.location_accuracy),
+            covered=covered, needed=needed,
             phase_label=phase_label, phase_ok=None if phase_field is None else bool(phase_ok),
             designation_reason=reasons[designation_], room=room, completed=completed, stopped=stopped,
             last_deployed=last))

@@ -39,6 +39,7 @@ class Candidate:
     score: int = 0
     why_not: list[str] = field(default_factory=list)
     distance_km: float | None = None
+    distance_approximate: bool = False  # one of the two schools is placed at its postcode district's centre
     # What the score is made of, turned into sentences only when shown.
     covered: int = 0
     needed: int = 0
@@ -56,6 +57,14 @@ class Candidate:
         return bool(self.why_not)
 
     @property
+    def distance_text(self) -> str:
+        if self.distance_km is None:
+            return "distance unknown (no coordinates)"
+        if self.distance_approximate:
+            return f"about {max(1, round(self.distance_km))} km away (placed by postcode district)"
+        return f"{self.distance_km} km away"
+
+    @property
     def why(self) -> list[str]:
         reasons = []
         if self.needed:
@@ -63,7 +72,7 @@ class Candidate:
         if self.phase_ok is not None:
             reasons.append(f"works in {self.phase_label}" if self.phase_ok else f"does not list {self.phase_label}")
         reasons.append(self.designation_reason)
-        reasons.append(f"{self.distance_km} km away" if self.distance_km is not None else "distance unknown (no coordinates)")
+        reasons.append(self.distance_text)
         for label, left, asked in self.room:
             if asked:
                 reasons.append(f"{days_phrase(left)} left in the {label.lower()} for {days_text(asked)} asked")

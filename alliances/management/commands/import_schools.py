@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -13,21 +14,26 @@ from alliances.importers import ImportRefused, run_import
 class Command(BaseCommand):
     help = (
         "Import school data (GIAS extract, DfE spine or details, EduBase, GIAS links or school lists, "
-        "Ofsted history, ONS postcodes). The format is detected from the header. A file with any bad "
-        "row changes nothing and every bad row is listed."
+        "Ofsted history, ONS postcodes, postcode district centres). The format is detected from the header. A file "
+        "with any bad row changes nothing and every bad row is listed. Files may come in any order: each value "
+        "is dated by its file (the date in its name, or --as-of) and an older file never replaces a newer value."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("files", nargs="+")
         parser.add_argument("--dry-run", action="store_true", help="Check the files without saving anything.")
         parser.add_argument("--no-progress", action="store_true")
+        parser.add_argument("--as-of", type=date.fromisoformat, metavar="YYYY-MM-DD",
+                            help="The date of the files' data, when their names do not carry it (GIAS rows with "
+                                 "a LastChangedDate keep their own). A newer value in the portal is never replaced.")
 
-    def handle(self, *args, files, dry_run, no_progress, **options):
+    def handle(self, *args, files, dry_run, no_progress, as_of, **options):
         failed = False
         for path in files:
             started = time.perf_counter()
             try:
-                report = run_import(path, dry_run=dry_run, progress=self._progress if not no_progress else _quiet)
+                report = run_import(path, dry_run=dry_run, progress=self._progress if not no_progress else _quiet,
+                                    source_date=as_of)
             except ImportRefused as error:
                 self.stderr.write(self.style.ERROR(f"{path}: {error} Nothing was imported."))
                 failed = True
