@@ -50,6 +50,9 @@ from programmes.scale import seed_programmes
 
 # Every England file with schools in it, oldest first: 46,096 schools (open and closed) once all are in.
 SCALE_FILES = [
+    # First, so each school without coordinates of its own is placed at its postcode district's centre (no England
+    # file carries coordinates; without this, distance would count in matching for no school at scale).
+    "postcodes/postcode_district_centroids_gb_from_nspd_nov2025.csv",
     "england/dfe_school_spine_2017_18.csv",
     "england/edubase_schools_in_england_2017_subset.csv",
     "england/dfe_school_details_2018.csv",
