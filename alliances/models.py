@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Value
 from django.db.models.functions import Replace, Upper
 
+from alliances.choices import OfstedCategory, Phase, Status  # noqa: F401  (imported from here across the project)
 from alliances.places import LocationAccuracy, Postcode, PostcodeDistrict  # noqa: F401  (models of this app)
 
 
@@ -24,30 +25,6 @@ class LocalAuthority(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
-
-
-class Phase(models.TextChoices):
-    NURSERY = "nursery", "Nursery"
-    PRIMARY = "primary", "Primary"
-    MIDDLE_PRIMARY = "middle_primary", "Middle deemed primary"
-    SECONDARY = "secondary", "Secondary"
-    MIDDLE_SECONDARY = "middle_secondary", "Middle deemed secondary"
-    SIXTEEN_PLUS = "16_plus", "16 plus"
-    ALL_THROUGH = "all_through", "All-through"
-    NOT_APPLICABLE = "not_applicable", "Not applicable"
-
-
-class Status(models.TextChoices):
-    OPEN = "open", "Open"
-    OPEN_CLOSING = "open_closing", "Open, but proposed to close"
-    PROPOSED = "proposed", "Proposed to open"
-    CLOSED = "closed", "Closed"
-
-
-class OfstedCategory(models.TextChoices):
-    NONE = "", "None"
-    SERIOUS_WEAKNESSES = "serious_weaknesses", "Serious weaknesses"
-    SPECIAL_MEASURES = "special_measures", "Special measures"
 
 
 OFSTED_GRADES = {1: "Outstanding", 2: "Good", 3: "Requires improvement", 4: "Inadequate"}
