@@ -8,6 +8,8 @@ or federation, a declared conflict naming the school, fewer days left than asked
 dates fall in. Those terms and days come from `deployments.terms`, the same answer accepting an offer
 holds days by, so a leader shown here can always accept. Ties go to the leader
 deployed least recently (never deployed first), then to the name, so work is spread fairly.
+De-designated leaders never appear. A leader whose designation review is overdue is flagged ("Designation review
+overdue") or excluded, as the partnership's `overdue_leaders_in_matching` says (read in the leaders' query itself).
 
 Five queries whatever the number of leaders or deployments. Rows come back as plain tuples and the
 reasons are written only for the candidates someone looks at, so 12,000 leaders rank in well under 200 ms.
@@ -73,6 +75,8 @@ class Candidate:
     completed: int = 0
     stopped: int = 0
     last_deployed: date | None = None
+    # Shown beside the name for a leader still ranked: "Designation review overdue".
+    flags: tuple[str, ...] = ()
 
     @property
     def excluded(self) -> bool:
@@ -117,7 +121,8 @@ def _designation_fit(designation: str, support_level: str, need_groups: set[str]
 
 
 def _leader_rows(partnership) -> list[tuple]:
-    queryset = SystemLeader.objects.filter(partnership=partnership).annotate(
+    queryset = SystemLeader.objects.filter(partnership=partnership).exclude(
+        status=LeaderStatus.DE_DESIGNATED).annotate(
         capacity=Cast("capacity_days_per_term", FloatField()),
         consent=ExpressionWrapper(Q(release_consent_by__gt="") & Q(release_consent_on__isnull=False),
                                   output_field=BooleanField()),
@@ -125,6 +130,7 @@ def _leader_rows(partnership) -> list[tuple]:
         "pk", "name", "designation", "status", "capacity", "consent", "conflicts", *PHASE_COLUMNS,
         "home_school__urn", "home_school__name", "home_school__easting", "home_school__northing",
         "home_school__trust_code", "home_school__federation_code",
+        "review_due", "partnership__overdue_leaders_in_matching",
     )
     # The ORM builds (and scopes) the query; the cursor skips per-row model work.
     sql, params = queryset.query.sql_with_params()
@@ -204,7 +210,8 @@ def rank_candidates(
     wanted = [(term.key, term.label, float(days)) for term, days in allocation.items()]
     with _without_cycle_collection():
         return _rank(partnership=partnership, school=school, need_ids=need_ids, need_groups=need_groups,
-                     wanted=wanted, support_level=support_level, include_excluded=include_excluded)
+                     wanted=wanted, support_level=support_level, include_excluded=include_excluded,
+                     today=today or timezone.localdate())
 
 
 def _exclusions(school, school_words, status, consent, urn, trust, federation, conflicts, status_labels: dict,
@@ -226,7 +233,16 @@ def _exclusions(school, school_words, status, consent, urn, trust, federation, c
     return why_not
 
 
-def _rank(*, partnership, school, need_ids, need_groups, wanted, support_level, include_excluded):
+def _review_overdue(review_due: date | None, today: date, setting: str) -> tuple[list[str], tuple[str, ...]]:
+    """(why not, flags) for a leader's designation review: overdue leaders are flagged or excluded."""
+    if review_due is None or review_due >= today:
+        return [], ()
+    if setting == "exclude":
+        return [f"designation review overdue (due {date_text(review_due)})"], ()
+    return [], ("Designation review overdue",)
+
+
+def _rank(*, partnership, school, need_ids, need_groups, wanted, support_level, include_excluded, today):
     committed = _committed(partnership, [key for key, _, _ in wanted])
     history = _history(partnership)
     covered: dict[int, int] = {}
@@ -246,8 +262,10 @@ def _rank(*, partnership, school, need_ids, need_groups, wanted, support_level, 
         (pk, name, designation, status, capacity, consent, conflicts, *rest) = row
         room = _room(pk, capacity, wanted, committed)
         phases = rest[:5]
-        urn, home_name, easting, northing, trust, federation = rest[5:]
+        urn, home_name, easting, northing, trust, federation, review_due, overdue_setting = rest[5:]
         why_not = _exclusions(school, school_words, status, consent, urn, trust, federation, conflicts, status_labels)
+        overdue_why_not, flags = _review_overdue(review_due, today, overdue_setting)
+        why_not += overdue_why_not
         why_not += _capacity_why_not(room, capacity)
         if why_not:
             if include_excluded:
@@ -276,7 +294,7 @@ def _rank(*, partnership, school, need_ids, need_groups, wanted, support_level, 
         ranked.append(Candidate(
             LeaderRow(pk, name, designation, home_name), score=round(score), distance_km=distance_km, covered=have,
             needed=needed, phase_label=phase_label, phase_ok=phase_ok, designation_reason=reason, room=room,
-            completed=completed, stopped=stopped, last_deployed=last,
+            completed=completed, stopped=stopped, last_deployed=last, flags=flags,
         ))
     ranked.sort(key=lambda c: (-c.score, c.last_deployed or date.min, c.leader.name, c.leader.pk))
     excluded.sort(key=lambda c: c.leader.name)
