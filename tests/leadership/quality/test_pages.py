@@ -183,3 +183,21 @@ def test_the_record_form_keeps_what_was_typed_and_explains_each_error(client, qa
     assert response.status_code == 302
     with scopes_disabled():
         assert QAActivity.objects.get().notes == "Good"
+
+
+def test_the_final_evaluation_asks_about_the_leaders_own_school_and_keeps_the_answer(client, qa):
+    with scopes_disabled():
+        final = ReviewFactory(partnership=qa.partnership, deployment=qa.deployment, kind="final",
+                              term_key="final", due_on=timezone.localdate())
+        termly = ReviewFactory(partnership=qa.partnership, deployment=qa.deployment)
+    client.force_login(qa.leader_member.user)
+    base = f"/p/{qa.partnership.slug}/reviews"
+    page = BeautifulSoup(client.get(f"{base}/{final.pk}/write/").content, "html.parser")
+    assert page.select_one("label[for=id_own_school_benefit]") is not None
+    assert BeautifulSoup(client.get(f"{base}/{termly.pk}/write/").content, "html.parser").select_one(
+        "#id_own_school_benefit") is None  # a termly review does not ask
+    response = client.post(f"{base}/{final.pk}/write/", {"own_school_benefit": "Our deputy led the new maths plan.",
+                                                         "action": "save"})
+    assert response.status_code in (200, 302)
+    with scopes_disabled():
+        assert Review.objects.get(pk=final.pk).own_school_benefit == "Our deputy led the new maths plan."
