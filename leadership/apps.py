@@ -19,7 +19,7 @@ class LeadershipConfig(AppConfig):
         partnership's own: tests/privacy/test_registry.py NOT_PERSONAL)."""
         import leadership.quality.tasks  # noqa: F401  (registers the beat task)
         from leadership.quality.demo import build_quality_demo
-        from leadership.quality.home import home_section
+        from leadership.quality.home import home_section, leader_section
         from portal.demo import register_demo
         from portal.privacy.registry import PersonalData, register_personal_data
         from portal.ui.navigation import NavItem, register_navigation
@@ -30,6 +30,7 @@ class LeadershipConfig(AppConfig):
         register_navigation(NavItem("Quality assurance", "leadership:qa_index", "quality.view", 60),
                             NavItem("Leadership report", "leadership:reports", "leadership.reports", 92))
         register_section("home", home_section)
+        register_section("leader", leader_section)
         register_demo(build_quality_demo)
         register_personal_data(
             PersonalData("leadership.QAActivity", "QA activities", people=("recorded_by",),

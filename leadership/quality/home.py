@@ -18,3 +18,8 @@ def home_section(*, membership: Membership, **_) -> dict:
     today = timezone.localdate()
     rows = needing_attention(partnership=membership.partnership, year=academic_year_of(today), today=today)
     return {"leaders_attention": rows[:SHOWN], "leaders_attention_count": len(rows)}
+
+
+def leader_section(*, membership: Membership, leader, **_) -> dict:
+    """Links from a leader's directory page to their QA summary and designation review (steering group; no query)."""
+    return {"qa_links": membership.can("quality.manage")}

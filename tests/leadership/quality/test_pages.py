@@ -201,3 +201,14 @@ def test_the_final_evaluation_asks_about_the_leaders_own_school_and_keeps_the_an
     assert response.status_code in (200, 302)
     with scopes_disabled():
         assert Review.objects.get(pk=final.pk).own_school_benefit == "Our deputy led the new maths plan."
+
+
+def test_a_leaders_directory_page_links_the_steering_group_to_their_qa_and_designation_review(client, qa):
+    url = f"/p/{qa.partnership.slug}/system-leaders/{qa.leader.pk}/"
+    summary = f"/p/{qa.partnership.slug}/leadership/quality/leaders/{qa.leader.pk}/"
+    client.force_login(qa.broker.user)
+    page = BeautifulSoup(client.get(url).content, "html.parser")
+    assert page.find("a", href=summary) is not None
+    client.force_login(qa.la_officer.user)
+    page = BeautifulSoup(client.get(url).content, "html.parser")
+    assert page.find("a", href=summary) is None
