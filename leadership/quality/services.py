@@ -52,6 +52,7 @@ DEFAULT_SCALE = [
     (3, "Secure", "Consistent evidence of this competency in the work seen."),
     (4, "Strong", "Strong evidence: practice others could learn from."),
 ]
+HISTORY_ACTION = "system_leader.designation_changed"
 ACTION_ALLOWED = {QAActionStatus.OPEN: {QAActionStatus.DONE}}
 # A designation review can end a designation that is still in force; one already ended has no review left.
 LEADER_ALLOWED = {status: {LeaderStatus.DE_DESIGNATED}
@@ -360,16 +361,17 @@ def decide_designation_review(*, actor: Membership, leader: SystemLeader, outcom
     except IntegrityError:
         raise TransitionNotAllowed("Someone else recorded the outcome of this designation review first.") from None
     if outcome == DesignationOutcome.DE_DESIGNATE:
+        # The directory's designation history lists this action (alliances.selectors.leader_history).
         move(locked, LeaderStatus.DE_DESIGNATED, allowed=LEADER_ALLOWED, actor=actor, partnership=partnership,
-             action="systemleader.de_designated", note=reason.strip())
+             action=HISTORY_ACTION, note=reason.strip())
         lines = [f"The steering group has reviewed your designation and decided to end it on {date_text(today)}.",
                  f"Their reason: {reason.strip()}", "You will not be offered new work as a system leader."]
         subject = "The outcome of your designation review: de-designated"
     else:
         SystemLeader.objects.filter(pk=locked.pk).update(review_due=new_due, updated_at=timezone.now())
-        record_event(partnership=partnership, actor=actor.user, action=f"systemleader.{outcome}", obj=locked,
-                     old={"review_due": locked.review_due.isoformat()}, new={"review_due": new_due.isoformat()},
-                     note=reason.strip())
+        record_event(partnership=partnership, actor=actor.user, action=HISTORY_ACTION, obj=locked,
+                     old={"review_due": locked.review_due.isoformat()},
+                     new={"review_due": new_due.isoformat(), "outcome": outcome}, note=reason.strip())
         locked.review_due = new_due
         verb = "redesignated you" if outcome == DesignationOutcome.REDESIGNATE else "extended your designation"
         lines = [f"The steering group has reviewed your designation and {verb}.",

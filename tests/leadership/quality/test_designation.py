@@ -38,8 +38,9 @@ def test_redesignation_sets_the_next_review_after_the_partnerships_period_and_te
     assert leader.review_due == date(2030, 2, 10) and leader.status == "active"
     assert (review.previous_review_due, review.new_review_due) == (before, date(2030, 2, 10))
     with scopes_disabled():
-        event = AuditEvent.objects.get(action="systemleader.redesignate")
-        assert event.new == {"review_due": "2030-02-10"} and event.note == "Strong impact in every deployment."
+        event = AuditEvent.objects.get(action="system_leader.designation_changed")
+        assert event.new == {"review_due": "2030-02-10", "outcome": "redesignate"}
+        assert event.note == "Strong impact in every deployment."
         told = Notification.objects.get(event_type="leadership.designation_outcome", channel="email")
         assert told.recipient_id == qa.leader.user_id and "redesignate" in told.title
 
@@ -67,7 +68,7 @@ def test_de_designation_ends_the_designation_with_the_reason_and_only_the_steeri
         with pytest.raises(TransitionNotAllowed):  # nothing left to review
             _decide(qa, "redesignate")
     with scopes_disabled():
-        assert AuditEvent.objects.get(action="systemleader.de_designated").new == {"status": "de_designated"}
+        assert AuditEvent.objects.get(action="system_leader.designation_changed").new == {"status": "de_designated"}
         told = Notification.objects.get(event_type="leadership.designation_outcome", channel="email")
         assert "No deployments taken up in two years." in str(told.context)
 
