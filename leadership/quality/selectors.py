@@ -5,6 +5,7 @@ Every function here makes a fixed number of queries whatever the number of leade
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -28,6 +29,7 @@ from leadership.quality.services import can_record_for, is_steering_group
 from portal.calendar.schooldays import academic_year_of
 from portal.tenancy.models import Membership, Partnership
 
+YEAR = re.compile(r"(\d{4})-(\d{2})", re.ASCII)
 # An average impact score (1 to 10, from either side) below this is flagged as low impact.
 LOW_IMPACT_BELOW = 5
 IN_FORCE = (LeaderStatus.ACTIVE, LeaderStatus.UNDER_REVIEW, LeaderStatus.PAUSED)
@@ -41,8 +43,8 @@ def year_bounds(year: str) -> tuple[date, date]:
 
 def valid_year(text: str | None, today: date) -> str:
     """The academic year asked for (?year=2025-26), or this year's when it is missing or malformed."""
-    if text and len(text) == 7 and text[:4].isdigit() and text[4] == "-" and text[5:].isdigit() \
-            and int(text[5:]) == (int(text[:4]) + 1) % 100 and 2000 <= int(text[:4]) <= 2100:
+    found = YEAR.fullmatch(text or "")
+    if found and int(found[2]) == (int(found[1]) + 1) % 100 and 2000 <= int(found[1]) <= 2100:
         return text
     return academic_year_of(today)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from bs4 import BeautifulSoup
@@ -16,6 +16,7 @@ from alliances.models import SystemLeader
 from deployments.models import Review
 from leadership.models import QAAction, QAActivity
 from leadership.quality import services as quality
+from leadership.quality.selectors import valid_year
 from leadership.quality.services import ActionInput
 from tests.deployments.conftest import count_and_parse
 from tests.factories import (
@@ -212,3 +213,10 @@ def test_a_leaders_directory_page_links_the_steering_group_to_their_qa_and_desig
     client.force_login(qa.la_officer.user)
     page = BeautifulSoup(client.get(url).content, "html.parser")
     assert page.find("a", href=summary) is None
+
+
+def test_a_malformed_year_falls_back_to_this_academic_year():
+    today = date(2027, 3, 1)
+    assert valid_year("2025-26", today) == "2025-26"
+    for bad in ("2025-27", "２０２５-26", "2025-2", "", None, "1899-00", "2025_26"):
+        assert valid_year(bad, today) == "2026-27", bad
