@@ -322,6 +322,21 @@ def add_years(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
+def _new_review_due(years: int, outcome: str, extend_to: date | None, today: date) -> date | None:
+    """The next review date an outcome gives: `years` from today, the chosen date (within that), or none."""
+    if outcome == DesignationOutcome.REDESIGNATE:
+        return add_years(today, years)
+    if outcome != DesignationOutcome.EXTEND:
+        return None
+    if extend_to is None:
+        raise DomainError("Enter the date the review is extended to.")
+    if extend_to <= today:
+        raise DomainError("The review must be extended to a date after today.")
+    if extend_to > add_years(today, years):
+        raise DomainError(f"Extend the review by at most {years} years; to start a new period, redesignate.")
+    return extend_to
+
+
 @transaction.atomic
 def decide_designation_review(*, actor: Membership, leader: SystemLeader, outcome: str, reason: str,
                               seen_review_due: date, extend_to: date | None = None,
@@ -341,18 +356,7 @@ def decide_designation_review(*, actor: Membership, leader: SystemLeader, outcom
         raise TransitionNotAllowed("Someone else recorded the outcome of this designation review first. Reload the "
                                    "page to see it.")
     partnership = actor.partnership
-    new_due = None
-    if outcome == DesignationOutcome.REDESIGNATE:
-        new_due = add_years(today, partnership.designation_review_years)
-    elif outcome == DesignationOutcome.EXTEND:
-        if extend_to is None:
-            raise DomainError("Enter the date the review is extended to.")
-        if extend_to <= today:
-            raise DomainError("The review must be extended to a date after today.")
-        if extend_to > add_years(today, partnership.designation_review_years):
-            raise DomainError(f"Extend the review by at most {partnership.designation_review_years} years; "
-                              "to start a new period, redesignate.")
-        new_due = extend_to
+    new_due = _new_review_due(partnership.designation_review_years, outcome, extend_to, today)
     try:
         with transaction.atomic():
             review = DesignationReview.objects.create(
