@@ -34,7 +34,7 @@ class DeploymentsConfig(AppConfig):
                          people=("deployment__leader__user", "logged_by", "responded_by", "resolved_by"),
                          free_text=("focus", "notes", "override_reason", "dispute_reason", "resolution_note")),
             PersonalData("deployments.Review", "reviews", people=("written_by", "agreed_by"),
-                         free_text=("overall_progress", "next_steps", "head_comments", "sections")),
+                         free_text=("overall_progress", "next_steps", "head_comments", "sections", "own_school_benefit")),
             PersonalData("deployments.ReviewObjective", free_text=("evidence",)),
             PersonalData("deployments.Variation", "changes",
                          people=("proposed_by", "decided_by", "head_confirmed_by", "closed_by"),

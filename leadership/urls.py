@@ -1,5 +1,9 @@
 """System leadership pages inside a partnership (/p/<slug>/leadership/...), one list per sub-package."""
 
+from leadership.quality.urls import urlpatterns as quality
+
 app_name = "leadership"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    *quality,
+]

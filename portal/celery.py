@@ -93,3 +93,6 @@ app.conf.beat_schedule = {
 
 # Data protection: the retention periods (settings.RETENTION_DAYS), daily at 03:15 London time, when nobody works.
 app.conf.beat_schedule["privacy.retention"] = {"task": "privacy.retention", "schedule": crontab(hour=3, minute=15)}
+# Designation review reminders (leadership.quality.reminders), daily at 06:50 London time.
+app.conf.beat_schedule["leadership.designation_reminders"] = {
+    "task": "leadership.designation_reminders", "schedule": crontab(hour=6, minute=50)}

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django import forms
 
-from alliances.models import SystemLeader
+from alliances.models import LeaderStatus, SystemLeader
 from deployments.brokerage.proposals import ObjectiveInput
 from deployments.models import DeclineReason, Funder, RateKind
 from portal.ui.fields import DaysField, PastDateConfirmation, date_field, text_field
@@ -40,7 +40,9 @@ class OfferForm(forms.Form):
 
     def __init__(self, *args, partnership, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["leaders"].queryset = SystemLeader.objects.filter(partnership=partnership).select_related("user")
+        # De-designated leaders are never offered work (matching leaves them out too).
+        self.fields["leaders"].queryset = SystemLeader.objects.filter(partnership=partnership).exclude(
+            status=LeaderStatus.DE_DESIGNATED).select_related("user")
 
 
 class DeclineOfferForm(forms.Form):

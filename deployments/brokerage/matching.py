@@ -45,6 +45,7 @@ from deployments.brokerage.scores import (
     capacity_why_not,
     designation_fit,
     exclusions,
+    review_overdue,
     room_in_terms,
 )
 from deployments.models import CapacityEntry, Deployment, DeploymentStatus, RequestNeed
@@ -54,7 +55,8 @@ from portal.calendar.services import school_calendar
 
 
 def _leader_rows(partnership) -> list[tuple]:
-    queryset = SystemLeader.objects.filter(partnership=partnership).annotate(
+    queryset = SystemLeader.objects.filter(partnership=partnership).exclude(
+        status=LeaderStatus.DE_DESIGNATED).annotate(
         capacity=Cast("capacity_days_per_term", FloatField()),
         consent=ExpressionWrapper(Q(release_consent_by__gt="") & Q(release_consent_on__isnull=False),
                                   output_field=BooleanField()),
@@ -62,6 +64,7 @@ def _leader_rows(partnership) -> list[tuple]:
         "pk", "name", "designation", "status", "capacity", "consent", "conflicts", *PHASE_COLUMNS,
         "home_school__urn", "home_school__name", "home_school__easting", "home_school__northing",
         "home_school__trust_code", "home_school__federation_code", "home_school__location_accuracy",
+        "review_due", "partnership__overdue_leaders_in_matching",
     )
     # The ORM builds (and scopes) the query; the cursor skips per-row model work.
     sql, params = queryset.query.sql_with_params()
@@ -138,7 +141,8 @@ def ranking(
     wanted = wanted_days(partnership=partnership, days_wanted=days_wanted, today=today,
                          preferred_start=preferred_start, preferred_end=preferred_end)
     arguments = dict(partnership=partnership, school=school, need_ids=need_ids, need_groups=need_groups,
-                     wanted=wanted, support_level=support_level, include_excluded=include_excluded)
+                     wanted=wanted, support_level=support_level, include_excluded=include_excluded,
+                     today=today or timezone.localdate())
     if connection.vendor == "postgresql":
         return rank_in_sql(**arguments, limit=limit, excluded_limit=excluded_limit, designation=designation,
                             within_km=within_km)
@@ -151,7 +155,7 @@ def ranking(
     return Ranking(ranked[:limit], len(ranked), excluded[:excluded_limit], len(excluded))
 
 
-def _rank_in_python(*, partnership, school, need_ids, need_groups, wanted, support_level, include_excluded):
+def _rank_in_python(*, partnership, school, need_ids, need_groups, wanted, support_level, include_excluded, today):
     """Every leader built and scored here (SQLite; and the reference the SQL ranking is tested against)."""
     committed = _committed(partnership, [key for key, _, _ in wanted])
     history = _history(partnership)
@@ -172,8 +176,10 @@ def _rank_in_python(*, partnership, school, need_ids, need_groups, wanted, suppo
         (pk, name, designation, status, capacity, consent, conflicts, *rest) = row
         room = room_in_terms(pk, capacity, wanted, committed)
         phases = rest[:5]
-        urn, home_name, easting, northing, trust, federation, accuracy = rest[5:]
+        urn, home_name, easting, northing, trust, federation, accuracy, review_due, overdue_setting = rest[5:]
         why_not = exclusions(school, school_words, status, consent, urn, trust, federation, conflicts, status_labels)
+        overdue_why_not, flags = review_overdue(review_due, today, overdue_setting)
+        why_not += overdue_why_not
         why_not += capacity_why_not(room, capacity)
         if why_not:
             if include_excluded:
@@ -204,7 +210,7 @@ def _rank_in_python(*, partnership, school, need_ids, need_groups, wanted, suppo
             distance_approximate=distance_km is not None and LocationAccuracy.DISTRICT in (accuracy, school.location_accuracy),
             covered=have,
             needed=needed, phase_label=phase_label, phase_ok=phase_ok, designation_reason=reason, room=room,
-            completed=completed, stopped=stopped, last_deployed=last,
+            completed=completed, stopped=stopped, last_deployed=last, flags=flags,
         ))
     ranked.sort(key=lambda c: (-c.score, c.last_deployed or date.min, c.leader.name, c.leader.pk))
     excluded.sort(key=lambda c: (c.leader.name, c.leader.pk))

@@ -19,8 +19,10 @@ from deployments.brokerage.scores import (
     capacity_why_not,
     designation_fit,
     exclusions,
+    review_overdue,
 )
 from deployments.models import CapacityEntry, Deployment, DeploymentStatus
+from portal.tenancy.models import Partnership
 
 # Every leader's columns, then whether a rule excludes them, then the score of those left (the weights and
 # rules of `scores`); the best candidates and the first excluded by name come back, each with how many there are.
@@ -44,7 +46,8 @@ SCORING_SQL = """
                leader.capacity_days_per_term::float8 AS capacity,
                (leader.release_consent_by > '' AND leader.release_consent_on IS NOT NULL) AS consent,
                {phase} AS phase_ok, home.urn, home.name AS home_name, home.easting, home.northing,
-               home.trust_code, home.federation_code, home.location_accuracy AS accuracy,
+               home.trust_code, home.federation_code, home.location_accuracy AS accuracy, leader.review_due,
+               (SELECT overdue_leaders_in_matching FROM {partnerships} WHERE id = %(partnership)s) AS overdue_setting,
                COALESCE(covered.n, 0) AS covered,
                COALESCE(history.completed, 0) AS completed, COALESCE(history.stopped, 0) AS stopped,
                history.last, {metres} AS metres{committed_columns}
@@ -53,13 +56,14 @@ SCORING_SQL = """
         LEFT JOIN covered ON covered.leader_id = leader.id
         LEFT JOIN history ON history.leader_id = leader.id
         LEFT JOIN committed ON committed.leader_id = leader.id
-        WHERE leader.partnership_id = %(partnership)s),
+        WHERE leader.partnership_id = %(partnership)s AND leader.status <> %(de_designated)s),
     judged AS (
         SELECT leaders.*, (
             status <> %(active)s OR NOT consent OR urn = %(urn)s
             OR (%(trust)s <> '' AND trust_code = %(trust)s)
             OR (%(federation)s <> '' AND federation_code = %(federation)s)
             OR id = ANY(%(conflicted)s::bigint[]) OR capacity <= 0 OR {short}
+            OR (overdue_setting = 'exclude' AND review_due < %(today)s)
         ) AS excluded
         FROM leaders),
     scored AS (
@@ -89,7 +93,7 @@ def _table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def rank_in_sql(*, partnership, school, need_ids, need_groups, wanted, support_level, include_excluded, limit,
+def rank_in_sql(*, partnership, school, need_ids, need_groups, wanted, support_level, include_excluded, today, limit,
                  excluded_limit, designation, within_km) -> Ranking:
     """The same ranking as `_rank_in_python`, scored by PostgreSQL; only the rows shown come back.
 
@@ -112,7 +116,7 @@ def rank_in_sql(*, partnership, school, need_ids, need_groups, wanted, support_l
         "went_ahead": [DeploymentStatus.APPROVED.value, DeploymentStatus.ACTIVE.value, DeploymentStatus.PAUSED.value,
                        DeploymentStatus.COMPLETED.value, DeploymentStatus.STOPPED.value],
         "completed": DeploymentStatus.COMPLETED.value, "stopped": DeploymentStatus.STOPPED.value,
-        "active": LeaderStatus.ACTIVE.value, "keys": [key for key, _, _ in wanted], "designation": designation,
+        "active": LeaderStatus.ACTIVE.value, "de_designated": LeaderStatus.DE_DESIGNATED.value, "today": today, "keys": [key for key, _, _ in wanted], "designation": designation,
         # A distance filter is applied exactly in Python (as the distance is shown, rounded to 0.1 km); the
         # database only drops those clearly further away.
         "within_metres": None if within_km is None else (float(within_km) + 0.1) * 1000,
@@ -126,13 +130,14 @@ def rank_in_sql(*, partnership, school, need_ids, need_groups, wanted, support_l
     fragments = _fragments(wanted, has_coordinates=has_coordinates, phase_field=phase_field)
     sql = SCORING_SQL.format(
         leader_specialisms=_table(LeaderSpecialism), deployments=_table(Deployment), capacity=_table(CapacityEntry),
-        leaders=_table(SystemLeader), schools=_table(School), far=repr(float(FAR_METRES)), **fragments)
+        leaders=_table(SystemLeader), schools=_table(School), partnerships=_table(Partnership),
+        far=repr(float(FAR_METRES)), **fragments)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     ranked, ranked_count, excluded, excluded_count = _candidates(
         rows, school=school, wanted=wanted, needed=needed, phase_field=phase_field, support_level=support_level,
-        need_groups=need_groups, has_coordinates=has_coordinates)
+        need_groups=need_groups, has_coordinates=has_coordinates, today=today)
     if within_km is not None:
         ranked = [c for c in ranked if c.distance_km is not None and c.distance_km <= within_km]
         ranked_count = len(ranked)
@@ -140,7 +145,7 @@ def rank_in_sql(*, partnership, school, need_ids, need_groups, wanted, support_l
     return Ranking(ranked, ranked_count, excluded, excluded_count)
 
 
-def _candidates(rows, *, school, wanted, needed, phase_field, support_level, need_groups, has_coordinates):
+def _candidates(rows, *, school, wanted, needed, phase_field, support_level, need_groups, has_coordinates, today):
     """The rows that came back as candidates (with the reasons for their scores) and excluded leaders (with why
     not), and how many of each there are."""
     phase_label = school.get_phase_display().lower() if phase_field else ""
@@ -151,14 +156,16 @@ def _candidates(rows, *, school, wanted, needed, phase_field, support_level, nee
     ranked, excluded, ranked_count, excluded_count = [], [], 0, 0
     for row in rows:
         (is_candidate, count, pk, name, designation_, status, conflicts, capacity, consent, phase_ok, urn, home_name,
-         easting, northing, trust, federation, accuracy, covered, completed, stopped, last, _metres, *rest) = row
+         easting, northing, trust, federation, accuracy, review_due, overdue_setting, covered, completed, stopped, last,
+         _metres, *rest) = row
+        overdue_why_not, flags = review_overdue(review_due, today, overdue_setting)
         room = tuple((label, capacity - (c if c is not None else 0.0), asked)
                      for (_, label, asked), c in zip(wanted, rest[:width], strict=True))
         leader = LeaderRow(pk, name, designation_, home_name)
         if not is_candidate:
             excluded_count = count
             why_not = exclusions(school, school_words, status, consent, urn, trust, federation, conflicts,
-                                  status_labels) + capacity_why_not(room, capacity)
+                                  status_labels) + overdue_why_not + capacity_why_not(room, capacity)
             excluded.append(Candidate(leader, why_not=why_not))
             continue
         ranked_count = count
@@ -173,7 +180,7 @@ def _candidates(rows, *, school, wanted, needed, phase_field, support_level, nee
             covered=covered, needed=needed,
             phase_label=phase_label, phase_ok=None if phase_field is None else bool(phase_ok),
             designation_reason=reasons[designation_], room=room, completed=completed, stopped=stopped,
-            last_deployed=last))
+            last_deployed=last, flags=flags))
     return ranked, ranked_count, excluded, excluded_count
 
 

@@ -51,6 +51,8 @@ class Candidate:
     completed: int = 0
     stopped: int = 0
     last_deployed: date | None = None
+    # Shown beside the name for a leader still ranked: "Designation review overdue".
+    flags: tuple[str, ...] = ()
 
     @property
     def excluded(self) -> bool:
@@ -152,3 +154,13 @@ def exclusions(school, school_words, status, consent, urn, trust, federation, co
     if conflicts and any(word in conflicts.lower() for word in school_words):
         why_not.append("declared a conflict of interest with this school")
     return why_not
+
+
+def review_overdue(review_due: date | None, today: date, setting: str) -> tuple[list[str], tuple[str, ...]]:
+    """(why not, flags) for a leader's designation review: an overdue leader is flagged or excluded, as the
+    partnership's `overdue_leaders_in_matching` says."""
+    if review_due is None or review_due >= today:
+        return [], ()
+    if setting == "exclude":
+        return [f"designation review overdue (due {date_text(review_due)})"], ()
+    return [], ("Designation review overdue",)

@@ -102,6 +102,9 @@ class Review(PartnershipOwned):
     impact_score = models.PositiveSmallIntegerField(null=True, blank=True)
     outcomes = models.JSONField(default=list, blank=True, help_text="Keys from the outcome checklist")
     next_steps = models.TextField(blank=True)
+    # The final evaluation's optional question (seed 004 counts the benefits "for the school where the system
+    # leader is the substantive leader"): what the leader's own school gained from the work.
+    own_school_benefit = models.TextField("benefit to the leader's own school", blank=True)
     # A link partner's report: what the leader found on each of seed 003's seven elements, by key.
     sections = models.JSONField(default=dict, blank=True)
     written_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,

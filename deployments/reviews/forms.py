@@ -33,12 +33,17 @@ class ReviewForm(forms.Form):
             if final:
                 self.fields[f"met_{objective.pk}"] = forms.ChoiceField(
                     label="Were the success criteria met?", required=False, choices=Met.choices, widget=forms.RadioSelect)
+        if final:
+            self.fields["own_school_benefit"] = text_field(
+                "How has your own school benefited from this work? (optional)", required=False, rows=3, max_length=2000,
+                help_text="For example staff who developed, practice brought back, links made. The steering group "
+                          "counts these benefits for the schools its system leaders come from.")
         for group, label in OUTCOME_GROUPS.items():
             self.fields[f"outcomes_{group}"] = forms.MultipleChoiceField(
                 label=label, required=False, choices=OUTCOMES[group], widget=forms.CheckboxSelectMultiple)
         # The page order, so the error summary lists problems in the order the page shows them.
         self.order_fields([*(name for o in objectives for name in (f"rag_{o.pk}", f"evidence_{o.pk}", f"met_{o.pk}")),
-                           *(f"section_{key}" for key, _ in LINK_PARTNER_ELEMENTS), "overall_progress", "impact_score", *(f"outcomes_{g}" for g in OUTCOME_GROUPS), "next_steps"])
+                           *(f"section_{key}" for key, _ in LINK_PARTNER_ELEMENTS), "overall_progress", "impact_score", *(f"outcomes_{g}" for g in OUTCOME_GROUPS), "next_steps", "own_school_benefit"])
 
     def objective_fields(self):
         return [(o, self[f"rag_{o.pk}"], self[f"evidence_{o.pk}"], self[f"met_{o.pk}"] if self.final else None)
@@ -80,6 +85,7 @@ class ReviewForm(forms.Form):
             "next_steps": data.get("next_steps") or "",
             "sections": {key: data.get(f"section_{key}") or "" for key, _ in LINK_PARTNER_ELEMENTS}
             if self.link_partner else {},
+            **({"own_school_benefit": data.get("own_school_benefit") or ""} if self.final else {}),
         }
 
 

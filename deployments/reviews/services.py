@@ -92,10 +92,11 @@ def _sections(deployment, sections: dict[str, str], *, submit: bool) -> dict[str
 @transaction.atomic
 def write_review(*, actor: Membership, review: Review, progress: dict[int, tuple[str, str, str]], overall_progress: str,
                  impact_score: int | None, outcomes: list[str], next_steps: str, submit: bool,
-                 sections: dict[str, str] | None = None) -> Review:
+                 sections: dict[str, str] | None = None, own_school_benefit: str = "") -> Review:
     """The system leader saves a draft or submits it to the headteacher. `progress` maps each objective's id
     to (Red/Amber/Green, evidence, success criteria met) - the last only in a final evaluation. A link partner's
-    report also has a section for each of seed 003's seven elements (`sections`), all needed to send it."""
+    report also has a section for each of seed 003's seven elements (`sections`), all needed to send it. A final
+    evaluation may say how the leader's own school benefited (`own_school_benefit`, optional)."""
     locked = Review.objects.select_for_update().select_related("deployment__leader", "deployment__school").get(pk=review.pk)
     deployment = locked.deployment
     if not is_leader_of(actor, deployment):
@@ -132,9 +133,9 @@ def write_review(*, actor: Membership, review: Review, progress: dict[int, tuple
     ])
     locked.overall_progress, locked.impact_score = overall_progress.strip(), impact_score
     locked.outcomes, locked.next_steps, locked.written_by = sorted(outcomes), next_steps.strip(), actor.user
-    locked.sections = sections
+    locked.sections, locked.own_school_benefit = sections, own_school_benefit.strip() if final else ""
     locked.save(update_fields=["overall_progress", "impact_score", "outcomes", "next_steps", "sections", "written_by",
-                               "updated_at"])
+                               "own_school_benefit", "updated_at"])
     if submit:
         event = move(locked, ReviewStatus.SUBMITTED, allowed=ALLOWED, actor=actor, partnership=actor.partnership,
                      action="review.submitted", submitted_at=timezone.now())

@@ -77,6 +77,7 @@ def review_write(request: HttpRequest, partnership_slug: str, pk: int) -> HttpRe
     final = review.kind == ReviewKind.FINAL
     saved = {row.objective_id: row for row in selectors.review_progress(review=review)}
     initial = {"overall_progress": review.overall_progress, "impact_score": review.impact_score,
+               "own_school_benefit": review.own_school_benefit,
                "next_steps": review.next_steps}
     for objective in goals:
         row = saved.get(objective.pk)

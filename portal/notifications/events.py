@@ -206,6 +206,27 @@ EVENTS: dict[str, EventType] = {
             description="When a system leader's designation is due for review within 30 days (brokers).",
             template="brokerage",
         ),
+        # Quality assurance and designation reviews (leadership.quality) ------------------------------------------
+        EventType(
+            key="leadership.qa_activity",
+            label="A QA activity was recorded about your work",
+            description="When your QA group's lead or the steering group records a QA activity for you (system leaders).",
+            template="brokerage",
+        ),
+        EventType(
+            key="leadership.designation_outcome",
+            label="The outcome of your designation review",
+            description="When the steering group redesignates you, extends your review or ends your designation.",
+            template="brokerage",
+            mandatory=True,
+        ),
+        EventType(
+            key="leadership.designation_review_due",
+            label="A designation review is due or overdue",
+            description="60 days before a system leader's designation review and once it is overdue (the steering "
+                        "group, and the leader).",
+            template="brokerage",
+        ),
         # The catalogue's reminders (programmes.reminders) ------------------------------------------------------
         EventType(
             key="programmes.order_window",

@@ -68,6 +68,16 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "orders.decide": STEERING_GROUP_ROLES,
     "finance.view": STEERING_GROUP_ROLES | {Role.ADMIN},
     "takeup.view": STEERING_GROUP_ROLES | {Role.ADMIN, Role.LA_OFFICER},
+    # Quality assurance of system leaders (leadership.quality). A system leader sees their own QA, and a QA group's
+    # lead records it for the leaders in their group; the steering group sees and records it for everyone and
+    # decides designation reviews. LA officers see only the reports, and never impact (steering group only).
+    "quality.view": STEERING_GROUP_ROLES | {Role.SYSTEM_LEADER},
+    "quality.lead": frozenset({Role.SYSTEM_LEADER}),
+    "quality.manage": STEERING_GROUP_ROLES,
+    "quality.framework": frozenset({Role.BROKER, Role.ADMIN}),
+    "designation.decide": STEERING_GROUP_ROLES,
+    "leadership.reports": STEERING_GROUP_ROLES | {Role.ADMIN, Role.LA_OFFICER},
+    "leadership.impact": STEERING_GROUP_ROLES,
     # Read-only oversight.
     "directory.view": STEERING_GROUP_ROLES | {Role.ADMIN, Role.LA_OFFICER},
     "dashboards.view": STEERING_GROUP_ROLES | {Role.ADMIN, Role.LA_OFFICER},

@@ -32,6 +32,10 @@ NOT_PERSONAL = {
     "programmes.Service": {"name", "description", "terms", "phases", "school_type_groups"},
     "programmes.OrderLine": {"price_reason"},
     "programmes.ChargeLine": {"description"},
+    # The partnership's competency framework and the names of its QA groups (leadership.quality).
+    "leadership.Competency": {"title", "description"},
+    "leadership.RatingLevel": {"meaning"},
+    "leadership.QAGroup": {"name"},
 }
 
 

@@ -44,6 +44,7 @@ from tests.factories import (
     make_invitation,
     make_member,
 )
+from tests.leadership.quality.world import quality_objects
 
 
 def _objects(partnership, member, leader_user=None):
@@ -79,7 +80,9 @@ def _objects(partnership, member, leader_user=None):
     order = OrderFactory(partnership=partnership, school=school, status="submitted", purchase_order=f"PO {slug}",
                          catalogue=catalogue, created_by=member.user)
     order_line = OrderLineFactory(partnership=partnership, order=order, service__created_by=member.user)
-    return {"order": order, "order_line": order_line, "membership": member, "invitation": invitation,
+    # Quality assurance: a QA group led by the matrix's leader (the system leader persona), one member with an activity.
+    quality = quality_objects(partnership, lead=leader, school=school, recorded_by=member.user)
+    return {**quality, "order": order, "order_line": order_line, "membership": member, "invitation": invitation,
             "notification": notification, "school": school,
             "specialism": specialism, "leader": leader, "cluster": cluster, "alliance": alliance, "period": period,
             "request": support, "offer": offer, "deployment": deployment, "visit": visit,
@@ -202,6 +205,25 @@ MATRIX: dict[str, tuple[tuple[str, ...], str | None]] = {
     "programmes:finance": (("get",), None),
     "programmes:finance_csv": (("get",), None),
     "programmes:finance_xlsx": (("get",), None),
+    "leadership:qa_index": (("get",), None),
+    "leadership:qa_mine": (("get",), None),
+    "leadership:qa_attention": (("get",), None),
+    "leadership:qa_framework": (("get",), None),
+    "leadership:qa_framework_defaults": (("post",), None),
+    "leadership:qa_competency_new": (("get", "post"), None),
+    "leadership:qa_competency": (("get", "post"), "competency"),
+    "leadership:qa_level_new": (("get", "post"), None),
+    "leadership:qa_level": (("get", "post"), "rating_level"),
+    "leadership:qa_group_new": (("get", "post"), None),
+    "leadership:qa_group": (("get", "post"), "qa_group"),
+    "leadership:qa_summary": (("get",), "qa_leader"),
+    "leadership:qa_record": (("get", "post"), "qa_leader"),
+    "leadership:qa_designation_review": (("get", "post"), "qa_leader"),
+    "leadership:qa_activity": (("get",), "qa_activity"),
+    "leadership:qa_action_done": (("post",), "qa_action"),
+    "leadership:reports": (("get",), None),
+    "leadership:reports_csv": (("get",), None),
+    "leadership:reports_benefits_csv": (("get",), None),
 }
 # Schools are shared reference data: their URLs take a URN, and "the other partnership's object" is
 # its PartnershipSchool row, whose notes and membership must never show or change from here.

@@ -18,6 +18,7 @@ from deployments.models import Offer, SupportRequest
 from deployments.requests import services as requests
 from portal.accounts.models import User
 from portal.audit.services import record_event
+from portal.demo import build_registered_demos
 from portal.tenancy.models import Membership, Partnership
 from portal.tenancy.roles import Role
 from programmes.demo import CURRENT_YEAR, build_catalogues
@@ -88,6 +89,8 @@ class Command(BaseCommand):
                 ealing_broker = Membership.objects.get(partnership=partnerships["ealing"], user=broker.user)
             catalogues = build_catalogues(cambridgeshire=broker, ealing=ealing_broker)
             self._orders_and_drawdown(partnerships, catalogues, broker)
+            # Higher apps' demo data (leadership's QA groups and designation reviews), through portal.demo's hook.
+            build_registered_demos(partnerships=partnerships, broker=broker, system_leader_user=leader_user)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new users)."))
         if not options["quiet_sign_ins"]:
             self.stdout.write(f"\nDemo sign-ins (password for all: {DEMO_PASSWORD})\n")

@@ -304,3 +304,79 @@ def test_a_leader_deployed_now_is_more_recent_than_one_whose_later_starting_work
     assert by_name["Abe Twin"].score == by_name["Amy Best"].score
     assert [c.leader.name for c in ranked[:2]] == ["Amy Best", "Abe Twin"]
     assert any(reason.startswith("deployed until") for reason in by_name["Abe Twin"].why)
+
+
+# Designation reviews (issue 15): overdue leaders flagged or excluded, de-designated leaders never shown ------------
+
+
+def _rank_maths(partnership, target, spec, today=None):
+    with scope(partnership=partnership):
+        return rank_candidates(partnership=partnership, school=target, need_ids=[spec["Mathematics"].pk],
+                               need_groups={"teaching"}, days_wanted=Decimal(2), support_level="targeted", today=today)
+
+
+def test_a_leader_whose_designation_review_is_overdue_is_flagged_when_the_partnership_says_flag(partnership,
+                                                                                            matching_world):
+    target, spec, leaders = matching_world
+    today = date(2027, 3, 1)
+    with scopes_disabled():
+        SystemLeader.objects.filter(pk=leaders["best"].pk).update(review_due=date(2027, 2, 28))
+        SystemLeader.objects.filter(pk=leaders["half"].pk).update(review_due=today)  # due today: not yet overdue
+    assert partnership.overdue_leaders_in_matching == "flag"
+    ranked, excluded = _rank_maths(partnership, target, spec, today=today)
+    flags = {c.leader.name: c.flags for c in ranked}
+    assert flags["Amy Best"] == ("Designation review overdue",)
+    assert flags["Ben Half"] == () and flags["Abe Twin"] == ()
+    assert "Amy Best" not in {c.leader.name for c in excluded}
+
+
+def test_a_leader_whose_designation_review_is_overdue_is_left_out_when_the_partnership_says_exclude(partnership,
+                                                                                                matching_world):
+    target, spec, leaders = matching_world
+    today = date(2027, 3, 1)
+    with scopes_disabled():
+        SystemLeader.objects.filter(pk=leaders["best"].pk).update(review_due=date(2027, 2, 28))
+    partnership.overdue_leaders_in_matching = "exclude"
+    partnership.save(update_fields=["overdue_leaders_in_matching"])
+    ranked, excluded = _rank_maths(partnership, target, spec, today=today)
+    assert "Amy Best" not in {c.leader.name for c in ranked}
+    assert {c.leader.name: c.why_not for c in excluded}["Amy Best"] == ["designation review overdue (due 28 February 2027)"]
+
+
+def test_de_designated_leaders_never_appear_in_matching_nor_can_be_offered(client, partnership, headteacher, broker,
+                                                                          matching_world):
+    target, spec, leaders = matching_world
+    with scopes_disabled():
+        SystemLeader.objects.filter(pk=leaders["best"].pk).update(status="de_designated")
+    ranked, excluded = _rank_maths(partnership, target, spec)
+    assert leaders["best"].pk not in {c.leader.pk for c in [*ranked, *excluded]}
+    request = SupportRequestFactory(triaged=True, partnership=partnership, school=target, created_by=headteacher.user,
+                                    needs=[spec["Mathematics"]], assigned_broker=broker.user)
+    client.force_login(broker.user)
+    base = f"/p/{partnership.slug}/requests/{request.pk}"
+    assert "Amy Best" not in client.get(f"{base}/candidates/").content.decode()
+    response = client.post(f"{base}/offer/", {"leaders": [leaders["best"].pk], "override_reason": "We know her"})
+    with scopes_disabled():
+        from deployments.models import Offer
+        assert not Offer.objects.filter(leader=leaders["best"]).exists()
+    assert response.status_code in (200, 302)
+
+
+def test_the_candidates_page_shows_the_overdue_flag_with_the_same_queries(client, partnership, headteacher, broker,
+                                                                          matching_world):
+    from tests.deployments.conftest import count_and_parse
+
+    target, spec, leaders = matching_world
+    request = SupportRequestFactory(triaged=True, partnership=partnership, school=target, created_by=headteacher.user,
+                                    needs=[spec["Mathematics"]], assigned_broker=broker.user)
+    url = f"/p/{partnership.slug}/requests/{request.pk}/candidates/"
+    before, _ = count_and_parse(client, url, broker.user)
+    yesterday = timezone.localdate() - timedelta(days=1)
+    with scopes_disabled():
+        SystemLeader.objects.filter(pk__in=[leaders["best"].pk, leaders["half"].pk]).update(
+            designated_on=yesterday - timedelta(days=1500), review_due=yesterday)
+    after, page = count_and_parse(client, url, broker.user)
+    assert before == after
+    flagged = [row.find("a").get_text() for row in page.select("#id_leaders tbody tr")
+               if row.find("strong", string="Designation review overdue")]
+    assert flagged == ["Amy Best", "Ben Half"]

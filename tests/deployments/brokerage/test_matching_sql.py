@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from alliances.models import PartnershipSchool, School, Specialism, SystemLeader
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _shown(ranked, excluded):
-    return ([(c.leader, c.score, c.distance_km, c.why) for c in ranked],
+    return ([(c.leader, c.score, c.distance_km, c.distance_approximate, c.flags, c.why) for c in ranked],
             [(c.leader, c.why_not) for c in excluded])
 
 
@@ -57,7 +58,7 @@ def test_the_sql_ranking_is_the_python_ranking_on_the_demo_data():
                                      preferred_end=end)
                 question = dict(partnership=partnership, school=school, need_ids=[n for n, _ in needs],
                                 need_groups={g for _, g in needs}, wanted=wanted, support_level=level,
-                                include_excluded=True)
+                                include_excluded=True, today=timezone.localdate())
                 before = _rank_in_python(**question)
                 after = rank_in_sql(**question, limit=None, excluded_limit=None, designation="", within_km=None)
                 assert _shown(after.ranked, after.excluded) == _shown(*before), (partnership.slug, school.urn, needs)

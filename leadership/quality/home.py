@@ -1,0 +1,25 @@
+"""The broker's home page section: leaders needing attention this academic year (four queries)."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from leadership.quality.selectors import needing_attention
+from portal.calendar.schooldays import academic_year_of
+from portal.tenancy.models import Membership
+from portal.tenancy.roles import Role
+
+SHOWN = 5
+
+
+def home_section(*, membership: Membership, **_) -> dict:
+    if membership.role != Role.BROKER or not membership.can("quality.manage"):
+        return {}
+    today = timezone.localdate()
+    rows = needing_attention(partnership=membership.partnership, year=academic_year_of(today), today=today)
+    return {"leaders_attention": rows[:SHOWN], "leaders_attention_count": len(rows)}
+
+
+def leader_section(*, membership: Membership, leader, **_) -> dict:
+    """Links from a leader's directory page to their QA summary and designation review (steering group; no query)."""
+    return {"qa_links": membership.can("quality.manage")}
