@@ -1,5 +1,7 @@
 """System leadership pages inside a partnership (/p/<slug>/leadership/...), one list per sub-package."""
 
+from leadership.recruitment.urls import urlpatterns as recruitment
+
 app_name = "leadership"
 
-urlpatterns: list = []
+urlpatterns: list = [*recruitment]

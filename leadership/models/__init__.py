@@ -1,1 +1,43 @@
 """The leadership app's models, one module per sub-package."""
+
+from leadership.models.recruitment import (
+    SCORE_MEANINGS,
+    Application,
+    ApplicationSpecialism,
+    ApplicationStatus,
+    ConsentWithdrawal,
+    Criterion,
+    Evidence,
+    InductionItem,
+    InductionTick,
+    Nomination,
+    NominationSpecialism,
+    Outcome,
+    PanelMember,
+    RecruitmentRound,
+    RoundInvitation,
+    RoundSpecialism,
+    RoundStatus,
+    Score,
+)
+
+__all__ = [
+    "SCORE_MEANINGS",
+    "Application",
+    "ApplicationSpecialism",
+    "ApplicationStatus",
+    "ConsentWithdrawal",
+    "Criterion",
+    "Evidence",
+    "InductionItem",
+    "InductionTick",
+    "Nomination",
+    "NominationSpecialism",
+    "Outcome",
+    "PanelMember",
+    "RecruitmentRound",
+    "RoundInvitation",
+    "RoundSpecialism",
+    "RoundStatus",
+    "Score",
+]

@@ -32,6 +32,10 @@ NOT_PERSONAL = {
     "programmes.Service": {"name", "description", "terms", "phases", "school_type_groups"},
     "programmes.OrderLine": {"price_reason"},
     "programmes.ChargeLine": {"description"},
+    # The partnership's own recruitment wording: a round's title, description and criteria, its induction steps.
+    "leadership.RecruitmentRound": {"title", "description"},
+    "leadership.Criterion": {"title", "guidance"},
+    "leadership.InductionItem": {"title", "description"},
 }
 
 
