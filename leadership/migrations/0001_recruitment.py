@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('alliances', '0005_leader_one_profile_per_account'),
-        ('portal', '0017_recruitment'),
+        ('portal', '0017_candidate_role'),
         ('programmes', '0002_entitlement_holds'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
