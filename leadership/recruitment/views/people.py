@@ -116,9 +116,12 @@ def _leader(request: HttpRequest, pk: int) -> SystemLeader:
 def leader_induction(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
     leader = _leader(request, pk)
     if request.method == "POST":
-        item = found_or_404(InductionItem.objects.filter(partnership=request.partnership),
-                            request.POST.get("item") if str(request.POST.get("item")).isdigit() else 0)
+        item_id = str(request.POST.get("item", ""))
+        item = InductionItem.objects.filter(partnership=request.partnership, pk=int(item_id)).first() \
+            if item_id.isdigit() else None
         try:
+            if item is None:
+                raise DomainError("Choose a step of the checklist.")
             induction.tick_item(actor=request.membership, leader=leader, item=item, done=request.POST.get("done") == "yes")
         except DomainError as error:
             messages.error(request, str(error))
