@@ -152,6 +152,7 @@ def submit_application(*, actor: Membership, application: Application, today: da
     asked to endorse it. Audited; the heads are told through the outbox."""
     if not is_candidate(actor, application):
         raise NotAllowed("Only the candidate can send their application.")
+    application = Application.objects.select_for_update().select_related("round").get(pk=application.pk)
     round_ = application.round
     if round_.status != RoundStatus.PUBLISHED or today > round_.closes_on:
         raise DomainError(f"This round closed on {date_text(round_.closes_on)}, so the application cannot be sent.")
@@ -173,6 +174,7 @@ def submit_application(*, actor: Membership, application: Application, today: da
 @transaction.atomic
 def withdraw_application(*, actor: Membership, application: Application, reason: str = "") -> None:
     """The candidate withdraws a draft or an application waiting for endorsement. Audited."""
+    application = Application.objects.get(pk=application.pk)
     if not is_candidate(actor, application):
         raise NotAllowed("Only the candidate can withdraw their application.")
     move(application, ApplicationStatus.WITHDRAWN, allowed=APPLICATION_MOVES, actor=actor, note=reason)
@@ -185,6 +187,7 @@ def endorse_application(*, actor: Membership, application: Application, endorse:
                         release_consent: bool) -> None:
     """The candidate's own headteacher endorses the application with release consent (both needed to go to the
     panel), or does not endorse it. Records who and when. The panel (or the candidate, when not endorsed) is told."""
+    application = Application.objects.select_related("round").get(pk=application.pk)
     if not can_endorse(actor, application):
         raise NotAllowed("Only a headteacher of the candidate's school can endorse this application, once it is sent.")
     if endorse and not release_consent:

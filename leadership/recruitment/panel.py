@@ -157,6 +157,7 @@ def confirm_decision(*, actor: Membership, application: Application, today: date
 @transaction.atomic
 def send_back(*, actor: Membership, application: Application, reason: str) -> None:
     """The second panel member does not agree: the proposal is dropped and the panel decides again."""
+    application = Application.objects.get(pk=application.pk)
     if not can_confirm(actor, application):
         raise NotAllowed("There is no proposed decision for you to send back.")
     move(application, ApplicationStatus.ENDORSED, allowed=APPLICATION_MOVES, actor=actor, note=reason,
