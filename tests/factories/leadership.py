@@ -56,7 +56,7 @@ def make_application(round_, candidate, *, school=None, status=ApplicationStatus
 def make_nomination(partnership, school, *, nominated_by=None, name="Riley Rising", **extra) -> Nomination:
     return Nomination.objects.create(partnership=partnership, school=school, nominated_by=nominated_by, name=name,
                                      email=f"{name.split()[0].lower()}@school.example.org", role_title="Head of maths",
-                                     why="Leads maths across the school.", phase_primary=True, **extra)
+                                     why="Leads maths across the school.", **{"phase_primary": True, **extra})
 
 
 def make_induction_item(partnership, *, title="Meet your QA lead", service=None) -> InductionItem:
