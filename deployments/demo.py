@@ -29,6 +29,14 @@ from programmes.models import Entitlement, EntitlementSource, EntitlementStatus
 from programmes.money import academic_year_bounds, academic_year_of
 
 MARKER = "Carried over from the 2025-26 spreadsheet"
+# Demo data of the apps above this one (leadership), registered from their AppConfig.ready(): seed_demo calls each
+# with the demo partnerships by slug, inside its transaction, after everything else is built.
+LATER_STEPS: list = []
+
+
+def register_demo_step(step) -> None:
+    if step not in LATER_STEPS:
+        LATER_STEPS.append(step)
 NEXT_STEPS = [
     "Subject leader to observe two lessons with the system leader before half term.",
     "Share the new marking policy with governors at the next meeting.",

@@ -16,6 +16,8 @@ class LeadershipConfig(AppConfig):
     def _recruitment() -> None:
         """Recruitment and designation: workflow nouns, navigation, home and leader page sections, and personal data
         (who acted, and what candidates, heads and panel members wrote)."""
+        from deployments.demo import register_demo_step
+        from leadership.demo import build_recruitment
         from leadership.recruitment.home import home_section, leader_section
         from portal.privacy.registry import PersonalData, register_personal_data
         from portal.ui.navigation import NavItem, register_navigation
@@ -29,6 +31,7 @@ class LeadershipConfig(AppConfig):
                             NavItem("Talent pool", "leadership:talent", "talent.view", 74))
         register_section("home", home_section)
         register_section("leader", leader_section)
+        register_demo_step(build_recruitment)
         register_personal_data(
             PersonalData("leadership.RecruitmentRound", "recruitment rounds", people=("created_by",)),
             PersonalData("leadership.PanelMember", "recruitment panels", people=("user",)),

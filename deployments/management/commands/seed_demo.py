@@ -13,7 +13,7 @@ from django_scopes import scope
 from alliances import demo
 from alliances.models import ClusterSchool, Specialism, SystemLeader
 from deployments.brokerage import offers
-from deployments.demo import build_history, fund_history
+from deployments.demo import LATER_STEPS, build_history, fund_history
 from deployments.models import Offer, SupportRequest
 from deployments.requests import services as requests
 from portal.accounts.models import User
@@ -88,6 +88,8 @@ class Command(BaseCommand):
                 ealing_broker = Membership.objects.get(partnership=partnerships["ealing"], user=broker.user)
             catalogues = build_catalogues(cambridgeshire=broker, ealing=ealing_broker)
             self._orders_and_drawdown(partnerships, catalogues, broker)
+            for step in LATER_STEPS:  # the leadership app's recruitment round, and so on
+                step(partnerships=partnerships)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new users)."))
         if not options["quiet_sign_ins"]:
             self.stdout.write(f"\nDemo sign-ins (password for all: {DEMO_PASSWORD})\n")
