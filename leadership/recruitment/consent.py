@@ -53,5 +53,32 @@ def withdraw_consent(*, actor: Membership, leader: SystemLeader, reason: str) ->
     return withdrawal
 
 
+def can_give_consent(actor: Membership, leader: SystemLeader) -> bool:
+    return not leader.has_release_consent and leads_home_school(actor, leader)
+
+
+@transaction.atomic
+def give_consent(*, actor: Membership, leader: SystemLeader, today) -> None:
+    """A head of the leader's home school gives release consent again (after withdrawing it, or where none was ever
+    recorded): the leader's record names them and the date, so matching includes the leader again. Audited; the
+    steering group is told."""
+    if not leads_home_school(actor, leader):
+        raise NotAllowed("Only a headteacher of the leader's home school can give release consent.")
+    name = (actor.user.get_full_name() or actor.user.email)[:150]
+    if not SystemLeader.objects.filter(pk=leader.pk, release_consent_by="").update(release_consent_by=name,
+                                                                                  release_consent_on=today):
+        raise Conflict(f"Release consent for {leader.name} is already given.")
+    leader.release_consent_by, leader.release_consent_on = name, today
+    record_event(partnership=actor.partnership, actor=actor.user, action="system_leader.consent_given", obj=leader,
+                 new={"release_consent_by": name, "release_consent_on": today.isoformat()})
+    tell(actor.partnership, "consent.given", steering_group(actor.partnership),
+         occurrence=f"leader:{leader.pk}:consent_given:{today.isoformat()}",
+         subject=f"Release consent given for {leader.name}",
+         lines=[f"{actor.user.get_full_name()}, headteacher of {leader.home_school.name}, has given consent to release "
+                f"{leader.name} for deployments. Matching includes them again."],
+         link_to=reverse("alliances:leader", kwargs={"partnership_slug": actor.partnership.slug, "pk": leader.pk}),
+         action="See the system leader")
+
+
 def withdrawals(leader: SystemLeader) -> list[ConsentWithdrawal]:
     return list(ConsentWithdrawal.objects.filter(leader=leader).select_related("withdrawn_by"))

@@ -28,4 +28,5 @@ urlpatterns = [
     path("leadership/induction/", people.induction_items, name="induction"),
     path("leadership/system-leaders/<int:pk>/induction/", people.leader_induction, name="leader_induction"),
     path("leadership/system-leaders/<int:pk>/consent/withdraw/", people.consent_withdraw, name="consent_withdraw"),
+    path("leadership/system-leaders/<int:pk>/consent/give/", people.consent_give, name="consent_give"),
 ]

@@ -304,6 +304,12 @@ EVENTS: dict[str, EventType] = {
             template="brokerage",
         ),
         EventType(
+            key="consent.given",
+            label="A headteacher gave release consent",
+            description="When a system leader's home school gives consent for deployments again (steering group).",
+            template="brokerage",
+        ),
+        EventType(
             key="recruitment.closing",
             label="A recruitment round is closing",
             description="A few days before a round closes, while your application is still a draft.",

@@ -239,6 +239,7 @@ MATRIX: dict[str, tuple[tuple[str, ...], str | None]] = {
     "leadership:induction": (("get", "post"), None),
     "leadership:leader_induction": (("get", "post"), "leader"),
     "leadership:consent_withdraw": (("get", "post"), "leader"),
+    "leadership:consent_give": (("post",), "leader"),
 }
 # Pages of one person's object that other members holding the capability may not open: the matrix's application is
 # the candidate persona's, at the headteacher persona's school, with the broker and approver on its panel, so the

@@ -7,7 +7,8 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
 
 from alliances.models import SystemLeader
 from alliances.selectors import active_specialisms
@@ -154,3 +155,18 @@ def consent_withdraw(request: HttpRequest, partnership_slug: str, pk: int) -> Ht
         cancel_url=home, form=form, warning=""),
         act=lambda data: consent.withdraw_consent(actor=request.membership, leader=leader, reason=data["note"]),
         done_url=home, done_message=f"Release consent for {leader.name} is withdrawn. The steering group has been told.")
+
+
+@require_POST
+@capability_required("recruitment.endorse")
+def consent_give(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
+    leader = found_or_404(SystemLeader.objects.filter(partnership=request.partnership,
+                                                      home_school__in=request.membership.schools.values("pk"))
+                          .select_related("home_school"), pk)
+    try:
+        consent.give_consent(actor=request.membership, leader=leader, today=timezone.localdate())
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Release consent for {leader.name} is given. The steering group has been told.")
+    return redirect("tenant:home", partnership_slug=partnership_slug)

@@ -59,6 +59,20 @@ def test_the_home_schools_head_withdraws_consent_and_matching_leaves_the_leader_
         consent.withdraw_consent(actor=headteacher, leader=leader, reason="Again")
 
 
+def test_the_head_gives_consent_again_and_matching_includes_the_leader(leader, headteacher, broker, partnership):
+    consent.withdraw_consent(actor=headteacher, leader=leader, reason="A term in school")
+    today = timezone.localdate()
+    consent.give_consent(actor=headteacher, leader=leader, today=today)
+    leader.refresh_from_db()
+    assert leader.has_release_consent and leader.release_consent_on == today
+    assert leader.release_consent_by == headteacher.user.get_full_name()
+    assert sent_to("consent.given") == {broker.user.email}
+    with pytest.raises(Conflict):
+        consent.give_consent(actor=headteacher, leader=leader, today=today)
+    with pytest.raises(NotAllowed):
+        consent.give_consent(actor=broker, leader=leader, today=today)
+
+
 def test_only_a_head_of_the_leaders_home_school_withdraws_consent(leader, broker, partnership):
     other_head = make_member(partnership, Role.HEADTEACHER)
     other_head.schools.add(SchoolFactory(urn="110746"))
