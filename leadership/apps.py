@@ -10,7 +10,45 @@ class LeadershipConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        self._recruitment()
         self._quality()
+
+    @staticmethod
+    def _recruitment() -> None:
+        """Recruitment and designation: workflow nouns, navigation, home and leader page sections, and personal data
+        (who acted, and what candidates, heads and panel members wrote)."""
+        from leadership.demo import build_recruitment
+        from leadership.recruitment.home import home_section, leader_section
+        from portal.demo import register_demo
+        from portal.privacy.registry import PersonalData, register_personal_data
+        from portal.ui.navigation import NavItem, register_navigation
+        from portal.ui.sections import register_section
+        from portal.workflow import register_workflow
+
+        register_workflow(nouns={"recruitmentround": "recruitment round", "application": "application"},
+                          settled_by_leaving={("application", "submitted"): ("application.submitted",),
+                                              ("application", "proposed"): ("application.proposed",)})
+        register_navigation(NavItem("Recruitment", "leadership:rounds", "recruitment.view", 72),
+                            NavItem("Talent pool", "leadership:talent", "talent.view", 74))
+        register_section("home", home_section)
+        register_section("leader", leader_section)
+        register_demo(build_recruitment)
+        register_personal_data(
+            PersonalData("leadership.RecruitmentRound", "recruitment rounds", people=("created_by",)),
+            PersonalData("leadership.PanelMember", "recruitment panels", people=("user",)),
+            PersonalData("leadership.Application", "applications to be a system leader",
+                         people=("candidate", "endorsed_by", "proposed_by", "decided_by"), names=("name",),
+                         free_text=("role_title", "endorsement", "rationale", "feedback"), subject=True),
+            PersonalData("leadership.Evidence", "", people=("application__candidate",), free_text=("text",)),
+            PersonalData("leadership.Score", "panel scores given", people=("scorer",), free_text=("comment",)),
+            PersonalData("leadership.Nomination", "talent pool nominations", people=("nominated_by",),
+                         emails=("email",), names=("name",), free_text=("role_title", "why")),
+            PersonalData("leadership.RoundInvitation", "invitations to apply", people=("invited_by",),
+                         emails=("email",), names=("name",)),
+            PersonalData("leadership.InductionTick", "induction steps ticked", people=("ticked_by",)),
+            PersonalData("leadership.ConsentWithdrawal", "release consent withdrawn", people=("withdrawn_by",),
+                         free_text=("reason", "consent_was_by")),
+        )
 
     @staticmethod
     def _quality() -> None:

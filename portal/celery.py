@@ -67,7 +67,7 @@ _channels_of_a_closed_connection_raise_connection_errors()
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.worker_consumer = "portal.celery:ResilientConsumer"
-app.autodiscover_tasks(["portal.notifications", "portal.privacy", "alliances", "programmes", "deployments"])
+app.autodiscover_tasks(["portal.notifications", "portal.privacy", "alliances", "programmes", "deployments", "leadership"])
 
 # The request id travels with each task, and the worker logs in the portal's format (before the worker sets up logging).
 import portal.observability.celery  # noqa: E402, F401
@@ -85,6 +85,9 @@ app.conf.beat_schedule = {
         "kwargs": {"today": os.environ["PORTAL_REMINDERS_TODAY"]} if os.environ.get("PORTAL_REMINDERS_TODAY") else {}},
     # The catalogue's reminders (programmes.reminders): order windows, orders waiting, unused and low entitlements.
     "programmes.reminders": {"task": "programmes.reminders", "schedule": crontab(hour=6, minute=40)},
+    # Recruitment's reminders (leadership.recruitment.reminders): rounds closing, panel scoring due.
+    "leadership.recruitment_reminders": {"task": "leadership.recruitment_reminders",
+                                         "schedule": crontab(hour=6, minute=45)},
     "notifications.weekly_digest": {
         "task": "notifications.weekly_digest",
         "schedule": crontab(hour=7, minute=0, day_of_week="mon"),

@@ -244,6 +244,12 @@ def admin(partnership):
 
 
 @pytest.fixture
+def candidate(partnership):
+    """Someone invited to apply to a recruitment round: sees published rounds and their own applications only."""
+    return make_member(partnership, Role.CANDIDATE)
+
+
+@pytest.fixture
 def outsider(other_partnership):
     """An admin of the other partnership only: sees nothing of the first."""
     return make_member(other_partnership, Role.ADMIN)
@@ -255,7 +261,7 @@ def other_admin(other_partnership):
 
 
 @pytest.fixture
-def personas(headteacher, system_leader, broker, approver, la_officer, admin):
+def personas(headteacher, system_leader, broker, approver, la_officer, admin, candidate):
     return {
         Role.HEADTEACHER: headteacher,
         Role.SYSTEM_LEADER: system_leader,
@@ -263,6 +269,7 @@ def personas(headteacher, system_leader, broker, approver, la_officer, admin):
         Role.APPROVER: approver,
         Role.LA_OFFICER: la_officer,
         Role.ADMIN: admin,
+        Role.CANDIDATE: candidate,
     }
 
 

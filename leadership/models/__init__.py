@@ -13,3 +13,23 @@ from leadership.models.quality import (  # noqa: F401
     QARating,
     RatingLevel,
 )
+from leadership.models.recruitment import (  # noqa: F401
+    SCORE_MEANINGS,
+    Application,
+    ApplicationSpecialism,
+    ApplicationStatus,
+    ConsentWithdrawal,
+    Criterion,
+    Evidence,
+    InductionItem,
+    InductionTick,
+    Nomination,
+    NominationSpecialism,
+    Outcome,
+    PanelMember,
+    RecruitmentRound,
+    RoundInvitation,
+    RoundSpecialism,
+    RoundStatus,
+    Score,
+)

@@ -286,6 +286,62 @@ EVENTS: dict[str, EventType] = {
             description="When a service on a confirmed order is cancelled and credited (headteachers, steering group).",
             template="brokerage",
         ),
+        # System leadership: recruitment, applications, the panel and release consent (leadership.recruitment).
+        EventType(
+            key="recruitment.invited",
+            label="You are invited to apply to a recruitment round",
+            description="When the steering group asks you to apply to be designated a system leader.",
+            template="brokerage",
+        ),
+        EventType(
+            key="application.submitted",
+            label="An application asks for your endorsement",
+            description="When someone at your school applies to be a system leader (headteachers).",
+            template="brokerage",
+        ),
+        EventType(
+            key="application.endorsed",
+            label="An application was endorsed, or not",
+            description="When a headteacher endorses an application (the round's panel) or does not (the candidate).",
+            template="brokerage",
+        ),
+        EventType(
+            key="application.proposed",
+            label="A panel decision waits for a second member",
+            description="When four-eyes decisions are on and another panel member proposes a decision.",
+            template="brokerage",
+        ),
+        EventType(
+            key="application.decided",
+            label="The panel decided your application",
+            description="The outcome of your application to a recruitment round, with the panel's feedback.",
+            template="brokerage",
+            mandatory=True,
+        ),
+        EventType(
+            key="consent.withdrawn",
+            label="A headteacher withdrew release consent",
+            description="When a system leader's home school withdraws consent for future deployments (steering group).",
+            template="brokerage",
+        ),
+        EventType(
+            key="consent.given",
+            label="A headteacher gave release consent",
+            description="When a system leader's home school gives consent for deployments again (steering group).",
+            template="brokerage",
+        ),
+        EventType(
+            key="recruitment.closing",
+            label="A recruitment round is closing",
+            description="A few days before a round closes, while your application is still a draft.",
+            template="brokerage",
+        ),
+        EventType(
+            key="recruitment.scoring_due",
+            label="Applications wait for your scores",
+            description="After a round closes, endorsed applications you have not scored yet (panel members).",
+            template="brokerage",
+        ),
         EventType(
             key="membership.deactivated",
             label="Your access was removed",

@@ -12,6 +12,7 @@ class Role(models.TextChoices):
     APPROVER = "approver", "Approver"
     LA_OFFICER = "la_officer", "LA officer"
     ADMIN = "admin", "Partnership admin"
+    CANDIDATE = "candidate", "Candidate"
 
 
 ROLE_DESCRIPTIONS: dict[str, str] = {
@@ -21,6 +22,7 @@ ROLE_DESCRIPTIONS: dict[str, str] = {
     Role.APPROVER: "Approves or rejects proposed deployments for the steering group.",
     Role.LA_OFFICER: "Reads dashboards and lists for schools in their local authorities.",
     Role.ADMIN: "Manages members, invitations and the partnership's settings.",
+    Role.CANDIDATE: "Applies to a recruitment round they were invited to and follows only their own applications.",
 }
 
 # Staff roles must sign in with two-factor authentication (DESIGN.md section 3).
@@ -55,10 +57,11 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "directory.manage": frozenset({Role.BROKER, Role.ADMIN}),
     "calendar.manage": frozenset({Role.BROKER, Role.ADMIN}),
     # What LA officers, who oversee from outside the steering group, never see: the steering group's private
-    # notes and staff contact details; and they see only the schools in their own local authorities.
-    "notes.view": ALL_ROLES - {Role.LA_OFFICER},
-    "contacts.view": ALL_ROLES - {Role.LA_OFFICER},
-    "directory.all_areas": ALL_ROLES - {Role.LA_OFFICER},
+    # notes and staff contact details; and they see only the schools in their own local authorities. Candidates (people
+    # invited to apply to a recruitment round) see none of the partnership's own notes, contacts or directory either.
+    "notes.view": ALL_ROLES - {Role.LA_OFFICER, Role.CANDIDATE},
+    "contacts.view": ALL_ROLES - {Role.LA_OFFICER, Role.CANDIDATE},
+    "directory.all_areas": ALL_ROLES - {Role.LA_OFFICER, Role.CANDIDATE},
     # The catalogue of services, schools' orders and finance (programmes app). Headteachers order for and see
     # only the schools they lead; LA officers see take-up for their LAs, never a school's spending.
     "catalogue.view": STEERING_GROUP_ROLES | {Role.HEADTEACHER, Role.ADMIN, Role.LA_OFFICER},
@@ -85,6 +88,18 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "members.manage": frozenset({Role.ADMIN}),
     "settings.manage": frozenset({Role.ADMIN}),
     "audit.view": frozenset({Role.ADMIN}),
+    # System leadership: recruitment rounds, applications, panels and designation (leadership.recruitment).
+    # Candidates, invited to a round, see published rounds and only their own applications; panel members are
+    # steering group members a round names, and see scores only once every one of them has scored.
+    "recruitment.view": ALL_ROLES - {Role.LA_OFFICER},
+    "recruitment.manage": frozenset({Role.BROKER, Role.ADMIN}),
+    "recruitment.apply": frozenset({Role.HEADTEACHER, Role.SYSTEM_LEADER, Role.CANDIDATE}),
+    "recruitment.endorse": frozenset({Role.HEADTEACHER}),
+    "recruitment.panel": STEERING_GROUP_ROLES,
+    "applications.view": STEERING_GROUP_ROLES | {Role.HEADTEACHER, Role.SYSTEM_LEADER, Role.ADMIN, Role.CANDIDATE},
+    "induction.view": STEERING_GROUP_ROLES | {Role.SYSTEM_LEADER, Role.ADMIN},
+    "talent.nominate": frozenset({Role.HEADTEACHER}),
+    "talent.view": STEERING_GROUP_ROLES | {Role.ADMIN},
 }
 
 

@@ -63,6 +63,14 @@ def invite_member(*, actor: Membership, email: str, role: str, schools=(), local
 
 
 @transaction.atomic
+def invite_candidate(*, actor: Membership, email: str) -> SentInvitation:
+    """Invite someone to apply to a recruitment round, with the narrow candidate role (the steering group's
+    recruiters, not only admins, may: capability recruitment.manage). Same rules and side effects as invite_member."""
+    _require(actor, "recruitment.manage")
+    return _invite(partnership=actor.partnership, email=email, role=Role.CANDIDATE, inviter=actor.user)
+
+
+@transaction.atomic
 def global_invite_first_admin(*, partnership: Partnership, email: str, operator: User) -> SentInvitation:
     """A platform operator invites a partnership's first admin (Django admin); no membership needed."""
     if not operator.is_staff:

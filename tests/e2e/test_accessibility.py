@@ -72,7 +72,9 @@ def test_account_and_list_pages_reflow_at_320_px(page, live_server, demo):
         "system-leader": ["/p/cambridgeshire/", "/p/cambridgeshire/offers/"],
         "broker": ["/p/cambridgeshire/schools/", "/p/cambridgeshire/system-leaders/", "/p/cambridgeshire/clusters/",
                    "/p/cambridgeshire/deployments/", "/p/cambridgeshire/requests/", "/p/cambridgeshire/term-dates/",
-                   "/p/cambridgeshire/alliances/", "/p/cambridgeshire/dashboards/"],
+                   "/p/cambridgeshire/alliances/", "/p/cambridgeshire/dashboards/",
+                   "/p/cambridgeshire/leadership/recruitment/", "/p/cambridgeshire/leadership/applications/",
+                   "/p/cambridgeshire/leadership/talent-pool/"],
         "admin": ["/p/cambridgeshire/members/", "/p/cambridgeshire/activity/"],
         "la-officer": ["/p/cambridgeshire/schools/"],
     }

@@ -36,6 +36,10 @@ NOT_PERSONAL = {
     "leadership.Competency": {"title", "description"},
     "leadership.RatingLevel": {"meaning"},
     "leadership.QAGroup": {"name"},
+    # The partnership's own recruitment wording: a round's title, description and criteria, its induction steps.
+    "leadership.RecruitmentRound": {"title", "description"},
+    "leadership.Criterion": {"title", "guidance"},
+    "leadership.InductionItem": {"title", "description"},
 }
 
 

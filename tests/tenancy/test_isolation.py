@@ -44,10 +44,11 @@ from tests.factories import (
     make_invitation,
     make_member,
 )
+from tests.factories.leadership import make_application, make_induction_item, make_nomination, make_round
 from tests.leadership.quality.world import quality_objects
 
 
-def _objects(partnership, member, leader_user=None):
+def _objects(partnership, member, leader_user=None, panel=(), candidate=None):
     """One of each tenant object in `partnership`, for URLs that take an id. Its private texts name the
     partnership's slug, so a page that leaks them says whose they are."""
     slug = partnership.slug
@@ -82,11 +83,24 @@ def _objects(partnership, member, leader_user=None):
     order_line = OrderLineFactory(partnership=partnership, order=order, service__created_by=member.user)
     # Quality assurance: a QA group led by the matrix's leader (the system leader persona), one member with an activity.
     quality = quality_objects(partnership, lead=leader, school=school, recorded_by=member.user)
-    return {**quality, "order": order, "order_line": order_line, "membership": member, "invitation": invitation,
+    return {**quality, **_leadership_objects(partnership, member, school, leader, panel, candidate), "order": order,
+            "order_line": order_line, "membership": member, "invitation": invitation,
             "notification": notification, "school": school,
             "specialism": specialism, "leader": leader, "cluster": cluster, "alliance": alliance, "period": period,
             "request": support, "offer": offer, "deployment": deployment, "visit": visit,
             "review": review, "variation": variation, "catalogue": catalogue, "service": service}
+
+
+def _leadership_objects(partnership, member, school, leader, panel=(), candidate=None):
+    """A published round open today with its panel, an endorsed application to it from `candidate` at the school,
+    a talent-pool nomination and an induction step."""
+    round_ = make_round(partnership, panel=panel or [member.user], title=f"Round of {partnership.slug}",
+                        created_by=member.user)
+    application = make_application(round_, candidate or member.user, school=school, status="endorsed",
+                                   endorsed_by=member.user, name=f"Candidate of {partnership.slug}")
+    nomination = make_nomination(partnership, school, nominated_by=member.user, name=f"Nominee {partnership.slug}")
+    make_induction_item(partnership, title=f"Step of {partnership.slug}")
+    return {"round": round_, "application": application, "nomination": nomination}
 
 
 # url name -> (methods, which object supplies pk, or None)
@@ -224,6 +238,40 @@ MATRIX: dict[str, tuple[tuple[str, ...], str | None]] = {
     "leadership:reports": (("get",), None),
     "leadership:reports_csv": (("get",), None),
     "leadership:reports_benefits_csv": (("get",), None),
+    "leadership:rounds": (("get",), None),
+    "leadership:round_new": (("get", "post"), None),
+    "leadership:round": (("get",), "round"),
+    "leadership:round_edit": (("get", "post"), "round"),
+    "leadership:round_panel": (("get", "post"), "round"),
+    "leadership:round_publish": (("post",), "round"),
+    "leadership:round_invite": (("get", "post"), "round"),
+    "leadership:round_apply": (("post",), "round"),
+    "leadership:applications": (("get",), None),
+    "leadership:application": (("get",), "application"),
+    "leadership:application_edit": (("get", "post"), "application"),
+    "leadership:application_check": (("get", "post"), "application"),
+    "leadership:application_withdraw": (("get", "post"), "application"),
+    "leadership:application_endorse": (("get", "post"), "application"),
+    "leadership:application_score": (("get", "post"), "application"),
+    "leadership:application_decide": (("get", "post"), "application"),
+    "leadership:application_confirm": (("post",), "application"),
+    "leadership:application_send_back": (("get", "post"), "application"),
+    "leadership:talent": (("get",), None),
+    "leadership:nominate": (("get", "post"), None),
+    "leadership:talent_invite": (("get", "post"), "nomination"),
+    "leadership:induction": (("get", "post"), None),
+    "leadership:leader_induction": (("get", "post"), "leader"),
+    "leadership:consent_withdraw": (("get", "post"), "leader"),
+    "leadership:consent_give": (("post",), "leader"),
+}
+# Pages of one person's object that other members holding the capability may not open: the matrix's application is
+# the candidate persona's, at the headteacher persona's school, with the broker and approver on its panel, so the
+# system leader persona (who may apply, and so open applications) is not involved in it and gets the same 404 as
+# for a missing one.
+NOT_THEIRS: dict[str, set[str]] = {
+    name: {Role.SYSTEM_LEADER} for name in (
+        "leadership:application", "leadership:application_edit", "leadership:application_check",
+        "leadership:application_withdraw")
 }
 # Schools are shared reference data: their URLs take a URN, and "the other partnership's object" is
 # its PartnershipSchool row, whose notes and membership must never show or change from here.
@@ -265,6 +313,15 @@ REDIRECTED_GETS: dict[str, tuple[str, str]] = {
     "programmes:order_check": ("programmes:order", "order"),
     "programmes:order_cancel": ("programmes:order", "order"),
     "programmes:order_line_cancel": ("programmes:order", "order"),
+    # The matrix's round is published and its application endorsed, with no scores yet: no draft to change, nothing
+    # to endorse, decide or send back.
+    "leadership:round_edit": ("leadership:round", "round"),
+    "leadership:application_edit": ("leadership:application", "application"),
+    "leadership:application_check": ("leadership:application", "application"),
+    "leadership:application_withdraw": ("leadership:application", "application"),
+    "leadership:application_endorse": ("leadership:application", "application"),
+    "leadership:application_decide": ("leadership:application", "application"),
+    "leadership:application_send_back": ("leadership:application", "application"),
 }
 
 POST_DATA = {"decision": "no", "urn": "139087", "is_member": "no", "notes": "changed", "action": "delete", "name": "Changed",
@@ -329,7 +386,9 @@ def test_every_tenant_model_refuses_queries_outside_a_scope():
 @pytest.fixture
 def both_sides(partnership, other_partnership, personas, outsider):
     with scopes_disabled():
-        mine = _objects(partnership, personas[Role.ADMIN], leader_user=personas[Role.SYSTEM_LEADER].user)
+        mine = _objects(partnership, personas[Role.ADMIN], leader_user=personas[Role.SYSTEM_LEADER].user,
+                        panel=[personas[Role.BROKER].user, personas[Role.APPROVER].user],
+                        candidate=personas[Role.CANDIDATE].user)
         theirs = _objects(other_partnership, outsider)
     return mine, theirs
 
@@ -337,6 +396,16 @@ def both_sides(partnership, other_partnership, personas, outsider):
 def _snapshot(partnership):
     from alliances.models import Alliance, Cluster, PartnershipSchool, Specialism, SystemLeader
     from deployments.models import CapacityEntry, Deployment, Offer, Review, SupportRequest, Variation, Visit, Watch
+    from leadership.models import (
+        Application,
+        ConsentWithdrawal,
+        InductionTick,
+        Nomination,
+        PanelMember,
+        RecruitmentRound,
+        RoundInvitation,
+        Score,
+    )
     from portal.calendar.models import CalendarPeriod, CalendarYear
     from programmes.models import Catalogue, ChargeLine, Entitlement, Order, OrderLine, Service
 
@@ -374,6 +443,15 @@ def _snapshot(partnership):
                  .order_by("pk")),
             Entitlement.objects.filter(partnership=partnership).count(),
             partnership.__class__.objects.filter(pk=partnership.pk).values_list("alliance_label", "offer_expiry_days").get(),
+            list(RecruitmentRound.objects.filter(partnership=partnership).values_list("pk", "status", "title")),
+            list(Application.objects.filter(partnership=partnership).values_list("pk", "status", "outcome", "school_id")),
+            list(PanelMember.objects.filter(partnership=partnership).values_list("round_id", "user_id").order_by("pk")),
+            Score.objects.filter(partnership=partnership).count(),
+            Nomination.objects.filter(partnership=partnership).count(),
+            RoundInvitation.objects.filter(partnership=partnership).count(),
+            InductionTick.objects.filter(partnership=partnership).count(),
+            ConsentWithdrawal.objects.filter(partnership=partnership).count(),
+            list(SystemLeader.objects.filter(partnership=partnership).values_list("pk", "release_consent_by")),
         )
 
 
@@ -430,6 +508,8 @@ def test_each_role_gets_its_pages_and_403_for_the_rest(client, name, role, perso
         got = f"{role} {method.upper()} {name} gave {response.status_code} {response.get('Location', '')}"
         if not member.can(capability):
             assert response.status_code == 403, got
+        elif role in NOT_THEIRS.get(name, ()):
+            assert response.status_code == 404, got
         elif method == "get" and name == "tenant:notification":
             assert (response.status_code, response["Location"]) == (302, objects["notification"].link), got
         elif method == "get" and name in REDIRECTED_GETS:

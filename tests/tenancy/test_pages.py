@@ -23,7 +23,7 @@ def _grow(partnership, user, n):
         start = Notification.objects.count()
         bulk(NotificationFactory, n, partnership=partnership, recipient=user)
         for i in range(n):
-            make_member(partnership, list(Role)[i % 6], mfa=False)
+            make_member(partnership, list(Role)[i % len(Role)], mfa=False)
             make_invitation(partnership, email=f"grow{start + i}@example.org", token=f"grow-{start + i}")
         AuditEvent.objects.bulk_create([AuditEvent(partnership=partnership, action="test.grow") for _ in range(n)])
 

@@ -1,0 +1,38 @@
+"""What recruitment adds to pages of lower apps: each member's home page (applications to act on, a head's leaders
+and their consent) and a system leader's directory page (induction progress, consent withdrawals)."""
+
+from __future__ import annotations
+
+from alliances.models import SystemLeader
+from leadership.models import Application, ApplicationStatus
+from leadership.recruitment import consent, induction, selectors
+from portal.tenancy.models import Membership
+
+
+def home_section(*, membership: Membership, **_) -> dict:
+    """A few queries for the roles recruitment involves; nothing for LA officers and admins."""
+    if not membership.can("recruitment.view"):
+        return {}
+    mine = list(Application.objects.filter(partnership=membership.partnership, candidate=membership.user)
+                .select_related("round").order_by("-created_at")[:10]) if membership.can("recruitment.apply") else []
+    context: dict = {"recruitment_home": True, "my_applications": mine}
+    if membership.can("recruitment.endorse"):
+        context["to_endorse"] = list(selectors.applications_for(membership=membership)
+                                     .filter(status=ApplicationStatus.SUBMITTED).exclude(candidate=membership.user))
+        context["my_leaders"] = list(SystemLeader.objects.filter(
+            partnership=membership.partnership, home_school__in=membership.schools.values("pk"))
+            .select_related("home_school").order_by("name")[:50])
+    if membership.can("recruitment.panel"):
+        context["panel_waiting"] = list(selectors.applications_for(membership=membership).filter(
+            status__in=(ApplicationStatus.ENDORSED, ApplicationStatus.PROPOSED),
+            round__in=selectors.panel_rounds(membership).values("round_id")).order_by("submitted_at")[:20])
+    return context
+
+
+def leader_section(*, membership: Membership, leader: SystemLeader, **_) -> dict:
+    """The leader's induction progress and any consent withdrawals, for the steering group and admins."""
+    if not membership.can("talent.view"):
+        return {}
+    steps = induction.checklist(leader)
+    return {"induction_steps": steps, "induction_done": sum(step.done for step in steps),
+            "consent_withdrawals": consent.withdrawals(leader)}
