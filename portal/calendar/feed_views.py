@@ -1,0 +1,54 @@
+"""The "Calendar feed" page (a member makes, copies and revokes their secret address) and the feed itself, which
+calendar apps fetch without a session."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from portal.calendar import feeds
+from portal.calendar.models import CalendarFeed
+from portal.tenancy.rls import partnership_scope
+from portal.ui.views import capability_required
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@capability_required("calendar.feed")
+def calendar_feed(request: HttpRequest, partnership_slug: str) -> HttpResponse:
+    """GET shows whether the member has a feed; POST `action=create` makes a new address (shown on this response
+    only: it is stored hashed), `action=revoke` stops the current one."""
+    membership = request.membership
+    address = ""
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "revoke":
+            if feeds.revoke_feed(membership=membership):
+                messages.success(request, "Your calendar feed address no longer works. Calendars subscribed to it "
+                                          "will stop updating; make a new address to subscribe again.")
+            return redirect("tenant:calendar_feed", partnership_slug=partnership_slug)
+        _, token = feeds.create_feed(membership=membership)
+        address = settings.SITE_URL + reverse("calendar_feed_ics", kwargs={"token": token})
+    return render(request, "calendar/feed.html", {
+        "feed": feeds.live_feed(membership=membership), "address": address,
+    })
+
+
+@require_http_methods(["GET", "HEAD"])
+def calendar_feed_ics(request: HttpRequest, token: str) -> HttpResponse:
+    """The feed, for calendar apps: the secret address is the only credential. Unknown and revoked give 404."""
+    feed = feeds.global_feed_for_token(token)
+    if feed is None:
+        raise Http404("No such calendar feed")
+    with partnership_scope(feed.partnership):
+        body = feeds.render_feed(feed.membership)
+        CalendarFeed.objects.filter(pk=feed.pk).update(last_fetched_at=timezone.now())
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="school-to-school-support.ics"'
+    response["Cache-Control"] = "private, max-age=900"
+    response["X-Robots-Tag"] = "noindex"
+    return response
