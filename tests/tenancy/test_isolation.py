@@ -17,6 +17,7 @@ from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django_scopes import ScopeError, scopes_disabled
 
+from api.models import ApiToken
 from portal.audit.models import AuditEvent
 from portal.notifications.models import Notification
 from portal.tenancy.models import Invitation, Membership, PartnershipOwned
@@ -79,7 +80,10 @@ def _objects(partnership, member, leader_user=None):
     order = OrderFactory(partnership=partnership, school=school, status="submitted", purchase_order=f"PO {slug}",
                          catalogue=catalogue, created_by=member.user)
     order_line = OrderLineFactory(partnership=partnership, order=order, service__created_by=member.user)
-    return {"order": order, "order_line": order_line, "membership": member, "invitation": invitation,
+    api_token = ApiToken.objects.create(partnership=partnership, name=f"Token of {slug}", prefix="s2s_abcd",
+                                        token_hash=f"{slug:0<64}"[:64], scopes=["schools"], created_by=member.user,
+                                        expires_on=date(2090, 1, 1))
+    return {"api_token": api_token, "order": order, "order_line": order_line, "membership": member, "invitation": invitation,
             "notification": notification, "school": school,
             "specialism": specialism, "leader": leader, "cluster": cluster, "alliance": alliance, "period": period,
             "request": support, "offer": offer, "deployment": deployment, "visit": visit,
@@ -201,6 +205,9 @@ MATRIX: dict[str, tuple[tuple[str, ...], str | None]] = {
     "programmes:finance": (("get",), None),
     "programmes:finance_csv": (("get",), None),
     "programmes:finance_xlsx": (("get",), None),
+    "tenant:calendar_feed": (("get", "post"), None),
+    "api_pages:tokens": (("get", "post"), None),
+    "api_pages:token_revoke": (("get", "post"), "api_token"),
 }
 # Schools are shared reference data: their URLs take a URN, and "the other partnership's object" is
 # its PartnershipSchool row, whose notes and membership must never show or change from here.
@@ -346,6 +353,7 @@ def _snapshot(partnership):
             list(Invitation.objects.filter(partnership=partnership).values_list("pk", "revoked_at", "accepted_at").order_by("pk")),
             list(Notification.objects.filter(partnership=partnership).values_list("pk", "read_at").order_by("pk")),
             AuditEvent.objects.filter(partnership=partnership).count(),
+            list(ApiToken.objects.filter(partnership=partnership).values_list("pk", "revoked_at", "scopes")),
             list(Catalogue.objects.filter(partnership=partnership).values_list("pk", "status", "title").order_by("pk")),
             list(Service.objects.filter(partnership=partnership).values_list("pk", "status", "name", "member_price")
                  .order_by("pk")),

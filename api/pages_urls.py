@@ -1,0 +1,12 @@
+"""The API's pages inside a partnership: /p/<slug>/api-tokens/..."""
+
+from django.urls import path
+
+from api import views
+
+app_name = "api_pages"
+
+urlpatterns = [
+    path("api-tokens/", views.token_list, name="tokens"),
+    path("api-tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
+]

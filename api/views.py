@@ -1,0 +1,68 @@
+"""The API tokens page: a partnership admin makes a token (its secret shown once), sees each token's use, revokes."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.db.models import Sum
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from api import tokens
+from api.forms import TokenForm
+from api.models import ApiToken, ApiTokenUsage
+from portal.calendar.schooldays import today_in_london
+from portal.errors import DomainError
+from portal.ui.views import capability_required, found_or_404
+
+
+def _tokens(partnership) -> list[ApiToken]:
+    rows = list(ApiToken.objects.filter(partnership=partnership).select_related("created_by")
+                .prefetch_related("local_authorities")[:100])
+    totals = dict(ApiTokenUsage.objects.filter(partnership=partnership, token__in=rows).values("token")
+                  .annotate(total=Sum("requests")).values_list("token", "total"))
+    today = today_in_london()
+    for row in rows:
+        row.total_requests = totals.get(row.pk, 0)
+        row.live = row.is_live(today)
+    return rows
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@capability_required("api.manage")
+def token_list(request: HttpRequest, partnership_slug: str) -> HttpResponse:
+    """GET lists the tokens with a form for a new one; a valid POST makes it and shows its secret on this response
+    only (it is stored hashed)."""
+    form = TokenForm(request.POST or None, partnership=request.partnership)
+    secret = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            token, secret = tokens.create_token(
+                actor=request.membership, name=form.cleaned_data["name"], scopes=form.cleaned_data["scopes"],
+                local_authorities=form.chosen_local_authorities(), contacts=form.cleaned_data["contacts"],
+                expires_on=form.cleaned_data["expires_on"])
+        except DomainError as error:
+            form.add_error(None, str(error))
+        else:
+            form = TokenForm(partnership=request.partnership)
+    return render(request, "api/tokens.html", {
+        "form": form, "secret": secret, "tokens": _tokens(request.partnership),
+        "api_root": settings.SITE_URL + "/api/v1/", "openapi_url": settings.SITE_URL + reverse("api:openapi-json"),
+    })
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@capability_required("api.manage")
+def token_revoke(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
+    token = found_or_404(ApiToken.objects.filter(partnership=request.partnership), pk)
+    if request.method == "POST":
+        try:
+            tokens.revoke_token(actor=request.membership, token=token)
+        except DomainError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, f"{token.name} ({token.prefix}…) is revoked: it no longer works.")
+        return redirect("api_pages:tokens", partnership_slug=partnership_slug)
+    return render(request, "api/revoke.html", {"token": token})
