@@ -4,7 +4,7 @@ from django import forms
 from django.db.models import Q
 
 from alliances.models import Cluster, LocalAuthority, PartnershipSchool
-from api.models import Resource
+from api.models import Resource, WebhookEvent
 from portal.ui.fields import date_field
 
 
@@ -31,3 +31,12 @@ class TokenForm(forms.Form):
     def chosen_local_authorities(self) -> list[LocalAuthority]:
         codes = set(self.cleaned_data.get("local_authorities") or [])
         return [la for la in self.las if la.code in codes]
+
+
+class WebhookForm(forms.Form):
+    url = forms.URLField(label="Address", max_length=500, assume_scheme="https",
+                         help_text="Where to post the events. It must start with https://",
+                         error_messages={"required": "Enter the address to post events to",
+                                         "invalid": "Enter a web address, like https://example.org/hooks/s2s"})
+    events = forms.MultipleChoiceField(label="Events", choices=WebhookEvent.choices, widget=forms.CheckboxSelectMultiple,
+                                       error_messages={"required": "Choose at least one event"})

@@ -383,3 +383,5 @@ SECURITY_POLICY_URL = env_str("SECURITY_POLICY_URL")
 # The read-only API (api app): requests per token per fixed window of API_RATE_WINDOW seconds; 429 beyond.
 API_RATE_LIMIT = env_int("API_RATE_LIMIT", 120)
 API_RATE_WINDOW = env_int("API_RATE_WINDOW_SECONDS", 60)
+# Outgoing webhooks go to https:// addresses only; this allows plain HTTP to a loopback address (tests, local dev).
+WEBHOOK_ALLOW_LOOPBACK_HTTP = env_bool("WEBHOOK_ALLOW_LOOPBACK_HTTP", False)

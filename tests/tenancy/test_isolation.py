@@ -17,7 +17,7 @@ from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django_scopes import ScopeError, scopes_disabled
 
-from api.models import ApiToken
+from api.models import ApiToken, WebhookEndpoint
 from portal.audit.models import AuditEvent
 from portal.notifications.models import Notification
 from portal.tenancy.models import Invitation, Membership, PartnershipOwned
@@ -83,7 +83,9 @@ def _objects(partnership, member, leader_user=None):
     api_token = ApiToken.objects.create(partnership=partnership, name=f"Token of {slug}", prefix="s2s_abcd",
                                         token_hash=f"{slug:0<64}"[:64], scopes=["schools"], created_by=member.user,
                                         expires_on=date(2090, 1, 1))
-    return {"api_token": api_token, "order": order, "order_line": order_line, "membership": member, "invitation": invitation,
+    webhook = WebhookEndpoint.objects.create(partnership=partnership, url=f"https://{slug}.example.org/hook",
+                                             secret="whsec_matrix", events=["review.agreed"], created_by=member.user)
+    return {"api_token": api_token, "webhook": webhook, "order": order, "order_line": order_line, "membership": member, "invitation": invitation,
             "notification": notification, "school": school,
             "specialism": specialism, "leader": leader, "cluster": cluster, "alliance": alliance, "period": period,
             "request": support, "offer": offer, "deployment": deployment, "visit": visit,
@@ -208,6 +210,8 @@ MATRIX: dict[str, tuple[tuple[str, ...], str | None]] = {
     "tenant:calendar_feed": (("get", "post"), None),
     "api_pages:tokens": (("get", "post"), None),
     "api_pages:token_revoke": (("get", "post"), "api_token"),
+    "api_pages:webhooks": (("get", "post"), None),
+    "api_pages:webhook_disable": (("get", "post"), "webhook"),
 }
 # Schools are shared reference data: their URLs take a URN, and "the other partnership's object" is
 # its PartnershipSchool row, whose notes and membership must never show or change from here.
@@ -354,6 +358,7 @@ def _snapshot(partnership):
             list(Notification.objects.filter(partnership=partnership).values_list("pk", "read_at").order_by("pk")),
             AuditEvent.objects.filter(partnership=partnership).count(),
             list(ApiToken.objects.filter(partnership=partnership).values_list("pk", "revoked_at", "scopes")),
+            list(WebhookEndpoint.objects.filter(partnership=partnership).values_list("pk", "is_active", "url")),
             list(Catalogue.objects.filter(partnership=partnership).values_list("pk", "status", "title").order_by("pk")),
             list(Service.objects.filter(partnership=partnership).values_list("pk", "status", "name", "member_price")
                  .order_by("pk")),
