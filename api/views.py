@@ -17,6 +17,8 @@ from portal.calendar.schooldays import today_in_london
 from portal.errors import DomainError
 from portal.ui.views import capability_required, found_or_404
 
+NEW_SECRET = "api_new_token"
+
 
 def _tokens(partnership) -> list[ApiToken]:
     rows = list(ApiToken.objects.filter(partnership=partnership).select_related("created_by")
@@ -33,10 +35,12 @@ def _tokens(partnership) -> list[ApiToken]:
 @require_http_methods(["GET", "HEAD", "POST"])
 @capability_required("api.manage")
 def token_list(request: HttpRequest, partnership_slug: str) -> HttpResponse:
-    """GET lists the tokens with a form for a new one; a valid POST makes it and shows its secret on this response
-    only (it is stored hashed)."""
+    """GET lists the tokens with a form for a new one; a valid POST makes it, and the next GET shows its secret once
+    (it is stored hashed)."""
     form = TokenForm(request.POST or None, partnership=request.partnership)
-    secret = ""
+    # A new secret travels to the next GET in the session and is dropped as it is shown (post, redirect, get: a
+    # reload cannot make a second token).
+    secret = request.session.pop(NEW_SECRET, "") if request.method != "POST" else ""
     if request.method == "POST" and form.is_valid():
         try:
             token, secret = tokens.create_token(
@@ -46,7 +50,8 @@ def token_list(request: HttpRequest, partnership_slug: str) -> HttpResponse:
         except DomainError as error:
             form.add_error(None, str(error))
         else:
-            form = TokenForm(partnership=request.partnership)
+            request.session[NEW_SECRET] = secret
+            return redirect("api_pages:tokens", partnership_slug=partnership_slug)
     return render(request, "api/tokens.html", {
         "form": form, "secret": secret, "tokens": _tokens(request.partnership),
         "api_root": settings.SITE_URL + "/api/v1/", "openapi_url": settings.SITE_URL + reverse("api:openapi-json"),

@@ -14,12 +14,14 @@ from api.models import DeliveryState, WebhookEndpoint
 from portal.errors import DomainError
 from portal.ui.views import capability_required, found_or_404
 
+NEW_SECRET = "api_new_webhook_secret"
+
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @capability_required("api.manage")
 def webhook_list(request: HttpRequest, partnership_slug: str) -> HttpResponse:
     form = WebhookForm(request.POST or None)
-    secret = ""
+    secret = request.session.pop(NEW_SECRET, "") if request.method != "POST" else ""  # shown once (see api.views)
     if request.method == "POST" and form.is_valid():
         try:
             _, secret = webhooks.create_endpoint(actor=request.membership, url=form.cleaned_data["url"],
@@ -27,7 +29,8 @@ def webhook_list(request: HttpRequest, partnership_slug: str) -> HttpResponse:
         except DomainError as error:
             form.add_error("url" if "address" in str(error) else None, str(error))
         else:
-            form = WebhookForm()
+            request.session[NEW_SECRET] = secret
+            return redirect("api_pages:webhooks", partnership_slug=partnership_slug)
     endpoints = WebhookEndpoint.objects.filter(partnership=request.partnership).annotate(
         delivered=Count("deliveries", filter=Q(deliveries__state=DeliveryState.DELIVERED)),
         waiting=Count("deliveries", filter=Q(deliveries__state=DeliveryState.PENDING)),

@@ -16,14 +16,18 @@ from portal.calendar.models import CalendarFeed
 from portal.tenancy.rls import partnership_scope
 from portal.ui.views import capability_required
 
+NEW_ADDRESS = "calendar_feed_address"
+
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @capability_required("calendar.feed")
 def calendar_feed(request: HttpRequest, partnership_slug: str) -> HttpResponse:
-    """GET shows whether the member has a feed; POST `action=create` makes a new address (shown on this response
+    """GET shows whether the member has a feed; POST `action=create` makes a new address (shown on the next GET
     only: it is stored hashed), `action=revoke` stops the current one."""
     membership = request.membership
-    address = ""
+    # The new address travels to the next GET in the session and is dropped as it is shown (a reload cannot make
+    # another one).
+    address = request.session.pop(NEW_ADDRESS, "") if request.method != "POST" else ""
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "revoke":
@@ -32,7 +36,8 @@ def calendar_feed(request: HttpRequest, partnership_slug: str) -> HttpResponse:
                                           "will stop updating; make a new address to subscribe again.")
             return redirect("tenant:calendar_feed", partnership_slug=partnership_slug)
         _, token = feeds.create_feed(membership=membership)
-        address = settings.SITE_URL + reverse("calendar_feed_ics", kwargs={"token": token})
+        request.session[NEW_ADDRESS] = settings.SITE_URL + reverse("calendar_feed_ics", kwargs={"token": token})
+        return redirect("tenant:calendar_feed", partnership_slug=partnership_slug)
     return render(request, "calendar/feed.html", {
         "feed": feeds.live_feed(membership=membership), "address": address,
     })

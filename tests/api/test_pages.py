@@ -26,7 +26,7 @@ def _valid(**changes) -> dict:
 
 def test_an_admin_makes_a_token_that_is_shown_once_and_works(client, sides, admin):
     client.force_login(admin.user)
-    soup = parsed(client.post(PAGE, _valid()))
+    soup = parsed(client.post(PAGE, _valid(), follow=True))
     secret = soup.select_one("#new-token")["value"]
     token = ApiToken.objects.get(partnership=admin.partnership)
     assert secret.startswith(token.prefix) and token.scopes == ["deployments", "schools"]

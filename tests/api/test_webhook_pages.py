@@ -16,7 +16,8 @@ PAGE = "/p/cambridgeshire/webhooks/"
 
 def test_an_admin_adds_a_webhook_whose_secret_is_shown_once(client, admin):
     client.force_login(admin.user)
-    soup = parsed(client.post(PAGE, {"url": "https://warehouse.example.org/hooks", "events": ["review.agreed"]}))
+    soup = parsed(client.post(PAGE, {"url": "https://warehouse.example.org/hooks", "events": ["review.agreed"]},
+                              follow=True))
     secret = soup.select_one("#new-secret")["value"]
     endpoint = WebhookEndpoint.objects.get(partnership=admin.partnership)
     assert secret == endpoint.secret and endpoint.events == ["review.agreed"]

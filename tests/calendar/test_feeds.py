@@ -24,7 +24,7 @@ FEED_PAGE = "/p/cambridgeshire/calendar-feed/"
 
 def _make_feed(client, member) -> str:
     client.force_login(member.user)
-    soup = parsed(client.post(FEED_PAGE, {"action": "create"}))
+    soup = parsed(client.post(FEED_PAGE, {"action": "create"}, follow=True))
     address = soup.select_one("#feed-address")["value"]
     assert address.startswith("http://portal.test/calendar/") and address.endswith(".ics")
     client.logout()
@@ -139,10 +139,12 @@ def test_the_secret_is_stored_hashed(client, world, headteacher):
 def test_the_page_says_whether_a_feed_exists(client, world, headteacher):
     client.force_login(headteacher.user)
     assert "You have no feed address yet" in parsed(client.get(FEED_PAGE)).main.get_text(" ", strip=True)
-    client.post(FEED_PAGE, {"action": "create"})
-    page = parsed(client.get(FEED_PAGE))
+    shown = parsed(client.post(FEED_PAGE, {"action": "create"}, follow=True))
+    assert shown.select_one("#feed-address") is not None
+    page = parsed(client.get(FEED_PAGE))  # a reload: the address is not shown again, and no new one is made
     assert "not shown again" in page.main.get_text(" ", strip=True)
     assert page.select_one("#feed-address") is None
+    assert CalendarFeed.objects.filter(membership=headteacher).count() == 1
 
 
 def _feed_queries(client, path) -> int:
