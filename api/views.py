@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib import messages
 from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,6 +14,7 @@ from api.forms import TokenForm
 from api.models import ApiToken, ApiTokenUsage
 from portal.calendar.schooldays import today_in_london
 from portal.errors import DomainError
+from portal.ui.confirm import Confirmation, confirm
 from portal.ui.views import capability_required, found_or_404
 
 NEW_SECRET = "api_new_token"
@@ -61,13 +61,12 @@ def token_list(request: HttpRequest, partnership_slug: str) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 @capability_required("api.manage")
 def token_revoke(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
-    token = found_or_404(ApiToken.objects.filter(partnership=request.partnership), pk)
-    if request.method == "POST":
-        try:
-            tokens.revoke_token(actor=request.membership, token=token)
-        except DomainError as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(request, f"{token.name} ({token.prefix}…) is revoked: it no longer works.")
-        return redirect("api_pages:tokens", partnership_slug=partnership_slug)
-    return render(request, "api/revoke.html", {"token": token})
+    token = found_or_404(ApiToken.objects.filter(partnership=request.partnership, revoked_at__isnull=True), pk)
+    back = reverse("api_pages:tokens", kwargs={"partnership_slug": partnership_slug})
+    return confirm(request, Confirmation(
+        title=f"Revoke {token.name}?", caption=f"API token starting {token.prefix}…",
+        happens=["The token stops working at once.",
+                 "Systems that use it get \u201c401 Unauthorized\u201d until someone gives them a new token."],
+        told=[], button="Revoke token", cancel_url=back,
+    ), act=lambda _: tokens.revoke_token(actor=request.membership, token=token), done_url=back,
+        done_message=f"{token.name} ({token.prefix}…) is revoked: it no longer works.")

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from api import webhooks
 from api.forms import WebhookForm
 from api.models import DeliveryState, WebhookEndpoint
 from portal.errors import DomainError
+from portal.ui.confirm import Confirmation, confirm
 from portal.ui.views import capability_required, found_or_404
 
 NEW_SECRET = "api_new_webhook_secret"
@@ -41,13 +42,11 @@ def webhook_list(request: HttpRequest, partnership_slug: str) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 @capability_required("api.manage")
 def webhook_disable(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
-    endpoint = found_or_404(WebhookEndpoint.objects.filter(partnership=request.partnership), pk)
-    if request.method == "POST":
-        try:
-            webhooks.disable_endpoint(actor=request.membership, endpoint=endpoint)
-        except DomainError as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(request, f"Events are no longer sent to {endpoint.url}.")
-        return redirect("api_pages:webhooks", partnership_slug=partnership_slug)
-    return render(request, "api/webhook_disable.html", {"endpoint": endpoint})
+    endpoint = found_or_404(WebhookEndpoint.objects.filter(partnership=request.partnership, is_active=True), pk)
+    back = reverse("api_pages:webhooks", kwargs={"partnership_slug": partnership_slug})
+    return confirm(request, Confirmation(
+        title="Turn off this webhook?", caption=endpoint.url,
+        happens=["No more events are sent to this address, including any still waiting to be retried."],
+        told=[], button="Turn off webhook", cancel_url=back,
+    ), act=lambda _: webhooks.disable_endpoint(actor=request.membership, endpoint=endpoint), done_url=back,
+        done_message=f"Events are no longer sent to {endpoint.url}.")

@@ -29,5 +29,6 @@ urlpatterns = [
     path("term-dates/new/", calendar_views.period_edit, name="calendar_period_new"),
     path("term-dates/<int:pk>/", calendar_views.period_edit, name="calendar_period"),
     path("calendar-feed/", feed_views.calendar_feed, name="calendar_feed"),
+    path("calendar-feed/revoke/", feed_views.calendar_feed_revoke, name="calendar_feed_revoke"),
     path("term-dates/<int:pk>/delete/", calendar_views.period_delete, name="calendar_period_delete"),
 ]

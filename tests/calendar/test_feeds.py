@@ -112,8 +112,11 @@ def test_a_new_address_revokes_the_old_and_revoking_stops_it(client, world, head
     assert client.get(first).status_code == 404
     assert client.get(second).status_code == 200
     client.force_login(headteacher.user)
-    response = client.post(FEED_PAGE, {"action": "revoke"})
+    assert "Revoke your calendar feed address?" in parsed(client.get(FEED_PAGE + "revoke/")).h1.get_text()
+    response = client.post(FEED_PAGE + "revoke/")
     assert response.status_code == 302
+    nothing_left = parsed(client.post(FEED_PAGE + "revoke/"))
+    assert "nothing to stop" in nothing_left.select_one(".govuk-error-summary").get_text()
     client.logout()
     assert client.get(second).status_code == 404
     assert client.get("/calendar/not-a-token.ics").status_code == 404

@@ -208,6 +208,7 @@ MATRIX: dict[str, tuple[tuple[str, ...], str | None]] = {
     "programmes:finance_csv": (("get",), None),
     "programmes:finance_xlsx": (("get",), None),
     "tenant:calendar_feed": (("get", "post"), None),
+    "tenant:calendar_feed_revoke": (("get", "post"), None),
     "api_pages:tokens": (("get", "post"), None),
     "api_pages:token_revoke": (("get", "post"), "api_token"),
     "api_pages:webhooks": (("get", "post"), None),
