@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from alliances.models import LocalAuthority
+from alliances.models import LocalAuthority, PartnershipSchool
 from api.models import Resource
 from api.tokens import create_token
 from deployments.models import DeploymentStatus, Rag, ReviewStatus
@@ -33,7 +33,8 @@ def build_side(partnership, *, tag: str) -> dict:
                SchoolFactory(urn="101926", name="Brentside Primary School", la=ealing)]
     rows = {"schools": schools, "leaders": [], "requests": [], "deployments": [], "reviews": []}
     for index, school in enumerate(schools):
-        PartnershipSchoolFactory(partnership=partnership, school=school, notes=f"Private note of {tag}")
+        if not PartnershipSchool.objects.filter(partnership=partnership, school=school).exists():
+            PartnershipSchoolFactory(partnership=partnership, school=school, notes=f"Private note of {tag}")
         leader = SystemLeaderFactory(partnership=partnership, name=f"Leader {index} of {tag}", home_school=school,
                                      email=f"leader{index}@{tag}.example.org", phone="01223 000000")
         support = SupportRequestFactory(partnership=partnership, school=school, context=f"Private context of {tag}",

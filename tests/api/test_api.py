@@ -7,13 +7,15 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from api.models import ApiToken, ApiTokenUsage
 from api.openapi import DOCUMENT, generated
 from api.tokens import hash_secret
 from portal.audit.models import AuditEvent
-from tests.api.conftest import token_secret
+from tests.api.conftest import build_side, token_secret
 
 pytestmark = pytest.mark.django_db
 
@@ -164,3 +166,23 @@ def test_the_openapi_document_declares_no_private_fields():
     text = generated()
     for private in ("context", "notes", "overall_progress", "next_steps", "head_comments", "conflicts"):
         assert f'"{private}"' not in text
+
+
+def _api_queries(client, path, secret) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(f"/api/v1{path}", HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize("path", ["/schools", "/leaders", "/requests", "/deployments", "/reviews"])
+def test_a_page_of_results_takes_the_same_queries_whatever_its_size(client, sides, admin, partnership, path):
+    secret = token_secret(admin)
+    # Each measured request follows an unmeasured one, so both find the day's usage row and the connection's
+    # row-level security settings in the same state.
+    _api_queries(client, path, secret)
+    small = _api_queries(client, path, secret)
+    build_side(partnership, tag="more")  # three more of everything (the schools are the same three)
+    _api_queries(client, path, secret)
+    # The token, its LAs, the usage count and last use, the page's rows, and each prefetch (specialisms, needs,
+    # objective ratings): never one per row.
+    assert _api_queries(client, path, secret) == small

@@ -166,3 +166,17 @@ def test_the_feed_s_queries_do_not_grow_with_data(client, world, partnership, br
     # The token's feed, its deployments, their visits, their reviews, and stamping when it was read (plus the
     # row-level security settings on PostgreSQL).
     assert _feed_queries(client, path) == small
+
+
+def test_the_feed_page_s_queries_are_fixed(client, world, headteacher):
+    client.force_login(headteacher.user)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(FEED_PAGE).status_code == 200
+        return len(ctx.captured_queries)
+
+    before = queries()
+    client.post(FEED_PAGE, {"action": "create"}, follow=True)
+    # Session, user, membership, the live feed (whether there is one or not).
+    assert queries() == before
