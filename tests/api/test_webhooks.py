@@ -181,3 +181,20 @@ def test_two_workers_sending_the_same_row_send_it_once(admin, partnership):
             thread.join()
     assert sorted(results) == ["delivered", "skipped"]
     assert len(receiver.received) == 2  # the inline send at creation, then exactly one of the two workers
+
+
+def test_a_row_the_broker_never_got_is_sent_by_the_sweeper(admin, partnership, monkeypatch,
+                                                           django_capture_on_commit_callbacks):
+    def broker_down(partnership_id, delivery_ids):
+        raise ConnectionRefusedError("Redis is down")
+
+    monkeypatch.setattr(webhooks, "_publish", broker_down)
+    with Receiver() as receiver:
+        endpoint, _ = webhooks.create_endpoint(actor=admin, url=receiver.url, events=["deployment.approved"])
+        with django_capture_on_commit_callbacks(execute=True):
+            _event(partnership, "deployment.approved")  # the commit succeeds although nothing could be queued
+        assert WebhookDelivery.objects.get(endpoint=endpoint).state == DeliveryState.PENDING
+        assert receiver.received == []
+        webhooks.broker.reset()
+        assert webhooks.global_sweep() == 1
+    assert len(receiver.received) == 1
