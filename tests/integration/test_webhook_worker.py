@@ -29,7 +29,7 @@ def _wait_for(condition, timeout: float = 30) -> bool:
     return False
 
 
-def test_the_worker_sends_retries_after_a_500_and_delivers_once(admin, partnership, start_worker, settings,
+def test_the_worker_sends_retries_after_a_500_and_delivers_once(admin, partnership, start_worker, settings,  # noqa: F811
                                                                  monkeypatch):
     settings.WEBHOOK_ALLOW_LOOPBACK_HTTP = True
     monkeypatch.setenv("WEBHOOK_ALLOW_LOOPBACK_HTTP", "true")  # the worker's settings too
