@@ -77,3 +77,9 @@ lint: install
 
 clean:
 	rm -rf $(VENV) $(TOOLS) node_modules build var
+
+# The API's OpenAPI document (docs/openapi.json) is generated from the endpoints' schemas; tests/api fail when the
+# committed one differs. Regenerate after changing the API, and commit it.
+.PHONY: openapi
+openapi: install
+	DEBUG=true $(BIN)/python manage.py openapi

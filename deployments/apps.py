@@ -8,12 +8,15 @@ class DeploymentsConfig(AppConfig):
 
     def ready(self) -> None:
         from deployments import workflow  # noqa: F401  (registers the brokerage's nouns with portal.workflow)
+        from deployments.calendar_feed import deployment_events
         from deployments.home import home_sections, leader_sections
+        from portal.calendar.feeds import register_calendar_source
         from portal.privacy.registry import PersonalData, register_personal_data
         from portal.ui.navigation import NavItem, register_navigation
         from portal.ui.sections import register_section
 
         register_section("home", home_sections)
+        register_calendar_source(deployment_events)
         register_section("leader", leader_sections)
         register_navigation(
             NavItem("Requests", "deployments:requests", "requests.view", 20),

@@ -95,6 +95,8 @@ app.conf.beat_schedule = {
 }
 
 # Data protection: the retention periods (settings.RETENTION_DAYS), daily at 03:15 London time, when nobody works.
+# Outgoing webhooks (api app): sends deliveries whose message was lost and retries failures after their backoff.
+app.conf.beat_schedule["webhooks.sweep"] = {"task": "webhooks.sweep", "schedule": 60.0}
 app.conf.beat_schedule["privacy.retention"] = {"task": "privacy.retention", "schedule": crontab(hour=3, minute=15)}
 # Designation review reminders (leadership.quality.reminders), daily at 06:50 London time.
 app.conf.beat_schedule["leadership.designation_reminders"] = {

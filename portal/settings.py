@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "deployments",
     "leadership",
     "reporting",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -378,3 +379,9 @@ PERMISSIONS_POLICY = env_str("PERMISSIONS_POLICY", ops_config.PERMISSIONS_POLICY
 SECURITY_CONTACT = env_str("SECURITY_CONTACT", "mailto:security@s2s-portal.example")
 SECURITY_TXT_EXPIRES = ops_config.expiry_date(env_str("SECURITY_TXT_EXPIRES"))
 SECURITY_POLICY_URL = env_str("SECURITY_POLICY_URL")
+
+# The read-only API (api app): requests per token per fixed window of API_RATE_WINDOW seconds; 429 beyond.
+API_RATE_LIMIT = env_int("API_RATE_LIMIT", 120)
+API_RATE_WINDOW = env_int("API_RATE_WINDOW_SECONDS", 60)
+# Outgoing webhooks go to https:// addresses only; this allows plain HTTP to a loopback address (tests, local dev).
+WEBHOOK_ALLOW_LOOPBACK_HTTP = env_bool("WEBHOOK_ALLOW_LOOPBACK_HTTP", False)

@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from alliances import views_platform
 from portal import health, views
+from portal.calendar.feed_views import calendar_feed_ics
 from portal.notifications import views as notification_views
 from portal.observability.security_txt import security_txt
 
@@ -28,6 +29,9 @@ urlpatterns = [
     path("platform/imports/<int:pk>/", views_platform.import_job, name="import_job"),
     path("platform/imports/<int:pk>/status.json", views_platform.import_job_status, name="import_job_status"),
     path("admin/", admin.site.urls),
+    # Integrations: a member's calendar feed (its secret address is the credential) and the read-only API.
+    path("calendar/<str:token>.ics", calendar_feed_ics, name="calendar_feed_ics"),
+    path("api/v1/", include("api.urls")),
     path("", include("portal.privacy.urls")),  # /platform/privacy/ and /p/<slug>/privacy/
     # Inside a partnership: the foundation's pages, then each feature app in its own namespace.
     path("p/<slug:partnership_slug>/", include("portal.tenancy.urls")),
@@ -36,6 +40,7 @@ urlpatterns = [
     path("p/<slug:partnership_slug>/", include("deployments.urls")),
     path("p/<slug:partnership_slug>/", include("leadership.urls")),
     path("p/<slug:partnership_slug>/", include("reporting.urls")),
+    path("p/<slug:partnership_slug>/", include("api.pages_urls")),
 ]
 
 handler400 = "portal.ui.errors.bad_request"

@@ -18,8 +18,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("portal", "alliances", "programmes", "deployments", "leadership", "reporting")
-LAYER = {"portal": 0, "alliances": 1, "programmes": 2, "deployments": 3, "leadership": 4, "reporting": 5}
+APPS = ("portal", "alliances", "programmes", "deployments", "leadership", "reporting", "api")
+# api (the read-only API, its tokens and webhooks) sits on top: it reads reporting's dashboard figures.
+LAYER = {"portal": 0, "alliances": 1, "programmes": 2, "deployments": 3, "leadership": 4, "reporting": 5, "api": 6}
 SUB_PACKAGES = ("requests", "brokerage", "delivery", "reviews", "variations")
 # The foundation's wiring may name the feature apps: URL includes and settings.
 WIRING = {"portal.urls", "portal.settings"}

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -7,6 +8,15 @@ from django.db import models
 
 from portal.audit.models import AuditEvent
 from portal.tenancy.models import Partnership
+
+# Higher apps hear of events as they are recorded (in the same transaction), registered from their AppConfig.ready():
+# the api app's outgoing webhooks write their outbox rows this way.
+_listeners: list[Callable[[AuditEvent], None]] = []
+
+
+def register_event_listener(listener: Callable[[AuditEvent], None]) -> None:
+    if listener not in _listeners:
+        _listeners.append(listener)
 
 
 def record_event(
@@ -20,7 +30,7 @@ def record_event(
     note: str = "",
 ) -> AuditEvent:
     """Append one audit event. Call it inside the service's transaction so both land or neither."""
-    return AuditEvent.objects.create(
+    event = AuditEvent.objects.create(
         partnership=partnership,
         actor=actor if actor is not None and actor.is_authenticated else None,
         actor_label=actor.email if actor is not None and actor.is_authenticated else "",
@@ -32,3 +42,6 @@ def record_event(
         new=new or {},
         note=note,
     )
+    for listener in _listeners:
+        listener(event)
+    return event

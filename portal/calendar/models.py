@@ -60,3 +60,25 @@ class CalendarYear(PartnershipOwned):
 
     def __str__(self) -> str:
         return f"{self.academic_year}{' (provisional)' if self.provisional else ''}"
+
+
+class CalendarFeed(PartnershipOwned):
+    """A member's private calendar feed: a secret address that calendar apps fetch without signing in.
+
+    Only the SHA-256 of the secret is stored (as for invitations); making a new feed revokes the old one.
+    """
+
+    membership = models.ForeignKey("portal.Membership", on_delete=models.CASCADE, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_fetched_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["membership"], condition=models.Q(revoked_at__isnull=True),
+                                    name="calendar_feed_one_live_per_membership"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Calendar feed of {self.membership}"

@@ -34,6 +34,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # Everyone who belongs to the partnership.
     "partnership.view": ALL_ROLES,
     "notifications.view": ALL_ROLES,
+    "calendar.feed": ALL_ROLES,  # a private calendar feed of what concerns the member
     # Headteachers, for their own schools.
     "requests.create": frozenset({Role.HEADTEACHER}),
     "requests.view": STEERING_GROUP_ROLES | {Role.HEADTEACHER, Role.ADMIN},
@@ -100,6 +101,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "induction.view": STEERING_GROUP_ROLES | {Role.SYSTEM_LEADER, Role.ADMIN},
     "talent.nominate": frozenset({Role.HEADTEACHER}),
     "talent.view": STEERING_GROUP_ROLES | {Role.ADMIN},
+    # Integrations (the api app): read-only API tokens and outgoing webhooks.
+    "api.manage": frozenset({Role.ADMIN}),
 }
 
 

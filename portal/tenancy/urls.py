@@ -3,6 +3,7 @@ all). Each feature app has its own namespace under the same prefix (see portal/u
 
 from django.urls import path
 
+from portal.calendar import feed_views
 from portal.calendar import views as calendar_views
 from portal.notifications import views as notification_views
 from portal.tenancy import views
@@ -28,5 +29,7 @@ urlpatterns = [
     path("term-dates/import/", calendar_views.calendar_import, name="calendar_import"),
     path("term-dates/new/", calendar_views.period_edit, name="calendar_period_new"),
     path("term-dates/<int:pk>/", calendar_views.period_edit, name="calendar_period"),
+    path("calendar-feed/", feed_views.calendar_feed, name="calendar_feed"),
+    path("calendar-feed/revoke/", feed_views.calendar_feed_revoke, name="calendar_feed_revoke"),
     path("term-dates/<int:pk>/delete/", calendar_views.period_delete, name="calendar_period_delete"),
 ]

@@ -23,6 +23,9 @@ NOT_PERSONAL = {
     "portal.User": {"password", "email", "name"},  # the account: its own path
     "portal.Notification": {"event_type", "subject", "dedupe_key", "link", "last_error", "channel", "delivery"},
     "portal.Invitation": {"token_hash", "role"},
+    "api.ApiToken": {"scopes"},  # resource codes from a fixed list
+    "api.WebhookEndpoint": {"events"},  # event codes from a fixed list
+    "api.WebhookDelivery": {"payload", "last_error"},  # ids and event codes only; the receiver's HTTP error
     "alliances.ImportJob": {"filename", "stage", "summary", "report", "state"},  # school data, not people
     "alliances.Alliance": {"name"},  # groups of schools
     "alliances.Cluster": {"name"},

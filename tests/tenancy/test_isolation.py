@@ -17,6 +17,7 @@ from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django_scopes import ScopeError, scopes_disabled
 
+from api.models import ApiToken, WebhookEndpoint
 from portal.audit.models import AuditEvent
 from portal.notifications.models import Notification
 from portal.tenancy.models import Invitation, Membership, PartnershipOwned
@@ -81,9 +82,14 @@ def _objects(partnership, member, leader_user=None, panel=(), candidate=None):
     order = OrderFactory(partnership=partnership, school=school, status="submitted", purchase_order=f"PO {slug}",
                          catalogue=catalogue, created_by=member.user)
     order_line = OrderLineFactory(partnership=partnership, order=order, service__created_by=member.user)
-    # Quality assurance: a QA group led by the matrix's leader (the system leader persona), one member with an activity.
     quality = quality_objects(partnership, lead=leader, school=school, recorded_by=member.user)
-    return {**quality, **_leadership_objects(partnership, member, school, leader, panel, candidate), "order": order,
+    api_token = ApiToken.objects.create(partnership=partnership, name=f"Token of {slug}", prefix="s2s_abcd",
+                                        token_hash=f"{slug:0<64}"[:64], scopes=["schools"], created_by=member.user,
+                                        expires_on=date(2090, 1, 1))
+    webhook = WebhookEndpoint.objects.create(partnership=partnership, url=f"https://{slug}.example.org/hook",
+                                             secret="whsec_matrix", events=["review.agreed"], created_by=member.user)
+    return {**quality, **_leadership_objects(partnership, member, school, leader, panel, candidate),
+            "api_token": api_token, "webhook": webhook, "order": order,
             "order_line": order_line, "membership": member, "invitation": invitation,
             "notification": notification, "school": school,
             "specialism": specialism, "leader": leader, "cluster": cluster, "alliance": alliance, "period": period,
@@ -263,6 +269,12 @@ MATRIX: dict[str, tuple[tuple[str, ...], str | None]] = {
     "leadership:leader_induction": (("get", "post"), "leader"),
     "leadership:consent_withdraw": (("get", "post"), "leader"),
     "leadership:consent_give": (("post",), "leader"),
+    "tenant:calendar_feed": (("get", "post"), None),
+    "tenant:calendar_feed_revoke": (("get", "post"), None),
+    "api_pages:tokens": (("get", "post"), None),
+    "api_pages:token_revoke": (("get", "post"), "api_token"),
+    "api_pages:webhooks": (("get", "post"), None),
+    "api_pages:webhook_disable": (("get", "post"), "webhook"),
 }
 # Pages of one person's object that other members holding the capability may not open: the matrix's application is
 # the candidate persona's, at the headteacher persona's school, with the broker and approver on its panel, so the
@@ -438,6 +450,8 @@ def _snapshot(partnership):
             list(Invitation.objects.filter(partnership=partnership).values_list("pk", "revoked_at", "accepted_at").order_by("pk")),
             list(Notification.objects.filter(partnership=partnership).values_list("pk", "read_at").order_by("pk")),
             AuditEvent.objects.filter(partnership=partnership).count(),
+            list(ApiToken.objects.filter(partnership=partnership).values_list("pk", "revoked_at", "scopes")),
+            list(WebhookEndpoint.objects.filter(partnership=partnership).values_list("pk", "is_active", "url")),
             list(Catalogue.objects.filter(partnership=partnership).values_list("pk", "status", "title").order_by("pk")),
             list(Service.objects.filter(partnership=partnership).values_list("pk", "status", "name", "member_price")
                  .order_by("pk")),
