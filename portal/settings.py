@@ -17,6 +17,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from portal.env import env_bool, env_int, env_list, env_str
 from portal.observability import config as ops_config
+from portal.sso import config as sso_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -51,6 +52,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "django_filters",
     "django_scopes",
     "portal",
@@ -183,6 +186,13 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
     "reauthenticate": "10/m/user",
 }
+# Single sign-on (portal/sso, README "Single sign-on"): links to invited accounts only, never signs anyone up.
+SOCIALACCOUNT_ADAPTER = "portal.sso.adapter.SocialAccountAdapter"
+SOCIALACCOUNT_PROVIDERS = sso_config.providers_from_env()
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"  # the provider verified it (email_verified), and it is an invited account's
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_STORE_TOKENS = False
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = SITE_NAME
 # The embedded default (make run) may exempt its demo users from the staff MFA rule.

@@ -11,6 +11,7 @@ from portal.tenancy.models import PartnershipOwned
 class Channel(models.TextChoices):
     EMAIL = "email", "Email"
     IN_APP = "in_app", "In the portal"
+    SMS = "sms", "Text message"
 
 
 class Delivery(models.TextChoices):
