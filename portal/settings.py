@@ -16,6 +16,7 @@ from csp.constants import NONCE as CSP_NONCE
 from django.core.exceptions import ImproperlyConfigured
 
 from portal.env import env_bool, env_int, env_list, env_str
+from portal.notifications import notify_config
 from portal.observability import config as ops_config
 from portal.sso import config as sso_config
 
@@ -191,8 +192,6 @@ SOCIALACCOUNT_ADAPTER = "portal.sso.adapter.SocialAccountAdapter"
 SOCIALACCOUNT_PROVIDERS = sso_config.providers_from_env()
 SOCIALACCOUNT_AUTO_SIGNUP = False
 SOCIALACCOUNT_EMAIL_VERIFICATION = "none"  # the provider verified it (email_verified), and it is an invited account's
-SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
-SOCIALACCOUNT_STORE_TOKENS = False
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = SITE_NAME
 # The embedded default (make run) may exempt its demo users from the staff MFA rule.
@@ -294,6 +293,13 @@ else:
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "School-to-school support <no-reply@s2s-portal.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_MESSAGE_ID_DOMAIN = env_str("EMAIL_MESSAGE_ID_DOMAIN", "s2s-portal.example")
+# GOV.UK Notify (README "GOV.UK Notify"): email when EMAIL_BACKEND=portal.notifications.notify.NotifyEmailBackend,
+# text-message reminders whenever the key and an event's SMS template are set.
+NOTIFY_API_KEY = env_str("NOTIFY_API_KEY")
+NOTIFY_BASE_URL = env_str("NOTIFY_BASE_URL")  # empty: the client's own (Notify's API)
+NOTIFY_TEMPLATES = notify_config.templates_from_env()
+NOTIFY_EMAIL_REPLY_TO_ID = env_str("NOTIFY_EMAIL_REPLY_TO_ID")
+NOTIFY_TIMEOUT = env_int("NOTIFY_TIMEOUT", 10)
 
 # The public school data files (GIAS, DfE, Ofsted, ONS) kept beside the project in ../shared/data.
 SHARED_DATA_DIR = Path(env_str("SHARED_DATA_DIR", str(BASE_DIR.parent / "shared" / "data")))

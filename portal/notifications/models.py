@@ -14,6 +14,10 @@ class Channel(models.TextChoices):
     SMS = "sms", "Text message"
 
 
+#: The channels a worker delivers from the outbox (in-app rows are delivered by being written).
+SENT_BY_WORKERS = (Channel.EMAIL, Channel.SMS)
+
+
 class Delivery(models.TextChoices):
     IMMEDIATE = "immediate", "Straight away"
     DIGEST = "digest", "In a weekly digest"

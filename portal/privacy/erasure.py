@@ -154,4 +154,6 @@ def _close_account(person: User, erasure: Erasure) -> None:
     person.set_unusable_password()
     person.is_active = False
     person.session_generation += 1  # every session of the account ends (User._get_session_auth_hash)
-    person.save(update_fields=["name", "email", "password", "is_active", "session_generation"])
+    person.mobile_number, person.sms_opted_in_at = "", None
+    person.save(update_fields=["name", "email", "password", "is_active", "session_generation", "mobile_number",
+                               "sms_opted_in_at"])

@@ -105,7 +105,8 @@ def _audit_events(person: User, about: dict[type, list[int]], partnership: Partn
 def _account(person: User, *, platform: bool) -> Table:
     row = {"id": person.pk, "email": person.email, "name": person.name, "date_joined": person.date_joined}
     if platform:
-        row |= {"is_active": person.is_active, "is_staff": person.is_staff, "last_login": person.last_login}
+        row |= {"is_active": person.is_active, "is_staff": person.is_staff, "last_login": person.last_login,
+                "mobile_number": person.mobile_number, "text_reminders_agreed_on": person.sms_opted_in_at}
     return [row]
 
 
