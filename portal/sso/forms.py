@@ -14,7 +14,7 @@ class SignInProviderForm(forms.Form):
 
     allowed = forms.BooleanField(required=False)
     email_domains = forms.CharField(
-        required=False, label="Email domains",
+        required=False, label="Email domains", max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false", "autocapitalize": "none"}),
         help_text="One a line, the part after the @, for example stmarys.herts.sch.uk. Only these addresses may "
                   "sign in this way.",

@@ -27,4 +27,6 @@ def sign_in_settings(request: HttpRequest, partnership_slug: str) -> HttpRespons
         messages.success(request, "Sign-in settings saved.")
         return redirect("tenant:sso_settings", partnership_slug=partnership_slug)
     available = {pid for pid, _ in config.configured(settings.SOCIALACCOUNT_PROVIDERS)}
-    return render(request, "sso/settings.html", {"forms": forms, "available": available})
+    # Each form by name too, so the page title's "Error: " (error_title_prefix) sees them.
+    named = {f"{form.row.provider}_form": form for form in forms}
+    return render(request, "sso/settings.html", {"forms": forms, "available": available, **named})
