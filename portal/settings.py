@@ -85,6 +85,7 @@ MIDDLEWARE = [
     "portal.accounts.middleware.SessionLifetimeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "portal.sso.middleware.ProviderFormActionMiddleware",
     "portal.accounts.middleware.StaffMfaMiddleware",
     "portal.tenancy.middleware.PartnershipMiddleware",
 ]

@@ -12,13 +12,20 @@ from playwright.sync_api import expect
 from portal.accounts.models import User
 from portal.tenancy.roles import Role
 from tests.e2e.conftest import check_accessibility
-from tests.e2e.test_directory import sign_in
-from tests.factories import PartnershipFactory, UserFactory, make_member
+from tests.factories import PASSWORD, PartnershipFactory, UserFactory, make_member
 from tests.sso.oidc_provider import running_provider
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 HEAD = "ruth.bennett@histon.cambs.sch.uk"
+
+
+def sign_in(page, base, user):
+    """With a password (the page also has "Sign in with Microsoft")."""
+    page.goto(f"{base}/account/login/")
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).click()
 
 
 @pytest.fixture

@@ -187,3 +187,13 @@ def test_a_password_session_is_not_excused_by_the_flag(client, partnership, sso_
     assert client.login(username=sso_broker.user.email, password=PASSWORD)
     response = client.get(f"/p/{partnership.slug}/")
     assert response.status_code == 302 and response["Location"] == reverse("mfa_activate_totp")
+
+
+def test_the_sign_in_page_lets_its_forms_go_on_to_the_configured_providers_only(client, identity_providers):
+    """The buttons post to the portal, which redirects to the provider: browsers check that against form-action."""
+    policy = client.get(reverse("account_login"))["Content-Security-Policy"]
+    [form_action] = [d.split() for d in policy.split("; ") if d.startswith("form-action")]
+    assert form_action == ["form-action", "'self'", identity_providers["microsoft"].base_url,
+                           identity_providers["google"].base_url]
+    policy = client.get(reverse("accessibility"))["Content-Security-Policy"]
+    assert "form-action 'self';" in policy + ";" and "127.0.0.1" not in policy
