@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
+from allauth.socialaccount.models import SocialAccount
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -145,6 +146,7 @@ def _close_account(person: User, erasure: Erasure) -> None:
     now = timezone.now()
     EmailAddress.objects.filter(user=person).delete()
     Authenticator.objects.filter(user=person).delete()
+    SocialAccount.objects.filter(user=person).delete()  # no single sign-on into it either (its claims go too)
     _count(erasure, "memberships_ended", Membership._base_manager.filter(user=person, is_active=True).update(
         is_active=False, deactivated_at=now))
     _count(erasure, "invitations_withdrawn", Invitation._base_manager.filter(

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
+from allauth.socialaccount.models import SocialAccount
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
@@ -118,6 +119,8 @@ def _platform_tables(person: User) -> dict[str, Table]:
                                 .values("id", "email", "verified", "primary")),
         "two_factor_methods": list(Authenticator.objects.filter(user=person).order_by("pk")
                                    .values("id", "type", "created_at", "last_used_at")),
+        "single_sign_on": list(SocialAccount.objects.filter(user=person).order_by("pk")
+                               .values("id", "provider", "uid", "date_joined", "last_login", "extra_data")),
     }
 
 

@@ -197,3 +197,27 @@ def test_the_sign_in_page_lets_its_forms_go_on_to_the_configured_providers_only(
                            identity_providers["google"].base_url]
     policy = client.get(reverse("accessibility"))["Content-Security-Policy"]
     assert "form-action 'self';" in policy + ";" and "127.0.0.1" not in policy
+
+
+def test_the_link_and_the_mobile_number_are_in_the_export_and_go_on_erasure(client, partnership, invited_head,
+                                                                           identity_providers):
+    from portal.privacy.erasure import global_erase_person
+    from portal.privacy.export import global_export_person
+
+    allow(partnership, "microsoft", "histon.cambs.sch.uk")
+    identity_providers["microsoft"].sign_in_as(email=HEAD_EMAIL, sub="entra-object-9")
+    sso_sign_in(client, "microsoft")
+    user = invited_head.user
+    user.mobile_number = "+447700900123"
+    user.save()
+    operator = UserFactory(is_staff=True)
+    tables = global_export_person(actor=operator, person=user).tables
+    assert [(r["provider"], r["uid"]) for r in tables["single_sign_on"]] == [("microsoft", "entra-object-9")]
+    assert tables["account"][0]["mobile_number"] == "+447700900123"
+    global_erase_person(actor=operator, person=user)
+    user.refresh_from_db()
+    assert not SocialAccount.objects.exists() and user.mobile_number == "" and user.sms_opted_in_at is None
+    # The provider's account cannot sign in to it again.
+    client.logout()
+    identity_providers["microsoft"].sign_in_as(email=HEAD_EMAIL, sub="entra-object-9")
+    refused(sso_sign_in(client, "microsoft"), "There is no account in the portal for head@histon.cambs.sch.uk")
