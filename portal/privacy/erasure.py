@@ -21,7 +21,7 @@ from portal.audit.models import AuditEvent
 from portal.audit.paths import erasing
 from portal.audit.services import record_event
 from portal.errors import Conflict, DomainError, NotAllowed
-from portal.notifications.models import Channel, Notification
+from portal.notifications.models import SENT_BY_WORKERS, Notification
 from portal.privacy.export import person_filter
 from portal.privacy.pseudonyms import Replacer, is_erased, new_pseudonym
 from portal.privacy.registry import PersonalData, personal_data
@@ -132,9 +132,10 @@ def _erase_audit_events(person: User, replacer: Replacer, erasure: Erasure) -> N
 
 
 def _stop_unsent_notifications(person: User, erasure: Erasure) -> None:
-    """Nothing more is emailed to them: their unsent emails are marked failed (kept, for the counts)."""
+    """Nothing more is emailed or texted to them: their unsent emails and text messages are marked failed (kept,
+    for the counts)."""
     stopped = Notification._base_manager.filter(
-        Q(recipient=person) | Q(email__iexact=person.email), channel=Channel.EMAIL, sent_at__isnull=True,
+        Q(recipient=person) | Q(email__iexact=person.email), channel__in=SENT_BY_WORKERS, sent_at__isnull=True,
         failed_at__isnull=True
     ).update(failed_at=timezone.now(), last_error="Not sent: the recipient's personal data was erased.")
     _count(erasure, "notifications_stopped", stopped)
