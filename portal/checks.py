@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.checks import Error, Tags, register
 
+from portal.notifications.events import EVENTS
+
 
 @register(Tags.security, deploy=False)
 def demo_mfa_exemption_only_in_debug(app_configs, **kwargs):
@@ -28,4 +30,24 @@ def eager_celery_only_in_debug(app_configs, **kwargs):
                 id="portal.E002",
             )
         ]
+    return []
+
+
+NOTIFY_BACKEND = "portal.notifications.notify.NotifyEmailBackend"
+
+
+@register()
+def notify_is_complete(app_configs, **kwargs):
+    """Email through GOV.UK Notify needs its key and a template for every kind of notification (or a generic one)."""
+    if settings.EMAIL_BACKEND != NOTIFY_BACKEND:
+        return []
+    if not settings.NOTIFY_API_KEY:
+        return [Error("EMAIL_BACKEND is GOV.UK Notify but NOTIFY_API_KEY is not set.",
+                      hint="Set NOTIFY_API_KEY to the service's live API key.", id="portal.E003")]
+    templates = settings.NOTIFY_TEMPLATES
+    missing = [] if templates.get("generic") else sorted(key for key in EVENTS if key not in templates)
+    if missing:
+        return [Error(f"No GOV.UK Notify template for: {', '.join(missing)}.",
+                      hint="Add kind=template-id to NOTIFY_TEMPLATE_IDS for each, or a 'generic' template.",
+                      id="portal.E004")]
     return []

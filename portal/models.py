@@ -4,6 +4,7 @@ from portal.accounts.models import User
 from portal.audit.models import AuditEvent
 from portal.calendar.models import CalendarPeriod, CalendarYear
 from portal.notifications.models import Notification, NotificationPreference
+from portal.sso.models import SignInProvider
 from portal.tenancy.models import Invitation, Membership, Partnership, PartnershipOwned
 
 __all__ = [
@@ -16,5 +17,6 @@ __all__ = [
     "NotificationPreference",
     "Partnership",
     "PartnershipOwned",
+    "SignInProvider",
     "User",
 ]

@@ -16,7 +16,9 @@ from csp.constants import NONCE as CSP_NONCE
 from django.core.exceptions import ImproperlyConfigured
 
 from portal.env import env_bool, env_int, env_list, env_str
+from portal.notifications import notify_config
 from portal.observability import config as ops_config
+from portal.sso import config as sso_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -51,6 +53,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "django_filters",
     "django_scopes",
     "portal",
@@ -82,6 +86,7 @@ MIDDLEWARE = [
     "portal.accounts.middleware.SessionLifetimeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "portal.sso.middleware.ProviderFormActionMiddleware",
     "portal.accounts.middleware.StaffMfaMiddleware",
     "portal.tenancy.middleware.PartnershipMiddleware",
 ]
@@ -184,6 +189,11 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
     "reauthenticate": "10/m/user",
 }
+# Single sign-on (portal/sso, README "Single sign-on"): links to invited accounts only, never signs anyone up.
+SOCIALACCOUNT_ADAPTER = "portal.sso.adapter.SocialAccountAdapter"
+SOCIALACCOUNT_PROVIDERS = sso_config.providers_from_env()
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"  # the provider verified it (email_verified), and it is an invited account's
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = SITE_NAME
 # The embedded default (make run) may exempt its demo users from the staff MFA rule.
@@ -285,6 +295,11 @@ else:
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "School-to-school support <no-reply@s2s-portal.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_MESSAGE_ID_DOMAIN = env_str("EMAIL_MESSAGE_ID_DOMAIN", "s2s-portal.example")
+# GOV.UK Notify (README): email with EMAIL_BACKEND=portal.notifications.notify.NotifyEmailBackend; text reminders too.
+NOTIFY_API_KEY = env_str("NOTIFY_API_KEY")
+NOTIFY_BASE_URL = env_str("NOTIFY_BASE_URL")  # empty: the client's own (Notify's API)
+NOTIFY_TEMPLATES = notify_config.templates_from_env()
+NOTIFY_EMAIL_REPLY_TO_ID, NOTIFY_TIMEOUT = env_str("NOTIFY_EMAIL_REPLY_TO_ID"), env_int("NOTIFY_TIMEOUT", 10)
 
 # The public school data files (GIAS, DfE, Ofsted, ONS) kept beside the project in ../shared/data.
 SHARED_DATA_DIR = Path(env_str("SHARED_DATA_DIR", str(BASE_DIR.parent / "shared" / "data")))
@@ -367,7 +382,6 @@ if SENTRY_DSN:
 
 # /metrics: with METRICS_TOKEN, only to `Authorization: Bearer <token>`; without, only to an unproxied loopback client.
 METRICS_TOKEN = env_str("METRICS_TOKEN")
-
 # Celery time limits for every task (seconds): SoftTimeLimitExceeded first, then the worker process is replaced.
 CELERY_TASK_SOFT_TIME_LIMIT, CELERY_TASK_TIME_LIMIT = ops_config.time_limits(
     env_int("CELERY_TASK_SOFT_TIME_LIMIT", 15 * 60), env_int("CELERY_TASK_TIME_LIMIT", 20 * 60))
@@ -380,8 +394,7 @@ SECURITY_CONTACT = env_str("SECURITY_CONTACT", "mailto:security@s2s-portal.examp
 SECURITY_TXT_EXPIRES = ops_config.expiry_date(env_str("SECURITY_TXT_EXPIRES"))
 SECURITY_POLICY_URL = env_str("SECURITY_POLICY_URL")
 
-# The read-only API (api app): requests per token per fixed window of API_RATE_WINDOW seconds; 429 beyond.
-API_RATE_LIMIT = env_int("API_RATE_LIMIT", 120)
-API_RATE_WINDOW = env_int("API_RATE_WINDOW_SECONDS", 60)
-# Outgoing webhooks go to https:// addresses only; this allows plain HTTP to a loopback address (tests, local dev).
+# The API (api app): API_RATE_LIMIT requests per token per API_RATE_WINDOW s, 429 beyond. Webhooks go to https://
+# addresses only; WEBHOOK_ALLOW_LOOPBACK_HTTP allows plain HTTP to a loopback address (tests, local development).
+API_RATE_LIMIT, API_RATE_WINDOW = env_int("API_RATE_LIMIT", 120), env_int("API_RATE_WINDOW_SECONDS", 60)
 WEBHOOK_ALLOW_LOOPBACK_HTTP = env_bool("WEBHOOK_ALLOW_LOOPBACK_HTTP", False)

@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from alliances import views_platform
 from portal import health, views
+from portal.accounts.profile import text_reminders
 from portal.calendar.feed_views import calendar_feed_ics
 from portal.notifications import views as notification_views
 from portal.observability.security_txt import security_txt
@@ -24,6 +25,7 @@ urlpatterns = [
     path("accessibility/", views.accessibility, name="accessibility"),
     path(".well-known/security.txt", security_txt, name="security_txt"),
     path("account/notifications/", notification_views.preferences, name="notification_preferences"),
+    path("account/text-reminders/", text_reminders, name="text_reminders"),
     path("account/", include("allauth.urls")),
     path("platform/imports/", views_platform.import_list, name="imports"),
     path("platform/imports/<int:pk>/", views_platform.import_job, name="import_job"),

@@ -23,6 +23,13 @@ class AccountAdapter(DefaultAccountAdapter):
             return False
         return True
 
+    def get_login_stages(self) -> list[str]:
+        # The second-factor step knows about single sign-on providers that enforce their own (portal/sso).
+        return [
+            "portal.sso.stages.AuthenticateStage" if path == "allauth.mfa.stages.AuthenticateStage" else path
+            for path in super().get_login_stages()
+        ]
+
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         token = request.session.get(INVITATION_SESSION_KEY)
         if token:

@@ -38,6 +38,10 @@ class User(AbstractUser):
     name = models.CharField("full name", max_length=150, blank=True)
     # Bumped to end every session of this user at once (deactivation, "sign out everywhere").
     session_generation = models.PositiveIntegerField(default=0, editable=False)
+    # Text-message reminders (portal/accounts/profile.py): a UK mobile number in +447... form, and when the
+    # person agreed to reminders on it (empty: they have not, or they stopped them).
+    mobile_number = models.CharField("mobile phone number", max_length=13, blank=True)
+    sms_opted_in_at = models.DateTimeField("text reminders agreed on", null=True, blank=True)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -49,6 +53,10 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.name or self.email
+
+    @property
+    def wants_text_reminders(self) -> bool:
+        return bool(self.mobile_number and self.sms_opted_in_at)
 
     def get_full_name(self) -> str:
         return self.name or self.email

@@ -20,8 +20,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django_scopes import scope
 
+from portal.notifications import notify
 from portal.notifications.events import get_event
-from portal.notifications.models import Channel, Delivery, Notification
+from portal.notifications.models import SENT_BY_WORKERS, Channel, Delivery, Notification
 from portal.tenancy.models import Partnership
 from portal.tenancy.rls import cross_partnership
 
@@ -72,10 +73,38 @@ def build_email(notification: Notification) -> EmailMultiAlternatives:
         headers={"Message-ID": notification.message_id, "Auto-Submitted": "auto-generated"},
     )
     message.attach_alternative(html, "text/html")
+    # For GOV.UK Notify (portal/notifications/notify.py): its template kind, personalisation and reference.
+    message.notify = notify.NotifyMessage(
+        kind=notification.event_type, reference=notify_reference(notification), retry=notification.attempts > 1,
+        personalisation=notify.personalisation_of(context, subject=subject, body=text))
     return message
 
 
+def notify_reference(notification: Notification) -> str:
+    """The row's id, as GOV.UK Notify's `reference`: the same on every attempt."""
+    return f"notification-{notification.pk}"
+
+
+def send_text_message(notification: Notification) -> None:
+    """Send one text-message row through GOV.UK Notify, to the number the recipient has now (none, or no longer
+    agreed: the row fails for good, nothing is sent)."""
+    user = notification.recipient
+    if user is None or not user.wants_text_reminders:
+        raise notify.NotifyError("The recipient no longer has text reminders on.", transient=False)
+    context = email_context(notification)
+    message = notify.NotifyMessage(
+        kind=notification.event_type, reference=notify_reference(notification), retry=notification.attempts > 1,
+        personalisation=notify.personalisation_of(context, subject=notification.title))
+    api = notify.client()
+    try:
+        notify.send_text(api, phone_number=user.mobile_number, notify=message)
+    finally:
+        api.request_session.close()
+
+
 def _is_transient(error: Exception) -> bool:
+    if isinstance(error, notify.NotifyError):
+        return error.transient
     if isinstance(error, smtplib.SMTPRecipientsRefused | smtplib.SMTPSenderRefused | smtplib.SMTPDataError):
         code = getattr(error, "smtp_code", None)
         return code is not None and 400 <= code < 500
@@ -118,7 +147,7 @@ def _claim(ids: list[int], *, wait: bool) -> tuple[list[Notification], dict[int,
                 outcomes[pk] = "missing" if wait else "missing or being claimed"
             elif row.sent_at or row.failed_at:
                 outcomes[pk] = "already sent"
-            elif row.channel != Channel.EMAIL or row.delivery != Delivery.IMMEDIATE:
+            elif row.channel not in SENT_BY_WORKERS or row.delivery != Delivery.IMMEDIATE:
                 outcomes[pk] = "not for immediate delivery"
             elif row.claimed_until and row.claimed_until > now:
                 outcomes[pk] = "being sent"
@@ -150,9 +179,12 @@ def _give_up_unrecorded(row: Notification, now) -> str:
 
 def _send_and_record(notification: Notification, connection=None) -> str:
     try:
-        message = build_email(notification)
-        message.connection = connection
-        message.send()
+        if notification.channel == Channel.SMS:
+            send_text_message(notification)
+        else:
+            message = build_email(notification)
+            message.connection = connection
+            message.send()
     except Exception as error:
         return _record_failure(notification, error)
     changes = {"sent_at": timezone.now(), "last_error": "", "claimed_until": None}

@@ -21,6 +21,8 @@ class EventType:
     email_only: bool = False
     # The link carries a secret (an invitation token): it is wiped from the row once the email is sent.
     secret_link: bool = False
+    # Also sent as a text message (GOV.UK Notify) to a user who gave a mobile number and agreed to reminders.
+    text_message: bool = False
 
 
 EVENTS: dict[str, EventType] = {
@@ -169,6 +171,7 @@ EVENTS: dict[str, EventType] = {
             label="A termly review is due",
             description="Reminders 14 and 7 days before a review is due and on the day (system leaders).",
             template="brokerage",
+            text_message=True,
         ),
         EventType(
             key="review.overdue",

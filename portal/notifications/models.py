@@ -11,6 +11,11 @@ from portal.tenancy.models import PartnershipOwned
 class Channel(models.TextChoices):
     EMAIL = "email", "Email"
     IN_APP = "in_app", "In the portal"
+    SMS = "sms", "Text message"
+
+
+#: The channels a worker delivers from the outbox (in-app rows are delivered by being written).
+SENT_BY_WORKERS = (Channel.EMAIL, Channel.SMS)
 
 
 class Delivery(models.TextChoices):

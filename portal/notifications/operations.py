@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from portal.audit.services import record_event
-from portal.notifications.models import Channel, Delivery, Notification
+from portal.notifications.models import SENT_BY_WORKERS, Delivery, Notification
 from portal.notifications.queueing import queue_on_commit
 from portal.tenancy.rls import cross_partnership
 
@@ -22,7 +22,7 @@ def global_retry_failed(*, notification_ids: Iterable[int], operator) -> int:
         rows = list(
             Notification.objects.select_for_update().select_related("partnership")
             .filter(pk__in=ids, failed_at__isnull=False, sent_at__isnull=True,
-                    channel=Channel.EMAIL, delivery=Delivery.IMMEDIATE)
+                    channel__in=SENT_BY_WORKERS, delivery=Delivery.IMMEDIATE)
             .order_by("pk")
         )
         now = timezone.now()

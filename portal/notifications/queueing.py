@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from portal.breaker import CircuitBreaker
-from portal.notifications.models import Channel, Delivery, Notification
+from portal.notifications.models import SENT_BY_WORKERS, Delivery, Notification
 from portal.tenancy.rls import cross_partnership
 
 logger = logging.getLogger(__name__)
@@ -139,7 +139,7 @@ def global_sweep_unsent(*, older_than: timedelta | None = None, limit: int | Non
         rows = list(
             Notification.objects.filter(
                 Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
-                channel=Channel.EMAIL,
+                channel__in=SENT_BY_WORKERS,
                 delivery=Delivery.IMMEDIATE,
                 sent_at__isnull=True,
                 failed_at__isnull=True,

@@ -28,7 +28,15 @@ from portal.notifications.delivery import (  # noqa: F401
     retry_delay,
 )
 from portal.notifications.events import EVENTS, get_event
-from portal.notifications.models import Channel, Delivery, Notification, NotificationPreference, Preference
+from portal.notifications.models import (
+    SENT_BY_WORKERS,
+    Channel,
+    Delivery,
+    Notification,
+    NotificationPreference,
+    Preference,
+)
+from portal.notifications.notify import text_messages_enabled
 from portal.notifications.queueing import (  # noqa: F401
     broker,
     enqueue_delivery,
@@ -61,6 +69,8 @@ def _channels(event, user: User | None, preferences: dict[tuple[int, str], str])
         rows.append((Channel.EMAIL, Delivery.DIGEST))
     elif choice != Preference.OFF:
         rows.append((Channel.EMAIL, Delivery.IMMEDIATE))
+    if event.text_message and user and user.wants_text_reminders and text_messages_enabled(event.key):
+        rows.append((Channel.SMS, Delivery.IMMEDIATE))  # the user agreed to these on their account page
     return rows
 
 
@@ -118,7 +128,7 @@ def notify(
             if was_created:
                 created.append(notification)
     queue_on_commit(partnership_id=partnership.pk, notification_ids=[
-        n.pk for n in created if n.channel == Channel.EMAIL and n.delivery == Delivery.IMMEDIATE])
+        n.pk for n in created if n.channel in SENT_BY_WORKERS and n.delivery == Delivery.IMMEDIATE])
     return created
 
 
@@ -162,7 +172,7 @@ def notify_bulk(*, partnership: Partnership, items: list[Pending]) -> int:
     written = list(Notification.objects.filter(dedupe_key__in=[row.dedupe_key for row in new], created_at=now)
                    .values_list("pk", "channel", "delivery"))
     queue_on_commit(partnership_id=partnership.pk, notification_ids=[
-        pk for pk, channel, delivery in written if channel == Channel.EMAIL and delivery == Delivery.IMMEDIATE])
+        pk for pk, channel, delivery in written if channel in SENT_BY_WORKERS and delivery == Delivery.IMMEDIATE])
     return len(written)
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
+from allauth.socialaccount.models import SocialAccount
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -20,7 +21,7 @@ from portal.audit.models import AuditEvent
 from portal.audit.paths import erasing
 from portal.audit.services import record_event
 from portal.errors import Conflict, DomainError, NotAllowed
-from portal.notifications.models import Channel, Notification
+from portal.notifications.models import SENT_BY_WORKERS, Notification
 from portal.privacy.export import person_filter
 from portal.privacy.pseudonyms import Replacer, is_erased, new_pseudonym
 from portal.privacy.registry import PersonalData, personal_data
@@ -131,9 +132,10 @@ def _erase_audit_events(person: User, replacer: Replacer, erasure: Erasure) -> N
 
 
 def _stop_unsent_notifications(person: User, erasure: Erasure) -> None:
-    """Nothing more is emailed to them: their unsent emails are marked failed (kept, for the counts)."""
+    """Nothing more is emailed or texted to them: their unsent emails and text messages are marked failed (kept,
+    for the counts)."""
     stopped = Notification._base_manager.filter(
-        Q(recipient=person) | Q(email__iexact=person.email), channel=Channel.EMAIL, sent_at__isnull=True,
+        Q(recipient=person) | Q(email__iexact=person.email), channel__in=SENT_BY_WORKERS, sent_at__isnull=True,
         failed_at__isnull=True
     ).update(failed_at=timezone.now(), last_error="Not sent: the recipient's personal data was erased.")
     _count(erasure, "notifications_stopped", stopped)
@@ -145,6 +147,7 @@ def _close_account(person: User, erasure: Erasure) -> None:
     now = timezone.now()
     EmailAddress.objects.filter(user=person).delete()
     Authenticator.objects.filter(user=person).delete()
+    SocialAccount.objects.filter(user=person).delete()  # no single sign-on into it either (its claims go too)
     _count(erasure, "memberships_ended", Membership._base_manager.filter(user=person, is_active=True).update(
         is_active=False, deactivated_at=now))
     _count(erasure, "invitations_withdrawn", Invitation._base_manager.filter(
@@ -154,4 +157,6 @@ def _close_account(person: User, erasure: Erasure) -> None:
     person.set_unusable_password()
     person.is_active = False
     person.session_generation += 1  # every session of the account ends (User._get_session_auth_hash)
-    person.save(update_fields=["name", "email", "password", "is_active", "session_generation"])
+    person.mobile_number, person.sms_opted_in_at = "", None
+    person.save(update_fields=["name", "email", "password", "is_active", "session_generation", "mobile_number",
+                               "sms_opted_in_at"])

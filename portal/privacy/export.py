@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
+from allauth.socialaccount.models import SocialAccount
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
@@ -105,7 +106,8 @@ def _audit_events(person: User, about: dict[type, list[int]], partnership: Partn
 def _account(person: User, *, platform: bool) -> Table:
     row = {"id": person.pk, "email": person.email, "name": person.name, "date_joined": person.date_joined}
     if platform:
-        row |= {"is_active": person.is_active, "is_staff": person.is_staff, "last_login": person.last_login}
+        row |= {"is_active": person.is_active, "is_staff": person.is_staff, "last_login": person.last_login,
+                "mobile_number": person.mobile_number, "text_reminders_agreed_on": person.sms_opted_in_at}
     return [row]
 
 
@@ -117,6 +119,8 @@ def _platform_tables(person: User) -> dict[str, Table]:
                                 .values("id", "email", "verified", "primary")),
         "two_factor_methods": list(Authenticator.objects.filter(user=person).order_by("pk")
                                    .values("id", "type", "created_at", "last_used_at")),
+        "single_sign_on": list(SocialAccount.objects.filter(user=person).order_by("pk")
+                               .values("id", "provider", "uid", "date_joined", "last_login", "extra_data")),
     }
 
 

@@ -87,6 +87,8 @@ register_personal_data(
                  free_text=("title", "context")),
     PersonalData("portal.NotificationPreference", "notification_preferences", people=("user",), global_rows=True),
     PersonalData("portal.Partnership", free_text=("contact_email",)),  # a partnership's contact may be a person
+    # The account's mobile number for text reminders (its other fields have their own path): emptied on erasure.
+    PersonalData("portal.User", emails=("email",), contacts=("mobile_number",), global_rows=True),
     # Django admin's change log: operators' own actions, and the names of accounts they edited.
     PersonalData("admin.LogEntry", "platform_admin_log", people=("user",), free_text=("object_repr", "change_message"),
                  global_rows=True),

@@ -6,6 +6,7 @@ from django.urls import Resolver404, resolve
 
 from portal.accounts.mfa import mfa_gate
 from portal.accounts.middleware import mfa_redirect
+from portal.sso.policy import provider_mfa_counts
 from portal.tenancy.rls import partnership_scope
 from portal.tenancy.selectors import global_membership_for
 
@@ -17,7 +18,8 @@ class PartnershipMiddleware:
 
     Anonymous visitors are sent to sign in (before any lookup, so the redirect says nothing about
     which partnerships exist). A signed-in non-member, an inactive membership and an unknown slug
-    all get the same 404. Staff roles must have used two-factor authentication in this session.
+    all get the same 404. Staff roles must have used two-factor authentication in this session (or
+    signed in with a provider the partnership records as enforcing it).
     """
 
     def __init__(self, get_response):
@@ -38,7 +40,9 @@ class PartnershipMiddleware:
         membership = global_membership_for(user=request.user, slug=slug)
         if membership is None:
             raise Http404(NOT_FOUND)
-        gate = mfa_gate(request, required=membership.requires_mfa)
+        # A single sign-on whose provider this partnership records as enforcing a second factor counts as one.
+        required = membership.requires_mfa and not provider_mfa_counts(request, membership.partnership)
+        gate = mfa_gate(request, required=required)
         if gate:
             return mfa_redirect(request, gate)
         request.partnership = membership.partnership

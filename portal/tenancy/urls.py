@@ -6,6 +6,7 @@ from django.urls import path
 from portal.calendar import feed_views
 from portal.calendar import views as calendar_views
 from portal.notifications import views as notification_views
+from portal.sso import views as sso_views
 from portal.tenancy import views
 
 app_name = "tenant"
@@ -22,6 +23,7 @@ urlpatterns = [
     path("invitations/<int:pk>/withdraw/", views.invitation_withdraw, name="invitation_withdraw"),
     path("activity/", views.activity, name="activity"),
     path("settings/", views.partnership_settings, name="settings"),
+    path("settings/sign-in/", sso_views.sign_in_settings, name="sso_settings"),
     path("notifications/", notification_views.centre, name="notifications"),
     path("notifications/read-all/", notification_views.read_all, name="notifications_read_all"),
     path("notifications/<int:pk>/", notification_views.open_notification, name="notification"),

@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 # Texts that hold no personal data, or hold it under another rule: reviewed, with the reason.
 NOT_PERSONAL = {
     "portal.Partnership": {"name", "slug", "alliance_label", "designation_labels"},  # the organisation's own
+    "portal.SignInProvider": {"email_domains"},  # organisations' email domains, no one's address
     "portal.AuditEvent": {"actor_label", "action", "object_id", "object_repr", "old", "new", "note"},  # own path
     "portal.User": {"password", "email", "name"},  # the account: its own path
     "portal.Notification": {"event_type", "subject", "dedupe_key", "link", "last_error", "channel", "delivery"},

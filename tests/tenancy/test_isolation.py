@@ -122,6 +122,7 @@ MATRIX: dict[str, tuple[tuple[str, ...], str | None]] = {
     "tenant:invitation_withdraw": (("get", "post"), "invitation"),
     "tenant:activity": (("get",), None),
     "tenant:settings": (("get", "post"), None),
+    "tenant:sso_settings": (("get", "post"), None),
     "tenant:notifications": (("get",), None),
     "tenant:notifications_read_all": (("post",), None),
     "tenant:notification": (("get",), "notification"),
