@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from portal.accounts.models import User
 
-_UK_MOBILE = re.compile(r"^(?:\+44|0044|44|0)(7\d{9})$")
+_UK_MOBILE = re.compile(r"^(?:\+44|0044|44|0)(7\d{9})$", re.ASCII)
 
 
 def normalise_uk_mobile(value: str) -> str | None:

@@ -59,7 +59,7 @@ def test_no_code_is_parsed_with_a_unicode_digit_test():
     offenders = []
     for path in ROOT.glob("*/**/*.py"):
         relative = path.relative_to(ROOT).as_posix()
-        if relative.startswith((".venv/", "node_modules/", "tests/", "build/")) or "/migrations/" in relative:
+        if relative.startswith((".venv/", ".tools-venv/", "node_modules/", "tests/", "build/")) or "/migrations/" in relative:
             continue
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if (unicode_test.search(line) and "isascii()" not in line) or \

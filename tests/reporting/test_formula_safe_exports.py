@@ -82,7 +82,7 @@ def test_every_export_goes_through_the_one_writer():
     offenders = []
     for path in ROOT.glob("*/**/*.py"):
         relative = path.relative_to(ROOT).as_posix()
-        if relative.startswith((".venv/", "node_modules/", "tests/", "build/")) or relative in NOT_DOWNLOADS:
+        if relative.startswith((".venv/", ".tools-venv/", "node_modules/", "tests/", "build/")) or relative in NOT_DOWNLOADS:
             continue
         if pattern.search(path.read_text(encoding="utf-8")):
             offenders.append(relative)

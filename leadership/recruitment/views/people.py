@@ -85,8 +85,9 @@ def induction_items(request: HttpRequest, partnership_slug: str) -> HttpResponse
     services = induction.programme_places(request.partnership)
     form = InductionItemForm(request.POST if request.method == "POST" else None, services=services)
     if request.method == "POST" and "retire" in request.POST:
+        retire = str(request.POST.get("retire"))
         item = found_or_404(InductionItem.objects.filter(partnership=request.partnership, is_active=True),
-                            request.POST.get("retire") if str(request.POST.get("retire")).isdigit() else 0)
+                            retire if retire.isascii() and retire.isdigit() else 0)
         induction.retire_item(actor=request.membership, item=item)
         messages.success(request, f"\u201c{item.title}\u201d is off the checklist.")
         return redirect("leadership:induction", partnership_slug=partnership_slug)
@@ -119,7 +120,7 @@ def leader_induction(request: HttpRequest, partnership_slug: str, pk: int) -> Ht
     if request.method == "POST":
         item_id = str(request.POST.get("item", ""))
         item = InductionItem.objects.filter(partnership=request.partnership, pk=int(item_id)).first() \
-            if item_id.isdigit() else None
+            if item_id.isascii() and item_id.isdigit() and len(item_id) < 19 else None
         try:
             if item is None:
                 raise DomainError("Choose a step of the checklist.")
