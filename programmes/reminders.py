@@ -25,7 +25,6 @@ from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
-from django_scopes import scope
 
 from alliances.models import PartnershipSchool
 from portal.accounts.models import User
@@ -35,8 +34,8 @@ from portal.days import days_phrase
 from portal.formats import date_text
 from portal.notifications.services import Pending, notify_bulk
 from portal.tenancy.models import Membership, Partnership
-from portal.tenancy.rls import cross_partnership
 from portal.tenancy.roles import Role
+from portal.tenancy.selectors import each_active_partnership
 from programmes.models import (
     Catalogue,
     CatalogueStatus,
@@ -65,12 +64,9 @@ class Summary:
 def run_programme_reminders(*, today: date | None = None) -> Summary:
     today = today or today_in_london()
     summary = Summary()
-    with cross_partnership("the daily catalogue reminders visit every partnership", quiet=True):
-        partnerships = list(Partnership.objects.filter(is_active=True).order_by("pk"))
-    for partnership in partnerships:
-        with scope(partnership=partnership):
-            for step in (_order_windows, _orders_waiting, _unused_entitlements, _low_balances):
-                summary.reminders += _send(partnership, step(partnership, today))
+    for partnership in each_active_partnership("the daily catalogue reminders visit every partnership", quiet=True):
+        for step in (_order_windows, _orders_waiting, _unused_entitlements, _low_balances):
+            summary.reminders += _send(partnership, step(partnership, today))
         summary.partnerships += 1
     return summary
 

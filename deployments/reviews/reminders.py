@@ -24,7 +24,6 @@ from datetime import date, timedelta
 
 from django.db import transaction
 from django.utils import timezone
-from django_scopes import scope
 
 from alliances.models import LeaderStatus, SystemLeader
 from deployments.models import Deployment, DeploymentStatus, Offer, OfferStatus, Review, ReviewKind, ReviewStatus
@@ -37,8 +36,8 @@ from portal.days import days_phrase
 from portal.formats import date_text, datetime_text
 from portal.notifications.services import Pending, notify_bulk
 from portal.tenancy.models import Membership, Partnership
-from portal.tenancy.rls import cross_partnership
 from portal.tenancy.roles import Role
+from portal.tenancy.selectors import each_active_partnership
 
 BATCH = 1000
 STAGES = ("in_14", "in_7", "due", "overdue")
@@ -124,11 +123,8 @@ class Summary:
 def run_reminders(*, today: date | None = None, batch: int = BATCH) -> Summary:
     today = today or today_in_london()
     summary = Summary()
-    with cross_partnership("review reminders: every active partnership"):
-        partnerships = list(Partnership.objects.filter(is_active=True).order_by("pk"))
-    for partnership in partnerships:
-        with scope(partnership=partnership):
-            _run_partnership(partnership, today, batch, summary)
+    for partnership in each_active_partnership("review reminders: every active partnership"):
+        _run_partnership(partnership, today, batch, summary)
         summary.partnerships += 1
     return summary
 

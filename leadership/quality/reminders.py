@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db import transaction
-from django_scopes import scope
 
 from alliances.models import SystemLeader
 from deployments.workflow import tenant_url
@@ -22,9 +21,8 @@ from portal.calendar.schooldays import today_in_london
 from portal.formats import date_text
 from portal.notifications.services import Pending, notify_bulk
 from portal.tenancy.models import Partnership
-from portal.tenancy.rls import cross_partnership
 from portal.tenancy.roles import STEERING_GROUP_ROLES
-from portal.tenancy.selectors import active_members
+from portal.tenancy.selectors import active_members, each_active_partnership
 
 BEFORE = timedelta(days=60)
 BATCH = 1000
@@ -48,11 +46,8 @@ def stage_for(review_due: date, today: date) -> str | None:
 def run_designation_reminders(*, today: date | None = None, batch: int = BATCH) -> Summary:
     today = today or today_in_london()
     summary = Summary()
-    with cross_partnership("designation review reminders: every active partnership"):
-        partnerships = list(Partnership.objects.filter(is_active=True).order_by("pk"))
-    for partnership in partnerships:
-        with scope(partnership=partnership):
-            summary.reminders += _run_partnership(partnership, today, batch)
+    for partnership in each_active_partnership("designation review reminders: every active partnership"):
+        summary.reminders += _run_partnership(partnership, today, batch)
         summary.partnerships += 1
     return summary
 

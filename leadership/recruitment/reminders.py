@@ -17,7 +17,6 @@ from datetime import date, timedelta
 
 from django.db import transaction
 from django.db.models import Count
-from django_scopes import scope
 
 from leadership.models import (
     Application,
@@ -34,7 +33,7 @@ from portal.calendar.schooldays import today_in_london
 from portal.formats import date_text
 from portal.notifications.services import Pending, notify_bulk
 from portal.tenancy.models import Partnership
-from portal.tenancy.rls import cross_partnership
+from portal.tenancy.selectors import each_active_partnership
 
 CLOSING_NOTICE = timedelta(days=3)
 # A round closed longer ago than this is not chased any more.
@@ -50,17 +49,14 @@ class Summary:
 def run_recruitment_reminders(*, today: date | None = None) -> Summary:
     today = today or today_in_london()
     summary = Summary()
-    with cross_partnership("the daily recruitment reminders visit every partnership", quiet=True):
-        partnerships = list(Partnership.objects.filter(is_active=True).order_by("pk"))
-    for partnership in partnerships:
-        with scope(partnership=partnership):
-            items = _closing(partnership, today) + _scoring_due(partnership, today)
-            if items:
-                users = {u.pk: u for u in User.objects.filter(pk__in={item[1] for item in items}, is_active=True)}
-                pending = [Pending(event, users[user_id], occurrence, context, url)
-                           for event, user_id, occurrence, context, url in items if user_id in users]
-                with transaction.atomic():
-                    summary.reminders += notify_bulk(partnership=partnership, items=pending)
+    for partnership in each_active_partnership("the daily recruitment reminders visit every partnership", quiet=True):
+        items = _closing(partnership, today) + _scoring_due(partnership, today)
+        if items:
+            users = {u.pk: u for u in User.objects.filter(pk__in={item[1] for item in items}, is_active=True)}
+            pending = [Pending(event, users[user_id], occurrence, context, url)
+                       for event, user_id, occurrence, context, url in items if user_id in users]
+            with transaction.atomic():
+                summary.reminders += notify_bulk(partnership=partnership, items=pending)
         summary.partnerships += 1
     return summary
 

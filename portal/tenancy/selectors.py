@@ -1,12 +1,25 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django_scopes import scope
 
 from portal.accounts.models import User
 from portal.tenancy.models import Invitation, Membership, Partnership
 from portal.tenancy.rls import cross_partnership
 from portal.tenancy.roles import Role
+
+
+def each_active_partnership(reason: str, *, quiet: bool = False) -> Iterator[Partnership]:
+    """Every active partnership in turn, by id, each inside its own scope: how a daily job visits them all
+    (`reason` names the job in the cross-partnership log line)."""
+    with cross_partnership(reason, quiet=quiet):
+        partnerships = list(Partnership.objects.filter(is_active=True).order_by("pk"))
+    for partnership in partnerships:
+        with scope(partnership=partnership):
+            yield partnership
 
 
 def active_members(partnership: Partnership, *roles: str) -> list[User]:
