@@ -12,7 +12,9 @@ class ProgrammesConfig(AppConfig):
         from portal.workflow import register_workflow
 
         register_workflow(nouns={"catalogue": "catalogue", "service": "service", "order": "order",
-                                 "orderline": "order line", "entitlement": "entitlement"}, settled_by_leaving={})
+                                 "orderline": "order line", "entitlement": "entitlement",
+                                 "programme": "programme", "cohort": "cohort", "session": "session",
+                                 "place": "place"}, settled_by_leaving={})
         self._catalogue()
         self._orders()
         self._personal_data()
@@ -32,6 +34,24 @@ class ProgrammesConfig(AppConfig):
             PersonalData("programmes.OrderLine", "order lines", people=("cancelled_by",), free_text=("cancel_reason",)),
             PersonalData("programmes.Drawdown", "entitlement movements", people=("created_by",), free_text=("note",)),
             PersonalData("programmes.ChargeLine", "charges", people=("created_by",)),
+            # Programmes and cohorts (issue 14). A place is about the named participant: their name, address and
+            # role in school are erased with them, and its statement and notes are free text.
+            PersonalData("programmes.Programme", "programmes", people=("created_by",)),
+            PersonalData("programmes.Cohort", "programme cohorts", people=("created_by",)),
+            PersonalData("programmes.Facilitator", "cohort facilitators", people=("leader__user",), emails=("email",),
+                         names=("name",), contacts=("organisation",)),
+            PersonalData("programmes.Session", "programme sessions", people=("register_taken_by",),
+                         free_text=("non_school_day_reason",)),
+            PersonalData("programmes.Place", "programme places",
+                         people=("user", "nominated_by", "endorsed_by", "decided_by"), emails=("email",),
+                         names=("name",), contacts=("job_role",),
+                         free_text=("statement", "decision_note", "withdraw_reason"), subject=True),
+            PersonalData("programmes.AttendanceMark", "register marks", people=("place__user", "recorded_by"),
+                         free_text=("absence_reason",)),
+            PersonalData("programmes.Evaluation", "programme evaluations", people=("place__user", "submitted_by"),
+                         free_text=("practice_change",)),
+            PersonalData("programmes.SchoolImpact", "programme impact on schools", people=("answered_by",),
+                         free_text=("impact_on_school",)),
         )
 
     @staticmethod

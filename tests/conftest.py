@@ -250,6 +250,12 @@ def candidate(partnership):
 
 
 @pytest.fixture
+def participant(partnership):
+    """A member of a school's staff with a place on a programme: sees only their own places (issue 14)."""
+    return make_member(partnership, Role.PARTICIPANT)
+
+
+@pytest.fixture
 def outsider(other_partnership):
     """An admin of the other partnership only: sees nothing of the first."""
     return make_member(other_partnership, Role.ADMIN)
@@ -261,7 +267,7 @@ def other_admin(other_partnership):
 
 
 @pytest.fixture
-def personas(headteacher, system_leader, broker, approver, la_officer, admin, candidate):
+def personas(headteacher, system_leader, broker, approver, la_officer, admin, candidate, participant):
     return {
         Role.HEADTEACHER: headteacher,
         Role.SYSTEM_LEADER: system_leader,
@@ -270,6 +276,7 @@ def personas(headteacher, system_leader, broker, approver, la_officer, admin, ca
         Role.LA_OFFICER: la_officer,
         Role.ADMIN: admin,
         Role.CANDIDATE: candidate,
+        Role.PARTICIPANT: participant,
     }
 
 

@@ -13,6 +13,7 @@ class Role(models.TextChoices):
     LA_OFFICER = "la_officer", "LA officer"
     ADMIN = "admin", "Partnership admin"
     CANDIDATE = "candidate", "Candidate"
+    PARTICIPANT = "participant", "Programme participant"
 
 
 ROLE_DESCRIPTIONS: dict[str, str] = {
@@ -23,12 +24,17 @@ ROLE_DESCRIPTIONS: dict[str, str] = {
     Role.LA_OFFICER: "Reads dashboards and lists for schools in their local authorities.",
     Role.ADMIN: "Manages members, invitations and the partnership's settings.",
     Role.CANDIDATE: "Applies to a recruitment round they were invited to and follows only their own applications.",
+    Role.PARTICIPANT: "Takes part in the programmes they hold a place on: sees only their own places, sessions, "
+                      "evaluations and certificates.",
 }
 
 # Staff roles must sign in with two-factor authentication (DESIGN.md section 3).
 MFA_REQUIRED_ROLES = frozenset({Role.BROKER, Role.APPROVER, Role.LA_OFFICER, Role.ADMIN})
 STEERING_GROUP_ROLES = frozenset({Role.BROKER, Role.APPROVER})
 ALL_ROLES = frozenset(Role)
+# People the partnership gives a narrow account for one purpose: candidates (a recruitment round) and programme
+# participants (their own places). They see none of the partnership's notes, contacts, directory or recruitment.
+NARROW_ROLES = frozenset({Role.CANDIDATE, Role.PARTICIPANT})
 
 CAPABILITIES: dict[str, frozenset[str]] = {
     # Everyone who belongs to the partnership.
@@ -60,9 +66,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # What LA officers, who oversee from outside the steering group, never see: the steering group's private
     # notes and staff contact details; and they see only the schools in their own local authorities. Candidates (people
     # invited to apply to a recruitment round) see none of the partnership's own notes, contacts or directory either.
-    "notes.view": ALL_ROLES - {Role.LA_OFFICER, Role.CANDIDATE},
-    "contacts.view": ALL_ROLES - {Role.LA_OFFICER, Role.CANDIDATE},
-    "directory.all_areas": ALL_ROLES - {Role.LA_OFFICER, Role.CANDIDATE},
+    "notes.view": ALL_ROLES - NARROW_ROLES - {Role.LA_OFFICER},
+    "contacts.view": ALL_ROLES - NARROW_ROLES - {Role.LA_OFFICER},
+    "directory.all_areas": ALL_ROLES - NARROW_ROLES - {Role.LA_OFFICER},
     # The catalogue of services, schools' orders and finance (programmes app). Headteachers order for and see
     # only the schools they lead; LA officers see take-up for their LAs, never a school's spending.
     "catalogue.view": STEERING_GROUP_ROLES | {Role.HEADTEACHER, Role.ADMIN, Role.LA_OFFICER},
@@ -92,7 +98,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # System leadership: recruitment rounds, applications, panels and designation (leadership.recruitment).
     # Candidates, invited to a round, see published rounds and only their own applications; panel members are
     # steering group members a round names, and see scores only once every one of them has scored.
-    "recruitment.view": ALL_ROLES - {Role.LA_OFFICER},
+    "recruitment.view": ALL_ROLES - {Role.LA_OFFICER, Role.PARTICIPANT},
     "recruitment.manage": frozenset({Role.BROKER, Role.ADMIN}),
     "recruitment.apply": frozenset({Role.HEADTEACHER, Role.SYSTEM_LEADER, Role.CANDIDATE}),
     "recruitment.endorse": frozenset({Role.HEADTEACHER}),
@@ -101,6 +107,18 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "induction.view": STEERING_GROUP_ROLES | {Role.SYSTEM_LEADER, Role.ADMIN},
     "talent.nominate": frozenset({Role.HEADTEACHER}),
     "talent.view": STEERING_GROUP_ROLES | {Role.ADMIN},
+    # Professional development programmes (programmes.courses, issue 14): cohorts, places, registers, evaluations.
+    # Participants see only the places they hold; headteachers their schools' staff; facilitators (system leaders)
+    # the cohorts they run; LA officers only the reports, for their LAs.
+    "programmes.view": ALL_ROLES - {Role.CANDIDATE},
+    "programmes.manage": frozenset({Role.BROKER, Role.ADMIN}),
+    "places.nominate": frozenset({Role.HEADTEACHER}),
+    "places.apply": frozenset({Role.SYSTEM_LEADER, Role.PARTICIPANT}),
+    "places.endorse": frozenset({Role.HEADTEACHER}),
+    "places.decide": STEERING_GROUP_ROLES,
+    "registers.take": frozenset({Role.SYSTEM_LEADER, Role.BROKER, Role.ADMIN}),
+    "evaluations.write": frozenset({Role.PARTICIPANT, Role.SYSTEM_LEADER, Role.HEADTEACHER}),
+    "programmes.reports": STEERING_GROUP_ROLES | {Role.ADMIN, Role.LA_OFFICER},
     # Integrations (the api app): read-only API tokens and outgoing webhooks.
     "api.manage": frozenset({Role.ADMIN}),
 }

@@ -36,6 +36,10 @@ NOT_PERSONAL = {
     "programmes.Service": {"name", "description", "terms", "phases", "school_type_groups"},
     "programmes.OrderLine": {"price_reason"},
     "programmes.ChargeLine": {"description"},
+    # A programme's own description, its cohorts' names and its sessions' titles and places: the partnership's.
+    "programmes.Programme": {"title", "summary", "aims", "outcomes", "audiences", "phases", "delivery_partner"},
+    "programmes.Cohort": {"name"},
+    "programmes.Session": {"title", "venue", "online_link"},
     # The partnership's competency framework and the names of its QA groups (leadership.quality).
     "leadership.Competency": {"title", "description"},
     "leadership.RatingLevel": {"meaning"},
