@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
+from playwright.sync_api import expect
 
 from alliances.models import Phase
 from deployments import processes
@@ -82,8 +83,10 @@ def test_a_broker_finds_a_request_by_school_name(page, live_server, approved):
     check_accessibility(page, visited)
     page.get_by_label("School, person or reference").fill("Bewick")
     page.get_by_role("button", name="Apply filters").click()
+    expect(page).to_have_url(re.compile(r"[?&]q=Bewick"))
     rows = page.locator("table tbody tr")
-    assert rows.count() == 1 and "Bewick Bridge Community Primary School" in rows.first.inner_text()
+    expect(rows).to_have_count(1)
+    assert "Bewick Bridge Community Primary School" in rows.first.inner_text()
     assert page.get_by_label("School, person or reference").input_value() == "Bewick"  # the filter stays
     check_accessibility(page, visited)
     page.get_by_label("Status").select_option(label="Closed: withdrawn")
