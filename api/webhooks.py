@@ -3,8 +3,19 @@
 When an audit event of a subscribed kind is recorded (portal.audit's listener hook, in the same transaction), one
 `WebhookDelivery` row per active endpoint is written; on commit a task is queued to send them (the broker breaker
 in front, as for email). A send that fails (network error, timeout, any non-2xx answer) is retried with exponential
-backoff by the sweeper task that beat runs; a row is sent under a row lock and marked delivered in the same
-transaction, so two workers never send it twice and each receiver gets each event id once.
+backoff by the sweeper task that beat runs.
+
+A row is sent the way email is (portal.notifications): a worker first *claims* it in a short transaction (the attempt
+counted and a lease of LEASE seconds taken, so no other worker picks it up meanwhile), commits, posts with no database
+transaction or row lock held, then records the answer only if its claim still stands. Two workers never send a row
+at the same time, a slow receiver holds no lock, and a worker that dies mid-send leaves a counted attempt that the
+sweeper retries when the lease ends. Delivery is therefore at least once: if a worker dies after the receiver's 2xx
+but before recording it, the event is posted again later with the same `Idempotency-Key`, which is how a receiver
+acts on each event once.
+
+Addresses: HTTPS only, and never to a private, loopback, link-local or otherwise non-public address (checked when an
+admin adds the webhook and again, after resolving the name, before every post), so a webhook cannot be used to reach
+the portal's own network.
 
 Each request carries `Idempotency-Key: <event id>`, `S2S-Event`, and `S2S-Signature: t=<unix time>,v1=<hex>` where
 v1 is HMAC-SHA256 of "<t>.<body>" under the endpoint's secret: receivers check it and reject old timestamps.
@@ -18,6 +29,7 @@ import ipaddress
 import json
 import logging
 import secrets
+import socket
 import time
 import urllib.error
 import urllib.request
@@ -28,6 +40,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from api.models import DeliveryState, WebhookDelivery, WebhookEndpoint, WebhookEvent
@@ -43,6 +56,9 @@ logger = logging.getLogger(__name__)
 _publish: Callable[[int, list[int]], object] | None = None
 MAX_ATTEMPTS = 8
 TIMEOUT_SECONDS = 5
+# A claimed row is left to its worker this long; after it the sweeper may send it again.
+LEASE = timedelta(seconds=TIMEOUT_SECONDS * 6)
+NOT_PUBLIC = "Enter the address of a public server: webhooks are never sent to private or local network addresses."
 
 
 def backoff(attempts: int) -> timedelta:
@@ -50,19 +66,56 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 6 * 3600))
 
 
-def check_url(url: str) -> None:
-    """HTTPS only; plain HTTP to a loopback address only where WEBHOOK_ALLOW_LOOPBACK_HTTP is on (tests)."""
-    parts = urlsplit(url)
-    if parts.scheme == "https" and parts.hostname:
-        return
-    host = parts.hostname or ""
+def _loopback_allowed(host: str) -> bool:
+    if not settings.WEBHOOK_ALLOW_LOOPBACK_HTTP:
+        return False
     try:
-        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
     except ValueError:
-        loopback = False
-    if parts.scheme == "http" and loopback and settings.WEBHOOK_ALLOW_LOOPBACK_HTTP:
+        return False
+
+
+def _public(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+def check_url(url: str) -> None:
+    """HTTPS to a public host only; plain HTTP to a loopback address only where WEBHOOK_ALLOW_LOOPBACK_HTTP is on
+    (tests, local development). A host written as an IP address must be a public one; a name is checked again
+    after resolving it, before every post (`_resolves_publicly`)."""
+    parts = urlsplit(url)
+    try:
+        host = parts.hostname or ""
+    except ValueError:
+        host = ""
+    if parts.scheme == "http" and _loopback_allowed(host):
         return
-    raise DomainError("Enter an address that starts with https://")
+    if parts.scheme != "https" or not host:
+        raise DomainError("Enter an address that starts with https://")
+    if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
+        raise DomainError(NOT_PUBLIC)
+    try:
+        literal = ipaddress.ip_address(host)
+    except ValueError:
+        return
+    if not _public(str(literal)):
+        raise DomainError(NOT_PUBLIC)
+
+
+def _resolves_publicly(url: str) -> bool:
+    """True when every address the URL's host resolves to is public (or loopback where tests allow it)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if _loopback_allowed(host):
+        return True
+    try:
+        infos = socket.getaddrinfo(host, parts.port or 443, proto=socket.IPPROTO_TCP)
+    except OSError:
+        return True  # the post fails on its own, and is retried
+    return all(_public(info[4][0]) for info in infos)
 
 
 @transaction.atomic
@@ -137,6 +190,12 @@ def sign(secret: str, timestamp: int, body: bytes) -> str:
 
 
 def _post(endpoint: WebhookEndpoint, delivery: WebhookDelivery) -> tuple[int | None, str]:
+    try:
+        check_url(endpoint.url)
+    except DomainError as refused:
+        return None, str(refused)[:300]
+    if not _resolves_publicly(endpoint.url):
+        return None, NOT_PUBLIC[:300]
     body = json.dumps(delivery.payload, sort_keys=True).encode()
     timestamp = int(time.time())
     request = urllib.request.Request(endpoint.url, data=body, method="POST", headers={
@@ -152,8 +211,9 @@ def _post(endpoint: WebhookEndpoint, delivery: WebhookDelivery) -> tuple[int | N
         return None, str(error)[:300]
 
 
-def deliver(delivery_id: int) -> str:
-    """Send one due row, once: under its row lock, skipped if another worker holds it or it is not due."""
+def _claim(delivery_id: int) -> WebhookDelivery | str:
+    """Count the attempt and take the lease, in a transaction of its own; "skipped" when the row is not due or
+    another worker holds it, "failed" when its webhook was turned off."""
     now = timezone.now()
     with transaction.atomic():
         delivery = (WebhookDelivery.objects.select_for_update(skip_locked=True).select_related("endpoint")
@@ -164,19 +224,28 @@ def deliver(delivery_id: int) -> str:
             WebhookDelivery.objects.filter(pk=delivery.pk).update(state=DeliveryState.FAILED,
                                                                   last_error="The webhook was turned off.")
             return "failed"
-        code, error = _post(delivery.endpoint, delivery)
-        attempts = delivery.attempts + 1
-        if code is not None and 200 <= code < 300:
-            WebhookDelivery.objects.filter(pk=delivery.pk).update(
-                state=DeliveryState.DELIVERED, attempts=attempts, last_status=code, last_error="",
-                delivered_at=timezone.now())
-            return "delivered"
-        gave_up = attempts >= MAX_ATTEMPTS
-        WebhookDelivery.objects.filter(pk=delivery.pk).update(
-            state=DeliveryState.FAILED if gave_up else DeliveryState.PENDING, attempts=attempts, last_status=code,
-            last_error=error or f"HTTP {code}", next_attempt_at=timezone.now() + backoff(attempts))
-        logger.info("Webhook delivery %s failed (attempt %s): %s", delivery.pk, attempts, error or code)
-        return "failed" if gave_up else "retry"
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(attempts=F("attempts") + 1, next_attempt_at=now + LEASE)
+        delivery.attempts += 1
+        return delivery
+
+
+def deliver(delivery_id: int) -> str:
+    """Send one due row: claimed first, posted with nothing locked, the answer recorded if the claim still stands
+    (a row whose lease ran out and was claimed again belongs to the newer attempt)."""
+    claimed = _claim(delivery_id)
+    if isinstance(claimed, str):
+        return claimed
+    delivery, attempts = claimed, claimed.attempts
+    code, error = _post(delivery.endpoint, delivery)
+    ours = WebhookDelivery.objects.filter(pk=delivery.pk, state=DeliveryState.PENDING, attempts=attempts)
+    if code is not None and 200 <= code < 300:
+        ours.update(state=DeliveryState.DELIVERED, last_status=code, last_error="", delivered_at=timezone.now())
+        return "delivered"
+    gave_up = attempts >= MAX_ATTEMPTS
+    ours.update(state=DeliveryState.FAILED if gave_up else DeliveryState.PENDING, last_status=code,
+                last_error=error or f"HTTP {code}", next_attempt_at=timezone.now() + backoff(attempts))
+    logger.info("Webhook delivery %s failed (attempt %s): %s", delivery.pk, attempts, error or code)
+    return "failed" if gave_up else "retry"
 
 
 def global_sweep(limit: int = 500) -> int:

@@ -163,7 +163,8 @@ def test_two_workers_sending_the_same_row_send_it_once(admin, partnership):
     with Receiver() as receiver:
         endpoint, _ = webhooks.create_endpoint(actor=admin, url=receiver.url, events=["request.submitted"])
         _event(partnership)  # no transaction to wait for: the row is queued, and sent inline, at once
-        WebhookDelivery.objects.filter(endpoint=endpoint).update(state=DeliveryState.PENDING, attempts=0)
+        WebhookDelivery.objects.filter(endpoint=endpoint).update(state=DeliveryState.PENDING, attempts=0,
+                                                                 next_attempt_at=timezone.now())
         delivery = WebhookDelivery.objects.get(endpoint=endpoint)
         barrier = threading.Barrier(2)
         results = []
@@ -181,6 +182,65 @@ def test_two_workers_sending_the_same_row_send_it_once(admin, partnership):
             thread.join()
     assert sorted(results) == ["delivered", "skipped"]
     assert len(receiver.received) == 2  # the inline send at creation, then exactly one of the two workers
+
+
+def test_addresses_on_private_networks_are_refused(admin, settings, monkeypatch):
+    """Issue 16's webhooks must not reach the portal's own network (server-side request forgery)."""
+    settings.WEBHOOK_ALLOW_LOOPBACK_HTTP = False
+    for url in ("https://10.0.0.5/hook", "https://192.168.1.20/hook", "https://169.254.169.254/latest/meta-data",
+                "https://[::1]/hook", "https://[::ffff:10.0.0.1]/hook", "https://localhost/hook",
+                "https://metadata.google.internal/", "https://127.0.0.1:8443/hook"):
+        with pytest.raises(DomainError, match="public server|https://"):
+            webhooks.create_endpoint(actor=admin, url=url, events=["review.agreed"])
+    assert not WebhookEndpoint.objects.exists()
+    # A public name is accepted when added; if it resolves to a private address when a post is due, it is not sent.
+    endpoint, _ = webhooks.create_endpoint(actor=admin, url="https://hooks.example.org/s2s", events=["review.agreed"])
+    monkeypatch.setattr(webhooks.socket, "getaddrinfo",
+                        lambda *args, **kwargs: [(2, 1, 6, "", ("10.1.2.3", 443))])
+    delivery = WebhookDelivery(endpoint=endpoint, event_id=1, event_type="review.agreed", payload={})
+    assert webhooks._post(endpoint, delivery) == (None, webhooks.NOT_PUBLIC[:300])
+    monkeypatch.setattr(webhooks.socket, "getaddrinfo",
+                        lambda *args, **kwargs: [(2, 1, 6, "", ("93.184.215.14", 443))])
+    assert webhooks._resolves_publicly(endpoint.url)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_no_row_lock_is_held_while_the_receiver_answers(admin, partnership):
+    """The post happens after the claim commits: a slow receiver blocks nothing, and the attempt is already counted."""
+    seen = {}
+
+    with Receiver() as receiver:
+        endpoint, _ = webhooks.create_endpoint(actor=admin, url=receiver.url, events=["request.submitted"])
+        _event(partnership)
+        delivery = WebhookDelivery.objects.get(endpoint=endpoint)
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(state=DeliveryState.PENDING, attempts=0,
+                                                              next_attempt_at=timezone.now())
+        original = webhooks._post
+
+        def post_while_checking(endpoint, row):
+            def other_worker():
+                with cross_partnership("test: another connection reads the row during the post"):
+                    from django.db import transaction as tx
+                    with tx.atomic():
+                        locked = (WebhookDelivery.objects.select_for_update(nowait=True)
+                                  .filter(pk=row.pk).values_list("attempts", "next_attempt_at").get())
+                    seen["locked"] = locked
+                connection.close()
+
+            thread = threading.Thread(target=other_worker)
+            thread.start()
+            thread.join()
+            return original(endpoint, row)
+
+        webhooks._post = post_while_checking
+        try:
+            with cross_partnership("test: a worker sending a webhook"):
+                assert webhooks.deliver(delivery.pk) == "delivered"
+        finally:
+            webhooks._post = original
+    attempts, lease_ends = seen["locked"]
+    assert attempts == 1 and lease_ends > timezone.now()  # counted and leased before the post
+    assert WebhookDelivery.objects.get(pk=delivery.pk).state == DeliveryState.DELIVERED
 
 
 def test_a_row_the_broker_never_got_is_sent_by_the_sweeper(admin, partnership, monkeypatch,
