@@ -9,8 +9,9 @@ Christmas holiday lands on the day the one-week reminder goes), neither is dropp
 names both, under the later stage's key, and says when the review is due counted from the day it is sent
 (never "in a week" the day before).
 
-Offers two days from expiring, proposals waiting three days for approval and designations due for
-review within 30 days are reminded once each.
+Offers two days from expiring and proposals waiting three days for approval are reminded once each. (Designations
+due for review are leadership's: leadership.quality.reminders tells the steering group and the leader 60 days before
+and once overdue; this run used to tell brokers 30 days before as well, so they heard twice.)
 
 Each reminder is an outbox row whose unique key names what, for whom and which occurrence, so it goes
 once even if the run is repeated, a worker dies half way (the next run sends what is left) or two beat
@@ -25,7 +26,6 @@ from datetime import date, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from alliances.models import LeaderStatus, SystemLeader
 from deployments.models import Deployment, DeploymentStatus, Offer, OfferStatus, Review, ReviewKind, ReviewStatus
 from deployments.reviews.schedule import ensure_reviews
 from deployments.workflow import tenant_url
@@ -225,20 +225,5 @@ def _other_reminders(partnership: Partnership, today: date, size: int, summary: 
                     "subject": f"{Deployment.reference_for(pk)} for {school} is still waiting for approval",
                     "lines": [f"The proposed deployment for {school} has waited three days for a decision."],
                     "action": "Decide on the deployment"}, tenant_url(partnership, "deployment", pk=pk)))
-        summary.reminders += _send(partnership, items)
-        items = []
-    brokers = list(Membership.objects.filter(partnership=partnership, role=Role.BROKER, is_active=True)
-                   .values_list("user_id", flat=True))
-    leaders = (SystemLeader.objects.filter(partnership=partnership, status=LeaderStatus.ACTIVE,
-                                           review_due__gte=today, review_due__lte=today + timedelta(days=30))
-               .values_list("pk", "name", "review_due"))
-    for rows in _batches(leaders, size):
-        for pk, name, review_due in rows:
-            for broker in brokers:
-                items.append(("leader.designation_due", broker, f"leader:{pk}:designation:{review_due:%Y%m%d}", {
-                    "subject": f"{name}'s designation is due for review on {date_text(review_due)}",
-                    "lines": [f"{name}'s designation is due for review on {date_text(review_due)}. Review it and "
-                              "record the outcome on their page."], "action": "Open their record"},
-                    tenant_url(partnership, "alliances:leader", pk=pk)))
         summary.reminders += _send(partnership, items)
         items = []
