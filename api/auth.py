@@ -1,6 +1,9 @@
-"""Bearer-token authentication for the API: the token names its partnership; every use is counted and rate limited."""
+"""Bearer-token authentication for the API: the token names its partnership; every use is counted (a usage row per
+token and day), logged (one line per request, with the request id the logging middleware adds) and rate limited."""
 
 from __future__ import annotations
+
+import logging
 
 from django.http import HttpRequest
 from ninja.errors import HttpError
@@ -9,6 +12,8 @@ from ninja.security import HttpBearer
 from api import tokens
 from api.models import ApiToken
 from portal.tenancy.rls import partnership_scope
+
+logger = logging.getLogger("api.usage")
 
 
 class RateLimited(Exception):
@@ -29,6 +34,8 @@ class TokenAuth(HttpBearer):
         rate = tokens.check_rate(found)
         with partnership_scope(found.partnership):
             tokens.record_use(found, refused=not rate.allowed)
+        logger.info("API token %s (%s, partnership %s) %s %s%s", found.pk, found.name, found.partnership.slug,
+                    request.method, request.get_full_path()[:300], "" if rate.allowed else ": refused, rate limited")
         if not rate.allowed:
             raise RateLimited(rate.retry_after)
         return found

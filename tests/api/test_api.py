@@ -118,11 +118,16 @@ def test_revoked_and_expired_tokens_are_401(call, sides, admin):
     assert call("/schools", other)[0] == 401
 
 
-def test_every_use_is_counted_per_day_with_the_last_use(call, sides, admin):
+def test_every_use_is_counted_per_day_with_the_last_use(call, sides, admin, caplog):
     secret = token_secret(admin)
-    for _ in range(3):
-        call("/schools", secret)
+    with caplog.at_level("INFO", logger="api.usage"):
+        for _ in range(3):
+            call("/schools?phase=primary", secret)
     token = ApiToken.objects.get(token_hash=hash_secret(secret))
+    # Every use is logged too, a line each, naming the token (never its secret), the partnership and the request.
+    lines = [r.getMessage() for r in caplog.records if r.name == "api.usage"]
+    assert len(lines) == 3 and all(f"API token {token.pk} " in line and "GET /api/v1/" in line
+                                   and "phase=primary" in line and secret not in line for line in lines)
     usage = ApiTokenUsage.objects.get(token=token)
     assert (usage.requests, usage.refused) == (3, 0)
     assert token.last_used_at is not None
