@@ -44,9 +44,9 @@ def eligibility_problem(service: Service, school: School, *, is_member: bool) ->
     if not is_member and not service.for_non_members:
         return "This service is only for member schools of the partnership."
     if service.phases and school.phase not in service.phases:
-        return "This service is not offered to schools of your school's phase."
+        return "This service is not sold to schools of your school's phase."
     if service.school_type_groups and school.type_group_name not in service.school_type_groups:
-        return "This service is not offered to your type of school."
+        return "This service is not sold to your type of school."
     return ""
 
 

@@ -37,7 +37,7 @@ from programmes.orders.services import (
 from programmes.pricing import NotForSale, price_for
 
 SOLD_OUT = ("Someone else has just ordered the last {what} of {name}. Your order has not been sent and nothing in it "
-            "has changed: take {name} out of it, or ask the steering group whether more can be offered.")
+            "has changed: take {name} out of it, or ask the steering group whether more places can be added.")
 
 
 def _lines(order: Order, *, active_only: bool = True) -> list[OrderLine]:

@@ -114,9 +114,9 @@ def test_a_head_of_two_schools_sees_each_schools_price_and_why_it_cannot_buy(cli
         ("Two-day package", "Zebra Primary School", "£1,200.00 (non-member price (includes the surcharge for schools "
          "outside the partnership)). Your school is not a member of the partnership, so the non-member price "
          "applies, £300.00 more than members pay."),
-        ("Secondary package", mine.name, "Cannot be bought. This service is not offered to schools of your school's "
+        ("Secondary package", mine.name, "Cannot be bought. This service is not sold to schools of your school's "
          "phase."),
-        ("Secondary package", "Zebra Primary School", "Cannot be bought. This service is not offered to schools of "
+        ("Secondary package", "Zebra Primary School", "Cannot be bought. This service is not sold to schools of "
          "your school's phase."),
     ]
     listing = parsed(client.get(_url(partnership, "catalogues")))
