@@ -69,11 +69,14 @@ class ProgrammesConfig(AppConfig):
     def _courses() -> None:
         """Programmes and cohorts (issue 14): navigation and the calendar feed of sessions."""
         from portal.calendar.feeds import register_calendar_source
+        from portal.demo import register_demo
         from portal.ui.navigation import NavItem, register_navigation
         from programmes.courses.calendar_feed import session_events
+        from programmes.courses.demo import build_programmes
 
         register_navigation(NavItem("Programmes", "programmes:programmes", "programmes.view", 47))
         register_calendar_source(session_events)
+        register_demo(build_programmes)
 
     @staticmethod
     def _orders() -> None:
