@@ -26,7 +26,7 @@ def session_events(membership: Membership) -> Iterator[FeedEvent]:
                 .exclude(cohort__status__in=(CohortStatus.DRAFT, CohortStatus.CANCELLED))
                 .select_related("cohort__programme")
                 .only("pk", "title", "date", "starts_at", "ends_at", "venue", "online_link", "created_at",
-                      "cohort__pk", "cohort__name", "cohort__updated_at", "cohort__programme__title"))
+                      "cohort__id", "cohort__name", "cohort__updated_at", "cohort__programme__title"))
     slug = partnership.slug
     for session in sessions:
         where = ", ".join(part for part in (session.venue, "online" if session.online_link else "") if part)
