@@ -10,13 +10,16 @@ class DeploymentsConfig(AppConfig):
         from deployments import workflow  # noqa: F401  (registers the brokerage's nouns with portal.workflow)
         from deployments.calendar_feed import deployment_events
         from deployments.home import home_sections, leader_sections
+        from deployments.programme_clashes import visit_clashes
         from portal.calendar.feeds import register_calendar_source
         from portal.privacy.registry import PersonalData, register_personal_data
         from portal.ui.navigation import NavItem, register_navigation
         from portal.ui.sections import register_section
+        from programmes.courses.clashes import register_clash_source
 
         register_section("home", home_sections)
         register_calendar_source(deployment_events)
+        register_clash_source(visit_clashes)
         register_section("leader", leader_sections)
         register_navigation(
             NavItem("Requests", "deployments:requests", "requests.view", 20),

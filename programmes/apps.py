@@ -17,6 +17,7 @@ class ProgrammesConfig(AppConfig):
                                  "place": "place"}, settled_by_leaving={})
         self._catalogue()
         self._orders()
+        self._courses()
         self._personal_data()
 
     @staticmethod
@@ -63,6 +64,19 @@ class ProgrammesConfig(AppConfig):
 
         register_navigation(NavItem("Catalogue", "programmes:catalogues", "catalogue.view", 45))
         register_member_joined(grant_core_on_joining)
+
+    @staticmethod
+    def _courses() -> None:
+        """Programmes and cohorts (issue 14): navigation and the calendar feed of sessions."""
+        from portal.calendar.feeds import register_calendar_source
+        from portal.demo import register_demo
+        from portal.ui.navigation import NavItem, register_navigation
+        from programmes.courses.calendar_feed import session_events
+        from programmes.courses.demo import build_programmes
+
+        register_navigation(NavItem("Programmes", "programmes:programmes", "programmes.view", 47))
+        register_calendar_source(session_events)
+        register_demo(build_programmes)
 
     @staticmethod
     def _orders() -> None:

@@ -152,3 +152,49 @@ def test_the_demo_has_orders_and_its_visits_draw_down_once(settings):
         for entitlement in Entitlement.objects.filter(pk__in=funded.values("entitlement")):
             ledger = Drawdown.objects.filter(entitlement=entitlement, kind__in=("draw", "give_back"))
             assert entitlement.used == (ledger.aggregate(days=Sum("days"))["days"] or 0)
+
+
+@pytest.mark.django_db
+def test_the_demo_has_programmes_cohorts_places_registers_and_evaluations_once(settings, client):
+    from portal.calendar.schooldays import SchoolCalendar  # noqa: F401  (the sessions follow the demo terms)
+    from portal.calendar.services import school_calendar
+    from programmes.models import (
+        AttendanceMark,
+        Cohort,
+        Evaluation,
+        Place,
+        Programme,
+        Service,
+        Session,
+    )
+
+    call_command("seed_demo", "--quiet-sign-ins")
+    call_command("seed_demo", "--quiet-sign-ins")  # a second run adds nothing
+    with scopes_disabled():
+        cambs = Partnership.objects.get(slug="cambridgeshire")
+        titles = set(Programme.objects.filter(partnership=cambs).values_list("title", flat=True))
+        assert titles == {"Preparing for headship (NPQH-style)", "Leading from the middle",
+                          "Pastoral leadership programme", "Assessment and moderation training",
+                          "Deputy heads' network"}
+        assert Programme.objects.filter(partnership__slug="ealing").count() == 1
+        calendar = school_calendar(partnership=cambs)
+        sessions = Session.objects.filter(partnership=cambs)
+        assert sessions.count() == 22 and all(calendar.is_school_day(s.date) for s in sessions)
+        for cohort in Cohort.objects.filter(partnership=cambs):
+            held = Place.objects.filter(cohort=cohort, status__in=("accepted", "offered")).count()
+            assert cohort.taken == held <= cohort.places
+            dates = list(Session.objects.filter(cohort=cohort).values_list("date", flat=True))
+            assert (cohort.starts_on, cohort.ends_on) == (min(dates), max(dates))
+            assert cohort.service is None or cohort.service.kind == "programme_place"
+        statuses = set(Place.objects.filter(partnership=cambs).values_list("status", flat=True))
+        assert statuses == {"accepted", "waitlisted", "offered", "nominated"}
+        participant = User.objects.get(email=f"participant@{settings.DEMO_EMAIL_DOMAIN}")
+        assert Membership.objects.get(user=participant, partnership=cambs).role == Role.PARTICIPANT
+        assert Place.objects.filter(user=participant, status="accepted").count() == 2
+        completed = Cohort.objects.get(partnership=cambs, status="completed")
+        assert Evaluation.objects.filter(place__cohort=completed).count() == Place.objects.filter(
+            cohort=completed).count() == 6
+        assert AttendanceMark.objects.filter(session__cohort=completed).count() == 5 * 6
+        assert Service.objects.filter(partnership=cambs, kind="programme_place", name="Leading from the middle place",
+                                      catalogue__academic_year="2026-27").count() == 1
+    assert client.login(email=f"participant@{settings.DEMO_EMAIL_DOMAIN}", password="demo-portal-2026")

@@ -246,12 +246,16 @@ class Score(PartnershipOwned):
 
 class InductionItem(PartnershipOwned):
     """A step of the partnership's induction for newly designated leaders. One naming a programme place counts as
-    done when the leader's home school has a confirmed order line for it."""
+    done when the leader's home school has a confirmed order line for it; one naming a programme, when the leader
+    holds an accepted place on one of its cohorts."""
 
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     position = models.PositiveSmallIntegerField(default=0)
     service = models.ForeignKey(Service, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # Issue 14: done when the leader holds an accepted (or completed) place on a cohort of this programme.
+    programme = models.ForeignKey("programmes.Programme", on_delete=models.SET_NULL, null=True, blank=True,
+                                  related_name="+")
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -196,8 +196,11 @@ class InductionItemForm(forms.Form):
     description = text_field("What the leader does (optional)", required=False, max_length=2000)
     service = forms.ChoiceField(label="Counts as done with a place on (optional)", required=False,
                                 help_text="Done when the leader's school has a confirmed order for this place")
+    programme = forms.ChoiceField(label="Counts as done with a place on a cohort of (optional)", required=False,
+                                  help_text="Done when the leader holds an accepted place on one of its cohorts")
 
-    def __init__(self, *args, services: list, **kwargs):
+    def __init__(self, *args, services: list, programmes: list = (), **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["programme"].choices = [("", "No programme"), *[(str(p.pk), p.title) for p in programmes]]
         self.fields["service"].choices = [("", "No programme place"),
                                           *[(str(s.pk), f"{s.name} ({s.catalogue.academic_year})") for s in services]]

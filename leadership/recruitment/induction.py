@@ -14,7 +14,17 @@ from leadership.recruitment.common import require
 from portal.audit.services import record_event
 from portal.errors import Conflict, DomainError
 from portal.tenancy.models import Membership
-from programmes.models import OrderLine, OrderLineStatus, OrderStatus, Service, ServiceKind
+from programmes.models import (
+    OrderLine,
+    OrderLineStatus,
+    OrderStatus,
+    Place,
+    PlaceStatus,
+    Programme,
+    ProgrammeStatus,
+    Service,
+    ServiceKind,
+)
 
 
 @dataclass(frozen=True)
@@ -22,10 +32,11 @@ class Step:
     item: InductionItem
     tick: InductionTick | None
     by_order: bool  # done because the home school has a confirmed place
+    by_place: bool = False  # done because the leader holds an accepted place on a cohort of the item's programme
 
     @property
     def done(self) -> bool:
-        return self.tick is not None or self.by_order
+        return self.tick is not None or self.by_order or self.by_place
 
 
 def programme_places(partnership) -> list[Service]:
@@ -33,17 +44,26 @@ def programme_places(partnership) -> list[Service]:
                 .select_related("catalogue").order_by("-catalogue__academic_year", "name"))
 
 
+def programmes_to_name(partnership) -> list[Programme]:
+    return list(Programme.objects.filter(partnership=partnership).exclude(status=ProgrammeStatus.ARCHIVED)
+                .order_by("title", "pk"))
+
+
 @transaction.atomic
-def add_item(*, actor: Membership, title: str, description: str, service: Service | None) -> InductionItem:
+def add_item(*, actor: Membership, title: str, description: str, service: Service | None,
+             programme: Programme | None = None) -> InductionItem:
     require(actor, "recruitment.manage")
     if service is not None and (service.partnership_id != actor.partnership_id
                                 or service.kind != ServiceKind.PROGRAMME_PLACE):
         raise DomainError("Choose one of the catalogue's programme places.", field="service")
+    if programme is not None and programme.partnership_id != actor.partnership_id:
+        raise DomainError("Choose one of the partnership's programmes.", field="programme")
     position = InductionItem.objects.filter(partnership=actor.partnership).count()
     item = InductionItem.objects.create(partnership=actor.partnership, title=title, description=description,
-                                        service=service, position=position)
+                                        service=service, programme=programme, position=position)
     record_event(partnership=actor.partnership, actor=actor.user, action="induction_item.created", obj=item,
-                 new={"title": title, "service": service.pk if service else None})
+                 new={"title": title, "service": service.pk if service else None,
+                      "programme": programme.pk if programme else None})
     return item
 
 
@@ -55,16 +75,23 @@ def retire_item(*, actor: Membership, item: InductionItem) -> None:
 
 
 def checklist(leader: SystemLeader) -> list[Step]:
-    """The leader's steps, in order: three queries (items, ticks, confirmed places at the home school)."""
+    """The leader's steps, in order: three queries (items, ticks, confirmed places at the home school), and a
+    fourth when an item names a programme (the leader's own accepted or completed places on its cohorts)."""
     items = list(InductionItem.objects.filter(partnership=leader.partnership_id, is_active=True)
-                 .select_related("service"))
+                 .select_related("service", "programme"))
     ticks = {tick.item_id: tick for tick in InductionTick.objects.filter(leader=leader).select_related("ticked_by")}
     services = [item.service_id for item in items if item.service_id]
     placed = set(OrderLine.objects.filter(
         partnership=leader.partnership_id, service_id__in=services, status=OrderLineStatus.ACTIVE,
         order__status=OrderStatus.CONFIRMED, order__school_id=leader.home_school_id,
     ).values_list("service_id", flat=True)) if services else set()
-    return [Step(item=item, tick=ticks.get(item.pk), by_order=item.service_id in placed) for item in items]
+    programmes = [item.programme_id for item in items if item.programme_id]
+    on_programme = set(Place.objects.filter(
+        partnership=leader.partnership_id, user_id=leader.user_id, cohort__programme_id__in=programmes,
+        status=PlaceStatus.ACCEPTED).values_list("cohort__programme_id", flat=True)) \
+        if programmes and leader.user_id else set()
+    return [Step(item=item, tick=ticks.get(item.pk), by_order=item.service_id in placed,
+                 by_place=item.programme_id in on_programme) for item in items]
 
 
 def can_tick(actor: Membership) -> bool:

@@ -114,4 +114,5 @@ def nomination_invitations(nominations_: list[Nomination]) -> dict[int, list[str
 
 
 def induction_items(partnership) -> list[InductionItem]:
-    return list(InductionItem.objects.filter(partnership=partnership, is_active=True).select_related("service"))
+    return list(InductionItem.objects.filter(partnership=partnership, is_active=True).select_related("service",
+                                                                                                     "programme"))

@@ -15,7 +15,8 @@ from portal.tenancy.models import Partnership
 @pytest.mark.django_db
 def test_seed_scale_then_bench_measure_every_page(capsys):
     run_import(settings.SHARED_DATA_DIR / "east_and_ealing" / "dfe_school_spine_2017_18.csv")
-    args = ["--partnerships", "2", "--leaders", "6", "--clusters", "2", "--skip-import", "--matching-leaders", "30"]
+    args = ["--partnerships", "2", "--leaders", "6", "--clusters", "2", "--skip-import", "--matching-leaders", "30",
+            "--cohorts", "20", "--participants", "300", "--register-marks", "1000"]
     call_command("seed_scale", *args)
     call_command("seed_scale", *args)  # idempotent
     with scopes_disabled():
@@ -32,6 +33,10 @@ def test_seed_scale_then_bench_measure_every_page(capsys):
     call_command("bench", "--partnership", "scale-001", "--requests", "3")
     out = capsys.readouterr().out
     pages, _, orders = out.partition("orders and finance (scale-001)")
+    orders, _, courses = orders.partition("programmes and cohorts (scale-001)")
+    course_lines = [line for line in courses.splitlines() if line.split() and line.split()[-1].isdigit()]
+    assert [line.split("  ")[0] for line in course_lines] == [
+        "programmes list", "programme page (its cohorts)", "cohort page (15 places)"], out
     lines = [line for line in pages.splitlines() if line.split() and line.split()[-1].isdigit()]
     # The floor, 13 directory pages, 10 brokerage pages, 8 dashboard pages, an LA officer's deployment when there
     # is one, and the matching page of scale-matching's request
@@ -58,7 +63,7 @@ def test_bench_over_http_serves_with_gunicorn_on_loopback_and_counts_errors(caps
     """gunicorn on 127.0.0.1 with DEBUG off, signed-in session cookies, bounded load at each concurrency."""
     run_import(settings.SHARED_DATA_DIR / "east_and_ealing" / "dfe_school_spine_2017_18.csv")
     call_command("seed_scale", "--partnerships", "1", "--leaders", "6", "--clusters", "1", "--skip-import",
-                 "--matching-leaders", "20", "--deployments", "30", "--orders", "0")
+                 "--matching-leaders", "20", "--deployments", "30", "--orders", "0", "--cohorts", "0")
     capsys.readouterr()
     call_command("bench", "--partnership", "scale-001", "--http", "--no-in-process", "--concurrency", "1,3",
                  "--http-requests", "6", "--http-seconds", "5", "--port", str(_free_port()))

@@ -45,6 +45,7 @@ from tests.factories import (
     make_invitation,
     make_member,
 )
+from tests.factories.courses import CohortFactory, FacilitatorFactory, ProgrammeFactory, SessionFactory
 from tests.factories.leadership import make_application, make_induction_item, make_nomination, make_round
 from tests.leadership.quality.world import quality_objects
 
@@ -83,18 +84,29 @@ def _objects(partnership, member, leader_user=None, panel=(), candidate=None):
                          catalogue=catalogue, created_by=member.user)
     order_line = OrderLineFactory(partnership=partnership, order=order, service__created_by=member.user)
     quality = quality_objects(partnership, lead=leader, school=school, recorded_by=member.user)
+    courses = _course_objects(partnership, member, leader)
     api_token = ApiToken.objects.create(partnership=partnership, name=f"Token of {slug}", prefix="s2s_abcd",
                                         token_hash=f"{slug:0<64}"[:64], scopes=["schools"], created_by=member.user,
                                         expires_on=date(2090, 1, 1))
     webhook = WebhookEndpoint.objects.create(partnership=partnership, url=f"https://{slug}.example.org/hook",
                                              secret="whsec_matrix", events=["review.agreed"], created_by=member.user)
-    return {**quality, **_leadership_objects(partnership, member, school, leader, panel, candidate),
+    return {**quality, **courses, **_leadership_objects(partnership, member, school, leader, panel, candidate),
             "api_token": api_token, "webhook": webhook, "order": order,
             "order_line": order_line, "membership": member, "invitation": invitation,
             "notification": notification, "school": school,
             "specialism": specialism, "leader": leader, "cluster": cluster, "alliance": alliance, "period": period,
             "request": support, "offer": offer, "deployment": deployment, "visit": visit,
             "review": review, "variation": variation, "catalogue": catalogue, "service": service}
+
+
+def _course_objects(partnership, member, leader):
+    """A published programme with an open cohort, one of its sessions and its system-leader facilitator."""
+    programme = ProgrammeFactory(partnership=partnership, title=f"Programme of {partnership.slug}",
+                                 created_by=member.user)
+    cohort = CohortFactory(programme=programme, name=f"Cohort of {partnership.slug}", created_by=member.user)
+    session = SessionFactory(cohort=cohort, title=f"Session of {partnership.slug}")
+    facilitator = FacilitatorFactory(cohort=cohort, leader=leader)
+    return {"programme": programme, "cohort": cohort, "session": session, "facilitator": facilitator}
 
 
 def _leadership_objects(partnership, member, school, leader, panel=(), candidate=None):
@@ -226,6 +238,23 @@ MATRIX: dict[str, tuple[tuple[str, ...], str | None]] = {
     "programmes:finance": (("get",), None),
     "programmes:finance_csv": (("get",), None),
     "programmes:finance_xlsx": (("get",), None),
+    "programmes:programmes": (("get",), None),
+    "programmes:programme_new": (("get", "post"), None),
+    "programmes:programme": (("get",), "programme"),
+    "programmes:programme_edit": (("get", "post"), "programme"),
+    "programmes:programme_publish": (("get", "post"), "programme"),
+    "programmes:programme_archive": (("get", "post"), "programme"),
+    "programmes:cohort_new": (("get", "post"), "programme"),
+    "programmes:cohort": (("get",), "cohort"),
+    "programmes:cohort_edit": (("get", "post"), "cohort"),
+    "programmes:cohort_open": (("get", "post"), "cohort"),
+    "programmes:cohort_cancel": (("get", "post"), "cohort"),
+    "programmes:cohort_complete": (("get", "post"), "cohort"),
+    "programmes:session_new": (("get", "post"), "cohort"),
+    "programmes:session_edit": (("get", "post"), "session"),
+    "programmes:session_remove": (("get", "post"), "session"),
+    "programmes:facilitator_new": (("get", "post"), "cohort"),
+    "programmes:facilitator_remove": (("get", "post"), "facilitator"),
     "leadership:qa_index": (("get",), None),
     "leadership:qa_mine": (("get",), None),
     "leadership:qa_attention": (("get",), None),
@@ -326,6 +355,9 @@ REDIRECTED_GETS: dict[str, tuple[str, str]] = {
     "programmes:order_check": ("programmes:order", "order"),
     "programmes:order_cancel": ("programmes:order", "order"),
     "programmes:order_line_cancel": ("programmes:order", "order"),
+    # The matrix's programme is published and its cohort open.
+    "programmes:programme_publish": ("programmes:programme", "programme"),
+    "programmes:cohort_open": ("programmes:cohort", "cohort"),
     # The matrix's round is published and its application endorsed, with no scores yet: no draft to change, nothing
     # to endorse, decide or send back.
     "leadership:round_edit": ("leadership:round", "round"),
@@ -420,7 +452,18 @@ def _snapshot(partnership):
         Score,
     )
     from portal.calendar.models import CalendarPeriod, CalendarYear
-    from programmes.models import Catalogue, ChargeLine, Entitlement, Order, OrderLine, Service
+    from programmes.models import (
+        Catalogue,
+        ChargeLine,
+        Cohort,
+        Entitlement,
+        Facilitator,
+        Order,
+        OrderLine,
+        Programme,
+        Service,
+        Session,
+    )
 
     with scopes_disabled():
         return (
@@ -467,6 +510,10 @@ def _snapshot(partnership):
             InductionTick.objects.filter(partnership=partnership).count(),
             ConsentWithdrawal.objects.filter(partnership=partnership).count(),
             list(SystemLeader.objects.filter(partnership=partnership).values_list("pk", "release_consent_by")),
+            list(Programme.objects.filter(partnership=partnership).values_list("pk", "status", "title")),
+            list(Cohort.objects.filter(partnership=partnership).values_list("pk", "status", "name", "places")),
+            list(Session.objects.filter(partnership=partnership).values_list("pk", "date", "title").order_by("pk")),
+            list(Facilitator.objects.filter(partnership=partnership).values_list("pk", "name").order_by("pk")),
         )
 
 

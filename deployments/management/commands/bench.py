@@ -36,7 +36,7 @@ from deployments.reviews.reminders import run_reminders
 from portal.accounts.models import User
 from portal.tenancy.models import Membership, Partnership
 from portal.tenancy.rls import cross_partnership
-from programmes.models import Catalogue, ChargeLine, Order
+from programmes.models import Catalogue, ChargeLine, Cohort, Order, Place
 
 FLOOR = 'floor: "ok" behind the full middleware'
 
@@ -90,6 +90,7 @@ class Command(BaseCommand):
             self._in_process(pages, requests)
             self._matching(requests)
             self._orders(orders_partnership, requests)
+            self._courses(orders_partnership, requests)
             if reminders:
                 self._reminders()
         if http:
@@ -304,6 +305,48 @@ class Command(BaseCommand):
                     queries = len(connection.queries)
                 self.stdout.write(f"{label:<40} {statistics.median(timings):>8.1f} {percentile(timings, 95):>8.1f} "
                                   f"{max(timings):>8.1f} {queries:>8}")
+
+    def _measure(self, title: str, client: Client, pages: list[tuple[str, str, int]]) -> None:
+        """Each page's p50, p95 and max server time over `times` requests (after one to warm caches), and its
+        queries."""
+        self.stdout.write(f"\n{title:<40} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'queries':>8}")
+        with override_settings(DEBUG=False, ALLOWED_HOSTS=["*"]):
+            for label, url, times in pages:
+                timings = []
+                for _ in range(times + 1):
+                    started = time.perf_counter()
+                    response = client.get(url)
+                    if response.status_code != 200:
+                        raise CommandError(f"{url} answered {response.status_code}")
+                    if response.streaming:
+                        b"".join(response.streaming_content)
+                    timings.append((time.perf_counter() - started) * 1000)
+                timings = timings[1:]  # the first request warms caches
+                with override_settings(DEBUG=True):
+                    reset_queries()
+                    response = client.get(url)
+                    if response.streaming:
+                        b"".join(response.streaming_content)
+                    queries = len(connection.queries)
+                self.stdout.write(f"{label:<40} {statistics.median(timings):>8.1f} {percentile(timings, 95):>8.1f} "
+                                  f"{max(timings):>8.1f} {queries:>8}")
+
+    def _courses(self, slug: str, requests: int) -> None:
+        """The programme pages of the partnership that has seed_scale's cohorts: the list, the programme with the
+        most cohorts, and the cohort with the most places and register marks."""
+        with cross_partnership("bench: the programmes partnership's sample rows"):
+            cohort = (Cohort.objects.filter(partnership__slug=slug).order_by("-places", "pk").first())
+            if cohort is None:
+                self.stdout.write(f"\nNo cohorts in {slug}: run `manage.py seed_scale` to add them.")
+                return
+            broker = User.objects.get(email=f"bench-broker-{slug}@bench.example")
+            places = Place.objects.filter(cohort=cohort).count()
+        base = f"/p/{slug}"
+        self._measure(f"programmes and cohorts ({slug})", signed_in(broker), [
+            ("programmes list", f"{base}/programmes/", requests),
+            ("programme page (its cohorts)", f"{base}/programmes/{cohort.programme_id}/", requests),
+            (f"cohort page ({places} places)", f"{base}/cohorts/{cohort.pk}/", requests),
+        ])
 
     def _reminders(self) -> None:
         """The daily run over every partnership with all 50,000 scale deployments active, twice: the first run

@@ -46,6 +46,7 @@ from portal.accounts.models import User
 from portal.tenancy.models import Membership, Partnership
 from portal.tenancy.rls import owner_mode
 from portal.tenancy.roles import Role
+from programmes.courses.scale import seed_courses
 from programmes.scale import seed_programmes
 
 # Every England file with schools in it, oldest first: 46,096 schools (open and closed) once all are in.
@@ -78,11 +79,16 @@ class Command(BaseCommand):
                             help="Orders in the first scale partnership, with about 30 catalogue services")
         parser.add_argument("--charge-lines", type=int, default=100_000,
                             help="Charge lines of the first scale partnership's 2026-27 financial year")
+        parser.add_argument("--cohorts", type=int, default=2000,
+                            help="Programme cohorts in the first scale partnership (eight sessions each)")
+        parser.add_argument("--participants", type=int, default=60_000,
+                            help="Places on those cohorts (participants)")
+        parser.add_argument("--register-marks", type=int, default=400_000, help="Register marks on their sessions")
         parser.add_argument("--matching-leaders", type=int, default=12_000,
                             help="System leaders in one extra partnership (scale-matching), for the matching benchmark")
 
     def handle(self, *args, partnerships, leaders, clusters, skip_import, matching_leaders, deployments, orders=20_000,
-               charge_lines=100_000, **options):
+               charge_lines=100_000, cohorts=2000, participants=60_000, register_marks=400_000, **options):
         started = time.perf_counter()
         if not skip_import:
             for name in SCALE_FILES:
@@ -118,6 +124,12 @@ class Command(BaseCommand):
                                           orders=orders, charge_lines=charge_lines, rng=rng)
             self.stdout.write(f"  orders: {written[0]} orders and {written[1]} charge lines in scale-001 "
                               f"({time.perf_counter() - started:.0f} s)")
+        if first is not None and cohorts:
+            with transaction.atomic(), scope(partnership=first):
+                written = seed_courses(first, user=User.objects.get(email="bench-broker-scale-001@bench.example"),
+                                       cohorts=cohorts, participants=participants, marks=register_marks, rng=rng)
+            self.stdout.write(f"  programmes: {written[0]} cohorts, {written[1]} places and {written[2]} register "
+                              f"marks in scale-001 ({time.perf_counter() - started:.0f} s)")
         if matching_leaders and not Partnership.objects.filter(slug="scale-matching").exists():
             all_open = [urn for urns in schools_by_la.values() for urn in urns]
             with transaction.atomic():

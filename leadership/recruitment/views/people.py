@@ -83,7 +83,9 @@ def talent_invite(request: HttpRequest, partnership_slug: str, pk: int) -> HttpR
 @capability_required("recruitment.manage")
 def induction_items(request: HttpRequest, partnership_slug: str) -> HttpResponse:
     services = induction.programme_places(request.partnership)
-    form = InductionItemForm(request.POST if request.method == "POST" else None, services=services)
+    programmes = induction.programmes_to_name(request.partnership)
+    form = InductionItemForm(request.POST if request.method == "POST" else None, services=services,
+                             programmes=programmes)
     if request.method == "POST" and "retire" in request.POST:
         retire = str(request.POST.get("retire"))
         item = found_or_404(InductionItem.objects.filter(partnership=request.partnership, is_active=True),
@@ -95,7 +97,8 @@ def induction_items(request: HttpRequest, partnership_slug: str) -> HttpResponse
         data = form.cleaned_data
         try:
             induction.add_item(actor=request.membership, title=data["title"], description=data["description"],
-                               service=next((s for s in services if str(s.pk) == data["service"]), None))
+                               service=next((s for s in services if str(s.pk) == data["service"]), None),
+                               programme=next((p for p in programmes if str(p.pk) == data["programme"]), None))
         except DomainError as error:
             show_error(form, error)
         else:
