@@ -4,7 +4,8 @@ from programmes.catalogue.urls import urlpatterns as catalogue
 from programmes.finance.urls import urlpatterns as finance
 from programmes.funding.urls import urlpatterns as funding
 from programmes.orders.urls import urlpatterns as orders
+from programmes.places.urls import urlpatterns as places
 
 app_name = "programmes"
 
-urlpatterns = [*catalogue, *orders, *funding, *finance]
+urlpatterns = [*catalogue, *orders, *funding, *finance, *places]
