@@ -6,6 +6,7 @@ from datetime import date
 
 from celery import shared_task
 
+from programmes.places.jobs import run_place_offers
 from programmes.reminders import run_programme_reminders
 
 
@@ -20,7 +21,5 @@ def programme_reminders_task(today: str | None = None) -> dict:
 def place_offers_task() -> dict:
     """The daily run over waitlist offers: lapse the expired ones (passing each place on) and remind those about
     to lapse, once each."""
-    from programmes.places.jobs import run_place_offers
-
     summary = run_place_offers()
     return {"partnerships": summary.partnerships, "lapsed": summary.lapsed, "reminders": summary.reminders}

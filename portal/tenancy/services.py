@@ -71,13 +71,9 @@ def invite_candidate(*, actor: Membership, email: str) -> SentInvitation:
 
 
 def invite_participant(*, partnership: Partnership, email: str, inviter: User) -> SentInvitation | None:
-    """Invite someone accepted onto a programme to a participant account (they see only their own places). The
-    caller (the steering group's decision) has checked who may; None when the address is already an active member
-    or already has an invitation waiting, so a second place sends no second link."""
-    email = email.strip().lower()
-    if Membership.objects.filter(partnership=partnership, user__email__iexact=email, is_active=True).exists():
-        return None
-    if Invitation.objects.filter(partnership=partnership, email__iexact=email).pending().exists():
+    """Invite someone accepted onto a programme to a participant account, unless already a member or invited."""
+    if (Membership.objects.filter(partnership=partnership, user__email__iexact=email.strip(), is_active=True).exists()
+            or Invitation.objects.filter(partnership=partnership, email__iexact=email.strip()).pending().exists()):
         return None
     return _invite(partnership=partnership, email=email, role=Role.PARTICIPANT, inviter=inviter)
 

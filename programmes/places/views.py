@@ -136,6 +136,8 @@ def accept(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse
         else:
             messages.success(request, f"The cohort is full, so {done.name} is number "
                              f"{transitions.waitlist_position(done)} on the waitlist. They have been told.")
+    if request.POST.get("back") == "cohort":  # accepted from the cohort's places: back there for the next one
+        return redirect("programmes:cohort_places", partnership_slug=partnership_slug, pk=found.cohort_id)
     return _back(partnership_slug, pk)
 
 
