@@ -15,7 +15,7 @@ from django_scopes import scopes_disabled
 
 from portal.tenancy.roles import Role
 from programmes.models import Cohort, Place, PlaceStatus
-from tests.factories import SchoolFactory
+from tests.factories import SchoolFactory, SystemLeaderFactory
 from tests.factories.places import make_place
 
 pytestmark = [pytest.mark.django_db]
@@ -163,3 +163,27 @@ def test_query_counts_do_not_grow_with_the_data(client, partnership, broker, hea
     assert small == large
     client.force_login(headteacher.user)
     assert client.get(_url("place", partnership, first.pk)).status_code == 200
+
+
+def test_a_system_leader_applies_and_the_head_endorses_from_home(client, partnership, system_leader, headteacher,
+                                                                 world):
+    with scopes_disabled():
+        SystemLeaderFactory(partnership=partnership, home_school=world["school"], user=system_leader.user)
+    cohort = world["cohort"]
+    client.force_login(system_leader.user)
+    assert "Apply for" in _text(client.get(_url("my_places", partnership)))
+    empty = client.post(_url("place_apply", partnership, cohort.pk), {"statement": ""})
+    assert "Say why you want a place" in _text(empty)
+    response = client.post(_url("place_apply", partnership, cohort.pk), {"statement": "To lead maths across schools"})
+    assert response.status_code == 302
+    with scopes_disabled():
+        place = Place.objects.get()
+    client.force_login(headteacher.user)
+    home = _text(client.get(reverse("tenant:home", args=[partnership.slug])))
+    assert "Applications waiting for your endorsement (1)" in home
+    refused = client.post(_url("place_endorse", partnership, place.pk), {"decision": "no", "note": ""})
+    assert "Say why you do not endorse it" in _text(refused)
+    client.post(_url("place_endorse", partnership, place.pk), {"decision": "yes"})
+    with scopes_disabled():
+        place.refresh_from_db()
+        assert place.status == S.NOMINATED and place.endorsed_by == headteacher.user
