@@ -18,6 +18,7 @@ class ProgrammesConfig(AppConfig):
         self._catalogue()
         self._orders()
         self._courses()
+        self._places()
         self._personal_data()
 
     @staticmethod
@@ -77,6 +78,20 @@ class ProgrammesConfig(AppConfig):
         register_navigation(NavItem("Programmes", "programmes:programmes", "programmes.view", 47))
         register_calendar_source(session_events)
         register_demo(build_programmes)
+    def _places() -> None:
+        """Places on cohorts: home sections, settling the asks when a place moves on, and linking a new participant's
+        places to their account when they join."""
+        from portal.audit.services import register_event_listener
+        from portal.ui.sections import register_section
+        from portal.workflow import register_workflow
+        from programmes.places.home import home_section
+        from programmes.places.transitions import link_places_on_join
+
+        register_workflow(nouns={}, settled_by_leaving={("place", "applied"): ("place.applied",),
+                                                        ("place", "nominated"): ("place.nominated",),
+                                                        ("place", "offered"): ("place.offered", "place.offer_lapsing")})
+        register_section("home", home_section)
+        register_event_listener(link_places_on_join)
 
     @staticmethod
     def _orders() -> None:

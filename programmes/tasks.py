@@ -6,6 +6,7 @@ from datetime import date
 
 from celery import shared_task
 
+from programmes.places.jobs import run_place_offers
 from programmes.reminders import run_programme_reminders
 
 
@@ -14,3 +15,11 @@ def programme_reminders_task(today: str | None = None) -> dict:
     """The daily run of the catalogue's reminders. Safe to repeat or to run twice at once: each has a unique key."""
     summary = run_programme_reminders(today=date.fromisoformat(today) if today else None)
     return {"partnerships": summary.partnerships, "reminders": summary.reminders}
+
+
+@shared_task(name="programmes.place_offers")
+def place_offers_task() -> dict:
+    """The daily run over waitlist offers: lapse the expired ones (passing each place on) and remind those about
+    to lapse, once each."""
+    summary = run_place_offers()
+    return {"partnerships": summary.partnerships, "lapsed": summary.lapsed, "reminders": summary.reminders}

@@ -5,7 +5,8 @@ from programmes.courses.urls import urlpatterns as courses
 from programmes.finance.urls import urlpatterns as finance
 from programmes.funding.urls import urlpatterns as funding
 from programmes.orders.urls import urlpatterns as orders
+from programmes.places.urls import urlpatterns as places
 
 app_name = "programmes"
 
-urlpatterns = [*catalogue, *orders, *funding, *finance, *courses]
+urlpatterns = [*catalogue, *orders, *funding, *finance, *courses, *places]

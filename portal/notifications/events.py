@@ -289,6 +289,21 @@ EVENTS: dict[str, EventType] = {
             description="When a service on a confirmed order is cancelled and credited (headteachers, steering group).",
             template="brokerage",
         ),
+        # Places on programme cohorts (programmes.places).
+        EventType(key="place.nominated", label="A place on a programme waits for a decision", template="brokerage",
+                  description="When a headteacher nominates, or endorses an application for, a place on a cohort (steering group)."),
+        EventType(key="place.applied", label="A member of staff applied for a programme place", template="brokerage",
+                  description="When someone at your school applies for a place on a cohort and needs your endorsement (headteachers)."),
+        EventType(key="place.endorsed", label="An application for a programme place was endorsed, or not", template="brokerage",
+                  description="The headteacher's answer to an application for a place, with the reason when not endorsed (the applicant)."),
+        EventType(key="place.decided", label="A programme place was accepted, declined or waitlisted", template="brokerage",
+                  description="The steering group's decision on a place, with the reason for a decline (the person and their headteachers)."),
+        EventType(key="place.offered", label="A place on a programme is offered from the waitlist", template="brokerage",
+                  description="When a place frees and the next person on the waitlist is offered it, with the deadline (the person and their headteachers)."),
+        EventType(key="place.withdrawn", label="A programme place was withdrawn, or an offer turned down or lapsed", template="brokerage",
+                  description="When a place is withdrawn or an offer ends unanswered (the person, their headteachers and the steering group)."),
+        EventType(key="place.offer_lapsing", label="An offer of a programme place is about to lapse", template="brokerage",
+                  description="Two days before an offer from the waitlist lapses, once (the person and their headteachers)."),
         # System leadership: recruitment, applications, the panel and release consent (leadership.recruitment).
         EventType(
             key="recruitment.invited",

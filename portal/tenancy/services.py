@@ -70,6 +70,14 @@ def invite_candidate(*, actor: Membership, email: str) -> SentInvitation:
     return _invite(partnership=actor.partnership, email=email, role=Role.CANDIDATE, inviter=actor.user)
 
 
+def invite_participant(*, partnership: Partnership, email: str, inviter: User) -> SentInvitation | None:
+    """Invite someone accepted onto a programme to a participant account, unless already a member or invited."""
+    if (Membership.objects.filter(partnership=partnership, user__email__iexact=email.strip(), is_active=True).exists()
+            or Invitation.objects.filter(partnership=partnership, email__iexact=email.strip()).pending().exists()):
+        return None
+    return _invite(partnership=partnership, email=email, role=Role.PARTICIPANT, inviter=inviter)
+
+
 @transaction.atomic
 def global_invite_first_admin(*, partnership: Partnership, email: str, operator: User) -> SentInvitation:
     """A platform operator invites a partnership's first admin (Django admin); no membership needed."""

@@ -50,7 +50,7 @@ from tests.factories.leadership import make_application, make_induction_item, ma
 from tests.leadership.quality.world import quality_objects
 
 
-def _objects(partnership, member, leader_user=None, panel=(), candidate=None):
+def _objects(partnership, member, leader_user=None, panel=(), candidate=None, participant=None):
     """One of each tenant object in `partnership`, for URLs that take an id. Its private texts name the
     partnership's slug, so a page that leaks them says whose they are."""
     slug = partnership.slug
@@ -91,6 +91,7 @@ def _objects(partnership, member, leader_user=None, panel=(), candidate=None):
     webhook = WebhookEndpoint.objects.create(partnership=partnership, url=f"https://{slug}.example.org/hook",
                                              secret="whsec_matrix", events=["review.agreed"], created_by=member.user)
     return {**quality, **courses, **_leadership_objects(partnership, member, school, leader, panel, candidate),
+            **_place_objects(partnership, member, school, participant),
             "api_token": api_token, "webhook": webhook, "order": order,
             "order_line": order_line, "membership": member, "invitation": invitation,
             "notification": notification, "school": school,
@@ -107,6 +108,16 @@ def _course_objects(partnership, member, leader):
     session = SessionFactory(cohort=cohort, title=f"Session of {partnership.slug}")
     facilitator = FacilitatorFactory(cohort=cohort, leader=leader)
     return {"programme": programme, "cohort": cohort, "session": session, "facilitator": facilitator}
+def _place_objects(partnership, member, school, participant=None):
+    """An open cohort and a withdrawn place on it for the head persona's school, held by the participant persona (so
+    every action on it goes back to the place, and only its participant, the school's head and the steering group
+    see it)."""
+    from tests.factories.places import make_cohort, make_place
+
+    cohort = make_cohort(partnership, places=3, created_by=member.user, name=f"Cohort of {partnership.slug}")
+    place = make_place(cohort, school, nominated_by=member.user, status="withdrawn", user=participant,
+                       name=f"Participant of {partnership.slug}", withdraw_reason=f"Private reason of {partnership.slug}")
+    return {"pl_cohort": cohort, "pl_place": place}
 
 
 def _leadership_objects(partnership, member, school, leader, panel=(), candidate=None):
@@ -301,6 +312,18 @@ MATRIX: dict[str, tuple[tuple[str, ...], str | None]] = {
     "leadership:consent_give": (("post",), "leader"),
     "tenant:calendar_feed": (("get", "post"), None),
     "tenant:calendar_feed_revoke": (("get", "post"), None),
+    "programmes:cohort_places": (("get",), "pl_cohort"),
+    "programmes:place_nominate": (("get", "post"), "pl_cohort"),
+    "programmes:place_apply": (("get", "post"), "pl_cohort"),
+    "programmes:staff_places": (("get",), None),
+    "programmes:my_places": (("get",), None),
+    "programmes:place": (("get",), "pl_place"),
+    "programmes:place_endorse": (("get", "post"), "pl_place"),
+    "programmes:place_accept": (("post",), "pl_place"),
+    "programmes:place_decline": (("get", "post"), "pl_place"),
+    "programmes:place_take": (("post",), "pl_place"),
+    "programmes:place_turn_down": (("get", "post"), "pl_place"),
+    "programmes:place_withdraw": (("get", "post"), "pl_place"),
     "api_pages:tokens": (("get", "post"), None),
     "api_pages:token_revoke": (("get", "post"), "api_token"),
     "api_pages:webhooks": (("get", "post"), None),
@@ -315,6 +338,10 @@ NOT_THEIRS: dict[str, set[str]] = {
         "leadership:application", "leadership:application_edit", "leadership:application_check",
         "leadership:application_withdraw")
 }
+# A place is seen only by its participant, its school's heads and the steering group (and programme managers): the
+# system leader and LA officer personas, who may open places, get the same 404 as for a missing one.
+NOT_THEIRS.update({name: {Role.SYSTEM_LEADER, Role.LA_OFFICER} for name in (
+    "programmes:place", "programmes:place_take", "programmes:place_turn_down", "programmes:place_withdraw")})
 # Schools are shared reference data: their URLs take a URN, and "the other partnership's object" is
 # its PartnershipSchool row, whose notes and membership must never show or change from here.
 SHARED_REFERENCE = {"school"}
@@ -367,6 +394,11 @@ REDIRECTED_GETS: dict[str, tuple[str, str]] = {
     "leadership:application_endorse": ("leadership:application", "application"),
     "leadership:application_decide": ("leadership:application", "application"),
     "leadership:application_send_back": ("leadership:application", "application"),
+    # The matrix's place is withdrawn: nothing to endorse, decide, turn down or withdraw.
+    "programmes:place_endorse": ("programmes:place", "pl_place"),
+    "programmes:place_decline": ("programmes:place", "pl_place"),
+    "programmes:place_turn_down": ("programmes:place", "pl_place"),
+    "programmes:place_withdraw": ("programmes:place", "pl_place"),
 }
 
 POST_DATA = {"decision": "no", "urn": "139087", "is_member": "no", "notes": "changed", "action": "delete", "name": "Changed",
@@ -433,7 +465,7 @@ def both_sides(partnership, other_partnership, personas, outsider):
     with scopes_disabled():
         mine = _objects(partnership, personas[Role.ADMIN], leader_user=personas[Role.SYSTEM_LEADER].user,
                         panel=[personas[Role.BROKER].user, personas[Role.APPROVER].user],
-                        candidate=personas[Role.CANDIDATE].user)
+                        candidate=personas[Role.CANDIDATE].user, participant=personas[Role.PARTICIPANT].user)
         theirs = _objects(other_partnership, outsider)
     return mine, theirs
 
@@ -460,6 +492,7 @@ def _snapshot(partnership):
         Facilitator,
         Order,
         OrderLine,
+        Place,
         Programme,
         Service,
         Session,
@@ -514,6 +547,8 @@ def _snapshot(partnership):
             list(Cohort.objects.filter(partnership=partnership).values_list("pk", "status", "name", "places")),
             list(Session.objects.filter(partnership=partnership).values_list("pk", "date", "title").order_by("pk")),
             list(Facilitator.objects.filter(partnership=partnership).values_list("pk", "name").order_by("pk")),
+            list(Place.objects.filter(partnership=partnership).values_list("pk", "status", "user").order_by("pk")),
+            list(Cohort.objects.filter(partnership=partnership).values_list("pk", "taken", "places")),
         )
 
 
