@@ -85,6 +85,8 @@ app.conf.beat_schedule = {
         "kwargs": {"today": os.environ["PORTAL_REMINDERS_TODAY"]} if os.environ.get("PORTAL_REMINDERS_TODAY") else {}},
     # The catalogue's reminders (programmes.reminders): order windows, orders waiting, unused and low entitlements.
     "programmes.reminders": {"task": "programmes.reminders", "schedule": crontab(hour=6, minute=40)},
+    # Programme delivery (programmes.delivery.reminders): sessions soon, registers not taken, evaluations, impact.
+    "programmes.delivery_reminders": {"task": "programmes.delivery_reminders", "schedule": crontab(hour=6, minute=45)},
     # Recruitment's reminders (leadership.recruitment.reminders): rounds closing, panel scoring due.
     "leadership.recruitment_reminders": {"task": "leadership.recruitment_reminders",
                                          "schedule": crontab(hour=6, minute=45)},

@@ -17,6 +17,7 @@ class ProgrammesConfig(AppConfig):
                                  "place": "place"}, settled_by_leaving={})
         self._catalogue()
         self._orders()
+        self._delivery()
         self._personal_data()
 
     @staticmethod
@@ -63,6 +64,16 @@ class ProgrammesConfig(AppConfig):
 
         register_navigation(NavItem("Catalogue", "programmes:catalogues", "catalogue.view", 45))
         register_member_joined(grant_core_on_joining)
+
+    @staticmethod
+    def _delivery() -> None:
+        """Programme delivery (issue 14): registers, evaluations and impact on home pages; the reports' nav item."""
+        from portal.ui.navigation import NavItem, register_navigation
+        from portal.ui.sections import register_section
+        from programmes.delivery.home import home_section
+
+        register_navigation(NavItem("Programme reports", "programmes:programme_reports", "programmes.reports", 47))
+        register_section("home", home_section)
 
     @staticmethod
     def _orders() -> None:

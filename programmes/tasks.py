@@ -14,3 +14,12 @@ def programme_reminders_task(today: str | None = None) -> dict:
     """The daily run of the catalogue's reminders. Safe to repeat or to run twice at once: each has a unique key."""
     summary = run_programme_reminders(today=date.fromisoformat(today) if today else None)
     return {"partnerships": summary.partnerships, "reminders": summary.reminders}
+
+
+@shared_task(name="programmes.delivery_reminders")
+def delivery_reminders_task(today: str | None = None) -> dict:
+    """The daily run of the programme delivery reminders (sessions, registers, evaluations, impact on the school)."""
+    from programmes.delivery.reminders import run_delivery_reminders
+
+    summary = run_delivery_reminders(today=date.fromisoformat(today) if today else None)
+    return {"partnerships": summary.partnerships, "reminders": summary.reminders}
