@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from portal.audit.models import AuditEvent
 from portal.errors import Conflict, DomainError, NotAllowed
+from portal.tenancy.models import Membership
 from programmes.delivery import certificates, evaluations, registers, selectors
 from programmes.delivery.completion import update_completion
 from programmes.delivery.registers import Mark
@@ -95,11 +96,8 @@ def test_completion_needs_the_attendance_share_with_late_counting_and_the_evalua
     assert pat.completed_at is None
     row = selectors.with_attendance(Place.objects.filter(pk=pat.pk)).get()
     assert (row.sessions, row.attended, row.absent, row.attendance_percent, row.meets_rule) == (5, 4, 1, 80, False)
-    from programmes.delivery.evaluations import submit_evaluation
-    from portal.tenancy.models import Membership
-
     me = Membership.objects.get(user=pat.user, partnership=pat.partnership)
-    submit_evaluation(actor=me, place=pat, practice_change="I moderate writing with colleagues.", impact=7)
+    evaluations.submit_evaluation(actor=me, place=pat, practice_change="I moderate writing with colleagues.", impact=7)
     pat.refresh_from_db()
     assert pat.completed_at is not None
     assert AuditEvent.objects.filter(action="place.completed", object_id=str(pat.pk)).count() == 1
