@@ -92,7 +92,7 @@ def _registers_overdue(partnership: Partnership, today: date) -> list:
     if not sessions:
         return []
     calendar = school_calendar(partnership=partnership)
-    sessions = [s for s in sessions if calendar.next_school_day(s.date) <= today]
+    sessions = [s for s in sessions if calendar.next_school_day(s.date + timedelta(days=1)) <= today]
     facilitators, brokers = _facilitators(partnership, {s.cohort_id for s in sessions}), _brokers(partnership)
     items = []
     for session in sessions:
