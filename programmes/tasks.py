@@ -6,6 +6,7 @@ from datetime import date
 
 from celery import shared_task
 
+from programmes.delivery.reminders import run_delivery_reminders
 from programmes.reminders import run_programme_reminders
 
 
@@ -19,7 +20,5 @@ def programme_reminders_task(today: str | None = None) -> dict:
 @shared_task(name="programmes.delivery_reminders")
 def delivery_reminders_task(today: str | None = None) -> dict:
     """The daily run of the programme delivery reminders (sessions, registers, evaluations, impact on the school)."""
-    from programmes.delivery.reminders import run_delivery_reminders
-
     summary = run_delivery_reminders(today=date.fromisoformat(today) if today else None)
     return {"partnerships": summary.partnerships, "reminders": summary.reminders}
