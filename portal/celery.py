@@ -87,6 +87,8 @@ app.conf.beat_schedule = {
     "programmes.reminders": {"task": "programmes.reminders", "schedule": crontab(hour=6, minute=40)},
     # Programme places (programmes.places): offers from the waitlist lapse and pass on; offers about to lapse.
     "programmes.place_offers": {"task": "programmes.place_offers", "schedule": crontab(hour=6, minute=45)},
+    # Programme delivery (programmes.delivery.reminders): sessions soon, registers not taken, evaluations, impact.
+    "programmes.delivery_reminders": {"task": "programmes.delivery_reminders", "schedule": crontab(hour=6, minute=50)},
     # Recruitment's reminders (leadership.recruitment.reminders): rounds closing, panel scoring due.
     "leadership.recruitment_reminders": {"task": "leadership.recruitment_reminders",
                                          "schedule": crontab(hour=6, minute=45)},

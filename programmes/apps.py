@@ -19,6 +19,7 @@ class ProgrammesConfig(AppConfig):
         self._orders()
         self._courses()
         self._places()
+        self._delivery()
         self._personal_data()
 
     @staticmethod
@@ -78,6 +79,8 @@ class ProgrammesConfig(AppConfig):
         register_navigation(NavItem("Programmes", "programmes:programmes", "programmes.view", 47))
         register_calendar_source(session_events)
         register_demo(build_programmes)
+
+    @staticmethod
     def _places() -> None:
         """Places on cohorts: home sections, settling the asks when a place moves on, and linking a new participant's
         places to their account when they join."""
@@ -92,6 +95,16 @@ class ProgrammesConfig(AppConfig):
                                                         ("place", "offered"): ("place.offered", "place.offer_lapsing")})
         register_section("home", home_section)
         register_event_listener(link_places_on_join)
+
+    @staticmethod
+    def _delivery() -> None:
+        """Programme delivery (issue 14): registers, evaluations and impact on home pages; the reports' nav item."""
+        from portal.ui.navigation import NavItem, register_navigation
+        from portal.ui.sections import register_section
+        from programmes.delivery.home import home_section
+
+        register_navigation(NavItem("Programme reports", "programmes:programme_reports", "programmes.reports", 48))
+        register_section("home", home_section)
 
     @staticmethod
     def _orders() -> None:

@@ -6,6 +6,7 @@ from datetime import date
 
 from celery import shared_task
 
+from programmes.delivery.reminders import run_delivery_reminders
 from programmes.places.jobs import run_place_offers
 from programmes.reminders import run_programme_reminders
 
@@ -23,3 +24,8 @@ def place_offers_task() -> dict:
     to lapse, once each."""
     summary = run_place_offers()
     return {"partnerships": summary.partnerships, "lapsed": summary.lapsed, "reminders": summary.reminders}
+@shared_task(name="programmes.delivery_reminders")
+def delivery_reminders_task(today: str | None = None) -> dict:
+    """The daily run of the programme delivery reminders (sessions, registers, evaluations, impact on the school)."""
+    summary = run_delivery_reminders(today=date.fromisoformat(today) if today else None)
+    return {"partnerships": summary.partnerships, "reminders": summary.reminders}

@@ -257,6 +257,31 @@ EVENTS: dict[str, EventType] = {
                         "(headteachers and brokers).",
             template="programmes-reminder",
         ),
+        # Programme delivery reminders (programmes.delivery.reminders) ---------------------------------------------
+        EventType(
+            key="programmes.session_soon",
+            label="A programme session is coming up",
+            description="A week and a day before a session of a cohort you take part in or facilitate.",
+            template="programmes-reminder",
+        ),
+        EventType(
+            key="programmes.register_overdue",
+            label="A session's register has not been taken",
+            description="From the next school day after a session whose register nobody took (facilitators, brokers).",
+            template="programmes-reminder",
+        ),
+        EventType(
+            key="programmes.evaluation_due",
+            label="Your programme evaluation is waiting",
+            description="A week after a cohort's last session, while you have not returned your evaluation.",
+            template="programmes-reminder",
+        ),
+        EventType(
+            key="programmes.school_impact_due",
+            label="Say what a programme did for your school",
+            description="A term after a cohort ends, for each of your staff who took part (headteachers).",
+            template="programmes-reminder",
+        ),
         EventType(
             key="catalogue.published",
             label="A catalogue of services is published",

@@ -92,6 +92,7 @@ def _objects(partnership, member, leader_user=None, panel=(), candidate=None, pa
                                              secret="whsec_matrix", events=["review.agreed"], created_by=member.user)
     return {**quality, **courses, **_leadership_objects(partnership, member, school, leader, panel, candidate),
             **_place_objects(partnership, member, school, participant),
+            **_delivery_objects(partnership, member, school, leader, participant),
             "api_token": api_token, "webhook": webhook, "order": order,
             "order_line": order_line, "membership": member, "invitation": invitation,
             "notification": notification, "school": school,
@@ -130,6 +131,26 @@ def _leadership_objects(partnership, member, school, leader, panel=(), candidate
     nomination = make_nomination(partnership, school, nominated_by=member.user, name=f"Nominee {partnership.slug}")
     make_induction_item(partnership, title=f"Step of {partnership.slug}")
     return {"round": round_, "application": application, "nomination": nomination}
+
+
+def _delivery_objects(partnership, member, school, leader, participant=None):
+    """A cohort run by `leader` (the system leader persona's record) whose sessions are over, with a completed
+    place of `participant` at the school and the school's impact due today."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from programmes.models import Place
+    from tests.factories.delivery import dl_cohort, dl_place, dl_programme, dl_school_impact, dl_sessions
+
+    today = timezone.localdate()
+    programme = dl_programme(partnership, created_by=member.user, title=f"Programme of {partnership.slug}")
+    cohort = dl_cohort(programme, created_by=member.user, first=today - timedelta(days=30), sessions=3,
+                       facilitators=[leader], name=f"Cohort of {partnership.slug}")
+    place = dl_place(cohort, school, nominated_by=member.user, user=participant, name=f"Participant {partnership.slug}")
+    Place.objects.filter(pk=place.pk).update(completed_at=timezone.now())
+    impact = dl_school_impact(place, due_on=today)
+    return {"dl_cohort": cohort, "dl_session": dl_sessions(cohort)[0], "dl_place": place, "dl_impact": impact}
 
 
 # url name -> (methods, which object supplies pk, or None)
@@ -266,6 +287,15 @@ MATRIX: dict[str, tuple[tuple[str, ...], str | None]] = {
     "programmes:session_remove": (("get", "post"), "session"),
     "programmes:facilitator_new": (("get", "post"), "cohort"),
     "programmes:facilitator_remove": (("get", "post"), "facilitator"),
+    "programmes:register": (("get", "post"), "dl_session"),
+    "programmes:cohort_participants": (("get",), "dl_cohort"),
+    "programmes:evaluation": (("get", "post"), "dl_place"),
+    "programmes:evaluation_check": (("get", "post"), "dl_place"),
+    "programmes:certificate": (("get",), "dl_place"),
+    "programmes:school_impact": (("get", "post"), "dl_impact"),
+    "programmes:programme_reports": (("get",), None),
+    "programmes:programme_reports_csv": (("get",), None),
+    "programmes:programme_reports_xlsx": (("get",), None),
     "leadership:qa_index": (("get",), None),
     "leadership:qa_mine": (("get",), None),
     "leadership:qa_attention": (("get",), None),
@@ -342,6 +372,16 @@ NOT_THEIRS: dict[str, set[str]] = {
 # system leader and LA officer personas, who may open places, get the same 404 as for a missing one.
 NOT_THEIRS.update({name: {Role.SYSTEM_LEADER, Role.LA_OFFICER} for name in (
     "programmes:place", "programmes:place_take", "programmes:place_turn_down", "programmes:place_withdraw")})
+# Programme delivery: the matrix's place is the participant persona's, at the headteacher persona's school, on a cohort
+# the system leader persona facilitates. Its evaluation is the participant's alone, the school's impact its head's,
+# the certificate theirs and the steering group's, and the participants page the facilitators' and steering group's.
+NOT_THEIRS |= {
+    "programmes:evaluation": {Role.SYSTEM_LEADER, Role.HEADTEACHER},
+    "programmes:evaluation_check": {Role.SYSTEM_LEADER, Role.HEADTEACHER},
+    "programmes:school_impact": {Role.SYSTEM_LEADER, Role.PARTICIPANT},
+    "programmes:certificate": {Role.SYSTEM_LEADER, Role.LA_OFFICER},
+    "programmes:cohort_participants": {Role.HEADTEACHER, Role.LA_OFFICER, Role.PARTICIPANT},
+}
 # Schools are shared reference data: their URLs take a URN, and "the other partnership's object" is
 # its PartnershipSchool row, whose notes and membership must never show or change from here.
 SHARED_REFERENCE = {"school"}
@@ -385,6 +425,8 @@ REDIRECTED_GETS: dict[str, tuple[str, str]] = {
     # The matrix's programme is published and its cohort open.
     "programmes:programme_publish": ("programmes:programme", "programme"),
     "programmes:cohort_open": ("programmes:cohort", "cohort"),
+    # The participant has not answered the evaluation yet: there is nothing to check.
+    "programmes:evaluation_check": ("programmes:evaluation", "dl_place"),
     # The matrix's round is published and its application endorsed, with no scores yet: no draft to change, nothing
     # to endorse, decide or send back.
     "leadership:round_edit": ("leadership:round", "round"),

@@ -36,7 +36,7 @@ from deployments.reviews.reminders import run_reminders
 from portal.accounts.models import User
 from portal.tenancy.models import Membership, Partnership
 from portal.tenancy.rls import cross_partnership
-from programmes.models import Catalogue, ChargeLine, Cohort, Order, Place
+from programmes.models import Catalogue, ChargeLine, Cohort, Order, Place, Session
 
 FLOOR = 'floor: "ok" behind the full middleware'
 
@@ -269,6 +269,9 @@ class Command(BaseCommand):
             broker = User.objects.get(email=f"bench-broker-{slug}@bench.example")
             catalogue = Catalogue.objects.filter(partnership__slug=slug).order_by("-academic_year").first()
             lines = ChargeLine.objects.filter(partnership__slug=slug, financial_year="2026-27").count()
+            # Programme delivery (issue 14): the fullest cohort's first session, whatever seed_scale made.
+            cohort = Cohort.objects.filter(partnership__slug=slug).order_by("-taken", "pk").first()
+            session = Session.objects.filter(cohort=cohort).order_by("date", "pk").first() if cohort else None
         base = f"/p/{slug}"
         pages = [
             ("catalogues", f"{base}/catalogues/", requests),
@@ -282,6 +285,13 @@ class Command(BaseCommand):
             ("finance totals per school", f"{base}/finance/?fy=2026-27", max(5, requests // 10)),
             (f"finance export CSV ({lines} lines)", f"{base}/finance/export.csv?fy=2026-27", 3),
         ]
+        if cohort is not None:
+            if session is not None:
+                pages.append((f"register ({cohort.taken} places)", f"{base}/sessions/{session.pk}/register/", requests))
+            pages += [("participants and attendance", f"{base}/cohorts/{cohort.pk}/participants/", requests),
+                      ("programme reports", f"{base}/programme-reports/?year={cohort.academic_year}",
+                       max(5, requests // 10)),
+                      ("programme reports CSV", f"{base}/programme-reports/export.csv?year={cohort.academic_year}", 3)]
         client = signed_in(broker)
         self.stdout.write(f"\n{'orders and finance (' + slug + ')':<40} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} "
                           f"{'queries':>8}")

@@ -1,0 +1,33 @@
+"""Delivery on the home page (registered with portal.ui.sections): a facilitator's registers to take and the
+sessions they run, a participant's evaluations to return and certificates, a head's impact on the school to give."""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from portal.tenancy.models import Membership
+from portal.tenancy.roles import Role
+from programmes.delivery.selectors import registers_to_take, sessions_run
+from programmes.models import Evaluation, Place, PlaceStatus, SchoolImpact
+
+LIMIT = 5
+
+
+def home_section(*, membership: Membership, **_) -> dict:
+    today = timezone.localdate()
+    if membership.role == Role.SYSTEM_LEADER:
+        return {"registers_to_take": list(registers_to_take(membership, today=today)[:LIMIT]),
+                "sessions_run": list(sessions_run(membership, today=today)[:LIMIT])}
+    if membership.role == Role.PARTICIPANT:
+        mine = Place.objects.filter(partnership=membership.partnership, user_id=membership.user_id,
+                                    status=PlaceStatus.ACCEPTED).select_related("cohort")
+        return {"evaluations_to_return": list(mine.filter(cohort__ends_on__lt=today).exclude(
+                    Exists(Evaluation.objects.filter(place_id=OuterRef("pk")))).order_by("cohort__ends_on")[:LIMIT]),
+                "my_certificates": list(mine.filter(completed_at__isnull=False).order_by("-completed_at")[:LIMIT])}
+    if membership.role == Role.HEADTEACHER:
+        return {"school_impact_due": list(SchoolImpact.objects.filter(
+            partnership=membership.partnership, answered_at__isnull=True, due_on__lte=today,
+            place__school__in=membership.schools.all()).select_related("place", "place__cohort", "place__school")
+            .order_by("due_on", "pk")[:LIMIT])}
+    return {}

@@ -1,0 +1,192 @@
+"""Programme reports for the steering group and LA officers (LA officers: schools in their local authorities only).
+
+Definitions, written under the figures on the page too:
+
+* *participants* are accepted places (completed ones included) on the year's cohorts;
+* a place *completed* when the programme's completion rule was met; the *completion rate* is completed places over
+  places held on cohorts whose last session is past (a cohort still running is not counted against it);
+* *waitlisted* are people on a cohort's waitlist now;
+* the *participant impact* is the average of the 1 to 10 scores participants gave in their evaluations, and the
+  *school impact* the average of the scores headteachers gave a term later, each with how many answered.
+
+A fixed number of queries whatever the size: the years, the programmes, the LA officer's LAs, one aggregate per
+school, the evaluations and the school impact by school, the clusters, and the waitlists by cohort.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from django import forms
+from django.db.models import Count, Q, Sum
+
+from alliances.choices import Phase
+from alliances.models import ClusterSchool
+from alliances.selectors import visible_local_authorities
+from portal.tenancy.models import Membership
+from programmes.models import Cohort, Evaluation, Place, PlaceStatus, Programme, SchoolImpact
+from programmes.money import academic_year_of
+
+NO_CLUSTER = "Not in a cluster this year"
+NO_LA = "No local authority"
+NO_PHASE = "Phase not known"
+
+HEADER = ["Participants", "Completed", "Completion rate", "Waitlisted", "Participant impact", "School impact"]
+EXPORT_COLUMNS = ["URN", "School", "Local authority", "Clusters", "Phase", "Participants",
+                  "Places on ended cohorts", "Completed", "Completion rate (%)", "Waitlisted",
+                  "Participant impact (average)", "Evaluations", "School impact (average)", "School answers"]
+
+
+class ReportFilter(forms.Form):
+    year = forms.ChoiceField(label="Academic year", required=False)
+    programme = forms.ChoiceField(label="Programme", required=False)
+
+    def __init__(self, data, *, years: list[str], programmes: list[tuple[int, str]], default_year: str):
+        super().__init__(data)
+        years = sorted(set(years) | {default_year}, reverse=True)
+        self.fields["year"].choices = [(y, y) for y in years]
+        self.fields["programme"].choices = [("", "All programmes")] + [(str(pk), t) for pk, t in programmes]
+        self.default_year = default_year
+
+    def value(self, name: str) -> str:
+        if self.is_bound and self.is_valid():
+            return self.cleaned_data[name] or ("" if name == "programme" else self.default_year)
+        return self.default_year if name == "year" else ""
+
+
+@dataclass
+class Tally:
+    participants: int = 0
+    ended: int = 0
+    completed: int = 0
+    waitlisted: int = 0
+    evaluations: int = 0
+    evaluation_sum: int = 0
+    answers: int = 0
+    answer_sum: int = 0
+
+    def add(self, other: Tally) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    @property
+    def rate(self) -> int | None:
+        return round(self.completed * 100 / self.ended) if self.ended else None
+
+    @property
+    def evaluation_average(self) -> float | None:
+        return round(self.evaluation_sum / self.evaluations, 1) if self.evaluations else None
+
+    @property
+    def school_average(self) -> float | None:
+        return round(self.answer_sum / self.answers, 1) if self.answers else None
+
+    def cells(self) -> list:
+        return [self.participants, self.completed, self.rate, self.waitlisted, self.evaluation_average,
+                self.school_average, self.evaluations, self.answers]
+
+
+@dataclass
+class Table:
+    key: str
+    title: str
+    first: str
+    rows: list[tuple[str, Tally]] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    year: str
+    programme: Programme | None
+    limited: bool
+    total: Tally
+    tables: list[Table]
+    waitlists: list[dict]
+    schools: list[dict]
+
+
+def report_inputs(membership: Membership) -> tuple[list[str], list[tuple[int, str]]]:
+    """The years with cohorts and the programmes, for the filters (two queries)."""
+    years = list(Cohort.objects.filter(partnership=membership.partnership).order_by()
+                 .values_list("academic_year", flat=True).distinct())
+    programmes = list(Programme.objects.filter(partnership=membership.partnership).order_by("title", "pk")
+                      .values_list("pk", "title"))
+    return years, programmes
+
+
+def _places(membership: Membership, year: str, programme_id: str, limited_las):
+    places = Place.objects.filter(partnership=membership.partnership, cohort__academic_year=year)
+    if programme_id:
+        places = places.filter(cohort__programme_id=programme_id)
+    if limited_las is not None:
+        places = places.filter(school__la_id__in=limited_las)
+    return places
+
+
+def build_report(*, membership: Membership, year: str, programme_id: str = "", today: date) -> Report:
+    limited = visible_local_authorities(membership=membership)
+    limited_las = list(limited.values_list("pk", flat=True)) if limited is not None else None
+    places = _places(membership, year, programme_id, limited_las)
+    accepted = Q(status=PlaceStatus.ACCEPTED)
+    per_school = list(places.order_by().values("school_id", "school__name", "school__la__name", "school__phase")
+                      .annotate(participants=Count("pk", filter=accepted),
+                                ended=Count("pk", filter=accepted & Q(cohort__ends_on__lt=today)),
+                                completed=Count("pk", filter=accepted & Q(completed_at__isnull=False)),
+                                waitlisted=Count("pk", filter=Q(status=PlaceStatus.WAITLISTED))))
+    evaluations = {row["place__school_id"]: row for row in Evaluation.objects.filter(place__in=places.filter(accepted))
+                   .order_by().values("place__school_id").annotate(n=Count("pk"), total=Sum("impact"))}
+    answers = {row["place__school_id"]: row for row in SchoolImpact.objects.filter(
+        place__in=places.filter(accepted), impact__isnull=False).order_by().values("place__school_id")
+        .annotate(n=Count("pk"), total=Sum("impact"))}
+    clusters: dict[str, list[str]] = defaultdict(list)
+    for urn, name in ClusterSchool.objects.filter(partnership=membership.partnership, cluster__academic_year=year,
+                                                  school_id__in=[r["school_id"] for r in per_school]) \
+            .order_by("cluster__name").values_list("school_id", "cluster__name"):
+        clusters[urn].append(name)
+    phases = dict(Phase.choices)
+    total = Tally()
+    by: dict[str, dict[str, Tally]] = {"la": defaultdict(Tally), "cluster": defaultdict(Tally),
+                                       "phase": defaultdict(Tally), "school": defaultdict(Tally)}
+    schools = []
+    for row in sorted(per_school, key=lambda r: r["school__name"]):
+        urn = row["school_id"]
+        evaluation, answer = evaluations.get(urn, {}), answers.get(urn, {})
+        tally = Tally(row["participants"], row["ended"], row["completed"], row["waitlisted"],
+                      evaluation.get("n", 0), evaluation.get("total") or 0, answer.get("n", 0), answer.get("total") or 0)
+        total.add(tally)
+        la = row["school__la__name"] or NO_LA
+        phase = phases.get(row["school__phase"], NO_PHASE)
+        by["la"][la].add(tally)
+        by["phase"][phase].add(tally)
+        by["school"][f"{row['school__name']} ({urn})"].add(tally)
+        for cluster in clusters.get(urn) or [NO_CLUSTER]:
+            by["cluster"][cluster].add(tally)
+        schools.append({"urn": urn, "name": row["school__name"], "la": la, "clusters": clusters.get(urn, []),
+                        "phase": phase, "tally": tally})
+    tables = [Table("la", "By local authority", "Local authority", sorted(by["la"].items())),
+              Table("cluster", "By cluster", "Cluster", sorted(by["cluster"].items())),
+              Table("phase", "By phase", "Phase", sorted(by["phase"].items())),
+              Table("school", "By school", "School", list(by["school"].items()))]
+    waitlists = list(places.filter(status=PlaceStatus.WAITLISTED).order_by()
+                     .values("cohort_id", "cohort__name", "cohort__programme__title")
+                     .annotate(waiting=Count("pk")).order_by("-waiting", "cohort__programme__title", "cohort__name"))
+    chosen = None
+    if programme_id:
+        chosen = Programme.objects.filter(partnership=membership.partnership, pk=programme_id).first()
+    return Report(year=year, programme=chosen, limited=limited_las is not None, total=total, tables=tables,
+                  waitlists=waitlists, schools=schools)
+
+
+def export_rows(report: Report):
+    for school in report.schools:
+        t: Tally = school["tally"]
+        yield [school["urn"], school["name"], school["la"], "; ".join(school["clusters"]) or NO_CLUSTER,
+               school["phase"], t.participants, t.ended, t.completed, t.rate, t.waitlisted, t.evaluation_average,
+               t.evaluations, t.school_average, t.answers]
+
+
+def default_year(today: date) -> str:
+    return academic_year_of(today)
+
