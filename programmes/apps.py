@@ -2,14 +2,18 @@ from django.apps import AppConfig
 
 
 class ProgrammesConfig(AppConfig):
-    """Each partnership's catalogue of services, schools' orders, entitlements and their drawdown, and finance."""
+    """Each partnership's catalogue of services, schools' orders, entitlements and their drawdown, finance, and its professional development programmes (cohorts, places, registers, evaluations)."""
 
     name = "programmes"
-    verbose_name = "Catalogue, orders and finance"
+    verbose_name = "Catalogue, orders, finance and programmes"
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from portal.notifications.events import register_events
         from portal.workflow import register_workflow
+        from programmes.events import EVENTS
+
+        register_events(*EVENTS)
 
         register_workflow(nouns={"catalogue": "catalogue", "service": "service", "order": "order",
                                  "orderline": "order line", "entitlement": "entitlement",

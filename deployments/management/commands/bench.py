@@ -269,11 +269,8 @@ class Command(BaseCommand):
             broker = User.objects.get(email=f"bench-broker-{slug}@bench.example")
             catalogue = Catalogue.objects.filter(partnership__slug=slug).order_by("-academic_year").first()
             lines = ChargeLine.objects.filter(partnership__slug=slug, financial_year="2026-27").count()
-            # Programme delivery (issue 14): the fullest cohort's first session, whatever seed_scale made.
-            cohort = Cohort.objects.filter(partnership__slug=slug).order_by("-taken", "pk").first()
-            session = Session.objects.filter(cohort=cohort).order_by("date", "pk").first() if cohort else None
         base = f"/p/{slug}"
-        pages = [
+        self._measure(f"orders and finance ({slug})", signed_in(broker), [
             ("catalogues", f"{base}/catalogues/", requests),
             ("catalogue page", f"{base}/catalogues/{catalogue.pk}/", requests),
             ("take-up and income", f"{base}/dashboards/take-up/?year={catalogue.academic_year}", requests),
@@ -284,37 +281,7 @@ class Command(BaseCommand):
              requests),
             ("finance totals per school", f"{base}/finance/?fy=2026-27", max(5, requests // 10)),
             (f"finance export CSV ({lines} lines)", f"{base}/finance/export.csv?fy=2026-27", 3),
-        ]
-        if cohort is not None:
-            if session is not None:
-                pages.append((f"register ({cohort.taken} places)", f"{base}/sessions/{session.pk}/register/", requests))
-            pages += [("participants and attendance", f"{base}/cohorts/{cohort.pk}/participants/", requests),
-                      ("programme reports", f"{base}/programme-reports/?year={cohort.academic_year}",
-                       max(5, requests // 10)),
-                      ("programme reports CSV", f"{base}/programme-reports/export.csv?year={cohort.academic_year}", 3)]
-        client = signed_in(broker)
-        self.stdout.write(f"\n{'orders and finance (' + slug + ')':<40} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} "
-                          f"{'queries':>8}")
-        with override_settings(DEBUG=False, ALLOWED_HOSTS=["*"]):
-            for label, url, times in pages:
-                timings = []
-                for _ in range(times + 1):
-                    started = time.perf_counter()
-                    response = client.get(url)
-                    if response.status_code != 200:
-                        raise CommandError(f"{url} answered {response.status_code}")
-                    if response.streaming:
-                        b"".join(response.streaming_content)
-                    timings.append((time.perf_counter() - started) * 1000)
-                timings = timings[1:]  # the first request warms caches
-                with override_settings(DEBUG=True):
-                    reset_queries()
-                    response = client.get(url)
-                    if response.streaming:
-                        b"".join(response.streaming_content)
-                    queries = len(connection.queries)
-                self.stdout.write(f"{label:<40} {statistics.median(timings):>8.1f} {percentile(timings, 95):>8.1f} "
-                                  f"{max(timings):>8.1f} {queries:>8}")
+        ])
 
     def _measure(self, title: str, client: Client, pages: list[tuple[str, str, int]]) -> None:
         """Each page's p50, p95 and max server time over `times` requests (after one to warm caches), and its
@@ -351,12 +318,19 @@ class Command(BaseCommand):
                 return
             broker = User.objects.get(email=f"bench-broker-{slug}@bench.example")
             places = Place.objects.filter(cohort=cohort).count()
-        base = f"/p/{slug}"
-        self._measure(f"programmes and cohorts ({slug})", signed_in(broker), [
-            ("programmes list", f"{base}/programmes/", requests),
-            ("programme page (its cohorts)", f"{base}/programmes/{cohort.programme_id}/", requests),
-            (f"cohort page ({places} places)", f"{base}/cohorts/{cohort.pk}/", requests),
-        ])
+            # Delivery (registers, attendance, reports): the fullest cohort's first session.
+            fullest = Cohort.objects.filter(partnership__slug=slug).order_by("-taken", "pk").first()
+            session = Session.objects.filter(cohort=fullest).order_by("date", "pk").first()
+        base, year = f"/p/{slug}", fullest.academic_year
+        pages = [("programmes list", f"{base}/programmes/", requests),
+                 ("programme page (its cohorts)", f"{base}/programmes/{cohort.programme_id}/", requests),
+                 (f"cohort page ({places} places)", f"{base}/cohorts/{cohort.pk}/", requests),
+                 ("participants and attendance", f"{base}/cohorts/{fullest.pk}/participants/", requests),
+                 ("programme reports", f"{base}/programme-reports/?year={year}", max(5, requests // 10)),
+                 ("programme reports CSV", f"{base}/programme-reports/export.csv?year={year}", 3)]
+        if session is not None:
+            pages.insert(3, (f"register ({fullest.taken} places)", f"{base}/sessions/{session.pk}/register/", requests))
+        self._measure(f"programmes and cohorts ({slug})", signed_in(broker), pages)
 
     def _reminders(self) -> None:
         """The daily run over every partnership with all 50,000 scale deployments active, twice: the first run
