@@ -49,9 +49,9 @@ def clashes_for(*, partnership, sessions: list[Session], facilitators: list[Faci
     found: list[Clash] = []
     cohort_ids = {s.cohort_id for s in sessions}
     by_cohort: dict[int, set[int]] = defaultdict(set)
-    for cohort_id, leader_id in Facilitator.objects.filter(partnership=partnership, leader_id__in=list(leaders)).exclude(
-            cohort_id__in=cohort_ids).exclude(cohort__status=CohortStatus.CANCELLED).values_list("cohort_id",
-                                                                                                "leader_id"):
+    elsewhere = (Facilitator.objects.filter(partnership=partnership, leader_id__in=list(leaders))
+                 .exclude(cohort_id__in=cohort_ids).exclude(cohort__status=CohortStatus.CANCELLED))
+    for cohort_id, leader_id in elsewhere.values_list("cohort_id", "leader_id"):
         by_cohort[cohort_id].add(leader_id)
     if by_cohort:
         others = Session.objects.filter(partnership=partnership, cohort_id__in=list(by_cohort), date__in=dates).only(

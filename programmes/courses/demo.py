@@ -11,6 +11,7 @@ cohort. Rows are made directly (the places and delivery services are other slice
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.utils import timezone
@@ -132,8 +133,9 @@ def _place_services(partnership, broker_user) -> dict[str, dict[str, Service]]:
             if name not in live:
                 position += 1
                 live[name] = Service.objects.create(
-                    partnership=partnership, catalogue=catalogue, status=ServiceStatus.PUBLISHED
-                    if catalogue.status == CatalogueStatus.PUBLISHED else ServiceStatus.DRAFT, name=name, kind=ServiceKind.PROGRAMME_PLACE,
+                    partnership=partnership, catalogue=catalogue,
+                    status=ServiceStatus.PUBLISHED if catalogue.status == CatalogueStatus.PUBLISHED
+                    else ServiceStatus.DRAFT, name=name, kind=ServiceKind.PROGRAMME_PLACE,
                     description=f"A place on the {name.removesuffix(' place').lower()} programme for one member of "
                                 "staff.", position=position, for_members=True, for_non_members=True,
                     member_price=member, non_member_price=other, created_by=broker_user)
@@ -230,92 +232,106 @@ def _cambridgeshire(partnership) -> None:
     day = (time(9, 0), time(15, 30))
     twilight = (time(16, 0), time(18, 0))
     lead = leaders[:1]
+    ctx = SimpleNamespace(partnership=partnership, broker=broker, head=head, leader_user=leader_user,
+                          participant=participant, now=now, today=today, services=services, leaders=leaders,
+                          schools=schools, facilitating=facilitating, made=made, day=day, twilight=twilight,
+                          lead=lead)
+    _leading_from_the_middle(ctx)
+    _pastoral(ctx)
+    _open_cohorts(ctx)
 
-    # Leading from the middle: last year's cohort completed, with registers and evaluations; this year's open,
-    # with the demo participant holding a place.
-    lftm = made["Leading from the middle"]
+
+def _leading_from_the_middle(ctx: SimpleNamespace) -> None:
+    """Last year's cohort completed, with registers and evaluations; this year's open, with the demo participant."""
+    lftm = ctx.made["Leading from the middle"]
     done_cohort, done_sessions = _cohort(
-        partnership, lftm, "2025-26 cohort", LAST, services.get(LAST, {}).get("Leading from the middle place"), 12,
-        CohortStatus.COMPLETED, broker.user,
-        [date(2025, 10, 7), date(2025, 11, 18), date(2026, 1, 20), date(2026, 3, 10), date(2026, 5, 12)], day,
+        ctx.partnership, lftm, "2025-26 cohort", LAST,
+        ctx.services.get(LAST, {}).get("Leading from the middle place"), 12,
+        CohortStatus.COMPLETED, ctx.broker.user,
+        [date(2025, 10, 7), date(2025, 11, 18), date(2026, 1, 20), date(2026, 3, 10), date(2026, 5, 12)], ctx.day,
         ["Leading a team", "Leading change", "Using evidence", "Coaching colleagues", "Presenting impact"],
-        facilitating(*leaders[1:3], outside=True))
-    finished = _places(partnership, done_cohort, STAFF[6:12], status=PlaceStatus.ACCEPTED, school_ids=schools,
-                       nominated_by=head.user, now=now - timedelta(days=300), start=1)
-    _registers(partnership, done_sessions, finished, leader_user, today)
-    Place.objects.filter(pk__in=[p.pk for p in finished]).update(completed_at=now - timedelta(days=150))
+        ctx.facilitating(*ctx.leaders[1:3], outside=True))
+    finished = _places(ctx.partnership, done_cohort, STAFF[6:12], status=PlaceStatus.ACCEPTED, school_ids=ctx.schools,
+                       nominated_by=ctx.head.user, now=ctx.now - timedelta(days=300), start=1)
+    _registers(ctx.partnership, done_sessions, finished, ctx.leader_user, ctx.today)
+    Place.objects.filter(pk__in=[p.pk for p in finished]).update(completed_at=ctx.now - timedelta(days=150))
     Cohort.objects.filter(pk=done_cohort.pk).update(taken=len(finished))
     impacts = [8, 7, 9, 6, 8, 7]
     Evaluation.objects.bulk_create([Evaluation(
-        partnership=partnership, place=place, impact=impacts[i % len(impacts)], submitted_by=head.user,
-        practice_change=["I now run fortnightly coaching conversations with my team.",
+        partnership=ctx.partnership, place=place, impact=impacts[i % len(impacts)], submitted_by=ctx.head.user,
+        practice_change=["I ctx.now run fortnightly coaching conversations with my team.",
                          "Our department plans from assessment evidence, not habit.",
                          "I led a whole-school change to marking that staff kept."][i % 3],
-        submitted_at=now - timedelta(days=160)) for i, place in enumerate(finished)])
+        submitted_at=ctx.now - timedelta(days=160)) for i, place in enumerate(finished)])
 
     current, sessions = _cohort(
-        partnership, lftm, "2026-27 cohort", CURRENT, services.get(CURRENT, {}).get("Leading from the middle place"),
-        10, CohortStatus.OPEN, broker.user,
-        [date(2026, 10, 6), date(2026, 11, 17), date(2027, 1, 19), date(2027, 3, 9), date(2027, 5, 11)], day,
+        ctx.partnership, lftm, "2026-27 cohort", CURRENT,
+        ctx.services.get(CURRENT, {}).get("Leading from the middle place"),
+        10, CohortStatus.OPEN, ctx.broker.user,
+        [date(2026, 10, 6), date(2026, 11, 17), date(2027, 1, 19), date(2027, 3, 9), date(2027, 5, 11)], ctx.day,
         ["Leading a team", "Leading change", "Using evidence", "Coaching colleagues", "Presenting impact"],
-        facilitating(*lead, outside=True))
-    accepted = _places(partnership, current, [("Pat Participant", "Head of English")], status=PlaceStatus.ACCEPTED,
-                       school_ids=schools, nominated_by=head.user, now=now, user=participant)
-    accepted += _places(partnership, current, STAFF[:4], status=PlaceStatus.ACCEPTED, school_ids=schools,
-                        nominated_by=head.user, now=now)
-    offered = _places(partnership, current, STAFF[4:5], status=PlaceStatus.OFFERED, school_ids=schools,
-                      nominated_by=head.user, now=now, start=2)
-    _places(partnership, current, STAFF[5:6], status=PlaceStatus.NOMINATED, school_ids=schools,
-            nominated_by=head.user, now=now, start=3)
+        ctx.facilitating(*ctx.lead, outside=True))
+    accepted = _places(ctx.partnership, current, [("Pat Participant", "Head of English")], status=PlaceStatus.ACCEPTED,
+                       school_ids=ctx.schools, nominated_by=ctx.head.user, now=ctx.now, user=ctx.participant)
+    accepted += _places(ctx.partnership, current, STAFF[:4], status=PlaceStatus.ACCEPTED, school_ids=ctx.schools,
+                        nominated_by=ctx.head.user, now=ctx.now)
+    offered = _places(ctx.partnership, current, STAFF[4:5], status=PlaceStatus.OFFERED, school_ids=ctx.schools,
+                      nominated_by=ctx.head.user, now=ctx.now, start=2)
+    _places(ctx.partnership, current, STAFF[5:6], status=PlaceStatus.NOMINATED, school_ids=ctx.schools,
+            nominated_by=ctx.head.user, now=ctx.now, start=3)
     Cohort.objects.filter(pk=current.pk).update(taken=len(accepted) + len(offered))
-    _registers(partnership, sessions, accepted, leader_user, today)
+    _registers(ctx.partnership, sessions, accepted, ctx.leader_user, ctx.today)
 
-    # The pastoral programme: full, with a waitlist; the participant holds a place.
+
+def _pastoral(ctx: SimpleNamespace) -> None:
+    """Full, with a waitlist; the demo participant holds a place."""
     pastoral, sessions = _cohort(
-        partnership, made["Pastoral leadership programme"], "2026-27 cohort", CURRENT,
-        services.get(CURRENT, {}).get("Pastoral leadership place"), 4, CohortStatus.OPEN, broker.user,
-        [date(2026, 11, 10), date(2027, 2, 9), date(2027, 4, 27)], twilight,
+        ctx.partnership, ctx.made["Pastoral leadership programme"], "2026-27 cohort", CURRENT,
+        ctx.services.get(CURRENT, {}).get("Pastoral leadership place"), 4, CohortStatus.OPEN, ctx.broker.user,
+        [date(2026, 11, 10), date(2027, 2, 9), date(2027, 4, 27)], ctx.twilight,
         ["Behaviour and attendance", "Safeguarding and early help", "Wellbeing and families"],
-        facilitating(*leaders[1:2]))
-    held = _places(partnership, pastoral, [("Pat Participant", "Head of English")], status=PlaceStatus.ACCEPTED,
-                   school_ids=schools, nominated_by=head.user, now=now, user=participant)
-    held += _places(partnership, pastoral, [("Lewis Grant", "Head of year 9"), ("Owen Price", "Pastoral lead"),
+        ctx.facilitating(*ctx.leaders[1:2]))
+    held = _places(ctx.partnership, pastoral, [("Pat Participant", "Head of English")], status=PlaceStatus.ACCEPTED,
+                   school_ids=ctx.schools, nominated_by=ctx.head.user, now=ctx.now, user=ctx.participant)
+    held += _places(ctx.partnership, pastoral, [("Lewis Grant", "Head of year 9"), ("Owen Price", "Pastoral ctx.lead"),
                                            ("Nadia Begum", "Head of year 7")], status=PlaceStatus.ACCEPTED,
-                    school_ids=schools, nominated_by=head.user, now=now, start=2)
-    _places(partnership, pastoral, [("Chris Dunn", "Head of year 11"), ("Hollie Marsh", "Behaviour lead")],
-            status=PlaceStatus.WAITLISTED, school_ids=schools, nominated_by=head.user, now=now, start=4)
+                    school_ids=ctx.schools, nominated_by=ctx.head.user, now=ctx.now, start=2)
+    _places(ctx.partnership, pastoral, [("Chris Dunn", "Head of year 11"), ("Hollie Marsh", "Behaviour ctx.lead")],
+            status=PlaceStatus.WAITLISTED, school_ids=ctx.schools, nominated_by=ctx.head.user, now=ctx.now, start=4)
     Cohort.objects.filter(pk=pastoral.pk).update(taken=len(held))
-    _registers(partnership, sessions, held, leader_user, today)
+    _registers(ctx.partnership, sessions, held, ctx.leader_user, ctx.today)
 
-    # Headship, moderation and the deputy heads' network: open cohorts with sessions and a few places.
+
+def _open_cohorts(ctx: SimpleNamespace) -> None:
+    """Headship, moderation and the deputy heads' network: open cohorts with sessions and a few places."""
     headship, sessions = _cohort(
-        partnership, made["Preparing for headship (NPQH-style)"], "2026-27 cohort", CURRENT,
-        services.get(CURRENT, {}).get("Preparing for headship place"), 24, CohortStatus.OPEN, broker.user,
-        [date(2027, 1, 26), date(2027, 3, 16), date(2027, 6, 8)], day,
+        ctx.partnership, ctx.made["Preparing for headship (NPQH-style)"], "2026-27 cohort", CURRENT,
+        ctx.services.get(CURRENT, {}).get("Preparing for headship place"), 24, CohortStatus.OPEN, ctx.broker.user,
+        [date(2027, 1, 26), date(2027, 3, 16), date(2027, 6, 8)], ctx.day,
         ["Leading a school's vision", "Finance and staffing", "Accountability and outcomes"],
-        facilitating(*leaders[2:4], outside=True))
-    _places(partnership, headship, [("Jack Morris", "Deputy headteacher"), ("Aisha Rahman", "Deputy headteacher")],
-            status=PlaceStatus.ACCEPTED, school_ids=schools, nominated_by=head.user, now=now)
+        ctx.facilitating(*ctx.leaders[2:4], outside=True))
+    _places(ctx.partnership, headship, [("Jack Morris", "Deputy headteacher"), ("Aisha Rahman", "Deputy headteacher")],
+            status=PlaceStatus.ACCEPTED, school_ids=ctx.schools, nominated_by=ctx.head.user, now=ctx.now)
     Cohort.objects.filter(pk=headship.pk).update(taken=2)
     moderation, _ = _cohort(
-        partnership, made["Assessment and moderation training"], "2026-27 cohort", CURRENT,
-        services.get(CURRENT, {}).get("Assessment and moderation training place"), 30, CohortStatus.OPEN,
-        broker.user, [date(2027, 2, 2), date(2027, 5, 4), date(2027, 6, 15)], twilight,
-        ["Securing judgements in writing", "Cluster moderation exercise", "External and lead moderator training"],
-        facilitating(*leaders[3:4]))
-    _places(partnership, moderation, [("Sara Lindqvist", "Year 6 teacher"), ("Mei Chen", "English subject leader")],
-            status=PlaceStatus.ACCEPTED, school_ids=schools, nominated_by=head.user, now=now, start=1)
+        ctx.partnership, ctx.made["Assessment and moderation training"], "2026-27 cohort", CURRENT,
+        ctx.services.get(CURRENT, {}).get("Assessment and moderation training place"), 30, CohortStatus.OPEN,
+        ctx.broker.user, [date(2027, 2, 2), date(2027, 5, 4), date(2027, 6, 15)], ctx.twilight,
+        ["Securing judgements in writing", "Cluster moderation exercise", "External and ctx.lead moderator training"],
+        ctx.facilitating(*ctx.leaders[3:4]))
+    _places(ctx.partnership, moderation, [("Sara Lindqvist", "Year 6 teacher"), ("Mei Chen", "English subject leader")],
+            status=PlaceStatus.ACCEPTED, school_ids=ctx.schools, nominated_by=ctx.head.user, now=ctx.now, start=1)
     Cohort.objects.filter(pk=moderation.pk).update(taken=2)
     network, sessions = _cohort(
-        partnership, made["Deputy heads' network"], "2026-27 network", CURRENT,
-        services.get(CURRENT, {}).get("Deputy heads' network"), 20, CohortStatus.OPEN, broker.user,
-        [date(2026, 11, 5), date(2027, 3, 4), date(2027, 6, 24)], day,
-        ["Autumn meeting", "Spring meeting", "Summer meeting"], facilitating(*lead))
-    deputies = _places(partnership, network, [("Jack Morris", "Deputy headteacher"),
+        ctx.partnership, ctx.made["Deputy heads' network"], "2026-27 network", CURRENT,
+        ctx.services.get(CURRENT, {}).get("Deputy heads' network"), 20, CohortStatus.OPEN, ctx.broker.user,
+        [date(2026, 11, 5), date(2027, 3, 4), date(2027, 6, 24)], ctx.day,
+        ["Autumn meeting", "Spring meeting", "Summer meeting"], ctx.facilitating(*ctx.lead))
+    deputies = _places(ctx.partnership, network, [("Jack Morris", "Deputy headteacher"),
                                               ("Aisha Rahman", "Deputy headteacher")],
-                       status=PlaceStatus.ACCEPTED, school_ids=schools, nominated_by=head.user, now=now)
+                       status=PlaceStatus.ACCEPTED, school_ids=ctx.schools, nominated_by=ctx.head.user, now=ctx.now)
     Cohort.objects.filter(pk=network.pk).update(taken=len(deputies))
-    _registers(partnership, sessions, deputies, leader_user, today)
+    _registers(ctx.partnership, sessions, deputies, ctx.leader_user, ctx.today)
 
 
 def _ealing(partnership) -> None:

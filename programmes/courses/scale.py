@@ -58,6 +58,14 @@ def seed_courses(partnership, *, user: User, cohorts: int = 2000, participants: 
     by_cohort: dict[int, list[Session]] = {}
     for session in sessions:
         by_cohort.setdefault(session.cohort_id, []).append(session)
+    places, accepted = _places(partnership, made, user, participants, per_cohort, now)
+    written = _marks(partnership, made, by_cohort, accepted, user, marks, rng, now)
+    return len(made), len(places), written
+
+
+def _places(partnership, made: list[Cohort], user: User, participants: int, per_cohort: int, now):
+    """Places spread over the cohorts, the last few seats of each waitlisted; each cohort's taken set to match."""
+    cohorts = len(made)
     schools = list(PartnershipSchool.objects.filter(partnership=partnership).values_list("school_id", flat=True))
     waitlisted_each = max(0, per_cohort // 15)
     places: list[Place] = []
@@ -78,6 +86,12 @@ def seed_courses(partnership, *, user: User, cohorts: int = 2000, participants: 
     for cohort in made:
         cohort.taken = len(accepted.get(cohort.pk, []))
     Cohort.objects.bulk_update(made, ["taken"], batch_size=5000)
+    return places, accepted
+
+
+def _marks(partnership, made, by_cohort, accepted, user: User, marks: int, rng: random.Random, now) -> int:
+    """Register marks session by session, an equal share per cohort, written in batches."""
+    cohorts = len(made)
     quota = -(-marks // cohorts) if cohorts else 0
     written, batch = 0, []
     kinds = [Attendance.PRESENT] * 8 + [Attendance.LATE, Attendance.ABSENT]
@@ -97,4 +111,4 @@ def seed_courses(partnership, *, user: User, cohorts: int = 2000, participants: 
             AttendanceMark.objects.bulk_create(batch, batch_size=5000)
             batch = []
     AttendanceMark.objects.bulk_create(batch, batch_size=5000)
-    return len(made), len(places), written
+    return written

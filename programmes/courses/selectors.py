@@ -80,5 +80,6 @@ def waitlist_length(counts: dict[str, int]) -> int:
 def leaders_to_choose(*, partnership, cohort: Cohort) -> QuerySet[SystemLeader]:
     """System leaders of the partnership not already facilitating the cohort."""
     taken = Facilitator.objects.filter(partnership=partnership, cohort=cohort, leader__isnull=False).values("leader_id")
-    return SystemLeader.objects.filter(partnership=partnership, status__in=("active", "under_review", "paused")).exclude(
-        pk__in=taken).order_by("name", "pk")
+    live = ("active", "under_review", "paused")
+    return SystemLeader.objects.filter(partnership=partnership, status__in=live).exclude(pk__in=taken).order_by(
+        "name", "pk")

@@ -221,7 +221,8 @@ def cohort(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse
         "sessions": [{"session": s, "clashes": by_session.get(s.pk, [])} for s in sessions],
         "facilitators": facilitators, "clash_count": len(clashes),
         "waitlist": selectors.waitlist_length(counts), "can_manage": can_manage,
-        "live": found.status in (CohortStatus.DRAFT, CohortStatus.OPEN), "staff": selectors.sees_drafts(request.membership)})
+        "live": found.status in (CohortStatus.DRAFT, CohortStatus.OPEN),
+        "staff": selectors.sees_drafts(request.membership)})
 
 
 @require_http_methods(GET_POST)

@@ -173,3 +173,28 @@ def test_list_programme_and_cohort_pages_use_a_fixed_number_of_queries(client, p
     _grow(partnership, cohort, 6, leader)
     assert Session.objects.filter(cohort=cohort).count() == 8
     assert [_count(client, page) for page in pages] == small
+    # Session, membership, scope and the navigation's unread count, then the page's own reads; the broker's cohort
+    # page adds the clash checks (leaders' other cohorts, their sessions and names, and the visits source).
+    assert max(small) <= 16
+
+
+def test_the_broker_s_form_pages_use_a_fixed_number_of_queries(client, partnership, broker):
+    leader = SystemLeaderFactory(partnership=partnership)
+    cohort = CohortFactory(partnership=partnership)
+    session = SessionFactory(cohort=cohort)
+    place = ServiceFactory(partnership=partnership, kind=ServiceKind.PROGRAMME_PLACE,
+                           catalogue__academic_year="2026-27")
+    _grow(partnership, cohort, 1, leader)
+    client.force_login(broker.user)
+    pages = [_url(partnership, "programmes", "new"), _url(partnership, "programmes", cohort.programme_id, "edit"),
+             _url(partnership, "programmes", cohort.programme_id, "cohorts/new") + "?year=2026-27",
+             _url(partnership, "cohorts", cohort.pk, "edit"), _url(partnership, "cohorts", cohort.pk, "sessions/new"),
+             _url(partnership, "sessions", session.pk, "edit"),
+             _url(partnership, "cohorts", cohort.pk, "facilitators/new")]
+    small = [_count(client, page) for page in pages]
+    _grow(partnership, cohort, 5, leader)
+    for _ in range(5):
+        SystemLeaderFactory(partnership=partnership)
+        ServiceFactory(partnership=partnership, kind=ServiceKind.PROGRAMME_PLACE, catalogue=place.catalogue)
+    assert [_count(client, page) for page in pages] == small
+    assert max(small) <= 10

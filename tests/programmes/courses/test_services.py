@@ -56,7 +56,8 @@ def test_only_brokers_and_admins_run_programmes(role, request):
 
 def test_a_cohort_is_priced_by_a_programme_place_of_its_year_and_opens_only_with_a_session(broker, partnership):
     programme = ProgrammeFactory(partnership=partnership)
-    place = ServiceFactory(partnership=partnership, kind=ServiceKind.PROGRAMME_PLACE, catalogue__academic_year="2026-27")
+    place = ServiceFactory(partnership=partnership, kind=ServiceKind.PROGRAMME_PLACE,
+                           catalogue__academic_year="2026-27")
     package = ServiceFactory(partnership=partnership, catalogue=place.catalogue)
     values = {"name": "Autumn", "academic_year": "2026-27", "service": package, "places": 20, "minimum": 8,
               "applications_open": None, "applications_close": None, "offer_days": 5}
