@@ -103,12 +103,15 @@ class ProgrammesConfig(AppConfig):
     @staticmethod
     def _delivery() -> None:
         """Programme delivery (issue 14): registers, evaluations and impact on home pages; the reports' nav item."""
+        from portal.demo import register_demo
         from portal.ui.navigation import NavItem, register_navigation
         from portal.ui.sections import register_section
+        from programmes.delivery.demo import build_delivery_demo
         from programmes.delivery.home import home_section
 
         register_navigation(NavItem("Programme reports", "programmes:programme_reports", "programmes.reports", 48))
         register_section("home", home_section)
+        register_demo(build_delivery_demo)  # after the builder that makes the demo's cohorts (issue 14, courses)
 
     @staticmethod
     def _orders() -> None:

@@ -59,9 +59,11 @@ def evaluation_problem(actor: Membership, place: Place, *, today: date) -> str:
 def submit_evaluation(*, actor: Membership, place: Place, practice_change: str, impact: int,
                       today: date | None = None) -> Evaluation:
     today = today or timezone.localdate()
+    if not actor.can("evaluations.write") or not own_place(actor, place):
+        raise NotAllowed("Only the participant can return their evaluation.")
     problem = evaluation_problem(actor, place, today=today)
     if problem:
-        raise NotAllowed(problem) if "Only" in problem else DomainError(problem)
+        raise DomainError(problem)
     if impact not in IMPACT_MEANINGS:
         raise DomainError("Choose an impact score from 1 to 10.", field="impact")
     if not practice_change.strip():
@@ -111,9 +113,11 @@ def impact_problem(actor: Membership, impact: SchoolImpact, *, today: date) -> s
 def answer_school_impact(*, actor: Membership, impact: SchoolImpact, text: str, score: int,
                          today: date | None = None) -> SchoolImpact:
     today = today or timezone.localdate()
+    if not leads_school(actor, impact.place.school_id):
+        raise NotAllowed("Only the participant's headteacher can say what the programme did for the school.")
     problem = impact_problem(actor, impact, today=today)
     if problem:
-        raise NotAllowed(problem) if "Only" in problem else DomainError(problem)
+        raise DomainError(problem)
     if score not in IMPACT_MEANINGS:
         raise DomainError("Choose an impact score from 1 to 10.", field="impact")
     if not text.strip():

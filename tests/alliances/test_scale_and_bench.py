@@ -12,6 +12,23 @@ from alliances.models import Cluster, SystemLeader
 from portal.tenancy.models import Partnership
 
 
+def _a_cohort(slug: str) -> None:
+    """A programme cohort with two participants, for bench's delivery pages (seed_scale may make none)."""
+    from datetime import date
+
+    from alliances.models import School
+    from portal.accounts.models import User
+    from tests.factories.delivery import dl_cohort, dl_place, dl_programme
+
+    with scopes_disabled():
+        partnership = Partnership.objects.get(slug=slug)
+        user = User.objects.get(email=f"bench-broker-{slug}@bench.example")
+        school = School.objects.order_by("urn").first()
+        cohort = dl_cohort(dl_programme(partnership, created_by=user), created_by=user, first=date(2026, 10, 1))
+        for name in ("Sam Bench", "Kim Bench"):
+            dl_place(cohort, school, nominated_by=user, name=name)
+
+
 @pytest.mark.django_db
 def test_seed_scale_then_bench_measure_every_page(capsys):
     run_import(settings.SHARED_DATA_DIR / "east_and_ealing" / "dfe_school_spine_2017_18.csv")
@@ -29,6 +46,7 @@ def test_seed_scale_then_bench_measure_every_page(capsys):
 
         assert Review.objects.filter(status="agreed", impact_score__isnull=False).exists()
         assert RequestNeed.objects.count() >= 1000  # every request has one or two need areas
+    _a_cohort("scale-001")
     capsys.readouterr()
     call_command("bench", "--partnership", "scale-001", "--requests", "3")
     out = capsys.readouterr().out
@@ -48,8 +66,8 @@ def test_seed_scale_then_bench_measure_every_page(capsys):
         order_lines[8].split("  ")[0]], out
     assert order_lines[8].startswith("finance export CSV ("), out
     # Programme delivery's pages follow when seed_scale made cohorts: the register, participants, the reports.
-    assert all(line.startswith(("register (", "participants and attendance", "programme reports"))
-               for line in order_lines[9:]), out
+    assert [line.split("  ")[0] for line in order_lines[9:]] == [
+        "register (2 places)", "participants and attendance", "programme reports", "programme reports CSV"], out
     assert any(line.startswith("dashboard one cluster (LA officer)") for line in lines)
     assert any(line.startswith("dashboard export, Excel") for line in lines)
     assert any(line.startswith("deployment detail") for line in lines)

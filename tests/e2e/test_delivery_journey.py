@@ -107,3 +107,27 @@ def test_register_on_a_phone_then_evaluation_and_certificate(page, live_server, 
     expect(page.locator(".govuk-footer")).to_be_hidden()
     expect(page.get_by_role("heading", name="Certificate of completion")).to_be_visible()
     assert alex.pk != pat.pk
+
+
+def test_reports_and_participants_pages_pass_axe_and_the_register_fits_320px(page, live_server, settings):
+    settings.MFA_EXEMPT_DEMO_USERS = True
+    partnership, people, (pat, _), last = _cohort(settings)
+    with scopes_disabled():
+        broker = make_member(partnership, Role.BROKER, mfa=False,
+                             user=UserFactory(email=f"broker@{settings.DEMO_EMAIL_DOMAIN}"))
+        year = last.cohort.academic_year
+    base, visited = live_server.url, []
+    sign_in(page, base, broker.user)
+    page.goto(f"{base}/p/{partnership.slug}/programme-reports/?year={year}")
+    expect(page.get_by_role("heading", name="Programme reports")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("How these figures are made")
+    check_accessibility(page, visited)
+    page.goto(f"{base}/p/{partnership.slug}/cohorts/{last.cohort_id}/participants/")
+    expect(page.get_by_role("heading", name="Participants and attendance: Autumn 2026 cohort")).to_be_visible()
+    check_accessibility(page, visited)
+    page.set_viewport_size({"width": 320, "height": 640})
+    page.goto(f"{base}/p/{partnership.slug}/sessions/{last.pk}/register/")
+    expect(page.get_by_role("group", name="Pat Participant")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    check_accessibility(page, visited)
+    assert pat.user_id == people[Role.PARTICIPANT].user_id

@@ -274,3 +274,18 @@ def test_each_page_has_a_fixed_query_count(client, partnership, delivery, person
     large, _ = _count(client, url)
     assert small == large, f"{url}: {small} queries with little data, {large} with more"
     assert School.objects.count() > 10
+
+
+def test_the_report_filters_by_programme_and_survives_a_bad_year(client, partnership, delivery, broker, admin,
+                                                                 headteacher, report_data):
+    other = dl_programme(partnership, created_by=admin.user, title="Deputy heads' network")
+    cohort = dl_cohort(other, created_by=admin.user, first=delivery.today - timedelta(days=60), name="Network 1")
+    dl_place(cohort, delivery.school, nominated_by=headteacher.user, name="Dee Deputy")
+    client.force_login(broker.user)
+    everything = parsed(client.get(_report_url(partnership, delivery.cohort)))
+    assert {row[0]: row[1] for row in table_rows(everything, "Participation by local authority")}["Cambridgeshire"] == "4"
+    one = parsed(client.get(_report_url(partnership, delivery.cohort) + f"&programme={other.pk}"))
+    assert table_rows(one, "Participation by local authority") == [["Cambridgeshire", "1", "0", "0%", "0", "–", "–"]]
+    assert "Deputy heads' network" in one.select_one(".govuk-caption-l").get_text()
+    bad = client.get(_url(partnership, "programme-reports/?year=2026-27%27&programme=nope"))
+    assert bad.status_code == 200 and parsed(bad).title.get_text().startswith("Error: ")

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 from django_scopes import scopes_disabled
 
+from portal.celery import app
 from portal.notifications.models import Channel, Notification
 from programmes.delivery.reminders import run_delivery_reminders
 from programmes.models import SchoolImpact
@@ -86,6 +87,7 @@ def test_a_returned_evaluation_is_not_chased(delivery):
 
 
 def test_the_head_is_asked_for_the_impact_on_the_school_a_term_later_once(delivery, headteacher):
+    assert app.conf.beat_schedule["programmes.delivery_reminders"]["task"] == delivery_reminders_task.name
     last = delivery.sessions[-1].date
     delivery_reminders_task(today=(last + timedelta(days=1)).isoformat())
     rows = list(SchoolImpact.objects.order_by("pk"))
