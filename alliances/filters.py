@@ -19,7 +19,7 @@ from alliances.models import (
     Status,
 )
 from portal.imports import ascii_code
-from portal.ui.filtering import ListFilter, search_q
+from portal.ui.filtering import ListFilter, ModelChoiceFilter, search_q
 
 SEARCH_MAX = 100  # characters in a search box: longer than any school name and postcode together
 
@@ -51,10 +51,10 @@ class SchoolFilter(ListFilter):
     default_order = ("name",)
 
     q = django_filters.CharFilter(label="Name, URN or postcode", method="search", max_length=SEARCH_MAX)
-    la = django_filters.ModelChoiceFilter(
+    la = ModelChoiceFilter(
         label="Local authority", queryset=local_authorities, empty_label="Any local authority"
     )
-    cluster = django_filters.ModelChoiceFilter(label="Cluster", queryset=cluster_choices, method="by_cluster",
+    cluster = ModelChoiceFilter(label="Cluster", queryset=cluster_choices, method="by_cluster",
                                                empty_label="Any cluster")
     phase = django_filters.ChoiceFilter(label="Phase", choices=Phase.choices, empty_label="Any phase")
     status = django_filters.ChoiceFilter(label="Status", choices=Status.choices, empty_label="Any status")
@@ -116,13 +116,13 @@ class LeaderFilter(ListFilter):
     q = django_filters.CharFilter(label="Name, home school or its URN", method="search", max_length=SEARCH_MAX)
     designation = django_filters.ChoiceFilter(label="Designation", choices=[], empty_label="Any designation")
     status = django_filters.ChoiceFilter(label="Status", choices=LeaderStatus.choices, empty_label="Any status")
-    specialism = django_filters.ModelChoiceFilter(label="Specialism", queryset=specialism_choices,
+    specialism = ModelChoiceFilter(label="Specialism", queryset=specialism_choices,
                                                   method="by_specialism", empty_label="Any specialism")
     phase = django_filters.ChoiceFilter(label="Phase", choices=list(LEADER_PHASES.items()), method="by_phase",
                                         empty_label="Any phase")
-    la = django_filters.ModelChoiceFilter(label="Local authority of home school", queryset=local_authorities,
+    la = ModelChoiceFilter(label="Local authority of home school", queryset=local_authorities,
                                           field_name="home_school__la", empty_label="Any local authority")
-    cluster = django_filters.ModelChoiceFilter(label="Cluster of home school", queryset=cluster_choices,
+    cluster = ModelChoiceFilter(label="Cluster of home school", queryset=cluster_choices,
                                                method="by_cluster", empty_label="Any cluster")
     sort = django_filters.OrderingFilter(
         label="Sort by",
@@ -160,7 +160,7 @@ class ClusterFilter(ListFilter):
     q = django_filters.CharFilter(label="Name", field_name="name", lookup_expr="icontains", max_length=SEARCH_MAX)
     academic_year = django_filters.CharFilter(label="Academic year", help_text="For example, 2026-27", max_length=7)
     kind = django_filters.ChoiceFilter(label="Kind", choices=ClusterKind.choices, empty_label="Any kind")
-    la = django_filters.ModelChoiceFilter(label="Local authority", queryset=local_authorities,
+    la = ModelChoiceFilter(label="Local authority", queryset=local_authorities,
                                           empty_label="Any local authority")
     sort = django_filters.OrderingFilter(
         label="Sort by", fields=(("name", "name"), ("academic_year", "year"), ("member_count", "size")),

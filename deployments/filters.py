@@ -12,7 +12,7 @@ from django.utils import timezone
 from alliances.filters import SEARCH_MAX, cluster_choices, in_cluster, local_authorities
 from deployments.models import DeploymentStatus, OfferStatus
 from deployments.progress import filter_by_progress, progress_choices
-from portal.ui.filtering import ListFilter, search_q, term_choices
+from portal.ui.filtering import ListFilter, ModelChoiceFilter, search_q, term_choices
 
 
 def _day_start(day) -> datetime:
@@ -32,9 +32,9 @@ class WorkFilter(ListFilter):
     q = django_filters.CharFilter(label="School, person or reference", method="search", max_length=SEARCH_MAX,
                                   help_text="A school's name or URN, a person's name, or a reference like R00003")
     status = django_filters.ChoiceFilter(label="Status", choices=[], empty_label="Any status")
-    la = django_filters.ModelChoiceFilter(label="Local authority", queryset=local_authorities, method="by_la",
+    la = ModelChoiceFilter(label="Local authority", queryset=local_authorities, method="by_la",
                                           empty_label="Any local authority")
-    cluster = django_filters.ModelChoiceFilter(label="Cluster", queryset=cluster_choices, method="by_cluster",
+    cluster = ModelChoiceFilter(label="Cluster", queryset=cluster_choices, method="by_cluster",
                                                empty_label="Any cluster")
     term = django_filters.ChoiceFilter(label="Term", choices=[], method="by_term", empty_label="Any term")
 

@@ -34,6 +34,11 @@ from deployments.variations.selectors import changes_waiting_for
 from deployments.visibility import deployments_for, offers_for, requests_for
 from portal.tenancy.models import Membership
 
+# The home lists show a deployment's school, system leader and who proposed it, and an offer's request, school
+# and leader: joining only those (not every relation the detail pages need) keeps each statement cheap to plan.
+DEPLOYMENT_ROWS = ("school", "leader", "proposed_by")
+OFFER_ROWS = ("request__school", "leader")
+
 
 def home_sections(*, membership: Membership, **_) -> dict:
     """Every section the member's capabilities call for, merged into one template context."""
@@ -50,8 +55,9 @@ def _headteacher(membership: Membership) -> dict:
     latest = Review.objects.filter(deployment=OuterRef("deployment"), status=ReviewStatus.AGREED).order_by(
         "-due_on", "-pk").values("pk")[:1]
     return {
-        "requests": list(with_progress(requests_for(membership=membership)).order_by("-created_at")[:10]),
-        "deployments": list(mine.order_by("-proposed_at", "-pk")[:10]),
+        "requests": list(with_progress(requests_for(membership=membership)).select_related(None).select_related("school")
+                         .order_by("-created_at")[:10]),
+        "deployments": list(mine.select_related(None).select_related(*DEPLOYMENT_ROWS).order_by("-proposed_at", "-pk")[:10]),
         "next_steps": list(Review.objects.filter(
             deployment__in=mine.filter(status__in=LIVE_DEPLOYMENT_STATUSES).values("pk"), status=ReviewStatus.AGREED)
             .annotate(latest=Subquery(latest)).filter(pk=F("latest")).exclude(next_steps="")
@@ -74,10 +80,12 @@ def _reviews_to_do(membership: Membership) -> dict:
 
 def _system_leader(membership: Membership) -> dict:
     sections = {
-        "open_offers": list(offers_for(membership=membership).filter(status=OfferStatus.OPEN).order_by("expires_at")[:10]),
+        "open_offers": list(offers_for(membership=membership).filter(status=OfferStatus.OPEN).select_related(None)
+                            .select_related(*OFFER_ROWS).order_by("expires_at")[:10]),
         "my_deployments": list(deployments_for(membership=membership).filter(
-            status__in=LIVE_DEPLOYMENT_STATUSES).order_by("start_date", "pk")[:10]),
-        "visits_to_log": list(visits_to_log(membership=membership)[:10]),
+            status__in=LIVE_DEPLOYMENT_STATUSES).select_related(None).select_related(*DEPLOYMENT_ROWS)
+            .order_by("start_date", "pk")[:10]),
+        "visits_to_log": list(visits_to_log(membership=membership).select_related(None).select_related(*DEPLOYMENT_ROWS)[:10]),
     }
     leader = own_leader_record(membership=membership)
     if leader is not None:
@@ -87,8 +95,9 @@ def _system_leader(membership: Membership) -> dict:
 
 
 def _broker(membership: Membership) -> dict:
-    visible = deployments_for(membership=membership)
-    waiting_offers = offers_for(membership=membership).filter(status=OfferStatus.OPEN).order_by("expires_at", "pk")
+    visible = deployments_for(membership=membership).select_related(None).select_related(*DEPLOYMENT_ROWS)
+    waiting_offers = offers_for(membership=membership).filter(status=OfferStatus.OPEN).select_related(None).select_related(
+        *OFFER_ROWS).order_by("expires_at", "pk")
     overdue = overdue_reviews(membership=membership)
     waiting_approval = visible.filter(status=DeploymentStatus.PROPOSED).order_by("proposed_at", "pk")
     return {
@@ -116,7 +125,8 @@ def _steering_group(membership: Membership) -> dict:
 
 
 def _approver(membership: Membership) -> dict:
-    queue = deployments_for(membership=membership).filter(status=DeploymentStatus.PROPOSED).order_by("proposed_at", "pk")
+    queue = deployments_for(membership=membership).filter(status=DeploymentStatus.PROPOSED).select_related(None).select_related(
+        *DEPLOYMENT_ROWS).order_by("proposed_at", "pk")
     return {"to_decide": list(queue[:10]), "to_decide_count": queue.count()}
 
 

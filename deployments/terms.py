@@ -17,14 +17,27 @@ from decimal import ROUND_FLOOR, Decimal
 from portal.calendar.schooldays import SchoolCalendar, Term
 
 
+def _weekdays(first: date, last: date) -> int:
+    """How many of the days from `first` to `last` (both included) are Monday to Friday."""
+    weeks, rest = divmod((last - first).days + 1, 7)
+    weekday = first.weekday()
+    return weeks * 5 + sum(1 for offset in range(rest) if (weekday + offset) % 7 < 5)
+
+
 def split_days(days: Decimal, start: date, end: date, terms: SchoolCalendar) -> dict[Term, Decimal]:
     """Spread `days` over the terms from `start` to `end` by their weekdays, in half days, adding up exactly."""
     weekdays: dict[Term, int] = defaultdict(int)
     day = start
     while day <= end:
-        if day.weekday() < 5:
-            weekdays[terms.term_for(day)] += 1
-        day += timedelta(days=1)
+        # Every day from `day` to the end of its term, within its academic year, counts against the same term
+        # (`term_for` takes the first term ending on or after the day), so the weekdays of that run are counted
+        # at once rather than looking each day's term up.
+        term = terms.term_for(day)
+        last = min(end, term.end, date(day.year if day.month < 9 else day.year + 1, 8, 31))
+        count = _weekdays(day, last)
+        if count:
+            weekdays[term] += count
+        day = last + timedelta(days=1)
     if not weekdays:
         return {terms.term_for(start): days}
     halves = int(days * 2)

@@ -39,7 +39,9 @@ def _visit(request: HttpRequest, pk: int) -> Visit:
 @require_http_methods(["GET", "HEAD"])
 @capability_required("deployments.view")
 def deployments_list(request: HttpRequest, partnership_slug: str) -> HttpResponse:
-    filterset = DeploymentFilter(request.GET, queryset=deployments_for(membership=request.membership), request=request)
+    # The list shows each deployment's school and system leader: only those are joined (cheaper to plan and run).
+    rows = deployments_for(membership=request.membership).select_related(None).select_related("school", "leader")
+    filterset = DeploymentFilter(request.GET, queryset=rows, request=request)
     return render(request, "deployments/deployments.html", listing(request, filterset))
 
 

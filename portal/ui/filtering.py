@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import django_filters
+from django import forms
 from django.db.models import F, Q
 from django.http import HttpRequest
 from django.utils import timezone
@@ -26,6 +27,28 @@ from portal.ui.views import paginate, query_without_page
 INVALID_CHOICE = "Choose one of the options in the list"
 # How people write a reference: "R00003", "r3", "D 12". The letter says what it names.
 REFERENCE = re.compile(r"^\s*([A-Za-z])\s*0*([0-9]{1,9})\s*$", re.ASCII)
+
+
+class ListedChoiceIterator(forms.models.ModelChoiceIterator):
+    """A filter's choices (local authorities, clusters, specialisms) read with one ordinary query. Django reads
+    them with `iterator()`, which on PostgreSQL outside a transaction is a server-side cursor: DECLARE ... WITH
+    HOLD, FETCH and CLOSE, three round trips for a list of a few hundred rows, on every list page."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset:
+            yield self.choice(obj)
+
+
+class ListedModelChoiceField(forms.ModelChoiceField):
+    iterator = ListedChoiceIterator
+
+
+class ModelChoiceFilter(django_filters.ModelChoiceFilter):
+    """`django_filters.ModelChoiceFilter` with its choices read in one query (`ListedChoiceIterator`)."""
+
+    field_class = ListedModelChoiceField
 
 
 class NullsLastOrdering:
