@@ -91,14 +91,17 @@ class ProgrammesConfig(AppConfig):
         from portal.audit.services import register_event_listener
         from portal.ui.sections import register_section
         from portal.workflow import register_workflow
+        from programmes.courses.services import register_cohort_cancelled, register_places_added
         from programmes.places.home import home_section
-        from programmes.places.transitions import link_places_on_join
+        from programmes.places.transitions import fill_free_places, link_places_on_join, withdraw_for_cancelled_cohort
 
         register_workflow(nouns={}, settled_by_leaving={("place", "applied"): ("place.applied",),
                                                         ("place", "nominated"): ("place.nominated",),
                                                         ("place", "offered"): ("place.offered", "place.offer_lapsing")})
         register_section("home", home_section)
         register_event_listener(link_places_on_join)
+        register_cohort_cancelled(withdraw_for_cancelled_cohort)
+        register_places_added(fill_free_places)
 
     @staticmethod
     def _delivery() -> None:

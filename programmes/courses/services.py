@@ -57,6 +57,15 @@ def register_cohort_cancelled(hook: Callable) -> None:
         _on_cancel.append(hook)
 
 
+# Called with (cohort, actor) after a cohort's places are increased: slice "places" offers them to the waitlist.
+_on_places_added: list[Callable] = []
+
+
+def register_places_added(hook: Callable) -> None:
+    if hook not in _on_places_added:
+        _on_places_added.append(hook)
+
+
 def _require(actor: Membership) -> None:
     if not actor.can("programmes.manage"):
         raise NotAllowed("Only brokers and partnership admins run programmes.")
@@ -176,6 +185,9 @@ def update_cohort(*, actor: Membership, cohort: Cohort, values: dict) -> Cohort:
         locked.save(update_fields=[*new, "updated_at"])
         record_event(partnership=actor.partnership, actor=actor.user, action="cohort.updated", obj=locked,
                      old=_plain(old), new=_plain(new))
+        if new.get("places", 0) > old.get("places", new.get("places", 0)):
+            for hook in _on_places_added:
+                hook(cohort=locked, actor=actor)
     return locked
 
 

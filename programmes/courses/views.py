@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from alliances.models import Phase
+from portal.calendar.schooldays import today_in_london
 from portal.errors import DomainError
 from portal.formats import date_text
 from portal.ui.confirm import Confirmation, confirm
@@ -20,6 +21,7 @@ from portal.ui.views import capability_required, found_or_404, show_error
 from programmes.courses import selectors, services
 from programmes.courses.clashes import clashes_for
 from programmes.courses.forms import CohortForm, FacilitatorForm, ProgrammeFilterForm, ProgrammeForm, SessionForm
+from programmes.delivery.selectors import is_facilitator
 from programmes.models import Audience, Cohort, CohortStatus, Facilitator, Programme, ProgrammeStatus, Session
 
 GET_POST = ["GET", "HEAD", "POST"]
@@ -216,7 +218,10 @@ def cohort(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse
     by_session: dict[int, list] = {}
     for clash in clashes:
         by_session.setdefault(clash.session_id, []).append(clash)
+    takes_registers = request.membership.can("registers.take") and (  # the steering group and its facilitators
+        can_manage or is_facilitator(request.membership, found.pk))
     return render(request, "programmes/courses/cohort.html", {
+        "takes_registers": takes_registers, "today": today_in_london(),
         "cohort": found, "programme": found.programme, "service": found.service,
         "sessions": [{"session": s, "clashes": by_session.get(s.pk, [])} for s in sessions],
         "facilitators": facilitators, "clash_count": len(clashes),

@@ -314,6 +314,30 @@ def withdraw(*, actor: Membership, place: Place, reason: str, today: date) -> Pl
     return place
 
 
+def withdraw_for_cancelled_cohort(*, actor: Membership, cohort: Cohort, reason: str) -> int:
+    """The cohort will not run (programmes.courses.services.cancel_cohort's hook, inside its transaction): every live
+    place is withdrawn, each accepted one refunded in full whatever the catalogue's rule (the school did not cancel),
+    and everyone involved is told. Nobody is offered anything. Returns how many places were withdrawn."""
+    locked = _locked(cohort.pk)
+    today = timezone.localdate()
+    live = list(Place.objects.filter(cohort=locked, status__in=LIVE_PLACE_STATUSES)
+                .select_related("school", "user", "partnership").order_by("pk"))
+    for place in live:
+        was_accepted = place.status == S.ACCEPTED
+        move(place, S.WITHDRAWN, allowed=PLACE_MOVES, actor=actor, note=reason, withdrawn_at=timezone.now(),
+             withdraw_reason=f"The cohort was cancelled: {reason}")
+        tell(place, "place.withdrawn", S.WITHDRAWN, [*person(place), *heads(place)],
+             f"{locked.programme.title} ({locked.name}) is cancelled",
+             [f"The steering group cancelled {locked.name} of {locked.programme.title}, so {place.name}'s "
+              f"{'place' if was_accepted else 'application'} is withdrawn.",
+              "The school's charge for the place is refunded." if was_accepted else "Nothing was charged."],
+             note=reason, note_label="Reason")
+        if was_accepted:
+            refund_place(place, on=today, actor=actor)
+    Cohort.objects.filter(pk=locked.pk).update(taken=0)
+    return len(live)
+
+
 # The daily job -------------------------------------------------------------------------------------------
 
 def lapse_expired_offers(*, partnership, now: datetime | None = None) -> int:
