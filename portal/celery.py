@@ -85,8 +85,9 @@ app.conf.beat_schedule = {
         "kwargs": {"today": os.environ["PORTAL_REMINDERS_TODAY"]} if os.environ.get("PORTAL_REMINDERS_TODAY") else {}},
     # The catalogue's reminders (programmes.reminders): order windows, orders waiting, unused and low entitlements.
     "programmes.reminders": {"task": "programmes.reminders", "schedule": crontab(hour=6, minute=40)},
-    # Programme places (programmes.places): offers from the waitlist lapse and pass on; offers about to lapse.
-    "programmes.place_offers": {"task": "programmes.place_offers", "schedule": crontab(hour=6, minute=45)},
+    # Programme places (programmes.places): offers from the waitlist lapse and pass on; offers about to lapse. Hourly,
+    # so a lapsed offer passes to the next person within the hour (taking a lapsed offer passes it on at once).
+    "programmes.place_offers": {"task": "programmes.place_offers", "schedule": crontab(minute=7)},
     # Programme delivery (programmes.delivery.reminders): sessions soon, registers not taken, evaluations, impact.
     "programmes.delivery_reminders": {"task": "programmes.delivery_reminders", "schedule": crontab(hour=6, minute=50)},
     # Recruitment's reminders (leadership.recruitment.reminders): rounds closing, panel scoring due.

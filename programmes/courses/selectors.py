@@ -1,5 +1,6 @@
 """Reading programmes and cohorts: who sees which (the steering group and admins every draft; everyone else with
-programmes.view the published programmes and their cohorts that are not drafts), and the cohort page's figures in
+programmes.view the published programmes and their cohorts that are not drafts; a participant only the cohorts they
+hold a place on and their programmes), and the cohort page's figures in
 a fixed number of queries."""
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from django.db.models import Count, Q, QuerySet
 
 from alliances.models import SystemLeader
 from portal.tenancy.models import Membership
-from portal.tenancy.roles import STEERING_GROUP_ROLES
+from portal.tenancy.roles import STEERING_GROUP_ROLES, Role
 from programmes.models import (
     Cohort,
     CohortStatus,
@@ -25,10 +26,17 @@ def sees_drafts(membership: Membership) -> bool:
     return membership.can("programmes.manage") or membership.role in STEERING_GROUP_ROLES
 
 
+def _own_cohort_ids(membership: Membership):
+    """A participant's cohorts: those they hold (or held, or wait for) a place on. They see no others."""
+    return Place.objects.filter(partnership=membership.partnership, user_id=membership.user_id).values("cohort_id")
+
+
 def programmes_for(*, membership: Membership) -> QuerySet[Programme]:
     found = Programme.objects.filter(partnership=membership.partnership)
     if not sees_drafts(membership):
         found = found.exclude(status=ProgrammeStatus.DRAFT)
+    if membership.role == Role.PARTICIPANT:
+        found = found.filter(pk__in=Cohort.objects.filter(pk__in=_own_cohort_ids(membership)).values("programme_id"))
     return found
 
 
@@ -49,6 +57,8 @@ def cohorts_for(*, membership: Membership) -> QuerySet[Cohort]:
     found = Cohort.objects.filter(partnership=membership.partnership)
     if not sees_drafts(membership):
         found = found.exclude(status=CohortStatus.DRAFT).exclude(programme__status=ProgrammeStatus.DRAFT)
+    if membership.role == Role.PARTICIPANT:
+        found = found.filter(pk__in=_own_cohort_ids(membership))
     return found
 
 

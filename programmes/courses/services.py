@@ -197,6 +197,8 @@ def open_cohort(*, actor: Membership, cohort: Cohort) -> None:
     _require(actor)
     if not Session.objects.filter(partnership=cohort.partnership_id, cohort=cohort).exists():
         raise DomainError("Add at least one session before opening the cohort.")
+    if not Programme.objects.filter(pk=cohort.programme_id, status=ProgrammeStatus.PUBLISHED).exists():
+        raise DomainError("Publish the programme before opening one of its cohorts: nobody else can see it yet.")
     move(cohort, CohortStatus.OPEN, allowed=COHORT_MOVES, actor=actor)
 
 

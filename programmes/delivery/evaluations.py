@@ -70,6 +70,7 @@ def submit_evaluation(*, actor: Membership, place: Place, practice_change: str, 
         raise DomainError("Say what changed in your practice.", field="practice_change")
     try:
         with transaction.atomic():
+            Cohort.objects.select_for_update().filter(pk=place.cohort_id).first()  # completion: one at a time
             evaluation = Evaluation.objects.create(partnership=place.partnership, place=place,
                                                    practice_change=practice_change.strip(), impact=impact,
                                                    submitted_by=actor.user)

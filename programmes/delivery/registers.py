@@ -15,7 +15,7 @@ from portal.formats import date_text
 from portal.tenancy.models import Membership
 from programmes.delivery.completion import update_completion
 from programmes.delivery.selectors import accepted_places, is_facilitator
-from programmes.models import Attendance, AttendanceMark, Session
+from programmes.models import Attendance, AttendanceMark, Cohort, Session
 
 REASON_MAX = 300
 
@@ -61,6 +61,9 @@ def take_register(*, actor: Membership, session: Session, marks: dict[int, Mark]
             raise DomainError(f"Give the reason {name} was absent.")
     now = timezone.now()
     with transaction.atomic():
+        # The cohort first, as every change of its places does: completion is worked out over the whole cohort, so
+        # two registers (or a register and an evaluation) saved at once take turns and the second sees the first.
+        Cohort.objects.select_for_update().filter(pk=session.cohort_id).first()
         locked = Session.objects.select_for_update().get(pk=session.pk)
         before = {place_id: (attendance, reason) for place_id, attendance, reason in AttendanceMark.objects.filter(
             session=session).values_list("place_id", "attendance", "absence_reason")}

@@ -25,6 +25,7 @@ from portal.formats import date_text
 from portal.tenancy.models import Partnership
 from portal.tenancy.selectors import each_active_partnership
 from programmes.delivery.evaluations import schedule_school_impact
+from programmes.delivery.selectors import running_with_participants
 from programmes.models import Cohort, Evaluation, Facilitator, Place, PlaceStatus, SchoolImpact, Session
 from programmes.reminders import Summary, _brokers, _heads, _link, _send
 
@@ -64,7 +65,7 @@ def _facilitators(partnership: Partnership, cohort_ids) -> dict[int, list[int]]:
 
 def _sessions_soon(partnership: Partnership, today: date) -> list:
     sessions = list(Session.objects.filter(partnership=partnership, date__gt=today,
-                                           date__lte=today + timedelta(days=7))
+                                           date__lte=today + timedelta(days=7), cohort__status="open")
                     .select_related("cohort").order_by("date", "pk")[:2000])
     if not sessions:
         return []
@@ -87,7 +88,7 @@ def _sessions_soon(partnership: Partnership, today: date) -> list:
 
 def _registers_overdue(partnership: Partnership, today: date) -> list:
     sessions = list(Session.objects.filter(partnership=partnership, register_taken_at__isnull=True, date__lt=today,
-                                           date__gte=today - LOOK_BACK)
+                                           date__gte=today - LOOK_BACK, cohort__in=running_with_participants())
                     .select_related("cohort").order_by("date", "pk")[:2000])
     if not sessions:
         return []

@@ -133,7 +133,7 @@ def build_report(*, membership: Membership, year: str, programme_id: str = "", t
     per_school = list(places.order_by().values("school_id", "school__name", "school__la__name", "school__phase")
                       .annotate(participants=Count("pk", filter=accepted),
                                 ended=Count("pk", filter=accepted & Q(cohort__ends_on__lt=today)),
-                                completed=Count("pk", filter=accepted & Q(completed_at__isnull=False)),
+                                completed=Count("pk", filter=accepted & Q(cohort__ends_on__lt=today, completed_at__isnull=False)),
                                 waitlisted=Count("pk", filter=Q(status=PlaceStatus.WAITLISTED))))
     evaluations = {row["place__school_id"]: row for row in Evaluation.objects.filter(place__in=places.filter(accepted))
                    .order_by().values("place__school_id").annotate(n=Count("pk"), total=Sum("impact"))}

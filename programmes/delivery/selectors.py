@@ -64,9 +64,17 @@ def accepted_places(cohort: Cohort) -> QuerySet[Place]:
     return Place.objects.filter(cohort=cohort, status=PlaceStatus.ACCEPTED).order_by("name", "pk")
 
 
+def running_with_participants() -> QuerySet[Cohort]:
+    """Cohorts whose registers are due: not cancelled or a draft, and with someone holding a place (a register of
+    nobody can never be saved, so it would be chased for ever)."""
+    return Cohort.objects.exclude(status__in=("draft", "cancelled")).filter(
+        pk__in=Place.objects.filter(status=PlaceStatus.ACCEPTED).values("cohort_id"))
+
+
 def registers_to_take(membership: Membership, *, today: date) -> QuerySet[Session]:
     """Sessions already held (today or before) whose register nobody has taken, for the home page."""
-    return register_sessions(membership).filter(date__lte=today, register_taken_at__isnull=True) \
+    return register_sessions(membership).filter(date__lte=today, register_taken_at__isnull=True,
+                                                cohort__in=running_with_participants()) \
         .select_related("cohort").order_by("date", "starts_at", "pk")
 
 

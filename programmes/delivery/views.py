@@ -55,7 +55,9 @@ def cohort_participants(request: HttpRequest, partnership_slug: str, pk: int) ->
     may_take = request.membership.can("registers.take")
     return render(request, "programmes/delivery/participants.html", {
         "cohort": cohort, "programme": cohort.programme, "participants": selectors.participants(cohort),
-        "sessions": sessions, "today": today, "may_take": may_take})
+        "sessions": sessions, "today": today, "may_take": may_take,
+        # Certificates open for the participant, their head and the steering group: facilitators see the date only.
+        "sees_certificates": selectors.runs_all_programmes(request.membership)})
 
 
 # The evaluation ---------------------------------------------------------------------------------------------------

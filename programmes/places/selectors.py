@@ -7,7 +7,7 @@ from datetime import date
 from django.db.models import Q, QuerySet
 
 from portal.tenancy.models import Membership
-from programmes.models import Cohort, CohortStatus, Place, PlaceStatus
+from programmes.models import Cohort, CohortStatus, Place, PlaceStatus, ProgrammeStatus
 
 S = PlaceStatus
 STAGES = (
@@ -61,7 +61,8 @@ def my_places(*, membership: Membership) -> QuerySet[Place]:
 
 def open_cohorts(*, partnership, today: date) -> QuerySet[Cohort]:
     """Cohorts taking nominations and applications today."""
-    return (Cohort.objects.filter(partnership=partnership, status=CohortStatus.OPEN)
+    return (Cohort.objects.filter(partnership=partnership, status=CohortStatus.OPEN,
+                                  programme__status=ProgrammeStatus.PUBLISHED)
             .filter(Q(applications_open__isnull=True) | Q(applications_open__lte=today))
             .filter(Q(applications_close__isnull=True) | Q(applications_close__gte=today))
             .select_related("programme").order_by("starts_on", "name", "pk"))

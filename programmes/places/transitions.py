@@ -22,7 +22,7 @@ from portal.formats import date_text
 from portal.tenancy.models import Membership
 from portal.tenancy.services import invite_participant
 from portal.workflow import move
-from programmes.models import LIVE_PLACE_STATUSES, Cohort, Place, PlaceStatus
+from programmes.models import LIVE_PLACE_STATUSES, Cohort, CohortStatus, Place, PlaceStatus
 from programmes.places.charges import charge_place, refund_place
 from programmes.places.services import (
     PLACE_MOVES,
@@ -80,6 +80,8 @@ def _offer_next(cohort: Cohort, *, actor=None, now: datetime | None = None) -> l
     """Offer each free place to the head of the waitlist, with the cohort's deadline. Call with the cohort locked."""
     now = now or timezone.now()
     offered = []
+    if cohort.status != CohortStatus.OPEN:
+        return offered  # a completed or cancelled cohort offers nothing
     while True:
         head = waitlist(cohort).select_related("school", "user", "partnership").first()
         if head is None or not _take(cohort):
@@ -104,15 +106,23 @@ def _reread(place: Place) -> Place:
     return Place.objects.select_related("school", "user", "partnership").get(pk=place.pk)
 
 
+def _link_account(place: Place) -> bool:
+    """Link the place to the account of an active member with its email address, if there is one: from the
+    nomination on, someone who already has an account follows their place, their waitlist position and any offer."""
+    if place.user_id is not None:
+        return True
+    member = (Membership.objects.filter(partnership=place.partnership, user__email__iexact=place.email,
+                                        is_active=True).select_related("user").first())
+    if member:
+        Place.objects.filter(pk=place.pk).update(user=member.user)
+        place.user = member.user
+    return member is not None
+
+
 def _admit(place: Place, cohort: Cohort, *, actor, today: date) -> None:
     """An accepted person: linked to their account or invited to one, and their school charged for the place."""
     if place.user_id is None:
-        member = (Membership.objects.filter(partnership=place.partnership, user__email__iexact=place.email,
-                                            is_active=True).select_related("user").first())
-        if member:
-            Place.objects.filter(pk=place.pk).update(user=member.user)
-            place.user = member.user
-        else:
+        if not _link_account(place):
             invite_participant(partnership=place.partnership, email=place.email, inviter=getattr(actor, "user", actor)
                                or cohort.created_by)
     charge_place(place, cohort, on=today, actor=actor)
@@ -144,6 +154,7 @@ def nominate(*, actor: Membership, cohort: Cohort, school, name: str, email: str
     place = _create(partnership=cohort.partnership, cohort=cohort, school=school, name=name.strip(), email=email,
                     job_role=job_role.strip(), status=S.NOMINATED, nominated_by=actor.user, endorsed_by=actor.user,
                     endorsed_at=now)
+    _link_account(place)
     record_event(partnership=cohort.partnership, actor=actor.user, action="place.nominated", obj=place,
                  new={"status": S.NOMINATED, "cohort": cohort.pk, "school": school.pk})
     tell(place, "place.nominated", "nominated", steering_group(cohort.partnership),
@@ -218,6 +229,8 @@ def accept(*, actor: Membership, place: Place, today: date) -> Place:
     place = _reread(place)
     if not can_decide(actor, place):
         raise Conflict("This place is not waiting for the steering group's decision.")
+    if cohort.status != CohortStatus.OPEN:
+        raise Conflict(f"{cohort.name} is {cohort.get_status_display().lower()}, so its places no longer change.")
     _offer_next(cohort, actor=actor)  # places freed earlier go to the waitlist first
     now = timezone.now()
     decided = {"decided_by": actor.user, "decided_at": now}
@@ -255,14 +268,27 @@ def decline(*, actor: Membership, place: Place, reason: str) -> Place:
 
 # Offers from the waitlist --------------------------------------------------------------------------------
 
-@transaction.atomic
 def take_offer(*, actor: Membership, place: Place, today: date) -> Place:
+    """Take an offered place. An offer past its deadline is lapsed there and then (in a transaction of its own, as the
+    daily job would) so the place passes to the next person at once, and the taker is told."""
+    fresh = Place.objects.only("status", "offer_expires_at").get(pk=place.pk)
+    if fresh.status == S.OFFERED and fresh.offer_expires_at <= timezone.now():
+        lapse_expired_offers(partnership=place.partnership)
+        raise Conflict(f"The offer lapsed on {date_text(fresh.offer_expires_at)}, so the place has passed to the "
+                       "next person on the waitlist.")
+    return _take_offer(actor=actor, place=place, today=today)
+
+
+@transaction.atomic
+def _take_offer(*, actor: Membership, place: Place, today: date) -> Place:
     cohort = _locked(place.cohort_id)
     place = _reread(place)
     if not can_answer_offer(actor, place):
         raise Conflict("This place is not offered to you any more.")
+    if cohort.status != CohortStatus.OPEN:
+        raise Conflict(f"{cohort.name} is {cohort.get_status_display().lower()}, so its places no longer change.")
     if place.offer_expires_at <= timezone.now():
-        raise Conflict("The offer has lapsed, so the place has passed to the next person.")
+        raise Conflict("The offer has lapsed, so the place passes to the next person on the waitlist.")
     move(place, S.ACCEPTED, allowed=PLACE_MOVES, actor=actor, accepted_at=timezone.now())
     _admit(place, cohort, actor=actor, today=today)
     tell(place, "place.decided", "accepted", [*person(place), *heads(place), *steering_group(place.partnership)],

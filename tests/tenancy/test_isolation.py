@@ -372,6 +372,9 @@ NOT_THEIRS: dict[str, set[str]] = {
 # system leader and LA officer personas, who may open places, get the same 404 as for a missing one.
 NOT_THEIRS.update({name: {Role.SYSTEM_LEADER, Role.LA_OFFICER} for name in (
     "programmes:place", "programmes:place_take", "programmes:place_turn_down", "programmes:place_withdraw")})
+# A participant sees only the programmes and cohorts they hold a place on: the matrix's programme and cohort are not.
+for _name in ("programmes:programme", "programmes:cohort"):
+    NOT_THEIRS[_name] = NOT_THEIRS.get(_name, set()) | {Role.PARTICIPANT}
 # Programme delivery: the matrix's place is the participant persona's, at the headteacher persona's school, on a cohort
 # the system leader persona facilitates. Its evaluation is the participant's alone, the school's impact its head's,
 # the certificate theirs and the steering group's, and the participants page the facilitators' and steering group's.

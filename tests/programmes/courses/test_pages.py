@@ -165,6 +165,8 @@ def test_list_programme_and_cohort_pages_use_a_fixed_number_of_queries(client, p
     cohort = CohortFactory(partnership=partnership)
     FacilitatorFactory(cohort=cohort, leader=leader)
     SessionFactory(cohort=cohort)
+    if role == "participant":  # a participant sees only the programmes and cohorts they hold a place on
+        PlaceFactory(cohort=cohort, user=member.user, status=PlaceStatus.ACCEPTED)
     _grow(partnership, cohort, 1, leader)
     client.force_login(member.user)
     pages = [_url(partnership, "programmes"), _url(partnership, "programmes", cohort.programme_id),

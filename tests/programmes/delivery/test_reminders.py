@@ -45,11 +45,13 @@ def test_a_session_is_announced_a_week_and_a_day_before_exactly_once(delivery, a
     assert sum(":day:" in key for _, key in got) == 2
 
 
-def test_an_untaken_register_is_chased_from_the_next_school_day(delivery, admin, system_leader, broker):
+def test_an_untaken_register_is_chased_from_the_next_school_day(delivery, admin, system_leader, broker, headteacher):
     friday = date(2026, 10, 9)
     cohort = dl_cohort(delivery.programme, created_by=admin.user, first=friday, sessions=1, name="Friday cohort",
                        facilitators=[delivery.leader])
     session = dl_sessions(cohort)[0]
+    empty = dl_cohort(delivery.programme, created_by=admin.user, first=friday, sessions=1, name="Nobody came")
+    dl_place(cohort, delivery.school, nominated_by=headteacher.user, name="Pat Participant")
 
     def chased():
         return [user for user, key in sent("programmes.register_overdue") if f"session:{session.pk}:" in key]
@@ -60,6 +62,9 @@ def test_an_untaken_register_is_chased_from_the_next_school_day(delivery, admin,
     run_delivery_reminders(today=date(2026, 10, 12))
     run_delivery_reminders(today=date(2026, 10, 13))
     assert sorted(chased()) == sorted([system_leader.user_id, broker.user_id])
+    # A register with nobody on it can never be saved, so it is never chased (nor one of a cancelled cohort).
+    nobody = dl_sessions(empty)[0]
+    assert not [key for _, key in sent("programmes.register_overdue") if f"session:{nobody.pk}:" in key]
 
 
 def test_a_taken_register_is_not_chased(delivery, broker):
