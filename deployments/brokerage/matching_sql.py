@@ -119,8 +119,8 @@ def rank_in_sql(*, partnership, school, need_ids, need_groups, wanted, support_l
     # leaders who declared anything; the same query counts the partnership's leaders (how to join their schools).
     declared = ~Q(conflicts="")
     found = SystemLeader.objects.filter(partnership=partnership_id).order_by().aggregate(
-        leaders=Count("pk"), ids=ArrayAgg("pk", filter=declared, ordering="pk"),
-        texts=ArrayAgg("conflicts", filter=declared, ordering="pk"))
+        leaders=Count("pk"), ids=ArrayAgg("pk", filter=declared, order_by="pk"),
+        texts=ArrayAgg("conflicts", filter=declared, order_by="pk"))
     conflicted = [pk for pk, text in zip(found["ids"] or [], found["texts"] or [], strict=True)
                   if any(word in text.lower() for word in school_words)]
     has_coordinates = school.easting is not None and school.northing is not None
