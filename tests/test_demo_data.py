@@ -17,6 +17,17 @@ def test_the_demo_is_built_from_the_seeds_and_real_data_and_is_idempotent(capsys
     call_command("seed_demo")
     first = capsys.readouterr().out
     assert "Demo sign-ins (password for all: demo-portal-2026)" in first
+    # Everyone the demos add can sign in at once, the higher apps' candidate and participant too: listed, and their
+    # addresses verified (an unverified one is sent a confirmation email instead of being signed in).
+    from allauth.account.models import EmailAddress
+
+    for local in ("candidate", "participant"):
+        assert f"{local}@{settings.DEMO_EMAIL_DOMAIN}" in first
+    with scopes_disabled():
+        demo_users = User.objects.filter(email__endswith=f"@{settings.DEMO_EMAIL_DOMAIN}",
+                                         memberships__isnull=False).distinct()
+        unverified = demo_users.exclude(pk__in=EmailAddress.objects.filter(verified=True).values("user_id"))
+        assert not list(unverified.values_list("email", flat=True))
     call_command("seed_demo", "--quiet-sign-ins")
     assert "0 new users" in capsys.readouterr().out
     with scopes_disabled():

@@ -91,6 +91,7 @@ class Command(BaseCommand):
             self._orders_and_drawdown(partnerships, catalogues, broker)
             # Higher apps' demo data (leadership's QA groups and designation reviews), through portal.demo's hook.
             build_registered_demos(partnerships=partnerships, broker=broker, system_leader_user=leader_user)
+            rows += self._sign_ins_added_by_apps(partnerships, rows)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new users)."))
         if not options["quiet_sign_ins"]:
             self.stdout.write(f"\nDemo sign-ins (password for all: {DEMO_PASSWORD})\n")
@@ -145,6 +146,19 @@ class Command(BaseCommand):
         self._verify_email(User.objects.get(email=operator_email))
         rows.append((operator_email, "Platform operator", "/admin/ and /platform/imports/"))
         return partnerships, rows, created
+
+    def _sign_ins_added_by_apps(self, partnerships, rows) -> list[tuple]:
+        """The people higher apps' demos add (the candidate, the programme participant): their addresses verified as
+        everyone else's are, so they can sign in without a confirmation email, and listed with the others."""
+        listed, added = {email for email, _, _ in rows}, []
+        for partnership in partnerships.values():
+            with scope(partnership=partnership):
+                for membership in (Membership.objects.filter(
+                        partnership=partnership, user__email__endswith=f"@{settings.DEMO_EMAIL_DOMAIN}")
+                        .exclude(user__email__in=listed).select_related("user").order_by("user__email")):
+                    self._verify_email(membership.user)
+                    added.append((membership.user.email, membership.get_role_display(), partnership.name))
+        return added
 
     @staticmethod
     def _verify_email(user: User) -> None:
