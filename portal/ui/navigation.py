@@ -39,18 +39,25 @@ def register_navigation(*items: NavItem) -> None:
     NAVIGATION.sort(key=lambda item: item.position)
 
 
-def _active(item: NavItem, current: str) -> bool:
+def _match(item: NavItem, current: str) -> int:
+    """How well the page matches a menu item: its whole name beats a prefix, a longer prefix a shorter one, 0 none."""
     if current == item.url_name:
-        return True
+        return 10_000
     if item.url_name == "tenant:home":
-        return False
+        return 0
     # A section's own pages: "deployments:request_new" belongs to "deployments:requests".
-    return current.startswith(item.url_name.rstrip("s"))
+    prefix = item.url_name.rstrip("s")
+    return len(prefix) if current.startswith(prefix) else 0
 
 
 def navigation_for(request: HttpRequest, membership: Membership) -> list[dict]:
+    """The member's menu, with at most one item current: the best match ("programmes:programme_reports" is
+    Programme reports, not Programmes, although both names begin "programmes:programme")."""
     slug = membership.partnership.slug
     current = request.resolver_match.view_name if request.resolver_match else ""
+    items = [item for item in NAVIGATION if membership.can(item.capability)]
+    scores = [_match(item, current) for item in items]
+    best = max(scores, default=0)
     return [{"label": item.label, "url": reverse(item.url_name, kwargs={"partnership_slug": slug}),
-             "active": _active(item, current)}
-            for item in NAVIGATION if membership.can(item.capability)]
+             "active": best > 0 and score == best and scores.index(best) == index}
+            for index, (item, score) in enumerate(zip(items, scores, strict=True))]

@@ -259,7 +259,7 @@ def _leading_from_the_middle(ctx: SimpleNamespace) -> None:
     impacts = [8, 7, 9, 6, 8, 7]
     Evaluation.objects.bulk_create([Evaluation(
         partnership=ctx.partnership, place=place, impact=impacts[i % len(impacts)], submitted_by=ctx.head.user,
-        practice_change=["I ctx.now run fortnightly coaching conversations with my team.",
+        practice_change=["I now run fortnightly coaching conversations with my team.",
                          "Our department plans from assessment evidence, not habit.",
                          "I led a whole-school change to marking that staff kept."][i % 3],
         submitted_at=ctx.now - timedelta(days=160)) for i, place in enumerate(finished)])
@@ -293,10 +293,10 @@ def _pastoral(ctx: SimpleNamespace) -> None:
         ctx.facilitating(*ctx.leaders[1:2]))
     held = _places(ctx.partnership, pastoral, [("Pat Participant", "Head of English")], status=PlaceStatus.ACCEPTED,
                    school_ids=ctx.schools, nominated_by=ctx.head.user, now=ctx.now, user=ctx.participant)
-    held += _places(ctx.partnership, pastoral, [("Lewis Grant", "Head of year 9"), ("Owen Price", "Pastoral ctx.lead"),
+    held += _places(ctx.partnership, pastoral, [("Lewis Grant", "Head of year 9"), ("Owen Price", "Pastoral lead"),
                                            ("Nadia Begum", "Head of year 7")], status=PlaceStatus.ACCEPTED,
                     school_ids=ctx.schools, nominated_by=ctx.head.user, now=ctx.now, start=2)
-    _places(ctx.partnership, pastoral, [("Chris Dunn", "Head of year 11"), ("Hollie Marsh", "Behaviour ctx.lead")],
+    _places(ctx.partnership, pastoral, [("Chris Dunn", "Head of year 11"), ("Hollie Marsh", "Behaviour lead")],
             status=PlaceStatus.WAITLISTED, school_ids=ctx.schools, nominated_by=ctx.head.user, now=ctx.now, start=4)
     Cohort.objects.filter(pk=pastoral.pk).update(taken=len(held))
     _registers(ctx.partnership, sessions, held, ctx.leader_user, ctx.today)
@@ -317,7 +317,7 @@ def _open_cohorts(ctx: SimpleNamespace) -> None:
         ctx.partnership, ctx.made["Assessment and moderation training"], "2026-27 cohort", CURRENT,
         ctx.services.get(CURRENT, {}).get("Assessment and moderation training place"), 30, CohortStatus.OPEN,
         ctx.broker.user, [date(2027, 2, 2), date(2027, 5, 4), date(2027, 6, 15)], ctx.twilight,
-        ["Securing judgements in writing", "Cluster moderation exercise", "External and ctx.lead moderator training"],
+        ["Securing judgements in writing", "Cluster moderation exercise", "External and lead moderator training"],
         ctx.facilitating(*ctx.leaders[3:4]))
     _places(ctx.partnership, moderation, [("Sara Lindqvist", "Year 6 teacher"), ("Mei Chen", "English subject leader")],
             status=PlaceStatus.ACCEPTED, school_ids=ctx.schools, nominated_by=ctx.head.user, now=ctx.now, start=1)
