@@ -81,16 +81,23 @@ class Command(BaseCommand):
                             help="At most this many seconds per page and level (--http)")
         parser.add_argument("--in-process", action=argparse.BooleanOptionalAction, default=True,
                             help="Time every page in-process (--no-in-process with --http for the HTTP table only)")
+        parser.add_argument("--only", default="",
+                            help="Only the pages whose label contains one of these comma-separated words (the floor "
+                                 "is always measured); the other sections are skipped")
 
     def handle(self, *args, partnership, requests, reminders=False, orders_partnership="scale-001",
                matching_partnership="scale-matching", http=False, port=8003, workers=2, concurrency="1,8,32",
-               http_requests=400, http_seconds=4.0, in_process=True, **options):
+               http_requests=400, http_seconds=4.0, in_process=True, only="", **options):
         pages = self._pages(partnership, matching_partnership)
+        words = [word.strip().lower() for word in only.split(",") if word.strip()]
+        if words:
+            pages = [pages[0]] + [page for page in pages[1:] if any(word in page[1].lower() for word in words)]
         if in_process:
             self._in_process(pages, requests)
-            self._matching(requests)
-            self._orders(orders_partnership, requests)
-            self._courses(orders_partnership, requests)
+            if not words:
+                self._matching(requests)
+                self._orders(orders_partnership, requests)
+                self._courses(orders_partnership, requests)
             if reminders:
                 self._reminders()
         if http:
