@@ -1,0 +1,54 @@
+"""The statement's rows written by `statement_rows` are the HTML the template loop wrote (kept here), for every kind
+of line, with and without an order, and with text that must be escaped."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+
+from django.template import engines
+
+from programmes.models import ChargeKind, ChargeLine, OrderLine
+
+LOOP = """{% for line in lines %}
+    <tr class="govuk-table__row">
+      <td class="govuk-table__cell">{{ line.charge_date|date_text }}</td>
+      <td class="govuk-table__cell">{{ line.description }}<span class="govuk-body-s govuk-!-display-block govuk-!-margin-bottom-0">{% if line.kind == "order" and line.order_line_id %}Order O{{ line.order_line.order_id|stringformat:"05d" }}{% else %}{{ line.get_kind_display }}{% if line.order_line_id %}, order O{{ line.order_line.order_id|stringformat:"05d" }}{% endif %}{% endif %}</span></td>
+      <td class="govuk-table__cell govuk-table__cell--numeric">{{ line.amount|money_text }}</td>
+    </tr>
+  {% endfor %}"""
+
+
+def _normalised(html: str) -> str:
+    return re.sub(r">\s+<", "><", html).strip()
+
+
+def _lines() -> list[ChargeLine]:
+    ordered = OrderLine(pk=7, order_id=42)
+    big = OrderLine(pk=8, order_id=123456)
+    return [
+        ChargeLine(kind=ChargeKind.ORDER, description="Core <membership> & days", order_line=ordered,
+                   charge_date=date(2026, 9, 1), amount=Decimal("1400.00")),
+        ChargeLine(kind=ChargeKind.ORDER, description="An order line no longer linked", charge_date=date(2026, 9, 2),
+                   amount=Decimal("0.50")),
+        ChargeLine(kind=ChargeKind.CREDIT, description="Credit: \"quoted\" 'text'", order_line=big,
+                   charge_date=date(2027, 3, 31), amount=Decimal("-12345.67")),
+        ChargeLine(kind=ChargeKind.PAYG, description="Visit on 3 October", charge_date=date(2026, 10, 3),
+                   amount=Decimal("450")),
+        ChargeLine(kind=ChargeKind.PLACE, description="Leading from the middle", order_line=ordered,
+                   charge_date=date(2026, 11, 30), amount=Decimal("0")),
+    ]
+
+
+def test_the_rows_are_the_template_loops_html():
+    lines = _lines()
+    loop = engines["django"].from_string(LOOP).render({"lines": lines})
+    tag = engines["django"].from_string("{% load finance %}{% statement_rows lines %}").render({"lines": lines})
+    assert _normalised(tag) == _normalised(loop)
+    assert "Core &lt;membership&gt; &amp; days" in tag and "Order O00042" in tag and "order O123456" in tag
+    assert tag.count('<tr class="govuk-table__row">') == len(lines)
+
+
+def test_no_lines_write_no_rows():
+    assert engines["django"].from_string("{% load finance %}{% statement_rows lines %}").render({"lines": []}) == ""
