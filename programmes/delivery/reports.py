@@ -23,7 +23,7 @@ from django import forms
 from django.db.models import Count, Q, Sum
 
 from alliances.choices import Phase
-from alliances.models import ClusterSchool
+from alliances.models import ClusterSchool, School
 from alliances.selectors import visible_local_authorities
 from portal.tenancy.models import Membership
 from programmes.models import Cohort, Evaluation, Place, PlaceStatus, Programme, SchoolImpact
@@ -130,11 +130,18 @@ def build_report(*, membership: Membership, year: str, programme_id: str = "", t
     limited_las = list(limited.values_list("pk", flat=True)) if limited is not None else None
     places = _places(membership, year, programme_id, limited_las)
     accepted = Q(status=PlaceStatus.ACCEPTED)
-    per_school = list(places.order_by().values("school_id", "school__name", "school__la__name", "school__phase")
+    # Grouped by the school's key alone (a year's places are tens of thousands at scale), then the few hundred
+    # schools' names, LAs and phases in one more query.
+    per_school = list(places.order_by().values("school_id")
                       .annotate(participants=Count("pk", filter=accepted),
                                 ended=Count("pk", filter=accepted & Q(cohort__ends_on__lt=today)),
                                 completed=Count("pk", filter=accepted & Q(cohort__ends_on__lt=today, completed_at__isnull=False)),
                                 waitlisted=Count("pk", filter=Q(status=PlaceStatus.WAITLISTED))))
+    described = {row["urn"]: row for row in School.objects.filter(urn__in=[r["school_id"] for r in per_school])
+                 .values("urn", "name", "la__name", "phase")}
+    for row in per_school:
+        school = described[row["school_id"]]
+        row.update(school__name=school["name"], school__la__name=school["la__name"], school__phase=school["phase"])
     evaluations = {row["place__school_id"]: row for row in Evaluation.objects.filter(place__in=places.filter(accepted))
                    .order_by().values("place__school_id").annotate(n=Count("pk"), total=Sum("impact"))}
     answers = {row["place__school_id"]: row for row in SchoolImpact.objects.filter(
