@@ -9,7 +9,7 @@ from programmes.models.catalogue import (
     ServiceKind,
     ServiceStatus,
 )
-from programmes.models.charges import ChargeKind, ChargeLine
+from programmes.models.charges import ChargeKind, ChargeLine, SchoolYearCharges
 from programmes.models.courses import (
     HOLDING_PLACE_STATUSES,
     IMPACT_MEANINGS,
@@ -43,6 +43,7 @@ __all__ = [
     "CatalogueStatus",
     "ChargeKind",
     "ChargeLine",
+    "SchoolYearCharges",
     "Cohort",
     "CohortStatus",
     "Drawdown",

@@ -55,3 +55,26 @@ class ChargeLine(PartnershipOwned):
 
     def __str__(self) -> str:
         return f"{self.description}: {self.amount}"
+
+
+class SchoolYearCharges(PartnershipOwned):
+    """The sums of one school's charge lines in one financial year, for the finance page's totals per school.
+
+    Kept by triggers on `ChargeLine` in PostgreSQL (migration `programmes 0005`), in the same statement as every
+    insert, change or delete of a line, whoever writes it, so the sums always equal the lines; on SQLite (the
+    embedded `make run`) there are none and the finance page sums the lines themselves. Never written by code."""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    financial_year = models.CharField(max_length=7)
+    charged = models.DecimalField(max_digits=13, decimal_places=2, default=0)
+    charge_lines = models.PositiveIntegerField(default=0)
+    credited = models.DecimalField(max_digits=13, decimal_places=2, default=0)
+    credit_lines = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["partnership", "financial_year", "school"], name="school_year_charges_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school_id} {self.financial_year}: {self.charged + self.credited}"
