@@ -124,16 +124,18 @@ def school_totals(*, partnership, financial_year: str) -> list[dict]:
     """One row per school with charges in the financial year: its charges, credits, net total and line count,
     by school name. Two queries: the year's sums per school, then the names of those schools.
 
-    On PostgreSQL the sums are read from `SchoolYearCharges`, which triggers keep equal to the lines (a few hundred
-    rows instead of every line of the year); elsewhere the lines are summed. Both give the same rows
+    On PostgreSQL the sums are added up from `SchoolYearCharges`, which triggers keep equal to the lines (a few
+    thousand rows instead of every line of the year); elsewhere the lines are summed. Both give the same rows
     (`tests/programmes/finance/test_school_year_charges.py`)."""
     if connection.vendor == "postgresql":
         rows = [{"school_id": school_id, "charged": charged if charges else None,
                  "credited": credited if credits else None, "total": charged + credited, "lines": charges + credits}
                 for school_id, charged, charges, credited, credits in SchoolYearCharges.objects.filter(
-                    partnership=partnership, financial_year=financial_year)
-                .exclude(charge_lines=0, credit_lines=0)
-                .values_list("school_id", "charged", "charge_lines", "credited", "credit_lines")]
+                    partnership=partnership, financial_year=financial_year).order_by().values("school_id")
+                .annotate(sum_charged=Sum("charged"), charges=Sum("charge_lines"), sum_credited=Sum("credited"),
+                          credits=Sum("credit_lines"))
+                .filter(Q(charges__gt=0) | Q(credits__gt=0))
+                .values_list("school_id", "sum_charged", "charges", "sum_credited", "credits")]
     else:
         rows = summed_lines(partnership=partnership, financial_year=financial_year)
     names = dict(School.objects.filter(urn__in=[row["school_id"] for row in rows]).values_list("urn", "name"))

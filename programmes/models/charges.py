@@ -58,23 +58,26 @@ class ChargeLine(PartnershipOwned):
 
 
 class SchoolYearCharges(PartnershipOwned):
-    """The sums of one school's charge lines in one financial year, for the finance page's totals per school.
+    """The sums of a school's charge lines by financial year, academic year and service: what the finance page's
+    totals per school and the take-up page's income add up, a few thousand rows where the lines are 100,000.
 
     Kept by triggers on `ChargeLine` in PostgreSQL (migration `programmes 0005`), in the same statement as every
     insert, change or delete of a line, whoever writes it, so the sums always equal the lines; on SQLite (the
-    embedded `make run`) there are none and the finance page sums the lines themselves. Never written by code."""
+    embedded `make run`) there are none and the pages sum the lines themselves. Never written by code."""
 
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
     financial_year = models.CharField(max_length=7)
+    academic_year = models.CharField(max_length=7)
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     charged = models.DecimalField(max_digits=13, decimal_places=2, default=0)
     charge_lines = models.PositiveIntegerField(default=0)
     credited = models.DecimalField(max_digits=13, decimal_places=2, default=0)
     credit_lines = models.PositiveIntegerField(default=0)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["partnership", "financial_year", "school"], name="school_year_charges_once"),
-        ]
+        # One row per (partnership, financial year, school, academic year, service), lines for no service sharing
+        # one: a unique index with NULLs not distinct, made with the triggers (PostgreSQL only).
+        indexes = [models.Index(fields=["partnership", "academic_year"], name="school_charges_academic")]
 
     def __str__(self) -> str:
         return f"{self.school_id} {self.financial_year}: {self.charged + self.credited}"

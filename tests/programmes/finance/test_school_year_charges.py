@@ -1,7 +1,8 @@
 """Each school's charge sums per financial year, kept by PostgreSQL triggers on the charge lines, always equal the
 lines: after inserts one by one and in bulk, credits, changes of amount, kind, school and year, and deletes, in
 any order (a Hypothesis property test), and when two connections add lines for the same school at once. The
-finance page's totals per school read them, and give what summing the lines gives."""
+finance page's totals per school and the take-up page's income read them, and give what summing the lines
+gives."""
 
 from __future__ import annotations
 
@@ -10,14 +11,15 @@ from decimal import Decimal
 
 import pytest
 from django.db import close_old_connections, connection
+from django.db.models import Count, F, Sum
 from django_scopes import scopes_disabled
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from portal.tenancy.rls import cross_partnership
 from programmes.finance import selectors
-from programmes.models import ChargeKind, ChargeLine, SchoolYearCharges
-from tests.factories import SchoolFactory
+from programmes.models import ChargeKind, ChargeLine, SchoolYearCharges, Service
+from tests.factories import SchoolFactory, ServiceFactory
 
 YEARS = ["2025-26", "2026-27"]
 
@@ -31,6 +33,26 @@ def _from_lines(partnership) -> dict:
     return found
 
 
+def _by_service(partnership) -> tuple[dict, dict]:
+    """Per (academic year, service, school), the lines' sum and count as take-up's income reads them, from the
+    lines and from the kept sums (skipping sums whose lines are all gone)."""
+    lines = {(year, service, school): (amount, n) for year, service, school, amount, n in ChargeLine.objects.filter(
+        partnership=partnership).values_list("academic_year", "service_id", "school_id")
+        .annotate(amount=Sum("amount"), n=Count("pk")).order_by()}
+    sums = {(year, service, school): (amount, n) for year, service, school, amount, n in
+            SchoolYearCharges.objects.filter(partnership=partnership)
+            .values_list("academic_year", "service_id", "school_id")
+            .annotate(amount=Sum(F("charged") + F("credited")), n=Sum(F("charge_lines") + F("credit_lines")))
+            .filter(n__gt=0).order_by()}
+    return lines, sums
+
+
+def _agree(partnership) -> None:
+    assert _from_sums(partnership) == _from_lines(partnership)
+    lines, sums = _by_service(partnership)
+    assert sums == lines
+
+
 def _from_sums(partnership) -> dict:
     found = {}
     for year in YEARS:
@@ -39,8 +61,10 @@ def _from_sums(partnership) -> dict:
     return found
 
 
-def _line(partnership, school, *, amount: str, kind: str = ChargeKind.ORDER, year: str = "2026-27") -> ChargeLine:
+def _line(partnership, school, *, amount: str, kind: str = ChargeKind.ORDER, year: str = "2026-27",
+          service=None) -> ChargeLine:
     return ChargeLine.objects.create(partnership=partnership, school=school, academic_year=year, financial_year=year,
+                                     service=service,
                                      kind=kind, description="A line", unit_price=abs(Decimal(amount)),
                                      amount=Decimal(amount), charge_date="2026-09-01", invoice_date="2026-09-01")
 
@@ -50,8 +74,9 @@ def test_the_page_totals_are_the_lines_sums_through_every_kind_of_change(partner
     assert connection.vendor == "postgresql"  # the triggers are what is tested; CI runs PostgreSQL
     with scopes_disabled():
         first, second = SchoolFactory(name="Abbey Primary"), SchoolFactory(name="Barnwell Academy")
-        _line(partnership, first, amount="900.00")
-        _line(partnership, first, amount="-900.00", kind=ChargeKind.CREDIT)
+        service = ServiceFactory(partnership=partnership, catalogue__partnership=partnership)
+        _line(partnership, first, amount="900.00", service=service)
+        _line(partnership, first, amount="-900.00", kind=ChargeKind.CREDIT, service=service)
         _line(partnership, second, amount="450.50", kind=ChargeKind.PAYG, year="2025-26")
         ChargeLine.objects.bulk_create([ChargeLine(partnership=partnership, school=second, academic_year="2026-27",
                                                    financial_year="2026-27", kind=ChargeKind.PLACE, description="Place",
@@ -59,7 +84,7 @@ def test_the_page_totals_are_the_lines_sums_through_every_kind_of_change(partner
                                                    charge_date="2026-10-01", invoice_date="2026-10-01")
                                         for _ in range(3)])
         _line(other_partnership, first, amount="12.00")  # another partnership's line is not in these sums
-        assert _from_sums(partnership) == _from_lines(partnership)
+        _agree(partnership)
         assert _from_sums(partnership)[("2026-27", first.urn)] == (Decimal("900.00"), Decimal("-900.00"),
                                                                    Decimal("0.00"), 2)
         assert _from_sums(partnership)[("2026-27", second.urn)] == (Decimal("900.00"), None, Decimal("900.00"), 3)
@@ -68,15 +93,18 @@ def test_the_page_totals_are_the_lines_sums_through_every_kind_of_change(partner
         ChargeLine.objects.filter(partnership=partnership, kind=ChargeKind.PAYG).update(financial_year="2026-27",
                                                                                          school=first)
         ChargeLine.objects.filter(partnership=partnership, kind=ChargeKind.CREDIT).update(kind=ChargeKind.ORDER)
-        assert _from_sums(partnership) == _from_lines(partnership)
+        ChargeLine.objects.filter(partnership=partnership, kind=ChargeKind.PLACE).update(service=service,
+                                                                                        academic_year="2025-26")
+        _agree(partnership)
         ChargeLine.objects.filter(partnership=partnership, school=second).delete()
-        assert _from_sums(partnership) == _from_lines(partnership)
+        _agree(partnership)
         assert ("2026-27", second.urn) not in _from_sums(partnership)  # no lines left: no row on the page
         assert SchoolYearCharges.objects.filter(partnership=other_partnership).count() == 1
 
 
 OPERATIONS = st.lists(st.tuples(
-    st.sampled_from(["add", "add many", "credit", "change amount", "move year", "move school", "delete"]),
+    st.sampled_from(["add", "add many", "credit", "change amount", "move year", "move school", "move academic year",
+                     "move service", "delete"]),
     st.integers(min_value=0, max_value=2), st.integers(min_value=-99999, max_value=99999)), min_size=1, max_size=12)
 
 
@@ -86,12 +114,15 @@ OPERATIONS = st.lists(st.tuples(
 def test_the_sums_follow_the_lines_in_any_order(partnership, operations):
     with scopes_disabled():
         ChargeLine.objects.filter(partnership=partnership).delete()
+        SchoolYearCharges.objects.filter(partnership=partnership).delete()
         schools = [SchoolFactory() for _ in range(3)]
+        services = [None, Service.objects.filter(partnership=partnership).first()
+                    or ServiceFactory(partnership=partnership, catalogue__partnership=partnership)]
         for operation, which, pence in operations:
             school, amount = schools[which], f"{Decimal(pence) / 100:.2f}"
             lines = ChargeLine.objects.filter(partnership=partnership, school=school)
             if operation == "add":
-                _line(partnership, school, amount=amount)
+                _line(partnership, school, amount=amount, service=services[pence % 2])
             elif operation == "add many":
                 for year in YEARS:
                     _line(partnership, school, amount=amount, year=year)
@@ -103,9 +134,13 @@ def test_the_sums_follow_the_lines_in_any_order(partnership, operations):
                 lines.update(financial_year=YEARS[pence % 2])
             elif operation == "move school":
                 lines.update(school=schools[(which + 1) % 3])
+            elif operation == "move academic year":
+                lines.update(academic_year=YEARS[pence % 2])
+            elif operation == "move service":
+                lines.update(service=services[pence % 2])
             else:
                 lines.filter(pk__in=lines.order_by("pk").values("pk")[:1]).delete()
-            assert _from_sums(partnership) == _from_lines(partnership), operation
+            _agree(partnership)
 
 
 @pytest.mark.django_db(transaction=True)
