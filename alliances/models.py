@@ -286,6 +286,8 @@ class SystemLeader(PartnershipOwned):
         indexes = [
             models.Index(fields=["partnership", "status", "designation"], name="leader_status_designation"),
             models.Index(fields=["partnership", "review_due"], name="leader_review_due"),
+            # Matching reads the few leaders who declared a conflict of interest, not all of them.
+            models.Index(fields=["partnership"], condition=~models.Q(conflicts=""), name="leader_declared_conflicts"),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(review_due__gte=models.F("designated_on")), name="leader_review_after_designation"),

@@ -225,9 +225,13 @@ def rank_for_request(request, *, include_excluded: bool = True) -> tuple[list[Ca
 
 def ranking_for_request(request, *, include_excluded: bool = True, limit: int | None = None,
                         excluded_limit: int | None = None, designation: str = "",
-                        within_km: float | None = None) -> Ranking:
-    """The ranking for a support request; see `ranking` for the limits and filters."""
-    needs = list(RequestNeed.objects.filter(request=request).values_list("specialism_id", "specialism__group"))
+                        within_km: float | None = None, needs: list | None = None) -> Ranking:
+    """The ranking for a support request; see `ranking` for the limits and filters. `needs`, the request's
+    need areas (`Specialism`s) when the caller has them already, saves reading them again."""
+    if needs is None:
+        needs = list(RequestNeed.objects.filter(request=request).values_list("specialism_id", "specialism__group"))
+    else:
+        needs = [(specialism.pk, specialism.group) for specialism in needs]
     return ranking(
         partnership=request.partnership_id, school=request.school, need_ids=[n for n, _ in needs],
         need_groups={g for _, g in needs}, days_wanted=request.days_wanted, support_level=request.support_level,

@@ -41,13 +41,14 @@ def candidates_context(request: HttpRequest, found, form: OfferForm | None = Non
         if filters.cleaned_data["within_km"]:
             within_km = float(filters.cleaned_data["within_km"])
     # Only the rows the page shows are built: the best 50 candidates and the first 100 excluded by name.
+    needs = request_needs(request=found)
     ranking = ranking_for_request(found, limit=shown, excluded_limit=100, designation=designation,
-                                  within_km=within_km)
+                                  within_km=within_km, needs=needs)
     open_offers = {o.leader_id: o for o in selectors.request_offers(request=found) if o.status == OfferStatus.OPEN}
     return {
         "req": found, "ranked": ranking.ranked, "ranked_count": ranking.ranked_count if shown else 0,
         "excluded": ranking.excluded, "excluded_count": ranking.excluded_count, "filters": filters,
-        "needs": request_needs(request=found), "open_offers": open_offers,
+        "needs": needs, "open_offers": open_offers,
         "can_offer": offers.can_offer(request.membership, found),
         "offer_form": form or OfferForm(partnership=request.partnership),
         "selected": {str(v) for v in (form.data.getlist("leaders") if form is not None else [])},
