@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import CharField, Q, Sum, Value
 
 from alliances.models import LeaderSpecialism, LeaderStatus, SystemLeader
 from deployments.models import (
@@ -30,6 +30,8 @@ from deployments.progress import with_progress
 from reporting.dashboards.figures import DELIVERY_STATUSES, OPEN_STATUSES, local_date, window, worst_rag
 from reporting.filters import Scope
 
+LEDGER = "ledger"  # in `_days`, the ledger's rows beside the visits' statuses (no visit status is called this)
+
 
 @dataclass
 class Facts:
@@ -42,24 +44,24 @@ class Facts:
     needs: dict[int, list[int]]  # 3: need areas per request
     delivered: dict[int, Decimal]  # 4: confirmed visit days per deployment
     waiting: dict[int, Decimal]  # 4: logged or disputed visit days per deployment
-    committed: dict[int, Decimal]  # 5: ledger days per deployment, selected terms
-    reviews: list[dict]  # 6: reviews due in the period
-    rag_of: dict[int, str]  # 7: worst rating of each open deployment's latest sent or agreed review
-    leader_links: list[tuple]  # 8: (specialism, leader, days per term) of active leaders
-    ledger: dict[tuple[int, str], Decimal] = field(default_factory=dict)  # 9: (leader, term) -> ledger days
-    leader_committed: dict[int, Decimal] = field(default_factory=dict)  # 9: leader -> days in the selected terms
+    committed: dict[int, Decimal]  # 4: ledger days per deployment, selected terms
+    reviews: list[dict]  # 5: reviews due in the period
+    rag_of: dict[int, str]  # 6: worst rating of each open deployment's latest sent or agreed review
+    leader_links: list[tuple]  # 7: (specialism, leader, days per term) of active leaders
+    ledger: dict[tuple[int, str], Decimal] = field(default_factory=dict)  # 8: (leader, term) -> ledger days
+    leader_committed: dict[int, Decimal] = field(default_factory=dict)  # 8: leader -> days in the selected terms
 
 
 def read_facts(scope: Scope) -> Facts:
-    """Nine queries (the breakdown's groups may add one)."""
+    """Eight queries (the breakdown's groups may add one)."""
     deployments, in_period = _deployments(scope)
     in_period_ids = [d["pk"] for d in in_period]
     year_requests, requests, needs = _requests(scope)
-    delivered, waiting = _visit_days(scope, in_period_ids)
+    delivered, waiting, committed = _days(scope, in_period_ids)
     leader_links, ledger, leader_committed = _leaders(scope)
     return Facts(
         deployments=deployments, in_period=in_period, year_requests=year_requests, requests=requests, needs=needs,
-        delivered=delivered, waiting=waiting, committed=_committed(scope, in_period_ids),
+        delivered=delivered, waiting=waiting, committed=committed,
         reviews=_reviews(scope, in_period_ids),
         rag_of=_ratings(scope, [d["pk"] for d in in_period if d["status"] in OPEN_STATUSES]),
         leader_links=leader_links, ledger=ledger, leader_committed=leader_committed,
@@ -106,36 +108,38 @@ def _requests(scope: Scope) -> tuple[list[dict], list[dict], dict[int, list[int]
     return year_requests, requests, needs
 
 
-def _visit_days(scope: Scope, deployment_ids: list[int]) -> tuple[dict[int, Decimal], dict[int, Decimal]]:
-    """4. Visits dated in the period, summed per deployment: delivered (confirmed) and waiting."""
+def _days(scope: Scope, deployment_ids: list[int]) -> tuple[dict[int, Decimal], dict[int, Decimal], dict[int, Decimal]]:
+    """4 and 5, in one statement: visits dated in the period, summed per deployment (delivered: confirmed;
+    waiting: logged or disputed), and the days committed on the ledger for the selected terms."""
     delivered: dict[int, Decimal] = defaultdict(Decimal)
     waiting: dict[int, Decimal] = defaultdict(Decimal)
-    for row in Visit.objects.filter(partnership=scope.partnership, deployment_id__in=deployment_ids,
-                                    visit_date__range=(scope.start, scope.end)).values(
-            "deployment_id", "status").annotate(total=Sum("days")).order_by():
-        if row["status"] == VisitStatus.CONFIRMED:
-            delivered[row["deployment_id"]] += row["total"]
-        elif row["status"] in (VisitStatus.LOGGED, VisitStatus.DISPUTED):
-            waiting[row["deployment_id"]] += row["total"]
-    return delivered, waiting
-
-
-def _committed(scope: Scope, deployment_ids: list[int]) -> dict[int, Decimal]:
-    """5. Days committed on the ledger for the selected terms."""
-    return {row["deployment_id"]: row["total"] for row in CapacityEntry.objects.filter(
-        partnership=scope.partnership, deployment_id__in=deployment_ids, term_key__in=scope.term_keys).values(
-        "deployment_id").annotate(total=Sum("days")).order_by()}
+    committed: dict[int, Decimal] = {}
+    visits = Visit.objects.filter(partnership=scope.partnership, deployment_id__in=deployment_ids,
+                                  visit_date__range=(scope.start, scope.end)).values(
+        "deployment_id", "status").annotate(total=Sum("days")).order_by()
+    ledger = CapacityEntry.objects.filter(partnership=scope.partnership, deployment_id__in=deployment_ids,
+                                          term_key__in=scope.term_keys).annotate(kind=Value(LEDGER, CharField())).values(
+        "deployment_id", "kind").annotate(total=Sum("days")).order_by()
+    for row in visits.union(ledger, all=True):  # rows named as the visits' are: the ledger's kind is "status"
+        deployment_id, kind, total = row["deployment_id"], row["status"], row["total"]
+        if kind == LEDGER:
+            committed[deployment_id] = total
+        elif kind == VisitStatus.CONFIRMED:
+            delivered[deployment_id] += total
+        elif kind in (VisitStatus.LOGGED, VisitStatus.DISPUTED):
+            waiting[deployment_id] += total
+    return delivered, waiting, committed
 
 
 def _reviews(scope: Scope, deployment_ids: list[int]) -> list[dict]:
-    """6. Reviews due in the period."""
+    """5. Reviews due in the period."""
     return list(Review.objects.filter(partnership=scope.partnership, deployment_id__in=deployment_ids,
                                       due_on__range=(scope.start, scope.end)).values(
         "pk", "deployment_id", "kind", "status", "due_on", "impact_score", "head_impact_score"))
 
 
 def _ratings(scope: Scope, open_ids: list[int]) -> dict[int, str]:
-    """7. The latest sent or agreed review of each open deployment, for its Red/Amber/Green."""
+    """6. The latest sent or agreed review of each open deployment, for its Red/Amber/Green."""
     latest: dict[int, tuple] = {}
     ratings: dict[int, list[str]] = defaultdict(list)
     for deployment_id, due_on, review_id, rag in ReviewObjective.objects.filter(
@@ -152,7 +156,7 @@ def _ratings(scope: Scope, open_ids: list[int]) -> dict[int, str]:
 
 
 def _leaders(scope: Scope) -> tuple[list[tuple], dict[tuple[int, str], Decimal], dict[int, Decimal]]:
-    """8 and 9. System leaders' capacity by specialism, and what is already committed of it."""
+    """7 and 8. System leaders' capacity by specialism, and what is already committed of it."""
     leaders_qs = SystemLeader.objects.filter(scope.leader_q(), partnership=scope.partnership,
                                              status=LeaderStatus.ACTIVE)
     links_qs = LeaderSpecialism.objects.filter(partnership=scope.partnership, leader__in=leaders_qs.values("pk"))
