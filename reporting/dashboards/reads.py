@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import CharField, IntegerField, Q, Sum, Value
+from django.db.models import CharField, DateField, DateTimeField, DecimalField, IntegerField, Q, Sum, Value
 
 from alliances.models import LeaderSpecialism, LeaderStatus, SystemLeader
 from deployments.models import (
@@ -31,6 +31,7 @@ from reporting.dashboards.figures import DELIVERY_STATUSES, OPEN_STATUSES, windo
 from reporting.filters import Scope
 
 LEDGER = "ledger"  # in `_days`, the ledger's rows beside the visits' statuses (no visit status is called this)
+NEED = "need"  # in `_requests`, the need areas' rows beside the requests' statuses (no status is called this)
 RATING = "rating"  # in `_reviews`, the ratings' rows beside the reviews' kinds (no review kind is called this)
 
 
@@ -88,7 +89,7 @@ def _deployments(scope: Scope) -> tuple[list[dict], list[dict]]:
 
 
 def _requests(scope: Scope) -> tuple[list[dict], list[dict], dict[int, list[int]]]:
-    """2 and 3. Requests sent in the academic year (the period's are a part of them), and their need areas."""
+    """2. Requests sent in the academic year (the period's are a part of them), and their need areas."""
     year_start, year_end = window(scope, whole_year=True)
     queryset = SupportRequest.objects.filter(scope.school_q(), partnership=scope.partnership,
                                              submitted_at__range=(year_start, year_end)).exclude(
@@ -96,18 +97,30 @@ def _requests(scope: Scope) -> tuple[list[dict], list[dict], dict[int, list[int]
     if scope.area is not None:
         queryset = queryset.filter(pk__in=RequestNeed.objects.filter(
             partnership=scope.partnership, specialism_id=scope.area.pk).values("request_id"))
-    year_requests = list(with_progress(queryset).values("pk", "school_id", "school__la_id", "status", "progress",
-                                                        "days_wanted", "submitted_at", "preferred_start",
-                                                        "preferred_end"))
-    # Sent on a London date in the period: the same test as comparing `local_date`s, without converting each moment.
-    period_start, period_end = window(scope)
-    requests = [r for r in year_requests if period_start <= r["submitted_at"] <= period_end]
-    needs: dict[int, list[int]] = defaultdict(list)
     needs_qs = RequestNeed.objects.filter(partnership=scope.partnership, request__in=queryset.values("pk"))
     if scope.area is not None:  # the chosen need area only, in every table
         needs_qs = needs_qs.filter(specialism_id=scope.area.pk)
-    for request_id, specialism_id in needs_qs.values_list("request_id", "specialism_id"):
-        needs[request_id].append(specialism_id)
+    # One statement: the requests (no need area on the row), then each (request, need area) marked `NEED` as status.
+    rows = with_progress(queryset).annotate(need=Value(None, IntegerField())).values(
+        "pk", "school_id", "school__la_id", "status", "progress", "days_wanted", "submitted_at", "preferred_start",
+        "preferred_end", "need").order_by()
+    blank = {name: Value(None, output) for name, output in (
+        ("no_school", CharField()), ("no_la", CharField()), ("no_progress", CharField()), ("no_days", DecimalField()),
+        ("no_sent", DateTimeField()), ("no_start", DateField()), ("no_end", DateField()))}
+    need_rows = needs_qs.annotate(marker=Value(NEED, CharField()), **blank).values(
+        "request_id", "no_school", "no_la", "marker", "no_progress", "no_days", "no_sent", "no_start", "no_end",
+        "specialism_id").order_by()
+    year_requests: list[dict] = []
+    needs: dict[int, list[int]] = defaultdict(list)
+    for row in rows.union(need_rows, all=True):  # named as the requests' columns are
+        if row["status"] == NEED:
+            needs[row["pk"]].append(row["need"])
+        else:
+            del row["need"]
+            year_requests.append(row)
+    # Sent on a London date in the period: the same test as comparing `local_date`s, without converting each moment.
+    period_start, period_end = window(scope)
+    requests = [r for r in year_requests if period_start <= r["submitted_at"] <= period_end]
     return year_requests, requests, needs
 
 
