@@ -6,11 +6,13 @@ from urllib.parse import urlencode
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from portal.ui.csv_export import csv_response, xlsx_response
 from portal.ui.views import capability_required
 from reporting import dashboards, selectors
+from reporting.dashboards.sections import sections
 from reporting.filters import DashboardFilterForm
 from reporting.takeup import TakeUpFilterForm, take_up
 
@@ -32,9 +34,14 @@ def _build(request: HttpRequest):
 def dashboard(request: HttpRequest, partnership_slug: str) -> HttpResponse:
     form, board = _build(request)
     scope = board.scope
+    export_query = urlencode(scope.query())
+    slug = [request.partnership.slug]
     return render(request, "reporting/dashboard.html", {
         "form": form, "board": board, "scope": scope, "tables": board.tables, "breadcrumbs": _breadcrumbs(scope),
-        "export_query": urlencode(scope.query()),
+        "export_query": export_query,
+        "sections": sections(list(board.tables.values()), period_label=scope.period_label, export_query=export_query,
+                             csv_url=reverse("reporting:dashboard_csv", args=slug),
+                             xlsx_url=reverse("reporting:dashboard_xlsx", args=slug)),
         # A school name that matched several: each choice keeps the other filters.
         "school_choices": [(school, urlencode(scope.query(school=school.urn))) for school in form.school_choices],
     })

@@ -38,7 +38,7 @@ __all__ = ["Dashboard", "Table", "dashboard", "impact_figures", "impact_response
 
 
 def dashboard(*, scope: Scope, today: date | None = None) -> Dashboard:
-    """Every figure for `scope`: eleven queries at most, whatever the data size."""
+    """Every figure for `scope`: seven queries at most, whatever the data size."""
     today = today or today_in_london()
     facts = read_facts(scope)
     impact = _impact(facts)

@@ -5,12 +5,14 @@ Each figure has one definition (see `reporting.dashboards`); the rules that seve
 
 from __future__ import annotations
 
+import html
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
 from django.utils.formats import localize
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -102,7 +104,14 @@ class Table:
 
 
 def _text(value) -> str:
-    """A value as `{{ value }}` renders it: localised, then escaped."""
+    """A value as `{{ value }}` renders it: localised, then escaped. Whole numbers and plain text, most of a
+    dashboard's cells, take the short way: without a thousands separator, localising a whole number is `str`
+    (Django's own fast case) and localising text leaves it as it is."""
+    kind = type(value)
+    if kind is int and not settings.USE_THOUSAND_SEPARATOR:
+        return SafeString(value)
+    if kind is str:
+        return SafeString(html.escape(value))  # what `escape` does, without its check for lazy text
     return conditional_escape(localize(value))
 
 
@@ -117,7 +126,10 @@ class Dashboard:
 
 
 def local_date(moment: datetime | None) -> date | None:
-    return today_in_london(moment) if moment else None
+    """The London date of a moment read from the database (aware, as `today_in_london` requires)."""
+    if not moment:
+        return None
+    return moment.astimezone(LONDON).date() if moment.tzinfo is not None else today_in_london(moment)
 
 
 def window(scope: Scope, *, whole_year: bool = False) -> tuple[datetime, datetime]:

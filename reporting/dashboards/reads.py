@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import CharField, DateField, DateTimeField, DecimalField, IntegerField, Q, Sum, Value
 
 from alliances.models import LeaderSpecialism, LeaderStatus, SystemLeader
 from deployments.models import (
@@ -27,8 +27,12 @@ from deployments.models import (
     VisitStatus,
 )
 from deployments.progress import with_progress
-from reporting.dashboards.figures import DELIVERY_STATUSES, OPEN_STATUSES, local_date, window, worst_rag
+from reporting.dashboards.figures import DELIVERY_STATUSES, OPEN_STATUSES, window, worst_rag
 from reporting.filters import Scope
+
+LEDGER = "ledger"  # in `_days`, the ledger's rows beside the visits' statuses (no visit status is called this)
+NEED = "need"  # in `_requests`, the need areas' rows beside the requests' statuses (no status is called this)
+RATING = "rating"  # in `_reviews`, the ratings' rows beside the reviews' kinds (no review kind is called this)
 
 
 @dataclass
@@ -42,26 +46,26 @@ class Facts:
     needs: dict[int, list[int]]  # 3: need areas per request
     delivered: dict[int, Decimal]  # 4: confirmed visit days per deployment
     waiting: dict[int, Decimal]  # 4: logged or disputed visit days per deployment
-    committed: dict[int, Decimal]  # 5: ledger days per deployment, selected terms
-    reviews: list[dict]  # 6: reviews due in the period
-    rag_of: dict[int, str]  # 7: worst rating of each open deployment's latest sent or agreed review
-    leader_links: list[tuple]  # 8: (specialism, leader, days per term) of active leaders
-    ledger: dict[tuple[int, str], Decimal] = field(default_factory=dict)  # 9: (leader, term) -> ledger days
-    leader_committed: dict[int, Decimal] = field(default_factory=dict)  # 9: leader -> days in the selected terms
+    committed: dict[int, Decimal]  # 4: ledger days per deployment, selected terms
+    reviews: list[dict]  # 5: reviews due in the period
+    rag_of: dict[int, str]  # 5: worst rating of each open deployment's latest sent or agreed review
+    leader_links: list[tuple]  # 6: (specialism, leader, days per term) of active leaders
+    ledger: dict[tuple[int, str], Decimal] = field(default_factory=dict)  # 6: (leader, term) -> ledger days
+    leader_committed: dict[int, Decimal] = field(default_factory=dict)  # 6: leader -> days in the selected terms
 
 
 def read_facts(scope: Scope) -> Facts:
-    """Nine queries (the breakdown's groups may add one)."""
+    """Six queries (the breakdown's groups may add one)."""
     deployments, in_period = _deployments(scope)
     in_period_ids = [d["pk"] for d in in_period]
     year_requests, requests, needs = _requests(scope)
-    delivered, waiting = _visit_days(scope, in_period_ids)
+    delivered, waiting, committed = _days(scope, in_period_ids)
+    reviews, rag_of = _reviews(scope, in_period_ids, [d["pk"] for d in in_period if d["status"] in OPEN_STATUSES])
     leader_links, ledger, leader_committed = _leaders(scope)
     return Facts(
         deployments=deployments, in_period=in_period, year_requests=year_requests, requests=requests, needs=needs,
-        delivered=delivered, waiting=waiting, committed=_committed(scope, in_period_ids),
-        reviews=_reviews(scope, in_period_ids),
-        rag_of=_ratings(scope, [d["pk"] for d in in_period if d["status"] in OPEN_STATUSES]),
+        delivered=delivered, waiting=waiting, committed=committed,
+        reviews=reviews, rag_of=rag_of,
         leader_links=leader_links, ledger=ledger, leader_committed=leader_committed,
     )
 
@@ -85,7 +89,7 @@ def _deployments(scope: Scope) -> tuple[list[dict], list[dict]]:
 
 
 def _requests(scope: Scope) -> tuple[list[dict], list[dict], dict[int, list[int]]]:
-    """2 and 3. Requests sent in the academic year (the period's are a part of them), and their need areas."""
+    """2. Requests sent in the academic year (the period's are a part of them), and their need areas."""
     year_start, year_end = window(scope, whole_year=True)
     queryset = SupportRequest.objects.filter(scope.school_q(), partnership=scope.partnership,
                                              submitted_at__range=(year_start, year_end)).exclude(
@@ -93,78 +97,106 @@ def _requests(scope: Scope) -> tuple[list[dict], list[dict], dict[int, list[int]
     if scope.area is not None:
         queryset = queryset.filter(pk__in=RequestNeed.objects.filter(
             partnership=scope.partnership, specialism_id=scope.area.pk).values("request_id"))
-    year_requests = list(with_progress(queryset).values("pk", "school_id", "school__name", "school__la_id", "status",
-                                                        "progress", "days_wanted", "submitted_at", "preferred_start",
-                                                        "preferred_end"))
-    requests = [r for r in year_requests if scope.start <= local_date(r["submitted_at"]) <= scope.end]
-    needs: dict[int, list[int]] = defaultdict(list)
     needs_qs = RequestNeed.objects.filter(partnership=scope.partnership, request__in=queryset.values("pk"))
     if scope.area is not None:  # the chosen need area only, in every table
         needs_qs = needs_qs.filter(specialism_id=scope.area.pk)
-    for request_id, specialism_id in needs_qs.values_list("request_id", "specialism_id"):
-        needs[request_id].append(specialism_id)
+    # One statement: the requests (no need area on the row), then each (request, need area) marked `NEED` as status.
+    rows = with_progress(queryset).annotate(need=Value(None, IntegerField())).values(
+        "pk", "school_id", "school__la_id", "status", "progress", "days_wanted", "submitted_at", "preferred_start",
+        "preferred_end", "need").order_by()
+    blank = {name: Value(None, output) for name, output in (
+        ("no_school", CharField()), ("no_la", CharField()), ("no_progress", CharField()), ("no_days", DecimalField()),
+        ("no_sent", DateTimeField()), ("no_start", DateField()), ("no_end", DateField()))}
+    need_rows = needs_qs.annotate(marker=Value(NEED, CharField()), **blank).values(
+        "request_id", "no_school", "no_la", "marker", "no_progress", "no_days", "no_sent", "no_start", "no_end",
+        "specialism_id").order_by()
+    year_requests: list[dict] = []
+    needs: dict[int, list[int]] = defaultdict(list)
+    for row in rows.union(need_rows, all=True):  # named as the requests' columns are
+        if row["status"] == NEED:
+            needs[row["pk"]].append(row["need"])
+        else:
+            del row["need"]
+            year_requests.append(row)
+    # Sent on a London date in the period: the same test as comparing `local_date`s, without converting each moment.
+    period_start, period_end = window(scope)
+    requests = [r for r in year_requests if period_start <= r["submitted_at"] <= period_end]
     return year_requests, requests, needs
 
 
-def _visit_days(scope: Scope, deployment_ids: list[int]) -> tuple[dict[int, Decimal], dict[int, Decimal]]:
-    """4. Visits dated in the period, summed per deployment: delivered (confirmed) and waiting."""
+def _days(scope: Scope, deployment_ids: list[int]) -> tuple[dict[int, Decimal], dict[int, Decimal], dict[int, Decimal]]:
+    """4 and 5, in one statement: visits dated in the period, summed per deployment (delivered: confirmed;
+    waiting: logged or disputed), and the days committed on the ledger for the selected terms."""
     delivered: dict[int, Decimal] = defaultdict(Decimal)
     waiting: dict[int, Decimal] = defaultdict(Decimal)
-    for row in Visit.objects.filter(partnership=scope.partnership, deployment_id__in=deployment_ids,
-                                    visit_date__range=(scope.start, scope.end)).values(
-            "deployment_id", "status").annotate(total=Sum("days")).order_by():
-        if row["status"] == VisitStatus.CONFIRMED:
-            delivered[row["deployment_id"]] += row["total"]
-        elif row["status"] in (VisitStatus.LOGGED, VisitStatus.DISPUTED):
-            waiting[row["deployment_id"]] += row["total"]
-    return delivered, waiting
+    committed: dict[int, Decimal] = {}
+    visits = Visit.objects.filter(partnership=scope.partnership, deployment_id__in=deployment_ids,
+                                  visit_date__range=(scope.start, scope.end)).values(
+        "deployment_id", "status").annotate(total=Sum("days")).order_by()
+    ledger = CapacityEntry.objects.filter(partnership=scope.partnership, deployment_id__in=deployment_ids,
+                                          term_key__in=scope.term_keys).annotate(kind=Value(LEDGER, CharField())).values(
+        "deployment_id", "kind").annotate(total=Sum("days")).order_by()
+    for row in visits.union(ledger, all=True):  # rows named as the visits' are: the ledger's kind is "status"
+        deployment_id, kind, total = row["deployment_id"], row["status"], row["total"]
+        if kind == LEDGER:
+            committed[deployment_id] = total
+        elif kind == VisitStatus.CONFIRMED:
+            delivered[deployment_id] += total
+        elif kind in (VisitStatus.LOGGED, VisitStatus.DISPUTED):
+            waiting[deployment_id] += total
+    return delivered, waiting, committed
 
 
-def _committed(scope: Scope, deployment_ids: list[int]) -> dict[int, Decimal]:
-    """5. Days committed on the ledger for the selected terms."""
-    return {row["deployment_id"]: row["total"] for row in CapacityEntry.objects.filter(
-        partnership=scope.partnership, deployment_id__in=deployment_ids, term_key__in=scope.term_keys).values(
-        "deployment_id").annotate(total=Sum("days")).order_by()}
-
-
-def _reviews(scope: Scope, deployment_ids: list[int]) -> list[dict]:
-    """6. Reviews due in the period."""
-    return list(Review.objects.filter(partnership=scope.partnership, deployment_id__in=deployment_ids,
-                                      due_on__range=(scope.start, scope.end)).values(
-        "pk", "deployment_id", "kind", "status", "due_on", "impact_score", "head_impact_score"))
-
-
-def _ratings(scope: Scope, open_ids: list[int]) -> dict[int, str]:
-    """7. The latest sent or agreed review of each open deployment, for its Red/Amber/Green."""
+def _reviews(scope: Scope, deployment_ids: list[int], open_ids: list[int]) -> tuple[list[dict], dict[int, str]]:
+    """5 and 6, in one statement: the reviews due in the period; and the ratings in the latest sent or agreed
+    review of each open deployment, for its Red/Amber/Green (rows marked `RATING` in the reviews' columns)."""
+    reviews = Review.objects.filter(partnership=scope.partnership, deployment_id__in=deployment_ids,
+                                    due_on__range=(scope.start, scope.end)).values(
+        "pk", "deployment_id", "kind", "status", "due_on", "impact_score", "head_impact_score").order_by()
+    ratings = ReviewObjective.objects.filter(
+        partnership=scope.partnership, review__deployment_id__in=open_ids,
+        review__status__in=(ReviewStatus.SUBMITTED, ReviewStatus.AGREED), review__due_on__lte=scope.end,
+    ).annotate(marker=Value(RATING, CharField()), no_score=Value(None, IntegerField()),
+               no_head_score=Value(None, IntegerField())).values(
+        "review_id", "review__deployment_id", "marker", "rag", "review__due_on", "no_score", "no_head_score").order_by()
+    due: list[dict] = []
     latest: dict[int, tuple] = {}
-    ratings: dict[int, list[str]] = defaultdict(list)
-    for deployment_id, due_on, review_id, rag in ReviewObjective.objects.filter(
-            partnership=scope.partnership, review__deployment_id__in=open_ids,
-            review__status__in=(ReviewStatus.SUBMITTED, ReviewStatus.AGREED), review__due_on__lte=scope.end,
-    ).values_list("review__deployment_id", "review__due_on", "review_id", "rag"):
-        key = (due_on, review_id)
+    worst: dict[int, list[str]] = defaultdict(list)
+    for row in reviews.union(ratings, all=True):  # named as the reviews' columns are
+        if row["kind"] != RATING:
+            due.append(row)
+            continue
+        deployment_id, key, rag = row["deployment_id"], (row["due_on"], row["pk"]), row["status"]
         if deployment_id not in latest or key > latest[deployment_id]:
             latest[deployment_id] = key
-            ratings[deployment_id] = []
+            worst[deployment_id] = []
         if latest[deployment_id] == key:
-            ratings[deployment_id].append(rag)
-    return {pk: worst_rag(ratings.get(pk, [])) for pk in open_ids}
+            worst[deployment_id].append(rag)
+    return due, {pk: worst_rag(worst.get(pk, [])) for pk in open_ids}
 
 
 def _leaders(scope: Scope) -> tuple[list[tuple], dict[tuple[int, str], Decimal], dict[int, Decimal]]:
-    """8 and 9. System leaders' capacity by specialism, and what is already committed of it."""
+    """6. System leaders' capacity by specialism, and what is already committed of it, in one statement."""
     leaders_qs = SystemLeader.objects.filter(scope.leader_q(), partnership=scope.partnership,
                                              status=LeaderStatus.ACTIVE)
     links_qs = LeaderSpecialism.objects.filter(partnership=scope.partnership, leader__in=leaders_qs.values("pk"))
     if scope.area is not None:
         links_qs = links_qs.filter(specialism_id=scope.area.pk)
-    leader_links = list(links_qs.values_list("specialism_id", "leader_id", "leader__capacity_days_per_term"))
-    leader_ids = {leader_id for _, leader_id, _ in leader_links}
     year_keys = [term.key for term in scope.calendar.year_terms(scope.year)]
-    ledger: dict[tuple[int, str], Decimal] = {
-        (row["leader_id"], row["term_key"]): row["total"] for row in CapacityEntry.objects.filter(
-            partnership=scope.partnership, leader_id__in=leader_ids, term_key__in=year_keys).values(
-            "leader_id", "term_key").annotate(total=Sum("days")).order_by()}
+    # Each (specialism, leader, days per term) link; then, with no specialism, each (leader, term) total on the ledger.
+    links = links_qs.annotate(no_term=Value(None, CharField())).values(
+        "specialism_id", "leader_id", "no_term", "leader__capacity_days_per_term").order_by()
+    totals = CapacityEntry.objects.filter(
+        partnership=scope.partnership, leader_id__in=links_qs.values("leader_id"), term_key__in=year_keys,
+    ).annotate(no_specialism=Value(None, IntegerField())).values("no_specialism", "leader_id", "term_key").annotate(
+        total=Sum("days")).order_by()
+    leader_links: list[tuple] = []
+    ledger: dict[tuple[int, str], Decimal] = {}
+    for row in links.union(totals, all=True):  # named as the links' columns are
+        if row["specialism_id"] is not None:
+            leader_links.append((row["specialism_id"], row["leader_id"], row["leader__capacity_days_per_term"]))
+        else:
+            ledger[row["leader_id"], row["no_term"]] = row["leader__capacity_days_per_term"]
     leader_committed: dict[int, Decimal] = defaultdict(Decimal)
     for (leader_id, term_key), total in ledger.items():
         if term_key in scope.term_keys:

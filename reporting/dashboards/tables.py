@@ -23,6 +23,7 @@ from reporting.dashboards.figures import (
     impact_responses,
     local_date,
     median_days,
+    window,
 )
 from reporting.dashboards.reads import Facts
 from reporting.filters import Scope
@@ -32,8 +33,9 @@ def headline(scope: Scope, facts: Facts, today: date) -> dict:
     """The figures across the top of the page."""
     in_period, reviews = facts.in_period, facts.reviews
     statuses = Counter(d["status"] for d in in_period)
+    period_start, period_end = window(scope)  # decided on a London date in the period
     approvals = [(d["request__submitted_at"], d["decided_at"]) for d in facts.deployments
-                 if d["decided_at"] and scope.start <= local_date(d["decided_at"]) <= scope.end
+                 if d["decided_at"] and period_start <= d["decided_at"] <= period_end
                  and d["status"] not in (DeploymentStatus.REJECTED, DeploymentStatus.PROPOSED)]
     overdue = sum(1 for r in reviews if r["status"] == ReviewStatus.DUE and r["due_on"] < today)
     return {
@@ -55,7 +57,7 @@ def headline(scope: Scope, facts: Facts, today: date) -> dict:
 
 
 def groups(scope: Scope, facts: Facts) -> list[tuple[str, str, set[str], str | None]]:
-    """(key, label, school URNs, drill-down query) for each row of the breakdown (query 10 below the top)."""
+    """(key, label, school URNs, drill-down query) for each row of the breakdown (query 7 below the top)."""
     active_rows = facts.deployments + facts.requests
     if scope.level == "top":
         las = dict(scope.las)
@@ -226,14 +228,19 @@ def capacity_by_term(scope: Scope, facts: Facts) -> Table:
     per_term = {leader_id: days for _, leader_id, days in facts.leader_links}
     wanted: dict[str, Decimal] = defaultdict(Decimal)
     waiting: dict[str, Decimal] = defaultdict(Decimal)
+    spreads: dict[tuple, dict] = {}  # many requests ask for the same days over the same dates: spread each once
     for request in year_requests:
         if request["status"] in (RequestStatus.DECLINED, RequestStatus.WITHDRAWN):
             continue
         # Spread over the terms the requested dates fall in, as matching and accepting count them.
         when = request["preferred_start"] or local_date(request["submitted_at"])
-        for term, days in requested_days_by_term(days=request["days_wanted"], preferred_start=when,
-                                                 preferred_end=request["preferred_end"], terms=scope.calendar,
-                                                 today=when).items():
+        key = (request["days_wanted"], when, request["preferred_end"])
+        spread = spreads.get(key)
+        if spread is None:
+            spread = spreads[key] = requested_days_by_term(days=request["days_wanted"], preferred_start=when,
+                                                           preferred_end=request["preferred_end"],
+                                                           terms=scope.calendar, today=when)
+        for term, days in spread.items():
             wanted[term.key] += days
             if request["status"] in (RequestStatus.SUBMITTED, RequestStatus.TRIAGED):
                 waiting[term.key] += days
