@@ -60,7 +60,7 @@ def leaders_csv(request: HttpRequest, partnership_slug: str) -> HttpResponse:
 
 
 def _leader(request, pk):
-    leader = selectors.leaders_for(membership=request.membership).filter(pk=pk).first()
+    leader = next(iter(selectors.leaders_for(membership=request.membership).filter(pk=pk).order_by()), None)
     if leader is None:
         raise Http404("No such system leader")
     return leader
@@ -173,7 +173,8 @@ def clusters_csv(request: HttpRequest, partnership_slug: str) -> HttpResponse:
 
 
 def _cluster(request, pk):
-    found = selectors.clusters_for(membership=request.membership).filter(pk=pk).first()
+    # Unordered: one row by its key needs no ORDER BY, and Django hashes the annotations to build one.
+    found = next(iter(selectors.clusters_for(membership=request.membership).filter(pk=pk).order_by()), None)
     if found is None:
         raise Http404("No such cluster")
     return found

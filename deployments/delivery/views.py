@@ -98,7 +98,7 @@ def deployment_watch(request: HttpRequest, partnership_slug: str, pk: int) -> Ht
 @require_http_methods(["GET", "HEAD"])
 @capability_required("deployments.view")
 def deployment_agreement(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
-    deployment = selectors.deployment_page(membership=request.membership, pk=pk)
+    deployment = selectors.deployment_page(membership=request.membership, pk=pk, people=selectors.AGREEMENT_PEOPLE)
     if deployment is None:
         raise Http404("Not found")
     return render(request, "deployments/agreement.html", {

@@ -19,8 +19,9 @@ __all__ = ["request_deployments", "request_history", "request_in_view", "request
 
 def request_in_view(*, membership: Membership, pk: int) -> SupportRequest | None:
     """One request the member may see, with its progress (`deployments.progress`)."""
-    return with_progress(requests_for(membership=membership)).select_related("entitlement__service").filter(
-        pk=pk).first()
+    # Unordered: one row by its key needs no ORDER BY, and Django hashes the annotations to build one.
+    return next(iter(with_progress(requests_for(membership=membership)).select_related("entitlement__service").filter(
+        pk=pk).order_by()), None)
 
 
 def request_page(*, membership: Membership, pk: int) -> SupportRequest | None:
@@ -28,7 +29,7 @@ def request_page(*, membership: Membership, pk: int) -> SupportRequest | None:
     service), its broker named by subquery (`deployments.named_people`) rather than joined with its author."""
     rows = with_progress(requests_for(membership=membership)).select_related(None).select_related(
         "school", "entitlement__service")
-    found = with_named_people(rows, ("assigned_broker",)).filter(pk=pk).first()
+    found = next(iter(with_named_people(rows, ("assigned_broker",)).filter(pk=pk).order_by()), None)
     return None if found is None else attach_named_people(found, ("assigned_broker",))
 
 
