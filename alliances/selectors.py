@@ -62,7 +62,8 @@ def schools_for(*, membership: Membership) -> QuerySet[School]:
 
 
 def school_detail(*, membership: Membership, urn: str) -> School | None:
-    return schools_for(membership=membership).filter(pk=urn).first()
+    # Unordered: one row by its key needs no ORDER BY, and Django hashes the annotations to build one.
+    return next(iter(schools_for(membership=membership).filter(pk=urn).order_by()), None)
 
 
 def partnership_link(*, membership: Membership, school: School) -> PartnershipSchool | None:

@@ -33,7 +33,9 @@ def _leader_filter(request):
 @require_http_methods(["GET", "HEAD"])
 @capability_required("directory.view")
 def leaders(request: HttpRequest, partnership_slug: str) -> HttpResponse:
-    filterset = _leader_filter(request)
+    # The list shows each leader's home school by name: only that is joined (not its local authority too).
+    filterset = LeaderFilter(request.GET or None, request=request, queryset=selectors.leaders_for(
+        membership=request.membership).select_related(None).select_related("home_school"))
     return render(request, "alliances/leaders.html", {
         "filter": filterset, "page": paginate(request, filterset.qs, per_page=50), "query": query_without_page(request),
         "can_manage": request.membership.can("directory.manage"),
@@ -58,7 +60,7 @@ def leaders_csv(request: HttpRequest, partnership_slug: str) -> HttpResponse:
 
 
 def _leader(request, pk):
-    leader = selectors.leaders_for(membership=request.membership).filter(pk=pk).first()
+    leader = next(iter(selectors.leaders_for(membership=request.membership).filter(pk=pk).order_by()), None)
     if leader is None:
         raise Http404("No such system leader")
     return leader
@@ -171,7 +173,8 @@ def clusters_csv(request: HttpRequest, partnership_slug: str) -> HttpResponse:
 
 
 def _cluster(request, pk):
-    found = selectors.clusters_for(membership=request.membership).filter(pk=pk).first()
+    # Unordered: one row by its key needs no ORDER BY, and Django hashes the annotations to build one.
+    found = next(iter(selectors.clusters_for(membership=request.membership).filter(pk=pk).order_by()), None)
     if found is None:
         raise Http404("No such cluster")
     return found

@@ -15,23 +15,28 @@ from portal.audit.models import AuditEvent
 from portal.audit.selectors import timeline
 
 
-def deployment_rows(deployments: QuerySet[Deployment]) -> dict[type, QuerySet]:
+def deployment_rows(deployments: QuerySet[Deployment] | list[int]) -> dict[type, QuerySet]:
     """The rows whose events make up these deployments' histories: each deployment, its visits, its reviews and
-    its changes (variations, each event with both versions)."""
-    ids = deployments.values("pk")
-    return {Deployment: deployments, Visit: Visit.objects.filter(deployment__in=ids),
+    its changes (variations, each event with both versions). `deployments` is a queryset or the ids already read
+    (a page that lists them): with ids the statement has one level of subqueries fewer, cheaper to build and plan."""
+    ids = deployments.values("pk") if isinstance(deployments, QuerySet) else list(deployments)
+    rows = deployments if isinstance(deployments, QuerySet) else Deployment.objects.filter(pk__in=ids)
+    return {Deployment: rows, Visit: Visit.objects.filter(deployment__in=ids),
             Review: Review.objects.filter(deployment__in=ids), Variation: Variation.objects.filter(deployment__in=ids)}
 
 
 def deployment_history(*, deployment: Deployment) -> list[AuditEvent]:
     """Every event of the deployment, its visits and its reviews, oldest first."""
-    return _events(deployment.partnership_id, deployment_rows(Deployment.objects.filter(pk=deployment.pk)))
+    return _events(deployment.partnership_id, deployment_rows([deployment.pk]))
 
 
-def request_history(*, request: SupportRequest) -> list[AuditEvent]:
-    """Every event of the request, its offers and its deployments (with their visits and reviews), oldest first."""
+def request_history(*, request: SupportRequest, deployments: list[Deployment] | None = None) -> list[AuditEvent]:
+    """Every event of the request, its offers and its deployments (with their visits and reviews), oldest first.
+    `deployments`: the request's deployments when the page has read them already (all of them, as
+    `request_deployments` lists them)."""
     rows = {SupportRequest: SupportRequest.objects.filter(pk=request.pk), Offer: Offer.objects.filter(request=request),
-            **deployment_rows(Deployment.objects.filter(request=request))}
+            **deployment_rows(Deployment.objects.filter(request=request) if deployments is None
+                              else [d.pk for d in deployments])}
     return _events(request.partnership_id, rows)
 
 

@@ -22,8 +22,7 @@ from portal.days import days_phrase
 from portal.errors import DomainError
 from portal.ui.confirm import Confirmation, confirm
 from portal.ui.fields import NoteForm
-from portal.ui.filtering import listing
-from portal.ui.views import capability_required, found_or_404, paginate
+from portal.ui.views import capability_required, found_or_404, paginate, query_without_page
 
 
 def _request(request: HttpRequest, pk: int):
@@ -80,9 +79,10 @@ def offers_list(request: HttpRequest, partnership_slug: str) -> HttpResponse:
     # The list shows each offer's request and school: only those are joined (cheaper to plan and run).
     rows = offers_for(membership=request.membership).select_related(None).select_related("request__school")
     filterset = OfferFilter(request.GET, queryset=rows, request=request)
-    listed = listing(request, filterset)
+    # Not `listing`: its page (and the count of every offer it takes) would be replaced by the answered ones'.
     return render(request, "deployments/offers.html", {
-        **listed, "open": list(filterset.qs.filter(status=OfferStatus.OPEN)[:50]),
+        "filter": filterset, "query": query_without_page(request),
+        "open": list(filterset.qs.filter(status=OfferStatus.OPEN)[:50]),
         "page": paginate(request, filterset.qs.exclude(status=OfferStatus.OPEN)),
     })
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import DecimalField, F, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models import DecimalField, Exists, F, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -17,11 +17,33 @@ from deployments.models import (
     VisitStatus,
     Watch,
 )
+from deployments.named_people import attach_named_people, with_named_people
 from deployments.visibility import deployments_for
 from portal.tenancy.models import Membership
 
-__all__ = ["deployment_history", "deployments_for", "disputed_visits", "is_watching", "leader_record", "objectives",
-           "visits", "visits_to_log", "watchlist"]
+__all__ = ["deployment_history", "deployment_page", "deployments_for", "disputed_visits", "is_watching", "leader_record",
+           "objectives", "visits", "visits_to_log", "watchlist"]
+
+# The people a deployment's pages name: its page who decided and confirmed it, its agreement who proposed it too.
+PAGE_PEOPLE = ("decided_by", "head_confirmed_by")
+AGREEMENT_PEOPLE = ("proposed_by", "decided_by", "head_confirmed_by")
+
+
+def deployment_page(*, membership: Membership, pk: int, people: tuple[str, ...] = PAGE_PEOPLE,
+                    watching: bool = False) -> Deployment | None:
+    """One deployment the member may see, for its page or its agreement: joined to what they show (the school,
+    the system leader, the request, the entitlement drawn from and its service), the `people` they name read by
+    subqueries (`named_people`: joined too, the eight-table join took 2.5-4 ms to plan for a 0.2 ms read), and
+    with `watching` (the member watches it) when asked. The head who confirmed it no longer costs a query of
+    its own (it was read lazily), nor does the watch check."""
+    rows = deployments_for(membership=membership).select_related(None).select_related(
+        "school", "leader", "request", "entitlement__service")
+    if watching:
+        rows = rows.annotate(watching=Exists(Watch.objects.filter(
+            partnership=membership.partnership, user=membership.user, deployment=OuterRef("pk"))))
+    # Unordered: one row by its key needs no ORDER BY, whose expressions Django hashes one by one to build it.
+    found = next(iter(with_named_people(rows, people).filter(pk=pk).order_by()), None)
+    return None if found is None else attach_named_people(found, people)
 
 
 def objectives(*, deployment: Deployment) -> list[Objective]:

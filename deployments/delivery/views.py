@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -48,8 +48,11 @@ def deployments_list(request: HttpRequest, partnership_slug: str) -> HttpRespons
 @require_http_methods(["GET", "HEAD"])
 @capability_required("deployments.view")
 def deployment_detail(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
-    deployment = _deployment(request, pk)
     membership = request.membership
+    sees_watch = membership.can("brokerage.view")
+    deployment = selectors.deployment_page(membership=membership, pk=pk, watching=sees_watch)
+    if deployment is None:
+        raise Http404("Not found")
     visit_rows = selectors.visits(deployment=deployment)
     counted = [v for v in visit_rows if v.status not in NOT_COUNTED]
     is_approver = membership.can("deployments.approve") and lifecycle.awaits_decision(deployment)
@@ -72,8 +75,7 @@ def deployment_detail(request: HttpRequest, partnership_slug: str, pk: int) -> H
         "changes": lifecycle.allowed_changes(membership, deployment),
         "can_view_request": membership.can("requests.view"),
         "reviews": deployment_reviews(deployment=deployment), "today": timezone.localdate(),
-        "watching": membership.can("brokerage.view") and selectors.is_watching(
-            membership=membership, deployment=deployment),
+        "watching": sees_watch and deployment.watching,
         "answerable": {v.pk for v in visit_rows if visits.can_answer(membership, v, deployment=deployment,
                                                                        is_head=is_head)},
         "resolvable": {v.pk for v in visit_rows if visits.can_resolve(membership, v, deployment=deployment)},
@@ -96,7 +98,9 @@ def deployment_watch(request: HttpRequest, partnership_slug: str, pk: int) -> Ht
 @require_http_methods(["GET", "HEAD"])
 @capability_required("deployments.view")
 def deployment_agreement(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
-    deployment = _deployment(request, pk)
+    deployment = selectors.deployment_page(membership=request.membership, pk=pk, people=selectors.AGREEMENT_PEOPLE)
+    if deployment is None:
+        raise Http404("Not found")
     return render(request, "deployments/agreement.html", {
         "deployment": deployment, "objectives": selectors.objectives(deployment=deployment),
     })

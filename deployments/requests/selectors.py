@@ -6,20 +6,31 @@ from django.db.models import QuerySet
 
 from deployments.history import request_history
 from deployments.models import Deployment, RequestNeed, RequestStatus, SupportRequest
+from deployments.named_people import attach_named_people, with_named_people
 from deployments.progress import filter_by_progress, with_progress
 from deployments.visibility import requests_for
 from portal.tenancy.models import Membership
 from programmes.funding.selectors import usable_entitlements
 from programmes.models import Entitlement
 
-__all__ = ["request_deployments", "request_history", "request_in_view", "request_needs", "requests_for", "requests_listed",
-           "triage_queue"]
+__all__ = ["request_deployments", "request_history", "request_in_view", "request_needs", "request_page", "requests_for",
+           "requests_listed", "triage_queue"]
 
 
 def request_in_view(*, membership: Membership, pk: int) -> SupportRequest | None:
     """One request the member may see, with its progress (`deployments.progress`)."""
-    return with_progress(requests_for(membership=membership)).select_related("entitlement__service").filter(
-        pk=pk).first()
+    # Unordered: one row by its key needs no ORDER BY, and Django hashes the annotations to build one.
+    return next(iter(with_progress(requests_for(membership=membership)).select_related("entitlement__service").filter(
+        pk=pk).order_by()), None)
+
+
+def request_page(*, membership: Membership, pk: int) -> SupportRequest | None:
+    """`request_in_view` for the request's own page: joined to what it shows (the school, the entitlement and its
+    service), its broker named by subquery (`deployments.named_people`) rather than joined with its author."""
+    rows = with_progress(requests_for(membership=membership)).select_related(None).select_related(
+        "school", "entitlement__service")
+    found = next(iter(with_named_people(rows, ("assigned_broker",)).filter(pk=pk).order_by()), None)
+    return None if found is None else attach_named_people(found, ("assigned_broker",))
 
 
 def requests_listed(*, membership: Membership, progress: str = "") -> QuerySet[SupportRequest]:

@@ -144,13 +144,15 @@ def request_check(request: HttpRequest, partnership_slug: str, pk: int) -> HttpR
 @require_http_methods(["GET", "HEAD"])
 @capability_required("requests.view")
 def request_detail(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
-    found = _request(request, pk)
+    found = selectors.request_page(membership=request.membership, pk=pk)
+    if found is None:
+        raise Http404("No such request")
     membership = request.membership
     is_head = membership.can("requests.create")
     deployments = list(selectors.request_deployments(request=found))
     offers = list(request_offers(request=found)) if membership.can("brokerage.view") else []
     return render(request, "deployments/request.html", {
-        "req": found, "needs": selectors.request_needs(request=found), "timeline": selectors.request_history(request=found),
+        "req": found, "needs": selectors.request_needs(request=found), "timeline": selectors.request_history(request=found, deployments=deployments),
         "can_withdraw": processes.can_withdraw_request(membership, found, deployments),
         "can_delete": services.can_delete_draft(membership, found), "is_head": is_head, "show_actors": not is_head, "offers": offers, "deployments": deployments,
         "can_triage": services.can_triage(membership, found),
