@@ -32,6 +32,7 @@ from deployments.requests.selectors import triage_queue
 from deployments.reviews.selectors import overdue_reviews
 from deployments.variations.selectors import changes_waiting_for
 from deployments.visibility import deployments_for, offers_for, requests_for
+from portal.queues import first_and_total
 from portal.tenancy.models import Membership
 
 # The home lists show a deployment's school, system leader and who proposed it, and an offer's request, school
@@ -95,39 +96,44 @@ def _system_leader(membership: Membership) -> dict:
 
 
 def _broker(membership: Membership) -> dict:
+    """The broker's queues; each queue shown with its size reads both in one statement (`first_and_total`)."""
     visible = deployments_for(membership=membership).select_related(None).select_related(*DEPLOYMENT_ROWS)
     waiting_offers = offers_for(membership=membership).filter(status=OfferStatus.OPEN).select_related(None).select_related(
         *OFFER_ROWS).order_by("expires_at", "pk")
-    overdue = overdue_reviews(membership=membership)
     waiting_approval = visible.filter(status=DeploymentStatus.PROPOSED).order_by("proposed_at", "pk")
+    to_propose = list(awaiting_proposal(membership=membership)[:10])
+    offers_waiting_list, offers_waiting = first_and_total(waiting_offers, 10)
+    disputes = list(disputed_visits(membership=membership)[:10])
+    awaiting_agreement = list(visible.filter(status=DeploymentStatus.APPROVED).order_by("decided_at")[:10])
+    overdue, overdue_count = first_and_total(overdue_reviews(membership=membership), 10)
+    awaiting_approval, awaiting_approval_count = first_and_total(waiting_approval, 10)
     return {
-        "to_propose": list(awaiting_proposal(membership=membership)[:10]),
-        "offers_waiting": waiting_offers.count(), "offers_waiting_list": list(waiting_offers[:10]),
-        "disputes": list(disputed_visits(membership=membership)[:10]),
-        "awaiting_agreement": list(visible.filter(status=DeploymentStatus.APPROVED).order_by("decided_at")[:10]),
-        "overdue_reviews": list(overdue[:10]), "overdue_count": overdue.count(),
-        "awaiting_approval": list(waiting_approval[:10]), "awaiting_approval_count": waiting_approval.count(),
+        "to_propose": to_propose, "offers_waiting": offers_waiting, "offers_waiting_list": offers_waiting_list,
+        "disputes": disputes, "awaiting_agreement": awaiting_agreement,
+        "overdue_reviews": overdue, "overdue_count": overdue_count,
+        "awaiting_approval": awaiting_approval, "awaiting_approval_count": awaiting_approval_count,
         "my_requests": list(requests_for(membership=membership).filter(
             assigned_broker=membership.user, status=RequestStatus.TRIAGED).order_by("triaged_at", "pk")[:10]),
     }
 
 
 def _triage(membership: Membership) -> dict:
-    queue = triage_queue(membership=membership)
-    return {"triage_queue": list(queue[:10]), "triage_count": queue.count()}
+    triage, triage_count = first_and_total(triage_queue(membership=membership), 10)
+    return {"triage_queue": triage, "triage_count": triage_count}
 
 
 def _steering_group(membership: Membership) -> dict:
     today = timezone.localdate()
-    due = designations_due(membership=membership, today=today)
-    return {"designations_due": list(due[:10]), "designations_due_count": due.count(),
+    due, due_count = first_and_total(designations_due(membership=membership, today=today), 10)
+    return {"designations_due": due, "designations_due_count": due_count,
             "watchlist": list(watchlist(membership=membership)[:20]), "today": today}
 
 
 def _approver(membership: Membership) -> dict:
     queue = deployments_for(membership=membership).filter(status=DeploymentStatus.PROPOSED).select_related(None).select_related(
         *DEPLOYMENT_ROWS).order_by("proposed_at", "pk")
-    return {"to_decide": list(queue[:10]), "to_decide_count": queue.count()}
+    to_decide, to_decide_count = first_and_total(queue, 10)
+    return {"to_decide": to_decide, "to_decide_count": to_decide_count}
 
 
 def _changes_waiting(membership: Membership) -> dict:

@@ -5,6 +5,7 @@ from django.db.models import QuerySet
 from portal.accounts.models import User
 from portal.notifications.events import configurable_events
 from portal.notifications.models import Channel, Notification, NotificationPreference, Preference
+from portal.queues import Total
 from portal.tenancy.models import Partnership
 
 
@@ -12,8 +13,19 @@ def notifications_for(*, partnership: Partnership, user: User) -> QuerySet[Notif
     return Notification.objects.filter(partnership=partnership, recipient=user, channel=Channel.IN_APP)
 
 
+def unread(*, partnership: Partnership, user: User) -> QuerySet[Notification]:
+    return notifications_for(partnership=partnership, user=user).filter(read_at__isnull=True)
+
+
 def unread_count(*, partnership: Partnership, user: User) -> int:
-    return notifications_for(partnership=partnership, user=user).filter(read_at__isnull=True).count()
+    return unread(partnership=partnership, user=user).count()
+
+
+def latest_and_unread(*, partnership: Partnership, user: User, shown: int) -> tuple[list[Notification], int]:
+    """The member's latest `shown` notifications and `unread_count`, in one query (with none, none is unread)."""
+    mine = notifications_for(partnership=partnership, user=user)
+    latest = list(mine.annotate(unread_total=Total(unread(partnership=partnership, user=user)))[:shown])
+    return latest, (latest[0].unread_total if latest else 0)
 
 
 def preference_choices(*, user: User) -> dict[str, str]:

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import re
+
 from django.contrib.auth.views import redirect_to_login
+from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
 
@@ -11,6 +14,25 @@ from portal.tenancy.rls import partnership_scope
 from portal.tenancy.selectors import global_membership_for
 
 NOT_FOUND = "Page not found"
+# Statements that only read: anything else, or one naming a write anywhere (a SELECT carrying another statement,
+# SELECT ... FOR UPDATE), counts as a write.
+READ_ONLY = ("SELECT", "SAVEPOINT", "RELEASE", "BEGIN", "COMMIT", "ROLLBACK")
+WRITES = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE|COPY|TRUNCATE)\b", re.IGNORECASE)
+
+
+def _watch_writes(request: HttpRequest):
+    """An execute wrapper that notes on the request (`portal_wrote`) that the view wrote to the database, so what the
+    middleware read before it (the layout's unread count) is read again rather than shown stale. A SELECT ... FOR
+    UPDATE counts too: reading again costs one query, never a wrong figure."""
+
+    def watch(execute, sql, params, many, context):
+        if not request.portal_wrote:
+            text = sql.lstrip(" \n\t(") if isinstance(sql, str) else ""
+            if not text[:9].upper().startswith(READ_ONLY) or WRITES.search(text):
+                request.portal_wrote = True
+        return execute(sql, params, many, context)
+
+    return watch
 
 
 class PartnershipMiddleware:
@@ -47,8 +69,9 @@ class PartnershipMiddleware:
             return mfa_redirect(request, gate)
         request.partnership = membership.partnership
         request.membership = membership
+        request.portal_wrote = False
         # The view runs strictly in the partnership: in the database too (portal/tenancy/rls.py).
-        with partnership_scope(membership.partnership):
+        with partnership_scope(membership.partnership), connection.execute_wrapper(_watch_writes(request)):
             response = self.get_response(request)
             # Lazy template responses must render while the scope is still active.
             if hasattr(response, "render") and callable(response.render) and not response.is_rendered:

@@ -2,11 +2,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django_scopes import scope
 
 from portal.accounts.models import User
+from portal.notifications.selectors import unread
+from portal.queues import Total
 from portal.tenancy.models import Invitation, Membership, Partnership
 from portal.tenancy.rls import cross_partnership
 from portal.tenancy.roles import Role
@@ -56,13 +58,22 @@ def global_partnerships_overview(*, limit: int = 100) -> list[Partnership]:
 
 
 def global_membership_for(*, user: User, slug: str) -> Membership | None:
-    """The user's active membership in the partnership with `slug`, or None (which the caller turns into 404)."""
+    """The user's active membership in the partnership with `slug`, or None (which the caller turns into 404).
+
+    It carries what the layout shows on every page, read in the same statement: `has_other_memberships` (the
+    "Switch partnership" link: another active membership in an active partnership) and `unread_notifications`
+    (the menu's badge: the member's own unread notifications in this membership's partnership, exactly the rows
+    row-level security shows them inside it; `portal.ui.context_processors` counts again if the request wrote)."""
     with cross_partnership("the signed-in user's membership of the partnership in the address", quiet=True):
+        others = Membership.objects.filter(user=OuterRef("user"), is_active=True, partnership__is_active=True).exclude(
+            pk=OuterRef("pk"))
+        mine_unread = unread(partnership=OuterRef("partnership"), user=OuterRef("user"))
         return (
             Membership.objects.filter(
                 user=user, is_active=True, partnership__slug=slug, partnership__is_active=True
             )
             .select_related("partnership", "user")
+            .annotate(has_other_memberships=Exists(others), unread_notifications=Total(mine_unread))
             .first()
         )
 

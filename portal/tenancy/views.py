@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from portal.audit.selectors import recent_events
 from portal.errors import DomainError
 from portal.formats import date_text
-from portal.notifications.selectors import notifications_for
+from portal.notifications.selectors import latest_and_unread
 from portal.tenancy import selectors, services
 from portal.tenancy.forms import DeactivateForm, InviteForm, PartnershipSettingsForm, RoleForm, member_links_form
 from portal.tenancy.models import Invitation, Membership
@@ -27,9 +27,10 @@ def home(request: HttpRequest, partnership_slug: str) -> HttpResponse:
     membership = request.membership
     request.session["portal_partnership"] = membership.partnership.slug
     since = services.note_home_visit(membership=membership, session=request.session)
+    recent, unread = latest_and_unread(partnership=request.partnership, user=request.user, shown=5)
     context = {
-        "role_description": ROLE_DESCRIPTIONS[membership.role], "since": since,
-        "recent_notifications": list(notifications_for(partnership=request.partnership, user=request.user)[:5]),
+        "role_description": ROLE_DESCRIPTIONS[membership.role], "since": since, "recent_notifications": recent,
+        "unread_count": unread,  # the layout's badge, read with the list (see portal.ui.context_processors)
     }
     context.update(sections_for("home", membership=membership, since=since))  # what each feature app lists for this member
     if membership.can("members.manage"):

@@ -7,9 +7,10 @@ The foundation lists its own pages; each feature app adds its sections in `AppCo
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.http import HttpRequest
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 from portal.tenancy.models import Membership
 
@@ -37,6 +38,7 @@ def register_navigation(*items: NavItem) -> None:
         if item not in NAVIGATION:
             NAVIGATION.append(item)
     NAVIGATION.sort(key=lambda item: item.position)
+    _menu.cache_clear()
 
 
 def _match(item: NavItem, current: str) -> int:
@@ -53,11 +55,19 @@ def _match(item: NavItem, current: str) -> int:
 def navigation_for(request: HttpRequest, membership: Membership) -> list[dict]:
     """The member's menu, with at most one item current: the best match ("programmes:programme_reports" is
     Programme reports, not Programmes, although both names begin "programmes:programme")."""
-    slug = membership.partnership.slug
     current = request.resolver_match.view_name if request.resolver_match else ""
-    items = [item for item in NAVIGATION if membership.can(item.capability)]
+    menu = _menu(tuple(membership.can(item.capability) for item in NAVIGATION), membership.partnership.slug, current,
+                 get_urlconf(), get_script_prefix())
+    return [dict(entry) for entry in menu]
+
+
+@lru_cache(maxsize=2048)
+def _menu(allowed: tuple[bool, ...], slug: str, current: str, urlconf, prefix: str) -> tuple[dict, ...]:
+    """The menu for one set of capabilities on one page of one partnership: the same every time (the addresses
+    depend on the URL configuration and the script prefix too, so they are part of the key), so built once."""
+    items = [item for item, shown in zip(NAVIGATION, allowed, strict=True) if shown]
     scores = [_match(item, current) for item in items]
     best = max(scores, default=0)
-    return [{"label": item.label, "url": reverse(item.url_name, kwargs={"partnership_slug": slug}),
-             "active": best > 0 and score == best and scores.index(best) == index}
-            for index, (item, score) in enumerate(zip(items, scores, strict=True))]
+    return tuple({"label": item.label, "url": reverse(item.url_name, kwargs={"partnership_slug": slug}),
+                  "active": best > 0 and score == best and scores.index(best) == index}
+                 for index, (item, score) in enumerate(zip(items, scores, strict=True)))

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from portal.queues import first_and_total
 from portal.tenancy.models import Membership
 from programmes.orders.selectors import waiting_orders
 
 
 def home_section(*, membership: Membership, **_) -> dict:
-    """Orders waiting for a decision, oldest first: two queries, for members who decide orders."""
+    """Orders waiting for a decision, oldest first, and how many: one query, for members who decide orders."""
     if not membership.can("orders.decide"):
         return {}
-    waiting = waiting_orders(membership=membership)
-    return {"orders_waiting": list(waiting[:5]), "orders_waiting_count": waiting.count()}
+    waiting, count = first_and_total(waiting_orders(membership=membership), 5)
+    return {"orders_waiting": waiting, "orders_waiting_count": count}

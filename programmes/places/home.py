@@ -1,8 +1,10 @@
 """Home page sections for places (registered with portal.ui.sections): the steering group's places waiting for a
-decision, a head's applications waiting for endorsement, a participant's own programmes. Two queries each."""
+decision, a head's applications waiting for endorsement, a participant's own programmes. One query each (the
+first few and how many)."""
 
 from __future__ import annotations
 
+from portal.queues import first_and_total
 from portal.tenancy.models import Membership
 from programmes.models import Place, PlaceStatus
 from programmes.places.selectors import my_places
@@ -11,7 +13,8 @@ SHOWN = 5
 
 
 def _section(places, prefix: str) -> dict:
-    return {f"{prefix}": list(places[:SHOWN]), f"{prefix}_count": places.count()}
+    shown, count = first_and_total(places, SHOWN)
+    return {f"{prefix}": shown, f"{prefix}_count": count}
 
 
 def home_section(*, membership: Membership, **_) -> dict:

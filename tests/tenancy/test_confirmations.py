@@ -36,7 +36,7 @@ def test_removing_a_member_is_confirmed_first(client, admin, broker):
     said, queries = _page(client, link["href"])
     assert said["title"] == f"Remove {broker.user.email} from {admin.partnership.name}?"
     assert said["told"].startswith(broker.user.email) and said["cancel"] == member_url
-    assert queries == 9  # session, user, membership (middleware), the member, the layout (navigation, notifications)
+    assert queries == 7  # session, user, membership (middleware, with the layout's switcher and unread count), the member
     with scopes_disabled():
         assert Membership.objects.get(pk=broker.pk).is_active
     done(client.post(link["href"], {"reason": "Left the school"}, follow=True), member_url, "can no longer open")
@@ -54,7 +54,7 @@ def test_withdrawing_an_invitation_is_confirmed_first(client, admin):
     assert link.get_text(" ", strip=True) == "Withdraw invitation to late@example.org"
     said, queries = _page(client, link["href"])
     assert said["title"] == "Withdraw the invitation to late@example.org?" and said["told"] == "Nobody else is told."
-    assert said["happens"][0] == "The link in the invitation email stops working." and queries == 9
+    assert said["happens"][0] == "The link in the invitation email stops working." and queries == 7
     done(client.post(link["href"], follow=True), f"/p/{slug}/members/", "was withdrawn")
     with scopes_disabled():
         assert Invitation.objects.get(pk=invitation.pk).revoked_at is not None
@@ -67,7 +67,7 @@ def test_deleting_a_term_dates_period_is_confirmed_first(client, broker):
     edit = f"/p/{slug}/term-dates/{period.pk}/"
     link = parsed(client.get(edit)).find("a", string="Delete Autumn term")
     said, queries = _page(client, link["href"])
-    assert said["title"] == "Delete Autumn term?" and said["cancel"] == edit and queries == 9
+    assert said["title"] == "Delete Autumn term?" and said["cancel"] == edit and queries == 7
     assert said["happens"][0] == "Autumn term (3 September 2026 to 18 December 2026) is deleted."
     done(client.post(link["href"], follow=True), f"/p/{slug}/term-dates/", "Deleted Autumn term")
     with scopes_disabled():
@@ -80,7 +80,7 @@ def test_deleting_a_specialism_is_confirmed_first(client, broker):
     slug = broker.partnership.slug
     link = parsed(client.get(f"/p/{slug}/specialisms/")).select_one(f"a[href='/p/{slug}/specialisms/{oracy.pk}/delete/']")
     said, queries = _page(client, link["href"])
-    assert said["title"] == "Delete the specialism Oracy?" and said["button"] == "Delete specialism" and queries == 9
+    assert said["title"] == "Delete the specialism Oracy?" and said["button"] == "Delete specialism" and queries == 7
     done(client.post(link["href"], follow=True), f"/p/{slug}/specialisms/", "Deleted Oracy")
     with scopes_disabled():
         assert not Specialism.objects.filter(pk=oracy.pk).exists()

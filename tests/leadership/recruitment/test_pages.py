@@ -138,9 +138,9 @@ def test_the_application_page_for_the_panel_takes_a_fixed_budget(client, scored,
     client.force_login(broker.user)
     page = url("application", partnership, pk=scored.pk)
     client.get(page)
-    # 20: session, user, membership with its partnership, the switcher, unread count (the layout); the application
+    # 18: session, user, membership with its partnership (and the layout's switcher and unread count); the application
     # with its round and school, its endorser; criteria, evidence, specialisms; the panel guards (is a member: three
     # asks), progress (panel, criteria, per-scorer counts, panel ids); everyone's scores with their scorers and
     # criteria; then the session's savepoint, save and release.
-    with django_assert_num_queries(20):
+    with django_assert_num_queries(18):
         assert client.get(page).status_code == 200

@@ -1,0 +1,76 @@
+"""The home pages read each queue's first rows and its size in one statement (`portal.queues.first_and_total`): the
+same rows, in the same order, and the same count as the two queries it replaced, on the dashboards' world."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from django_scopes import scope
+
+from alliances.selectors import designations_due
+from deployments.models import DeploymentStatus, OfferStatus
+from deployments.requests.selectors import triage_queue
+from deployments.reviews.selectors import overdue_reviews
+from deployments.visibility import deployments_for, offers_for, requests_for
+from portal.notifications.models import Channel, Notification
+from portal.notifications.selectors import latest_and_unread, notifications_for, unread_count
+from portal.queues import first_and_total
+from programmes.orders.selectors import waiting_orders
+
+pytestmark = [pytest.mark.django_db]
+
+
+def _queues(membership):
+    today = timezone.localdate()
+    visible = deployments_for(membership=membership)
+    return {
+        "offers": offers_for(membership=membership).filter(status=OfferStatus.OPEN).order_by("expires_at", "pk"),
+        "overdue reviews": overdue_reviews(membership=membership),
+        "proposed": visible.filter(status=DeploymentStatus.PROPOSED).order_by("proposed_at", "pk"),
+        "all deployments": visible.select_related("school", "leader").order_by("-proposed_at", "-pk"),
+        "requests": requests_for(membership=membership).order_by("created_at", "pk"),
+        "triage": triage_queue(membership=membership),
+        "designations": designations_due(membership=membership, today=today, within_days=400),
+        "orders": waiting_orders(membership=membership),
+        "nothing": visible.filter(pk__in=[]).order_by("pk"),
+        "no rows": visible.filter(status="no such status").order_by("pk"),
+    }
+
+
+@pytest.mark.parametrize("shown", [1, 2, 10])
+def test_first_and_total_is_the_list_and_the_count(world, shown):
+    totals = []
+    with scope(partnership=world.partnership):
+        for name, queryset in _queues(world.broker).items():
+            expected = (list(queryset[:shown]), queryset.count())
+            with CaptureQueriesContext(connection) as queries:
+                rows, total = first_and_total(queryset, shown)
+            assert len(queries) == (0 if name == "nothing" else 1), name  # Django knows `pk__in=[]` finds nothing
+            assert (rows, total) == expected, name
+            # The same fields loaded (and the same related rows), plus the total.
+            assert [row.__dict__.keys() - {"_queue_total"} for row in rows] == [
+                row.__dict__.keys() for row in expected[0]], name
+            totals.append(total)
+    assert max(totals) > 2 and 0 in totals, "queues longer than some lists shown, and an empty one"
+
+
+def test_latest_and_unread_is_the_list_and_the_unread_count(world):
+    broker = world.broker
+    with scope(partnership=world.partnership):
+        assert latest_and_unread(partnership=world.partnership, user=broker.user, shown=5) == ([], 0)
+        now = timezone.now()
+        for minutes in range(7):
+            Notification.objects.create(
+                partnership=world.partnership, recipient=broker.user, email=broker.user.email, channel=Channel.IN_APP,
+                event_type="test", dedupe_key=f"test:{minutes}", title=f"N{minutes}",
+                created_at=now - timedelta(minutes=minutes),
+                read_at=now if minutes % 3 == 0 else None)
+        mine = notifications_for(partnership=world.partnership, user=broker.user)
+        for shown in (1, 5, 10):
+            assert latest_and_unread(partnership=world.partnership, user=broker.user, shown=shown) == (
+                list(mine[:shown]), unread_count(partnership=world.partnership, user=broker.user))
+        assert unread_count(partnership=world.partnership, user=broker.user) == 4
