@@ -17,6 +17,7 @@ import pytest
 
 from portal.tenancy.rls import cross_partnership, owner_mode
 from portal.tenancy.roles import Role
+from tests import template_db
 from tests.factories import PartnershipFactory, make_member
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # sync Playwright runs an event loop
@@ -57,10 +58,29 @@ def cache_redis_database(redis_url: str) -> int:
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
-    """pytest-django's test database (one per xdist worker: test_<name>_gw0, ...). Before it is dropped, any
+def django_db_keepdb(request, django_db_modify_db_settings, django_db_blocker):
+    """`--reuse-db` keeps the test database as pytest-django does. Otherwise each worker's database is made
+    from the migrated template of an earlier run when there is one (tests/template_db.py), and, like a
+    reused one, only migrated over; `django_db_setup` drops it at the end."""
+    if request.config.getvalue("reuse_db"):
+        return True
+    if request.config.getvalue("create_db"):
+        return False
+    with django_db_blocker.unblock():
+        request.config._portal_cloned_test_db = template_db.clone_from_template()
+    return request.config._portal_cloned_test_db
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(request, django_db_setup, django_db_blocker):
+    """pytest-django's test database (one per xdist worker: test_<name>_gw0, ...), made from the template of an
+    earlier run, or migrated and then kept as the template for the next. Before it is dropped, any
     session still connected to it (a thread or subprocess of a test that outlived it) gets 10 s to end, then
     is named in a warning and ended, so the drop does not fail and leave the database behind."""
+    cloned = getattr(request.config, "_portal_cloned_test_db", False)
+    if not cloned and not request.config.getvalue("reuse_db"):
+        with django_db_blocker.unblock():
+            template_db.save_as_template()
     yield
     from django.db import connection
 
@@ -82,6 +102,8 @@ def django_db_setup(django_db_setup, django_db_blocker):
                 cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                                "WHERE datname = current_database() AND pid <> pg_backend_pid()")
         connection.close()
+        if cloned:  # pytest-django drops only the databases it created
+            template_db.drop_test_database()
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -153,33 +175,49 @@ def _force_login_passes_mfa(monkeypatch):
     monkeypatch.setattr(Client, "force_login", force_login)
 
 
-@pytest.fixture(autouse=True)
-def _test_settings(settings, request):
-    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
-    settings.MFA_EXEMPT_DEMO_USERS = False
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.SITE_URL = "http://portal.test"
+def settings_for_tests(settings) -> dict:
+    """The settings every test runs with, over the project's (`settings`: django.conf.settings or pytest-django's
+    fixture), for `_test_settings` and for data shared by the tests of a module (tests/shared_data.py)."""
+    values = {
+        "STORAGES": {**settings.STORAGES,
+                     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}},
+        "MFA_EXEMPT_DEMO_USERS": False,
+        "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
+        "SITE_URL": "http://portal.test",
+    }
     redis_url = settings.REDIS_URL
     if redis_url:
         # A real Redis cache in a database of its own (one per xdist worker), emptied per test so rate
         # limits do not leak, from test to test or from one worker to another.
-        settings.CACHES = {
+        values["CACHES"] = {
             "default": {
                 **settings.CACHES["default"],  # the production backend, with its fallback and timeouts
                 "LOCATION": redis_url.rsplit("/", 1)[0] + f"/{cache_redis_database(redis_url)}",
                 "KEY_PREFIX": "portal-tests",
             }
         }
+    return values
+
+
+def reset_caches_and_breakers() -> None:
+    """Each test starts with Redis presumed up, nothing counted in the fallback and an empty cache."""
     from django.core.cache import cache
 
     from portal.cache import breaker as cache_breaker
     from portal.cache import fallback_cache
     from portal.notifications.services import broker as broker_breaker
 
-    cache_breaker.reset()  # each test starts with Redis presumed up, and nothing counted in the fallback
+    cache_breaker.reset()
     broker_breaker.reset()
     fallback_cache().clear()
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings, request):
+    for name, value in settings_for_tests(settings).items():
+        setattr(settings, name, value)
+    reset_caches_and_breakers()
     # Outside the integration tests (which run a real worker against a real broker), queued tasks
     # run inline so nothing is left behind in a shared Redis.
     from portal.celery import app
@@ -191,18 +229,15 @@ def _test_settings(settings, request):
     app.conf.task_always_eager = previous
 
 
-@pytest.fixture
-def partnership(db):
+def make_partnership():
     return PartnershipFactory(name="Cambridgeshire Teaching School Network", slug="cambridgeshire")
 
 
-@pytest.fixture
-def other_partnership(db):
+def make_other_partnership():
     return PartnershipFactory(name="Ealing Learning Partnership", slug="ealing")
 
 
-@pytest.fixture
-def headteacher(partnership):
+def make_headteacher(partnership):
     """The headteacher of Histon and Impington Junior School (URN 139087) in Cambridgeshire (873)."""
     from alliances.models import LocalAuthority, School
 
@@ -212,6 +247,46 @@ def headteacher(partnership):
                                                                      "la": cambridgeshire})
     membership.schools.add(school)
     return membership
+
+
+def make_la_officer(partnership):
+    """An LA officer for Cambridgeshire (DfE LA code 873)."""
+    from alliances.models import LocalAuthority
+
+    membership = make_member(partnership, Role.LA_OFFICER)
+    cambridgeshire, _ = LocalAuthority.objects.get_or_create(code="873", defaults={"name": "Cambridgeshire"})
+    membership.local_authorities.add(cambridgeshire)
+    return membership
+
+
+def make_personas(partnership) -> dict:
+    """One member of `partnership` in each role, made in the order the `personas` fixture makes them."""
+    return {
+        Role.HEADTEACHER: make_headteacher(partnership),
+        Role.SYSTEM_LEADER: make_member(partnership, Role.SYSTEM_LEADER),
+        Role.BROKER: make_member(partnership, Role.BROKER),
+        Role.APPROVER: make_member(partnership, Role.APPROVER),
+        Role.LA_OFFICER: make_la_officer(partnership),
+        Role.ADMIN: make_member(partnership, Role.ADMIN),
+        Role.CANDIDATE: make_member(partnership, Role.CANDIDATE),
+        Role.PARTICIPANT: make_member(partnership, Role.PARTICIPANT),
+    }
+
+
+@pytest.fixture
+def partnership(db):
+    return make_partnership()
+
+
+@pytest.fixture
+def other_partnership(db):
+    return make_other_partnership()
+
+
+@pytest.fixture
+def headteacher(partnership):
+    """The headteacher of Histon and Impington Junior School (URN 139087) in Cambridgeshire (873)."""
+    return make_headteacher(partnership)
 
 
 @pytest.fixture
@@ -232,12 +307,7 @@ def approver(partnership):
 @pytest.fixture
 def la_officer(partnership):
     """An LA officer for Cambridgeshire (DfE LA code 873)."""
-    from alliances.models import LocalAuthority
-
-    membership = make_member(partnership, Role.LA_OFFICER)
-    cambridgeshire, _ = LocalAuthority.objects.get_or_create(code="873", defaults={"name": "Cambridgeshire"})
-    membership.local_authorities.add(cambridgeshire)
-    return membership
+    return make_la_officer(partnership)
 
 
 @pytest.fixture

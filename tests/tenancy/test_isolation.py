@@ -22,6 +22,7 @@ from portal.audit.models import AuditEvent
 from portal.notifications.models import Notification
 from portal.tenancy.models import Invitation, Membership, PartnershipOwned
 from portal.tenancy.roles import Role
+from tests.conftest import make_other_partnership, make_partnership, make_personas
 from tests.factories import (
     AllianceFactory,
     CalendarPeriodFactory,
@@ -48,6 +49,7 @@ from tests.factories import (
 from tests.factories.courses import CohortFactory, FacilitatorFactory, ProgrammeFactory, SessionFactory
 from tests.factories.leadership import make_application, make_induction_item, make_nomination, make_round
 from tests.leadership.quality.world import quality_objects
+from tests.shared_data import fresh_copy, shared_test_data
 
 
 def _objects(partnership, member, leader_user=None, panel=(), candidate=None, participant=None):
@@ -505,26 +507,77 @@ def test_every_tenant_model_refuses_queries_outside_a_scope():
         assert not partnership_field.null, f"{model.__name__}.partnership must be non-null"
 
 
+def _world():
+    """Both partnerships, the personas, the outsider and one of each tenant object on each side, as the conftest
+    fixtures and `_objects` make them."""
+    partnership = make_partnership()
+    other_partnership = make_other_partnership()
+    personas = make_personas(partnership)
+    outsider = make_member(other_partnership, Role.ADMIN)
+    mine = _objects(partnership, personas[Role.ADMIN], leader_user=personas[Role.SYSTEM_LEADER].user,
+                    panel=[personas[Role.BROKER].user, personas[Role.APPROVER].user],
+                    candidate=personas[Role.CANDIDATE].user, participant=personas[Role.PARTICIPANT].user)
+    theirs = _objects(other_partnership, outsider)
+    # What each partnership holds as every test starts (its savepoint starts from these rows): the cases compare
+    # what they leave with it, instead of each reading all of it twice.
+    at_start = {partnership.pk: _snapshot(partnership), other_partnership.pk: _snapshot(other_partnership)}
+    return {"partnership": partnership, "other_partnership": other_partnership, "personas": personas,
+            "outsider": outsider, "mine": mine, "theirs": theirs, "at_start": at_start}
+
+
+@pytest.fixture(scope="module")
+def _shared_world(django_db_setup, django_db_blocker):
+    """The matrix's thousands of cases read the same objects: built once for the module, each test running in a
+    savepoint inside its transaction (tests/shared_data.py), so a case costs only its requests."""
+    yield from shared_test_data(django_db_blocker, _world)
+
+
 @pytest.fixture
-def my_side(partnership, personas):
+def world(_shared_world, db):
+    return fresh_copy(_shared_world)
+
+
+# The conftest fixtures, over the shared world: the same partnerships and personas, made once.
+@pytest.fixture
+def partnership(world):
+    return world["partnership"]
+
+
+@pytest.fixture
+def other_partnership(world):
+    return world["other_partnership"]
+
+
+@pytest.fixture
+def personas(world):
+    return world["personas"]
+
+
+@pytest.fixture
+def broker(world):
+    return world["personas"][Role.BROKER]
+
+
+@pytest.fixture
+def outsider(world):
+    return world["outsider"]
+
+
+@pytest.fixture
+def my_side(world):
     """One of each tenant object in the partnership the personas belong to."""
-    with scopes_disabled():
-        return _objects(partnership, personas[Role.ADMIN], leader_user=personas[Role.SYSTEM_LEADER].user,
-                        panel=[personas[Role.BROKER].user, personas[Role.APPROVER].user],
-                        candidate=personas[Role.CANDIDATE].user, participant=personas[Role.PARTICIPANT].user)
+    return world["mine"]
 
 
 @pytest.fixture
-def their_side(other_partnership, outsider):
-    """One of each tenant object in the other partnership. The matrix's thousands of cases each build only the side
-    they read (building both took about 40% of the whole suite's time)."""
-    with scopes_disabled():
-        return _objects(other_partnership, outsider)
+def their_side(world):
+    """One of each tenant object in the other partnership."""
+    return world["theirs"]
 
 
 @pytest.fixture
-def both_sides(my_side, their_side):
-    return my_side, their_side
+def both_sides(world):
+    return world["mine"], world["theirs"]
 
 
 def _snapshot(partnership):
@@ -610,9 +663,9 @@ def _snapshot(partnership):
 
 
 @pytest.mark.parametrize("name", sorted(MATRIX))
-def test_outsider_gets_404_on_every_method(client, name, partnership, my_side, outsider):
+def test_outsider_gets_404_on_every_method(client, name, partnership, my_side, outsider, world):
     mine = my_side
-    before = _snapshot(partnership)
+    before = world["at_start"][partnership.pk]
     client.force_login(outsider.user)
     url = _url(name, partnership, mine)
     for method in ("get", "post", "put", "patch", "delete", "head"):
@@ -623,10 +676,11 @@ def test_outsider_gets_404_on_every_method(client, name, partnership, my_side, o
 
 @pytest.mark.parametrize("name", sorted(n for n, (_, key) in MATRIX.items() if key and key not in SHARED_REFERENCE))
 @pytest.mark.parametrize("role", list(Role))
-def test_members_cannot_reach_the_other_partnerships_objects(client, name, role, personas, other_partnership, their_side):
+def test_members_cannot_reach_the_other_partnerships_objects(client, name, role, personas, other_partnership, their_side,
+                                                            world):
     theirs = their_side
     member = personas[role]
-    before = _snapshot(other_partnership)
+    before = world["at_start"][other_partnership.pk]
     client.force_login(member.user)
     # The other partnership's object id, under this member's own partnership slug.
     methods, key = MATRIX[name]
