@@ -105,9 +105,9 @@ def _requests(scope: Scope) -> tuple[list[dict], list[dict], dict[int, list[int]
         "pk", "school_id", "school__la_id", "status", "progress", "days_wanted", "submitted_at", "preferred_start",
         "preferred_end", "need").order_by()
     blank = {name: Value(None, output) for name, output in (
-        ("no_school", CharField()), ("no_la", CharField()), ("no_progress", CharField()), ("no_days", DecimalField()),
+        ("no_school", CharField(max_length=40)), ("no_la", CharField(max_length=40)), ("no_progress", CharField(max_length=40)), ("no_days", DecimalField()),
         ("no_sent", DateTimeField()), ("no_start", DateField()), ("no_end", DateField()))}
-    need_rows = needs_qs.annotate(marker=Value(NEED, CharField()), **blank).values(
+    need_rows = needs_qs.annotate(marker=Value(NEED, CharField(max_length=40)), **blank).values(
         "request_id", "no_school", "no_la", "marker", "no_progress", "no_days", "no_sent", "no_start", "no_end",
         "specialism_id").order_by()
     year_requests: list[dict] = []
@@ -134,7 +134,7 @@ def _days(scope: Scope, deployment_ids: list[int]) -> tuple[dict[int, Decimal], 
                                   visit_date__range=(scope.start, scope.end)).values(
         "deployment_id", "status").annotate(total=Sum("days")).order_by()
     ledger = CapacityEntry.objects.filter(partnership=scope.partnership, deployment_id__in=deployment_ids,
-                                          term_key__in=scope.term_keys).annotate(kind=Value(LEDGER, CharField())).values(
+                                          term_key__in=scope.term_keys).annotate(kind=Value(LEDGER, CharField(max_length=40))).values(
         "deployment_id", "kind").annotate(total=Sum("days")).order_by()
     for row in visits.union(ledger, all=True):  # rows named as the visits' are: the ledger's kind is "status"
         deployment_id, kind, total = row["deployment_id"], row["status"], row["total"]
@@ -156,7 +156,7 @@ def _reviews(scope: Scope, deployment_ids: list[int], open_ids: list[int]) -> tu
     ratings = ReviewObjective.objects.filter(
         partnership=scope.partnership, review__deployment_id__in=open_ids,
         review__status__in=(ReviewStatus.SUBMITTED, ReviewStatus.AGREED), review__due_on__lte=scope.end,
-    ).annotate(marker=Value(RATING, CharField()), no_score=Value(None, IntegerField()),
+    ).annotate(marker=Value(RATING, CharField(max_length=40)), no_score=Value(None, IntegerField()),
                no_head_score=Value(None, IntegerField())).values(
         "review_id", "review__deployment_id", "marker", "rag", "review__due_on", "no_score", "no_head_score").order_by()
     due: list[dict] = []
@@ -184,7 +184,7 @@ def _leaders(scope: Scope) -> tuple[list[tuple], dict[tuple[int, str], Decimal],
         links_qs = links_qs.filter(specialism_id=scope.area.pk)
     year_keys = [term.key for term in scope.calendar.year_terms(scope.year)]
     # Each (specialism, leader, days per term) link; then, with no specialism, each (leader, term) total on the ledger.
-    links = links_qs.annotate(no_term=Value(None, CharField())).values(
+    links = links_qs.annotate(no_term=Value(None, CharField(max_length=40))).values(
         "specialism_id", "leader_id", "no_term", "leader__capacity_days_per_term").order_by()
     totals = CapacityEntry.objects.filter(
         partnership=scope.partnership, leader_id__in=links_qs.values("leader_id"), term_key__in=year_keys,
