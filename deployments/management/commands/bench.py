@@ -2,7 +2,8 @@
 
 The floor first: a view that answers "ok" behind the full middleware stack (session, sign-in, two-factor
 check, membership, the partnership's scope; `tenant:ping`). Each page is then requested N times in-process
-through the same stack and its p50 and p95 are reported as multiples of the floor's, measured in the same run.
+through the same stack (the process frozen for the collector once warm, as `portal/wsgi.py` freezes a worker)
+and its p50 and p95 are reported as multiples of the floor's, measured in the same run.
 
 `--http` then serves the app with gunicorn (2 workers, DEBUG off) on 127.0.0.1 only and drives the main pages
 with a bounded load generator (threads and http.client, signed-in session cookies; at most --http-requests
@@ -13,6 +14,7 @@ and errors per page, next to the floor's. Run after `seed_scale`, on PostgreSQL.
 from __future__ import annotations
 
 import argparse
+import gc
 import statistics
 import subprocess
 import time
@@ -64,8 +66,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--partnership", default="scale-050")
         parser.add_argument("--requests", type=int, default=100)
-        parser.add_argument("--orders-partnership", default="scale-001",
-                            help="The partnership seed_scale gave its orders and charge lines")
+        parser.add_argument("--orders-partnership", default="scale-001", help="seed_scale's one with orders")
         parser.add_argument("--reminders", action="store_true",
                             help="Also time the daily reminder run with every scale deployment active (rolled back)")
         parser.add_argument("--matching-partnership", default="scale-matching",
@@ -75,15 +76,13 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8003, help="gunicorn's port on 127.0.0.1 (--http)")
         parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (--http)")
         parser.add_argument("--concurrency", default="1,8,32", help="Concurrent clients, comma-separated (--http)")
-        parser.add_argument("--http-requests", type=int, default=400,
-                            help="At most this many requests per page and level (--http)")
+        parser.add_argument("--http-requests", type=int, default=400, help="At most this many a page and level (--http)")
         parser.add_argument("--http-seconds", type=float, default=4.0,
                             help="At most this many seconds per page and level (--http)")
         parser.add_argument("--in-process", action=argparse.BooleanOptionalAction, default=True,
                             help="Time every page in-process (--no-in-process with --http for the HTTP table only)")
-        parser.add_argument("--only", default="",
-                            help="Only the pages whose label contains one of these comma-separated words (the floor "
-                                 "is always measured); the matching service's own line is skipped")
+        parser.add_argument("--only", default="", help="Only the pages whose label has one of these comma-separated "
+                            "words (and the floor); the matching service's own line is skipped")
 
     def handle(self, *args, partnership, requests, reminders=False, orders_partnership="scale-001",
                matching_partnership="scale-matching", http=False, port=8003, workers=2, concurrency="1,8,32",
@@ -175,8 +174,8 @@ class Command(BaseCommand):
         return pages
 
     def _in_process(self, pages: list[tuple], requests: int) -> None:
-        """Each page's requests alternate with the floor's, so its multiple of the floor is measured under the same
-        load (a shared machine's load moves within a run); the floor's own row is all of its samples."""
+        """Each page's requests alternate with the floor's, so its multiple is taken under the same load (a shared
+        machine's load moves within a run); the floor's own row is all of its samples."""
         self.stdout.write(f"{School.objects.count()} schools; {connection.vendor}; {requests} requests per page, "
                           "each followed by one of the floor\n")
         self.stdout.write(f"{'page':<40} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'x floor':>8} {'p95 x':>8} "
@@ -187,10 +186,12 @@ class Command(BaseCommand):
         rows = []
         with override_settings(DEBUG=False, ALLOWED_HOSTS=["*"]):
             floor_client = clients[floor_user.pk] = signed_in(floor_user)
+            for user in {user.pk: user for user, *_ in pages if user.pk not in clients}.values():
+                clients[user.pk] = signed_in(user)
+            gc.collect()
+            gc.freeze()  # as portal/wsgi.py does once the application is loaded
             for user, label, url, _ in pages:
-                client = clients.get(user.pk)
-                if client is None:
-                    client = clients[user.pk] = signed_in(user)
+                client = clients[user.pk]
                 response = client.get(url)
                 if response.status_code != 200:
                     raise CommandError(f"{url} answered {response.status_code}")
@@ -292,9 +293,8 @@ class Command(BaseCommand):
         ], floor=f"{base}/ping/")
 
     def _measure(self, title: str, client: Client, pages: list[tuple[str, str, int]], floor: str) -> None:
-        """Each page's p50, p95 and max server time over `times` requests (after one to warm caches), each followed
-        by one of the partnership's floor (`floor`), so the multiples are taken under the same load; and its
-        queries. A download is read to its last byte."""
+        """Each page's p50, p95, max and queries over `times` requests (after one to warm caches), each followed by
+        one of the partnership's floor (`floor`) for the multiples; a download is read to its last byte."""
         def timed(url: str) -> float:
             started = time.perf_counter()
             response = client.get(url)
