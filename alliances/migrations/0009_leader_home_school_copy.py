@@ -8,7 +8,10 @@ nothing more than the leader. The columns are not model fields: Django never wri
 a stale instance cannot overwrite them, and only the triggers below do:
 
 * `leader_home_columns`, before a leader is inserted or its home school set (every save sets it), copies the
-  school's values onto the row;
+  school's values onto the row, reading the school `FOR SHARE`: a leader written while another transaction is
+  changing its school waits for that change and copies the new values, and a school changed while a new leader's
+  transaction is open waits for it, so the school's trigger then sees and updates the leader (without the lock,
+  either order left the copy stale under READ COMMITTED);
 * `school_home_columns_inserted` / `_updated`, after any statement that inserts or updates schools (the imports'
   bulk updates, `locate_schools`, an admin's edit), copies the values of the schools it touched onto their leaders
   whose copy differs (so a repeat import that changes nothing writes no leader). The leaders of every partnership
@@ -33,7 +36,7 @@ CREATE OR REPLACE FUNCTION alliances_leader_home_columns() RETURNS trigger LANGU
 BEGIN
     SELECT school.easting, school.northing, school.trust_code, school.federation_code
       INTO NEW.home_easting, NEW.home_northing, NEW.home_trust_code, NEW.home_federation_code
-      FROM alliances_school school WHERE school.urn = NEW.home_school_id;
+      FROM alliances_school school WHERE school.urn = NEW.home_school_id FOR SHARE;
     RETURN NEW;
 END $$
 """

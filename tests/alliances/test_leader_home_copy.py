@@ -104,3 +104,55 @@ def test_imports_that_locate_schools_keep_the_copy(partnership):
     run_import(DISTRICTS)
     found = assert_in_step()
     assert any(copy[0] is not None for copy, _, _ in found.values())  # the imports gave some of them coordinates
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("first", ["school changed first", "leader written first"])
+def test_a_leader_and_its_school_written_at_once_end_in_step(partnership, first):
+    """Two connections: one changes a school's coordinates, the other gives a new leader that school, each in a
+    transaction the other cannot see yet. Whichever starts first, the copy ends equal to the school."""
+    import threading
+    import time
+
+    from django.db import close_old_connections
+
+    from portal.tenancy.rls import cross_partnership
+
+    school = SchoolFactory(easting=100, northing=100)
+    started, errors = threading.Event(), []
+
+    def change_school() -> None:
+        try:
+            with transaction.atomic():
+                School.objects.filter(urn=school.urn).update(easting=200, northing=200)
+                started.set()
+                time.sleep(1.0)  # the other connection writes its leader meanwhile
+        except Exception as error:  # pragma: no cover - reported below
+            errors.append(error)
+        finally:
+            close_old_connections()
+            connection.close()
+
+    def add_leader() -> None:
+        try:
+            with cross_partnership("test: a leader written beside a school's change", quiet=True), \
+                    transaction.atomic():
+                SystemLeaderFactory(partnership=partnership, home_school=school)
+                started.set()
+                time.sleep(1.0)  # the school's change comes meanwhile
+        except Exception as error:  # pragma: no cover - reported below
+            errors.append(error)
+        finally:
+            close_old_connections()
+            connection.close()
+
+    order = [change_school, add_leader] if first == "school changed first" else [add_leader, change_school]
+    threads = [threading.Thread(target=target) for target in order]
+    threads[0].start()
+    assert started.wait(timeout=20)
+    threads[1].start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors
+    found = assert_in_step()
+    assert [copy[:2] for copy, _, _ in found.values()] == [(200, 200)]
