@@ -39,7 +39,9 @@ def test_the_worker_sends_retries_after_a_500_and_delivers_once(admin, partnersh
         record_event(partnership=partnership, action="review.agreed", obj=SupportRequestFactory(partnership=partnership))
         delivery = WebhookDelivery.objects.get(endpoint=endpoint)
         assert _wait_for(lambda: len(receiver.received) == 1), "the worker never sent the webhook"
-        assert _wait_for(lambda: WebhookDelivery.objects.get(pk=delivery.pk).attempts == 1)
+        # The attempt is counted when the worker claims the row, before it posts; the 500 and the backoff are
+        # written after. Wait for those, or the backoff would overwrite the due time set here.
+        assert _wait_for(lambda: WebhookDelivery.objects.filter(pk=delivery.pk, attempts=1, last_status=500).exists())
         WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
         sweep_webhooks_task.delay()
         assert _wait_for(lambda: WebhookDelivery.objects.get(pk=delivery.pk).state == DeliveryState.DELIVERED)
