@@ -604,6 +604,7 @@ def _snapshot(partnership):
         OrderLine,
         Place,
         Programme,
+        SchoolYearCharges,
         Service,
         Session,
     )
@@ -614,6 +615,10 @@ def _snapshot(partnership):
             list(OrderLine.objects.filter(partnership=partnership).values_list("pk", "status", "quantity")),
             list(Service.objects.filter(partnership=partnership).values_list("pk", "sold")),
             ChargeLine.objects.filter(partnership=partnership).count(),
+            # The sums kept from the charge lines by triggers: a write the lines' count misses would show here.
+            list(SchoolYearCharges.objects.filter(partnership=partnership).order_by("pk").values_list(
+                "school_id", "financial_year", "academic_year", "service_id", "charged", "charge_lines", "credited",
+                "credit_lines")),
             Entitlement.objects.filter(partnership=partnership).count(),
             list(Offer.objects.filter(partnership=partnership).values_list("pk", "status", "response_note")),
             list(Deployment.objects.filter(partnership=partnership).values_list("pk", "status", "status_note",
