@@ -3,6 +3,7 @@
 * `{% govuk_error_summary form %}`, `{% govuk_field form.x %}`: form rendering.
 * `{% error_title_prefix %}`: "Error: " at the start of the page title while any form on the page has errors.
 * `{% table_region %}...{% endtable_region %}`: the scrolling, focusable, labelled box every data table sits in.
+* `{% layout_part "includes/header.html" %}`: the layout's header or footer (portal/ui/layout.py).
 """
 
 from __future__ import annotations
@@ -17,7 +18,11 @@ from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django_filters import FilterSet
 
+from portal.ui.layout import layout_part
+
 register = template.Library()
+# `{% layout_part "includes/header.html" %}`: the header or footer, rendered once for the values it shows.
+register.simple_tag(layout_part, takes_context=True)
 
 
 def _counted(bound: forms.BoundField) -> int | None:
