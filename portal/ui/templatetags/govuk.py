@@ -14,6 +14,7 @@ from django import forms, template
 from django.template.base import token_kwargs
 from django.template.loader import render_to_string
 from django.utils.formats import localize
+from django.utils.functional import LazyObject, empty
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django_filters import FilterSet
@@ -173,6 +174,12 @@ def govuk_error_summary(*forms_: forms.Form) -> dict:
 
 
 def _has_errors(value: object) -> bool:
+    if isinstance(value, LazyObject):
+        # Not evaluated yet (the CSRF token, before any form asked for it): no form of the page's. Asking its class
+        # would evaluate it, and an evaluated CSRF token sends its cookie with every page, a form on it or not.
+        if value._wrapped is empty:
+            return False
+        value = value._wrapped
     if isinstance(value, FilterSet):
         value = value.form
     if isinstance(value, forms.BaseForm):
