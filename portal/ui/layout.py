@@ -18,6 +18,7 @@ from django import template
 from django.core.signals import setting_changed
 from django.template import Context
 from django.template.loader import get_template
+from django.templatetags.static import static
 from django.urls import get_script_prefix, get_urlconf
 from django.utils.translation import get_language
 
@@ -104,8 +105,16 @@ def layout_part(context: template.Context, name: str) -> str:
                      context.autoescape)
 
 
+@lru_cache(maxsize=256)
+def layout_static(path: str) -> str:
+    """`{% static path %}` for the layout's own files, looked up once (the storage's answer depends on settings
+    alone: the static address, the storage and its manifest; a change of setting forgets it, as below)."""
+    return static(path)
+
+
 def _forget(**kwargs) -> None:
     _rendered.cache_clear()
+    layout_static.cache_clear()
 
 
 setting_changed.connect(_forget, dispatch_uid="portal.ui.layout_part")

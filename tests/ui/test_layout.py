@@ -81,3 +81,14 @@ def test_a_page_without_a_form_sends_no_csrf_cookie(client):
     evaluating it would send the CSRF cookie with every page. A page with a form still sends it."""
     assert "csrftoken" not in client.get("/accessibility/").cookies
     assert "csrftoken" in client.get("/account/login/").cookies
+
+
+def test_the_layouts_static_files_are_the_static_tags_addresses(settings):
+    engine = engines["django"].engine
+    names = ["app.css", "js/app.js", "govuk/assets/images/favicon.ico"]
+    for static_url in ["/static/", "/elsewhere/"]:
+        settings.STATIC_URL = static_url  # a change of setting forgets the stored addresses
+        for name in names:
+            plain = engine.from_string(f"{{% load static %}}{{% static '{name}' %}}").render(Context())
+            assert engine.from_string(f"{{% layout_static '{name}' %}}").render(Context()) == plain
+            assert plain.startswith(static_url)

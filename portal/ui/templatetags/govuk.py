@@ -19,11 +19,12 @@ from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django_filters import FilterSet
 
-from portal.ui.layout import layout_part
+from portal.ui.layout import layout_part, layout_static
 
 register = template.Library()
 # `{% layout_part "includes/header.html" %}`: the header or footer, rendered once for the values it shows.
 register.simple_tag(layout_part, takes_context=True)
+register.simple_tag(layout_static, name="layout_static")  # `{% static %}`, for files every page links
 
 
 def _counted(bound: forms.BoundField) -> int | None:
