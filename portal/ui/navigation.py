@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from django.urls import get_script_prefix, get_urlconf, reverse
 
 from portal.tenancy.models import Membership
+from portal.tenancy.roles import role_can
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ def register_navigation(*items: NavItem) -> None:
             NAVIGATION.append(item)
     NAVIGATION.sort(key=lambda item: item.position)
     _menu.cache_clear()
+    _allowed.cache_clear()
 
 
 def _match(item: NavItem, current: str) -> int:
@@ -56,9 +58,16 @@ def navigation_for(request: HttpRequest, membership: Membership) -> list[dict]:
     """The member's menu, with at most one item current: the best match ("programmes:programme_reports" is
     Programme reports, not Programmes, although both names begin "programmes:programme")."""
     current = request.resolver_match.view_name if request.resolver_match else ""
-    menu = _menu(tuple(membership.can(item.capability) for item in NAVIGATION), membership.partnership.slug, current,
+    menu = _menu(_allowed(membership.role, membership.is_active), membership.partnership.slug, current,
                  get_urlconf(), get_script_prefix())
     return [dict(entry) for entry in menu]
+
+
+@lru_cache(maxsize=64)
+def _allowed(role: str, is_active: bool) -> tuple[bool, ...]:
+    """Which items a role sees: `Membership.can` (active, and the role has the capability) for each, once a role
+    (it was asked about every item on every page)."""
+    return tuple(is_active and role_can(role, item.capability) for item in NAVIGATION)
 
 
 @lru_cache(maxsize=2048)

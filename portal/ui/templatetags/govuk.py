@@ -3,6 +3,7 @@
 * `{% govuk_error_summary form %}`, `{% govuk_field form.x %}`: form rendering.
 * `{% error_title_prefix %}`: "Error: " at the start of the page title while any form on the page has errors.
 * `{% table_region %}...{% endtable_region %}`: the scrolling, focusable, labelled box every data table sits in.
+* `{% layout_part "includes/header.html" %}`: the layout's header or footer (portal/ui/layout.py).
 """
 
 from __future__ import annotations
@@ -13,11 +14,17 @@ from django import forms, template
 from django.template.base import token_kwargs
 from django.template.loader import render_to_string
 from django.utils.formats import localize
+from django.utils.functional import LazyObject, empty
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django_filters import FilterSet
 
+from portal.ui.layout import layout_part, layout_static
+
 register = template.Library()
+# `{% layout_part "includes/header.html" %}`: the header or footer, rendered once for the values it shows.
+register.simple_tag(layout_part, takes_context=True)
+register.simple_tag(layout_static, name="layout_static")  # `{% static %}`, for files every page links
 
 
 def _counted(bound: forms.BoundField) -> int | None:
@@ -168,6 +175,12 @@ def govuk_error_summary(*forms_: forms.Form) -> dict:
 
 
 def _has_errors(value: object) -> bool:
+    if isinstance(value, LazyObject):
+        # Not evaluated yet (the CSRF token, before any form asked for it): no form of the page's. Asking its class
+        # would evaluate it, and an evaluated CSRF token sends its cookie with every page, a form on it or not.
+        if value._wrapped is empty:
+            return False
+        value = value._wrapped
     if isinstance(value, FilterSet):
         value = value.form
     if isinstance(value, forms.BaseForm):
