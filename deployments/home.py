@@ -32,7 +32,7 @@ from deployments.requests.selectors import triage_queue
 from deployments.reviews.selectors import overdue_reviews
 from deployments.variations.selectors import changes_waiting_for
 from deployments.visibility import deployments_for, offers_for, requests_for
-from portal.queues import first_and_total
+from portal.queues import first_and_total, firsts_and_totals
 from portal.tenancy.models import Membership
 
 # The home lists show a deployment's school, system leader and who proposed it, and an offer's request, school
@@ -111,8 +111,7 @@ def _broker(membership: Membership) -> dict:
         *OFFER_ROWS).only("request", "expires_at", "request__school__name", "leader__name").order_by("expires_at", "pk")
     waiting_approval = visible.filter(status=DeploymentStatus.PROPOSED).only("proposed_at", "school__name").order_by(
         "proposed_at", "pk")
-    to_propose = list(awaiting_proposal(membership=membership).select_related(None).select_related("school")
-                      .only("school__name")[:10])
+    requests = _request_queues(membership)
     offers_waiting_list, offers_waiting = first_and_total(waiting_offers, 10)
     disputes = list(disputed_visits(membership=membership).only(
         "visit_date", "deployment__school__name", "deployment__leader__name")[:10])
@@ -122,17 +121,33 @@ def _broker(membership: Membership) -> dict:
         *REVIEW_ROWS, "deployment__leader__name"), 10)
     awaiting_approval, awaiting_approval_count = first_and_total(waiting_approval, 10)
     return {
-        "to_propose": to_propose, "offers_waiting": offers_waiting, "offers_waiting_list": offers_waiting_list,
+        **requests, "offers_waiting": offers_waiting, "offers_waiting_list": offers_waiting_list,
         "disputes": disputes, "awaiting_agreement": awaiting_agreement,
         "overdue_reviews": overdue, "overdue_count": overdue_count,
         "awaiting_approval": awaiting_approval, "awaiting_approval_count": awaiting_approval_count,
-        "my_requests": list(requests_for(membership=membership).filter(
-            assigned_broker=membership.user, status=RequestStatus.TRIAGED).select_related(None).select_related("school")
-            .only("triaged_at", "school__name").order_by("triaged_at", "pk")[:10]),
     }
 
 
+def _request_queues(membership: Membership) -> dict:
+    """The broker's requests: accepted ones to propose, their own taken on and, if they triage, those waiting for
+    triage with how many; one statement for the three (`firsts_and_totals`), each queue its selector's rows."""
+    queues = {"to_propose": (Q(status=RequestStatus.MATCHED), ("triaged_at", "pk")),
+              "my_requests": (Q(status=RequestStatus.TRIAGED), ("triaged_at", "pk"))}
+    rows_of = {"to_propose": Q(pk__in=awaiting_proposal(membership=membership).values("pk")),
+               "my_requests": Q(assigned_broker=membership.user, status=RequestStatus.TRIAGED)}
+    if membership.can("requests.triage"):
+        queues["triage_queue"] = (Q(status=RequestStatus.SUBMITTED), ("submitted_at", "pk"))
+    found = firsts_and_totals(requests_for(membership=membership).select_related(None).select_related("school").only(
+        "triaged_at", "submitted_at", "school__name"), queues, 10, rows_of=rows_of)
+    requests = {name: rows for name, (rows, _) in found.items()}
+    if "triage_queue" in found:
+        requests["triage_count"] = found["triage_queue"][1]
+    return requests
+
+
 def _triage(membership: Membership) -> dict:
+    if membership.can("offers.make"):
+        return {}  # the broker's section read the triage queue with their other requests
     triage, triage_count = first_and_total(triage_queue(membership=membership).select_related(None).select_related(
         "school").only("submitted_at", "school__name"), 10)
     return {"triage_queue": triage, "triage_count": triage_count}
