@@ -28,6 +28,7 @@ def home_section(*, membership: Membership, **_) -> dict:
     if membership.role == Role.HEADTEACHER:
         return {"school_impact_due": list(SchoolImpact.objects.filter(
             partnership=membership.partnership, answered_at__isnull=True, due_on__lte=today,
-            place__school__in=membership.schools.all()).select_related("place", "place__cohort", "place__school")
-            .order_by("due_on", "pk")[:LIMIT])}
+            place__school_id__in=Membership.schools.through.objects.filter(membership_id=membership.pk).values(
+                "school_id")).select_related("place", "place__cohort", "place__school")
+            .only("due_on", "place__name", "place__cohort__name", "place__school__name").order_by("due_on", "pk")[:LIMIT])}
     return {}
