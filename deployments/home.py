@@ -12,7 +12,8 @@ from datetime import timedelta
 from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from alliances.selectors import designations_due, own_leader_record
+from alliances.models import SystemLeader
+from alliances.selectors import designations_due
 from deployments.brokerage.selectors import awaiting_proposal
 from deployments.delivery import capacity
 from deployments.delivery.selectors import disputed_visits, visits_to_log, watchlist
@@ -97,7 +98,10 @@ def _system_leader(membership: Membership) -> dict:
         "visits_to_log": list(visits_to_log(membership=membership).select_related(None).select_related("school")
                               .only("days", "end_date", "school__name")[:10]),
     }
-    leader = own_leader_record(membership=membership)
+    # The leader's own record as the capacity ledger needs it (its capacity); the page shows nothing else of it,
+    # so no join to its home school (`own_leader_record` joins it for the pages that show it).
+    leader = SystemLeader.objects.filter(partnership=membership.partnership, user=membership.user).only(
+        "capacity_days_per_term").first()
     if leader is not None:
         sections["leader"] = leader
         sections["ledger"] = capacity.current_ledger(partnership=membership.partnership, leader=leader)

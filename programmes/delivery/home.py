@@ -17,8 +17,9 @@ LIMIT = 5
 def home_section(*, membership: Membership, **_) -> dict:
     today = timezone.localdate()
     if membership.role == Role.SYSTEM_LEADER:
-        return {"registers_to_take": list(registers_to_take(membership, today=today)[:LIMIT]),
-                "sessions_run": list(sessions_run(membership, today=today)[:LIMIT])}
+        shown = ("title", "date", "starts_at", "cohort__name")  # what the lists show, not every column
+        return {"registers_to_take": list(registers_to_take(membership, today=today).only(*shown)[:LIMIT]),
+                "sessions_run": list(sessions_run(membership, today=today).only(*shown)[:LIMIT])}
     if membership.role == Role.PARTICIPANT:
         mine = Place.objects.filter(partnership=membership.partnership, user_id=membership.user_id,
                                     status=PlaceStatus.ACCEPTED).select_related("cohort")
