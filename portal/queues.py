@@ -9,7 +9,11 @@ the same joins for it, without the ordering or the rows' own joins. With no rows
 
 from __future__ import annotations
 
-from django.db.models import IntegerField, QuerySet, Subquery
+from functools import reduce
+from operator import or_
+
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Subquery, Value, When, Window
+from django.db.models.functions import RowNumber
 
 TOTAL = "_queue_total"
 
@@ -28,3 +32,34 @@ def first_and_total(queryset: QuerySet, shown: int) -> tuple[list, int]:
     """(the queryset's first `shown` rows, its count): one query."""
     rows = list(queryset.annotate(**{TOTAL: Total(queryset)})[:shown])
     return rows, (getattr(rows[0], TOTAL) if rows else 0)
+
+
+def firsts_and_totals(queryset: QuerySet, queues: dict[str, tuple[Q, tuple[str, ...]]], shown: int,
+                      rows_of: dict[str, Q] | None = None) -> dict[str, tuple[list, int]]:
+    """Several queues over one table in one statement: {name: (its first `shown` rows, its count)}.
+
+    `queues` maps each name to (its condition, its ordering: field names, ascending, the same number for every
+    queue and of one type at each place, the last one unique, e.g. "pk"); the conditions must not overlap. A queue whose rows need more than a
+    cheap condition (a subquery, say) gives that in `rows_of`: the statement keeps its rows by it, once, and tells
+    the queues apart by their conditions alone. The rows are numbered within their queue by a window function
+    (`ROW_NUMBER() OVER (PARTITION BY queue ...)`) and counted by another, and only the first `shown` of each
+    come back: the rows and counts `first_and_total` gives for each queue alone."""
+    rows_of = rows_of or {}
+    names = list(queues)
+    label = Case(*[When(condition, then=Value(i)) for i, (condition, _) in enumerate(queues.values())],
+                 output_field=IntegerField())
+    width = {len(order) for _, order in queues.values()}
+    if len(width) != 1:
+        raise ValueError("Every queue's ordering must have the same number of fields")
+    keys = [Case(*[When(condition, then=F(order[n])) for condition, order in queues.values()])
+            for n in range(width.pop())]
+    rows = (queryset.filter(reduce(or_, (rows_of.get(name, condition) for name, (condition, _) in queues.items())))
+            .annotate(_queue=label, _queue_rank=Window(RowNumber(), partition_by=[label], order_by=keys),
+                      **{TOTAL: Window(Count("pk"), partition_by=[label])})
+            .filter(_queue_rank__lte=shown).order_by("_queue", "_queue_rank"))
+    found: dict[str, tuple[list, int]] = {name: ([], 0) for name in names}
+    for row in rows:
+        shown_rows, _ = found[names[row._queue]]
+        shown_rows.append(row)
+        found[names[row._queue]] = (shown_rows, getattr(row, TOTAL))
+    return found

@@ -17,8 +17,9 @@ LIMIT = 5
 def home_section(*, membership: Membership, **_) -> dict:
     today = timezone.localdate()
     if membership.role == Role.SYSTEM_LEADER:
-        return {"registers_to_take": list(registers_to_take(membership, today=today)[:LIMIT]),
-                "sessions_run": list(sessions_run(membership, today=today)[:LIMIT])}
+        shown = ("title", "date", "starts_at", "cohort__name")  # what the lists show, not every column
+        return {"registers_to_take": list(registers_to_take(membership, today=today).only(*shown)[:LIMIT]),
+                "sessions_run": list(sessions_run(membership, today=today).only(*shown)[:LIMIT])}
     if membership.role == Role.PARTICIPANT:
         mine = Place.objects.filter(partnership=membership.partnership, user_id=membership.user_id,
                                     status=PlaceStatus.ACCEPTED).select_related("cohort")
@@ -28,6 +29,7 @@ def home_section(*, membership: Membership, **_) -> dict:
     if membership.role == Role.HEADTEACHER:
         return {"school_impact_due": list(SchoolImpact.objects.filter(
             partnership=membership.partnership, answered_at__isnull=True, due_on__lte=today,
-            place__school__in=membership.schools.all()).select_related("place", "place__cohort", "place__school")
-            .order_by("due_on", "pk")[:LIMIT])}
+            place__school_id__in=Membership.schools.through.objects.filter(membership_id=membership.pk).values(
+                "school_id")).select_related("place", "place__cohort", "place__school")
+            .only("due_on", "place__name", "place__cohort__name", "place__school__name").order_by("due_on", "pk")[:LIMIT])}
     return {}

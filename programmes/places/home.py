@@ -21,12 +21,16 @@ def home_section(*, membership: Membership, **_) -> dict:
     found: dict = {}
     if membership.can("places.decide"):
         waiting = (Place.objects.filter(partnership=membership.partnership, status=PlaceStatus.NOMINATED)
-                   .select_related("cohort", "school").order_by("created_at", "pk"))
+                   .select_related("cohort", "school").only("name", "cohort__name", "school__name")
+                   .order_by("created_at", "pk"))
         found.update(_section(waiting, "places_waiting"))
     if membership.can("places.endorse"):
+        # The member's schools from the link table alone (no join to the schools, costly to plan), and only
+        # what the list shows (a place's name and cohort).
         applied = (Place.objects.filter(partnership=membership.partnership, status=PlaceStatus.APPLIED,
-                                        school__in=membership.schools.all())
-                   .select_related("cohort", "school").order_by("created_at", "pk"))
+                                        school_id__in=Membership.schools.through.objects.filter(
+                                            membership_id=membership.pk).values("school_id"))
+                   .select_related("cohort").only("name", "cohort__name").order_by("created_at", "pk"))
         found.update(_section(applied, "places_to_endorse"))
     if membership.role == "participant":
         found.update(_section(my_places(membership=membership), "my_places"))

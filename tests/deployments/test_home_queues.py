@@ -74,3 +74,40 @@ def test_latest_and_unread_is_the_list_and_the_unread_count(world):
             assert latest_and_unread(partnership=world.partnership, user=broker.user, shown=shown) == (
                 list(mine[:shown]), unread_count(partnership=world.partnership, user=broker.user))
         assert unread_count(partnership=world.partnership, user=broker.user) == 4
+
+
+@pytest.mark.parametrize("shown", [1, 2, 10])
+def test_firsts_and_totals_is_each_queue_alone(world, shown):
+    """Several queues in one statement (the broker's requests): each queue's rows, order and count as
+    `first_and_total` reads it alone, including an empty queue and one limited by a subquery."""
+    from django.db.models import Q
+
+    from deployments.brokerage.selectors import awaiting_proposal
+    from deployments.models import RequestStatus, SupportRequest
+    from portal.queues import firsts_and_totals
+
+    with scope(partnership=world.partnership):
+        for n, status in enumerate(["submitted", "submitted", "triaged", "triaged", "matched"]):
+            SupportRequest.objects.create(partnership=world.partnership, school=world.requests["R2"].school,
+                                          created_by=world.broker.user, status=status, days_wanted=1,
+                                          assigned_broker=world.broker.user if n % 2 else None,
+                                          submitted_at=world.requests["R2"].submitted_at,  # ties broken by pk
+                                          triaged_at=timezone.now() if status != "submitted" else None)
+        base = requests_for(membership=world.broker)
+        mine = Q(assigned_broker=world.broker.user, status=RequestStatus.TRIAGED)
+        alone = {"to_propose": awaiting_proposal(membership=world.broker),
+                 "my_requests": base.filter(mine).order_by("triaged_at", "pk"),
+                 "triage_queue": triage_queue(membership=world.broker),
+                 "none": base.filter(status="no such status").order_by("pk")}
+        with CaptureQueriesContext(connection) as queries:
+            together = firsts_and_totals(base, {
+                "to_propose": (Q(status=RequestStatus.MATCHED), ("triaged_at", "pk")),
+                "my_requests": (Q(status=RequestStatus.TRIAGED), ("triaged_at", "pk")),
+                "triage_queue": (Q(status=RequestStatus.SUBMITTED), ("submitted_at", "pk")),
+                "none": (Q(status="no such status"), ("submitted_at", "pk"))}, shown,
+                rows_of={"to_propose": Q(pk__in=awaiting_proposal(membership=world.broker).values("pk")),
+                         "my_requests": mine})
+        assert len(queries) == 1
+        for name, queryset in alone.items():
+            assert together[name] == (list(queryset[:shown]), queryset.count()), name
+        assert together["triage_queue"][1] == 3 and together["none"] == ([], 0)
