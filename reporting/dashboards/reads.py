@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import UTC
 from decimal import Decimal
 
 from django.db.models import CharField, DateField, DateTimeField, DecimalField, IntegerField, Q, Sum, Value
@@ -101,7 +102,9 @@ def _requests(scope: Scope) -> tuple[list[dict], list[dict], dict[int, list[int]
     if scope.area is not None:  # the chosen need area only, in every table
         needs_qs = needs_qs.filter(specialism_id=scope.area.pk)
     # One statement: the requests (no need area on the row), then each (request, need area) marked `NEED` as status.
-    rows = with_progress(queryset).annotate(need=Value(None, IntegerField())).values(
+    # `need` is always NULL on these rows: a text output type has no converter to run on each row (the need rows'
+    # ids come back as the integers they are).
+    rows = with_progress(queryset).annotate(need=Value(None, CharField(max_length=40))).values(
         "pk", "school_id", "school__la_id", "status", "progress", "days_wanted", "submitted_at", "preferred_start",
         "preferred_end", "need").order_by()
     blank = {name: Value(None, output) for name, output in (
@@ -119,7 +122,9 @@ def _requests(scope: Scope) -> tuple[list[dict], list[dict], dict[int, list[int]
             del row["need"]
             year_requests.append(row)
     # Sent on a London date in the period: the same test as comparing `local_date`s, without converting each moment.
-    period_start, period_end = window(scope)
+    # The bounds are the same instants in UTC, the rows' own zone: aware moments in one zone compare without
+    # working out each one's offset.
+    period_start, period_end = (moment.astimezone(UTC) for moment in window(scope))
     requests = [r for r in year_requests if period_start <= r["submitted_at"] <= period_end]
     return year_requests, requests, needs
 
