@@ -165,16 +165,18 @@ class DashboardFilterForm(forms.Form):
         self.periods = calendar_for(partnership=partnership)
         self.terms = SchoolCalendar(self.periods)
         limited = visible_local_authorities(membership=membership)
-        self.limited_las = None if limited is None else sorted(limited.values_list("code", flat=True))
-        if self.limited_las is not None:
-            las = LocalAuthority.objects.filter(code__in=self.limited_las)
+        if limited is not None:
+            # An LA officer's LAs with their names, in one statement.
+            self.las = dict(limited.order_by("name").values_list("code", "name"))
+            self.limited_las = sorted(self.las)
         else:
+            self.limited_las = None
             # The LAs this partnership works in: its schools', its clusters' and those of schools that asked.
             las = LocalAuthority.objects.filter(
                 Q(code__in=PartnershipSchool.objects.filter(partnership=partnership).values("school__la"))
                 | Q(code__in=Cluster.objects.filter(partnership=partnership).values("la"))
                 | Q(code__in=SupportRequest.objects.filter(partnership=partnership).values("school__la")))
-        self.las = dict(las.order_by("name").values_list("code", "name"))
+            self.las = dict(las.order_by("name").values_list("code", "name"))
         cluster_rows = list(Cluster.objects.filter(partnership=partnership).values_list(
             "pk", "name", "academic_year", "la_id").order_by("-academic_year", "name"))
         if self.limited_las is not None:

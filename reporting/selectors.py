@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import CharField, DecimalField, IntegerField, Sum, Value
+from django.db.models.functions import Cast
 
 from alliances.selectors import visible_local_authorities
 from deployments.models import (
@@ -18,6 +19,8 @@ from deployments.models import (
     with_due_caveats,
 )
 from portal.tenancy.models import Membership
+
+DELIVERED = "delivered"  # in `deployment_ratings`, the visits' days beside the ratings (no rating is called this)
 
 
 def deployment_in_view(*, membership: Membership, pk: int) -> Deployment | None:
@@ -34,13 +37,22 @@ def deployment_ratings(*, deployment: Deployment) -> tuple[list[Objective], list
     Facts and ratings only: no notes, evidence or contact details."""
     objectives = list(Objective.objects.filter(deployment=deployment).select_related("area"))
     reviews = list(with_due_caveats(Review.objects.filter(deployment=deployment)).order_by("kind", "due_on", "pk"))
+    # One statement: each rating of a sent or agreed review, then the confirmed visits' days (marked `DELIVERED`
+    # as the rating; no rating is called this), named as the ratings' columns are.
+    ratings_qs = ReviewObjective.objects.filter(
+        review__deployment=deployment, review__status__in=(ReviewStatus.SUBMITTED, ReviewStatus.AGREED)
+    ).annotate(no_days=Cast(Value(None), DecimalField(max_digits=5, decimal_places=1))).values_list(
+        "review_id", "objective_id", "rag", "no_days").order_by()
+    days_qs = Visit.objects.filter(deployment=deployment, status=VisitStatus.CONFIRMED).values("deployment_id").annotate(
+        no_objective=Value(None, IntegerField()), marker=Value(DELIVERED, CharField(max_length=20)),
+        total=Sum("days")).values_list("deployment_id", "no_objective", "marker", "total").order_by()
     ratings: dict[int, dict[int, str]] = {}
-    for review_id, objective_id, rag in ReviewObjective.objects.filter(
-            review__deployment=deployment, review__status__in=(ReviewStatus.SUBMITTED, ReviewStatus.AGREED)
-    ).values_list("review_id", "objective_id", "rag"):
-        ratings.setdefault(review_id, {})[objective_id] = rag
+    delivered = Decimal(0)
+    for review_id, objective_id, rag, days in ratings_qs.union(days_qs, all=True):
+        if rag == DELIVERED:
+            delivered = days or Decimal(0)
+        else:
+            ratings.setdefault(review_id, {})[objective_id] = rag
     for review in reviews:
         review.ratings = [ratings.get(review.pk, {}).get(o.pk, "") for o in objectives]
-    delivered = Visit.objects.filter(deployment=deployment, status=VisitStatus.CONFIRMED).aggregate(
-        total=Sum("days"))["total"] or Decimal(0)
     return objectives, reviews, delivered

@@ -8,8 +8,9 @@ from __future__ import annotations
 import html
 import statistics
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
@@ -130,6 +131,23 @@ def local_date(moment: datetime | None) -> date | None:
     if not moment:
         return None
     return moment.astimezone(LONDON).date() if moment.tzinfo is not None else today_in_london(moment)
+
+
+def london_dates() -> Callable[[datetime | None], date | None]:
+    """`local_date` for many moments read from the database: a UTC moment's London date is worked out once per
+    hour of UTC (London's clocks change, and its days begin, on the hour in UTC), other moments as they come."""
+    seen: dict[tuple, date | None] = {}
+
+    def london_date(moment: datetime | None) -> date | None:
+        if moment is None or moment.tzinfo is not UTC:
+            return local_date(moment)
+        key = (moment.year, moment.month, moment.day, moment.hour)
+        found = seen.get(key)
+        if found is None:
+            found = seen[key] = local_date(moment)
+        return found
+
+    return london_date
 
 
 def window(scope: Scope, *, whole_year: bool = False) -> tuple[datetime, datetime]:

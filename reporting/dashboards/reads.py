@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import UTC
 from decimal import Decimal
 
 from django.db.models import CharField, DateField, DateTimeField, DecimalField, IntegerField, Q, Sum, Value
+from django.db.models.functions import Cast
 
 from alliances.models import LeaderSpecialism, LeaderStatus, SystemLeader
 from deployments.models import (
@@ -30,9 +32,12 @@ from deployments.progress import with_progress
 from reporting.dashboards.figures import DELIVERY_STATUSES, OPEN_STATUSES, window, worst_rag
 from reporting.filters import Scope
 
-LEDGER = "ledger"  # in `_days`, the ledger's rows beside the visits' statuses (no visit status is called this)
+LEDGER = "ledger"  # the ledger's rows: in `_days_and_reviews` beside the reviews' kinds, in `_requests` the requests' (no
+# review kind or request status is called this)
 NEED = "need"  # in `_requests`, the need areas' rows beside the requests' statuses (no status is called this)
-RATING = "rating"  # in `_reviews`, the ratings' rows beside the reviews' kinds (no review kind is called this)
+LINK = "link"  # in `_requests`, the leaders' specialisms beside the requests' statuses (no status is called this)
+RATING = "rating"  # in `_days_and_reviews`, the ratings' rows beside the reviews' kinds (no review kind is called this)
+VISIT = "visit"  # in `_days_and_reviews`, the visits' rows beside the reviews' kinds (no review kind is called this)
 
 
 @dataclass
@@ -49,19 +54,19 @@ class Facts:
     committed: dict[int, Decimal]  # 4: ledger days per deployment, selected terms
     reviews: list[dict]  # 5: reviews due in the period
     rag_of: dict[int, str]  # 5: worst rating of each open deployment's latest sent or agreed review
-    leader_links: list[tuple]  # 6: (specialism, leader, days per term) of active leaders
-    ledger: dict[tuple[int, str], Decimal] = field(default_factory=dict)  # 6: (leader, term) -> ledger days
-    leader_committed: dict[int, Decimal] = field(default_factory=dict)  # 6: leader -> days in the selected terms
+    leader_links: list[tuple]  # 2 (6): (specialism, leader, days per term) of active leaders
+    ledger: dict[tuple[int, str], Decimal] = field(default_factory=dict)  # 2 (6): (leader, term) -> ledger days
+    leader_committed: dict[int, Decimal] = field(default_factory=dict)  # 2 (6): leader -> days in the selected terms
 
 
 def read_facts(scope: Scope) -> Facts:
-    """Six queries (the breakdown's groups may add one)."""
+    """Four queries (the breakdown's groups may add one)."""
     deployments, in_period = _deployments(scope)
     in_period_ids = [d["pk"] for d in in_period]
-    year_requests, requests, needs = _requests(scope)
-    delivered, waiting, committed = _days(scope, in_period_ids)
-    reviews, rag_of = _reviews(scope, in_period_ids, [d["pk"] for d in in_period if d["status"] in OPEN_STATUSES])
-    leader_links, ledger, leader_committed = _leaders(scope)
+    year_requests, requests, needs, leader_rows = _requests(scope)
+    delivered, waiting, committed, reviews, rag_of = _days_and_reviews(
+        scope, in_period_ids, [d["pk"] for d in in_period if d["status"] in OPEN_STATUSES])
+    leader_links, ledger, leader_committed = _leaders(scope, leader_rows)
     return Facts(
         deployments=deployments, in_period=in_period, year_requests=year_requests, requests=requests, needs=needs,
         delivered=delivered, waiting=waiting, committed=committed,
@@ -88,8 +93,9 @@ def _deployments(scope: Scope) -> tuple[list[dict], list[dict]]:
     return deployments, in_period
 
 
-def _requests(scope: Scope) -> tuple[list[dict], list[dict], dict[int, list[int]]]:
-    """2. Requests sent in the academic year (the period's are a part of them), and their need areas."""
+def _requests(scope: Scope) -> tuple[list[dict], list[dict], dict[int, list[int]], list[dict]]:
+    """2. Requests sent in the academic year (the period's are a part of them), and their need areas; in the same
+    statement, the system leaders' rows for 6 (`_leader_rows`)."""
     year_start, year_end = window(scope, whole_year=True)
     queryset = SupportRequest.objects.filter(scope.school_q(), partnership=scope.partnership,
                                              submitted_at__range=(year_start, year_end)).exclude(
@@ -101,7 +107,9 @@ def _requests(scope: Scope) -> tuple[list[dict], list[dict], dict[int, list[int]
     if scope.area is not None:  # the chosen need area only, in every table
         needs_qs = needs_qs.filter(specialism_id=scope.area.pk)
     # One statement: the requests (no need area on the row), then each (request, need area) marked `NEED` as status.
-    rows = with_progress(queryset).annotate(need=Value(None, IntegerField())).values(
+    # `need` is always NULL on these rows: a text output type has no converter to run on each row (the need rows'
+    # ids come back as the integers they are).
+    rows = with_progress(queryset).annotate(need=Value(None, CharField(max_length=40))).values(
         "pk", "school_id", "school__la_id", "status", "progress", "days_wanted", "submitted_at", "preferred_start",
         "preferred_end", "need").order_by()
     blank = {name: Value(None, output) for name, output in (
@@ -112,58 +120,73 @@ def _requests(scope: Scope) -> tuple[list[dict], list[dict], dict[int, list[int]
         "specialism_id").order_by()
     year_requests: list[dict] = []
     needs: dict[int, list[int]] = defaultdict(list)
-    for row in rows.union(need_rows, all=True):  # named as the requests' columns are
-        if row["status"] == NEED:
+    leader_rows: list[dict] = []
+    for row in rows.union(need_rows, *_leader_rows(scope), all=True):  # named as the requests' columns are
+        status = row["status"]
+        if status == NEED:
             needs[row["pk"]].append(row["need"])
+        elif status == LINK or status == LEDGER:
+            leader_rows.append(row)
         else:
             del row["need"]
             year_requests.append(row)
     # Sent on a London date in the period: the same test as comparing `local_date`s, without converting each moment.
-    period_start, period_end = window(scope)
+    # The bounds are the same instants in UTC, the rows' own zone: aware moments in one zone compare without
+    # working out each one's offset.
+    period_start, period_end = (moment.astimezone(UTC) for moment in window(scope))
     requests = [r for r in year_requests if period_start <= r["submitted_at"] <= period_end]
-    return year_requests, requests, needs
+    return year_requests, requests, needs, leader_rows
 
 
-def _days(scope: Scope, deployment_ids: list[int]) -> tuple[dict[int, Decimal], dict[int, Decimal], dict[int, Decimal]]:
-    """4 and 5, in one statement: visits dated in the period, summed per deployment (delivered: confirmed;
-    waiting: logged or disputed), and the days committed on the ledger for the selected terms."""
-    delivered: dict[int, Decimal] = defaultdict(Decimal)
-    waiting: dict[int, Decimal] = defaultdict(Decimal)
-    committed: dict[int, Decimal] = {}
-    visits = Visit.objects.filter(partnership=scope.partnership, deployment_id__in=deployment_ids,
-                                  visit_date__range=(scope.start, scope.end)).values(
-        "deployment_id", "status").annotate(total=Sum("days")).order_by()
-    ledger = CapacityEntry.objects.filter(partnership=scope.partnership, deployment_id__in=deployment_ids,
-                                          term_key__in=scope.term_keys).annotate(kind=Value(LEDGER, CharField(max_length=40))).values(
-        "deployment_id", "kind").annotate(total=Sum("days")).order_by()
-    for row in visits.union(ledger, all=True):  # rows named as the visits' are: the ledger's kind is "status"
-        deployment_id, kind, total = row["deployment_id"], row["status"], row["total"]
-        if kind == LEDGER:
-            committed[deployment_id] = total
-        elif kind == VisitStatus.CONFIRMED:
-            delivered[deployment_id] += total
-        elif kind in (VisitStatus.LOGGED, VisitStatus.DISPUTED):
-            waiting[deployment_id] += total
-    return delivered, waiting, committed
-
-
-def _reviews(scope: Scope, deployment_ids: list[int], open_ids: list[int]) -> tuple[list[dict], dict[int, str]]:
-    """5 and 6, in one statement: the reviews due in the period; and the ratings in the latest sent or agreed
-    review of each open deployment, for its Red/Amber/Green (rows marked `RATING` in the reviews' columns)."""
+def _days_and_reviews(scope: Scope, deployment_ids: list[int], open_ids: list[int]) -> tuple[
+        dict[int, Decimal], dict[int, Decimal], dict[int, Decimal], list[dict], dict[int, str]]:
+    """4 and 5, in one statement: the reviews due in the period; the ratings in the latest sent or agreed review
+    of each open deployment, for its Red/Amber/Green (rows marked `RATING` in the reviews' columns); visits dated
+    in the period, summed per deployment and status (marked `VISIT`; delivered: confirmed, waiting: logged or
+    disputed); and the days committed on the ledger for the selected terms (marked `LEDGER`). Each row is named as
+    the reviews' columns are, with the days in `total`."""
+    # Typed: with the ratings' NULL beside it, an untyped NULL would be read as text before the visits' days come.
+    total = {"no_total": Cast(Value(None), DecimalField(max_digits=5, decimal_places=1))}
+    no_review = {name: Value(None, output) for name, output in (
+        ("no_pk", IntegerField()), ("no_status", CharField(max_length=40)), ("no_due", DateField()),
+        ("no_score", IntegerField()), ("no_head_score", IntegerField()))}
     reviews = Review.objects.filter(partnership=scope.partnership, deployment_id__in=deployment_ids,
-                                    due_on__range=(scope.start, scope.end)).values(
-        "pk", "deployment_id", "kind", "status", "due_on", "impact_score", "head_impact_score").order_by()
+                                    due_on__range=(scope.start, scope.end)).annotate(**total).values(
+        "pk", "deployment_id", "kind", "status", "due_on", "impact_score", "head_impact_score", "no_total").order_by()
     ratings = ReviewObjective.objects.filter(
         partnership=scope.partnership, review__deployment_id__in=open_ids,
         review__status__in=(ReviewStatus.SUBMITTED, ReviewStatus.AGREED), review__due_on__lte=scope.end,
-    ).annotate(marker=Value(RATING, CharField(max_length=40)), no_score=Value(None, IntegerField()),
-               no_head_score=Value(None, IntegerField())).values(
-        "review_id", "review__deployment_id", "marker", "rag", "review__due_on", "no_score", "no_head_score").order_by()
+    ).annotate(marker=Value(RATING, CharField(max_length=40)), **no_review, **total).values(
+        "review_id", "review__deployment_id", "marker", "rag", "review__due_on", "no_score", "no_head_score",
+        "no_total").order_by()
+    visits = Visit.objects.filter(partnership=scope.partnership, deployment_id__in=deployment_ids,
+                                  visit_date__range=(scope.start, scope.end)).values(
+        "deployment_id", "status").annotate(marker=Value(VISIT, CharField(max_length=40)), total_days=Sum("days"),
+                                            **no_review).values(
+        "no_pk", "deployment_id", "marker", "status", "no_due", "no_score", "no_head_score", "total_days").order_by()
+    ledger = CapacityEntry.objects.filter(partnership=scope.partnership, deployment_id__in=deployment_ids,
+                                          term_key__in=scope.term_keys).values("deployment_id").annotate(
+        marker=Value(LEDGER, CharField(max_length=40)), total_days=Sum("days"), **no_review).values(
+        "no_pk", "deployment_id", "marker", "no_status", "no_due", "no_score", "no_head_score", "total_days").order_by()
+    delivered: dict[int, Decimal] = defaultdict(Decimal)
+    waiting: dict[int, Decimal] = defaultdict(Decimal)
+    committed: dict[int, Decimal] = {}
     due: list[dict] = []
     latest: dict[int, tuple] = {}
     worst: dict[int, list[str]] = defaultdict(list)
-    for row in reviews.union(ratings, all=True):  # named as the reviews' columns are
-        if row["kind"] != RATING:
+    for row in reviews.union(ratings, visits, ledger, all=True):  # named as the reviews' columns are
+        kind, deployment_id = row["kind"], row["deployment_id"]
+        if kind == VISIT:
+            if row["status"] == VisitStatus.CONFIRMED:
+                delivered[deployment_id] += row["no_total"]
+            elif row["status"] in (VisitStatus.LOGGED, VisitStatus.DISPUTED):
+                waiting[deployment_id] += row["no_total"]
+            continue
+        if kind == LEDGER:
+            committed[deployment_id] = row["no_total"]
+            continue
+        if kind != RATING:
+            del row["no_total"]
             due.append(row)
             continue
         deployment_id, key, rag = row["deployment_id"], (row["due_on"], row["pk"]), row["status"]
@@ -172,31 +195,45 @@ def _reviews(scope: Scope, deployment_ids: list[int], open_ids: list[int]) -> tu
             worst[deployment_id] = []
         if latest[deployment_id] == key:
             worst[deployment_id].append(rag)
-    return due, {pk: worst_rag(worst.get(pk, [])) for pk in open_ids}
+    return delivered, waiting, committed, due, {pk: worst_rag(worst.get(pk, [])) for pk in open_ids}
 
 
-def _leaders(scope: Scope) -> tuple[list[tuple], dict[tuple[int, str], Decimal], dict[int, Decimal]]:
-    """6. System leaders' capacity by specialism, and what is already committed of it, in one statement."""
+def _leader_rows(scope: Scope) -> list:
+    """6, in the requests' statement (`_requests`): each (specialism, leader, days per term) link of the active
+    system leaders counted, marked `LINK`; then each (leader, term) total on their ledger for the year, marked
+    `LEDGER`. Named as the requests' columns are: the leader is `pk`, the term `school_id`, the days `days_wanted`
+    and the specialism `need`."""
     leaders_qs = SystemLeader.objects.filter(scope.leader_q(), partnership=scope.partnership,
                                              status=LeaderStatus.ACTIVE)
     links_qs = LeaderSpecialism.objects.filter(partnership=scope.partnership, leader__in=leaders_qs.values("pk"))
     if scope.area is not None:
         links_qs = links_qs.filter(specialism_id=scope.area.pk)
     year_keys = [term.key for term in scope.calendar.year_terms(scope.year)]
-    # Each (specialism, leader, days per term) link; then, with no specialism, each (leader, term) total on the ledger.
-    links = links_qs.annotate(no_term=Value(None, CharField(max_length=40))).values(
-        "specialism_id", "leader_id", "no_term", "leader__capacity_days_per_term").order_by()
+    blank = {name: Value(None, output) for name, output in (
+        ("no_term", CharField(max_length=40)), ("no_la", CharField(max_length=40)),
+        ("no_progress", CharField(max_length=40)), ("no_sent", DateTimeField()), ("no_start", DateField()),
+        ("no_end", DateField()), ("no_specialism", IntegerField()))}
+    links = links_qs.annotate(marker=Value(LINK, CharField(max_length=40)), **blank).values(
+        "leader_id", "no_term", "no_la", "marker", "no_progress", "leader__capacity_days_per_term", "no_sent",
+        "no_start", "no_end", "specialism_id").order_by()
     totals = CapacityEntry.objects.filter(
         partnership=scope.partnership, leader_id__in=links_qs.values("leader_id"), term_key__in=year_keys,
-    ).annotate(no_specialism=Value(None, IntegerField())).values("no_specialism", "leader_id", "term_key").annotate(
-        total=Sum("days")).order_by()
+    ).values("leader_id", "term_key").annotate(marker=Value(LEDGER, CharField(max_length=40)), total=Sum("days"),
+                                              **blank).values(
+        "leader_id", "term_key", "no_la", "marker", "no_progress", "total", "no_sent", "no_start", "no_end",
+        "no_specialism").order_by()
+    return [links, totals]
+
+
+def _leaders(scope: Scope, rows: list[dict]) -> tuple[list[tuple], dict[tuple[int, str], Decimal], dict[int, Decimal]]:
+    """6. System leaders' capacity by specialism, and what is already committed of it (rows of `_leader_rows`)."""
     leader_links: list[tuple] = []
     ledger: dict[tuple[int, str], Decimal] = {}
-    for row in links.union(totals, all=True):  # named as the links' columns are
-        if row["specialism_id"] is not None:
-            leader_links.append((row["specialism_id"], row["leader_id"], row["leader__capacity_days_per_term"]))
+    for row in rows:
+        if row["status"] == LINK:
+            leader_links.append((row["need"], row["pk"], row["days_wanted"]))
         else:
-            ledger[row["leader_id"], row["no_term"]] = row["leader__capacity_days_per_term"]
+            ledger[row["pk"], row["school_id"]] = row["days_wanted"]
     leader_committed: dict[int, Decimal] = defaultdict(Decimal)
     for (leader_id, term_key), total in ledger.items():
         if term_key in scope.term_keys:

@@ -21,7 +21,7 @@ from reporting.dashboards.figures import (
     as_days,
     impact_figures,
     impact_responses,
-    local_date,
+    london_dates,
     median_days,
     window,
 )
@@ -187,9 +187,19 @@ def rag_table(rag_of: dict[int, str]) -> Table:
 def capacity(scope: Scope, facts: Facts) -> Table:
     leader_links, leader_committed, requests, needs = facts.leader_links, facts.leader_committed, facts.requests, facts.needs
     terms = len(scope.terms)
-    leaders: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    zero = Decimal(0)
+    # Each (specialism, leader): the leader's capacity, what is committed of it and what is left, worked out
+    # once per leader and summed per specialism below.
+    leaders: dict[int, dict[int, tuple[Decimal, Decimal, Decimal]]] = defaultdict(dict)
+    figures: dict[tuple[int, Decimal], tuple[Decimal, Decimal, Decimal]] = {}
     for specialism_id, leader_id, days_per_term in leader_links:
-        leaders[specialism_id][leader_id] = days_per_term * terms
+        key = (leader_id, days_per_term)
+        figure = figures.get(key)
+        if figure is None:
+            days = days_per_term * terms
+            used = leader_committed.get(leader_id, zero)
+            figure = figures[key] = (days, used, max(days - used, zero))
+        leaders[specialism_id][leader_id] = figure
     wanted: dict[int, Decimal] = defaultdict(Decimal)
     to_place: dict[int, Decimal] = defaultdict(Decimal)
     for request in requests:
@@ -203,10 +213,11 @@ def capacity(scope: Scope, facts: Facts) -> Table:
     for specialism_id in sorted(set(leaders) | set(wanted), key=lambda pk: scope.specialisms.get(pk, "")):
         if scope.area is not None and specialism_id != scope.area.pk:
             continue
-        have = sum(leaders[specialism_id].values(), Decimal(0))
-        used = sum((leader_committed.get(pk, Decimal(0)) for pk in leaders[specialism_id]), Decimal(0))
-        left = sum((max(days - leader_committed.get(pk, Decimal(0)), Decimal(0))
-                    for pk, days in leaders[specialism_id].items()), Decimal(0))
+        have = used = left = zero
+        for days, committed, remaining in leaders[specialism_id].values():
+            have += days
+            used += committed
+            left += remaining
         rows.append([scope.specialisms.get(specialism_id, "Unknown area"), len(leaders[specialism_id]), as_days(have),
                      as_days(used), as_days(left), as_days(wanted[specialism_id]), as_days(to_place[specialism_id]),
                      as_days(max(to_place[specialism_id] - left, Decimal(0)))])
@@ -229,11 +240,12 @@ def capacity_by_term(scope: Scope, facts: Facts) -> Table:
     wanted: dict[str, Decimal] = defaultdict(Decimal)
     waiting: dict[str, Decimal] = defaultdict(Decimal)
     spreads: dict[tuple, dict] = {}  # many requests ask for the same days over the same dates: spread each once
+    sent_on = london_dates()
     for request in year_requests:
         if request["status"] in (RequestStatus.DECLINED, RequestStatus.WITHDRAWN):
             continue
         # Spread over the terms the requested dates fall in, as matching and accepting count them.
-        when = request["preferred_start"] or local_date(request["submitted_at"])
+        when = request["preferred_start"] or sent_on(request["submitted_at"])
         key = (request["days_wanted"], when, request["preferred_end"])
         spread = spreads.get(key)
         if spread is None:
@@ -244,12 +256,21 @@ def capacity_by_term(scope: Scope, facts: Facts) -> Table:
             wanted[term.key] += days
             if request["status"] in (RequestStatus.SUBMITTED, RequestStatus.TRIAGED):
                 waiting[term.key] += days
+    # Each term's ledger rows of the leaders counted; a leader with none in a term has all their days left.
+    zero = Decimal(0)
+    capacity_days = sum(per_term.values(), zero)
+    booked: dict[str, dict[int, Decimal]] = defaultdict(dict)
+    for (leader_id, term_key), days in ledger.items():
+        if leader_id in per_term:
+            booked[term_key][leader_id] = days
     rows = []
     for term in scope.calendar.year_terms(scope.year):
-        committed = sum((ledger.get((pk, term.key), Decimal(0)) for pk in per_term), Decimal(0))
-        left = sum((max(days - ledger.get((pk, term.key), Decimal(0)), Decimal(0)) for pk, days in per_term.items()),
-                   Decimal(0))
-        rows.append([term.name.capitalize(), as_days(sum(per_term.values(), Decimal(0))), as_days(committed), as_days(left),
+        on_ledger = booked.get(term.key, {})
+        committed = sum(on_ledger.values(), zero)
+        left = capacity_days
+        for leader_id, days in on_ledger.items():
+            left += max(per_term[leader_id] - days, zero) - per_term[leader_id]
+        rows.append([term.name.capitalize(), as_days(capacity_days), as_days(committed), as_days(left),
                      as_days(wanted[term.key]), as_days(waiting[term.key])])
     return Table("terms", f"Capacity planning by term, {scope.year}",
                  ["Term", "Capacity (days)", "Committed (days)", "Days left", "Days requested",
