@@ -82,7 +82,8 @@ SCORING_SQL = """
         WHERE leader.partnership_id = %(partnership)s AND leader.status <> %(de_designated)s
         OFFSET 0),
     judged AS MATERIALIZED (
-        SELECT id, name, last, excluded, asked, CASE WHEN excluded OR NOT asked THEN NULL ELSE ROUND(
+        SELECT id, name, last, excluded, asked, covered, completed, stopped{committed_names},
+               CASE WHEN excluded OR NOT asked THEN NULL ELSE ROUND(
             (CASE WHEN %(needed)s > 0 THEN (35 * covered)::float8 / %(needed)s ELSE 0.0::float8 END)
             + (CASE WHEN phase_ok THEN 15 ELSE 0 END)
             + 15 * (CASE designation WHEN 'NLG' THEN %(fit_nlg)s::float8 WHEN 'NLE' THEN %(fit_nle)s::float8
@@ -106,24 +107,21 @@ SCORING_SQL = """
         SELECT COUNT(*) FILTER (WHERE NOT excluded AND asked) AS ranked, COUNT(*) FILTER (WHERE excluded) AS excluded
         FROM judged),
     picked AS (
-        (SELECT TRUE AS candidate, id, name, last, score FROM judged WHERE NOT excluded AND asked
+        (SELECT TRUE AS candidate, judged.* FROM judged WHERE NOT excluded AND asked
          ORDER BY score DESC, last ASC NULLS FIRST, name COLLATE "C", id LIMIT %(limit)s)
         UNION ALL
-        (SELECT FALSE, id, name, last, NULL FROM judged WHERE excluded
+        (SELECT FALSE, judged.* FROM judged WHERE excluded
          ORDER BY name COLLATE "C", id LIMIT %(excluded_limit)s))
     SELECT picked.candidate, CASE WHEN picked.candidate THEN counts.ranked ELSE counts.excluded END, picked.id,
            picked.name, leader.designation, leader.status, leader.conflicts, leader.matching_capacity,
            leader.matching_consent, {phase}, home.urn, home.name, home.easting, home.northing, home.trust_code,
            home.federation_code, home.location_accuracy, leader.review_due,
            (SELECT overdue_leaders_in_matching FROM {partnerships} WHERE id = %(partnership)s),
-           COALESCE(covered.n, 0), COALESCE(history.completed, 0), COALESCE(history.stopped, 0), picked.last,
-           {metres}{committed_columns}, NOT picked.candidate, picked.score, {offered}
+           picked.covered, picked.completed, picked.stopped, picked.last,
+           {metres}{picked_columns}, NOT picked.candidate, picked.score, {offered}
     FROM picked CROSS JOIN counts
     JOIN {leaders} leader ON leader.id = picked.id
     JOIN {schools} home ON {home_join}
-    LEFT JOIN covered ON covered.leader_id = picked.id
-    LEFT JOIN history ON history.leader_id = picked.id
-    LEFT JOIN committed ON committed.leader_id = picked.id
     ORDER BY picked.candidate DESC, picked.score DESC, CASE WHEN picked.candidate THEN picked.last END ASC NULLS FIRST,
              picked.name COLLATE "C", picked.id
 """
@@ -240,6 +238,8 @@ def _fragments(wanted, *, has_coordinates: bool, phase_field: str | None) -> dic
     committed_sums = "".join(f", (SUM(days) FILTER (WHERE term_key = %(key{i})s))::float8 AS c{i}"
                              for i in range(len(wanted)))
     committed_columns = "".join(f", committed.c{i}" for i in range(len(wanted)))
+    committed_names = "".join(f", c{i}" for i in range(len(wanted)))
+    picked_columns = "".join(f", picked.c{i}" for i in range(len(wanted)))
     lefts = [f"(capacity - COALESCE(c{i}, 0.0::float8))" for i in range(len(wanted))]
     short = " OR ".join(f"{left} <= 0 OR {left} < %(asked{i})s::float8" for i, left in enumerate(lefts)) or "FALSE"
     shares = [f"LEAST(1.0::float8, GREATEST(0.0::float8, ({left} - %(asked{i})s::float8) / %(asked{i})s::float8))"
@@ -249,5 +249,6 @@ def _fragments(wanted, *, has_coordinates: bool, phase_field: str | None) -> dic
               if has_coordinates else "NULL::float8")
     phase = f"leader.{connection.ops.quote_name(phase_field)}" if phase_field else "NULL::boolean"
     return {"committed_sums": committed_sums, "committed_columns": committed_columns,
+            "committed_names": committed_names, "picked_columns": picked_columns,
             "short": short,
             "capacity_points": capacity_points, "metres": metres, "phase": phase}
