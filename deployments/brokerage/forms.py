@@ -40,9 +40,11 @@ class OfferForm(forms.Form):
 
     def __init__(self, *args, partnership, **kwargs):
         super().__init__(*args, **kwargs)
-        # De-designated leaders are never offered work (matching leaves them out too).
-        self.fields["leaders"].queryset = SystemLeader.objects.filter(partnership=partnership).exclude(
-            status=LeaderStatus.DE_DESIGNATED).select_related("user")
+        # De-designated leaders are never offered work (matching leaves them out too). Only a form sent is checked
+        # against the leaders: the candidates page renders its own checkboxes, never this field's choices.
+        if self.is_bound:
+            self.fields["leaders"].queryset = SystemLeader.objects.filter(partnership=partnership).exclude(
+                status=LeaderStatus.DE_DESIGNATED).select_related("user")
 
 
 class DeclineOfferForm(forms.Form):

@@ -135,9 +135,11 @@ def ranking(
     support_level: str = "", include_excluded: bool = True, today: date | None = None,
     preferred_start: date | None = None, preferred_end: date | None = None,
     limit: int | None = None, excluded_limit: int | None = None, designation: str = "", within_km: float | None = None,
+    request_id: int | None = None,
 ) -> Ranking:
     """The ranking for support at `school` on the requested dates, the candidates narrowed to `designation` and
-    to those `within_km` of the school when given; None limits keep every row."""
+    to those `within_km` of the school when given; None limits keep every row. With `request_id`, the database's
+    ranking also says which candidates shown have an open offer of that request (`Ranking.offered`)."""
     wanted = wanted_days(partnership=partnership, days_wanted=days_wanted, today=today,
                          preferred_start=preferred_start, preferred_end=preferred_end)
     arguments = dict(partnership=partnership, school=school, need_ids=need_ids, need_groups=need_groups,
@@ -145,7 +147,7 @@ def ranking(
                      today=today or timezone.localdate())
     if connection.vendor == "postgresql":
         return rank_in_sql(**arguments, limit=limit, excluded_limit=excluded_limit, designation=designation,
-                            within_km=within_km)
+                            within_km=within_km, request_id=request_id)
     with _without_cycle_collection():
         ranked, excluded = _rank_in_python(**arguments)
     if designation:
@@ -237,6 +239,7 @@ def ranking_for_request(request, *, include_excluded: bool = True, limit: int | 
         need_groups={g for _, g in needs}, days_wanted=request.days_wanted, support_level=request.support_level,
         include_excluded=include_excluded, preferred_start=request.preferred_start, preferred_end=request.preferred_end,
         limit=limit, excluded_limit=excluded_limit, designation=designation, within_km=within_km,
+        request_id=request.pk,
     )
 
 

@@ -21,16 +21,22 @@ from deployments.brokerage.scores import (
     exclusions,
     review_overdue,
 )
-from deployments.models import CapacityEntry, Deployment, DeploymentStatus
+from deployments.models import CapacityEntry, Deployment, DeploymentStatus, Offer, OfferStatus
 from portal.tenancy.models import Partnership
 
 # Every leader's columns, then whether a rule excludes them, then the score of those left (the weights and
 # rules of `scores`); the best candidates and the first excluded by name are picked, each with how many there
-# are, and only those rows are joined to what the page shows of them (name, conflicts, home school).
+# are, and only those rows are joined to what the page shows of them (name, conflicts, home school, the reasons'
+# numbers and whether the request is already offered to them).
 # The home school's coordinates, trust and federation that judge and score every leader are read from the
 # leader's own row (`home_easting`, `home_northing`, `home_trust_code`, `home_federation_code`), a copy that
 # PostgreSQL triggers keep equal to the school's (alliances migration 0009): joining 12,000 leaders to 46,000
-# schools took half the statement's time. The counts are one pass over the judged leaders (a window count
+# schools took half the statement's time. The capacity as a double and the consent are stored columns too
+# (`matching_capacity`, `matching_consent`, deployments migration 0012): casting a numeric to a double is slow.
+# Each value is worked out once per leader: `leaders` and the rules over it are kept from being inlined
+# (OFFSET 0), which copied the cast and the distance into every rule and the score that used them. What is kept
+# of each leader for picking and counting (`judged`) is narrow (id, name, last deployed, excluded, asked, score),
+# and only the leaders asked for and not excluded are scored. The counts are one pass over it (a window count
 # over the candidates copied each of their rows).
 # How the rows picked are joined to their home school ({home_join}). The page's 150 rows are looked up by the
 # school's key. With every row asked for (no limits, or a distance filter) the join is
@@ -42,6 +48,9 @@ HASHED_JOIN = "(home.urn || '') = leader.home_school_id"
 # The candidates asked for: of a designation, within a distance (each optional).
 ASKED = ("(%(designation)s = '' OR designation = %(designation)s) "
          "AND (%(within_metres)s::float8 IS NULL OR metres <= %(within_metres)s::float8)")
+# Whether the request is already offered to a leader shown (an open offer): the page marks them "Offered".
+OFFERED = ("EXISTS (SELECT 1 FROM {offers} offer WHERE offer.partnership_id = %(partnership)s "
+           "AND offer.request_id = %(request)s AND offer.leader_id = picked.id AND offer.status = %(open)s)")
 SCORING_SQL = """
     WITH
     covered AS (
@@ -58,9 +67,8 @@ SCORING_SQL = """
         SELECT leader_id{committed_sums} FROM {capacity}
         WHERE partnership_id = %(partnership)s AND term_key = ANY(%(keys)s::text[]) GROUP BY leader_id),
     leaders AS (
-        SELECT leader.id, leader.name, leader.designation, leader.status,
-               leader.capacity_days_per_term::float8 AS capacity,
-               (leader.release_consent_by > '' AND leader.release_consent_on IS NOT NULL) AS consent,
+        SELECT leader.id, leader.name, leader.designation, leader.status, leader.matching_capacity AS capacity,
+               leader.matching_consent AS consent,
                {phase} AS phase_ok, leader.home_school_id AS urn, leader.home_trust_code AS trust_code,
                leader.home_federation_code AS federation_code, leader.review_due,
                (SELECT overdue_leaders_in_matching FROM {partnerships} WHERE id = %(partnership)s) AS overdue_setting,
@@ -71,18 +79,11 @@ SCORING_SQL = """
         LEFT JOIN covered ON covered.leader_id = leader.id
         LEFT JOIN history ON history.leader_id = leader.id
         LEFT JOIN committed ON committed.leader_id = leader.id
-        WHERE leader.partnership_id = %(partnership)s AND leader.status <> %(de_designated)s),
-    judged AS (
-        SELECT leaders.*, (
-            status <> %(active)s OR NOT consent OR urn = %(urn)s
-            OR (%(trust)s <> '' AND trust_code = %(trust)s)
-            OR (%(federation)s <> '' AND federation_code = %(federation)s)
-            OR id = ANY(%(conflicted)s::bigint[]) OR capacity <= 0 OR {short}
-            OR (overdue_setting = 'exclude' AND review_due < %(today)s)
-        ) AS excluded
-        FROM leaders),
-    scored AS (
-        SELECT judged.*, ROUND(
+        WHERE leader.partnership_id = %(partnership)s AND leader.status <> %(de_designated)s
+        OFFSET 0),
+    judged AS MATERIALIZED (
+        SELECT id, name, last, excluded, asked, covered, completed, stopped{committed_names},
+               CASE WHEN excluded OR NOT asked THEN NULL ELSE ROUND(
             (CASE WHEN %(needed)s > 0 THEN (35 * covered)::float8 / %(needed)s ELSE 0.0::float8 END)
             + (CASE WHEN phase_ok THEN 15 ELSE 0 END)
             + 15 * (CASE designation WHEN 'NLG' THEN %(fit_nlg)s::float8 WHEN 'NLE' THEN %(fit_nle)s::float8
@@ -92,23 +93,32 @@ SCORING_SQL = """
             + {capacity_points}
             + 10 * (CASE WHEN completed + stopped > 0 THEN completed::float8 / (completed + stopped)
                          ELSE 0.5::float8 END)
-        )::int AS score
-        FROM judged
-        WHERE NOT excluded AND {asked}),
+        )::int END AS score
+        FROM (
+            SELECT leaders.*, (
+                status <> %(active)s OR NOT consent OR urn = %(urn)s
+                OR (%(trust)s <> '' AND trust_code = %(trust)s)
+                OR (%(federation)s <> '' AND federation_code = %(federation)s)
+                OR id = ANY(%(conflicted)s::bigint[]) OR capacity <= 0 OR {short}
+                OR (overdue_setting = 'exclude' AND review_due < %(today)s)
+            ) AS excluded, {asked} AS asked
+            FROM leaders OFFSET 0) leaders),
     counts AS (
-        SELECT COUNT(*) FILTER (WHERE NOT excluded AND {asked}) AS ranked, COUNT(*) FILTER (WHERE excluded) AS excluded
+        SELECT COUNT(*) FILTER (WHERE NOT excluded AND asked) AS ranked, COUNT(*) FILTER (WHERE excluded) AS excluded
         FROM judged),
     picked AS (
-        (SELECT TRUE AS candidate, scored.* FROM scored
+        (SELECT TRUE AS candidate, judged.* FROM judged WHERE NOT excluded AND asked
          ORDER BY score DESC, last ASC NULLS FIRST, name COLLATE "C", id LIMIT %(limit)s)
         UNION ALL
-        (SELECT FALSE, judged.*, NULL FROM judged WHERE excluded
+        (SELECT FALSE, judged.* FROM judged WHERE excluded
          ORDER BY name COLLATE "C", id LIMIT %(excluded_limit)s))
-    SELECT picked.candidate, CASE WHEN picked.candidate THEN counts.ranked ELSE counts.excluded END, picked.id, picked.name, picked.designation, picked.status, leader.conflicts,
-           picked.capacity, picked.consent, picked.phase_ok, home.urn, home.name, home.easting, home.northing,
-           home.trust_code, home.federation_code, home.location_accuracy, picked.review_due, picked.overdue_setting,
-           picked.covered, picked.completed, picked.stopped, picked.last, picked.metres{picked_columns},
-           picked.excluded, picked.score
+    SELECT picked.candidate, CASE WHEN picked.candidate THEN counts.ranked ELSE counts.excluded END, picked.id,
+           picked.name, leader.designation, leader.status, leader.conflicts, leader.matching_capacity,
+           leader.matching_consent, {phase}, home.urn, home.name, home.easting, home.northing, home.trust_code,
+           home.federation_code, home.location_accuracy, leader.review_due,
+           (SELECT overdue_leaders_in_matching FROM {partnerships} WHERE id = %(partnership)s),
+           picked.covered, picked.completed, picked.stopped, picked.last,
+           {metres}{picked_columns}, NOT picked.candidate, picked.score, {offered}
     FROM picked CROSS JOIN counts
     JOIN {leaders} leader ON leader.id = picked.id
     JOIN {schools} home ON {home_join}
@@ -122,7 +132,7 @@ def _table(model) -> str:
 
 
 def rank_in_sql(*, partnership, school, need_ids, need_groups, wanted, support_level, include_excluded, today, limit,
-                 excluded_limit, designation, within_km) -> Ranking:
+                 excluded_limit, designation, within_km, request_id: int | None = None) -> Ranking:
     """The same ranking as `_rank_in_python`, scored by PostgreSQL; only the rows shown come back.
 
     Every term of the score is a double precision value added in the order the Python ranking adds them, and
@@ -152,6 +162,7 @@ def rank_in_sql(*, partnership, school, need_ids, need_groups, wanted, support_l
         "limit": None if within_km is not None else limit, "excluded_limit": excluded_limit if include_excluded else 0,
         **{f"fit_{code.lower()}": fit for code, (fit, _) in fits.items()},
         "fit_other": designation_fit("", support_level, need_groups)[0],
+        "request": request_id, "open": OfferStatus.OPEN.value,
     }
     for index, (key, _, asked) in enumerate(wanted):
         params[f"key{index}"] = key
@@ -161,24 +172,26 @@ def rank_in_sql(*, partnership, school, need_ids, need_groups, wanted, support_l
         leader_specialisms=_table(LeaderSpecialism), deployments=_table(Deployment), capacity=_table(CapacityEntry),
         leaders=_table(SystemLeader), schools=_table(School), partnerships=_table(Partnership),
         far=repr(float(FAR_METRES)), asked=ASKED,
+        offered=OFFERED.format(offers=_table(Offer)) if request_id is not None else "FALSE",
         home_join=KEY_JOIN if params["limit"] is not None and params["excluded_limit"] is not None else HASHED_JOIN,
         **fragments)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    ranked, ranked_count, excluded, excluded_count = _candidates(
+    ranked, ranked_count, excluded, excluded_count, offered = _candidates(
         rows, school=school, wanted=wanted, needed=needed, phase_field=phase_field, support_level=support_level,
         need_groups=need_groups, has_coordinates=has_coordinates, today=today)
     if within_km is not None:
         ranked = [c for c in ranked if c.distance_km is not None and c.distance_km <= within_km]
         ranked_count = len(ranked)
         ranked = ranked[:limit]
-    return Ranking(ranked, ranked_count, excluded, excluded_count)
+    return Ranking(ranked, ranked_count, excluded, excluded_count,
+                   offered=None if request_id is None else frozenset(offered))
 
 
 def _candidates(rows, *, school, wanted, needed, phase_field, support_level, need_groups, has_coordinates, today):
     """The rows that came back as candidates (with the reasons for their scores) and excluded leaders (with why
-    not), and how many of each there are."""
+    not), how many of each there are, and the candidates shown who have an open offer of the request."""
     phase_label = school.get_phase_display().lower() if phase_field else ""
     school_words = tuple(word for word in (school.urn, school.name.lower()) if word)
     status_labels = dict(LeaderStatus.choices)
@@ -186,7 +199,7 @@ def _candidates(rows, *, school, wanted, needed, phase_field, support_level, nee
     reasons: dict[str, str] = {}
     district = LocationAccuracy.DISTRICT.value
     school_approximate = school.location_accuracy == district
-    ranked, excluded, ranked_count, excluded_count = [], [], 0, 0
+    ranked, excluded, ranked_count, excluded_count, offered = [], [], 0, 0, []
     for row in rows:
         (is_candidate, count, pk, name, designation_, status, conflicts, capacity, consent, phase_ok, urn, home_name,
          easting, northing, trust, federation, accuracy, review_due, overdue_setting, covered, completed, stopped, last,
@@ -202,6 +215,8 @@ def _candidates(rows, *, school, wanted, needed, phase_field, support_level, nee
             excluded.append(Candidate(leader, why_not=why_not))
             continue
         ranked_count = count
+        if rest[width + 2]:
+            offered.append(pk)
         distance_km = None
         if has_coordinates and easting is not None and northing is not None:
             distance_km = round(math.hypot(easting - school.easting, northing - school.northing) / 1000, 1)
@@ -214,7 +229,7 @@ def _candidates(rows, *, school, wanted, needed, phase_field, support_level, nee
             phase_label=phase_label, phase_ok=None if phase_field is None else bool(phase_ok),
             designation_reason=reasons[designation_], room=room, completed=completed, stopped=stopped,
             last_deployed=last, flags=flags))
-    return ranked, ranked_count, excluded, excluded_count
+    return ranked, ranked_count, excluded, excluded_count, offered
 
 
 def _fragments(wanted, *, has_coordinates: bool, phase_field: str | None) -> dict[str, str]:
@@ -223,6 +238,7 @@ def _fragments(wanted, *, has_coordinates: bool, phase_field: str | None) -> dic
     committed_sums = "".join(f", (SUM(days) FILTER (WHERE term_key = %(key{i})s))::float8 AS c{i}"
                              for i in range(len(wanted)))
     committed_columns = "".join(f", committed.c{i}" for i in range(len(wanted)))
+    committed_names = "".join(f", c{i}" for i in range(len(wanted)))
     picked_columns = "".join(f", picked.c{i}" for i in range(len(wanted)))
     lefts = [f"(capacity - COALESCE(c{i}, 0.0::float8))" for i in range(len(wanted))]
     short = " OR ".join(f"{left} <= 0 OR {left} < %(asked{i})s::float8" for i, left in enumerate(lefts)) or "FALSE"
@@ -232,6 +248,7 @@ def _fragments(wanted, *, has_coordinates: bool, phase_field: str | None) -> dic
     metres = ("SQRT((leader.home_easting::float8 - %(easting)s) ^ 2 + (leader.home_northing::float8 - %(northing)s) ^ 2)"
               if has_coordinates else "NULL::float8")
     phase = f"leader.{connection.ops.quote_name(phase_field)}" if phase_field else "NULL::boolean"
-    return {"committed_sums": committed_sums, "committed_columns": committed_columns, "picked_columns": picked_columns,
+    return {"committed_sums": committed_sums, "committed_columns": committed_columns,
+            "committed_names": committed_names, "picked_columns": picked_columns,
             "short": short,
             "capacity_points": capacity_points, "metres": metres, "phase": phase}

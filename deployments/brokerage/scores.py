@@ -129,12 +129,15 @@ def capacity_fit(room: tuple) -> float | None:
 
 @dataclass(slots=True)
 class Ranking:
-    """The best candidates (at most `limit`) and the first excluded leaders by name, with how many of each."""
+    """The best candidates (at most `limit`) and the first excluded leaders by name, with how many of each; and,
+    when the ranking was for a request and the database ranked, the candidates shown it is openly offered to
+    (None when not known: ask the offers)."""
 
     ranked: list[Candidate]
     ranked_count: int
     excluded: list[Candidate]
     excluded_count: int
+    offered: frozenset[int] | None = None
 
 
 def exclusions(school, school_words, status, consent, urn, trust, federation, conflicts, status_labels: dict,

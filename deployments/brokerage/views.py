@@ -43,7 +43,11 @@ def candidates_context(request: HttpRequest, found, form: OfferForm | None = Non
     needs = request_needs(request=found)
     ranking = ranking_for_request(found, limit=shown, excluded_limit=100, designation=designation,
                                   within_km=within_km, needs=needs)
-    open_offers = {o.leader_id: o for o in selectors.request_offers(request=found) if o.status == OfferStatus.OPEN}
+    # Which candidates shown already have an open offer: told by the ranking's statement on PostgreSQL.
+    open_offers = ranking.offered
+    if open_offers is None:
+        open_offers = set(selectors.request_offers(request=found).filter(status=OfferStatus.OPEN).values_list(
+            "leader_id", flat=True))
     return {
         "req": found, "ranked": ranking.ranked, "ranked_count": ranking.ranked_count if shown else 0,
         "excluded": ranking.excluded, "excluded_count": ranking.excluded_count, "filters": filters,

@@ -3,9 +3,11 @@ did the work, kept for SQLite): every score, reason, distance, exclusion and ord
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
+from bs4 import BeautifulSoup
 from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
@@ -14,9 +16,10 @@ from django_scopes import scope, scopes_disabled
 from alliances.models import PartnershipSchool, School, Specialism, SystemLeader
 from deployments.brokerage.matching import _rank_in_python, ranking, wanted_days
 from deployments.brokerage.matching_sql import rank_in_sql
-from deployments.models import RequestNeed, SupportRequest
+from deployments.models import OfferStatus, RequestNeed, SupportRequest
 from portal.tenancy.models import Partnership
 from tests.deployments.brokerage.test_matching import matching_world  # noqa: F401, F811 - a fixture
+from tests.factories import OfferFactory, SupportRequestFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -131,3 +134,34 @@ def test_the_sql_ranking_follows_schools_and_leaders_that_change():
             assert before[1]
             compared += 1
     assert compared >= 3
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the SQL ranking is PostgreSQL's")
+def test_the_page_marks_who_is_offered_and_the_ranking_follows_capacity_and_consent(
+        client, partnership, headteacher, broker, matching_world):  # noqa: F811
+    """Whether a candidate shown has an open offer of this request comes with the ranking's own rows; the capacity
+    and consent the statement reads from stored columns follow a leader's row however it is written."""
+    target, spec, leaders = matching_world
+    maths = spec["Mathematics"]
+    request = SupportRequestFactory(triaged=True, partnership=partnership, school=target, created_by=headteacher.user,
+                                    needs=[maths], assigned_broker=broker.user)
+    other = SupportRequestFactory(triaged=True, partnership=partnership, school=target, created_by=headteacher.user,
+                                  needs=[maths], assigned_broker=broker.user)
+    OfferFactory(partnership=partnership, request=request, leader=leaders["best"])
+    OfferFactory(partnership=partnership, request=request, leader=leaders["half"], status=OfferStatus.DECLINED)
+    OfferFactory(partnership=partnership, request=other, leader=leaders["twin"])
+    client.force_login(broker.user)
+    page = BeautifulSoup(client.get(f"/p/{partnership.slug}/requests/{request.pk}/candidates/").content, "html.parser")
+    rows = page.select("#id_leaders tbody tr")
+    assert {"Amy Best", "Ben Half", "Abe Twin"} <= {row.find("a").get_text() for row in rows}
+    assert [row.find("a").get_text() for row in rows if row.find("strong", string="Offered")] == ["Amy Best"]
+    with scopes_disabled():  # bulk updates: no save()
+        SystemLeader.objects.filter(pk=leaders["half"].pk).update(capacity_days_per_term=Decimal("2.5"))
+        SystemLeader.objects.filter(pk=leaders["no_consent"].pk).update(release_consent_by="Head",
+                                                                          release_consent_on=date(2026, 1, 5))
+        SystemLeader.objects.filter(pk=leaders["best"].pk).update(release_consent_by="")
+    with scope(partnership=partnership):
+        _, (ranked, excluded) = _compare(partnership, target, [(maths.pk, maths.group)], Decimal(3), "targeted",
+                                         None, None)
+    assert {"Ben Half", "Amy Best"} <= {c.leader.name for c in excluded}
+    assert "Eve Noconsent" in {c.leader.name for c in ranked}
