@@ -13,6 +13,9 @@ from portal.formats import date_text
 from portal.ui.csv_export import csv_response
 from portal.ui.views import capability_required, paginate, query_without_page
 
+# The columns a schools list row shows (alliances/templatetags/directory.py), not the forty a school has.
+SCHOOL_ROW_FIELDS = ("urn", "name", "postcode", "status", "phase", "ofsted_grade", "ofsted_category", "la__name")
+
 
 def _filtered(request: HttpRequest) -> SchoolFilter:
     return SchoolFilter(request.GET or None, queryset=selectors.schools_for(membership=request.membership), request=request)
@@ -22,7 +25,7 @@ def _filtered(request: HttpRequest) -> SchoolFilter:
 @capability_required("directory.view")
 def schools(request: HttpRequest, partnership_slug: str) -> HttpResponse:
     filterset = _filtered(request)
-    page = paginate(request, filterset.qs, per_page=50)
+    page = paginate(request, filterset.qs.only(*SCHOOL_ROW_FIELDS), per_page=50)
     return render(request, "alliances/schools.html", {
         "filter": filterset, "page": page, "query": query_without_page(request),
         "can_manage": request.membership.can("directory.manage"),

@@ -33,9 +33,11 @@ def _leader_filter(request):
 @require_http_methods(["GET", "HEAD"])
 @capability_required("directory.view")
 def leaders(request: HttpRequest, partnership_slug: str) -> HttpResponse:
-    # The list shows each leader's home school by name: only that is joined (not its local authority too).
+    # The list shows each leader's home school by name: only that is joined (not its local authority too), and
+    # only the columns a row shows are read (alliances/templatetags/directory.py).
     filterset = LeaderFilter(request.GET or None, request=request, queryset=selectors.leaders_for(
-        membership=request.membership).select_related(None).select_related("home_school"))
+        membership=request.membership).select_related(None).select_related("home_school").only(
+        "name", "status", "designation", "review_due", "capacity_days_per_term", "home_school__name"))
     return render(request, "alliances/leaders.html", {
         "filter": filterset, "page": paginate(request, filterset.qs, per_page=50), "query": query_without_page(request),
         "can_manage": request.membership.can("directory.manage"),
