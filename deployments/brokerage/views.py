@@ -77,7 +77,9 @@ def request_offer(request: HttpRequest, partnership_slug: str, pk: int) -> HttpR
 @capability_required("offers.respond")
 def offers_list(request: HttpRequest, partnership_slug: str) -> HttpResponse:
     # The list shows each offer's request and school: only those are joined (cheaper to plan and run).
-    rows = offers_for(membership=request.membership).select_related(None).select_related("request__school")
+    # Only the columns it shows are read (`open_offer_items`, `earlier_offer_rows`).
+    rows = offers_for(membership=request.membership).select_related(None).select_related("request__school").only(
+        "partnership_id", "status", "created_at", "expires_at", "request__days_wanted", "request__school__name")
     filterset = OfferFilter(request.GET, queryset=rows, request=request)
     # Not `listing`: its page (and the count of every offer it takes) would be replaced by the answered ones'.
     return render(request, "deployments/offers.html", {
