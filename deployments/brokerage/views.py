@@ -16,13 +16,14 @@ from deployments.brokerage.matching import ranking_for_request
 from deployments.delivery.capacity import current_ledger
 from deployments.filters import OfferFilter
 from deployments.models import Funder, OfferStatus, RateKind
+from deployments.paging import counted_page
 from deployments.requests.selectors import funding_choices, request_needs
 from deployments.visibility import offers_for, requests_for
 from portal.days import days_phrase
 from portal.errors import DomainError
 from portal.ui.confirm import Confirmation, confirm
 from portal.ui.fields import NoteForm
-from portal.ui.views import capability_required, found_or_404, paginate, query_without_page
+from portal.ui.views import capability_required, found_or_404, query_without_page
 
 
 def _request(request: HttpRequest, pk: int):
@@ -85,7 +86,7 @@ def offers_list(request: HttpRequest, partnership_slug: str) -> HttpResponse:
     return render(request, "deployments/offers.html", {
         "filter": filterset, "query": query_without_page(request),
         "open": list(filterset.qs.filter(status=OfferStatus.OPEN)[:50]),
-        "page": paginate(request, filterset.qs.exclude(status=OfferStatus.OPEN)),
+        "page": counted_page(request, filterset.qs.exclude(status=OfferStatus.OPEN)),
     })
 
 
