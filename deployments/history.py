@@ -46,7 +46,8 @@ def review_name(review: Review) -> str:
 
 
 def _events(partnership_id: int, rows: dict[type, QuerySet]) -> list[AuditEvent]:
-    events = list(timeline(partnership=partnership_id, objects=rows))
+    # The timeline names each actor by the label kept on the event: the user is not joined (12 columns unread).
+    events = list(timeline(partnership=partnership_id, objects=rows).select_related(None).select_related("object_type"))
     about_reviews = [event for event in events if event.object_type is not None
                      and event.object_type.model_class() is Review]
     if about_reviews:  # each review event says which review: "Final evaluation agreed by the headteacher"

@@ -16,13 +16,14 @@ from deployments.brokerage.matching import ranking_for_request
 from deployments.delivery.capacity import current_ledger
 from deployments.filters import OfferFilter
 from deployments.models import Funder, OfferStatus, RateKind
+from deployments.paging import counted_page
 from deployments.requests.selectors import funding_choices, request_needs
 from deployments.visibility import offers_for, requests_for
 from portal.days import days_phrase
 from portal.errors import DomainError
 from portal.ui.confirm import Confirmation, confirm
 from portal.ui.fields import NoteForm
-from portal.ui.views import capability_required, found_or_404, paginate, query_without_page
+from portal.ui.views import capability_required, found_or_404, query_without_page
 
 
 def _request(request: HttpRequest, pk: int):
@@ -81,13 +82,15 @@ def request_offer(request: HttpRequest, partnership_slug: str, pk: int) -> HttpR
 @capability_required("offers.respond")
 def offers_list(request: HttpRequest, partnership_slug: str) -> HttpResponse:
     # The list shows each offer's request and school: only those are joined (cheaper to plan and run).
-    rows = offers_for(membership=request.membership).select_related(None).select_related("request__school")
+    # Only the columns it shows are read (`open_offer_items`, `earlier_offer_rows`).
+    rows = offers_for(membership=request.membership).select_related(None).select_related("request__school").only(
+        "partnership_id", "status", "created_at", "expires_at", "request__days_wanted", "request__school__name")
     filterset = OfferFilter(request.GET, queryset=rows, request=request)
     # Not `listing`: its page (and the count of every offer it takes) would be replaced by the answered ones'.
     return render(request, "deployments/offers.html", {
         "filter": filterset, "query": query_without_page(request),
         "open": list(filterset.qs.filter(status=OfferStatus.OPEN)[:50]),
-        "page": paginate(request, filterset.qs.exclude(status=OfferStatus.OPEN)),
+        "page": counted_page(request, filterset.qs.exclude(status=OfferStatus.OPEN)),
     })
 
 

@@ -6,7 +6,7 @@ from django.db.models import DecimalField, Exists, F, OuterRef, QuerySet, Subque
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from alliances.models import SystemLeader
+from alliances.models import School, SystemLeader
 from deployments.history import deployment_history
 from deployments.models import (
     NOT_COUNTED,
@@ -20,6 +20,7 @@ from deployments.models import (
 from deployments.named_people import attach_named_people, with_named_people
 from deployments.visibility import deployments_for
 from portal.tenancy.models import Membership
+from programmes.models import Service
 
 __all__ = ["deployment_history", "deployment_page", "deployments_for", "disputed_visits", "is_watching", "leader_record",
            "objectives", "visits", "visits_to_log", "watchlist"]
@@ -27,6 +28,19 @@ __all__ = ["deployment_history", "deployment_page", "deployments_for", "disputed
 # The people a deployment's pages name: its page who decided and confirmed it, its agreement who proposed it too.
 PAGE_PEOPLE = ("decided_by", "head_confirmed_by")
 AGREEMENT_PEOPLE = ("proposed_by", "decided_by", "head_confirmed_by")
+
+
+def _unshown(relation: str, model, shown: tuple[str, ...]) -> list[str]:
+    return [f"{relation}__{field.name}" for field in model._meta.concrete_fields
+            if not field.primary_key and field.name not in shown]
+
+
+# The columns of the joined school, system leader and service the pages never read (a school has 42, a service
+# 29): left unread, the statement is cheaper to compile and its rows to load. What they read is kept (a deferred
+# column read would cost a query of its own, and the pages' query counts are pinned).
+_UNSHOWN = (*_unshown("school", School, ("name", "partnership")),
+            *_unshown("leader", SystemLeader, ("partnership", "name", "designation", "user")),
+            *_unshown("entitlement__service", Service, ("partnership", "name")))
 
 
 def deployment_page(*, membership: Membership, pk: int, people: tuple[str, ...] = PAGE_PEOPLE,
@@ -37,7 +51,7 @@ def deployment_page(*, membership: Membership, pk: int, people: tuple[str, ...] 
     with `watching` (the member watches it) when asked. The head who confirmed it no longer costs a query of
     its own (it was read lazily), nor does the watch check."""
     rows = deployments_for(membership=membership).select_related(None).select_related(
-        "school", "leader", "request", "entitlement__service")
+        "school", "leader", "request", "entitlement__service").defer(*_UNSHOWN)
     if watching:
         rows = rows.annotate(watching=Exists(Watch.objects.filter(
             partnership=membership.partnership, user=membership.user, deployment=OuterRef("pk"))))
@@ -51,7 +65,8 @@ def objectives(*, deployment: Deployment) -> list[Objective]:
 
 
 def visits(*, deployment: Deployment) -> list[Visit]:
-    return list(Visit.objects.filter(deployment=deployment).select_related("logged_by", "responded_by", "resolved_by"))
+    # The page names nobody who logged, answered or settled a visit: no user table is joined.
+    return list(Visit.objects.filter(deployment=deployment))
 
 
 def disputed_visits(*, membership: Membership) -> QuerySet[Visit]:

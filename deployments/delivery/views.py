@@ -14,6 +14,7 @@ from deployments.delivery import lifecycle, selectors, visit_rules, visits, watc
 from deployments.delivery.forms import DecisionForm, ResolveVisitForm, VisitAnswerForm, VisitForm
 from deployments.filters import DeploymentFilter
 from deployments.models import NOT_COUNTED, DeploymentStatus, Visit, VisitStatus
+from deployments.paging import counted_page
 from deployments.reviews.selectors import deployment_reviews
 from deployments.variations.views import deployment_section
 from deployments.visibility import deployments_for
@@ -22,8 +23,10 @@ from portal.errors import DomainError
 from portal.formats import date_text
 from portal.ui.confirm import Confirmation, confirm
 from portal.ui.fields import NoteForm
-from portal.ui.filtering import listing
-from portal.ui.views import capability_required, found_or_404, show_error
+from portal.ui.views import capability_required, found_or_404, query_without_page, show_error
+
+# What the deployments list shows (`deployment_rows`): anything else would load on use, one query a row.
+LIST_COLUMNS = ("partnership_id", "school__name", "leader__name", "status", "days", "start_date", "end_date")
 
 
 def _deployment(request: HttpRequest, pk: int):
@@ -39,10 +42,14 @@ def _visit(request: HttpRequest, pk: int) -> Visit:
 @require_http_methods(["GET", "HEAD"])
 @capability_required("deployments.view")
 def deployments_list(request: HttpRequest, partnership_slug: str) -> HttpResponse:
-    # The list shows each deployment's school and system leader: only those are joined (cheaper to plan and run).
-    rows = deployments_for(membership=request.membership).select_related(None).select_related("school", "leader")
+    # The list shows each deployment's school and system leader: only those are joined (cheaper to plan and run),
+    # and only the columns it shows are read (91 columns a row were compiled, read and loaded for eight).
+    rows = deployments_for(membership=request.membership).select_related(None).select_related(
+        "school", "leader").only(*LIST_COLUMNS)
     filterset = DeploymentFilter(request.GET, queryset=rows, request=request)
-    return render(request, "deployments/deployments.html", listing(request, filterset))
+    # `listing`'s context, with the page's rows and their count read in one statement (`deployments.paging`).
+    return render(request, "deployments/deployments.html", {
+        "filter": filterset, "page": counted_page(request, filterset.qs), "query": query_without_page(request)})
 
 
 @require_http_methods(["GET", "HEAD"])

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from alliances.models import SystemLeader
 from deployments.history import request_history
-from deployments.models import Deployment, RequestNeed, RequestStatus, SupportRequest
+from deployments.models import Deployment, Offer, RequestNeed, RequestStatus, SupportRequest
 from deployments.named_people import attach_named_people, with_named_people
 from deployments.progress import filter_by_progress, with_progress
 from deployments.visibility import requests_for
@@ -13,8 +14,8 @@ from portal.tenancy.models import Membership
 from programmes.funding.selectors import usable_entitlements
 from programmes.models import Entitlement
 
-__all__ = ["request_deployments", "request_history", "request_in_view", "request_needs", "request_page", "requests_for",
-           "requests_listed", "triage_queue"]
+__all__ = ["page_deployments", "page_offers", "request_deployments", "request_history", "request_in_view",
+           "request_needs", "request_page", "requests_for", "requests_listed", "triage_queue"]
 
 
 def request_in_view(*, membership: Membership, pk: int) -> SupportRequest | None:
@@ -45,6 +46,23 @@ def request_needs(*, request: SupportRequest) -> list:
 
 def request_deployments(*, request: SupportRequest) -> QuerySet[Deployment]:
     return Deployment.objects.filter(request=request).select_related("leader").order_by("-proposed_at", "-pk")
+
+
+def _leader_unshown() -> list[str]:
+    """The system leader's columns the request page never reads (it names the leader: 3 of 22 columns kept)."""
+    return [f"leader__{field.name}" for field in SystemLeader._meta.concrete_fields
+            if not field.primary_key and field.name not in ("partnership", "name", "user")]
+
+
+def page_deployments(*, request: SupportRequest) -> list[Deployment]:
+    """`request_deployments` for the request's page, which names each one's system leader and nothing else of them."""
+    return list(request_deployments(request=request).defer(*_leader_unshown()))
+
+
+def page_offers(*, request: SupportRequest) -> list[Offer]:
+    """The request's offers, newest first, as its page shows them: the leader's name, not who made the offer."""
+    return list(Offer.objects.filter(request=request).select_related("leader").defer(*_leader_unshown()).order_by(
+        "-created_at", "-pk"))
 
 
 def triage_queue(*, membership: Membership) -> QuerySet[SupportRequest]:

@@ -12,7 +12,6 @@ from alliances.selectors import active_specialisms
 from deployments import processes
 from deployments.brokerage.offers import can_offer
 from deployments.brokerage.proposals import can_propose
-from deployments.brokerage.selectors import request_offers
 from deployments.filters import RequestFilter
 from deployments.requests import selectors, services
 from deployments.requests.forms import (
@@ -149,8 +148,8 @@ def request_detail(request: HttpRequest, partnership_slug: str, pk: int) -> Http
         raise Http404("No such request")
     membership = request.membership
     is_head = membership.can("requests.create")
-    deployments = list(selectors.request_deployments(request=found))
-    offers = list(request_offers(request=found)) if membership.can("brokerage.view") else []
+    deployments = selectors.page_deployments(request=found)
+    offers = selectors.page_offers(request=found) if membership.can("brokerage.view") else []
     return render(request, "deployments/request.html", {
         "req": found, "needs": selectors.request_needs(request=found), "timeline": selectors.request_history(request=found, deployments=deployments),
         "can_withdraw": processes.can_withdraw_request(membership, found, deployments),
