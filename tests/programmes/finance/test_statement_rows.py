@@ -4,12 +4,13 @@ of line, with and without an order, and with text that must be escaped."""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from django.template import engines
 
-from programmes.models import ChargeKind, ChargeLine, OrderLine
+from programmes.finance.selectors import StatementLine
+from programmes.models import ChargeKind, ChargeLine, Order, OrderLine, OrderStatus
 
 LOOP = """{% for line in lines %}
     <tr class="govuk-table__row">
@@ -41,14 +42,43 @@ def _lines() -> list[ChargeLine]:
     ]
 
 
+def _statement_lines(lines: list[ChargeLine]) -> list[StatementLine]:
+    """The lines as the statement reads them (values, not model instances)."""
+    return [StatementLine(line.kind, line.description, line.amount, line.charge_date, line.invoice_date,
+                          line.order_line.order_id if line.order_line_id else None) for line in lines]
+
+
 def test_the_rows_are_the_template_loops_html():
     lines = _lines()
     loop = engines["django"].from_string(LOOP).render({"lines": lines})
-    tag = engines["django"].from_string("{% load finance %}{% statement_rows lines %}").render({"lines": lines})
+    tag = engines["django"].from_string("{% load finance %}{% statement_rows lines %}").render(
+        {"lines": _statement_lines(lines)})
     assert _normalised(tag) == _normalised(loop)
     assert "Core &lt;membership&gt; &amp; days" in tag and "Order O00042" in tag and "order O123456" in tag
     assert tag.count('<tr class="govuk-table__row">') == len(lines)
 
 
+def test_a_statement_line_names_its_kind_as_the_model_does():
+    for line in _lines():
+        assert _statement_lines([line])[0].get_kind_display() == line.get_kind_display()
+
+
 def test_no_lines_write_no_rows():
     assert engines["django"].from_string("{% load finance %}{% statement_rows lines %}").render({"lines": []}) == ""
+
+
+ORDER_LOOP = """{% for o in orders %}<li><a class="govuk-link" href="{% url 'programmes:order' slug o.pk %}">{{ o.reference }}</a>: {{ o.get_status_display }}{% if o.submitted_at %}, sent {{ o.submitted_at|date_text }}{% endif %}</li>{% endfor %}"""
+
+
+def test_the_order_items_are_the_template_loops_html():
+    sent = datetime(2026, 9, 30, 23, 30, tzinfo=UTC)  # 1 October in London
+    orders = [Order(pk=42, status=OrderStatus.SUBMITTED, submitted_at=sent),
+              Order(pk=123456, status=OrderStatus.CONFIRMED, submitted_at=sent),
+              Order(pk=7, status=OrderStatus.CANCELLED)]
+    for slug in ("north-west", "a_b-2"):
+        context = {"orders": orders, "slug": slug}
+        loop = engines["django"].from_string(ORDER_LOOP).render(context)
+        tag = engines["django"].from_string("{% load finance %}{% order_items orders slug %}").render(context)
+        assert tag == loop
+    assert "1 October 2026" in tag and ">O00042<" in tag
+    assert engines["django"].from_string("{% load finance %}{% order_items orders 'x' %}").render({"orders": []}) == ""
