@@ -29,7 +29,14 @@ from programmes.models.courses import (
     Session,
 )
 from programmes.models.entitlements import Drawdown, DrawdownKind, Entitlement, EntitlementSource, EntitlementStatus
-from programmes.models.orders import Order, OrderLine, OrderLineStatus, OrderStatus, PriceBasis
+from programmes.models.orders import (
+    Order,
+    OrderLine,
+    OrderLineStatus,
+    OrderStatus,
+    PriceBasis,
+    SchoolServiceOrders,
+)
 
 __all__ = [
     "HOLDING_PLACE_STATUSES",
@@ -43,6 +50,7 @@ __all__ = [
     "CatalogueStatus",
     "ChargeKind",
     "ChargeLine",
+    "SchoolServiceOrders",
     "SchoolYearCharges",
     "Cohort",
     "CohortStatus",
