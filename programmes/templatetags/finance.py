@@ -4,8 +4,11 @@ loop's (`tests/programmes/finance/test_statement_rows.py` renders both)."""
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django import template
 from django.urls import reverse
+from django.utils.formats import localize
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -13,6 +16,7 @@ from portal.formats import date_text, money_text
 from programmes.models import ChargeKind
 
 register = template.Library()
+URL_SAFE = "!$&'()*+,;=/~:@"  # what reverse() leaves unquoted in an argument
 
 ROW = ('<tr class="govuk-table__row"><td class="govuk-table__cell">{}</td><td class="govuk-table__cell">{}'
        '<span class="govuk-body-s govuk-!-display-block govuk-!-margin-bottom-0">{}</span></td>'
@@ -52,3 +56,29 @@ def order_items(orders, slug: str) -> SafeString:
         ORDER_ITEM.format(prefix, order.pk, escape(order.reference), escape(order.get_status_display()),
                           f", sent {escape(date_text(order.submitted_at))}" if order.submitted_at else "")
         for order in orders))
+
+
+TOTAL_ROW = ('<tr class="govuk-table__row"><td class="govuk-table__cell"><a class="govuk-link" href="{}{}/account/?fy={}'
+             '#statement">{}</a></td><td class="govuk-table__cell govuk-table__cell--numeric">{}</td>'
+             '<td class="govuk-table__cell govuk-table__cell--numeric">{}</td>'
+             '<td class="govuk-table__cell govuk-table__cell--numeric">{}</td>'
+             '<td class="govuk-table__cell govuk-table__cell--numeric">{}</td></tr>')
+
+
+@register.simple_tag
+def school_total_rows(rows, slug: str, fy: str) -> SafeString:
+    """The finance page's row per school (`programmes.finance.selectors.school_totals`): its statement link and
+    name, line count, charges, credits and total. The HTML is the template loop's
+    (`tests/programmes/finance/test_statement_rows.py` renders both)."""
+    escape = conditional_escape
+    prefix, fy = escape(reverse("programmes:school_account", args=[slug, "0"])[:-len("0/account/")]), escape(fy)
+    return mark_safe("".join(
+        TOTAL_ROW.format(prefix, escape(quote(row["school_id"], safe=URL_SAFE)), fy, escape(row["school__name"]), escape(_whole(row["lines"])),
+                         escape(money_text(row["charged"] or 0)), escape(money_text(row["credited"] or 0)),
+                         escape(money_text(row["total"])))
+        for row in rows))
+
+
+def _whole(value) -> str:
+    """A count as a template prints it (no thousands separators in this project's settings)."""
+    return str(value) if type(value) is int else str(localize(value))

@@ -82,3 +82,28 @@ def test_the_order_items_are_the_template_loops_html():
         assert tag == loop
     assert "1 October 2026" in tag and ">O00042<" in tag
     assert engines["django"].from_string("{% load finance %}{% order_items orders 'x' %}").render({"orders": []}) == ""
+
+
+TOTALS_LOOP = """{% for row in rows %}
+    <tr class="govuk-table__row">
+      <td class="govuk-table__cell"><a class="govuk-link" href="{% url 'programmes:school_account' slug row.school_id %}?fy={{ fy }}#statement">{{ row.school__name }}</a></td>
+      <td class="govuk-table__cell govuk-table__cell--numeric">{{ row.lines }}</td>
+      <td class="govuk-table__cell govuk-table__cell--numeric">{{ row.charged|default:0|money_text }}</td>
+      <td class="govuk-table__cell govuk-table__cell--numeric">{{ row.credited|default:0|money_text }}</td>
+      <td class="govuk-table__cell govuk-table__cell--numeric">{{ row.total|money_text }}</td>
+    </tr>
+  {% endfor %}"""
+
+
+def test_the_school_total_rows_are_the_template_loops_html():
+    rows = [{"school_id": "100001", "school__name": "Abbey & St Mary's <Primary>", "lines": 12345,
+             "charged": Decimal("1234567.50"), "credited": Decimal("-100.00"), "total": Decimal("1234467.50")},
+            {"school_id": "100002", "school__name": "", "lines": 1, "charged": None, "credited": None,
+             "total": Decimal("0")},
+            {"school_id": "1 2&é", "school__name": "Odd URN", "lines": 0, "charged": Decimal("0.00"),
+             "credited": Decimal("-5"), "total": Decimal("-5")}]
+    context = {"rows": rows, "slug": "north-west", "fy": "2026-27"}
+    loop = engines["django"].from_string(TOTALS_LOOP).render(context)
+    tag = engines["django"].from_string("{% load finance %}{% school_total_rows rows slug fy %}").render(context)
+    assert _normalised(tag) == _normalised(loop)
+    assert "Abbey &amp; St Mary&#x27;s &lt;Primary&gt;" in tag and ">12345<" in tag and "£1,234,567.50" in tag
