@@ -26,6 +26,7 @@ from programmes.models.courses import (
     Programme,
     ProgrammeStatus,
     SchoolImpact,
+    SchoolPlaceCounts,
     Session,
 )
 from programmes.models.entitlements import Drawdown, DrawdownKind, Entitlement, EntitlementSource, EntitlementStatus
@@ -50,6 +51,7 @@ __all__ = [
     "CatalogueStatus",
     "ChargeKind",
     "ChargeLine",
+    "SchoolPlaceCounts",
     "SchoolServiceOrders",
     "SchoolYearCharges",
     "Cohort",
