@@ -26,6 +26,7 @@ from alliances.choices import Phase
 from alliances.models import ClusterSchool, School
 from alliances.selectors import visible_local_authorities
 from portal.tenancy.models import Membership
+from programmes.delivery import report_counts
 from programmes.models import Cohort, Evaluation, Place, PlaceStatus, Programme, SchoolImpact
 from programmes.money import academic_year_of
 
@@ -130,13 +131,10 @@ def build_report(*, membership: Membership, year: str, programme_id: str = "", t
     limited_las = list(limited.values_list("pk", flat=True)) if limited is not None else None
     places = _places(membership, year, programme_id, limited_las)
     accepted = Q(status=PlaceStatus.ACCEPTED)
-    # Grouped by the school's key alone (a year's places are tens of thousands at scale), then the few hundred
-    # schools' names, LAs and phases in one more query.
-    per_school = list(places.order_by().values("school_id")
-                      .annotate(participants=Count("pk", filter=accepted),
-                                ended=Count("pk", filter=accepted & Q(cohort__ends_on__lt=today)),
-                                completed=Count("pk", filter=accepted & Q(cohort__ends_on__lt=today, completed_at__isnull=False)),
-                                waitlisted=Count("pk", filter=Q(status=PlaceStatus.WAITLISTED))))
+    # Per school (a year's places are tens of thousands at scale: counts kept by triggers on PostgreSQL), then the
+    # few hundred schools' names, LAs and phases in one more query.
+    per_school = report_counts.per_school(places=places, partnership=membership.partnership, year=year,
+                                          programme_id=programme_id, limited_las=limited_las, today=today)
     described = {row["urn"]: row for row in School.objects.filter(urn__in=[r["school_id"] for r in per_school])
                  .values("urn", "name", "la__name", "phase")}
     for row in per_school:

@@ -24,12 +24,29 @@ from programmes.models import (
 from programmes.money import financial_year_bounds, start_year, year_label
 
 CREDIT = Q(kind=ChargeKind.CREDIT)
+KIND_LABELS = {value: str(label) for value, label in ChargeKind.choices}
+
+
+@dataclass(slots=True)
+class StatementLine:
+    """What a statement shows of one charge or credit line: read as a row of values, not a model instance (a
+    school's year holds hundreds of lines at scale, with their order lines)."""
+
+    kind: str
+    description: str
+    amount: Decimal
+    charge_date: date
+    invoice_date: date
+    order_id: int | None
+
+    def get_kind_display(self) -> str:
+        return KIND_LABELS.get(self.kind, self.kind)
 
 
 @dataclass
 class InvoiceGroup:
     invoice_date: date
-    lines: list[ChargeLine] = field(default_factory=list)
+    lines: list[StatementLine] = field(default_factory=list)
 
     @property
     def total(self) -> Decimal:
@@ -43,7 +60,7 @@ class Statement:
     groups: list[InvoiceGroup]
 
     @property
-    def lines(self) -> list[ChargeLine]:
+    def lines(self) -> list[StatementLine]:
         return [line for group in self.groups for line in group.lines]
 
     @property
@@ -55,14 +72,14 @@ class Statement:
         return financial_year_bounds(self.financial_year)
 
 
-STATEMENT_FIELDS = ("school_id", "financial_year", "kind", "description", "amount", "charge_date", "invoice_date",
-                    "order_line__order_id")
+STATEMENT_FIELDS = ("kind", "description", "amount", "charge_date", "invoice_date", "order_line__order_id")
 
 
-def statement_lines(*, partnership, school_id: str, financial_year: str) -> QuerySet[ChargeLine]:
-    """The lines with what a statement shows of them (a school's year holds hundreds at scale)."""
-    return (ChargeLine.objects.filter(partnership=partnership, school_id=school_id, financial_year=financial_year)
-            .select_related("order_line").only(*STATEMENT_FIELDS).order_by("invoice_date", "charge_date", "pk"))
+def statement_lines(*, partnership, school_id: str, financial_year: str) -> list[StatementLine]:
+    """The lines with what a statement shows of them, in the statement's order (one query)."""
+    return [StatementLine(*row) for row in ChargeLine.objects.filter(
+        partnership=partnership, school_id=school_id, financial_year=financial_year)
+        .order_by("invoice_date", "charge_date", "pk").values_list(*STATEMENT_FIELDS)]
 
 
 def statement(*, partnership, school: School, financial_year: str) -> Statement:

@@ -26,10 +26,18 @@ from programmes.models.courses import (
     Programme,
     ProgrammeStatus,
     SchoolImpact,
+    SchoolPlaceCounts,
     Session,
 )
 from programmes.models.entitlements import Drawdown, DrawdownKind, Entitlement, EntitlementSource, EntitlementStatus
-from programmes.models.orders import Order, OrderLine, OrderLineStatus, OrderStatus, PriceBasis
+from programmes.models.orders import (
+    Order,
+    OrderLine,
+    OrderLineStatus,
+    OrderStatus,
+    PriceBasis,
+    SchoolServiceOrders,
+)
 
 __all__ = [
     "HOLDING_PLACE_STATUSES",
@@ -43,6 +51,8 @@ __all__ = [
     "CatalogueStatus",
     "ChargeKind",
     "ChargeLine",
+    "SchoolPlaceCounts",
+    "SchoolServiceOrders",
     "SchoolYearCharges",
     "Cohort",
     "CohortStatus",

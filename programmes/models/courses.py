@@ -318,3 +318,31 @@ class SchoolImpact(PartnershipOwned):
             models.CheckConstraint(condition=models.Q(impact__isnull=True) | models.Q(impact__gte=1, impact__lte=10),
                                    name="school_impact_1_to_10"),
         ]
+
+
+class SchoolPlaceCounts(PartnershipOwned):
+    """A school's places on a programme's cohorts of one academic year that end on one date: all of them, those
+    accepted, accepted and completed, and waitlisted. What the programme reports add up per school, 3,000 rows where
+    the places are 60,000 at scale (a cohort's end date is kept so that "ended by today" is decided when read).
+
+    Kept by triggers on `Place` and `Cohort` in PostgreSQL (migration `programmes 0007`), in the same statement as
+    every insert, change or delete of a place and every change of a cohort, whoever writes them, so the counts
+    always equal the places; on SQLite (the embedded `make run`) there are none and the reports read the places.
+    A row whose places are all gone stays at zero. Never written by code."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    academic_year = models.CharField(max_length=7)
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="+")
+    ends_on = models.DateField(null=True, blank=True)
+    places = models.PositiveIntegerField(default=0)
+    accepted = models.PositiveIntegerField(default=0)
+    completed = models.PositiveIntegerField(default=0)  # accepted and completed
+    waitlisted = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        # One row per (partnership, academic year, programme, end date, school), cohorts with no end date sharing
+        # one: a unique index with NULLs not distinct, made with the triggers (PostgreSQL only).
+        indexes = [models.Index(fields=["partnership", "academic_year"], name="school_place_counts_year")]
+
+    def __str__(self) -> str:
+        return f"{self.school_id} {self.academic_year} programme {self.programme_id}: {self.places}"

@@ -95,3 +95,28 @@ class OrderLine(PartnershipOwned):
 
     def __str__(self) -> str:
         return f"{self.quantity} × service {self.service_id} on order {self.order_id}"
+
+
+class SchoolServiceOrders(PartnershipOwned):
+    """How many active lines for a service a school has on its sent or confirmed orders against one catalogue: what
+    the take-up page counts as the schools that ordered each service, a few thousand rows where the order lines are
+    20,000 at scale.
+
+    Kept by triggers on `Order` and `OrderLine` in PostgreSQL (migration `programmes 0006`), in the same statement as
+    every insert, change or delete of a line and every change of an order, whoever writes them, so the counts
+    always equal the lines; on SQLite (the embedded `make run`) there are none and the page reads the lines. A row
+    whose lines are all gone stays at zero. Never written by code."""
+
+    # CASCADE: a count can outlive its lines (at zero), and must not stop a school, catalogue or service going once
+    # their orders have gone (the orders' and lines' own PROTECT still stops it while they are there).
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    catalogue = models.ForeignKey(Catalogue, on_delete=models.CASCADE, related_name="+")
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="+")
+    lines = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["partnership", "catalogue", "school", "service"],
+                                               name="school_service_orders_once")]
+
+    def __str__(self) -> str:
+        return f"{self.school_id} service {self.service_id} in catalogue {self.catalogue_id}: {self.lines}"
