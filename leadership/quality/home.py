@@ -16,7 +16,8 @@ def home_section(*, membership: Membership, **_) -> dict:
     if membership.role != Role.BROKER or not membership.can("quality.manage"):
         return {}
     today = timezone.localdate()
-    rows = needing_attention(partnership=membership.partnership, year=academic_year_of(today), today=today)
+    rows = needing_attention(partnership=membership.partnership, year=academic_year_of(today), today=today,
+                             only=("name",))  # the home lists names and flags, and counts the rest
     return {"leaders_attention": rows[:SHOWN], "leaders_attention_count": len(rows)}
 
 

@@ -220,8 +220,10 @@ class AttentionRow:
     head_impact: float | None
 
 
-def needing_attention(*, partnership: Partnership, year: str, today: date) -> list[AttentionRow]:
-    """Leaders still designated with at least one flag in `year`, by name. Four queries whatever the numbers."""
+def needing_attention(*, partnership: Partnership, year: str, today: date,
+                      only: tuple[str, ...] | None = None) -> list[AttentionRow]:
+    """Leaders still designated with at least one flag in `year`, by name. Four queries whatever the numbers.
+    `only`: the leader's fields a page shows, when it shows no more (no home school then); the flags' own are read."""
     start, end = year_bounds(year)
     impact = {row["deployment__leader_id"]: row for row in
               Review.objects.filter(partnership=partnership, status=ReviewStatus.AGREED, due_on__gte=start,
@@ -237,6 +239,8 @@ def needing_attention(*, partnership: Partnership, year: str, today: date) -> li
     leaders = (SystemLeader.objects.filter(partnership=partnership, status__in=IN_FORCE)
                .filter(Q(review_due__lt=today) | Q(pk__in=low | set(disputed) | set(overdue)))
                .select_related("home_school").order_by("name", "pk"))
+    if only is not None:
+        leaders = leaders.select_related(None).only("review_due", *only)
     rows = []
     for leader in leaders:
         scores = impact.get(leader.pk, {})
