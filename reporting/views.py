@@ -23,9 +23,14 @@ SHEETS = {"requests": "Requests by need area", "deployments": "Deployments by st
           "terms": "Capacity by term"}
 
 
-def _build(request: HttpRequest):
+def _form(request: HttpRequest) -> DashboardFilterForm:
     form = DashboardFilterForm(request.GET, membership=request.membership)
     form.is_valid()
+    return form
+
+
+def _build(request: HttpRequest):
+    form = _form(request)
     return form, dashboards.dashboard(scope=form.scope())
 
 
@@ -78,9 +83,8 @@ def _export(request: HttpRequest, fmt: str) -> HttpResponse:
     table = request.GET.get("table") or "breakdown"
     if table not in EXPORTS:
         raise Http404("No such table")
-    _, board = _build(request)
-    found = board.school_table if table == "school" else board.tables[table]
-    scope = board.scope
+    scope = _form(request).scope()
+    found = dashboards.export_table(scope=scope, key=table)
     where = "-".join(part for part in (scope.year, scope.term, scope.la, scope.cluster and f"cluster{scope.cluster.pk}",
                                        scope.school and scope.school.pk) if part)
     filename = f"{request.partnership.slug}-{table}-{where}.{fmt}"

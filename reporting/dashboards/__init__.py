@@ -34,7 +34,7 @@ from reporting.dashboards.figures import (
 from reporting.dashboards.reads import Facts, read_facts
 from reporting.filters import Scope
 
-__all__ = ["Dashboard", "Table", "dashboard", "impact_figures", "impact_responses", "median_days", "worst_rag"]
+__all__ = ["Dashboard", "Table", "dashboard", "export_table", "impact_figures", "impact_responses", "median_days", "worst_rag"]
 
 
 def dashboard(*, scope: Scope, today: date | None = None) -> Dashboard:
@@ -46,18 +46,31 @@ def dashboard(*, scope: Scope, today: date | None = None) -> Dashboard:
         scope=scope, headline=tables.headline(scope, facts, today), impact=impact,
         tables={
             "breakdown": tables.breakdown(scope, facts, tables.groups(scope, facts), today),
-            "requests": tables.requests_by_need(scope, facts),
+            "requests": FROM_REQUESTS["requests"](scope, facts),
             "deployments": tables.deployments_by_status(facts),
             "reviews": tables.reviews_table(facts.reviews, today),
             "rag": tables.rag_table(facts.rag_of),
             "impact": Table("impact", "Impact scores", ["Score (1 low to 10 high)", "Responses"],
                             [[str(score), count] for score, count in impact["distribution"]],
                             chart={"series": [(1, "Responses", "")]}),
-            "capacity": tables.capacity(scope, facts),
-            "terms": tables.capacity_by_term(scope, facts),
+            "capacity": FROM_REQUESTS["capacity"](scope, facts),
+            "terms": FROM_REQUESTS["terms"](scope, facts),
         },
         **_school_level(scope, facts),
     )
+
+
+# The tables made from the requests' statement alone (see `reads`): their downloads read nothing else.
+FROM_REQUESTS = {"requests": tables.requests_by_need, "capacity": tables.capacity, "terms": tables.capacity_by_term}
+
+
+def export_table(*, scope: Scope, key: str, today: date | None = None) -> Table:
+    """One table of `dashboard(scope)` (or its school's deployments, "school"), for its download: the same
+    table the page shows, computed from the facts it needs."""
+    if key in FROM_REQUESTS:
+        return FROM_REQUESTS[key](scope, read_facts(scope, requests_only=True))
+    board = dashboard(scope=scope, today=today)
+    return board.school_table if key == "school" else board.tables[key]
 
 
 def _impact(facts: Facts) -> dict:

@@ -59,13 +59,18 @@ class Facts:
     leader_committed: dict[int, Decimal] = field(default_factory=dict)  # 2 (6): leader -> days in the selected terms
 
 
-def read_facts(scope: Scope) -> Facts:
-    """Four queries (the breakdown's groups may add one)."""
-    deployments, in_period = _deployments(scope)
-    in_period_ids = [d["pk"] for d in in_period]
+def read_facts(scope: Scope, *, requests_only: bool = False) -> Facts:
+    """Four queries (the breakdown's groups may add one); with `requests_only`, the requests' statement (2) alone,
+    for the tables made from it (the other facts are left empty)."""
     year_requests, requests, needs, leader_rows = _requests(scope)
-    delivered, waiting, committed, reviews, rag_of = _days_and_reviews(
-        scope, in_period_ids, [d["pk"] for d in in_period if d["status"] in OPEN_STATUSES])
+    if requests_only:
+        deployments, in_period, reviews = [], [], []
+        delivered, waiting, committed, rag_of = {}, {}, {}, {}
+    else:
+        deployments, in_period = _deployments(scope)
+        in_period_ids = [d["pk"] for d in in_period]
+        delivered, waiting, committed, reviews, rag_of = _days_and_reviews(
+            scope, in_period_ids, [d["pk"] for d in in_period if d["status"] in OPEN_STATUSES])
     leader_links, ledger, leader_committed = _leaders(scope, leader_rows)
     return Facts(
         deployments=deployments, in_period=in_period, year_requests=year_requests, requests=requests, needs=needs,
