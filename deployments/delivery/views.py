@@ -15,7 +15,6 @@ from deployments.delivery.forms import DecisionForm, ResolveVisitForm, VisitAnsw
 from deployments.filters import DeploymentFilter
 from deployments.models import NOT_COUNTED, DeploymentStatus, Visit, VisitStatus
 from deployments.paging import counted_page
-from deployments.reviews.selectors import deployment_reviews
 from deployments.variations.views import deployment_section
 from deployments.visibility import deployments_for
 from deployments.workflow import is_head_of, is_leader_of
@@ -81,7 +80,7 @@ def deployment_detail(request: HttpRequest, partnership_slug: str, pk: int) -> H
                                                                      is_leader=is_leader)},
         "changes": lifecycle.allowed_changes(membership, deployment),
         "can_view_request": membership.can("requests.view"),
-        "reviews": deployment_reviews(deployment=deployment), "today": timezone.localdate(),
+        "reviews": selectors.page_reviews(deployment=deployment), "today": timezone.localdate(),
         "watching": sees_watch and deployment.watching,
         "answerable": {v.pk for v in visit_rows if visits.can_answer(membership, v, deployment=deployment,
                                                                        is_head=is_head)},
