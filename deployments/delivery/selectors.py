@@ -13,19 +13,17 @@ from deployments.models import (
     Deployment,
     DeploymentStatus,
     Objective,
-    Review,
     Visit,
     VisitStatus,
     Watch,
 )
 from deployments.named_people import attach_named_people, with_named_people
-from deployments.reviews.selectors import deployment_reviews
 from deployments.visibility import deployments_for
 from portal.tenancy.models import Membership
 from programmes.models import Service
 
 __all__ = ["deployment_history", "deployment_page", "deployments_for", "disputed_visits", "is_watching", "leader_record",
-           "objectives", "page_reviews", "visits", "visits_to_log", "watchlist"]
+           "objectives", "visits", "visits_to_log", "watchlist"]
 
 # The people a deployment's pages name: its page who decided and confirmed it, its agreement who proposed it too.
 PAGE_PEOPLE = ("decided_by", "head_confirmed_by")
@@ -69,13 +67,6 @@ def objectives(*, deployment: Deployment) -> list[Objective]:
 def visits(*, deployment: Deployment) -> list[Visit]:
     # The page names nobody who logged, answered or settled a visit: no user table is joined.
     return list(Visit.objects.filter(deployment=deployment))
-
-
-def page_reviews(*, deployment: Deployment) -> list[Review]:
-    """`deployment_reviews` as the deployment's page lists them: each one's kind, term, due date (and how sure it
-    is) and status, without the texts and scores (21 columns to 7)."""
-    return deployment_reviews(deployment=deployment, only=("partnership", "deployment", "kind", "term_key", "due_on",
-                                                          "status"))
 
 
 def disputed_visits(*, membership: Membership) -> QuerySet[Visit]:

@@ -15,6 +15,7 @@ from deployments.delivery.forms import DecisionForm, ResolveVisitForm, VisitAnsw
 from deployments.filters import DeploymentFilter
 from deployments.models import NOT_COUNTED, DeploymentStatus, Visit, VisitStatus
 from deployments.paging import counted_page
+from deployments.reviews.selectors import page_reviews
 from deployments.variations.views import deployment_section
 from deployments.visibility import deployments_for
 from deployments.workflow import is_head_of, is_leader_of
@@ -80,7 +81,7 @@ def deployment_detail(request: HttpRequest, partnership_slug: str, pk: int) -> H
                                                                      is_leader=is_leader)},
         "changes": lifecycle.allowed_changes(membership, deployment),
         "can_view_request": membership.can("requests.view"),
-        "reviews": selectors.page_reviews(deployment=deployment), "today": timezone.localdate(),
+        "reviews": page_reviews(deployment=deployment), "today": timezone.localdate(),
         "watching": sees_watch and deployment.watching,
         "answerable": {v.pk for v in visit_rows if visits.can_answer(membership, v, deployment=deployment,
                                                                        is_head=is_head)},
