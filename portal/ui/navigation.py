@@ -58,16 +58,17 @@ def navigation_for(request: HttpRequest, membership: Membership) -> list[dict]:
     """The member's menu, with at most one item current: the best match ("programmes:programme_reports" is
     Programme reports, not Programmes, although both names begin "programmes:programme")."""
     current = request.resolver_match.view_name if request.resolver_match else ""
-    menu = _menu(_allowed(membership.role, membership.is_active), membership.partnership.slug, current,
-                 get_urlconf(), get_script_prefix())
+    allowed = _allowed(membership.role, membership.is_active, tuple(item.capability for item in NAVIGATION))
+    menu = _menu(allowed, membership.partnership.slug, current, get_urlconf(), get_script_prefix())
     return [dict(entry) for entry in menu]
 
 
-@lru_cache(maxsize=64)
-def _allowed(role: str, is_active: bool) -> tuple[bool, ...]:
+@lru_cache(maxsize=256)
+def _allowed(role: str, is_active: bool, capabilities: tuple[str, ...]) -> tuple[bool, ...]:
     """Which items a role sees: `Membership.can` (active, and the role has the capability) for each, once a role
-    (it was asked about every item on every page)."""
-    return tuple(is_active and role_can(role, item.capability) for item in NAVIGATION)
+    and menu (it was asked about every item on every page). The items' capabilities are part of the key, so a menu
+    changed without `register_navigation` (a test removing its item) is never answered for the old one."""
+    return tuple(is_active and role_can(role, capability) for capability in capabilities)
 
 
 @lru_cache(maxsize=2048)
