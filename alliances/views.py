@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
@@ -15,17 +17,37 @@ from portal.ui.views import capability_required, paginate, query_without_page
 
 # The columns a schools list row shows (alliances/templatetags/directory.py), not the forty a school has.
 SCHOOL_ROW_FIELDS = ("urn", "name", "postcode", "status", "phase", "ofsted_grade", "ofsted_category", "la__name")
+# The filters whose schools `selectors.school_count` counts (and the order, which changes no count).
+KEPT_COUNTS = ("la", "phase", "status", "sort")
 
 
 def _filtered(request: HttpRequest) -> SchoolFilter:
     return SchoolFilter(request.GET or None, queryset=selectors.schools_for(membership=request.membership), request=request)
 
 
+def _kept_count(request: HttpRequest, filterset: SchoolFilter) -> int | None:
+    """The list's count from the counts PostgreSQL keeps, when nothing but local authority, phase and status
+    filters it (the default list, an LA officer's, one phase); None when the schools must be counted."""
+    if connection.vendor != "postgresql" or (filterset.is_bound and not filterset.is_valid()):
+        return None
+    chosen = filterset.form.cleaned_data if filterset.is_bound else {}
+    if any(value for name, value in chosen.items() if name not in KEPT_COUNTS):
+        return None
+    return selectors.school_count(membership=request.membership, **{
+        name: chosen.get(name) or "" for name in ("la", "phase", "status")})
+
+
 @require_http_methods(["GET", "HEAD"])
 @capability_required("directory.view")
 def schools(request: HttpRequest, partnership_slug: str) -> HttpResponse:
     filterset = _filtered(request)
-    page = paginate(request, filterset.qs.only(*SCHOOL_ROW_FIELDS), per_page=50)
+    count = _kept_count(request, filterset)
+    if count is None:
+        page = paginate(request, filterset.qs.only(*SCHOOL_ROW_FIELDS), per_page=50)
+    else:
+        paginator = Paginator(filterset.qs.only(*SCHOOL_ROW_FIELDS), 50)
+        paginator.count = count  # the cached property's value, so the schools are not counted again
+        page = paginator.get_page(request.GET.get("page"))
     return render(request, "alliances/schools.html", {
         "filter": filterset, "page": page, "query": query_without_page(request),
         "can_manage": request.membership.can("directory.manage"),

@@ -124,18 +124,20 @@ def _quick_flush_after_transactional_tests():
             cursor.execute("SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND NOT condeferrable")
             if cursor.fetchone()[0]:
                 return original(self, style, tables)
-            # Tables with a BEFORE trigger on DELETE (bits 2 and 8 of tgtype), which may refuse it; triggers on
-            # INSERT or UPDATE only (the copy of each leader's home school) and AFTER triggers (the sums and
-            # counts kept of charge and order lines) do not stop a DELETE, and a TRUNCATE of a table others
-            # refer to (order lines) would fail.
-            cursor.execute("SELECT DISTINCT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
-                           "WHERE NOT t.tgisinternal AND t.tgtype & 8 <> 0 AND t.tgtype & 2 <> 0 "
-                           "AND c.relname = ANY(%s)", [list(tables)])
-            triggered = {name for (name,) in cursor.fetchall()}
+            # Tables with a trigger before DELETE (bits 2 and 8 of tgtype), which may refuse it; triggers on INSERT
+            # or UPDATE only (the copy of each leader's home school) do not stop a DELETE. Tables with a trigger
+            # after DELETE (the charge sums, the school counts) are emptied first, so the rows their triggers
+            # write into other tables are deleted after them.
+            cursor.execute("SELECT c.relname, bool_or(t.tgtype & 10 = 10) FROM pg_trigger t JOIN pg_class c "
+                           "ON c.oid = t.tgrelid WHERE NOT t.tgisinternal AND t.tgtype & 8 <> 0 "
+                           "AND c.relname = ANY(%s) GROUP BY c.relname", [list(tables)])
+            found = dict(cursor.fetchall())
+            triggered = {name for name, before in found.items() if before}
         statements = ["SET CONSTRAINTS ALL DEFERRED"]
         if triggered:
             statements.append("TRUNCATE " + ", ".join(self.quote_name(table) for table in sorted(triggered)))
-        statements += [f"DELETE FROM {self.quote_name(table)}" for table in tables if table not in triggered]
+        statements += [f"DELETE FROM {self.quote_name(table)}"
+                       for table in sorted(tables, key=lambda table: table not in found) if table not in triggered]
         return ["; ".join(statements) + ";"]
 
     DatabaseOperations.sql_flush = sql_flush
