@@ -10,7 +10,7 @@ Definitions, written on the page too:
   for; lines for no service are listed as "Other charges".
 
 A fixed number of queries whatever the data size: the services, three aggregates (services ordered, from counts
-triggers keep in PostgreSQL; days held; income, with two small look-ups naming income's services and schools) and
+triggers keep in PostgreSQL; days held; income, with its schools' LAs and a small look-up naming its services) and
 the clusters. LA officers see take-up but never a
 school's spending, so income is neither read nor shown for them.
 """
@@ -120,24 +120,25 @@ def ordered_lines(scope: Scope) -> list[tuple[object, str, str]]:
 
 def _income(scope: Scope) -> list[tuple[str, str, str, str, object]]:
     """Income per service and school. The year's charge lines (100,000 at scale) are summed by their own columns,
-    without joining services and schools row by row; the few services and schools found are named afterwards."""
-    sums = income_sums(scope)
+    without joining services row by row; the few services found are named afterwards."""
     lineage_of = dict(Service.objects.filter(partnership=scope.partnership).values_list("pk", "lineage"))
-    la_of = dict(School.objects.filter(urn__in={urn for _, urn, _ in sums}).values_list("urn", "la_id"))
-    return [("income", str(lineage_of[service]) if service in lineage_of else OTHER, urn, la_of.get(urn), amount)
-            for service, urn, amount in sums]
+    return [("income", str(lineage_of[service]) if service in lineage_of else OTHER, urn, la, amount)
+            for service, urn, la, amount in income_sums(scope)]
 
 
-def income_sums(scope: Scope) -> list[tuple[int | None, str, object]]:
-    """(service, school, amount) for every service and school with charge lines in the scope's academic year. On
-    PostgreSQL from the sums triggers keep of the lines (`programmes.SchoolYearCharges`: a few thousand rows where
-    the lines are 100,000 at scale), skipping sums whose lines are all gone; elsewhere from the lines."""
+def income_sums(scope: Scope) -> list[tuple[int | None, str, str | None, object]]:
+    """(service, school, the school's LA, amount) for every service and school with charge lines in the scope's
+    academic year. On PostgreSQL from the sums triggers keep of the lines (`programmes.SchoolYearCharges`: a few
+    thousand rows where the lines are 100,000 at scale, joined to their schools), skipping sums whose lines are all
+    gone; elsewhere from the lines, whose schools' LAs are then read."""
     where = {"partnership": scope.partnership, "academic_year": scope.year}
     if connection.vendor != "postgresql":
-        return list(ChargeLine.objects.filter(scope.school_q(), **where).values_list("service_id", "school_id")
+        sums = list(ChargeLine.objects.filter(scope.school_q(), **where).values_list("service_id", "school_id")
                     .annotate(amount=Sum("amount")).order_by())
-    return [(service, school, amount) for service, school, amount, _ in SchoolYearCharges.objects.filter(
-        scope.school_q(), **where).values_list("service_id", "school_id")
+        la_of = dict(School.objects.filter(urn__in={urn for _, urn, _ in sums}).values_list("urn", "la_id"))
+        return [(service, urn, la_of.get(urn), amount) for service, urn, amount in sums]
+    return [(service, school, la, amount) for service, school, la, amount, _ in SchoolYearCharges.objects.filter(
+        scope.school_q(), **where).values_list("service_id", "school_id", "school__la_id")
         .annotate(amount=Sum(F("charged") + F("credited")), lines=Sum(F("charge_lines") + F("credit_lines")))
         .filter(lines__gt=0).order_by()]
 

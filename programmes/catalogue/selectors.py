@@ -28,7 +28,7 @@ def catalogues_for(*, membership: Membership) -> QuerySet[Catalogue]:
 
 def services_of(*, catalogue: Catalogue, live_only: bool = True) -> QuerySet[Service]:
     """A catalogue's services in the order the page lists them: by default the current version of each."""
-    services = Service.objects.filter(partnership=catalogue.partnership, catalogue=catalogue)
+    services = Service.objects.filter(partnership_id=catalogue.partnership_id, catalogue=catalogue)
     if live_only:
         services = services.filter(status__in=LIVE)
     return services.order_by("position", "name", "pk")

@@ -4,6 +4,7 @@ loop's (`tests/programmes/finance/test_statement_rows.py` renders both)."""
 
 from __future__ import annotations
 
+import html
 from urllib.parse import quote
 
 from django import template
@@ -31,14 +32,26 @@ def _source(line) -> str:
     return f"{line.get_kind_display()}, order {order}" if order else line.get_kind_display()
 
 
+def _escape(value) -> str:
+    """conditional_escape() at a third of the cost for plain text (what a row's values are): html.escape()."""
+    return html.escape(value) if type(value) is str else conditional_escape(value)
+
+
 @register.simple_tag
 def statement_rows(lines) -> SafeString:
     """One table row per charge or credit line (`programmes.finance.selectors.StatementLine`): its date,
-    description and source, and amount."""
-    escape = conditional_escape
+    description and source, and amount. Each date is written once (hundreds of lines share a few dozen)."""
+    days: dict = {}
+
+    def day(value) -> str:
+        text = days.get(value)
+        if text is None:
+            text = days[value] = _escape(date_text(value))
+        return text
+
     return mark_safe("".join(
-        ROW.format(escape(date_text(line.charge_date)), escape(line.description), escape(_source(line)),
-                   escape(money_text(line.amount)))
+        ROW.format(day(line.charge_date), _escape(line.description), _escape(_source(line)),
+                   _escape(money_text(line.amount)))
         for line in lines))
 
 

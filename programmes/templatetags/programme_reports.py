@@ -5,6 +5,8 @@ values are printed as a template prints them (localised, then escaped)."""
 
 from __future__ import annotations
 
+import html
+
 from django import template
 from django.utils.formats import localize
 from django.utils.html import conditional_escape
@@ -18,6 +20,8 @@ NUMERIC = '<td class="govuk-table__cell govuk-table__cell--numeric">{}</td>'
 def _text(value) -> str:
     if type(value) is int:  # what localize() gives a whole number without thousands separators, at a tenth the cost
         return str(value)
+    if type(value) is str:  # plain text (not marked safe): localize() leaves it be and escape() is html.escape()
+        return html.escape(value)
     return conditional_escape(localize(value))
 
 
