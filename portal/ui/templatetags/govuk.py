@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from django import forms, template
 from django.template.base import token_kwargs
@@ -18,6 +19,7 @@ from django.utils.functional import LazyObject, empty
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django_filters import FilterSet
+from django_filters.widgets import BaseCSVWidget
 
 from portal.ui.layout import layout_part, layout_static
 
@@ -77,26 +79,88 @@ def _attributes(attrs: dict) -> str:
                    for name, value in attrs.items() if value is not False)
 
 
+def _select_value(bound: forms.BoundField, widget: forms.Widget) -> tuple[bool, object]:
+    """(whether the fast path writes this widget, the value it shows). A plain Select, or a sort field's CSV select
+    (django-filter's OrderingFilter) showing one value; several values make the CSV widget a text box (left to it)."""
+    value = bound.value()
+    if type(widget) is forms.Select:
+        return True, value
+    if type(widget).__bases__ == (BaseCSVWidget, forms.Select):
+        values = value if isinstance(value, Iterable) and not isinstance(value, str) else [value]
+        if len(values) > 1:
+            return False, None
+        return True, values[0] if values else ""
+    return False, None
+
+
 def _select(bound: forms.BoundField, attrs: dict) -> SafeString | None:
-    """A plain single-choice select written here, the HTML Django's widget templates write: a filter's list of
-    150 local authorities would otherwise render a template per option (half of a list page's time)."""
+    """A plain single-choice select written here, the HTML Django's widget templates write
+    (`Select.optgroups` and django/forms/widgets/select*.html): a filter's list of 150 local authorities would
+    otherwise build a context and render a template per option (half of a list page's time)."""
     widget = bound.field.widget
-    if type(widget) is not forms.Select or bound.field.localize:
+    if bound.field.localize:
+        return None
+    fast, value = _select_value(bound, widget)
+    if not fast:
         return None
     attrs = bound.build_widget_attrs(dict(attrs), widget)
     if bound.auto_id and "id" not in widget.attrs:
         attrs.setdefault("id", bound.auto_id)
-    context = widget.get_context(bound.html_name, bound.value(), attrs)["widget"]
-    parts = [f'<select name="{escape(context["name"])}"{_attributes(context["attrs"])}>']
-    for group, options, _ in context["optgroups"]:
-        if group:
-            parts.append(f'<optgroup label="{escape(group)}">')
-        parts.extend(f'<option value="{escape(option["value"])}"{_attributes(option["attrs"])}>'
-                     f'{conditional_escape(localize(option["label"]))}</option>' for option in options)
-        if group:
-            parts.append("</optgroup>")
-    parts.append("</select>")
-    return mark_safe("\n".join(parts))  # noqa: S308 - every value above is escaped
+    attrs = widget.build_attrs(widget.attrs, attrs)
+    values = {str(v) if v is not None else "" for v in (value if isinstance(value, tuple | list) else [value])}
+    # A plain select has always been written here, one line a tag; the sort field was Django's templates' until
+    # now, so it keeps their spacing (each option on its own line after two spaces, then a blank line).
+    django_spacing = type(widget) is not forms.Select
+    opening, closing = ("\n  ", "\n") if django_spacing else ("\n", "")
+    parts = [f'<select name="{escape(bound.html_name)}"{_attributes(attrs)}>']
+    has_selected = False
+    for group_value, group_label in widget.choices:
+        group_value = "" if group_value is None else group_value
+        grouped = isinstance(group_label, list | tuple)
+        options = group_label if grouped else [(group_value, group_label)]
+        if grouped and group_value:
+            parts.append(f'{opening}<optgroup label="{escape(group_value)}">')
+        for option_value, option_label in options:
+            # Select.optgroups: only the first option with the value is selected.
+            key = str(option_value)
+            selected = not has_selected and key in values
+            has_selected |= selected
+            parts.append(f'{opening}<option value="{escape(key)}"{" selected" if selected else ""}>'
+                         f'{conditional_escape(localize(option_label))}</option>{closing}')
+        if grouped and group_value:
+            parts.append(f"{opening}</optgroup>")
+    parts.append("\n</select>")
+    return mark_safe("".join(parts))  # noqa: S308 - every value above is escaped
+
+
+def _error_html(bound: forms.BoundField) -> str:
+    """templates/govuk/fields/_error.html, with its closing newline (the include keeps it)."""
+    if not bound.errors:
+        return "\n"
+    messages = "<br>".join(f'<span class="govuk-visually-hidden">Error:</span> {conditional_escape(error)}'
+                           for error in bound.errors)
+    return f'<p id="{escape(bound.auto_id)}-error" class="govuk-error-message">{messages}</p>\n'
+
+
+def _input_layout(bound: forms.BoundField, widget_html: str, label_size: str, prefix: str) -> SafeString:
+    """templates/govuk/fields/input.html written here, byte for byte (tests/ui/test_field_rendering.py compares
+    the two): a filter form renders it for every box and select above every list."""
+    auto_id = escape(bound.auto_id)
+    size = f" govuk-label--{conditional_escape(label_size)}" if label_size else ""
+    hint = (f'<div id="{auto_id}-hint" class="govuk-hint">{conditional_escape(bound.help_text)}</div>'
+            if bound.help_text else "")
+    if prefix:
+        widget_html = (f'<div class="govuk-input__wrapper"><div class="govuk-input__prefix" aria-hidden="true">'
+                       f'{conditional_escape(prefix)}</div>{conditional_escape(widget_html)}</div>')
+    else:
+        widget_html = conditional_escape(widget_html)
+    return mark_safe(  # noqa: S308 - every value above is escaped
+        f'<div class="govuk-form-group{" govuk-form-group--error" if bound.errors else ""}">\n'
+        f'  <label class="govuk-label{size}" for="{auto_id}">{conditional_escape(bound.label)}</label>\n'
+        f"  {hint}\n"
+        f"  {_error_html(bound)}\n"
+        f"  {widget_html}\n"
+        f"</div>\n")
 
 
 @register.simple_tag
@@ -139,6 +203,8 @@ def govuk_field(bound: forms.BoundField, classes: str = "", label_size: str = ""
     template = "input" if kind in ("input", "select", "textarea", "file") else kind
     if max_length:
         template = "character_count"
+    if template == "input":
+        return _input_layout(bound, widget_html, label_size, prefix)
     return render_to_string(
         f"govuk/fields/{template}.html",
         {
