@@ -6,20 +6,19 @@ connection sends its order. Take-up's "schools that ordered" reads them, and giv
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from datetime import date
 
 import pytest
-from django.db import close_old_connections, connection, transaction
+from django.db import connection
 from django_scopes import scopes_disabled
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from portal.tenancy.rls import cross_partnership
 from programmes.models import Order, OrderLine, OrderLineStatus, OrderStatus, SchoolServiceOrders
 from reporting.filters import Scope
 from reporting.takeup import ORDERED, ordered_lines, ordered_services
+from tests.concurrency import write_while_held
 from tests.factories import CatalogueFactory, OrderFactory, OrderLineFactory, SchoolFactory, ServiceFactory
 
 pytestmark = [pytest.mark.django_db]
@@ -145,38 +144,10 @@ def test_a_line_added_while_its_order_is_sent_is_counted(partnership):
     with scopes_disabled():
         order = OrderFactory(partnership=partnership, status=OrderStatus.DRAFT)
         service = ServiceFactory(partnership=partnership, catalogue=order.catalogue)
-    sent, errors = threading.Event(), []
-
-    def send() -> None:
-        try:
-            with cross_partnership("test: the order sent", quiet=True), transaction.atomic():
-                Order.objects.filter(pk=order.pk).update(status=OrderStatus.SUBMITTED)
-                sent.set()
-                threading.Event().wait(1.5)  # the other connection adds its line meanwhile
-        except Exception as error:  # pragma: no cover - reported below
-            errors.append(error)
-        finally:
-            sent.set()
-            close_old_connections()
-            connection.close()
-
-    def add() -> None:
-        try:
-            sent.wait(timeout=10)
-            with cross_partnership("test: a line added", quiet=True), transaction.atomic():
-                OrderLineFactory(partnership=partnership, order=order, service=service)
-        except Exception as error:  # pragma: no cover - reported below
-            errors.append(error)
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=send), threading.Thread(target=add)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not errors
+    write_while_held(
+        lambda: Order.objects.filter(pk=order.pk).update(status=OrderStatus.SUBMITTED),
+        lambda: OrderLineFactory(partnership=partnership, order=order, service=service),
+    )
     with scopes_disabled():
         assert _from_counts(partnership) == _from_lines(partnership)
         assert sum(_from_counts(partnership).values()) == 1

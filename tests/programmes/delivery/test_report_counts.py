@@ -6,20 +6,19 @@ its cohort. The programme reports' rows per school read them, and give what coun
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from datetime import date, timedelta
 
 import pytest
-from django.db import close_old_connections, connection, transaction
+from django.db import connection
 from django.utils import timezone
 from django_scopes import scopes_disabled
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from portal.tenancy.rls import cross_partnership
 from programmes.delivery.report_counts import counted_places, per_school
 from programmes.models import Cohort, Place, PlaceStatus, SchoolPlaceCounts
+from tests.concurrency import write_while_held
 from tests.factories import SchoolFactory
 from tests.factories.courses import CohortFactory, PlaceFactory, ProgrammeFactory
 
@@ -157,38 +156,10 @@ def test_a_place_added_while_its_cohort_changes_is_counted_under_the_new_key(par
     with scopes_disabled():
         cohort = CohortFactory(partnership=partnership, ends_on=date(2026, 12, 1))
         school = SchoolFactory()
-    changed, errors = threading.Event(), []
-
-    def change() -> None:
-        try:
-            with cross_partnership("test: the cohort's end date changed", quiet=True), transaction.atomic():
-                Cohort.objects.filter(pk=cohort.pk).update(ends_on=date(2027, 7, 16))
-                changed.set()
-                threading.Event().wait(1.5)  # the other connection adds its place meanwhile
-        except Exception as error:  # pragma: no cover - reported below
-            errors.append(error)
-        finally:
-            changed.set()
-            close_old_connections()
-            connection.close()
-
-    def add() -> None:
-        try:
-            changed.wait(timeout=10)
-            with cross_partnership("test: a place added", quiet=True), transaction.atomic():
-                PlaceFactory(partnership=partnership, cohort=cohort, school=school)
-        except Exception as error:  # pragma: no cover - reported below
-            errors.append(error)
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=change), threading.Thread(target=add)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not errors
+    write_while_held(
+        lambda: Cohort.objects.filter(pk=cohort.pk).update(ends_on=date(2027, 7, 16)),
+        lambda: PlaceFactory(partnership=partnership, cohort=cohort, school=school),
+    )
     with scopes_disabled():
         assert _from_counts(partnership) == _from_places(partnership)
         assert SchoolPlaceCounts.objects.get(partnership=partnership, places=1).ends_on == date(2027, 7, 16)
