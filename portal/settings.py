@@ -137,6 +137,10 @@ def _database_from_env() -> dict:
         # role, which must not be a superuser or have BYPASSRLS. Empty: stay the role that logged in.
         config["ENGINE"] = "portal.tenancy.postgresql"
         config["RLS_ROLE"] = os.environ.get("DATABASE_APP_ROLE", "portal_app")
+        # SELECTs a connection repeats run as server-side prepared statements (portal/tenancy/postgresql/
+        # prepared.py). Off behind a pooler that hands one session's statements to another (PgBouncer in
+        # transaction mode).
+        config["PREPARED_STATEMENTS"] = env_bool("DATABASE_PREPARED_STATEMENTS", True)
     return config
 
 

@@ -9,9 +9,11 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db.backends.postgresql import base, operations, schema
 
 from portal.tenancy import rls
+from portal.tenancy.postgresql.prepared import PreparingCursor, Statements
 
 
 class DatabaseSchemaEditor(schema.DatabaseSchemaEditor):
@@ -35,6 +37,15 @@ class DatabaseOperations(operations.DatabaseOperations):
         with rls.owner_mode(self.connection):
             return super().execute_sql_flush(sql_list)
 
+    def last_executed_query(self, cursor, sql, params):
+        """A prepared statement's run is logged as the statement it runs, with its parameters, not `EXECUTE`."""
+        shown = getattr(cursor, "shown", None)
+        if shown is not None:
+            head, body, values = shown
+            text = cursor.mogrify(body, values).decode()
+            return f"{head.replace('%%', '%')}; {text}" if head else text
+        return super().last_executed_query(cursor, sql, params)
+
 
 class DatabaseWrapper(base.DatabaseWrapper):
     SchemaEditorClass = DatabaseSchemaEditor
@@ -50,14 +61,25 @@ class DatabaseWrapper(base.DatabaseWrapper):
         self.rls_switches = 0  # round trips spent on set_config alone, for tests and measurements
         self.rls_piggybacked = 0  # set_config sent in front of a statement, in its round trip
         self.execute_wrappers.append(rls.apply_settings)
+        self.prepared_statements = Statements() if settings_dict.get("PREPARED_STATEMENTS") else None
 
     def init_connection_state(self):
         super().init_connection_state()
+        if self.prepared_statements is not None:
+            self.prepared_statements.forget()  # a new session has none
         # A new session logged in as itself with neither setting: nothing to set until the scope asks.
         self.rls_applied = (rls.OWNER, "", "")
         self.rls_role_ready = rls.role_ready(self, self.connection)
         if not self.get_autocommit():
             self.connection.commit()
+
+    def create_cursor(self, name=None):
+        if name or self.prepared_statements is None:
+            return super().create_cursor(name)
+        cursor = self.connection.cursor(cursor_factory=PreparingCursor)
+        cursor.statements = self.prepared_statements
+        cursor.tzinfo_factory = self.tzinfo_factory if settings.USE_TZ else None
+        return cursor
 
     def _rollback(self):
         try:
