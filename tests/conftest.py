@@ -48,13 +48,15 @@ def xdist_worker_index() -> int | None:
 def cache_redis_database(redis_url: str) -> int:
     """The Redis database this process's test cache may empty at will: 15 in a serial run, and 14, 13, …
     for xdist workers gw0, gw1, …, never the broker's own database (REDIS_URL's). TEST_CACHE_REDIS_DB names
-    another for a serial run, so two checkouts testing at once on one machine never empty each other's cache."""
+    others (comma-separated: the serial run's or gw0's first, then gw1's, …), so two checkouts testing at once on
+    one machine never empty each other's cache."""
     broker = int(urlsplit(redis_url).path.lstrip("/") or 0)
-    chosen = os.environ.get("TEST_CACHE_REDIS_DB", "")
-    if chosen and xdist_worker_index() is None:
-        if int(chosen) == broker:
-            raise pytest.UsageError("TEST_CACHE_REDIS_DB must not be the broker's database (REDIS_URL's).")
-        return int(chosen)
+    chosen = [int(n) for n in os.environ.get("TEST_CACHE_REDIS_DB", "").split(",") if n.strip()]
+    if chosen:
+        number = chosen[min(xdist_worker_index() or 0, len(chosen) - 1)]
+        if number == broker or len(set(chosen)) < len(chosen) or len(chosen) <= (xdist_worker_index() or 0):
+            raise pytest.UsageError("TEST_CACHE_REDIS_DB: one database per worker, none of them the broker's.")
+        return number
     free = [n for n in range(15, -1, -1) if n != broker]
     index = xdist_worker_index()
     slot = 0 if index is None else index + 1
