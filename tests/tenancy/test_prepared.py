@@ -69,7 +69,6 @@ def test_a_select_seen_twice_is_prepared_and_gives_the_same_rows(partnership):
     member = make_member(partnership, Role.BROKER)
     with scope(partnership=partnership):
         first = members_named(member.user.email)
-        assert not any("portal_user" in text for text in server_statements().values())
         results = [members_named(member.user.email) for _ in range(8)]  # past PostgreSQL's five custom plans
     assert first == [(partnership.pk, Role.BROKER)]
     assert all(result == first for result in results)
