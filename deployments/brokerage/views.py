@@ -198,4 +198,6 @@ def request_propose(request: HttpRequest, partnership_slug: str, pk: int) -> Htt
 @capability_required("brokerage.view")
 def request_candidates(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
     """Ranked system leaders for a request taken on, with why; and who is excluded, with why not."""
-    return render(request, "deployments/candidates.html", candidates_context(request, _request(request, pk)))
+    # The page shows the request and its school, never who made it or its broker: only the school is joined.
+    found = found_or_404(requests_for(membership=request.membership).select_related(None).select_related("school"), pk)
+    return render(request, "deployments/candidates.html", candidates_context(request, found))
