@@ -44,9 +44,14 @@ def tally_rows(rows) -> SafeString:
 
 @register.simple_tag
 def waitlist_rows(waitlists) -> SafeString:
-    """One row per cohort with people waiting: the cohort, its programme and how many wait."""
-    return mark_safe("".join(
-        f'<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">{_text(w["cohort__name"])}</th>'
-        f'<td class="govuk-table__cell">{_text(w["cohort__programme__title"])}</td>'
-        f'{NUMERIC.format(_text(w["waiting"]))}</tr>'
-        for w in waitlists))
+    """One row per (cohort, cohort's name, programme's title, people waiting): the cohort, its programme and how
+    many wait. A programme's title is escaped once, however many of its cohorts have a waitlist."""
+    titles: dict[str, str] = {}
+    out = []
+    for _, name, title, waiting in waitlists:
+        shown = titles.get(title)
+        if shown is None:
+            shown = titles[title] = _text(title)
+        out.append(f'<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">{_text(name)}</th>'
+                   f'<td class="govuk-table__cell">{shown}</td>{NUMERIC.format(_text(waiting))}</tr>')
+    return mark_safe("".join(out))
