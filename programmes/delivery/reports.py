@@ -10,8 +10,8 @@ Definitions, written under the figures on the page too:
   *school impact* the average of the scores headteachers gave a term later, each with how many answered.
 
 A fixed number of queries whatever the size: the years, the programmes, the LA officer's LAs, one aggregate per
-school (with the school's name, LA and phase), the evaluations and the school impact by school, the clusters, and
-the waitlists by cohort (the page only: the exports do not show them).
+school (with the school's name, LA and phase), the evaluations and the school impact by school (one statement), the
+clusters, and the waitlists by cohort (the page only: the exports do not show them).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from datetime import date
 
 from django import forms
 from django.db import connection
-from django.db.models import Count, Sum
+from django.db.models import BooleanField, Count, Sum, Value
 
 from alliances.choices import Phase
 from alliances.models import ClusterSchool
@@ -146,11 +146,16 @@ def build_report(*, membership: Membership, year: str, programme_id: str = "", t
     # triggers on PostgreSQL).
     per_school = report_counts.per_school(places=places, partnership=membership.partnership, year=year,
                                           programme_id=programme_id, limited_las=limited_las, today=today)
-    evaluations = {urn: (n, total or 0) for urn, n, total in Evaluation.objects.filter(place__in=accepted)
-                   .order_by().values_list("place__school_id").annotate(n=Count("pk"), total=Sum("impact"))}
-    answers = {urn: (n, total or 0) for urn, n, total in SchoolImpact.objects.filter(
-        place__in=accepted, impact__isnull=False).order_by().values_list("place__school_id")
-        .annotate(n=Count("pk"), total=Sum("impact"))}
+    # The evaluations' and the headteachers' answers' scores by school, in one statement.
+    evaluations: dict[str, tuple[int, int]] = {}
+    answers: dict[str, tuple[int, int]] = {}
+    scored = Evaluation.objects.filter(place__in=accepted).order_by().values_list(
+        "place__school_id", Value(True, output_field=BooleanField())).annotate(n=Count("pk"), total=Sum("impact"))
+    scored = scored.union(SchoolImpact.objects.filter(place__in=accepted, impact__isnull=False).order_by().values_list(
+        "place__school_id", Value(False, output_field=BooleanField())).annotate(n=Count("pk"), total=Sum("impact")),
+        all=True)
+    for urn, evaluated, n, total in scored:
+        (evaluations if evaluated else answers)[urn] = (n, total or 0)
     clusters: dict[str, list[str]] = defaultdict(list)
     for urn, name in ClusterSchool.objects.filter(partnership=membership.partnership, cluster__academic_year=year,
                                                   school_id__in=[r["school_id"] for r in per_school]) \
