@@ -9,7 +9,7 @@ Definitions, written under the figures on the page too:
 * the *participant impact* is the average of the 1 to 10 scores participants gave in their evaluations, and the
   *school impact* the average of the scores headteachers gave a term later, each with how many answered.
 
-A fixed number of queries whatever the size: the years, the programmes, the LA officer's LAs, one aggregate per
+A fixed number of queries whatever the size: the years and the programmes (one statement), the LA officer's LAs, one aggregate per
 school (with the school's name, LA and phase), the evaluations and the school impact by school (one statement), the
 clusters, and the waitlists by cohort (the page only: the exports do not show them).
 """
@@ -22,7 +22,8 @@ from datetime import date
 
 from django import forms
 from django.db import connection
-from django.db.models import BooleanField, Count, Sum, Value
+from django.db.models import BigIntegerField, BooleanField, Count, Sum, Value
+from django.db.models.functions import Cast
 
 from alliances.choices import Phase
 from alliances.models import ClusterSchool
@@ -118,12 +119,13 @@ class Report:
 
 
 def report_inputs(membership: Membership) -> tuple[list[str], list[tuple[int, str]]]:
-    """The years with cohorts and the programmes, for the filters (two queries)."""
-    years = list(Cohort.objects.filter(partnership=membership.partnership).order_by()
-                 .values_list("academic_year", flat=True).distinct())
-    programmes = list(Programme.objects.filter(partnership=membership.partnership).order_by("title", "pk")
-                      .values_list("pk", "title"))
-    return years, programmes
+    """The years with cohorts and the programmes, for the filters: one statement, the programmes' (pk, title)
+    and the years as (NULL, year), in the programmes' order."""
+    programmes = Programme.objects.filter(partnership=membership.partnership).order_by().values_list("pk", "title")
+    years = Cohort.objects.filter(partnership=membership.partnership).order_by().values_list(
+        Cast(None, BigIntegerField()), "academic_year").distinct()  # typed: an untyped NULL under DISTINCT is text
+    rows = list(programmes.union(years, all=True).order_by("title", "pk"))
+    return [year for pk, year in rows if pk is None], [(pk, title) for pk, title in rows if pk is not None]
 
 
 def _places(membership: Membership, year: str, programme_id: str, limited_las):
