@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import F, Sum
+from django.db.models import DecimalField, F, QuerySet, Sum, Value
+from django.db.models.expressions import RawSQL
 
 from alliances.models import ClusterSchool, School
 from programmes.models import (
@@ -113,12 +114,17 @@ def ordered_services(scope: Scope, catalogues: list[int] | None = None) -> list[
     (`tests/reporting/test_takeup_ordered.py`)."""
     if connection.vendor != "postgresql":
         return ordered_lines(scope)
+    return list(_ordered_counts(scope, catalogues))
+
+
+def _ordered_counts(scope: Scope, catalogues: list[int] | None, *lead, trail=()) -> QuerySet:
+    """`ordered_services`' query (PostgreSQL), with `lead` and `trail` columns around its own."""
     counts = SchoolServiceOrders.objects.filter(scope.school_q(), partnership=scope.partnership, lines__gt=0)
     if catalogues is None:
         counts = counts.filter(catalogue__academic_year=scope.year)
     else:
         counts = counts.filter(catalogue_id__in=catalogues)
-    return list(counts.values_list("service_id", "school_id", "school__la_id").order_by().distinct())
+    return counts.values_list(*lead, "service_id", "school_id", "school__la_id", *trail).order_by().distinct()
 
 
 def ordered_lines(scope: Scope) -> list[tuple[int, str, str]]:
@@ -130,12 +136,12 @@ def ordered_lines(scope: Scope) -> list[tuple[int, str, str]]:
         "service_id", "order__school_id", "order__school__la_id").order_by().distinct())
 
 
-def _held(scope: Scope) -> list[tuple[int, str, str, Decimal, Decimal]]:
-    """(service, school, LA, days held, days used) from the scope's active entitlements."""
-    return list(Entitlement.objects.filter(
+def _held(scope: Scope, *lead) -> QuerySet:
+    """(service, school, LA, days held, days used) from the scope's active entitlements, after `lead` columns."""
+    return Entitlement.objects.filter(
         scope.school_q(), partnership=scope.partnership, status=EntitlementStatus.ACTIVE,
-        academic_year=scope.year).values_list("service_id", "school_id", "school__la_id")
-        .annotate(days=Sum("days"), used=Sum("used")).order_by())
+        academic_year=scope.year).values_list(*lead, "service_id", "school_id", "school__la_id").annotate(
+        days=Sum("days"), used=Sum("used")).order_by()
 
 
 def income_sums(scope: Scope) -> list[tuple[int | None, str, str | None, object]]:
@@ -143,16 +149,42 @@ def income_sums(scope: Scope) -> list[tuple[int | None, str, str | None, object]
     academic year. On PostgreSQL from the sums triggers keep of the lines (`programmes.SchoolYearCharges`: a few
     thousand rows where the lines are 100,000 at scale, joined to their schools), skipping sums whose lines are all
     gone; elsewhere from the lines, whose schools' LAs are then read."""
-    where = {"partnership": scope.partnership, "academic_year": scope.year}
     if connection.vendor != "postgresql":
-        sums = list(ChargeLine.objects.filter(scope.school_q(), **where).values_list("service_id", "school_id")
+        sums = list(ChargeLine.objects.filter(scope.school_q(), partnership=scope.partnership,
+                                              academic_year=scope.year).values_list("service_id", "school_id")
                     .annotate(amount=Sum("amount")).order_by())
         la_of = dict(School.objects.filter(urn__in={urn for _, urn, _ in sums}).values_list("urn", "la_id"))
         return [(service, urn, la_of.get(urn), amount) for service, urn, amount in sums]
-    return [(service, school, la, amount) for service, school, la, amount, _ in SchoolYearCharges.objects.filter(
-        scope.school_q(), **where).values_list("service_id", "school_id", "school__la_id")
-        .annotate(amount=Sum(F("charged") + F("credited")), lines=Sum(F("charge_lines") + F("credit_lines")))
-        .filter(lines__gt=0).order_by()]
+    return [(service, school, la, amount) for service, school, la, amount, _ in _kept_income(scope)]
+
+
+def _kept_income(scope: Scope, *lead) -> QuerySet:
+    """`income_sums`' query on PostgreSQL, after `lead` columns, with the lines counted last."""
+    return SchoolYearCharges.objects.filter(
+        scope.school_q(), partnership=scope.partnership, academic_year=scope.year).values_list(
+        *lead, "service_id", "school_id", "school__la_id").annotate(
+        amount=Sum(F("charged") + F("credited")), lines=Sum(F("charge_lines") + F("credit_lines"))).filter(
+        lines__gt=0).order_by()
+
+
+ORDERED_ROW, HELD_ROW, INCOME_ROW = 0, 1, 2
+
+
+def _figures(scope: Scope, catalogues: list[int], show_money: bool) -> tuple[list, list, list]:
+    """The rows of services ordered (service, school, LA), days held (..., days, used) and income (..., amount;
+    none without `show_money`). On PostgreSQL in one statement, the three aggregates' rows one after another
+    (UNION ALL), each marked with what it is; elsewhere in three."""
+    if connection.vendor != "postgresql":
+        return (ordered_lines(scope), list(_held(scope)), income_sums(scope) if show_money else [])
+    nothing = RawSQL("NULL::numeric", (), output_field=DecimalField())  # typed: a bare NULL under DISTINCT is text
+    parts = [_held(scope, Value(HELD_ROW))]
+    if show_money:
+        parts.append(_kept_income(scope, Value(INCOME_ROW)))
+    found: tuple[list, list, list] = ([], [], [])
+    for kind, *row in _ordered_counts(scope, catalogues, Value(ORDERED_ROW), trail=(nothing, nothing)).union(
+            *parts, all=True):
+        found[kind].append(row)
+    return ([row[:3] for row in found[ORDERED_ROW]], found[HELD_ROW], [row[:4] for row in found[INCOME_ROW]])
 
 
 def _clusters(scope: Scope) -> dict[str, list[str]]:
@@ -182,12 +214,13 @@ def take_up(*, scope: Scope, show_money: bool, catalogues: list[tuple[int, str, 
             school = schools[urn] = [la, False, False, Decimal(0), Decimal(0), Decimal(0), False]
         return tally, school
 
-    for service, urn, la in ordered_services(scope, services.catalogues):
+    ordered, held, income = _figures(scope, services.catalogues, show_money)
+    for service, urn, la in ordered:
         if service in lineage_of:  # (as a join to the services would)
             tally, school = counted(lineage_of[service], urn, la)
             tally.ordered.add(urn)
             school[1] = True
-    for service, urn, la, days, used in _held(scope):
+    for service, urn, la, days, used in held:
         if service in lineage_of:
             tally, school = counted(lineage_of[service], urn, la)
             tally.holding.add(urn)
@@ -197,7 +230,7 @@ def take_up(*, scope: Scope, show_money: bool, catalogues: list[tuple[int, str, 
             school[3] += days or 0
             school[4] += used or 0
     if show_money:
-        for service, urn, la, amount in income_sums(scope):
+        for service, urn, la, amount in income:
             tally, school = counted(lineage_of.get(service, OTHER), urn, la)
             tally.income += amount or 0
             school[5] += amount or 0
