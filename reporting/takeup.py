@@ -9,10 +9,10 @@ Definitions, written on the page too:
 * income is the sum of the charge lines for the academic year (credits count negative), by the service they are
   for; lines for no service are listed as "Other charges".
 
-A fixed number of queries whatever the data size: the services, three aggregates (services ordered, from counts
-triggers keep in PostgreSQL; days held; income, with its schools' LAs and a small look-up naming its services) and
-the clusters. LA officers see take-up but never a
-school's spending, so income is neither read nor shown for them.
+A fixed number of queries whatever the data size: the partnership's catalogues (with the filters), its services
+(no joins: named and versioned in Python), three aggregates joined to their schools only (services ordered, from
+counts triggers keep in PostgreSQL; days held; income, from kept sums) and the clusters. LA officers see take-up
+but never a school's spending, so income is neither read nor shown for them.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import F, Sum
+from django.db.models import DecimalField, F, QuerySet, Sum, Value
+from django.db.models.expressions import RawSQL
 
 from alliances.models import ClusterSchool, School
 from programmes.models import (
@@ -64,66 +65,83 @@ class TakeUp:
 
 
 class TakeUpFilterForm(DashboardFilterForm):
-    """The dashboards' filters, whose years also include every year with a published catalogue (one query)."""
+    """The dashboards' filters, whose years also include every year with a published catalogue. The partnership's
+    catalogues are read whole (one query, a handful of rows) and kept for the figures (`catalogues`)."""
 
     def __init__(self, data, *, membership):
         super().__init__(data, membership=membership)
+        self.catalogues = partnership_catalogues(membership.partnership)
         known = {year for year, _ in self.fields["year"].choices}
-        years = set(Catalogue.objects.filter(partnership=membership.partnership, status=CatalogueStatus.PUBLISHED)
-                    .values_list("academic_year", flat=True))
+        years = {year for _, year, status in self.catalogues if status == CatalogueStatus.PUBLISHED}
         self.fields["year"].choices = [(year, year) for year in sorted(known | years, reverse=True)]
 
 
-def _names(scope: Scope) -> dict[str, tuple[int, str]]:
-    """1. Each service (lineage) of the year's catalogue: its position and the name of its latest version."""
-    rows = Service.objects.filter(partnership=scope.partnership, catalogue__academic_year=scope.year,
-                                  catalogue__status=CatalogueStatus.PUBLISHED).values_list(
-        "lineage", "version", "position", "name").order_by("lineage", "version")
-    return {str(lineage): (position, name) for lineage, _, position, name in rows}
+def partnership_catalogues(partnership) -> list[tuple[int, str, str]]:
+    """(pk, academic year, status) of each of the partnership's catalogues."""
+    return list(Catalogue.objects.filter(partnership=partnership).values_list("pk", "academic_year", "status")
+                .order_by())
 
 
-def _rows(scope: Scope, show_money: bool) -> list[tuple[str, str, str, str, object]]:
-    """2-4. (what, lineage, school, LA, value) per service and school: lines ordered, days held and income."""
-    where = {"partnership": scope.partnership}
-    rows = []
-    for lineage, urn, la in ordered_services(scope):
-        rows.append(("ordered", str(lineage), urn, la, None))
-    for lineage, urn, la, days, used in Entitlement.objects.filter(
-            scope.school_q(), **where, status=EntitlementStatus.ACTIVE, academic_year=scope.year).values_list(
-            "service__lineage", "school_id", "school__la_id").annotate(days=Sum("days"), used=Sum("used")).order_by():
-        rows.append(("holding", str(lineage), urn, la, (days, used)))
-    if show_money:
-        rows += _income(scope)
-    return rows
+@dataclass
+class Services:
+    """The year's catalogues and the partnership's services, read in one query without joins (a few dozen rows)."""
+
+    catalogues: list[int]  # every catalogue of the scope's year, whatever its status (orders are on any)
+    names: dict[str, tuple[int, str]]  # each lineage of the year's published catalogue: (position, latest name)
+    lineage_of: dict[int, str]  # every service of the partnership: its lineage, as text
 
 
-def ordered_services(scope: Scope) -> list[tuple[object, str, str]]:
-    """(lineage, school, LA) for each service a school has an active line for on a sent or confirmed order of the
-    scope's academic year. On PostgreSQL from the counts triggers keep of those lines
-    (`programmes.SchoolServiceOrders`: a thousand rows where the lines are 20,000 at scale), skipping counts whose
-    lines are all gone; elsewhere from the lines. Both give the same rows (`tests/reporting/test_takeup_ordered.py`)."""
+def _services(scope: Scope, catalogues: list[tuple[int, str, str]]) -> Services:
+    year = [(pk, status) for pk, academic_year, status in catalogues if academic_year == scope.year]
+    published = {pk for pk, status in year if status == CatalogueStatus.PUBLISHED}
+    rows = Service.objects.filter(partnership=scope.partnership).values_list(
+        "pk", "lineage", "version", "position", "name", "catalogue_id").order_by()
+    lineage_of, listed = {}, []
+    for pk, lineage, version, position, name, catalogue in rows:
+        lineage_of[pk] = text = str(lineage)
+        if catalogue in published:
+            listed.append((lineage, version, text, position, name))
+    listed.sort(key=lambda row: (row[0], row[1]))  # by lineage, then version: a lineage's latest version wins
+    return Services([pk for pk, _ in year], {text: (position, name) for _, _, text, position, name in listed},
+                    lineage_of)
+
+
+def ordered_services(scope: Scope, catalogues: list[int] | None = None) -> list[tuple[int, str, str]]:
+    """(service, school, LA) for each service a school has an active line for on a sent or confirmed order of the
+    scope's academic year (`catalogues`: that year's catalogues, when known). On PostgreSQL from the counts
+    triggers keep of those lines (`programmes.SchoolServiceOrders`: a thousand rows where the lines are 20,000 at
+    scale), skipping counts whose lines are all gone; elsewhere from the lines. Both give the same rows
+    (`tests/reporting/test_takeup_ordered.py`)."""
     if connection.vendor != "postgresql":
         return ordered_lines(scope)
-    return list(SchoolServiceOrders.objects.filter(
-        scope.school_q(), partnership=scope.partnership, catalogue__academic_year=scope.year, lines__gt=0)
-        .values_list("service__lineage", "school_id", "school__la_id").order_by().distinct())
+    return list(_ordered_counts(scope, catalogues))
 
 
-def ordered_lines(scope: Scope) -> list[tuple[object, str, str]]:
+def _ordered_counts(scope: Scope, catalogues: list[int] | None, *lead, trail=()) -> QuerySet:
+    """`ordered_services`' query (PostgreSQL), with `lead` and `trail` columns around its own."""
+    counts = SchoolServiceOrders.objects.filter(scope.school_q(), partnership=scope.partnership, lines__gt=0)
+    if catalogues is None:
+        counts = counts.filter(catalogue__academic_year=scope.year)
+    else:
+        counts = counts.filter(catalogue_id__in=catalogues)
+    return counts.values_list(*lead, "service_id", "school_id", "school__la_id", *trail).order_by().distinct()
+
+
+def ordered_lines(scope: Scope) -> list[tuple[int, str, str]]:
     """`ordered_services` read from the order lines themselves."""
     # order_by(): without it the model's ordering joins the DISTINCT, one row per order line instead of per school
     return list(OrderLine.objects.filter(
         scope.school_q("order__school"), partnership=scope.partnership, status=OrderLineStatus.ACTIVE,
         order__status__in=ORDERED, order__catalogue__academic_year=scope.year).values_list(
-        "service__lineage", "order__school_id", "order__school__la_id").order_by().distinct())
+        "service_id", "order__school_id", "order__school__la_id").order_by().distinct())
 
 
-def _income(scope: Scope) -> list[tuple[str, str, str, str, object]]:
-    """Income per service and school. The year's charge lines (100,000 at scale) are summed by their own columns,
-    without joining services row by row; the few services found are named afterwards."""
-    lineage_of = dict(Service.objects.filter(partnership=scope.partnership).values_list("pk", "lineage"))
-    return [("income", str(lineage_of[service]) if service in lineage_of else OTHER, urn, la, amount)
-            for service, urn, la, amount in income_sums(scope)]
+def _held(scope: Scope, *lead) -> QuerySet:
+    """(service, school, LA, days held, days used) from the scope's active entitlements, after `lead` columns."""
+    return Entitlement.objects.filter(
+        scope.school_q(), partnership=scope.partnership, status=EntitlementStatus.ACTIVE,
+        academic_year=scope.year).values_list(*lead, "service_id", "school_id", "school__la_id").annotate(
+        days=Sum("days"), used=Sum("used")).order_by()
 
 
 def income_sums(scope: Scope) -> list[tuple[int | None, str, str | None, object]]:
@@ -131,51 +149,104 @@ def income_sums(scope: Scope) -> list[tuple[int | None, str, str | None, object]
     academic year. On PostgreSQL from the sums triggers keep of the lines (`programmes.SchoolYearCharges`: a few
     thousand rows where the lines are 100,000 at scale, joined to their schools), skipping sums whose lines are all
     gone; elsewhere from the lines, whose schools' LAs are then read."""
-    where = {"partnership": scope.partnership, "academic_year": scope.year}
     if connection.vendor != "postgresql":
-        sums = list(ChargeLine.objects.filter(scope.school_q(), **where).values_list("service_id", "school_id")
+        sums = list(ChargeLine.objects.filter(scope.school_q(), partnership=scope.partnership,
+                                              academic_year=scope.year).values_list("service_id", "school_id")
                     .annotate(amount=Sum("amount")).order_by())
         la_of = dict(School.objects.filter(urn__in={urn for _, urn, _ in sums}).values_list("urn", "la_id"))
         return [(service, urn, la_of.get(urn), amount) for service, urn, amount in sums]
-    return [(service, school, la, amount) for service, school, la, amount, _ in SchoolYearCharges.objects.filter(
-        scope.school_q(), **where).values_list("service_id", "school_id", "school__la_id")
-        .annotate(amount=Sum(F("charged") + F("credited")), lines=Sum(F("charge_lines") + F("credit_lines")))
-        .filter(lines__gt=0).order_by()]
+    return [(service, school, la, amount) for service, school, la, amount, _ in _kept_income(scope)]
+
+
+def _kept_income(scope: Scope, *lead) -> QuerySet:
+    """`income_sums`' query on PostgreSQL, after `lead` columns, with the lines counted last."""
+    return SchoolYearCharges.objects.filter(
+        scope.school_q(), partnership=scope.partnership, academic_year=scope.year).values_list(
+        *lead, "service_id", "school_id", "school__la_id").annotate(
+        amount=Sum(F("charged") + F("credited")), lines=Sum(F("charge_lines") + F("credit_lines"))).filter(
+        lines__gt=0).order_by()
+
+
+ORDERED_ROW, HELD_ROW, INCOME_ROW = 0, 1, 2
+
+
+def _figures(scope: Scope, catalogues: list[int], show_money: bool) -> tuple[list, list, list]:
+    """The rows of services ordered (service, school, LA), days held (..., days, used) and income (..., amount;
+    none without `show_money`). On PostgreSQL in one statement, the three aggregates' rows one after another
+    (UNION ALL), each marked with what it is; elsewhere in three."""
+    if connection.vendor != "postgresql":
+        return (ordered_lines(scope), list(_held(scope)), income_sums(scope) if show_money else [])
+    nothing = RawSQL("NULL::numeric", (), output_field=DecimalField())  # typed: a bare NULL under DISTINCT is text
+    parts = [_held(scope, Value(HELD_ROW))]
+    if show_money:
+        parts.append(_kept_income(scope, Value(INCOME_ROW)))
+    found: tuple[list, list, list] = ([], [], [])
+    for kind, *row in _ordered_counts(scope, catalogues, Value(ORDERED_ROW), trail=(nothing, nothing)).union(
+            *parts, all=True):
+        found[kind].append(row)
+    return ([row[:3] for row in found[ORDERED_ROW]], found[HELD_ROW], [row[:4] for row in found[INCOME_ROW]])
 
 
 def _clusters(scope: Scope) -> dict[str, list[str]]:
-    """5. The clusters of the year each school belongs to."""
+    """The clusters of the year each school belongs to (in no order: the table is sorted by name)."""
     found = defaultdict(list)
     for urn, name in ClusterSchool.objects.filter(
             cluster__partnership=scope.partnership, cluster__academic_year=scope.year).values_list(
-            "school_id", "cluster__name").order_by("cluster__name"):
+            "school_id", "cluster__name").order_by():
         found[urn].append(name)
     return found
 
 
-def _add(tally: Tally, what: str, urn: str, value) -> None:
-    if what == "ordered":
-        tally.ordered.add(urn)
-    elif what == "holding":
-        tally.holding.add(urn)
-        tally.days += value[0] or 0
-        tally.used += value[1] or 0
-    else:
-        tally.income += value or 0
+def take_up(*, scope: Scope, show_money: bool, catalogues: list[tuple[int, str, str]] | None = None) -> TakeUp:
+    """The three tables. `catalogues`: the partnership's, as `TakeUpFilterForm` read them (read again if not)."""
+    services = _services(scope, partnership_catalogues(scope.partnership) if catalogues is None else catalogues)
+    names, lineage_of = services.names, services.lineage_of
+    by_service = {lineage: Tally() for lineage in names}  # every service of the published catalogue, taken up or not
+    # Each row counts for its service; its school's LA and clusters count the school once, from its totals.
+    schools: dict[str, list] = {}  # school: [LA, ordered, holding, days held, days used, income, with income]
 
+    def counted(key: str, urn: str, la) -> tuple[Tally, list]:
+        tally = by_service.get(key)
+        if tally is None:
+            tally = by_service[key] = Tally()
+        school = schools.get(urn)
+        if school is None:
+            school = schools[urn] = [la, False, False, Decimal(0), Decimal(0), Decimal(0), False]
+        return tally, school
 
-def take_up(*, scope: Scope, show_money: bool) -> TakeUp:
-    names = _names(scope)
-    rows = _rows(scope, show_money)
+    ordered, held, income = _figures(scope, services.catalogues, show_money)
+    for service, urn, la in ordered:
+        if service in lineage_of:  # (as a join to the services would)
+            tally, school = counted(lineage_of[service], urn, la)
+            tally.ordered.add(urn)
+            school[1] = True
+    for service, urn, la, days, used in held:
+        if service in lineage_of:
+            tally, school = counted(lineage_of[service], urn, la)
+            tally.holding.add(urn)
+            tally.days += days or 0
+            tally.used += used or 0
+            school[2] = True
+            school[3] += days or 0
+            school[4] += used or 0
+    if show_money:
+        for service, urn, la, amount in income:
+            tally, school = counted(lineage_of.get(service, OTHER), urn, la)
+            tally.income += amount or 0
+            school[5] += amount or 0
+            school[6] = True
+    by_la, by_cluster = defaultdict(Tally), defaultdict(Tally)
     clusters = _clusters(scope)
-    by_service, by_la, by_cluster = defaultdict(Tally), defaultdict(Tally), defaultdict(Tally)
-    for lineage in names:  # every service of the published catalogue, taken up or not
-        by_service[lineage] = Tally()
-    for what, lineage, urn, la, value in rows:
-        _add(by_service[lineage], what, urn, value)
-        _add(by_la[la], what, urn, value)
-        for cluster in clusters.get(urn) or [NO_CLUSTER]:
-            _add(by_cluster[cluster], what, urn, value)
+    for urn, (la, ordered, holding, days, used, income, paid) in schools.items():
+        for tally in [by_la[la]] + [by_cluster[name] for name in clusters.get(urn) or [NO_CLUSTER]]:
+            if ordered:
+                tally.ordered.add(urn)
+            if holding:
+                tally.holding.add(urn)
+                tally.days += days
+                tally.used += used
+            if paid:
+                tally.income += income
     service_order = sorted(by_service, key=lambda key: (key == OTHER, names.get(key, (0, key))))
     service_rows = [(names.get(key, (0, key))[1], by_service[key]) for key in service_order]
     la_rows = [(scope.las.get(code, code or "Unknown"), by_la[code]) for code in sorted(

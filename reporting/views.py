@@ -115,5 +115,5 @@ def takeup(request: HttpRequest, partnership_slug: str) -> HttpResponse:
     """Take-up of the catalogue's services by service, LA and cluster; income only for those who see finance."""
     form = TakeUpFilterForm(request.GET, membership=request.membership)
     form.is_valid()
-    found = take_up(scope=form.scope(), show_money=request.membership.can("finance.view"))
+    found = take_up(scope=form.scope(), show_money=request.membership.can("finance.view"), catalogues=form.catalogues)
     return render(request, "reporting/takeup.html", {"form": form, "takeup": found, "scope": found.scope})

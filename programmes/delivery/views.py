@@ -149,13 +149,13 @@ def certificate(request: HttpRequest, partnership_slug: str, pk: int) -> HttpRes
 
 # Reports ----------------------------------------------------------------------------------------------------------
 
-def _report(request: HttpRequest):
+def _report(request: HttpRequest, *, waitlists: bool = True):
     today = timezone.localdate()
     years, programmes = reports.report_inputs(request.membership)
     form = reports.ReportFilter(request.GET or None, years=years, programmes=programmes,
                                 default_year=reports.default_year(today))
     report = reports.build_report(membership=request.membership, year=form.value("year"),
-                                  programme_id=form.value("programme"), today=today)
+                                  programme_id=form.value("programme"), today=today, waitlists=waitlists)
     return form, report
 
 
@@ -174,14 +174,14 @@ def _export_name(report) -> str:
 @require_http_methods(["GET", "HEAD"])
 @capability_required("programmes.reports")
 def programme_reports_csv(request: HttpRequest, partnership_slug: str) -> HttpResponse:
-    _, report = _report(request)
+    _, report = _report(request, waitlists=False)
     return csv_response(f"{_export_name(report)}.csv", reports.EXPORT_COLUMNS, reports.export_rows(report))
 
 
 @require_http_methods(["GET", "HEAD"])
 @capability_required("programmes.reports")
 def programme_reports_xlsx(request: HttpRequest, partnership_slug: str) -> HttpResponse:
-    _, report = _report(request)
+    _, report = _report(request, waitlists=False)
     return xlsx_response(f"{_export_name(report)}.xlsx", f"Programmes {report.year}", reports.EXPORT_COLUMNS,
                          reports.export_rows(report),
                          description=f"{request.partnership.name}: programme participation, {report.year}")

@@ -25,28 +25,40 @@ def _text(value) -> str:
     return conditional_escape(localize(value))
 
 
-def _or_dash(value, suffix: str = "") -> str:
-    return "–" if value is None else f"{_text(value)}{suffix}"
+TALLY_ROW = '<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">{}</th>' + NUMERIC * 6 + "</tr>"
+WAITLIST_ROW = ('<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">{}</th>'
+                '<td class="govuk-table__cell">{}</td>' + NUMERIC + "</tr>")
 
 
 @register.simple_tag
 def tally_rows(rows) -> SafeString:
-    """One row per (name, tally): participants, completed, rate, waiting, and the two impact averages."""
+    """One row per (name, tally): participants, completed, rate, waiting, and the two impact averages. (One format
+    a row, and whole numbers written without a call: hundreds of schools' rows.)"""
     out = []
     for name, t in rows:
-        cells = (_text(t.participants), _text(t.completed), _or_dash(t.rate, "%"), _text(t.waitlisted),
-                 _or_dash(t.evaluation_average, f" ({_text(t.evaluations)})"),
-                 _or_dash(t.school_average, f" ({_text(t.answers)})"))
-        out.append(f'<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">{_text(name)}</th>'
-                   + "".join(NUMERIC.format(cell) for cell in cells) + "</tr>")
+        participants, completed, waitlisted = t.participants, t.completed, t.waitlisted
+        rate, evaluated, answered = t.rate, t.evaluation_average, t.school_average
+        out.append(TALLY_ROW.format(
+            html.escape(name) if type(name) is str else _text(name),
+            participants if type(participants) is int else _text(participants),
+            completed if type(completed) is int else _text(completed),
+            "–" if rate is None else f"{_text(rate)}%",
+            waitlisted if type(waitlisted) is int else _text(waitlisted),
+            "–" if evaluated is None else f"{_text(evaluated)} ({_text(t.evaluations)})",
+            "–" if answered is None else f"{_text(answered)} ({_text(t.answers)})"))
     return mark_safe("".join(out))
 
 
 @register.simple_tag
 def waitlist_rows(waitlists) -> SafeString:
-    """One row per cohort with people waiting: the cohort, its programme and how many wait."""
-    return mark_safe("".join(
-        f'<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">{_text(w["cohort__name"])}</th>'
-        f'<td class="govuk-table__cell">{_text(w["cohort__programme__title"])}</td>'
-        f'{NUMERIC.format(_text(w["waiting"]))}</tr>'
-        for w in waitlists))
+    """One row per (cohort, cohort's name, programme's title, people waiting): the cohort, its programme and how
+    many wait. A programme's title is escaped once, however many of its cohorts have a waitlist."""
+    titles: dict[str, str] = {}
+    out = []
+    for _, name, title, waiting in waitlists:
+        shown = titles.get(title)
+        if shown is None:
+            shown = titles[title] = _text(title)
+        out.append(WAITLIST_ROW.format(html.escape(name) if type(name) is str else _text(name), shown,
+                                       waiting if type(waiting) is int else _text(waiting)))
+    return mark_safe("".join(out))

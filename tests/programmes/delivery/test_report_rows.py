@@ -47,12 +47,14 @@ def test_tally_rows_are_the_loops_html():
 
 
 def test_waitlist_rows_are_the_loops_html():
-    waitlists = [{"cohort_id": 1, "cohort__name": "Autumn <2026>", "cohort__programme__title": "Leading & middle",
-                  "waiting": 12}, {"cohort_id": 2, "cohort__name": "Spring", "cohort__programme__title": "NPQH",
-                                   "waiting": 1234}]
+    """The tag reads (cohort, name, programme's title, waiting) rows; the loop read the same as dicts."""
+    waitlists = [(1, "Autumn <2026>", "Leading & middle", 12), (2, "Spring", "NPQH", 1234),
+                 (3, "Summer", "Leading & middle", 2)]
+    loop = [{"cohort_id": pk, "cohort__name": name, "cohort__programme__title": title, "waiting": waiting}
+            for pk, name, title, waiting in waitlists]
     new = _render("{% waitlist_rows waitlists %}", waitlists=waitlists)
-    assert new == _render(WAITLIST_LOOP, waitlists=waitlists)
-    assert "Autumn &lt;2026&gt;" in new
+    assert new == _render(WAITLIST_LOOP, waitlists=loop)
+    assert "Autumn &lt;2026&gt;" in new and new.count("Leading &amp; middle") == 2
 
 
 def test_no_rows_write_nothing():
