@@ -170,3 +170,14 @@ def test_past_the_limit_the_session_drops_every_statement_and_starts_again(monke
                 assert cursor.fetchall() == [(1 + number,)]
     assert len(connection.prepared_statements.prepared) <= 2
     assert len(server_statements()) <= 2
+
+
+@on_postgresql
+@pytest.mark.django_db
+def test_a_pattern_search_is_never_prepared():
+    """Which index a search can use depends on its pattern, which a generic plan would not know."""
+    query = "SELECT count(*) FROM alliances_school WHERE UPPER(name) LIKE UPPER(%s)"
+    with connection.cursor() as cursor:
+        for _ in range(3):
+            cursor.execute(query, ["%academy%"])
+    assert not any("LIKE" in key[0] for key in connection.prepared_statements.prepared)

@@ -8,7 +8,9 @@ once (`PREPARE name (types) AS ...`). PostgreSQL then plans it for its parameter
 afterwards keeps one generic plan if that costs no more (`plan_cache_mode` auto): the same rows, less planning.
 
 What keeps it safe:
-* Only plain SELECTs with positional parameters of simple types are prepared. Each parameter is declared with
+* Only plain SELECTs with positional parameters of simple types are prepared, and none that match a pattern
+  (`LIKE`): which index a search can use (trigram, prefix) depends on its pattern, which a generic plan cannot
+  know. Each parameter is declared with
   the type its literal would have had in the text psycopg2 sends (an integer literal is int4, a date
   `'…'::date`, a string an unknown-typed literal, typed from its context in both), so the statement means what
   the unprepared one meant; statements with None, lists or other parameters run as before.
@@ -148,7 +150,7 @@ class PreparingCursor(extensions.cursor):
         if statements is None or vars is None or not isinstance(query, str) or not isinstance(vars, (list, tuple)):
             return super().execute(query, vars)
         head, body = split_settings(query)
-        if not body.lstrip(" \n\t(")[:7].upper().startswith("SELECT"):
+        if not body.lstrip(" \n\t(")[:7].upper().startswith("SELECT") or " LIKE " in body:
             return super().execute(query, vars)
         types = tuple(parameter_type(value) for value in vars)
         if None in types:
