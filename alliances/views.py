@@ -17,7 +17,8 @@ from portal.ui.views import capability_required, paginate, query_without_page
 
 # The columns a schools list row shows (alliances/templatetags/directory.py), not the forty a school has.
 SCHOOL_ROW_FIELDS = ("urn", "name", "postcode", "status", "phase", "ofsted_grade", "ofsted_category", "la__name")
-# The filters whose schools `selectors.school_count` counts (and the order, which changes no count).
+# The filters whose schools `selectors.school_count` counts (and the order, which changes no count); with a search
+# too, `selectors.searched_school_count` counts them.
 KEPT_COUNTS = ("la", "phase", "status", "sort")
 
 
@@ -26,15 +27,18 @@ def _filtered(request: HttpRequest) -> SchoolFilter:
 
 
 def _kept_count(request: HttpRequest, filterset: SchoolFilter) -> int | None:
-    """The list's count from the counts PostgreSQL keeps, when nothing but local authority, phase and status
-    filters it (the default list, an LA officer's, one phase); None when the schools must be counted."""
+    """The list's count from what PostgreSQL keeps, when nothing but a search, local authority, phase and status
+    filters it (the default list, an LA officer's, one phase, a search): the counts, or with a search the narrow
+    rows it counts in. None when the schools must be counted."""
     if connection.vendor != "postgresql" or (filterset.is_bound and not filterset.is_valid()):
         return None
     chosen = filterset.form.cleaned_data if filterset.is_bound else {}
-    if any(value for name, value in chosen.items() if name not in KEPT_COUNTS):
+    if any(value for name, value in chosen.items() if name not in KEPT_COUNTS and name != "q"):
         return None
-    return selectors.school_count(membership=request.membership, **{
-        name: chosen.get(name) or "" for name in ("la", "phase", "status")})
+    areas = {name: chosen.get(name) or "" for name in ("la", "phase", "status")}
+    if (chosen.get("q") or "").strip():
+        return selectors.searched_school_count(membership=request.membership, text=chosen["q"], **areas)
+    return selectors.school_count(membership=request.membership, **areas)
 
 
 @require_http_methods(["GET", "HEAD"])
