@@ -11,6 +11,7 @@ from django.conf import settings as django_settings
 from django.db import connection
 from django.db.models import Q, Value
 from django.db.models.functions import Replace, Upper
+from django.test.utils import CaptureQueriesContext
 from django_scopes import scope, scopes_disabled
 
 from alliances import selectors
@@ -140,3 +141,20 @@ def test_two_writers_of_one_school_leave_its_last_state(areas):
         assert kept() == truth()
         assert SchoolSearchRow.objects.get(urn="300001").name_upper == "FIRST WRITER ACADEMY"
         assert SchoolSearchRow.objects.get(urn="300001").postcode_compact == "ZZ11ZZ"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("query", "expected"), [("?q=academy", [10, 10]), ("?q=cb24+9lq&phase=primary", [10, 10]),
+                                               ("?q=300001", [10, 9])])  # not the LA officer's: no page to read
+def test_a_search_makes_as_many_queries_for_few_schools_as_for_many(client, areas, broker, la_officer, query, expected):
+    """A broker's and an LA officer's search, with 3 schools and with 123."""
+    counts = []
+    for first, n in ((300000, 3), (301000, 120)):
+        some_schools(areas, first=first, n=n)
+        for membership in (broker, la_officer):
+            client.force_login(membership.user)
+            client.get(f"/p/{broker.partnership.slug}/schools/{query}")  # the session settles
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(f"/p/{broker.partnership.slug}/schools/{query}").status_code == 200
+            counts.append(len(queries))
+    assert counts == expected * 2
