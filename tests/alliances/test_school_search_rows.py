@@ -66,6 +66,11 @@ def test_the_rows_follow_every_write(areas):
     School.objects.filter(urn__range=("300010", "300019")).update(phase=Phase.NURSERY)
     School.objects.update(pupils=100)  # nothing the search reads: no row is written
     assert kept() == truth()
+    School.objects.bulk_create([School(urn=urn, name=f"Upserted {urn}", postcode="SW1A 1AA") for urn in ("300005", "388888")],
+                               update_conflicts=True, unique_fields=["urn"], update_fields=["name", "postcode"])
+    School.objects.bulk_create([School(urn="300006", name="Ignored"), School(urn="377777", name="New One")],
+                               ignore_conflicts=True)
+    assert kept() == truth() and SchoolSearchRow.objects.get(urn="300005").name_upper == "UPSERTED 300005"
     one = School.objects.get(urn="300031")
     one.name, one.la, one.postcode = "Renamed School", None, "CB23 7BD"
     one.save()
