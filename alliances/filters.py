@@ -1,8 +1,7 @@
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Q, Value
-from django.db.models.functions import Replace, Upper
+from django.db.models import Q
 
 from alliances.models import (
     LEADER_PHASES,
@@ -18,7 +17,7 @@ from alliances.models import (
     Specialism,
     Status,
 )
-from portal.imports import ascii_code
+from alliances.selectors import search_schools
 from portal.ui.filtering import ListFilter, ModelChoiceFilter, search_q
 
 SEARCH_MAX = 100  # characters in a search box: longer than any school name and postcode together
@@ -120,14 +119,7 @@ class SchoolFilter(RowChoices, ListFilter):
         fields: list[str] = []
 
     def search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        if ascii_code(value, 6):
-            return queryset.filter(urn=value)
-        compact = "".join(value.split()).upper()
-        postcode = Replace(Upper("postcode"), Value(" "), Value(""))
-        return queryset.alias(compact_postcode=postcode).filter(Q(name__icontains=value) | Q(compact_postcode=compact))
+        return search_schools(queryset, value)
 
     def by_cluster(self, queryset, name, value):
         return queryset.filter(in_cluster("pk", value)) if value else queryset

@@ -12,6 +12,7 @@ from django.db.models.functions import Replace, Upper
 
 from alliances.choices import OfstedCategory, Phase, Status  # noqa: F401  (imported from here across the project)
 from alliances.places import LocationAccuracy, Postcode, PostcodeDistrict  # noqa: F401  (models of this app)
+from alliances.search import SchoolSearchRow  # noqa: F401  (a model of this app)
 
 
 class LocalAuthority(models.Model):

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db import connection
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
@@ -17,37 +18,64 @@ from portal.ui.views import capability_required, paginate, query_without_page
 
 # The columns a schools list row shows (alliances/templatetags/directory.py), not the forty a school has.
 SCHOOL_ROW_FIELDS = ("urn", "name", "postcode", "status", "phase", "ofsted_grade", "ofsted_category", "la__name")
-# The filters whose schools `selectors.school_count` counts (and the order, which changes no count).
+# The filters whose schools `selectors.school_count` counts (and the order, which changes no count); with a search
+# too, `selectors.searched_school_count` counts them.
 KEPT_COUNTS = ("la", "phase", "status", "sort")
+PER_PAGE = 50
+KEPT_TOTAL = "kept_total"
+# Past any real list's last page (46,096 schools are 922 pages), and within PostgreSQL's OFFSET: larger numbers
+# go straight to `get_page`, which answers with the last page.
+HIGHEST_READ_PAGE = 1_000_000
 
 
 def _filtered(request: HttpRequest) -> SchoolFilter:
     return SchoolFilter(request.GET or None, queryset=selectors.schools_for(membership=request.membership), request=request)
 
 
-def _kept_count(request: HttpRequest, filterset: SchoolFilter) -> int | None:
-    """The list's count from the counts PostgreSQL keeps, when nothing but local authority, phase and status
-    filters it (the default list, an LA officer's, one phase); None when the schools must be counted."""
+def _kept_filters(filterset: SchoolFilter) -> dict | None:
+    """The search, local authority, phase and status chosen, when nothing else filters the list (the default list,
+    an LA officer's, one phase, a search) and PostgreSQL keeps what counts them; otherwise None."""
     if connection.vendor != "postgresql" or (filterset.is_bound and not filterset.is_valid()):
         return None
     chosen = filterset.form.cleaned_data if filterset.is_bound else {}
-    if any(value for name, value in chosen.items() if name not in KEPT_COUNTS):
+    if any(value for name, value in chosen.items() if name not in KEPT_COUNTS and name != "q"):
         return None
-    return selectors.school_count(membership=request.membership, **{
-        name: chosen.get(name) or "" for name in ("la", "phase", "status")})
+    return {name: chosen.get(name) or "" for name in ("q", "la", "phase", "status")}
+
+
+def _kept_page(request: HttpRequest, schools: QuerySet, kept: dict) -> Page:
+    """The page ?page= asks for, as `paginate` gives it, its rows read with the count of all (kept by PostgreSQL:
+    `selectors.kept_school_total`) in one statement. A number that is not one is page 1; below 1 or past the last
+    page (a stale link), Django's `get_page` answers with the last page, given the count first."""
+    membership, text = request.membership, kept.pop("q")
+    paginator = Paginator(schools, PER_PAGE)
+    asked = request.GET.get("page")
+    try:
+        number = int(asked)
+    except (TypeError, ValueError):
+        number = 1
+    if 1 <= number <= HIGHEST_READ_PAGE:
+        total = selectors.kept_school_total(membership=membership, text=text, **kept)
+        bottom = (number - 1) * PER_PAGE
+        rows = list(schools.annotate(**{KEPT_TOTAL: total})[bottom:bottom + PER_PAGE])
+        if rows or number == 1:  # page 1 is empty only when nothing is found
+            paginator.count = getattr(rows[0], KEPT_TOTAL) if rows else 0  # the cached property's value
+            return Page(rows, number, paginator)
+    count = (selectors.searched_school_count(membership=membership, text=text, **kept) if text.strip()
+             else selectors.school_count(membership=membership, **kept))
+    paginator.count = count
+    return paginator.get_page(asked)
 
 
 @require_http_methods(["GET", "HEAD"])
 @capability_required("directory.view")
 def schools(request: HttpRequest, partnership_slug: str) -> HttpResponse:
     filterset = _filtered(request)
-    count = _kept_count(request, filterset)
-    if count is None:
-        page = paginate(request, filterset.qs.only(*SCHOOL_ROW_FIELDS), per_page=50)
+    kept = _kept_filters(filterset)
+    if kept is None:
+        page = paginate(request, filterset.qs.only(*SCHOOL_ROW_FIELDS), per_page=PER_PAGE)
     else:
-        paginator = Paginator(filterset.qs.only(*SCHOOL_ROW_FIELDS), 50)
-        paginator.count = count  # the cached property's value, so the schools are not counted again
-        page = paginator.get_page(request.GET.get("page"))
+        page = _kept_page(request, filterset.qs.only(*SCHOOL_ROW_FIELDS), kept)
     return render(request, "alliances/schools.html", {
         "filter": filterset, "page": page, "query": query_without_page(request),
         "can_manage": request.membership.can("directory.manage"),
