@@ -14,12 +14,11 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
-from alliances.models import Cluster, ClusterSchool, LocalAuthority, PartnershipSchool, Phase, School, Specialism
+from alliances.models import Cluster, ClusterSchool, Phase, School, Specialism
 from alliances.selectors import schools_named, visible_local_authorities
-from deployments.models import SupportRequest
 from portal.calendar.schooldays import TERM_ORDER, SchoolCalendar, Term, academic_year_of, conventional_term
-from portal.calendar.services import calendar_for
 from portal.tenancy.models import Membership
+from reporting.filter_choices import filter_lists
 
 # A school's phase (GIAS) to the phase flag a system leader ticks, for the phase filter on leaders.
 LEADER_PHASE_FLAGS: dict[str, tuple[str, ...]] = {
@@ -162,23 +161,13 @@ class DashboardFilterForm(forms.Form):
         super().__init__(data)
         for bound in self.fields.values():
             bound.error_messages["invalid_choice"] = "Choose one of the options in the list"
-        self.periods = calendar_for(partnership=partnership)
-        self.terms = SchoolCalendar(self.periods)
         limited = visible_local_authorities(membership=membership)
-        if limited is not None:
-            # An LA officer's LAs with their names, in one statement.
-            self.las = dict(limited.order_by("name").values_list("code", "name"))
-            self.limited_las = sorted(self.las)
-        else:
-            self.limited_las = None
-            # The LAs this partnership works in: its schools', its clusters' and those of schools that asked.
-            las = LocalAuthority.objects.filter(
-                Q(code__in=PartnershipSchool.objects.filter(partnership=partnership).values("school__la"))
-                | Q(code__in=Cluster.objects.filter(partnership=partnership).values("la"))
-                | Q(code__in=SupportRequest.objects.filter(partnership=partnership).values("school__la")))
-            self.las = dict(las.order_by("name").values_list("code", "name"))
-        cluster_rows = list(Cluster.objects.filter(partnership=partnership).values_list(
-            "pk", "name", "academic_year", "la_id").order_by("-academic_year", "name"))
+        lists = filter_lists(membership=membership, limited=limited)  # one statement on PostgreSQL
+        self.periods = lists.periods
+        self.terms = SchoolCalendar(self.periods)
+        self.las = lists.las  # an LA officer's LAs, or those the partnership works in; by name
+        self.limited_las = sorted(self.las) if limited is not None else None
+        cluster_rows = lists.clusters
         if self.limited_las is not None:
             cluster_rows = [row for row in cluster_rows if row[3] in self.las]
         years = {self.current_year, academic_year_of(today - timedelta(days=365))}
@@ -206,8 +195,7 @@ class DashboardFilterForm(forms.Form):
         self.fields["phase"].choices = [("", "All phases")] + list(Phase.choices)
         self.fields["designation"].choices = [("", "All designations")] + [
             (code, f"{label} ({code})") for code, label in partnership.designation_labels.items()]
-        self.specialisms = {pk: (name, retired) for pk, name, retired in Specialism.objects.filter(
-            partnership=partnership).values_list("pk", "name", "is_retired").order_by("group", "name")}
+        self.specialisms = {pk: (name, retired) for pk, name, retired in lists.specialisms}
         self.fields["area"].choices = [("", "All need areas")] + [
             (str(pk), name) for pk, (name, retired) in self.specialisms.items() if not retired]
 

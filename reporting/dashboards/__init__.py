@@ -38,7 +38,8 @@ __all__ = ["Dashboard", "Table", "dashboard", "export_table", "impact_figures", 
 
 
 def dashboard(*, scope: Scope, today: date | None = None) -> Dashboard:
-    """Every figure for `scope`: seven queries at most, whatever the data size."""
+    """Every figure for `scope`: two queries on PostgreSQL (`reads`), four at most elsewhere, whatever the data
+    size."""
     today = today or today_in_london()
     facts = read_facts(scope)
     impact = _impact(facts)

@@ -1,4 +1,5 @@
-"""The dashboards' reads: a fixed number of slim queries for a scope, whatever the data size.
+"""The dashboards' reads: a fixed number of slim queries for a scope, whatever the data size (two on PostgreSQL,
+whose statements `sql` writes out; Django builds them elsewhere).
 
 `read_facts(scope)` returns everything the figures and tables are computed from, as plain rows
 (dicts and tuples), so no template or table ever goes back to the database.
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import CharField, DateField, DateTimeField, DecimalField, IntegerField, Q, Sum, Value
 from django.db.models.functions import Cast
 
@@ -29,6 +31,7 @@ from deployments.models import (
     VisitStatus,
 )
 from deployments.progress import with_progress
+from reporting.dashboards import sql
 from reporting.dashboards.figures import DELIVERY_STATUSES, OPEN_STATUSES, window, worst_rag
 from reporting.filters import Scope
 
@@ -57,15 +60,21 @@ class Facts:
     leader_links: list[tuple]  # 2 (6): (specialism, leader, days per term) of active leaders
     ledger: dict[tuple[int, str], Decimal] = field(default_factory=dict)  # 2 (6): (leader, term) -> ledger days
     leader_committed: dict[int, Decimal] = field(default_factory=dict)  # 2 (6): leader -> days in the selected terms
+    # 1 (7) on PostgreSQL, below the top level: the breakdown's (cluster, name, school) rows (`tables.groups`)
+    groups: list[tuple] | None = None
 
 
 def read_facts(scope: Scope, *, requests_only: bool = False) -> Facts:
-    """Four queries (the breakdown's groups may add one); with `requests_only`, the requests' statement (2) alone,
-    for the tables made from it (the other facts are left empty)."""
+    """Two queries on PostgreSQL (2, then 1 with 4, 5 and the breakdown's groups 7); elsewhere three, and the
+    breakdown's groups may add one. With `requests_only`, the requests' statement (2) alone, for the tables made
+    from it (the other facts are left empty)."""
     year_requests, requests, needs, leader_rows = _requests(scope)
+    groups = None
     if requests_only:
         deployments, in_period, reviews = [], [], []
         delivered, waiting, committed, rag_of = {}, {}, {}, {}
+    elif connection.vendor == "postgresql":  # 1, 4 and 5 in one statement (and 7)
+        deployments, in_period, (delivered, waiting, committed, reviews, rag_of), groups = _deployments_by_sql(scope)
     else:
         deployments, in_period = _deployments(scope)
         in_period_ids = [d["pk"] for d in in_period]
@@ -76,7 +85,7 @@ def read_facts(scope: Scope, *, requests_only: bool = False) -> Facts:
         deployments=deployments, in_period=in_period, year_requests=year_requests, requests=requests, needs=needs,
         delivered=delivered, waiting=waiting, committed=committed,
         reviews=reviews, rag_of=rag_of,
-        leader_links=leader_links, ledger=ledger, leader_committed=leader_committed,
+        leader_links=leader_links, ledger=ledger, leader_committed=leader_committed, groups=groups,
     )
 
 
@@ -90,17 +99,82 @@ def _deployments(scope: Scope) -> tuple[list[dict], list[dict]]:
     if scope.area is not None:
         queryset = queryset.filter(pk__in=Objective.objects.filter(
             partnership=scope.partnership, area_id=scope.area.pk).values("deployment_id"))
-    deployments = list(queryset.values(
-        "pk", "school_id", "school__name", "school__la_id", "status", "start_date", "end_date", "days", "decided_at",
-        "request__submitted_at", "leader__name", "leader__designation").order_by("school__name", "start_date", "pk"))
-    in_period = [d for d in deployments if d["status"] in DELIVERY_STATUSES
-                 and d["start_date"] <= scope.end and d["end_date"] >= scope.start]
-    return deployments, in_period
+    deployments = list(queryset.values(*DEPLOYMENT_COLUMNS).order_by("school__name", "start_date", "pk"))
+    return deployments, _counted(scope, deployments)
+
+
+DEPLOYMENT_COLUMNS = ("pk", "school_id", "school__name", "school__la_id", "status", "start_date", "end_date", "days",
+                      "decided_at", "request__submitted_at", "leader__name", "leader__designation")
+
+
+def _counted(scope: Scope, deployments: list[dict]) -> list[dict]:
+    """The deployments that count in the period: approved or later, and overlapping it."""
+    return [d for d in deployments if d["status"] in DELIVERY_STATUSES
+            and d["start_date"] <= scope.end and d["end_date"] >= scope.start]
+
+
+def _deployments_by_sql(scope: Scope) -> tuple[list[dict], list[dict], tuple, list[tuple] | None]:
+    """1, and 4 and 5 of those that count (`_tally`), from one written-out statement (`sql.deployments_rows`):
+    the rows `_deployments` and `_days_and_reviews` read, named as theirs are; and below the top level, the
+    breakdown's groups (`Facts.groups`)."""
+    deployments: list[dict] = []
+    rows: list[dict] = []
+    groups: list[tuple] = []
+    for row in sql.deployments_rows(scope):  # (kind, a, m, b, c, d, e, f, g, h, i, j, k, l, p, q): see there
+        kind, a, m, b, c, f = row[0], row[1], row[2], row[3], row[4], row[7]
+        if kind == sql.DEPLOYMENT:
+            deployments.append(dict(zip(DEPLOYMENT_COLUMNS, (a, *row[3:14]), strict=True)))
+        elif kind == sql.REVIEW:
+            rows.append({"pk": a, "deployment_id": m, "kind": b, "status": c, "due_on": f, "impact_score": row[14],
+                         "head_impact_score": row[15], "no_total": None})
+        elif kind == sql.RATING:
+            rows.append({"pk": a, "deployment_id": m, "kind": RATING, "status": c, "due_on": f})
+        elif kind == sql.GROUP:
+            groups.append((a, c, b))
+        else:
+            rows.append({"deployment_id": m, "kind": VISIT if kind == sql.VISIT else LEDGER, "status": c,
+                         "no_total": row[9]})
+    in_period = _counted(scope, deployments)
+    tallies = _tally(rows, [d["pk"] for d in in_period if d["status"] in OPEN_STATUSES])
+    return deployments, in_period, tallies, groups if scope.level in ("la", "cluster") else None
 
 
 def _requests(scope: Scope) -> tuple[list[dict], list[dict], dict[int, list[int]], list[dict]]:
     """2. Requests sent in the academic year (the period's are a part of them), and their need areas; in the same
-    statement, the system leaders' rows for 6 (`_leader_rows`)."""
+    statement, the system leaders' rows for 6 (`_leader_rows`). On PostgreSQL the statement is written out
+    (`sql.requests_rows`); elsewhere Django builds it (`_requests_by_orm`)."""
+    if connection.vendor == "postgresql":
+        year_requests, needs, leader_rows = _requests_by_sql(scope)
+    else:
+        year_requests, needs, leader_rows = _requests_by_orm(scope)
+    # Sent on a London date in the period: the same test as comparing `local_date`s, without converting each moment.
+    # The bounds are the same instants in UTC, the rows' own zone: aware moments in one zone compare without
+    # working out each one's offset.
+    period_start, period_end = (moment.astimezone(UTC) for moment in window(scope))
+    requests = [r for r in year_requests if period_start <= r["submitted_at"] <= period_end]
+    return year_requests, requests, needs, leader_rows
+
+
+def _requests_by_sql(scope: Scope) -> tuple[list[dict], dict[int, list[int]], list[dict]]:
+    """`_requests_by_orm`'s rows from the written-out statement, named as its are."""
+    year_requests: list[dict] = []
+    needs: dict[int, list[int]] = defaultdict(list)
+    leader_rows: list[dict] = []
+    for kind, pk, b, c, d, e, days, f, g, h, specialism, areas in sql.requests_rows(scope):
+        if kind == sql.REQUEST:
+            year_requests.append({"pk": pk, "school_id": b, "school__la_id": c, "status": d, "progress": e,
+                                  "days_wanted": days, "submitted_at": f, "preferred_start": g, "preferred_end": h})
+            if areas:
+                needs[pk] = areas
+        elif kind == sql.LINK:
+            leader_rows.append({"status": LINK, "pk": pk, "days_wanted": days, "need": specialism})
+        else:
+            leader_rows.append({"status": LEDGER, "pk": pk, "school_id": b, "days_wanted": days})
+    return year_requests, needs, leader_rows
+
+
+def _requests_by_orm(scope: Scope) -> tuple[list[dict], dict[int, list[int]], list[dict]]:
+    """The requests' statement built by Django: the reference for `sql.requests_rows`, and SQLite's."""
     year_start, year_end = window(scope, whole_year=True)
     queryset = SupportRequest.objects.filter(scope.school_q(), partnership=scope.partnership,
                                              submitted_at__range=(year_start, year_end)).exclude(
@@ -135,12 +209,7 @@ def _requests(scope: Scope) -> tuple[list[dict], list[dict], dict[int, list[int]
         else:
             del row["need"]
             year_requests.append(row)
-    # Sent on a London date in the period: the same test as comparing `local_date`s, without converting each moment.
-    # The bounds are the same instants in UTC, the rows' own zone: aware moments in one zone compare without
-    # working out each one's offset.
-    period_start, period_end = (moment.astimezone(UTC) for moment in window(scope))
-    requests = [r for r in year_requests if period_start <= r["submitted_at"] <= period_end]
-    return year_requests, requests, needs, leader_rows
+    return year_requests, needs, leader_rows
 
 
 def _days_and_reviews(scope: Scope, deployment_ids: list[int], open_ids: list[int]) -> tuple[
@@ -173,13 +242,19 @@ def _days_and_reviews(scope: Scope, deployment_ids: list[int], open_ids: list[in
                                           term_key__in=scope.term_keys).values("deployment_id").annotate(
         marker=Value(LEDGER, CharField(max_length=40)), total_days=Sum("days"), **no_review).values(
         "no_pk", "deployment_id", "marker", "no_status", "no_due", "no_score", "no_head_score", "total_days").order_by()
+    return _tally(reviews.union(ratings, visits, ledger, all=True), open_ids)
+
+
+def _tally(rows, open_ids: list[int]) -> tuple[
+        dict[int, Decimal], dict[int, Decimal], dict[int, Decimal], list[dict], dict[int, str]]:
+    """4 and 5 from the rows of their statement (`_days_and_reviews`), each named as the reviews' columns are."""
     delivered: dict[int, Decimal] = defaultdict(Decimal)
     waiting: dict[int, Decimal] = defaultdict(Decimal)
     committed: dict[int, Decimal] = {}
     due: list[dict] = []
     latest: dict[int, tuple] = {}
     worst: dict[int, list[str]] = defaultdict(list)
-    for row in reviews.union(ratings, visits, ledger, all=True):  # named as the reviews' columns are
+    for row in rows:
         kind, deployment_id = row["kind"], row["deployment_id"]
         if kind == VISIT:
             if row["status"] == VisitStatus.CONFIRMED:

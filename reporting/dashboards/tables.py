@@ -72,12 +72,7 @@ def groups(scope: Scope, facts: Facts) -> list[tuple[str, str, set[str], str | N
     if scope.level == "la":
         rows: dict[int, list] = {}
         clustered: set[str] = set()
-        links = ClusterSchool.objects.filter(partnership=scope.partnership, cluster__academic_year=scope.year,
-                                             cluster__la_id=scope.la)
-        if scope.limited_las is not None:
-            links = links.filter(school__la__in=scope.limited_las)
-        for cluster_id, name, school_id in links.values_list("cluster_id", "cluster__name", "school_id").order_by(
-                "cluster__name", "cluster_id"):
+        for cluster_id, name, school_id in facts.groups if facts.groups is not None else _group_rows(scope):
             rows.setdefault(cluster_id, [str(cluster_id), name, set(), "cluster"])[2].add(school_id)
             clustered.add(school_id)
         active = {row["school_id"] for row in active_rows}
@@ -87,14 +82,28 @@ def groups(scope: Scope, facts: Facts) -> list[tuple[str, str, set[str], str | N
             result.append(("none", NO_CLUSTER, outside, None))
         return result
     if scope.level == "cluster":
-        links = ClusterSchool.objects.filter(cluster_id=scope.cluster.pk)
+        return [(urn, name, {urn}, "school")
+                for _, name, urn in (facts.groups if facts.groups is not None else _group_rows(scope))]
+    return [(scope.school.pk, scope.school.name, {scope.school.pk}, None)]
+
+
+def _group_rows(scope: Scope) -> list[tuple]:
+    """Query 7 where `reads` did not read it with the deployments (SQLite): (cluster id, name, school URN) of
+    each school in each of the LA's clusters by cluster name, or (None, name, URN) of each school in the cluster
+    by school name."""
+    if scope.level == "la":
+        links = ClusterSchool.objects.filter(partnership=scope.partnership, cluster__academic_year=scope.year,
+                                             cluster__la_id=scope.la)
         if scope.limited_las is not None:
             links = links.filter(school__la__in=scope.limited_las)
-        if scope.phase:
-            links = links.filter(school__phase=scope.phase)
-        return [(urn, name, {urn}, "school") for urn, name in links.values_list("school_id", "school__name").order_by(
-            "school__name", "school_id")]
-    return [(scope.school.pk, scope.school.name, {scope.school.pk}, None)]
+        return list(links.values_list("cluster_id", "cluster__name", "school_id").order_by("cluster__name", "cluster_id"))
+    links = ClusterSchool.objects.filter(cluster_id=scope.cluster.pk)
+    if scope.limited_las is not None:
+        links = links.filter(school__la__in=scope.limited_las)
+    if scope.phase:
+        links = links.filter(school__phase=scope.phase)
+    return [(None, name, urn) for urn, name in links.values_list("school_id", "school__name").order_by(
+        "school__name", "school_id")]
 
 
 def breakdown(scope: Scope, facts: Facts, rows: list[tuple[str, str, set[str], str | None]], today: date) -> Table:
