@@ -149,9 +149,12 @@ def request_detail(request: HttpRequest, partnership_slug: str, pk: int) -> Http
     membership = request.membership
     is_head = membership.can("requests.create")
     deployments = selectors.page_deployments(request=found)
-    offers = selectors.page_offers(request=found) if membership.can("brokerage.view") else []
+    sees_offers = membership.can("brokerage.view")
+    offers = selectors.page_offers(request=found) if sees_offers else []
+    # The timeline is told the deployments and offers read above: their keys go into its statement.
+    timeline = selectors.request_history(request=found, deployments=deployments, offers=offers if sees_offers else None)
     return render(request, "deployments/request.html", {
-        "req": found, "needs": selectors.request_needs(request=found), "timeline": selectors.request_history(request=found, deployments=deployments),
+        "req": found, "needs": selectors.request_needs(request=found), "timeline": timeline,
         "can_withdraw": processes.can_withdraw_request(membership, found, deployments),
         "can_delete": services.can_delete_draft(membership, found), "is_head": is_head, "show_actors": not is_head, "offers": offers, "deployments": deployments,
         "can_triage": services.can_triage(membership, found),
