@@ -57,7 +57,7 @@ def deployment_detail(request: HttpRequest, partnership_slug: str, pk: int) -> H
     membership = request.membership
     sees_watch = membership.can("brokerage.view")
     deployment = selectors.deployment_page(membership=membership, pk=pk, watching=sees_watch,
-                                           lists=("objectives", "visits", "reviews"))
+                                           lists=("objectives", "visits", "reviews", "variations"))
     if deployment is None:
         raise Http404("Not found")
     visit_rows = page_rows.visits(deployment)
@@ -67,7 +67,7 @@ def deployment_detail(request: HttpRequest, partnership_slug: str, pk: int) -> H
     is_leader = is_leader_of(membership, deployment)
     logged_days = sum(v.days for v in counted)
     log_block = visit_rules.log_block(deployment=deployment, today=timezone.localdate(), logged=logged_days)
-    changes = deployment_section(membership, deployment, is_head=is_head)
+    changes = deployment_section(membership, deployment, is_head=is_head, changes=page_rows.variations(deployment))
     reviews = page_rows.reviews(deployment)
     # The timeline is told the visits, changes and reviews read above (the reviews only when the page lists them
     # all): their keys go into its statement, and the reviews name its review events.
