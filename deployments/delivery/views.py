@@ -10,12 +10,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from deployments import processes
-from deployments.delivery import lifecycle, selectors, visit_rules, visits, watchlist
+from deployments.delivery import lifecycle, page_rows, selectors, visit_rules, visits, watchlist
 from deployments.delivery.forms import DecisionForm, ResolveVisitForm, VisitAnswerForm, VisitForm
 from deployments.filters import DeploymentFilter
 from deployments.models import NOT_COUNTED, DeploymentStatus, Visit, VisitStatus
 from deployments.paging import counted_page
-from deployments.reviews.selectors import page_reviews
 from deployments.variations.views import deployment_section
 from deployments.visibility import deployments_for
 from deployments.workflow import is_head_of, is_leader_of
@@ -57,20 +56,26 @@ def deployments_list(request: HttpRequest, partnership_slug: str) -> HttpRespons
 def deployment_detail(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
     membership = request.membership
     sees_watch = membership.can("brokerage.view")
-    deployment = selectors.deployment_page(membership=membership, pk=pk, watching=sees_watch)
+    deployment = selectors.deployment_page(membership=membership, pk=pk, watching=sees_watch,
+                                           lists=("objectives", "visits", "reviews", "variations"))
     if deployment is None:
         raise Http404("Not found")
-    visit_rows = selectors.visits(deployment=deployment)
+    visit_rows = page_rows.visits(deployment)
     counted = [v for v in visit_rows if v.status not in NOT_COUNTED]
     is_approver = membership.can("deployments.approve") and lifecycle.awaits_decision(deployment)
     is_head = is_head_of(membership, deployment.school_id)
     is_leader = is_leader_of(membership, deployment)
     logged_days = sum(v.days for v in counted)
     log_block = visit_rules.log_block(deployment=deployment, today=timezone.localdate(), logged=logged_days)
-    changes = deployment_section(membership, deployment, is_head=is_head)
+    changes = deployment_section(membership, deployment, is_head=is_head, changes=page_rows.variations(deployment))
+    reviews = page_rows.reviews(deployment)
+    # The timeline is told the visits, changes and reviews read above (the reviews only when the page lists them
+    # all): their keys go into its statement, and the reviews name its review events.
+    timeline = selectors.deployment_history(deployment=deployment, visits=visit_rows, variations=changes["variations"],
+                                            reviews=reviews if len(reviews) < page_rows.REVIEWS_LISTED else None)
     return render(request, "deployments/deployment.html", {
-        **changes, "deployment": deployment, "objectives": selectors.objectives(deployment=deployment),
-        "visits": visit_rows, "timeline": selectors.deployment_history(deployment=deployment),
+        **changes, "deployment": deployment, "objectives": page_rows.objectives(deployment),
+        "visits": visit_rows, "timeline": timeline,
         "logged_days": logged_days, "confirmed_days": sum(v.days for v in counted
                                                                           if v.status == VisitStatus.CONFIRMED),
         "can_decide": lifecycle.can_decide(membership, deployment),
@@ -81,7 +86,7 @@ def deployment_detail(request: HttpRequest, partnership_slug: str, pk: int) -> H
                                                                      is_leader=is_leader)},
         "changes": lifecycle.allowed_changes(membership, deployment),
         "can_view_request": membership.can("requests.view"),
-        "reviews": page_reviews(deployment=deployment), "today": timezone.localdate(),
+        "reviews": reviews, "today": timezone.localdate(),
         "watching": sees_watch and deployment.watching,
         "answerable": {v.pk for v in visit_rows if visits.can_answer(membership, v, deployment=deployment,
                                                                        is_head=is_head)},
@@ -105,11 +110,12 @@ def deployment_watch(request: HttpRequest, partnership_slug: str, pk: int) -> Ht
 @require_http_methods(["GET", "HEAD"])
 @capability_required("deployments.view")
 def deployment_agreement(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
-    deployment = selectors.deployment_page(membership=request.membership, pk=pk, people=selectors.AGREEMENT_PEOPLE)
+    deployment = selectors.deployment_page(membership=request.membership, pk=pk, people=selectors.AGREEMENT_PEOPLE,
+                                           lists=("objectives",))
     if deployment is None:
         raise Http404("Not found")
     return render(request, "deployments/agreement.html", {
-        "deployment": deployment, "objectives": selectors.objectives(deployment=deployment),
+        "deployment": deployment, "objectives": page_rows.objectives(deployment),
     })
 
 

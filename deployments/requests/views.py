@@ -143,15 +143,18 @@ def request_check(request: HttpRequest, partnership_slug: str, pk: int) -> HttpR
 @require_http_methods(["GET", "HEAD"])
 @capability_required("requests.view")
 def request_detail(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
-    found = selectors.request_page(membership=request.membership, pk=pk)
+    membership = request.membership
+    sees_offers = membership.can("brokerage.view")
+    found = selectors.request_page(membership=membership, pk=pk, offers=sees_offers)
     if found is None:
         raise Http404("No such request")
-    membership = request.membership
     is_head = membership.can("requests.create")
     deployments = selectors.page_deployments(request=found)
-    offers = selectors.page_offers(request=found) if membership.can("brokerage.view") else []
+    offers = selectors.page_offers(request=found) if sees_offers else []
+    # The timeline is told the deployments and offers read above: their keys go into its statement.
+    timeline = selectors.request_history(request=found, deployments=deployments, offers=offers if sees_offers else None)
     return render(request, "deployments/request.html", {
-        "req": found, "needs": selectors.request_needs(request=found), "timeline": selectors.request_history(request=found, deployments=deployments),
+        "req": found, "needs": selectors.page_needs(request=found), "timeline": timeline,
         "can_withdraw": processes.can_withdraw_request(membership, found, deployments),
         "can_delete": services.can_delete_draft(membership, found), "is_head": is_head, "show_actors": not is_head, "offers": offers, "deployments": deployments,
         "can_triage": services.can_triage(membership, found),

@@ -21,9 +21,10 @@ from portal.ui.fields import NoteForm
 from portal.ui.views import capability_required, found_or_404, show_error
 
 
-def deployment_section(membership, deployment, *, is_head: bool) -> dict:
-    """What the deployment page shows about changes to its agreement, and who may act on the open one."""
-    changes = selectors.variations(deployment=deployment)
+def deployment_section(membership, deployment, *, is_head: bool, changes: list[Variation] | None = None) -> dict:
+    """What the deployment page shows about changes to its agreement, and who may act on the open one. `changes`:
+    the deployment's changes (as `selectors.variations` reads them) when the page has read them already."""
+    changes = selectors.variations(deployment=deployment) if changes is None else changes
     open_change = next((v for v in changes if v.is_open), None)
     return {
         "variations": changes, "open_variation": open_change,

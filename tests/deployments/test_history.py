@@ -12,7 +12,7 @@ from deployments import processes
 from deployments.brokerage import offers
 from deployments.delivery import lifecycle, visits
 from deployments.history import deployment_history, request_history, review_name
-from deployments.models import Deployment, Review, ReviewKind, VisitStatus
+from deployments.models import Deployment, Offer, Review, ReviewKind, Variation, Visit, VisitStatus
 from deployments.requests import services as requests
 from deployments.reviews import services as reviews
 from deployments.templatetags.brokerage import EVENTS
@@ -94,6 +94,31 @@ def test_a_timeline_is_one_query_and_one_more_to_name_its_reviews(brokerage, dja
         with django_assert_num_queries(2):  # the events (every row by subquery); the reviews' names
             events = deployment_history(deployment=deployment)
     assert {event.subject for event in events if hasattr(event, "subject")} >= {"Final evaluation"}
+
+
+def test_the_rows_a_page_has_read_give_the_same_timeline_in_one_query(brokerage, django_assert_num_queries):
+    """The pages give the timeline the rows they have read: their keys go into its statement, and the reviews
+    read name its review events, so it is one query; the events are the ones it finds looking the rows up."""
+    b = brokerage
+    deployment, _ = _reviewed_and_closed(b)
+    with scope(partnership=b.partnership):
+        looked_up = deployment_history(deployment=deployment)
+        read = {"visits": list(Visit.objects.filter(deployment=deployment)),
+                "reviews": list(Review.objects.filter(deployment=deployment)),
+                "variations": list(Variation.objects.filter(deployment=deployment))}
+        with django_assert_num_queries(1):
+            given = deployment_history(deployment=deployment, **read)
+        whole = request_history(request=b.request)
+        deployments = list(Deployment.objects.filter(request=b.request))
+        offers = list(Offer.objects.filter(request=b.request))
+        assert [e.pk for e in request_history(request=b.request, deployments=deployments, offers=offers)] == [
+            e.pk for e in whole]
+        own = request_history(request=b.request, deployments=[], offers=[])  # no deployment or offer: its own events
+        assert own and {e.object_type.model for e in own} == {"supportrequest"}
+    assert [(e.pk, getattr(e, "subject", None)) for e in given] == [(e.pk, getattr(e, "subject", None))
+                                                                      for e in looked_up]
+    assert {e.subject for e in given if hasattr(e, "subject")} >= {"Final evaluation"}
+    assert {e.object_type.model for e in whole} >= {"supportrequest", "offer", "deployment", "review"}
 
 
 def test_every_event_a_timeline_can_show_has_words():
