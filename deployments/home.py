@@ -26,6 +26,7 @@ from deployments.models import (
     ReviewStatus,
     Visit,
     VisitStatus,
+    Watch,
     with_due_caveats,
 )
 from deployments.progress import with_progress
@@ -168,9 +169,11 @@ def _steering_group(membership: Membership) -> dict:
     today = timezone.localdate()
     due, due_count = first_and_total(designations_due(membership=membership, today=today).only(
         "name", "designation", "review_due"), 10)
-    return {"designations_due": due, "designations_due_count": due_count,
-            "watchlist": list(watchlist(membership=membership).select_related(None).select_related("school", "leader")
-                              .only("end_date", "status", "school__name", "leader__name")[:20]), "today": today}
+    # The watch list (its watched ids, then their deployments) only for a member who watches any.
+    watched = IfAny(Watch.objects.filter(partnership=membership.partnership, user=membership.user), lambda: {
+        "watchlist": list(watchlist(membership=membership).select_related(None).select_related("school", "leader")
+                          .only("end_date", "status", "school__name", "leader__name")[:20])}, {"watchlist": []})
+    return {"designations_due": due, "designations_due_count": due_count, "if-any:watchlist": watched, "today": today}
 
 
 def _approver(membership: Membership) -> dict:
