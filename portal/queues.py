@@ -12,6 +12,8 @@ from __future__ import annotations
 from functools import reduce
 from operator import or_
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Subquery, Value, When, Window
 from django.db.models.functions import RowNumber
 
@@ -53,7 +55,7 @@ def firsts_and_totals(queryset: QuerySet, queues: dict[str, tuple[Q, tuple[str, 
         raise ValueError("Every queue's ordering must have the same number of fields")
     keys = [Case(*[When(condition, then=F(order[n])) for condition, order in queues.values()])
             for n in range(width.pop())]
-    rows = (queryset.filter(reduce(or_, (rows_of.get(name, condition) for name, (condition, _) in queues.items())))
+    rows = (in_any_queue(queryset, queues, rows_of)
             .annotate(_queue=label, _queue_rank=Window(RowNumber(), partition_by=[label], order_by=keys),
                       **{TOTAL: Window(Count("pk"), partition_by=[label])})
             .filter(_queue_rank__lte=shown).order_by("_queue", "_queue_rank"))
@@ -63,3 +65,34 @@ def firsts_and_totals(queryset: QuerySet, queues: dict[str, tuple[Q, tuple[str, 
         shown_rows.append(row)
         found[names[row._queue]] = (shown_rows, getattr(row, TOTAL))
     return found
+
+
+def in_any_queue(queryset: QuerySet, queues: dict[str, tuple[Q, tuple[str, ...]]],
+                 rows_of: dict[str, Q] | None = None) -> QuerySet:
+    """The queryset's rows in any of `firsts_and_totals`'s queues (unordered, every row)."""
+    rows_of = rows_of or {}
+    return queryset.filter(reduce(or_, (rows_of.get(name, condition) for name, (condition, _) in queues.items())))
+
+
+def have_rows(querysets: list[QuerySet]) -> list[bool]:
+    """Whether each queryset has a row, all asked in one statement (`SELECT EXISTS (...), EXISTS (...)`): a page
+    of several short lists, most of them often empty, asks this first and reads only the lists with rows. Each
+    question is `queryset.exists()`'s (no ordering, one row at most); one that can match nothing (`pk__in=[]`)
+    is answered without asking."""
+    asked, params = [], []
+    answers: list[bool | None] = []
+    for queryset in querysets:
+        try:
+            sql, values = queryset.query.exists().get_compiler(queryset.db).as_sql()
+        except EmptyResultSet:
+            answers.append(False)
+            continue
+        asked.append(f"EXISTS ({sql})")
+        params.extend(values)
+        answers.append(None)
+    if asked:
+        with connections[querysets[0].db].cursor() as cursor:
+            cursor.execute(f"SELECT {', '.join(asked)}", params)
+            found = iter(cursor.fetchone())
+        answers = [bool(next(found)) if answer is None else answer for answer in answers]
+    return answers

@@ -7,32 +7,35 @@ from alliances.models import SystemLeader
 from leadership.models import Application, ApplicationStatus
 from leadership.recruitment import consent, induction, selectors
 from portal.tenancy.models import Membership
+from portal.ui.sections import listed
 
 
 def home_section(*, membership: Membership, **_) -> dict:
-    """A few queries for the roles recruitment involves; nothing for LA officers and admins."""
+    """A few queries for the roles recruitment involves (a list often empty only if it has rows:
+    `portal.ui.sections.listed`); nothing for LA officers and admins."""
     if not membership.can("recruitment.view"):
         return {}
     # Each list reads only what it shows (an application's name, status and round's title; a leader's name,
     # designation, consent and home school's name): rows of every column cost more to build than to fetch.
-    mine = list(Application.objects.filter(partnership=membership.partnership, candidate=membership.user)
-                .select_related("round").only("status", "round__title").order_by("-created_at")[:10]
-                ) if membership.can("recruitment.apply") else []
-    context: dict = {"recruitment_home": True, "my_applications": mine}
+    context: dict = {"recruitment_home": True, "my_applications": []}
+    if membership.can("recruitment.apply"):
+        context |= listed("my_applications", Application.objects.filter(
+            partnership=membership.partnership, candidate=membership.user).select_related("round").only(
+            "status", "round__title").order_by("-created_at"), 10)
     if membership.can("recruitment.endorse"):
-        context["to_endorse"] = list(selectors.applications_for(membership=membership)
-                                     .filter(status=ApplicationStatus.SUBMITTED).exclude(candidate=membership.user)
-                                     .select_related(None).select_related("round").only("name", "round__title"))
+        context |= listed("to_endorse", selectors.applications_for(membership=membership)
+                          .filter(status=ApplicationStatus.SUBMITTED).exclude(candidate=membership.user)
+                          .select_related(None).select_related("round").only("name", "round__title"), None)
         context["my_leaders"] = list(SystemLeader.objects.filter(
             partnership=membership.partnership,  # the member's schools from the link table alone: cheaper to plan
             home_school_id__in=Membership.schools.through.objects.filter(membership_id=membership.pk).values("school_id"))
             .select_related("home_school").only("name", "designation", "release_consent_by", "release_consent_on",
                                                 "home_school__name").order_by("name")[:50])
     if membership.can("recruitment.panel"):
-        context["panel_waiting"] = list(selectors.applications_for(membership=membership).filter(
+        context |= listed("panel_waiting", selectors.applications_for(membership=membership).filter(
             status__in=(ApplicationStatus.ENDORSED, ApplicationStatus.PROPOSED),
             round__in=selectors.panel_rounds(membership).values("round_id")).select_related(None).select_related("round")
-            .only("name", "status", "round__title").order_by("submitted_at")[:20])
+            .only("name", "status", "round__title").order_by("submitted_at"), 20)
     return context
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -387,14 +387,14 @@ def set_member_links(*, actor: Membership, membership: Membership, schools: list
     return current
 
 
-def note_home_visit(*, membership: Membership, session) -> datetime | None:
-    """When the member last opened their home page before this session (None the first time), for "since your
-    last visit"; records this visit. The answer holds for the rest of the session, so reloading the page does not
-    empty the list. One UPDATE per view, whatever the data (a marker, not a business change: no audit event)."""
+def note_home_visit(*, membership: Membership, session, every: timedelta = timedelta(minutes=1)) -> datetime | None:
+    """When the member last opened their home page before this session (None the first time), for "since your last
+    visit"; it holds for the session, so a reload does not empty the list. Records this visit unless the record is
+    under `every` old (no UPDATE on a quick reload; a marker, no audit event), so a later session's "since" may
+    start up to `every` before the true last visit: a change may show twice, none is missed."""
     key = f"home_since:{membership.pk}"
-    if key not in session:
-        session[key] = membership.home_seen_at.isoformat() if membership.home_seen_at else ""
-    now = timezone.now()
-    Membership.objects.filter(pk=membership.pk).update(home_seen_at=now)
-    membership.home_seen_at = now
+    session.setdefault(key, membership.home_seen_at.isoformat() if membership.home_seen_at else "")
+    if membership.home_seen_at is None or timezone.now() - membership.home_seen_at >= every:
+        membership.home_seen_at = timezone.now()
+        Membership.objects.filter(pk=membership.pk).update(home_seen_at=membership.home_seen_at)
     return datetime.fromisoformat(session[key]) if session[key] else None

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from portal.queues import first_and_total
 from portal.tenancy.models import Membership
+from portal.ui.sections import queued
 from programmes.orders.selectors import waiting_orders
 
 
 def home_section(*, membership: Membership, **_) -> dict:
-    """Orders waiting for a decision, oldest first, and how many: one query, for members who decide orders."""
+    """Orders waiting for a decision, oldest first, and how many, for members who decide orders: one query if
+    there are any (`portal.ui.sections.queued`)."""
     if not membership.can("orders.decide"):
         return {}
-    waiting, count = first_and_total(waiting_orders(membership=membership).only("submitted_at", "school__name"), 5)
-    return {"orders_waiting": waiting, "orders_waiting_count": count}
+    return queued("orders_waiting", waiting_orders(membership=membership).only("submitted_at", "school__name"), 5,
+                  "orders_waiting_count")

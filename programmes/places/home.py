@@ -1,11 +1,11 @@
 """Home page sections for places (registered with portal.ui.sections): the steering group's places waiting for a
 decision, a head's applications waiting for endorsement, a participant's own programmes. One query each (the
-first few and how many)."""
+first few and how many), for those with any (`portal.ui.sections.queued`)."""
 
 from __future__ import annotations
 
-from portal.queues import first_and_total
 from portal.tenancy.models import Membership
+from portal.ui.sections import queued
 from programmes.models import Place, PlaceStatus
 from programmes.places.selectors import my_places
 
@@ -13,8 +13,7 @@ SHOWN = 5
 
 
 def _section(places, prefix: str) -> dict:
-    shown, count = first_and_total(places, SHOWN)
-    return {f"{prefix}": shown, f"{prefix}_count": count}
+    return queued(prefix, places, SHOWN, f"{prefix}_count")
 
 
 def home_section(*, membership: Membership, **_) -> dict:

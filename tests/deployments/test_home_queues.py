@@ -111,3 +111,46 @@ def test_firsts_and_totals_is_each_queue_alone(world, shown):
         for name, queryset in alone.items():
             assert together[name] == (list(queryset[:shown]), queryset.count()), name
         assert together["triage_queue"][1] == 3 and together["none"] == ([], 0)
+
+
+def test_have_rows_answers_each_exists_in_one_statement(world):
+    """`have_rows` (the homes' "is there anything?" question, `portal.ui.sections.IfAny`) answers as `exists()` does
+    for each queue, in one statement; `pk__in=[]` is answered without asking."""
+    from portal.queues import have_rows
+
+    with scope(partnership=world.partnership):
+        queues = _queues(world.broker)
+        expected = [queryset.exists() for queryset in queues.values()]
+        with CaptureQueriesContext(connection) as queries:
+            answers = have_rows(list(queues.values()))
+        assert len(queries) == 1
+        assert answers == expected and True in answers and False in answers
+        with CaptureQueriesContext(connection) as queries:
+            assert have_rows([queues["nothing"]]) == [False] and have_rows([]) == []
+        assert len(queries) == 0
+
+
+def test_a_section_reads_a_list_only_if_it_has_rows(world):
+    """`sections_for` asks every `IfAny` part of every provider in one statement, then reads the parts with rows and
+    gives the others their empty context; the rest of the providers' context passes as it was."""
+    from portal.ui import sections
+
+    with scope(partnership=world.partnership):
+        queues = _queues(world.broker)
+
+        def provider(**_):
+            return {"plain": 1, **sections.listed("deployments", queues["all deployments"], 2),
+                    **sections.queued("requests", queues["requests"], 1, "requests_count"),
+                    **sections.listed("no_rows", queues["no rows"], 5)}
+
+        sections.register_section("test page", provider)
+        try:
+            with CaptureQueriesContext(connection) as queries:
+                found = sections.sections_for("test page")
+        finally:
+            sections._providers.pop("test page")
+        requests = queues["requests"]
+        assert found == {"plain": 1, "deployments": list(queues["all deployments"][:2]), "requests": list(requests[:1]),
+                         "requests_count": requests.count(), "no_rows": []}
+        # The question, then the two lists with rows.
+        assert len(queries) == 3 and found["deployments"] and found["requests_count"] > 1

@@ -63,6 +63,7 @@ def _shows_its_data(page, soup, partnership):
 def test_admin_pages_use_a_fixed_number_of_queries(client, admin, page):
     client.force_login(admin.user)
     url = f"/p/{admin.partnership.slug}/{page}"
+    client.get(url)  # the home page records the first visit (an UPDATE), not the next minute's
     _grow(admin.partnership, admin.user, 2)
     small, _ = _count(client, url)
     _grow(admin.partnership, admin.user, 40)
@@ -76,6 +77,7 @@ def test_home_and_notification_centre_query_counts_per_role(client, personas, ro
     member = personas[role]
     client.force_login(member.user)
     slug = member.partnership.slug
+    client.get(f"/p/{slug}/")  # the first visit is recorded (an UPDATE), not the next minute's
     _grow(member.partnership, member.user, 2)
     (home_small, _), (centre_small, _) = _count(client, f"/p/{slug}/"), _count(client, f"/p/{slug}/notifications/")
     _grow(member.partnership, member.user, 40)

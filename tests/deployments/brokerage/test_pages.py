@@ -160,6 +160,9 @@ def test_brokerage_pages_use_the_same_queries_with_more_data(client, brokerage):
         (f"{base}/", b.head.user), (f"{base}/", b.leader_member.user), (f"{base}/", b.broker.user),
         (f"{base}/", b.approver.user), (f"{base}/requests/{b.request.pk}/candidates/", b.broker.user),
     ]
+    for url, user in pages:  # each home's first visit is recorded (an UPDATE), not the next minute's
+        if url == f"{base}/":
+            count_queries(client, url, user)
     small = [count_queries(client, url, user) for url, user in pages]
     for _ in range(6):
         more = deployment_for(b, triaged_request(b.head, b.broker, b.spec, start=timezone.localdate()))

@@ -90,6 +90,7 @@ def test_request_pages_use_a_fixed_number_of_queries(client, partnership, headte
         services.submit_request(actor=headteacher, request=first)
     urls = [(f"/p/{partnership.slug}/requests/", broker.user), (f"/p/{partnership.slug}/requests/", headteacher.user),
             (f"/p/{partnership.slug}/", headteacher.user), (f"/p/{partnership.slug}/requests/{first.pk}/", broker.user)]
+    count(*urls[2])  # the home's first visit is recorded (an UPDATE), not the next minute's
     small, pages = zip(*(count(url, user) for url, user in urls), strict=True)
     assert [len(table_rows(page, "Support requests")) for page in pages[:2]] == [1, 1]
     # 25 more sent and 25 more drafts from the head's school.

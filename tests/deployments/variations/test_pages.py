@@ -189,6 +189,9 @@ def test_the_change_pages_use_the_same_queries_with_more_data(client, brokerage)
         (f"{base}/changes/{variation.pk}/decide/", b.approver.user),
         (f"{base}/changes/{variation.pk}/withdraw/", b.broker.user),
     ]
+    for url, user in pages:  # each home's first visit is recorded (an UPDATE), not the next minute's
+        if url == f"{base}/":
+            count_queries(client, url, user)
     small = [count_queries(client, url, user) for url, user in pages]
     for _ in range(4):
         # More deployments with changes of every kind, and more changes to the first one.

@@ -149,8 +149,8 @@ def _pages(qa, activity):
 def test_each_page_makes_the_same_queries_with_more_leaders_activities_and_reviews(client, qa):
     activity = _activity(qa)
     pages = _pages(qa, activity)
-    small = [count_and_parse(client, url, user)[0] for url, user in pages]
-    for n in range(4):
+
+    def grow(n):
         _activity(qa, held_back=n + 2)
         _trouble(qa, qa.leader)
         with scopes_disabled():
@@ -160,6 +160,15 @@ def test_each_page_makes_the_same_queries_with_more_leaders_activities_and_revie
         with scopes_disabled():
             AllianceFactory(partnership=qa.partnership, name=f"Alliance {n}", members=[qa.leader.home_school])
             SupportRequestFactory(partnership=qa.partnership, school=qa.head.schools.get(), created_by=qa.head.user)
+
+    # One of each before the first count: the broker's home reads a list only when it has rows (`IfAny`), so both
+    # counts are of the same lists with rows (one of each grown, then four). The home's first visit is recorded (an
+    # UPDATE), not the next minute's.
+    grow(0)
+    count_and_parse(client, *pages[-1])
+    small = [count_and_parse(client, url, user)[0] for url, user in pages]
+    for n in range(1, 4):
+        grow(n)
     large = [count_and_parse(client, url, user)[0] for url, user in pages]
     assert small == large, [(url, s, lg) for (url, _), s, lg in zip(pages, small, large, strict=True) if s != lg]
     with scopes_disabled():

@@ -267,6 +267,7 @@ def test_each_page_has_a_fixed_query_count(client, partnership, delivery, person
     url = _url(partnership, path.format(session=delivery.sessions[0].pk, cohort=delivery.cohort.pk,
                                         year=delivery.cohort.academic_year, place=delivery.place.pk,
                                         impact=impact.pk))
+    client.get(url)  # a home's first visit is recorded (an UPDATE), not the next minute's
     small, _ = _count(client, url)
     _grow(partnership, delivery, broker, headteacher, admin)
     SchoolImpact.objects.bulk_create([SchoolImpact(partnership=partnership, place=p, due_on=delivery.today)
