@@ -110,8 +110,7 @@ TEMPLATES = [
         },
     }
 ]
-# Widgets render through TEMPLATES, so templates/ can override a built-in widget's template (the admin's
-# split date and time inputs get labels in templates/admin/widgets/split_datetime.html).
+# Widgets render through TEMPLATES, so templates/ overrides built-in ones (templates/admin/widgets/: labelled inputs).
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 
@@ -133,13 +132,11 @@ def _database_from_env() -> dict:
     if config["ENGINE"] == "django.db.backends.sqlite3":
         config["CONN_MAX_AGE"] = 0
     elif config["ENGINE"] == "django.db.backends.postgresql":
-        # Tenant rows are guarded by row-level security too (portal/tenancy/rls.py): queries run as this
-        # role, which must not be a superuser or have BYPASSRLS. Empty: stay the role that logged in.
+        # Tenant rows are guarded by row-level security too (portal/tenancy/rls.py): queries run as this role,
+        # never a superuser or one with BYPASSRLS ("": the role that logged in). Repeated SELECTs are prepared
+        # (portal/tenancy/postgresql/prepared.py): off behind a pooler in transaction mode (PgBouncer's).
         config["ENGINE"] = "portal.tenancy.postgresql"
         config["RLS_ROLE"] = os.environ.get("DATABASE_APP_ROLE", "portal_app")
-        # SELECTs a connection repeats run as server-side prepared statements (portal/tenancy/postgresql/
-        # prepared.py). Off behind a pooler that hands one session's statements to another (PgBouncer in
-        # transaction mode).
         config["PREPARED_STATEMENTS"] = env_bool("DATABASE_PREPARED_STATEMENTS", True)
     return config
 
