@@ -270,10 +270,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "max_retries": 0,
 }
 
-# Outbox timings (portal/notifications): how long a row waits before the sweeper queues it again (grace),
-# how often the sweeper runs, how many rows one run queues and how many go in one message, how many messages
-# may already wait in the queue for a run to add more, and how long a worker's claim on a row (the lease)
-# lasts before another may send it.
+# Outbox timings (portal/notifications): how long a row waits before the sweeper queues it again (grace), how
+# often the sweeper runs, how many rows one run queues and how many go in one message, how many messages may
+# already wait in the queue for a run to add more, how long a worker's claim on a row (the lease) lasts.
 NOTIFICATION_SWEEP_AFTER = timedelta(seconds=env_int("NOTIFICATION_SWEEP_AFTER_SECONDS", 60))
 NOTIFICATION_SWEEP_EVERY = env_int("NOTIFICATION_SWEEP_EVERY_SECONDS", 10)
 NOTIFICATION_SWEEP_LIMIT = env_int("NOTIFICATION_SWEEP_LIMIT", 20000)
