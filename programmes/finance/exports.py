@@ -149,7 +149,9 @@ def _written_in_python(header: str, writer, rows) -> Iterator[str]:
 
 def _read_lines(header: str, writer, first: tuple, params: dict) -> Iterator[str]:
     yield header
-    with connection.chunked_cursor() as cursor:
+    # A server-side cursor, as QuerySet.iterator() reads one, unless the database settings turn them off.
+    server_side = not connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS")
+    with (connection.chunked_cursor() if server_side else connection.cursor()) as cursor:
         cursor.execute(_CSV_LINES, params)
         while rows := cursor.fetchmany(BATCH):
             yield "".join(row[0] if row[0] is not None
