@@ -13,15 +13,14 @@ csv module quotes; any other line comes back as values and is written in Python,
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from django.db import connection
 from django.db.models import CharField, F, Func, QuerySet, Value
 
 from alliances.models import School
 from portal.tenancy.rls import streamed_in_this_scope
-from portal.ui.csv_export import safe_cell
+from portal.ui.csv_export import csv_line_writer
 from programmes.models import ChargeLine, OrderLine
 
 # The layout never changes order or names: finance systems map columns by position or header.
@@ -66,11 +65,6 @@ def export_rows(*, partnership, financial_year: str) -> Iterator[tuple]:
 def _written(row: tuple) -> tuple:
     invoiced, urn, laestab, school, pk, kind, description, quantity, unit_price, amount, year, order_id, charged = row
     return (invoiced.isoformat(), urn, laestab, school, pk, kind, description, quantity, unit_price, amount, year, f"O{order_id:05d}" if order_id else "", charged.isoformat())
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
 
 
 def _plain(column: str) -> str:
@@ -124,22 +118,21 @@ def csv_lines(*, partnership, financial_year: str) -> Iterator[str]:
     """The export as CSV text, its header first, in chunks of up to BATCH lines: the text `csv_response` writes for
     COLUMNS and `export_rows` (`tests/programmes/finance/test_export_lines.py` compares the two). Read through a
     server-side cursor as the response streams, in the scope that is current now."""
-    writer = csv.writer(_Echo())
-    header = "\ufeff" + writer.writerow([safe_cell(name) for name in COLUMNS])  # the mark so Excel reads UTF-8
+    line = csv_line_writer()
+    header = "\ufeff" + line(COLUMNS)  # the mark so Excel reads UTF-8
     if connection.vendor != "postgresql":
         rows = export_rows(partnership=partnership, financial_year=financial_year)
-        return streamed_in_this_scope(_written_in_python(header, writer, rows))
+        return streamed_in_this_scope(_written_in_python(header, line, rows))
     first = (partnership.name, financial_year)
-    return streamed_in_this_scope(_read_lines(header, writer, first, {
-        "partnership": partnership.pk, "year": financial_year,
-        "first": writer.writerow([safe_cell(value) for value in first])[:-2]}))
+    return streamed_in_this_scope(_read_lines(header, line, first, {
+        "partnership": partnership.pk, "year": financial_year, "first": line(first)[:-2]}))
 
 
-def _written_in_python(header: str, writer, rows) -> Iterator[str]:
+def _written_in_python(header: str, line: Callable, rows) -> Iterator[str]:
     yield header
     chunk: list[str] = []
     for row in rows:
-        chunk.append(writer.writerow([safe_cell(value) for value in row]))
+        chunk.append(line(row))
         if len(chunk) == BATCH:
             yield "".join(chunk)
             chunk = []
@@ -147,12 +140,11 @@ def _written_in_python(header: str, writer, rows) -> Iterator[str]:
         yield "".join(chunk)
 
 
-def _read_lines(header: str, writer, first: tuple, params: dict) -> Iterator[str]:
+def _read_lines(header: str, line: Callable, first: tuple, params: dict) -> Iterator[str]:
     yield header
     # A server-side cursor, as QuerySet.iterator() reads one, unless the database settings turn them off.
     server_side = not connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS")
     with (connection.chunked_cursor() if server_side else connection.cursor()) as cursor:
         cursor.execute(_CSV_LINES, params)
         while rows := cursor.fetchmany(BATCH):
-            yield "".join(row[0] if row[0] is not None
-                          else writer.writerow([safe_cell(value) for value in first + row[1:]]) for row in rows)
+            yield "".join(row[0] if row[0] is not None else line(first + row[1:]) for row in rows)
