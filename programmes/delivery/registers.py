@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from portal.audit.services import record_event
@@ -24,6 +26,30 @@ REASON_MAX = 300
 class Mark:
     attendance: str
     reason: str = ""
+
+
+class Participant(NamedTuple):
+    """What the register page needs of an accepted place: its key and the participant's name."""
+
+    pk: int
+    name: str
+
+
+def register_rows(session: Session) -> tuple[list[Participant], dict[int, tuple[str, str]]]:
+    """The register as its page shows it: every accepted participant of the session's cohort, by name, and the mark
+    (attendance, reason) of each one already marked. One query: each place's mark is looked up by its unique
+    (session, place) key instead of being read with the model's ordering, which joined three tables to sort it."""
+    marks = AttendanceMark.objects.filter(session_id=session.pk, place_id=OuterRef("pk")).order_by()
+    rows = (accepted_places(session.cohort)
+            .annotate(mark=Subquery(marks.values("attendance")), reason=Subquery(marks.values("absence_reason")))
+            .values_list("pk", "name", "mark", "reason"))
+    places: list[Participant] = []
+    current: dict[int, tuple[str, str]] = {}
+    for pk, name, attendance, reason in rows:
+        places.append(Participant(pk, name))
+        if attendance is not None:
+            current[pk] = (attendance, reason)
+    return places, current
 
 
 def may_take_register(actor: Membership, session: Session) -> bool:

@@ -15,7 +15,7 @@ from portal.ui.csv_export import csv_response, xlsx_response
 from portal.ui.views import capability_required, found_or_404, show_error
 from programmes.delivery import certificates, evaluations, registers, reports, selectors
 from programmes.delivery.forms import EvaluationForm, RegisterForm, SchoolImpactForm
-from programmes.models import IMPACT_MEANINGS, AttendanceMark, Evaluation, Place, SchoolImpact, Session
+from programmes.models import IMPACT_MEANINGS, Evaluation, Place, SchoolImpact, Session
 
 DRAFT_KEY = "programmes.evaluation.{pk}"
 
@@ -28,9 +28,7 @@ def register(request: HttpRequest, partnership_slug: str, pk: int) -> HttpRespon
     session = found_or_404(selectors.register_sessions(request.membership).select_related("cohort",
                                                                                           "register_taken_by"), pk)
     today = timezone.localdate()
-    places = list(selectors.accepted_places(session.cohort))
-    current = {place_id: (attendance, reason) for place_id, attendance, reason in AttendanceMark.objects.filter(
-        session=session).values_list("place_id", "attendance", "absence_reason")}
+    places, current = registers.register_rows(session)
     too_early = registers.too_early(session, today)
     form = RegisterForm(request.POST if request.method == "POST" and not too_early else None, places=places,
                         current=current)

@@ -4,7 +4,7 @@ partnership's totals per school, and the export's rows. Every total is a sum of 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import connection
@@ -93,50 +93,80 @@ def statement(*, partnership, school: School, financial_year: str) -> Statement:
     return Statement(school=school, financial_year=financial_year, groups=groups)
 
 
-def school_orders(*, partnership, school_id: str, academic_year: str) -> QuerySet[Order]:
+@dataclass(slots=True)
+class OrderItem:
+    """What the school page shows of an order (`programmes.templatetags.finance.order_items`)."""
+
+    pk: int
+    status: str
+    submitted_at: datetime | None
+
+
+def school_orders(*, partnership, school_id: str, academic_year: str) -> list[OrderItem]:
     """The school's sent orders for the year, newest first, with what the school page shows of them (its reference,
-    status and when it was sent: a school's year holds a hundred orders at scale)."""
-    return (Order.objects.filter(partnership=partnership, school_id=school_id, catalogue__academic_year=academic_year)
-            .exclude(status=OrderStatus.DRAFT).only("pk", "status", "submitted_at").order_by("-submitted_at", "-pk"))
+    status and when it was sent), read as rows of values: a school's year holds a hundred orders at scale."""
+    return [OrderItem(*row) for row in Order.objects.filter(
+        partnership=partnership, school_id=school_id, catalogue__academic_year=academic_year)
+        .exclude(status=OrderStatus.DRAFT).order_by("-submitted_at", "-pk").values_list("pk", "status", "submitted_at")]
 
 
 def school_entitlements(*, partnership, school_id: str, academic_year: str) -> QuerySet[Entitlement]:
-    """The school's days for the year: each entitlement with its days, used and what is left."""
+    """The school's days for the year: each entitlement with its days, used and what is left (and only what the
+    school page shows of it and its service)."""
     return (Entitlement.objects.filter(partnership=partnership, school_id=school_id, academic_year=academic_year,
                                        status=EntitlementStatus.ACTIVE)
-            .select_related("service").annotate(left=F("days") - F("used")).order_by("service__position", "pk"))
+            .select_related("service").only("source", "days", "used", "service__name")
+            .annotate(left=F("days") - F("used")).order_by("service__position", "pk"))
 
 
 # The distinct financial years of a partnership's charge lines, one index probe per year (a loose index scan on
 # `charge_year_school`) instead of reading every line: a partnership has a few years and, at scale, 100,000 lines.
-# PostgreSQL and SQLite both run it; row-level security still applies to each probe.
+# PostgreSQL and SQLite both run it; row-level security still applies to each probe. The recursive query sits inside
+# a SELECT so the statement reads as the read it is (portal/tenancy/middleware.py takes a statement that does not
+# start with SELECT for a write, and the layout would count the unread notifications again).
 _YEARS_WITH_CHARGES = f"""
-WITH RECURSIVE years(financial_year) AS (
-    SELECT (SELECT financial_year FROM {ChargeLine._meta.db_table}
-            WHERE partnership_id = %(partnership)s ORDER BY financial_year LIMIT 1)
-    UNION ALL
-    SELECT (SELECT financial_year FROM {ChargeLine._meta.db_table}
-            WHERE partnership_id = %(partnership)s AND financial_year > years.financial_year
-            ORDER BY financial_year LIMIT 1)
-    FROM years WHERE years.financial_year IS NOT NULL
-)
-SELECT financial_year FROM years WHERE financial_year IS NOT NULL
+SELECT financial_year FROM (
+    WITH RECURSIVE years(financial_year) AS (
+        SELECT (SELECT financial_year FROM {ChargeLine._meta.db_table}
+                WHERE partnership_id = %(partnership)s ORDER BY financial_year LIMIT 1)
+        UNION ALL
+        SELECT (SELECT financial_year FROM {ChargeLine._meta.db_table}
+                WHERE partnership_id = %(partnership)s AND financial_year > years.financial_year
+                ORDER BY financial_year LIMIT 1)
+        FROM years WHERE years.financial_year IS NOT NULL
+    )
+    SELECT financial_year FROM years WHERE financial_year IS NOT NULL
+) AS found
 """
+# The school page's two lists of years in one statement: its catalogues' academic years (marked 'a'), then the
+# financial years with charges.
+_PAGE_YEARS = f"""
+SELECT 'a', academic_year FROM {Catalogue._meta.db_table} WHERE partnership_id = %(partnership)s
+UNION ALL
+SELECT 'f', financial_year FROM ({_YEARS_WITH_CHARGES}) AS with_charges
+"""
+
+
+def _offered(years: set[str], around: str) -> list[str]:
+    return sorted(years | {around}, reverse=True)
 
 
 def financial_years(*, partnership, around: str) -> list[str]:
     """The financial years a page offers: every year with charges, and the one asked for (one query)."""
     with connection.cursor() as cursor:
         cursor.execute(_YEARS_WITH_CHARGES, {"partnership": partnership.pk})
-        years = {year for (year,) in cursor.fetchall()}
-    years.add(around)
-    return sorted(years, reverse=True)
+        return _offered({year for (year,) in cursor.fetchall()}, around)
 
 
-def academic_years(*, partnership, around: str) -> list[str]:
-    years = set(Catalogue.objects.filter(partnership=partnership).values_list("academic_year", flat=True))
-    years.add(around)
-    return sorted(years, reverse=True)
+def page_years(*, partnership, academic: str, financial: str) -> tuple[list[str], list[str]]:
+    """The academic years a school page offers (each catalogue's, and `academic`) and its financial years (each
+    with charges, and `financial`), newest first: one query."""
+    found: dict[str, set[str]] = {"a": set(), "f": set()}
+    with connection.cursor() as cursor:
+        cursor.execute(_PAGE_YEARS, {"partnership": partnership.pk})
+        for which, year in cursor.fetchall():
+            found[which].add(year)
+    return _offered(found["a"], academic), _offered(found["f"], financial)
 
 
 def school_totals(*, partnership, financial_year: str) -> list[dict]:

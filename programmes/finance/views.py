@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import re
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from portal.ui.csv_export import csv_response, xlsx_response
+from portal.ui.csv_export import xlsx_response
 from portal.ui.views import capability_required
 from programmes.finance import selectors
-from programmes.finance.exports import COLUMNS, export_rows
+from programmes.finance.exports import COLUMNS, csv_lines, export_rows
 from programmes.money import academic_year_of, financial_year_of, year_label
 from programmes.orders.selectors import schools_in_view
 
@@ -30,17 +30,16 @@ def _year(request: HttpRequest, key: str, default: str) -> str:
 @capability_required("orders.view")
 def school_account(request: HttpRequest, partnership_slug: str, urn: str) -> HttpResponse:
     """One school's orders and days for an academic year, and its statement for a financial year."""
-    school = schools_in_view(membership=request.membership).filter(urn=urn).first()
+    school = schools_in_view(membership=request.membership).filter(urn=urn).only("urn", "name").first()
     if school is None:
         raise Http404("Not found")
     today, partnership = timezone.localdate(), request.partnership
     year = _year(request, "year", academic_year_of(today))
     fy = _year(request, "fy", financial_year_of(today))
+    years, financial_years = selectors.page_years(partnership=partnership, academic=year, financial=fy)
     return render(request, "programmes/finance/school.html", {
-        "school": school, "year": year, "fy": fy,
-        "years": selectors.academic_years(partnership=partnership, around=year),
-        "financial_years": selectors.financial_years(partnership=partnership, around=fy),
-        "orders": list(selectors.school_orders(partnership=partnership, school_id=urn, academic_year=year)),
+        "school": school, "year": year, "fy": fy, "years": years, "financial_years": financial_years,
+        "orders": selectors.school_orders(partnership=partnership, school_id=urn, academic_year=year),
         "entitlements": list(selectors.school_entitlements(partnership=partnership, school_id=urn, academic_year=year)),
         "statement": selectors.statement(partnership=partnership, school=school, financial_year=fy)})
 
@@ -65,8 +64,12 @@ def _export(request: HttpRequest):
 @require_http_methods(["GET", "HEAD"])
 @capability_required("finance.view")
 def finance_csv(request: HttpRequest, partnership_slug: str) -> HttpResponse:
-    fy, name, rows = _export(request)
-    return csv_response(f"{name}.csv", COLUMNS, rows)
+    """The export as `csv_response` would write it, its lines mostly written by the database (exports.csv_lines)."""
+    fy = _year(request, "fy", financial_year_of(timezone.localdate()))
+    response = StreamingHttpResponse(csv_lines(partnership=request.partnership, financial_year=fy),
+                                     content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{request.partnership.slug}-finance-{fy}.csv"'
+    return response
 
 
 @require_http_methods(["GET", "HEAD"])

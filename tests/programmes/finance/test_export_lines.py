@@ -1,0 +1,99 @@
+"""The finance CSV written by `csv_lines` (most lines written by PostgreSQL) is byte for byte the CSV
+`csv_response` writes from `export_rows`, for text that is plain and text that is not: commas and quotes to quote,
+formulas to guard, spaces and invisible characters, line breaks, letters outside ASCII, empty cells, credits, lines
+with and without an order; and on the fallback Python writes for SQLite."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django_scopes import scope, scopes_disabled
+
+from portal.ui.csv_export import csv_response
+from programmes.finance.exports import BATCH, COLUMNS, csv_lines, export_rows
+from programmes.models import ChargeKind
+from tests.factories import CatalogueFactory, ChargeLineFactory, OrderLineFactory, SchoolFactory
+
+pytestmark = [pytest.mark.django_db]
+
+TEXTS = ["Two-day package", "Comma, inside", 'Quote "inside"', '"Quoted", and more', "=1+1", "+44 1234", "-5",
+         "@SUM(A1)", " =after a space", "\t=after a tab", "\u200b=after a zero-width space", "\uff1dfull width",
+         "Café day", "é first", "Line\nbreak", "Carriage\rreturn", "Del\x7f", "", "1,000", "\\.", "a\\.b",
+         "'apostrophe", "x" * 300, "Ünïcode", "\ufeffmark", "Tab\tinside", "~tilde", "  ", "A"]
+
+
+@pytest.fixture(autouse=True)
+def _unscoped():
+    with scopes_disabled():
+        yield
+
+
+def _expected(partnership, fy: str) -> bytes:
+    response = csv_response("x.csv", COLUMNS, export_rows(partnership=partnership, financial_year=fy))
+    return b"".join(response.streaming_content)
+
+
+def _written(partnership, fy: str) -> bytes:
+    return "".join(csv_lines(partnership=partnership, financial_year=fy)).encode("utf-8")
+
+
+def _lines(partnership):
+    catalogue = CatalogueFactory(partnership=partnership, academic_year="2026-27")
+    schools = [SchoolFactory(urn="700001", name="Plain Primary", laestab="8881234"),
+               SchoolFactory(urn="700002", name='St Mary\'s, "Church" School', laestab=""),
+               SchoolFactory(urn="700003", name="=Formula Academy", laestab="=12"),
+               SchoolFactory(urn="7 ,\"é", name="Émile École", laestab="1")]
+    ordered = OrderLineFactory(partnership=partnership, order__catalogue=catalogue, order__school=schools[0])
+    big = OrderLineFactory(partnership=partnership, order__catalogue=catalogue, order__school=schools[1],
+                           order__id=1234567)
+    start = date(2026, 4, 1)
+    for index, text in enumerate(TEXTS * 2):
+        school = schools[index % len(schools)]
+        on = start + timedelta(days=(index * 37) % 365)
+        amount = Decimal(index * 1234567 % 99999999) / 100 * (-1 if index % 5 == 0 else 1)
+        ChargeLineFactory(
+            partnership=partnership, school=school, service__catalogue=catalogue, description=text,
+            kind=[ChargeKind.ORDER, ChargeKind.CREDIT, ChargeKind.PAYG, "=odd", ChargeKind.PLACE][index % 5],
+            academic_year="2026-27" if index % 7 else "-2026",
+            order_line=[None, ordered, big][index % 3], quantity=Decimal(index % 4) + Decimal("0.5"),
+            unit_price=abs(amount), amount=amount, charge_date=on, invoice_date=on.replace(day=1))
+
+
+def test_the_lines_are_the_csv_modules_bytes(partnership):
+    _lines(partnership)
+    for name in ("North West Alliance", 'North, "West" Alliance', "=Alliance", "Alliance é"):
+        partnership.name = name
+        expected = _expected(partnership, "2026-27")
+        assert _written(partnership, "2026-27") == expected
+        assert expected.count(b"\r\n") > len(TEXTS) * 2
+    assert _written(partnership, "2025-26") == _expected(partnership, "2025-26")  # a year with no lines: the header
+
+
+def test_a_year_longer_than_a_batch_is_every_line_in_order(partnership):
+    catalogue = CatalogueFactory(partnership=partnership, academic_year="2026-27")
+    school = SchoolFactory(urn="700009", name="Big School")
+    for index in range(BATCH + 3):
+        ChargeLineFactory(partnership=partnership, school=school, service__catalogue=catalogue,
+                          description="Comma, line" if index % 2 else f"Line {index}",
+                          charge_date=date(2026, 5, 1 + index % 28), invoice_date=date(2026, 6, 1),
+                          quantity=Decimal("1"), unit_price=Decimal("1.00"), amount=Decimal("1.00"))
+    assert _written(partnership, "2026-27") == _expected(partnership, "2026-27")
+
+
+def test_python_writes_the_same_bytes_where_the_database_does_not(partnership, monkeypatch):
+    _lines(partnership)
+    expected = _written(partnership, "2026-27")
+    monkeypatch.setattr(connection, "vendor", "sqlite")  # the fallback: values read, every line written in Python
+    assert _written(partnership, "2026-27") == expected
+
+
+def test_the_lines_are_read_in_the_scope_they_were_asked_in(partnership):
+    _lines(partnership)
+    expected = _written(partnership, "2026-27")
+    with scope(partnership=partnership):
+        chunks = csv_lines(partnership=partnership, financial_year="2026-27")
+    with scope(_enabled=True):  # scopes on, and no partnership's
+        assert "".join(chunks).encode("utf-8") == expected
