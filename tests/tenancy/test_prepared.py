@@ -19,7 +19,7 @@ from django_scopes import scope
 from portal.tenancy import rls
 from portal.tenancy.models import Membership
 from portal.tenancy.postgresql import prepared
-from portal.tenancy.postgresql.prepared import numbered, parameter_type
+from portal.tenancy.postgresql.prepared import WATCHED_RUNS, Statements, numbered, parameter_type
 from portal.tenancy.roles import Role
 from tests.factories import make_member
 
@@ -181,3 +181,20 @@ def test_a_pattern_search_is_never_prepared():
         for _ in range(3):
             cursor.execute(query, ["%academy%"])
     assert not any("LIKE" in key[0] for key in connection.prepared_statements.prepared)
+
+
+@pytest.mark.parametrize(("prepared_ms", "kept"), [(0.8, True), (3.0, True), (16.0, False)])
+def test_a_statement_slower_prepared_than_as_text_goes_back_to_text(prepared_ms, kept):
+    """A generic plan can be worse for the values at hand than the plan for them: once PostgreSQL may use one,
+    a statement whose prepared runs take over twice its run as text (and a millisecond more) is sent as text."""
+    statements, key = Statements(), ("SELECT EXISTS (SELECT 1 FROM t WHERE a = %s)", ("int4",))
+    assert statements.name_for(key) == (None, False)  # first sight: as text
+    statements.ran_as_text(key, 0.002)
+    name, new = statements.name_for(key)
+    assert new and name.startswith("portal_")
+    statements.added(key, name)
+    for _ in range(WATCHED_RUNS):
+        assert statements.name_for(key) == (name, False)
+        statements.ran_prepared(key, prepared_ms / 1000)
+    assert (key in statements.prepared) is kept
+    assert statements.name_for(key) == ((name, False) if kept else (None, False))

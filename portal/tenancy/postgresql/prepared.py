@@ -14,6 +14,9 @@ What keeps it safe:
   the type its literal would have had in the text psycopg2 sends (an integer literal is int4, a date
   `'…'::date`, a string an unknown-typed literal, typed from its context in both), so the statement means what
   the unprepared one meant; statements with None, lists or other parameters run as before.
+* A statement whose prepared runs, once PostgreSQL may use a generic plan, take over twice as long as its first
+  run as text goes back to being sent as text on that connection (a generic plan is costed on averages and can
+  be worse for the values at hand: a home page's one statement of `EXISTS` questions went from 2 to 16 ms).
 * A statement is prepared in its own round trip the second time its text is seen, inside a savepoint when a
   transaction is open. If PostgreSQL refuses it (say, a parameter whose type no context gives), the savepoint
   is rolled back, the text is never tried again and the statement runs unprepared: nothing the caller sees.
@@ -31,6 +34,7 @@ import datetime
 import itertools
 import math
 import re
+import time
 import uuid
 from collections import OrderedDict
 from decimal import Decimal
@@ -43,6 +47,7 @@ LIMIT = 500  # prepared statements per connection
 SEEN_LIMIT = 2000  # statement texts remembered once seen, to prepare on their second run
 PLACEHOLDER = re.compile(r"%(.)")
 NAMES = itertools.count(1)  # unique in the process, so no name is ever reused on a session
+WATCHED_RUNS = 9  # prepared runs compared with the text run: PostgreSQL's five custom plans, then generic ones
 INT4 = range(-(2**31), 2**31)
 INT8 = range(-(2**63), 2**63)
 
@@ -99,8 +104,9 @@ class Statements:
 
     def __init__(self):
         self.prepared: dict[tuple, str] = {}
-        self.seen: OrderedDict[tuple, None] = OrderedDict()
+        self.seen: OrderedDict[tuple, float] = OrderedDict()  # texts run once: how long that run took (s)
         self.refused: set[str] = set()
+        self.watch: dict[tuple, tuple[float, list[float]]] = {}  # prepared: (the text run's time, runs since)
 
     def name_for(self, key: tuple) -> tuple[str | None, bool]:
         """(the statement's name, whether it must be prepared first), or (None, False) to run it as text."""
@@ -110,15 +116,33 @@ class Statements:
         if key[0] in self.refused:
             return None, False
         if key not in self.seen:
-            self.seen[key] = None
-            if len(self.seen) > SEEN_LIMIT:
-                self.seen.popitem(last=False)
             return None, False
         return f"portal_{next(NAMES)}", True
 
+    def ran_as_text(self, key: tuple, seconds: float) -> None:
+        if key not in self.seen:
+            self.seen[key] = seconds
+            if len(self.seen) > SEEN_LIMIT:
+                self.seen.popitem(last=False)
+
     def added(self, key: tuple, name: str) -> None:
-        self.seen.pop(key, None)
         self.prepared[key] = name
+        self.watch[key] = (self.seen.pop(key, 0.0), [])
+
+    def ran_prepared(self, key: tuple, seconds: float) -> None:
+        """Past PostgreSQL's five custom plans it may keep a generic plan that is worse for these values (a plan
+        for any parameters, costed on averages): a statement whose prepared runs there take over twice its text
+        run (and a millisecond more) goes back to being sent as text on this connection."""
+        text_seconds, runs = self.watch.get(key, (0.0, None))
+        if runs is None:
+            return
+        runs.append(seconds)
+        if len(runs) < WATCHED_RUNS:
+            return
+        del self.watch[key]
+        if sorted(runs[-3:])[1] > 2 * text_seconds + 0.001:
+            self.prepared.pop(key, None)
+            self.refuse(key[0])
 
     def refuse(self, text: str) -> None:
         if len(self.refused) >= SEEN_LIMIT:
@@ -131,11 +155,13 @@ class Statements:
         if len(self.prepared) < LIMIT:
             return False
         self.prepared.clear()
+        self.watch.clear()
         return True
 
     def forget(self) -> None:
         """A new session: nothing is prepared in it."""
         self.prepared.clear()
+        self.watch.clear()
 
 
 class PreparingCursor(extensions.cursor):
@@ -157,14 +183,18 @@ class PreparingCursor(extensions.cursor):
             return super().execute(query, vars)
         key = (body, types)
         name, new = statements.name_for(key)
-        if name is None:
-            return super().execute(query, vars)
-        if new and not self._prepare(statements, key, name):
-            return super().execute(query, vars)
+        if name is None or (new and not self._prepare(statements, key, name)):
+            started = time.perf_counter()
+            result = super().execute(query, vars)
+            statements.ran_as_text(key, time.perf_counter() - started)
+            return result
         arguments = f" ({self.mogrify(', '.join(['%s'] * len(vars)), vars).decode()})" if vars else ""
         settings = head.replace("%%", "%") + "; " if head else ""
         self.shown = (head, body, vars)
-        return super().execute(f"{settings}EXECUTE {name}{arguments}")
+        started = time.perf_counter()
+        result = super().execute(f"{settings}EXECUTE {name}{arguments}")
+        statements.ran_prepared(key, time.perf_counter() - started)
+        return result
 
     def _prepare(self, statements: Statements, key: tuple, name: str) -> bool:
         body, types = key
