@@ -11,8 +11,8 @@ would come back a float). Elsewhere (SQLite) the pages run the queries.
 
 from __future__ import annotations
 
-from django.db import connection
-from django.db.models import DecimalField, JSONField, Model
+from django.db import connection, models
+from django.db.models import DecimalField, Model
 from django.db.models.expressions import RawSQL
 
 
@@ -47,7 +47,7 @@ def owned_by(alias: str, outer_table: str, key: str) -> str:
 
 
 def column(sql: str) -> RawSQL:
-    return RawSQL(sql, (), output_field=JSONField())
+    return RawSQL(sql, (), output_field=models.JSONField())
 
 
 def instance(model: type[Model], values: dict) -> Model:

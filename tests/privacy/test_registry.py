@@ -30,6 +30,7 @@ NOT_PERSONAL = {
     "alliances.ImportJob": {"filename", "stage", "summary", "report", "state"},  # school data, not people
     "alliances.Alliance": {"name"},  # groups of schools
     "alliances.Cluster": {"name"},
+    "alliances.SchoolSearchRow": {"name_upper", "postcode_compact"},  # a copy of the school's public record (GIAS)
     "deployments.Review": {"outcomes"},  # keys of the outcome checklist
     # The partnership's catalogue wording, and text the portal writes from it (price reasons, charge descriptions).
     "programmes.Catalogue": {"title", "introduction"},
