@@ -82,15 +82,19 @@ def schools_for(*, membership: Membership) -> QuerySet[School]:
     return queryset
 
 
-def _school_counts(*, membership: Membership, la: str, phase: str, status: str) -> QuerySet[SchoolCount]:
-    counts = SchoolCount.objects.all()
+def _in_areas(rows: QuerySet, *, membership: Membership, la: str, phase: str, status: str) -> QuerySet:
+    """Kept rows by school (`la_code`, `phase`, `status` columns) in the member's local authorities and the filters'."""
     limited = visible_local_authorities(membership=membership)
     if limited is not None:
-        counts = counts.filter(la_code__in=limited.values("code"))
+        rows = rows.filter(la_code__in=limited.values("code"))
     for field, value in (("la_code", la), ("phase", phase), ("status", status)):
         if value:
-            counts = counts.filter(**{field: value})
-    return counts
+            rows = rows.filter(**{field: value})
+    return rows
+
+
+def _school_counts(*, membership: Membership, la: str, phase: str, status: str) -> QuerySet[SchoolCount]:
+    return _in_areas(SchoolCount.objects.all(), membership=membership, la=la, phase=phase, status=status)
 
 
 def school_count(*, membership: Membership, la: str = "", phase: str = "", status: str = "") -> int:
@@ -117,13 +121,7 @@ def _compact(text: str) -> str:
 
 
 def _search_rows(*, membership: Membership, text: str, la: str, phase: str, status: str) -> QuerySet[SchoolSearchRow]:
-    rows = SchoolSearchRow.objects.all()
-    limited = visible_local_authorities(membership=membership)
-    if limited is not None:
-        rows = rows.filter(la_code__in=limited.values("code"))
-    for field, value in (("la_code", la), ("phase", phase), ("status", status)):
-        if value:
-            rows = rows.filter(**{field: value})
+    rows = _in_areas(SchoolSearchRow.objects.all(), membership=membership, la=la, phase=phase, status=status)
     text = text.strip()
     if ascii_code(text, 6):
         return rows.filter(urn=text)
