@@ -15,9 +15,16 @@ from portal.tenancy.selectors import global_membership_for
 
 NOT_FOUND = "Page not found"
 # Statements that only read: anything else, or one naming a write anywhere (a SELECT carrying another statement,
-# SELECT ... FOR UPDATE), counts as a write.
-READ_ONLY = ("SELECT", "SAVEPOINT", "RELEASE", "BEGIN", "COMMIT", "ROLLBACK")
+# SELECT ... FOR UPDATE, a WITH whose parts insert, update or delete), counts as a write. A query that starts with
+# its common table expressions (WITH, WITH RECURSIVE) is a read like any SELECT unless it names a write.
+READ_ONLY = ("SELECT", "WITH", "SAVEPOINT", "RELEASE", "BEGIN", "COMMIT", "ROLLBACK")
 WRITES = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE|COPY|TRUNCATE)\b", re.IGNORECASE)
+
+
+def is_write(sql) -> bool:
+    """Whether a statement may write (when unsure, it may)."""
+    text = sql.lstrip(" \n\t(") if isinstance(sql, str) else ""
+    return not text[:9].upper().startswith(READ_ONLY) or bool(WRITES.search(text))
 
 
 def _watch_writes(request: HttpRequest):
@@ -26,10 +33,8 @@ def _watch_writes(request: HttpRequest):
     UPDATE counts too: reading again costs one query, never a wrong figure."""
 
     def watch(execute, sql, params, many, context):
-        if not request.portal_wrote:
-            text = sql.lstrip(" \n\t(") if isinstance(sql, str) else ""
-            if not text[:9].upper().startswith(READ_ONLY) or WRITES.search(text):
-                request.portal_wrote = True
+        if not request.portal_wrote and is_write(sql):
+            request.portal_wrote = True
         return execute(sql, params, many, context)
 
     return watch

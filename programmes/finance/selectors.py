@@ -121,22 +121,18 @@ def school_entitlements(*, partnership, school_id: str, academic_year: str) -> Q
 
 # The distinct financial years of a partnership's charge lines, one index probe per year (a loose index scan on
 # `charge_year_school`) instead of reading every line: a partnership has a few years and, at scale, 100,000 lines.
-# PostgreSQL and SQLite both run it; row-level security still applies to each probe. The recursive query sits inside
-# a SELECT so the statement reads as the read it is (portal/tenancy/middleware.py takes a statement that does not
-# start with SELECT for a write, and the layout would count the unread notifications again).
+# PostgreSQL and SQLite both run it; row-level security still applies to each probe.
 _YEARS_WITH_CHARGES = f"""
-SELECT financial_year FROM (
-    WITH RECURSIVE years(financial_year) AS (
-        SELECT (SELECT financial_year FROM {ChargeLine._meta.db_table}
-                WHERE partnership_id = %(partnership)s ORDER BY financial_year LIMIT 1)
-        UNION ALL
-        SELECT (SELECT financial_year FROM {ChargeLine._meta.db_table}
-                WHERE partnership_id = %(partnership)s AND financial_year > years.financial_year
-                ORDER BY financial_year LIMIT 1)
-        FROM years WHERE years.financial_year IS NOT NULL
-    )
-    SELECT financial_year FROM years WHERE financial_year IS NOT NULL
-) AS found
+WITH RECURSIVE years(financial_year) AS (
+    SELECT (SELECT financial_year FROM {ChargeLine._meta.db_table}
+            WHERE partnership_id = %(partnership)s ORDER BY financial_year LIMIT 1)
+    UNION ALL
+    SELECT (SELECT financial_year FROM {ChargeLine._meta.db_table}
+            WHERE partnership_id = %(partnership)s AND financial_year > years.financial_year
+            ORDER BY financial_year LIMIT 1)
+    FROM years WHERE years.financial_year IS NOT NULL
+)
+SELECT financial_year FROM years WHERE financial_year IS NOT NULL
 """
 # The school page's two lists of years in one statement: its catalogues' academic years (marked 'a'), then the
 # financial years with charges.

@@ -79,8 +79,8 @@ def _leaders(scope: Scope, params: list) -> tuple[str, str]:
 
 
 # The statements' text: {Model} is its table; the other fields are filled in for the scope. Each is a SELECT
-# from its WITH, so the layout's unread count, which a request's writes make it read again, knows that it wrote
-# nothing (`portal.tenancy.middleware`).
+# from its WITH, so the connection prepares it once and runs it again by name (`portal.tenancy.postgresql.prepared`
+# prepares statements that start with SELECT).
 ASKED_SQL = """
         SELECT r.id, r.school_id, s.la_id, r.status,
                CASE WHEN r.status = %s THEN COALESCE((
