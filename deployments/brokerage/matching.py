@@ -32,6 +32,7 @@ from django.db.models.functions import Cast, TruncDate
 from django.utils import timezone
 
 from alliances.models import LeaderSpecialism, LeaderStatus, LocationAccuracy, School, SystemLeader
+from deployments.brokerage.kept import kept_ranking
 from deployments.brokerage.matching_sql import rank_in_sql
 from deployments.brokerage.scores import (
     FAR_METRES,
@@ -135,16 +136,27 @@ def ranking(
     support_level: str = "", include_excluded: bool = True, today: date | None = None,
     preferred_start: date | None = None, preferred_end: date | None = None,
     limit: int | None = None, excluded_limit: int | None = None, designation: str = "", within_km: float | None = None,
-    request_id: int | None = None,
+    request_id: int | None = None, keep: bool = False,
 ) -> Ranking:
     """The ranking for support at `school` on the requested dates, the candidates narrowed to `designation` and
     to those `within_km` of the school when given; None limits keep every row. With `request_id`, the database's
-    ranking also says which candidates shown have an open offer of that request (`Ranking.offered`)."""
+    ranking also says which candidates shown have an open offer of that request (`Ranking.offered`). With `keep`
+    (a page's few rows), PostgreSQL's ranking is kept in the cache while what it reads is unchanged (`kept`)."""
+    today = today or timezone.localdate()
+    if connection.vendor == "postgresql" and keep:
+        question = (school.urn, school.name, school.phase, school.trust_code, school.federation_code, school.easting,
+                    school.northing, school.location_accuracy, tuple(sorted(need_ids)), tuple(sorted(need_groups)),
+                    days_wanted, support_level, include_excluded, today, preferred_start, preferred_end, limit,
+                    excluded_limit, designation, within_km, request_id)
+        return kept_ranking(getattr(partnership, "pk", partnership), question, lambda: ranking(
+            partnership=partnership, school=school, need_ids=need_ids, need_groups=need_groups,
+            days_wanted=days_wanted, support_level=support_level, include_excluded=include_excluded, today=today,
+            preferred_start=preferred_start, preferred_end=preferred_end, limit=limit, excluded_limit=excluded_limit,
+            designation=designation, within_km=within_km, request_id=request_id))
     wanted = wanted_days(partnership=partnership, days_wanted=days_wanted, today=today,
                          preferred_start=preferred_start, preferred_end=preferred_end)
     arguments = dict(partnership=partnership, school=school, need_ids=need_ids, need_groups=need_groups,
-                     wanted=wanted, support_level=support_level, include_excluded=include_excluded,
-                     today=today or timezone.localdate())
+                     wanted=wanted, support_level=support_level, include_excluded=include_excluded, today=today)
     if connection.vendor == "postgresql":
         return rank_in_sql(**arguments, limit=limit, excluded_limit=excluded_limit, designation=designation,
                             within_km=within_km, request_id=request_id)
@@ -227,9 +239,9 @@ def rank_for_request(request, *, include_excluded: bool = True) -> tuple[list[Ca
 
 def ranking_for_request(request, *, include_excluded: bool = True, limit: int | None = None,
                         excluded_limit: int | None = None, designation: str = "",
-                        within_km: float | None = None, needs: list | None = None) -> Ranking:
-    """The ranking for a support request; see `ranking` for the limits and filters. `needs`, the request's
-    need areas (`Specialism`s) when the caller has them already, saves reading them again."""
+                        within_km: float | None = None, needs: list | None = None, keep: bool = False) -> Ranking:
+    """The ranking for a support request; see `ranking` for the limits, the filters and `keep`. `needs`, the
+    request's need areas (`Specialism`s) when the caller has them already, saves reading them again."""
     if needs is None:
         needs = list(RequestNeed.objects.filter(request=request).values_list("specialism_id", "specialism__group"))
     else:
@@ -239,7 +251,7 @@ def ranking_for_request(request, *, include_excluded: bool = True, limit: int | 
         need_groups={g for _, g in needs}, days_wanted=request.days_wanted, support_level=request.support_level,
         include_excluded=include_excluded, preferred_start=request.preferred_start, preferred_end=request.preferred_end,
         limit=limit, excluded_limit=excluded_limit, designation=designation, within_km=within_km,
-        request_id=request.pk,
+        request_id=request.pk, keep=keep,
     )
 
 

@@ -43,7 +43,7 @@ def candidates_context(request: HttpRequest, found, form: OfferForm | None = Non
     # Only the rows the page shows are built: the best 50 candidates and the first 100 excluded by name.
     needs = request_needs(request=found)
     ranking = ranking_for_request(found, limit=shown, excluded_limit=100, designation=designation,
-                                  within_km=within_km, needs=needs)
+                                  within_km=within_km, needs=needs, keep=True)
     # Which candidates shown already have an open offer: told by the ranking's statement on PostgreSQL.
     open_offers = ranking.offered
     if open_offers is None:
