@@ -6,7 +6,7 @@ from datetime import date
 
 from celery import shared_task
 
-from deployments.brokerage import offers
+from deployments.brokerage import kept, offers
 from deployments.reviews.reminders import BATCH, run_reminders
 
 
@@ -20,5 +20,8 @@ def expire_offers_task() -> int:
 def reminders_task(today: str | None = None, batch: int | None = None) -> dict:
     """The daily reminder run. Safe to repeat or to run twice at once: every reminder has a unique key."""
     summary = run_reminders(today=date.fromisoformat(today) if today else None, batch=batch or BATCH)
+    # The changes matching's kept rankings were checked against, once a day: each kept ranking is worked out
+    # again once (deployments migration 0013), and the rows a view counts stay a day's worth.
+    kept.prune()
     return {"partnerships": summary.partnerships, "reminders": summary.reminders,
             "reviews_created": summary.reviews_created}
