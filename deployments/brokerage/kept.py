@@ -14,6 +14,7 @@ what `matching.ranking` returned, under a key made of:
 
 The version is read before anything the ranking reads, so a ranking kept under it is at least as new as it: any
 change committed after the version was read moves the version on, and the next view works the ranking out again.
+The page reads it with the request (`selectors.with_ranking_inputs`), the first query of its own.
 A transaction that has itself changed what matching reads (its own rows in `matching_change`) neither reads nor
 keeps a ranking: what it sees is not yet anyone else's. The cache failing (Redis down, an entry that cannot be
 read) never fails the page: the ranking is worked out as before.
@@ -21,9 +22,11 @@ read) never fails the page: the ranking is worked out as before.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 from collections.abc import Callable
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.core.cache import cache
@@ -41,20 +44,41 @@ CODE = hashlib.sha256(b"".join(
 )).hexdigest()[:16]
 # The version of what a partnership's ranking reads, and whether this transaction has changed it itself; with who
 # is asking (row-level security decides which rows the ranking sees). One index-only scan of a few rows.
-VERSION_SQL = (
-    "SELECT (SELECT epoch FROM matching_change_epoch), COUNT(*), MAX(id), "
+VERSION_COLUMNS = (
+    "(SELECT epoch FROM matching_change_epoch), COUNT(*), MAX(id), "
     "COALESCE(BOOL_OR(xact = pg_current_xact_id_if_assigned()), FALSE), current_user, "
-    "current_setting('app.partnership_id', true), current_setting('app.rls_bypass', true) "
-    "FROM matching_change WHERE partnership_id IN (0, %s)")
+    "current_setting('app.partnership_id', true), current_setting('app.rls_bypass', true)")
+VERSION_SQL = f"SELECT {VERSION_COLUMNS} FROM matching_change WHERE partnership_id IN (0, %s)"
+# The same, as one value of a query the page runs first anyway (`{partnership}` names the partnership's column).
+VERSION_VALUE = f"SELECT json_build_array({VERSION_COLUMNS}) FROM matching_change WHERE partnership_id IN (0, {{partnership}})"
 PRUNE_SQL = "SELECT matching_change_prune()"
 
 
-def version(partnership_id: int) -> tuple | None:
-    """The version of the data `partnership_id`'s ranking reads, or None when this transaction changed it."""
+@contextmanager
+def _without_cycle_collection():
+    """Reading a kept ranking back builds about 2,000 small acyclic objects, which set off the cyclic garbage
+    collector over the whole process's heap for nothing (it cost more than the rest of the view);
+    reference counting frees them all the same."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def version(partnership_id: int) -> tuple:
+    """The version of the data `partnership_id`'s ranking reads; () when this transaction changed it."""
     with connection.cursor() as cursor:
         cursor.execute(VERSION_SQL, [partnership_id])
-        epoch, count, top, mine, *asking = cursor.fetchone()
-    return None if mine else (epoch, count, top, *asking)
+        return version_of(cursor.fetchone())
+
+
+def version_of(value) -> tuple:
+    """The version from the columns of VERSION_SQL or the value of VERSION_VALUE."""
+    epoch, count, top, mine, *asking = value
+    return () if mine else (epoch, count, top, *asking)
 
 
 def key(partnership_id: int, question: tuple, data_version: tuple) -> str:
@@ -62,14 +86,19 @@ def key(partnership_id: int, question: tuple, data_version: tuple) -> str:
     return "matching:ranking:" + hashlib.sha256(text.encode()).hexdigest()
 
 
-def kept_ranking(partnership_id: int, question: tuple, compute: Callable[[], Ranking]) -> Ranking:
-    """The ranking `compute` returns for `question`, from the cache while the data it reads is unchanged."""
-    data_version = version(partnership_id)
+def kept_ranking(partnership_id: int, question: tuple, compute: Callable[[], Ranking],
+                 data_version: tuple | None = None) -> Ranking:
+    """The ranking `compute` returns for `question`, from the cache while the data it reads is unchanged.
+    `data_version`, when the caller read it (`version_of`) before anything the ranking is asked about, saves
+    reading it here."""
     if data_version is None:
+        data_version = version(partnership_id)
+    if not data_version:
         return compute()
     entry = key(partnership_id, question, data_version)
     try:
-        found = cache.get(entry)
+        with _without_cycle_collection():
+            found = cache.get(entry)
     except Exception:  # an entry that cannot be read is worked out again, never an error
         logger.warning("A kept ranking could not be read; working it out again.", exc_info=True)
         found = None

@@ -136,12 +136,13 @@ def ranking(
     support_level: str = "", include_excluded: bool = True, today: date | None = None,
     preferred_start: date | None = None, preferred_end: date | None = None,
     limit: int | None = None, excluded_limit: int | None = None, designation: str = "", within_km: float | None = None,
-    request_id: int | None = None, keep: bool = False,
+    request_id: int | None = None, keep: bool = False, version: tuple | None = None,
 ) -> Ranking:
     """The ranking for support at `school` on the requested dates, the candidates narrowed to `designation` and
     to those `within_km` of the school when given; None limits keep every row. With `request_id`, the database's
     ranking also says which candidates shown have an open offer of that request (`Ranking.offered`). With `keep`
-    (a page's few rows), PostgreSQL's ranking is kept in the cache while what it reads is unchanged (`kept`)."""
+    (a page's few rows), PostgreSQL's ranking is kept in the cache while what it reads is unchanged (`kept`);
+    `version` is that of the data, when the caller read it first (`kept.version_of`)."""
     today = today or timezone.localdate()
     if connection.vendor == "postgresql" and keep:
         question = (school.urn, school.name, school.phase, school.trust_code, school.federation_code, school.easting,
@@ -152,7 +153,7 @@ def ranking(
             partnership=partnership, school=school, need_ids=need_ids, need_groups=need_groups,
             days_wanted=days_wanted, support_level=support_level, include_excluded=include_excluded, today=today,
             preferred_start=preferred_start, preferred_end=preferred_end, limit=limit, excluded_limit=excluded_limit,
-            designation=designation, within_km=within_km, request_id=request_id))
+            designation=designation, within_km=within_km, request_id=request_id), data_version=version)
     wanted = wanted_days(partnership=partnership, days_wanted=days_wanted, today=today,
                          preferred_start=preferred_start, preferred_end=preferred_end)
     arguments = dict(partnership=partnership, school=school, need_ids=need_ids, need_groups=need_groups,
@@ -239,7 +240,8 @@ def rank_for_request(request, *, include_excluded: bool = True) -> tuple[list[Ca
 
 def ranking_for_request(request, *, include_excluded: bool = True, limit: int | None = None,
                         excluded_limit: int | None = None, designation: str = "",
-                        within_km: float | None = None, needs: list | None = None, keep: bool = False) -> Ranking:
+                        within_km: float | None = None, needs: list | None = None, keep: bool = False,
+                        version: tuple | None = None) -> Ranking:
     """The ranking for a support request; see `ranking` for the limits, the filters and `keep`. `needs`, the
     request's need areas (`Specialism`s) when the caller has them already, saves reading them again."""
     if needs is None:
@@ -251,7 +253,7 @@ def ranking_for_request(request, *, include_excluded: bool = True, limit: int | 
         need_groups={g for _, g in needs}, days_wanted=request.days_wanted, support_level=request.support_level,
         include_excluded=include_excluded, preferred_start=request.preferred_start, preferred_end=request.preferred_end,
         limit=limit, excluded_limit=excluded_limit, designation=designation, within_km=within_km,
-        request_id=request.pk, keep=keep,
+        request_id=request.pk, keep=keep, version=version,
     )
 
 

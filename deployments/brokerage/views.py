@@ -41,9 +41,11 @@ def candidates_context(request: HttpRequest, found, form: OfferForm | None = Non
         if filters.cleaned_data["within_km"]:
             within_km = float(filters.cleaned_data["within_km"])
     # Only the rows the page shows are built: the best 50 candidates and the first 100 excluded by name.
-    needs = request_needs(request=found)
+    needs, version = selectors.ranking_inputs(found)  # read with the request, when it was (`with_ranking_inputs`)
+    if needs is None:
+        needs = request_needs(request=found)
     ranking = ranking_for_request(found, limit=shown, excluded_limit=100, designation=designation,
-                                  within_km=within_km, needs=needs, keep=True)
+                                  within_km=within_km, needs=needs, keep=True, version=version)
     # Which candidates shown already have an open offer: told by the ranking's statement on PostgreSQL.
     open_offers = ranking.offered
     if open_offers is None:
@@ -199,5 +201,7 @@ def request_propose(request: HttpRequest, partnership_slug: str, pk: int) -> Htt
 def request_candidates(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
     """Ranked system leaders for a request taken on, with why; and who is excluded, with why not."""
     # The page shows the request and its school, never who made it or its broker: only the school is joined.
-    found = found_or_404(requests_for(membership=request.membership).select_related(None).select_related("school"), pk)
+    # Its need areas and the version of what matching reads come with it (`with_ranking_inputs`).
+    found = found_or_404(selectors.with_ranking_inputs(
+        requests_for(membership=request.membership).select_related(None).select_related("school")), pk)
     return render(request, "deployments/candidates.html", candidates_context(request, found))

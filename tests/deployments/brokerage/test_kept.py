@@ -248,3 +248,22 @@ def test_the_daily_reminders_run_prunes_the_changes(partnership, matching_world,
         tasks.reminders_task()
         after = kept.version(partnership.pk)
     assert before[1] > 0 and after[1] == 0 and after[0] == before[0] + 1
+
+
+def test_the_candidates_page_reads_the_needs_and_the_version_with_the_request(partnership, matching_world):
+    from deployments.brokerage.selectors import ranking_inputs, with_ranking_inputs
+    from deployments.requests.selectors import request_needs
+
+    target, spec, _ = matching_world
+    areas = [spec["Science"], spec["Mathematics"], spec["Assessment and moderation"]]
+    request = SupportRequestFactory(triaged=True, partnership=partnership, school=target, needs=areas)
+    bare = SupportRequestFactory(triaged=True, partnership=partnership, school=target, needs=[])
+    with scope(partnership=partnership):
+        found = with_ranking_inputs(type(request).objects.filter(partnership=partnership)).get(pk=request.pk)
+        needs, version = ranking_inputs(found)
+        expected = request_needs(request=request)
+        assert [(n.pk, n.group, n.name) for n in needs] == [(n.pk, n.group, n.name) for n in expected]
+        assert len(needs) == 3 and version == kept.version(partnership.pk)
+        empty = with_ranking_inputs(type(request).objects.filter(partnership=partnership)).get(pk=bare.pk)
+        assert ranking_inputs(empty)[0] == []
+        assert ranking_inputs(type(request).objects.get(pk=request.pk)) == (None, None)  # read without them
