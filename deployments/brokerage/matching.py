@@ -15,7 +15,8 @@ only the best `limit` candidates and the first `excluded_limit` excluded leaders
 reasons are then written for those rows alone. Elsewhere (SQLite, for `make run`) `_rank_in_python` builds and
 scores every leader in Python; tests check that both give the same answer on the demo data.
 Three queries on PostgreSQL (the term calendar, the conflicts declared, the scoring statement) and five elsewhere,
-whatever the number of leaders or deployments.
+whatever the number of leaders or deployments. The candidates page asks with `keep`: on PostgreSQL its ranking is
+kept in the cache and used again while nothing it reads has changed (`kept`), so most views score nobody.
 """
 
 from __future__ import annotations
