@@ -28,6 +28,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import BigIntegerField, BooleanField, Count, Sum, Value
 from django.db.models.functions import Cast
+from django.utils.safestring import SafeString
 
 from alliances.choices import Phase
 from alliances.models import ClusterSchool
@@ -118,7 +119,8 @@ class Report:
     limited: bool
     total: Tally
     tables: list[Table]
-    waitlists: list[tuple[int, str, str, int]]  # (cohort, its name, its programme's title, people waiting)
+    # (cohort, its name, its programme's title, people waiting), or on PostgreSQL their table rows already written
+    waitlists: list[tuple[int, str, str, int]] | SafeString
     schools: list[dict]
 
 
