@@ -9,27 +9,32 @@ Definitions, written under the figures on the page too:
 * the *participant impact* is the average of the 1 to 10 scores participants gave in their evaluations, and the
   *school impact* the average of the scores headteachers gave a term later, each with how many answered.
 
-A fixed number of queries whatever the size: the years and the programmes (one statement), the LA officer's LAs, one aggregate per
-school (with the school's name, LA and phase), the evaluations and the school impact by school (one statement), the
-clusters, and the waitlists by cohort (the page only: the exports do not show them).
+A fixed number of queries whatever the size. On PostgreSQL one statement (`report_sql`) reads the filters' years
+and programmes with the report for the year and programme asked for (the LA officer's LAs first: one more);
+elsewhere querysets read the years and the programmes (one statement), one aggregate per school (with the school's
+name, LA and phase), the evaluations and the school impact by school (one statement), the clusters, and the
+waitlists by cohort (the page only: the exports do not show them).
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
 from django import forms
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import BigIntegerField, BooleanField, Count, Sum, Value
 from django.db.models.functions import Cast
+from django.utils.safestring import SafeString
 
 from alliances.choices import Phase
 from alliances.models import ClusterSchool
 from alliances.selectors import visible_local_authorities
 from portal.tenancy.models import Membership
-from programmes.delivery import report_counts
+from programmes.delivery import report_counts, report_sql
 from programmes.models import Cohort, Evaluation, Place, PlaceStatus, Programme, SchoolImpact
 from programmes.money import academic_year_of
 
@@ -114,7 +119,8 @@ class Report:
     limited: bool
     total: Tally
     tables: list[Table]
-    waitlists: list[tuple[int, str, str, int]]  # (cohort, its name, its programme's title, people waiting)
+    # (cohort, its name, its programme's title, people waiting), or on PostgreSQL their table rows already written
+    waitlists: list[tuple[int, str, str, int]] | SafeString
     schools: list[dict]
 
 
@@ -137,11 +143,15 @@ def _places(membership: Membership, year: str, programme_id: str, limited_las):
     return places
 
 
-def build_report(*, membership: Membership, year: str, programme_id: str = "", today: date,
-                 waitlists: bool = True) -> Report:
-    """The report; without `waitlists` (the exports, which do not show them) their query is not run."""
+def _limited_las(membership: Membership) -> list[str] | None:
     limited = visible_local_authorities(membership=membership)
-    limited_las = list(limited.values_list("pk", flat=True)) if limited is not None else None
+    return list(limited.values_list("pk", flat=True)) if limited is not None else None
+
+
+def read_by_orm(*, membership: Membership, year: str, programme_id: str, limited_las, today: date,
+                waitlists: bool = True) -> dict:
+    """What the report reads, by querysets (SQLite, and the reference for `report_sql.report_rows`, which reads
+    the same in one statement on PostgreSQL): `per_school`, `evaluations`, `answers`, `clusters`, `waitlists`."""
     places = _places(membership, year, programme_id, limited_las)
     accepted = places.filter(status=PlaceStatus.ACCEPTED)
     # Per school with its name, LA and phase (a year's places are tens of thousands at scale: counts kept by
@@ -163,6 +173,66 @@ def build_report(*, membership: Membership, year: str, programme_id: str = "", t
                                                   school_id__in=[r["school_id"] for r in per_school]) \
             .order_by("cluster__name").values_list("school_id", "cluster__name"):
         clusters[urn].append(name)
+    return {"per_school": per_school, "evaluations": evaluations, "answers": answers, "clusters": dict(clusters),
+            "waitlists": _waitlists(places) if waitlists else []}
+
+
+def _read(*, membership: Membership, year: str, programme_id: str, limited_las, today: date, waitlists: bool,
+          inputs: bool = False) -> dict:
+    if connection.vendor == "postgresql":
+        return report_sql.report_rows(partnership_id=membership.partnership_id, year=year, programme_id=programme_id,
+                                      limited_las=limited_las, today=today, waitlists=waitlists, inputs=inputs)
+    found = read_by_orm(membership=membership, year=year, programme_id=programme_id, limited_las=limited_las,
+                        today=today, waitlists=waitlists)
+    if inputs:
+        found["years"], found["programmes"] = report_inputs(membership)
+    return found
+
+
+PROGRAMME_KEY = re.compile(r"[0-9]{1,18}")
+
+
+def filtered_report(membership: Membership, data, *, today: date, waitlists: bool = True) -> tuple[ReportFilter,
+                                                                                                      Report]:
+    """The filter form on `data` (the query string, or None) and its report. The filters' choices are read with
+    the report for the year and programme asked for (on PostgreSQL, one statement); if the form then settles on
+    others (a year or programme that is not one of them), the report is read again for those."""
+    default = default_year(today)
+    year, programme_id = (data.get("year") or default, data.get("programme") or "") if data else (default, "")
+    if programme_id and not PROGRAMME_KEY.fullmatch(programme_id):  # not a choice: the form falls back
+        year, programme_id = default, ""
+    limited_las = _limited_las(membership)
+    found = _read(membership=membership, year=year, programme_id=programme_id, limited_las=limited_las,
+                  today=today, waitlists=waitlists, inputs=True)
+    form = ReportFilter(data, years=found["years"], programmes=found["programmes"], default_year=default)
+    titles = dict(found["programmes"])
+    chosen_year, chosen_programme = form.value("year"), form.value("programme")
+    if (chosen_year, chosen_programme) != (year, programme_id):
+        found = _read(membership=membership, year=chosen_year, programme_id=chosen_programme,
+                      limited_las=limited_las, today=today, waitlists=waitlists)
+    chosen = None
+    if chosen_programme and int(chosen_programme) in titles:  # one of the choices: the form checked it
+        chosen = Programme.from_db(connection.alias, ["id", "title"], [int(chosen_programme),
+                                                                       titles[int(chosen_programme)]])
+    return form, _report(found, year=chosen_year, programme=chosen, limited=limited_las is not None)
+
+
+def build_report(*, membership: Membership, year: str, programme_id: str = "", today: date,
+                 waitlists: bool = True) -> Report:
+    """The report for a year (and programme); without `waitlists` (the exports, which do not show them) their
+    query is not run."""
+    limited_las = _limited_las(membership)
+    found = _read(membership=membership, year=year, programme_id=programme_id, limited_las=limited_las,
+                  today=today, waitlists=waitlists)
+    chosen = None
+    if programme_id:
+        chosen = Programme.objects.filter(partnership=membership.partnership, pk=programme_id).first()
+    return _report(found, year=year, programme=chosen, limited=limited_las is not None)
+
+
+def _report(found: dict, *, year: str, programme: Programme | None, limited: bool) -> Report:
+    """The tallies of what `_read` read: in all, by LA, cluster, phase and school, and the rows of the exports."""
+    evaluations, answers, clusters = found["evaluations"], found["answers"], found["clusters"]
     phases = dict(Phase.choices)
     total = Tally()
     by_la: dict[str, Tally] = defaultdict(Tally)
@@ -171,7 +241,7 @@ def build_report(*, membership: Membership, year: str, programme_id: str = "", t
     by_school: dict[str, Tally] = {}
     schools = []
     none = (0, 0)
-    for row in sorted(per_school, key=lambda r: r["school__name"]):
+    for row in sorted(found["per_school"], key=lambda r: r["school__name"]):
         urn, name = row["school_id"], row["school__name"]
         evaluation, answer = evaluations.get(urn, none), answers.get(urn, none)
         tally = Tally(row["participants"], row["ended"], row["completed"], row["waitlisted"],
@@ -191,11 +261,8 @@ def build_report(*, membership: Membership, year: str, programme_id: str = "", t
               Table("cluster", "By cluster", "Cluster", sorted(by_cluster.items())),
               Table("phase", "By phase", "Phase", sorted(by_phase.items())),
               Table("school", "By school", "School", list(by_school.items()))]
-    chosen = None
-    if programme_id:
-        chosen = Programme.objects.filter(partnership=membership.partnership, pk=programme_id).first()
-    return Report(year=year, programme=chosen, limited=limited_las is not None, total=total, tables=tables,
-                  waitlists=_waitlists(places) if waitlists else [], schools=schools)
+    return Report(year=year, programme=programme, limited=limited, total=total, tables=tables,
+                  waitlists=found["waitlists"], schools=schools)
 
 
 def _waitlists(places) -> list[tuple[int, str, str, int]]:
@@ -204,7 +271,10 @@ def _waitlists(places) -> list[tuple[int, str, str, int]]:
     query = (places.filter(status=PlaceStatus.WAITLISTED).order_by()
              .values_list("cohort_id", "cohort__name", "cohort__programme__title")
              .annotate(waiting=Count("pk")).order_by("-waiting", "cohort__programme__title", "cohort__name"))
-    sql, params = query.query.sql_with_params()
+    try:
+        sql, params = query.query.sql_with_params()
+    except EmptyResultSet:  # an LA officer with no LAs: nobody (a query would have said so)
+        return []
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()

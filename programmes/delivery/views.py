@@ -13,9 +13,9 @@ from django.views.decorators.http import require_http_methods
 from portal.errors import DomainError
 from portal.ui.csv_export import csv_response, xlsx_response
 from portal.ui.views import capability_required, found_or_404, show_error
-from programmes.delivery import certificates, evaluations, registers, reports, selectors
+from programmes.delivery import certificates, evaluations, participants, registers, reports, selectors
 from programmes.delivery.forms import EvaluationForm, RegisterForm, SchoolImpactForm
-from programmes.models import IMPACT_MEANINGS, Evaluation, Place, SchoolImpact, Session
+from programmes.models import IMPACT_MEANINGS, Evaluation, Place, SchoolImpact
 
 DRAFT_KEY = "programmes.evaluation.{pk}"
 
@@ -49,10 +49,10 @@ def register(request: HttpRequest, partnership_slug: str, pk: int) -> HttpRespon
 def cohort_participants(request: HttpRequest, partnership_slug: str, pk: int) -> HttpResponse:
     cohort = found_or_404(selectors.cohorts_in_view(request.membership).select_related("programme"), pk)
     today = timezone.localdate()
-    sessions = list(Session.objects.filter(cohort=cohort).order_by("date", "starts_at", "pk"))
+    sessions, people = participants.cohort_delivery(cohort)
     may_take = request.membership.can("registers.take")
     return render(request, "programmes/delivery/participants.html", {
-        "cohort": cohort, "programme": cohort.programme, "participants": selectors.participants(cohort),
+        "cohort": cohort, "programme": cohort.programme, "participants": people,
         "sessions": sessions, "today": today, "may_take": may_take,
         # Certificates open for the participant, their head and the steering group: facilitators see the date only.
         "sees_certificates": selectors.runs_all_programmes(request.membership)})
@@ -148,13 +148,8 @@ def certificate(request: HttpRequest, partnership_slug: str, pk: int) -> HttpRes
 # Reports ----------------------------------------------------------------------------------------------------------
 
 def _report(request: HttpRequest, *, waitlists: bool = True):
-    today = timezone.localdate()
-    years, programmes = reports.report_inputs(request.membership)
-    form = reports.ReportFilter(request.GET or None, years=years, programmes=programmes,
-                                default_year=reports.default_year(today))
-    report = reports.build_report(membership=request.membership, year=form.value("year"),
-                                  programme_id=form.value("programme"), today=today, waitlists=waitlists)
-    return form, report
+    return reports.filtered_report(request.membership, request.GET or None, today=timezone.localdate(),
+                                   waitlists=waitlists)
 
 
 @require_http_methods(["GET", "HEAD"])

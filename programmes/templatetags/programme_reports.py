@@ -52,7 +52,11 @@ def tally_rows(rows) -> SafeString:
 @register.simple_tag
 def waitlist_rows(waitlists) -> SafeString:
     """One row per (cohort, cohort's name, programme's title, people waiting): the cohort, its programme and how
-    many wait. A programme's title is escaped once, however many of its cohorts have a waitlist."""
+    many wait. A programme's title is escaped once, however many of its cohorts have a waitlist. Rows already
+    written (on PostgreSQL the report's statement writes them: `programmes.delivery.report_sql.WAITLISTS`) are
+    written as they are."""
+    if isinstance(waitlists, SafeString):
+        return waitlists
     titles: dict[str, str] = {}
     out = []
     for _, name, title, waiting in waitlists:

@@ -1,0 +1,166 @@
+"""The programme reports' reads written out as one statement for PostgreSQL.
+
+Django built five querysets on every request (the filters' years and programmes, the places per school, the scores
+by school, the clusters, the waitlists), which cost about as much as running them; written here once, it is one
+statement reading the same rows from the same tables under the same filters, each list a JSON array in its own
+column, in the order the querysets gave. Two differences in *how*, not *what*: the places per school and the
+waitlists are added up by school and by cohort before the names are joined (a few hundred and a few thousand
+rows, instead of grouping 3,000 and 4,000 rows by their names). SQLite (and `reports.read_by_orm`, the reference)
+keep the querysets; `tests/programmes/delivery/test_report_sql.py` compares the two for each filter.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from django.db import connection
+from django.utils.safestring import mark_safe
+
+from alliances.models import Cluster, ClusterSchool, LocalAuthority, School
+from programmes.models import Cohort, Evaluation, Place, PlaceStatus, Programme, SchoolImpact, SchoolPlaceCounts
+from programmes.templatetags.programme_reports import WAITLIST_ROW
+
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _in(values, params: list) -> str:
+    params.extend(values)
+    return "(" + ", ".join(["%s"] * len(values)) + ")" if values else "(NULL)"
+
+
+# {Model} is its table; {counts_join}, {counts_filter}, {places_join}, {places_filter}, {waitlists} and {inputs}
+# are filled in for the filters. A SELECT from its WITH, so the connection prepares it once
+# (`portal.tenancy.postgresql.prepared` prepares statements that start with SELECT). `chosen` (the year's places
+# under the filters) is written into each list that reads it (NOT MATERIALIZED), so each reads its own index.
+STATEMENT = """
+        SELECT * FROM (WITH counted AS (
+            SELECT k.school_id, SUM(k.accepted) AS participants,
+                   COALESCE(SUM(k.accepted) FILTER (WHERE k.ends_on < %s), 0) AS ended,
+                   COALESCE(SUM(k.completed) FILTER (WHERE k.ends_on < %s), 0) AS completed,
+                   SUM(k.waitlisted) AS waitlisted
+            FROM {SchoolPlaceCounts} k{counts_join}
+            WHERE k.partnership_id = %s AND k.academic_year = %s{counts_filter}
+            GROUP BY k.school_id HAVING SUM(k.places) > 0),
+        chosen AS NOT MATERIALIZED (
+            SELECT p.id, p.school_id, p.cohort_id, p.status
+            FROM {Place} p JOIN {Cohort} c ON c.id = p.cohort_id{places_join}
+            WHERE p.partnership_id = %s AND c.academic_year = %s{places_filter})
+        SELECT
+            (SELECT json_agg(json_build_array(k.school_id, s.name, la.name, s.phase, k.participants, k.ended,
+                                              k.completed, k.waitlisted) ORDER BY k.school_id)
+             FROM counted k JOIN {School} s ON s.urn = k.school_id
+                  LEFT JOIN {LocalAuthority} la ON la.code = s.la_id)::text,
+            (SELECT json_agg(json_build_array(e.school_id, e.n, e.total))
+             FROM (SELECT a.school_id, COUNT(*) AS n, SUM(v.impact) AS total
+                   FROM {Evaluation} v JOIN chosen a ON a.id = v.place_id
+                   WHERE v.partnership_id = %s AND a.status = {accepted} GROUP BY a.school_id) e)::text,
+            (SELECT json_agg(json_build_array(e.school_id, e.n, e.total))
+             FROM (SELECT a.school_id, COUNT(*) AS n, SUM(v.impact) AS total
+                   FROM {SchoolImpact} v JOIN chosen a ON a.id = v.place_id
+                   WHERE v.partnership_id = %s AND v.impact IS NOT NULL AND a.status = {accepted}
+                   GROUP BY a.school_id) e)::text,
+            (SELECT json_agg(json_build_array(cs.school_id, cl.name) ORDER BY cl.name)
+             FROM {ClusterSchool} cs JOIN {Cluster} cl ON cl.id = cs.cluster_id
+             WHERE cs.partnership_id = %s AND cl.academic_year = %s
+                   AND cs.school_id IN (SELECT school_id FROM counted))::text{waitlists}{inputs}) found"""
+# The waitlists' table rows, written as `programme_reports.waitlist_rows` writes them (text escaped as
+# `html.escape` escapes it, in its order), most waiting first, then by programme (its title's place among the
+# partnership's titles: integers to compare, in the titles' order) and cohort name. Thousands of rows at scale:
+# no Python object per row.
+ESCAPED = ("replace(replace(replace(replace(replace({}, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '\"', '&quot;'), "
+           "'''', '&#x27;')")
+WAITLISTS = """,
+            (SELECT string_agg({row}, '' ORDER BY w.waiting DESC, g.position, c.name)
+             FROM (SELECT cohort_id, COUNT(*) AS waiting FROM chosen WHERE status = {waitlisted} GROUP BY cohort_id) w
+                  JOIN {Cohort} c ON c.id = w.cohort_id
+                  JOIN (SELECT id, {title} AS title, dense_rank() OVER (ORDER BY title) AS position
+                        FROM {Programme} WHERE partnership_id = %s) g ON g.id = c.programme_id)"""
+INPUTS = """,
+            (SELECT json_agg(json_build_array(g.id, g.title) ORDER BY g.title, g.id)
+             FROM {Programme} g WHERE g.partnership_id = %s)::text,
+            (SELECT json_agg(y.academic_year ORDER BY y.academic_year)
+             FROM (SELECT DISTINCT c.academic_year FROM {Cohort} c WHERE c.partnership_id = %s) y)::text"""
+
+
+def _sql(template: str, **pieces) -> str:
+    tables = {model.__name__: _table(model) for model in (
+        Cluster, ClusterSchool, Cohort, Evaluation, LocalAuthority, Place, Programme, School, SchoolImpact,
+        SchoolPlaceCounts)}
+    # The statuses are written in, not parameters: PostgreSQL then estimates the rows of each the same for any
+    # parameters and keeps one plan for the prepared statement instead of planning it on every run (with a
+    # parameter its generic plan counted every status's places, costed higher than each run's own plan).
+    statuses = {"accepted": _literal(PlaceStatus.ACCEPTED.value), "waitlisted": _literal(PlaceStatus.WAITLISTED.value)}
+    return template.format(**tables, **statuses, **pieces)
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''").replace("%", "%%") + "'"
+
+
+def _waitlist_row() -> str:
+    """`WAITLIST_ROW` as an SQL expression of the cohort `c`, its programme's escaped title `g.title` and the
+    count `w.waiting`."""
+    head, between, numeric, tail = WAITLIST_ROW.split("{}")
+    return " || ".join([_literal(head), ESCAPED.format("c.name"), _literal(between), "g.title", _literal(numeric),
+                        "w.waiting::text", _literal(tail)])
+
+
+def _list(text: str | None) -> list:
+    return json.loads(text) if text is not None else []
+
+
+def report_rows(*, partnership_id: int, year: str, programme_id: str, limited_las: list[str] | None, today: date,
+                waitlists: bool, inputs: bool) -> dict:
+    """What `reports.read_by_orm` reads, as it gives it: `per_school` (dicts as `report_counts.per_school` gives
+    them), `evaluations` and `answers` ({school: (how many, sum of scores)}), `clusters` ({school: cluster names
+    by name}), `waitlists` (their table's rows, written: the HTML `programme_reports.waitlist_rows` writes of
+    the rows `reports.read_by_orm` reads; [] without `waitlists`); with `inputs`, also `years` and
+    `programmes` as `reports.report_inputs` gives them."""
+    params: list = [today, today, partnership_id, year]
+    counts_join = places_join = counts_filter = places_filter = ""
+    if programme_id:
+        counts_filter += " AND k.programme_id = %s"
+        params.append(int(programme_id))
+    if limited_las is not None:
+        counts_join = f" JOIN {_table(School)} ks ON ks.urn = k.school_id"
+        counts_filter += f" AND ks.la_id IN {_in(limited_las, params)}"
+    params.extend([partnership_id, year])
+    if programme_id:
+        places_filter += " AND c.programme_id = %s"
+        params.append(int(programme_id))
+    if limited_las is not None:
+        places_join = f" JOIN {_table(School)} ps ON ps.urn = p.school_id"
+        places_filter += f" AND ps.la_id IN {_in(limited_las, params)}"
+    params.extend([partnership_id, partnership_id, partnership_id, year])
+    if waitlists:
+        params.append(partnership_id)
+    if inputs:
+        params.extend([partnership_id, partnership_id])
+    sql = _sql(STATEMENT, counts_join=counts_join, counts_filter=counts_filter, places_join=places_join,
+               places_filter=places_filter,
+               waitlists=_sql(WAITLISTS, row=_waitlist_row(), title=ESCAPED.format("title")) if waitlists else "",
+               inputs=_sql(INPUTS) if inputs else "")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    clusters: dict[str, list[str]] = {}
+    for urn, name in _list(row[3]):
+        clusters.setdefault(urn, []).append(name)
+    found = {
+        "per_school": [{"school_id": urn, "school__name": name, "school__la__name": la, "school__phase": phase,
+                        "participants": participants, "ended": ended, "completed": completed,
+                        "waitlisted": waitlisted}
+                       for urn, name, la, phase, participants, ended, completed, waitlisted in _list(row[0])],
+        "evaluations": {urn: (n, total or 0) for urn, n, total in _list(row[1])},
+        "answers": {urn: (n, total or 0) for urn, n, total in _list(row[2])},
+        "clusters": clusters,
+        "waitlists": mark_safe(row[4] or "") if waitlists else [],
+    }
+    if inputs:
+        at = 5 if waitlists else 4
+        found["programmes"] = [(pk, title) for pk, title in _list(row[at])]
+        found["years"] = _list(row[at + 1])
+    return found
