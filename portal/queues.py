@@ -32,8 +32,18 @@ class Total(Subquery):
 
 def first_and_total(queryset: QuerySet, shown: int) -> tuple[list, int]:
     """(the queryset's first `shown` rows, its count): one query."""
-    rows = list(queryset.annotate(**{TOTAL: Total(queryset)})[:shown])
-    return rows, (getattr(rows[0], TOTAL) if rows else 0)
+    rows = list(with_total(queryset, shown))
+    return rows, total_of(rows)
+
+
+def with_total(queryset: QuerySet, shown: int) -> QuerySet:
+    """`first_and_total`'s statement: the first `shown` rows, each carrying the count."""
+    return queryset.annotate(**{TOTAL: Total(queryset)})[:shown]
+
+
+def total_of(rows: list) -> int:
+    """The count `with_total`'s rows carry (0 for none)."""
+    return getattr(rows[0], TOTAL) if rows else 0
 
 
 def firsts_and_totals(queryset: QuerySet, queues: dict[str, tuple[Q, tuple[str, ...]]], shown: int,
@@ -46,8 +56,13 @@ def firsts_and_totals(queryset: QuerySet, queues: dict[str, tuple[Q, tuple[str, 
     the queues apart by their conditions alone. The rows are numbered within their queue by a window function
     (`ROW_NUMBER() OVER (PARTITION BY queue ...)`) and counted by another, and only the first `shown` of each
     come back: the rows and counts `first_and_total` gives for each queue alone."""
+    return queues_found(list(queues_statement(queryset, queues, shown, rows_of)), list(queues))
+
+
+def queues_statement(queryset: QuerySet, queues: dict[str, tuple[Q, tuple[str, ...]]], shown: int,
+                     rows_of: dict[str, Q] | None = None) -> QuerySet:
+    """`firsts_and_totals`' statement: each queue's first `shown` rows, each with its queue and its queue's count."""
     rows_of = rows_of or {}
-    names = list(queues)
     label = Case(*[When(condition, then=Value(i)) for i, (condition, _) in enumerate(queues.values())],
                  output_field=IntegerField())
     width = {len(order) for _, order in queues.values()}
@@ -55,10 +70,14 @@ def firsts_and_totals(queryset: QuerySet, queues: dict[str, tuple[Q, tuple[str, 
         raise ValueError("Every queue's ordering must have the same number of fields")
     keys = [Case(*[When(condition, then=F(order[n])) for condition, order in queues.values()])
             for n in range(width.pop())]
-    rows = (in_any_queue(queryset, queues, rows_of)
+    return (in_any_queue(queryset, queues, rows_of)
             .annotate(_queue=label, _queue_rank=Window(RowNumber(), partition_by=[label], order_by=keys),
                       **{TOTAL: Window(Count("pk"), partition_by=[label])})
             .filter(_queue_rank__lte=shown).order_by("_queue", "_queue_rank"))
+
+
+def queues_found(rows: list, names: list[str]) -> dict[str, tuple[list, int]]:
+    """{name: (its rows, its count)} from `queues_statement`'s rows."""
     found: dict[str, tuple[list, int]] = {name: ([], 0) for name in names}
     for row in rows:
         shown_rows, _ = found[names[row._queue]]
@@ -79,20 +98,30 @@ def have_rows(querysets: list[QuerySet]) -> list[bool]:
     of several short lists, most of them often empty, asks this first and reads only the lists with rows. Each
     question is `queryset.exists()`'s (no ordering, one row at most); one that can match nothing (`pk__in=[]`)
     is answered without asking."""
-    asked, params = [], []
-    answers: list[bool | None] = []
+    return answers(question(querysets))
+
+
+def question(querysets: list[QuerySet]) -> tuple[str, tuple, tuple]:
+    """`have_rows`' statement, its parameters, and for each queryset None (asked) or False (matches nothing)."""
+    asked, params, pattern = [], [], []
     for queryset in querysets:
         try:
             sql, values = queryset.query.exists().get_compiler(queryset.db).as_sql()
         except EmptyResultSet:
-            answers.append(False)
+            pattern.append(False)
             continue
         asked.append(f"EXISTS ({sql})")
         params.extend(values)
-        answers.append(None)
-    if asked:
-        with connections[querysets[0].db].cursor() as cursor:
-            cursor.execute(f"SELECT {', '.join(asked)}", params)
-            found = iter(cursor.fetchone())
-        answers = [bool(next(found)) if answer is None else answer for answer in answers]
-    return answers
+        pattern.append(None)
+    return (f"SELECT {', '.join(asked)}" if asked else ""), tuple(params), tuple(pattern)
+
+
+def answers(asked: tuple[str, tuple, tuple]) -> list[bool]:
+    """The answers to a `question` (one statement, none if nothing needs asking)."""
+    sql, params, pattern = asked
+    if not sql:
+        return list(pattern)
+    with connections["default"].cursor() as cursor:
+        cursor.execute(sql, list(params))
+        found = iter(cursor.fetchone())
+    return [bool(next(found)) if answer is None else answer for answer in pattern]

@@ -22,6 +22,17 @@ from tests.factories import PartnershipFactory, make_member
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # sync Playwright runs an event loop
 
+
+def _check_kept_statements() -> None:
+    """Every statement a page keeps (`portal.kept`) is built again on every use in the tests and must be the same:
+    a key that misses an input fails the tests that vary it, instead of showing someone stale rows."""
+    from portal import kept
+
+    kept.CHECK = True
+
+
+_check_kept_statements()
+
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 

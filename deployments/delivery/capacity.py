@@ -22,6 +22,7 @@ from django.utils import timezone
 from alliances.models import SystemLeader
 from deployments.models import CapacityEntry, Deployment, Visit, VisitStatus
 from deployments.terms import split_days  # noqa: F401  (approval and the demo spread days with it)
+from portal import kept
 from portal.calendar.schooldays import SchoolCalendar, Term, conventional_term
 from portal.calendar.services import school_calendar
 from portal.days import days_phrase, days_text
@@ -120,11 +121,13 @@ def ledger(*, leader: SystemLeader, terms: SchoolCalendar, today: date, count: i
     """Committed, delivered and remaining days for the current term, the next ones and any other term with
     entries: two queries whatever the history."""
     shown = {term.key: term for term in terms.following(terms.term_for(today), count)}
-    committed: dict[str, Decimal] = {row["term_key"]: row["total"] for row in
-                                     CapacityEntry.objects.filter(leader=leader).values("term_key").annotate(total=Sum("days"))}
+    # Both statements depend on the leader alone, so they are built once for it (`portal.kept`).
+    committed: dict[str, Decimal] = {row["term_key"]: row["total"] for row in kept.rows(
+        ("ledger.committed", leader.pk),
+        lambda: CapacityEntry.objects.filter(leader_id=leader.pk).values("term_key").annotate(total=Sum("days")))}
     delivered: dict[str, Decimal] = defaultdict(Decimal)
-    for visit_date, days in Visit.objects.filter(deployment__leader=leader, status=VisitStatus.CONFIRMED).values_list(
-            "visit_date", "days"):
+    for visit_date, days in kept.rows(("ledger.delivered", leader.pk), lambda: Visit.objects.filter(
+            deployment__leader_id=leader.pk, status=VisitStatus.CONFIRMED).values_list("visit_date", "days")):
         term = terms.term_for(visit_date)
         shown.setdefault(term.key, term)
         delivered[term.key] += days

@@ -1,10 +1,12 @@
-"""The broker's home page section: leaders needing attention this academic year (four queries)."""
+"""The broker's home page section: leaders needing attention this academic year (four queries, their statements
+kept for the partnership and the day: `portal.kept`)."""
 
 from __future__ import annotations
 
 from django.utils import timezone
 
 from leadership.quality.selectors import needing_attention
+from portal import kept
 from portal.calendar.schooldays import academic_year_of
 from portal.tenancy.models import Membership
 from portal.tenancy.roles import Role
@@ -16,8 +18,11 @@ def home_section(*, membership: Membership, **_) -> dict:
     if membership.role != Role.BROKER or not membership.can("quality.manage"):
         return {}
     today = timezone.localdate()
-    rows = needing_attention(partnership=membership.partnership, year=academic_year_of(today), today=today,
-                             only=("name",))  # the home lists names and flags, and counts the rest
+    year = academic_year_of(today)
+    # The home lists names and flags, and counts the rest.
+    rows = needing_attention(partnership=membership.partnership, year=year, today=today, only=("name",), read=lambda
+                             name, build: kept.rows(("home.leaders_attention", name, membership.partnership_id, today),
+                                                    build))
     return {"leaders_attention": rows[:SHOWN], "leaders_attention_count": len(rows)}
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -220,34 +221,47 @@ class AttentionRow:
     head_impact: float | None
 
 
-def needing_attention(*, partnership: Partnership, year: str, today: date,
-                      only: tuple[str, ...] | None = None) -> list[AttentionRow]:
-    """Leaders still designated with at least one flag in `year`, by name. Four queries whatever the numbers.
+def needing_attention(*, partnership: Partnership, year: str, today: date, only: tuple[str, ...] | None = None,
+                      read: Callable[[str, Callable[[], QuerySet]], list] | None = None) -> list[AttentionRow]:
+    """Leaders still designated with at least one flag in `year`, by name. Four queries whatever the numbers, each
+    the same statement for the same partnership, year and day (the leaders' own picks the flagged ones with the
+    other three as subqueries, not with their ids), so a page may keep them: `read(name, build)` reads each
+    (`portal.kept.rows`); by default each is built and read.
     `only`: the leader's fields a page shows, when it shows no more (no home school then); the flags' own are read."""
+    read = read or (lambda name, build: list(build()))
     start, end = year_bounds(year)
-    impact = {row["deployment__leader_id"]: row for row in
-              Review.objects.filter(partnership=partnership, status=ReviewStatus.AGREED, due_on__gte=start,
-                                    due_on__lte=end).order_by().values("deployment__leader_id")
-              .annotate(mine=Avg("impact_score"), head=Avg("head_impact_score"))}
-    disputed = dict(Visit.objects.filter(partnership=partnership, visit_date__gte=start, visit_date__lte=end)
-                    .exclude(dispute_reason="").order_by().values("deployment__leader_id")
-                    .annotate(n=Count("pk")).values_list("deployment__leader_id", "n"))
-    overdue = dict(QAAction.objects.filter(partnership=partnership, status=QAActionStatus.OPEN, due_on__lt=today)
-                   .order_by().values("leader_id").annotate(n=Count("pk")).values_list("leader_id", "n"))
-    low = {pk for pk, row in impact.items()
-           if any(v is not None and v < LOW_IMPACT_BELOW for v in (row["mine"], row["head"]))}
-    leaders = (SystemLeader.objects.filter(partnership=partnership, status__in=IN_FORCE)
-               .filter(Q(review_due__lt=today) | Q(pk__in=low | set(disputed) | set(overdue)))
-               .select_related("home_school").order_by("name", "pk"))
-    if only is not None:
-        leaders = leaders.select_related(None).only("review_due", *only)
+    pk = partnership.pk
+
+    def agreed():
+        return Review.objects.filter(partnership_id=pk, status=ReviewStatus.AGREED, due_on__gte=start,
+                                     due_on__lte=end).order_by().values("deployment__leader_id").annotate(
+            mine=Avg("impact_score"), head=Avg("head_impact_score"))
+
+    def disputes():
+        return (Visit.objects.filter(partnership_id=pk, visit_date__gte=start, visit_date__lte=end)
+                .exclude(dispute_reason="").order_by().values("deployment__leader_id"))
+
+    def overdue():
+        return (QAAction.objects.filter(partnership_id=pk, status=QAActionStatus.OPEN, due_on__lt=today).order_by()
+                .values("leader_id"))
+
+    def leaders():
+        low = agreed().filter(Q(mine__lt=LOW_IMPACT_BELOW) | Q(head__lt=LOW_IMPACT_BELOW)).values("deployment__leader_id")
+        found = (SystemLeader.objects.filter(partnership_id=pk, status__in=IN_FORCE)
+                 .filter(Q(review_due__lt=today) | Q(pk__in=low) | Q(pk__in=disputes()) | Q(pk__in=overdue()))
+                 .select_related("home_school").order_by("name", "pk"))
+        return found if only is None else found.select_related(None).only("review_due", *only)
+
+    impact = {row["deployment__leader_id"]: row for row in read("impact", agreed)}
+    disputed = dict(read("disputed", lambda: disputes().annotate(n=Count("pk")).values_list("deployment__leader_id", "n")))
+    late = dict(read("overdue", lambda: overdue().annotate(n=Count("pk")).values_list("leader_id", "n")))
     rows = []
-    for leader in leaders:
+    for leader in read("leaders", leaders):
         scores = impact.get(leader.pk, {})
         mine = round(scores["mine"], 1) if scores.get("mine") is not None else None
         head = round(scores["head"], 1) if scores.get("head") is not None else None
         flags = flags_for(leader_impact=mine, head_impact=head, disputed=disputed.get(leader.pk, 0),
-                          review_due=leader.review_due, overdue_actions=overdue.get(leader.pk, 0), today=today)
+                          review_due=leader.review_due, overdue_actions=late.get(leader.pk, 0), today=today)
         if flags:
             rows.append(AttentionRow(leader, flags, mine, head))
     return rows

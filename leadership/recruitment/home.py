@@ -7,7 +7,7 @@ from alliances.models import SystemLeader
 from leadership.models import Application, ApplicationStatus
 from leadership.recruitment import consent, induction, selectors
 from portal.tenancy.models import Membership
-from portal.ui.sections import listed
+from portal.ui.sections import always, listed
 
 
 def home_section(*, membership: Membership, **_) -> dict:
@@ -19,20 +19,20 @@ def home_section(*, membership: Membership, **_) -> dict:
     # designation, consent and home school's name): rows of every column cost more to build than to fetch.
     context: dict = {"recruitment_home": True, "my_applications": []}
     if membership.can("recruitment.apply"):
-        context |= listed("my_applications", Application.objects.filter(
+        context |= listed("my_applications", lambda: Application.objects.filter(
             partnership=membership.partnership, candidate=membership.user).select_related("round").only(
             "status", "round__title").order_by("-created_at"), 10)
     if membership.can("recruitment.endorse"):
-        context |= listed("to_endorse", selectors.applications_for(membership=membership)
+        context |= listed("to_endorse", lambda: selectors.applications_for(membership=membership)
                           .filter(status=ApplicationStatus.SUBMITTED).exclude(candidate=membership.user)
                           .select_related(None).select_related("round").only("name", "round__title"), None)
-        context["my_leaders"] = list(SystemLeader.objects.filter(
+        context |= always("my_leaders", lambda: SystemLeader.objects.filter(
             partnership=membership.partnership,  # the member's schools from the link table alone: cheaper to plan
             home_school_id__in=Membership.schools.through.objects.filter(membership_id=membership.pk).values("school_id"))
             .select_related("home_school").only("name", "designation", "release_consent_by", "release_consent_on",
-                                                "home_school__name").order_by("name")[:50])
+                                                "home_school__name").order_by("name"), 50)
     if membership.can("recruitment.panel"):
-        context |= listed("panel_waiting", selectors.applications_for(membership=membership).filter(
+        context |= listed("panel_waiting", lambda: selectors.applications_for(membership=membership).filter(
             status__in=(ApplicationStatus.ENDORSED, ApplicationStatus.PROPOSED),
             round__in=selectors.panel_rounds(membership).values("round_id")).select_related(None).select_related("round")
             .only("name", "status", "round__title").order_by("submitted_at"), 20)

@@ -19,8 +19,8 @@ def home_section(*, membership: Membership, **_) -> dict:
     today = timezone.localdate()
     if membership.role == Role.SYSTEM_LEADER:
         shown = ("title", "date", "starts_at", "cohort__name")  # what the lists show, not every column
-        return {**listed("registers_to_take", registers_to_take(membership, today=today).only(*shown), LIMIT),
-                **listed("sessions_run", sessions_run(membership, today=today).only(*shown), LIMIT)}
+        return {**listed("registers_to_take", lambda: registers_to_take(membership, today=today).only(*shown), LIMIT),
+                **listed("sessions_run", lambda: sessions_run(membership, today=today).only(*shown), LIMIT)}
     if membership.role == Role.PARTICIPANT:
         mine = Place.objects.filter(partnership=membership.partnership, user_id=membership.user_id,
                                     status=PlaceStatus.ACCEPTED).select_related("cohort")
@@ -28,7 +28,7 @@ def home_section(*, membership: Membership, **_) -> dict:
                     Exists(Evaluation.objects.filter(place_id=OuterRef("pk")))).order_by("cohort__ends_on")[:LIMIT]),
                 "my_certificates": list(mine.filter(completed_at__isnull=False).order_by("-completed_at")[:LIMIT])}
     if membership.role == Role.HEADTEACHER:
-        return listed("school_impact_due", SchoolImpact.objects.filter(
+        return listed("school_impact_due", lambda: SchoolImpact.objects.filter(
             partnership=membership.partnership, answered_at__isnull=True, due_on__lte=today,
             place__school_id__in=Membership.schools.through.objects.filter(membership_id=membership.pk).values(
                 "school_id")).select_related("place", "place__cohort", "place__school")
