@@ -112,3 +112,21 @@ def test_another_partnerships_scope_reads_none_of_the_lines(partnership, other_p
         theirs = b"".join(csv_lines(partnership=partnership, financial_year="2026-27"))
     assert ours.count(b"\r\n") > len(TEXTS) * 2
     assert theirs == ours.split(b"\r\n", 1)[0] + b"\r\n"  # the header alone
+
+
+def test_the_demo_datas_exports_are_the_csv_modules_bytes():
+    from django.core.management import call_command
+
+    from portal.models import Partnership
+    from programmes.models import ChargeLine
+
+    call_command("seed_demo", "--quiet-sign-ins")
+    years = set(ChargeLine.objects.values_list("partnership", "financial_year").distinct())
+    assert years
+    for partnership in Partnership.objects.filter(pk__in={pk for pk, _ in years}):
+        for fy in {fy for pk, fy in years if pk == partnership.pk}:
+            with scope(partnership=partnership):
+                written = _written(partnership, fy)
+            assert written == _expected(partnership, fy)
+            assert written.count(b"\r\n") == 1 + ChargeLine.objects.filter(partnership=partnership,
+                                                                          financial_year=fy).count()
