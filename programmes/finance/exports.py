@@ -163,12 +163,16 @@ def copied(sql: str, params: dict) -> list[bytes]:
     """The rows of `COPY (...) TO STDOUT` in `sql`, run as a query is (through the connection's execute wrappers,
     so the session's row-level security settings follow the current scope first) and logged as one."""
     rows = _Rows()
+
+    def copy(sql, params, many, context):
+        connection.validate_no_broken_transaction()
+        with connection.wrap_database_errors:
+            context["cursor"].cursor.copy_expert(sql, rows)
+
     with connection.cursor() as cursor:
         text = cursor.cursor.mogrify(sql, params).decode()
-        log = cursor.debug_sql(text) if hasattr(cursor, "debug_sql") else nullcontext()
-        with log:
-            cursor._execute_with_wrappers(text, None, False, lambda sql, params, many, context: (
-                context["cursor"].cursor.copy_expert(sql, rows)))
+        with cursor.debug_sql(text) if hasattr(cursor, "debug_sql") else nullcontext():
+            cursor._execute_with_wrappers(text, None, False, copy)
     return rows
 
 
