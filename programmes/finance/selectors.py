@@ -18,6 +18,7 @@ from programmes.models import (
     Entitlement,
     EntitlementStatus,
     Order,
+    OrderLine,
     OrderStatus,
     SchoolYearCharges,
 )
@@ -73,10 +74,25 @@ class Statement:
 
 
 STATEMENT_FIELDS = ("kind", "description", "amount", "charge_date", "invoice_date", "order_line__order_id")
+# The same rows on PostgreSQL, each line's order read through a LATERAL sub-query that PostgreSQL memoizes per order
+# line (a school's few hundred lines come from a few dozen): joined, it hashed every order line of the partnership
+# (20,000 at scale). Positional parameters, so the statement is prepared once a connection.
+_STATEMENT_LINES = f"""
+SELECT c.kind, c.description, c.amount, c.charge_date, c.invoice_date, o.order_id
+FROM {ChargeLine._meta.db_table} c
+LEFT JOIN LATERAL (SELECT o.order_id FROM {OrderLine._meta.db_table} o WHERE o.id = c.order_line_id OFFSET 0) o
+    ON true
+WHERE c.partnership_id = %s AND c.school_id = %s AND c.financial_year = %s
+ORDER BY c.invoice_date, c.charge_date, c.id
+"""
 
 
 def statement_lines(*, partnership, school_id: str, financial_year: str) -> list[StatementLine]:
     """The lines with what a statement shows of them, in the statement's order (one query)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_STATEMENT_LINES, [partnership.pk, school_id, financial_year])
+            return [StatementLine(*row) for row in cursor.fetchall()]
     return [StatementLine(*row) for row in ChargeLine.objects.filter(
         partnership=partnership, school_id=school_id, financial_year=financial_year)
         .order_by("invoice_date", "charge_date", "pk").values_list(*STATEMENT_FIELDS)]

@@ -64,7 +64,7 @@ def _export(request: HttpRequest):
 @require_http_methods(["GET", "HEAD"])
 @capability_required("finance.view")
 def finance_csv(request: HttpRequest, partnership_slug: str) -> HttpResponse:
-    """The export as `csv_response` would write it, its lines mostly written by the database (exports.csv_lines)."""
+    """The export as `csv_response` would write it, its lines written by the database (exports.csv_lines)."""
     fy = _year(request, "fy", financial_year_of(timezone.localdate()))
     response = StreamingHttpResponse(csv_lines(partnership=request.partnership, financial_year=fy),
                                      content_type="text/csv; charset=utf-8")

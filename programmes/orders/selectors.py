@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import OuterRef, QuerySet, Subquery, Sum
 
 from alliances.models import PartnershipSchool, School
 from portal.tenancy.models import Membership
@@ -38,9 +38,11 @@ def _per_order(aggregate):
 
 
 def orders_listed(*, membership: Membership) -> QuerySet[Order]:
-    """The orders list, with what each row shows (two aggregates, no query per row)."""
+    """The orders list, with what each row shows and nothing more: its total (no query per row), the school's name
+    and the catalogue's year (not the 45 columns of a school and the 16 of a catalogue)."""
     return (orders_for(membership=membership).select_related("school", "catalogue")
-            .annotate(order_total=_per_order(Sum("total")), line_count=_per_order(Count("pk")))
+            .only("status", "submitted_at", "created_at", "school__name", "catalogue__academic_year")
+            .annotate(order_total=_per_order(Sum("total")))
             .order_by("-submitted_at", "-created_at"))
 
 

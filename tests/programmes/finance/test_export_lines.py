@@ -1,7 +1,8 @@
-"""The finance CSV written by `csv_lines` (most lines written by PostgreSQL) is byte for byte the CSV
-`csv_response` writes from `export_rows`, for text that is plain and text that is not: commas and quotes to quote,
-formulas to guard, spaces and invisible characters, line breaks, letters outside ASCII, empty cells, credits, lines
-with and without an order; and on the fallback Python writes for SQLite."""
+"""The finance CSV written by `csv_lines` (on PostgreSQL one COPY, most lines written by the database) is byte for
+byte the CSV `csv_response` writes from `export_rows`, for text that is plain and text that is not: commas and quotes
+to quote, formulas to guard, spaces and invisible characters, line breaks, tabs and backslashes (which COPY escapes),
+letters outside ASCII, empty cells, credits, lines with and without an order; and on the fallback Python writes for
+SQLite. Row-level security applies to the COPY: another partnership's scope reads none of the lines."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from django.db import connection
 from django_scopes import scope, scopes_disabled
 
 from portal.ui.csv_export import csv_response
-from programmes.finance.exports import BATCH, COLUMNS, csv_lines, export_rows
+from programmes.finance import exports
+from programmes.finance.exports import COLUMNS, csv_lines, export_rows
 from programmes.models import ChargeKind
 from tests.factories import CatalogueFactory, ChargeLineFactory, OrderLineFactory, SchoolFactory
 
@@ -37,7 +39,7 @@ def _expected(partnership, fy: str) -> bytes:
 
 
 def _written(partnership, fy: str) -> bytes:
-    return "".join(csv_lines(partnership=partnership, financial_year=fy)).encode("utf-8")
+    return b"".join(csv_lines(partnership=partnership, financial_year=fy))
 
 
 def _lines(partnership):
@@ -72,15 +74,18 @@ def test_the_lines_are_the_csv_modules_bytes(partnership):
     assert _written(partnership, "2025-26") == _expected(partnership, "2025-26")  # a year with no lines: the header
 
 
-def test_a_year_longer_than_a_batch_is_every_line_in_order(partnership):
+def test_a_year_longer_than_a_batch_is_every_line_in_order(partnership, monkeypatch):
+    monkeypatch.setattr(exports, "BATCH", 4)  # chunks with only database lines, and with Python's among them
     catalogue = CatalogueFactory(partnership=partnership, academic_year="2026-27")
     school = SchoolFactory(urn="700009", name="Big School")
-    for index in range(BATCH + 3):
+    for index in range(23):
         ChargeLineFactory(partnership=partnership, school=school, service__catalogue=catalogue,
-                          description="Comma, line" if index % 2 else f"Line {index}",
+                          description=["Comma, line", f"Line {index}", "Line", "Line", " space first"][index % 5],
                           charge_date=date(2026, 5, 1 + index % 28), invoice_date=date(2026, 6, 1),
                           quantity=Decimal("1"), unit_price=Decimal("1.00"), amount=Decimal("1.00"))
-    assert _written(partnership, "2026-27") == _expected(partnership, "2026-27")
+    written = _written(partnership, "2026-27")
+    assert written == _expected(partnership, "2026-27")
+    assert written.count(b"\r\n") == 24
 
 
 def test_python_writes_the_same_bytes_where_the_database_does_not(partnership, monkeypatch):
@@ -96,4 +101,32 @@ def test_the_lines_are_read_in_the_scope_they_were_asked_in(partnership):
     with scope(partnership=partnership):
         chunks = csv_lines(partnership=partnership, financial_year="2026-27")
     with scope(_enabled=True):  # scopes on, and no partnership's
-        assert "".join(chunks).encode("utf-8") == expected
+        assert b"".join(chunks) == expected
+
+
+def test_another_partnerships_scope_reads_none_of_the_lines(partnership, other_partnership):
+    _lines(partnership)
+    with scope(partnership=partnership):
+        ours = b"".join(csv_lines(partnership=partnership, financial_year="2026-27"))
+    with scope(partnership=other_partnership):
+        theirs = b"".join(csv_lines(partnership=partnership, financial_year="2026-27"))
+    assert ours.count(b"\r\n") > len(TEXTS) * 2
+    assert theirs == ours.split(b"\r\n", 1)[0] + b"\r\n"  # the header alone
+
+
+def test_the_demo_datas_exports_are_the_csv_modules_bytes():
+    from django.core.management import call_command
+
+    from portal.models import Partnership
+    from programmes.models import ChargeLine
+
+    call_command("seed_demo", "--quiet-sign-ins")
+    years = set(ChargeLine.objects.values_list("partnership", "financial_year").distinct())
+    assert years
+    for partnership in Partnership.objects.filter(pk__in={pk for pk, _ in years}):
+        for fy in {fy for pk, fy in years if pk == partnership.pk}:
+            with scope(partnership=partnership):
+                written = _written(partnership, fy)
+            assert written == _expected(partnership, fy)
+            assert written.count(b"\r\n") == 1 + ChargeLine.objects.filter(partnership=partnership,
+                                                                          financial_year=fy).count()
