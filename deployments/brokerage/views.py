@@ -16,13 +16,13 @@ from deployments.brokerage.matching import ranking_for_request
 from deployments.delivery.capacity import current_ledger
 from deployments.filters import OfferFilter
 from deployments.models import Funder, OfferStatus, RateKind
-from deployments.paging import counted_page
 from deployments.requests.selectors import funding_choices, request_needs
 from deployments.visibility import offers_for, requests_for
 from portal.days import days_phrase
 from portal.errors import DomainError
 from portal.ui.confirm import Confirmation, confirm
 from portal.ui.fields import NoteForm
+from portal.ui.paging import counted_page
 from portal.ui.views import capability_required, found_or_404, query_without_page
 
 
