@@ -24,7 +24,7 @@ from alliances.models import (
     Status,
 )
 from alliances.selectors import search_schools
-from portal.ui.filtering import ListFilter, ModelChoiceFilter, search_q
+from portal.ui.filtering import ListFilter, search_q
 
 SEARCH_MAX = 100  # characters in a search box: longer than any school name and postcode together
 
@@ -238,13 +238,12 @@ class LeaderFilter(RowChoices, ListFilter):
 
 
 
-class ClusterFilter(ListFilter):
+class ClusterFilter(RowChoices, ListFilter):
     default_order = ("-academic_year", "name")
     q = django_filters.CharFilter(label="Name", field_name="name", lookup_expr="icontains", max_length=SEARCH_MAX)
     academic_year = django_filters.CharFilter(label="Academic year", help_text="For example, 2026-27", max_length=7)
     kind = django_filters.ChoiceFilter(label="Kind", choices=ClusterKind.choices, empty_label="Any kind")
-    la = ModelChoiceFilter(label="Local authority", queryset=local_authorities,
-                                          empty_label="Any local authority")
+    la = RowChoiceFilter(label="Local authority", choices_for=local_authority_rows, empty_label="Any local authority")
     sort = django_filters.OrderingFilter(
         label="Sort by", fields=(("name", "name"), ("academic_year", "year"), ("member_count", "size")),
         field_labels={"name": "Name", "academic_year": "Academic year", "member_count": "Number of schools"},

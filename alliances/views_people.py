@@ -15,8 +15,8 @@ from alliances.models import LEADER_PHASES, LocalAuthority, Specialism, Speciali
 from portal.errors import DomainError
 from portal.ui.confirm import Confirmation, confirm
 from portal.ui.csv_export import csv_response
+from portal.ui.paging import counted_page
 from portal.ui.sections import sections_for
-from portal.ui.paging import counted_page, paginate
 from portal.ui.views import capability_required, query_without_page
 
 
@@ -156,10 +156,11 @@ def _cluster_filter(request):
 @require_http_methods(["GET", "HEAD"])
 @capability_required("directory.view")
 def clusters(request: HttpRequest, partnership_slug: str) -> HttpResponse:
-    filterset = _cluster_filter(request)
+    filterset = ClusterFilter(request.GET or None, queryset=selectors.listed_clusters(membership=request.membership),
+                              request=request)
     return render(request, "alliances/clusters.html", {
-        "filter": filterset, "page": paginate(request, filterset.qs, per_page=50), "query": query_without_page(request),
-        "can_manage": request.membership.can("directory.manage"),
+        "filter": filterset, "page": counted_page(request, filterset.qs, per_page=50),
+        "query": query_without_page(request), "can_manage": request.membership.can("directory.manage"),
     })
 
 

@@ -46,7 +46,7 @@ def deployments_list(request: HttpRequest, partnership_slug: str) -> HttpRespons
     rows = deployments_for(membership=request.membership).select_related(None).select_related(
         "school", "leader").only(*LIST_COLUMNS)
     filterset = DeploymentFilter(request.GET, queryset=rows, request=request)
-    # `listing`'s context, with the page's rows and their count read in one statement (`deployments.paging`).
+    # `listing`'s context, with the page's rows and their count read in one statement (`portal.ui.paging`).
     return render(request, "deployments/deployments.html", {
         "filter": filterset, "page": counted_page(request, filterset.qs), "query": query_without_page(request)})
 

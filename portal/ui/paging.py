@@ -15,7 +15,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Expression, Func, IntegerField, QuerySet, Subquery, Value
+from django.db import connection
+from django.db.models import Expression, Func, IntegerField, QuerySet, Subquery, Value, Window
+from django.db.models.functions import RowNumber
 from django.http import HttpRequest
 
 TOTAL = "listed_total"
@@ -67,3 +69,34 @@ def counted_page(request: HttpRequest, queryset: QuerySet, *, per_page: int = 25
     if count is not None:
         paginator.__dict__["count"] = count()
     return paginator.get_page(number)
+
+
+
+def _numbered(rows: QuerySet, part: int, total) -> QuerySet:
+    """`rows` marked as `part` of a union, each numbered in their own order, with the count `total`."""
+    order = list(rows.query.order_by or rows.model._meta.ordering)
+    return rows.annotate(listed_part=Value(part), listed_position=Window(RowNumber(), order_by=order), **{TOTAL: total})
+
+
+def counted_page_beside(request: HttpRequest, queryset: QuerySet, beside: QuerySet, *, beside_limit: int,
+                        per_page: int = 25) -> tuple[list, Page]:
+    """The first `beside_limit` rows of `beside` (the same rows as `queryset`'s: the same model, joins and columns,
+    other filters) and `counted_page(request, queryset)`, read in one statement on PostgreSQL: the two reads
+    joined by UNION ALL, each row numbered in its own read's order, which is the order they are given in whatever
+    order the union returns them. Elsewhere, or for a number past the last page, a query for `beside` and the
+    page as `counted_page` reads it."""
+    number = asked_number(request)
+    if connection.vendor == "postgresql" and 1 <= number <= HIGHEST_READ_PAGE:
+        bottom = (number - 1) * per_page
+        first = _numbered(beside, 0, Value(0))[:beside_limit]
+        second = _numbered(queryset, 1, row_count(queryset))[bottom:bottom + per_page]
+        rows = sorted(first.union(second, all=True), key=lambda row: (row.listed_part, row.listed_position))
+        found = [row for row in rows if row.listed_part == 0]
+        listed = rows[len(found):]
+        if listed or number == 1:
+            paginator = Paginator(queryset, per_page)
+            paginator.__dict__["count"] = getattr(listed[0], TOTAL) if listed else 0
+            return found, Page(listed, number, paginator)
+        return found, counted_page(request, queryset, per_page=per_page)
+    return list(beside[:beside_limit]), counted_page(request, queryset, per_page=per_page)
+

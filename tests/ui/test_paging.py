@@ -11,7 +11,7 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
 from portal.ui import views
-from portal.ui.paging import HIGHEST_READ_PAGE, asked_number, counted_page, paginate
+from portal.ui.paging import HIGHEST_READ_PAGE, asked_number, counted_page, counted_page_beside, paginate
 
 ASKED = [None, "", "1", "2", "3", " 2", "2.0", "abc", "0", "-1", "99", "1e3", str(HIGHEST_READ_PAGE + 1),
          "99999999999999999999999"]
@@ -78,3 +78,30 @@ def test_a_given_total_and_count_are_what_the_page_counts():
     past = counted_page(_get("999"), rows, per_page=3, total=Value(1234), count=lambda: counted.append(1) or 6)
     assert counted == [1]
     assert (past.paginator.count, past.number, [row.pk for row in past]) == (6, 2, list(rows.values_list("pk", flat=True)[3:6]))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("asked", ASKED)
+def test_rows_beside_a_page_are_those_a_query_of_their_own_reads(asked):
+    rows = ContentType.objects.order_by("-model", "pk")
+    request = _get(asked)
+    for listed, beside, limit in [(rows.exclude(app_label="auth"), rows.filter(app_label="auth"), 3),
+                                  (rows.exclude(app_label="auth"), rows.filter(app_label="auth"), 50),
+                                  (rows.filter(app_label="no such app"), rows.filter(app_label="auth"), 2),
+                                  (rows.exclude(app_label="auth"), rows.none(), 5)]:
+        found, page = counted_page_beside(request, listed, beside, beside_limit=limit, per_page=4)
+        assert [row.pk for row in found] == [row.pk for row in beside[:limit]]
+        theirs = paginate(request, listed, per_page=4)
+        assert [row.pk for row in page] == [row.pk for row in theirs]
+        assert (page.number, page.paginator.count, page.paginator.num_pages) == (
+            theirs.number, theirs.paginator.count, theirs.paginator.num_pages)
+
+
+@pytest.mark.django_db
+def test_rows_beside_a_page_are_read_with_it_in_one_statement_on_postgresql():
+    rows = ContentType.objects.order_by("pk")
+    with CaptureQueriesContext(connection) as read:
+        found, page = counted_page_beside(_get("2"), rows.exclude(app_label="auth"), rows.filter(app_label="auth"),
+                                          beside_limit=2, per_page=3)
+    assert (len(found), len(page.object_list)) == (2, 3)
+    assert len(read) == (1 if connection.vendor == "postgresql" else 2)
