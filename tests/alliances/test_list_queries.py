@@ -8,7 +8,13 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.factories import ClusterFactory, LocalAuthorityFactory, SchoolFactory, SystemLeaderFactory
+from tests.factories import (
+    ClusterFactory,
+    LocalAuthorityFactory,
+    SchoolFactory,
+    SystemLeaderFactory,
+    default_specialisms,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -39,3 +45,18 @@ def test_a_list_reads_its_choices_and_its_counted_page(client, broker, rows, pat
     client.force_login(broker.user)
     statements = 2 if connection.vendor == "postgresql" else choice_lists + 1
     assert _over_the_floor(client, broker.partnership.slug, path) == statements
+
+
+def test_the_choice_lists_read_together_are_those_read_one_by_one(rf, broker, partnership, rows):
+    from alliances.filters import cluster_rows, local_authority_rows, read_together, specialism_rows
+
+    LocalAuthorityFactory(code="307", name="Ealing O'Brien & \"Co\"")
+    default_specialisms(partnership)
+    request = rf.get("/")
+    request.membership, request.partnership = broker, partnership
+    lists = [specialism_rows(request), local_authority_rows(request), cluster_rows(request)]
+    with CaptureQueriesContext(connection) as read:
+        together = read_together(lists)
+    assert together == [list(each.queryset.values_list(*each.fields)) for each in lists]
+    assert all(together) and len(read) == (1 if connection.vendor == "postgresql" else 3)
+    assert read_together(lists[1:2]) == together[1:2]
