@@ -1,7 +1,13 @@
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import django_filters
-from django.db.models import Q
+from django.db import connection
+from django.db.models import Q, QuerySet
+from django.db.models.functions import JSONArray
 
 from alliances.models import (
     LEADER_PHASES,
@@ -18,7 +24,7 @@ from alliances.models import (
     Status,
 )
 from alliances.selectors import search_schools
-from portal.ui.filtering import ListFilter, ModelChoiceFilter, search_q
+from portal.ui.filtering import ListFilter, search_q
 
 SEARCH_MAX = 100  # characters in a search box: longer than any school name and postcode together
 
@@ -55,11 +61,38 @@ class SharedChoices(tuple):
         return self
 
 
+@dataclass(frozen=True)
+class Rows:
+    """The rows a choice list is made of: `queryset`'s `fields`, in its order, each made a (key, label) by `pair`."""
+
+    queryset: QuerySet
+    fields: tuple[str, ...]
+    pair: Callable[..., tuple]
+
+
+def read_together(lists: list[Rows]) -> list[list[tuple]]:
+    """Each of `lists`' rows as tuples of its fields. On PostgreSQL, in one statement: each list an ARRAY of JSON
+    arrays, built by its own query (its filters, its partnership and its ORDER BY, the order the ARRAY keeps);
+    elsewhere, or for one list, a query each. Keys and labels are text and whole numbers: JSON gives them back as
+    they were."""
+    if connection.vendor != "postgresql" or len(lists) < 2:
+        return [list(each.queryset.values_list(*each.fields)) for each in lists]
+    parts, params = [], []
+    for each in lists:
+        sql, part_params = each.queryset.values(row=JSONArray(*each.fields)).query.sql_with_params()
+        parts.append(f"ARRAY({sql})")
+        params.extend(part_params)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        found = cursor.fetchone()
+    return [[tuple(json.loads(row) if isinstance(row, str) else row) for row in rows] for rows in found]
+
+
 class RowChoiceFilter(django_filters.ChoiceFilter):
-    """A choice among rows read for this request, as (key, label) pairs `choices_for(request)` returns: the same
-    options a ModelChoiceFilter writes without a model and an iterator value built per option (150 local
-    authorities on every list page), and a chosen key is checked against the list instead of read again. The
-    filter gets the key (`la=<code>`, `in_cluster(..., <pk>)`), which selects what the row did."""
+    """A choice among rows read for this request, as (key, label) pairs of the `Rows` `choices_for(request)`
+    returns: the same options a ModelChoiceFilter writes without a model and an iterator value built per option
+    (150 local authorities on every list page), and a chosen key is checked against the list instead of read
+    again. The filter gets the key (`la=<code>`, `in_cluster(..., <pk>)`), which selects what the row did."""
 
     def __init__(self, *args, choices_for, **kwargs):
         self.choices_for = choices_for
@@ -67,24 +100,33 @@ class RowChoiceFilter(django_filters.ChoiceFilter):
 
 
 class RowChoices:
-    """Mixin for a ListFilter: reads each RowChoiceFilter's choices for the request (before the form is built)."""
+    """Mixin for a ListFilter: reads every RowChoiceFilter's choices for the request (before the form is built),
+    all in one statement (`read_together`)."""
 
     def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, request=request, **kwargs)
-        for each in self.filters.values():
-            if isinstance(each, RowChoiceFilter):
-                each.extra["choices"] = SharedChoices(each.choices_for(request))
+        chosen = [each for each in self.filters.values() if isinstance(each, RowChoiceFilter)]
+        wanted = [each.choices_for(request) for each in chosen]
+        for each, rows, spec in zip(chosen, read_together(wanted), wanted, strict=True):
+            each.extra["choices"] = SharedChoices([spec.pair(*row) for row in rows])
 
 
-def local_authority_rows(request) -> list[tuple[str, str]]:
+def _la_pair(code, name) -> tuple[str, str]:
+    return code, f"{name} ({code})"
+
+
+def local_authority_rows(request) -> Rows:
     """`local_authorities` as (code, "Name (code)"), the label LocalAuthority's str() writes."""
-    return [(code, f"{name} ({code})") for code, name in local_authorities(request).values_list("code", "name")]
+    return Rows(local_authorities(request), ("code", "name"), _la_pair)
 
 
-def cluster_rows(request) -> list[tuple[str, str]]:
+def _cluster_pair(pk, name, year) -> tuple[int, str]:
+    return pk, f"{name} ({year})"
+
+
+def cluster_rows(request) -> Rows:
     """`cluster_choices` as (pk, "Name (year)"), the label Cluster's str() writes."""
-    return [(pk, f"{name} ({year})") for pk, name, year in cluster_choices(request).values_list(
-        "pk", "name", "academic_year")]
+    return Rows(cluster_choices(request), ("pk", "name", "academic_year"), _cluster_pair)
 
 
 class SchoolFilter(RowChoices, ListFilter):
@@ -139,9 +181,13 @@ def specialism_choices(request):
     return Specialism.objects.filter(partnership=request.partnership).order_by("group", "name")
 
 
-def specialism_rows(request) -> list[tuple[int, str]]:
+def _specialism_pair(pk, name) -> tuple[int, str]:
+    return pk, name
+
+
+def specialism_rows(request) -> Rows:
     """`specialism_choices` as (pk, name), the label Specialism's str() writes."""
-    return list(specialism_choices(request).values_list("pk", "name"))
+    return Rows(specialism_choices(request), ("pk", "name"), _specialism_pair)
 
 
 def designation_choices(request):
@@ -192,13 +238,12 @@ class LeaderFilter(RowChoices, ListFilter):
 
 
 
-class ClusterFilter(ListFilter):
+class ClusterFilter(RowChoices, ListFilter):
     default_order = ("-academic_year", "name")
     q = django_filters.CharFilter(label="Name", field_name="name", lookup_expr="icontains", max_length=SEARCH_MAX)
     academic_year = django_filters.CharFilter(label="Academic year", help_text="For example, 2026-27", max_length=7)
     kind = django_filters.ChoiceFilter(label="Kind", choices=ClusterKind.choices, empty_label="Any kind")
-    la = ModelChoiceFilter(label="Local authority", queryset=local_authorities,
-                                          empty_label="Any local authority")
+    la = RowChoiceFilter(label="Local authority", choices_for=local_authority_rows, empty_label="Any local authority")
     sort = django_filters.OrderingFilter(
         label="Sort by", fields=(("name", "name"), ("academic_year", "year"), ("member_count", "size")),
         field_labels={"name": "Name", "academic_year": "Academic year", "member_count": "Number of schools"},

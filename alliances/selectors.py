@@ -44,6 +44,7 @@ from alliances.search import UpperContains
 from portal.audit.models import AuditEvent
 from portal.imports import ascii_code
 from portal.tenancy.models import Membership
+from portal.ui.paging import row_count
 
 
 def visible_local_authorities(*, membership: Membership) -> QuerySet[LocalAuthority] | None:
@@ -226,6 +227,19 @@ def active_specialisms(*, partnership, include=()) -> QuerySet:
 def clusters_for(*, membership: Membership) -> QuerySet:
     queryset = Cluster.objects.filter(partnership=membership.partnership).select_related("la", "chair_school").annotate(
         member_count=Count("members"))
+    limited = visible_local_authorities(membership=membership)
+    if limited is not None:
+        queryset = queryset.filter(la__in=limited)
+    return queryset
+
+
+def listed_clusters(*, membership: Membership) -> QuerySet:
+    """The clusters list's rows: `clusters_for`'s with only the columns a row shows (its local authority's name,
+    not its chair school) and the member count a subquery each instead of a GROUP BY, so that a page reads the
+    count of all with its rows (`portal.ui.paging.counted_page`)."""
+    queryset = Cluster.objects.filter(partnership=membership.partnership).select_related("la").only(
+        "name", "kind", "academic_year", "la__name").annotate(
+        member_count=row_count(ClusterSchool.objects.filter(cluster=OuterRef("pk"))))
     limited = visible_local_authorities(membership=membership)
     if limited is not None:
         queryset = queryset.filter(la__in=limited)

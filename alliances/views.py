@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db import connection
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -14,7 +14,8 @@ from alliances.forms import FindSchoolForm, PartnershipSchoolForm
 from portal.errors import DomainError
 from portal.formats import date_text
 from portal.ui.csv_export import csv_response
-from portal.ui.views import capability_required, paginate, query_without_page
+from portal.ui.paging import counted_page, paginate
+from portal.ui.views import capability_required, query_without_page
 
 # The columns a schools list row shows (alliances/templatetags/directory.py), not the forty a school has.
 SCHOOL_ROW_FIELDS = ("urn", "name", "postcode", "status", "phase", "ofsted_grade", "ofsted_category", "la__name")
@@ -22,10 +23,6 @@ SCHOOL_ROW_FIELDS = ("urn", "name", "postcode", "status", "phase", "ofsted_grade
 # too, `selectors.searched_school_count` counts them.
 KEPT_COUNTS = ("la", "phase", "status", "sort")
 PER_PAGE = 50
-KEPT_TOTAL = "kept_total"
-# Past any real list's last page (46,096 schools are 922 pages), and within PostgreSQL's OFFSET: larger numbers
-# go straight to `get_page`, which answers with the last page.
-HIGHEST_READ_PAGE = 1_000_000
 
 
 def _filtered(request: HttpRequest) -> SchoolFilter:
@@ -45,26 +42,15 @@ def _kept_filters(filterset: SchoolFilter) -> dict | None:
 
 def _kept_page(request: HttpRequest, schools: QuerySet, kept: dict) -> Page:
     """The page ?page= asks for, as `paginate` gives it, its rows read with the count of all (kept by PostgreSQL:
-    `selectors.kept_school_total`) in one statement. A number that is not one is page 1; below 1 or past the last
-    page (a stale link), Django's `get_page` answers with the last page, given the count first."""
+    `selectors.kept_school_total`) in one statement; a number past the last page is answered from the kept count."""
     membership, text = request.membership, kept.pop("q")
-    paginator = Paginator(schools, PER_PAGE)
-    asked = request.GET.get("page")
-    try:
-        number = int(asked)
-    except (TypeError, ValueError):
-        number = 1
-    if 1 <= number <= HIGHEST_READ_PAGE:
-        total = selectors.kept_school_total(membership=membership, text=text, **kept)
-        bottom = (number - 1) * PER_PAGE
-        rows = list(schools.annotate(**{KEPT_TOTAL: total})[bottom:bottom + PER_PAGE])
-        if rows or number == 1:  # page 1 is empty only when nothing is found
-            paginator.count = getattr(rows[0], KEPT_TOTAL) if rows else 0  # the cached property's value
-            return Page(rows, number, paginator)
-    count = (selectors.searched_school_count(membership=membership, text=text, **kept) if text.strip()
-             else selectors.school_count(membership=membership, **kept))
-    paginator.count = count
-    return paginator.get_page(asked)
+
+    def count() -> int:
+        return (selectors.searched_school_count(membership=membership, text=text, **kept) if text.strip()
+                else selectors.school_count(membership=membership, **kept))
+
+    return counted_page(request, schools, per_page=PER_PAGE, count=count,
+                        total=selectors.kept_school_total(membership=membership, text=text, **kept))
 
 
 @require_http_methods(["GET", "HEAD"])

@@ -15,8 +15,9 @@ from alliances.models import LEADER_PHASES, LocalAuthority, Specialism, Speciali
 from portal.errors import DomainError
 from portal.ui.confirm import Confirmation, confirm
 from portal.ui.csv_export import csv_response
+from portal.ui.paging import counted_page
 from portal.ui.sections import sections_for
-from portal.ui.views import capability_required, paginate, query_without_page
+from portal.ui.views import capability_required, query_without_page
 
 
 def _sees_contacts(request: HttpRequest) -> bool:
@@ -39,8 +40,8 @@ def leaders(request: HttpRequest, partnership_slug: str) -> HttpResponse:
         membership=request.membership).select_related(None).select_related("home_school").only(
         "name", "status", "designation", "review_due", "capacity_days_per_term", "home_school__name"))
     return render(request, "alliances/leaders.html", {
-        "filter": filterset, "page": paginate(request, filterset.qs, per_page=50), "query": query_without_page(request),
-        "can_manage": request.membership.can("directory.manage"),
+        "filter": filterset, "page": counted_page(request, filterset.qs, per_page=50),
+        "query": query_without_page(request), "can_manage": request.membership.can("directory.manage"),
     })
 
 
@@ -155,10 +156,11 @@ def _cluster_filter(request):
 @require_http_methods(["GET", "HEAD"])
 @capability_required("directory.view")
 def clusters(request: HttpRequest, partnership_slug: str) -> HttpResponse:
-    filterset = _cluster_filter(request)
+    filterset = ClusterFilter(request.GET or None, queryset=selectors.listed_clusters(membership=request.membership),
+                              request=request)
     return render(request, "alliances/clusters.html", {
-        "filter": filterset, "page": paginate(request, filterset.qs, per_page=50), "query": query_without_page(request),
-        "can_manage": request.membership.can("directory.manage"),
+        "filter": filterset, "page": counted_page(request, filterset.qs, per_page=50),
+        "query": query_without_page(request), "can_manage": request.membership.can("directory.manage"),
     })
 
 

@@ -9,17 +9,17 @@ from datetime import datetime, time, timedelta
 import django_filters
 from django.utils import timezone
 
-from alliances.filters import SEARCH_MAX, cluster_choices, in_cluster, local_authorities
+from alliances.filters import SEARCH_MAX, RowChoiceFilter, RowChoices, cluster_rows, in_cluster, local_authority_rows
 from deployments.models import DeploymentStatus, OfferStatus
 from deployments.progress import filter_by_progress, progress_choices
-from portal.ui.filtering import ListFilter, ModelChoiceFilter, search_q, term_choices
+from portal.ui.filtering import ListFilter, search_q, term_choices
 
 
 def _day_start(day) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-class WorkFilter(ListFilter):
+class WorkFilter(RowChoices, ListFilter):
     """Shared by the brokerage's lists: `school` is the path to the school, `text` the fields a name search
     reads, `references` what each reference letter names, `dated` how a term filters (a timestamp field, or
     None for rows that run between start and end dates)."""
@@ -32,10 +32,10 @@ class WorkFilter(ListFilter):
     q = django_filters.CharFilter(label="School, person or reference", method="search", max_length=SEARCH_MAX,
                                   help_text="A school's name or URN, a person's name, or a reference like R00003")
     status = django_filters.ChoiceFilter(label="Status", choices=[], empty_label="Any status")
-    la = ModelChoiceFilter(label="Local authority", queryset=local_authorities, method="by_la",
-                                          empty_label="Any local authority")
-    cluster = ModelChoiceFilter(label="Cluster", queryset=cluster_choices, method="by_cluster",
-                                               empty_label="Any cluster")
+    # Read with each other in one statement (`alliances.filters.RowChoices`); a chosen key selects what the row did.
+    la = RowChoiceFilter(label="Local authority", choices_for=local_authority_rows, method="by_la",
+                         empty_label="Any local authority")
+    cluster = RowChoiceFilter(label="Cluster", choices_for=cluster_rows, method="by_cluster", empty_label="Any cluster")
     term = django_filters.ChoiceFilter(label="Term", choices=[], method="by_term", empty_label="Any term")
 
     statuses: list[tuple[str, str]] = []

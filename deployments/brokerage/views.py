@@ -16,13 +16,13 @@ from deployments.brokerage.matching import ranking_for_request
 from deployments.delivery.capacity import current_ledger
 from deployments.filters import OfferFilter
 from deployments.models import Funder, OfferStatus, RateKind
-from deployments.paging import counted_page
 from deployments.requests.selectors import funding_choices, request_needs
 from deployments.visibility import offers_for, requests_for
 from portal.days import days_phrase
 from portal.errors import DomainError
 from portal.ui.confirm import Confirmation, confirm
 from portal.ui.fields import NoteForm
+from portal.ui.paging import counted_page_beside
 from portal.ui.views import capability_required, found_or_404, query_without_page
 
 
@@ -89,11 +89,11 @@ def offers_list(request: HttpRequest, partnership_slug: str) -> HttpResponse:
         "partnership_id", "status", "created_at", "expires_at", "request__days_wanted", "request__school__name")
     filterset = OfferFilter(request.GET, queryset=rows, request=request)
     # Not `listing`: its page (and the count of every offer it takes) would be replaced by the answered ones'.
+    # The open ones and a page of the others (with their count) in one statement.
+    waiting, page = counted_page_beside(request, filterset.qs.exclude(status=OfferStatus.OPEN),
+                                        filterset.qs.filter(status=OfferStatus.OPEN), beside_limit=50)
     return render(request, "deployments/offers.html", {
-        "filter": filterset, "query": query_without_page(request),
-        "open": list(filterset.qs.filter(status=OfferStatus.OPEN)[:50]),
-        "page": counted_page(request, filterset.qs.exclude(status=OfferStatus.OPEN)),
-    })
+        "filter": filterset, "query": query_without_page(request), "open": waiting, "page": page})
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

@@ -14,7 +14,6 @@ from deployments.delivery import lifecycle, page_rows, selectors, visit_rules, v
 from deployments.delivery.forms import DecisionForm, ResolveVisitForm, VisitAnswerForm, VisitForm
 from deployments.filters import DeploymentFilter
 from deployments.models import NOT_COUNTED, DeploymentStatus, Visit, VisitStatus
-from deployments.paging import counted_page
 from deployments.variations.views import deployment_section
 from deployments.visibility import deployments_for
 from deployments.workflow import is_head_of, is_leader_of
@@ -22,6 +21,7 @@ from portal.errors import DomainError
 from portal.formats import date_text
 from portal.ui.confirm import Confirmation, confirm
 from portal.ui.fields import NoteForm
+from portal.ui.paging import counted_page
 from portal.ui.views import capability_required, found_or_404, query_without_page, show_error
 
 # What the deployments list shows (`deployment_rows`): anything else would load on use, one query a row.
@@ -46,7 +46,7 @@ def deployments_list(request: HttpRequest, partnership_slug: str) -> HttpRespons
     rows = deployments_for(membership=request.membership).select_related(None).select_related(
         "school", "leader").only(*LIST_COLUMNS)
     filterset = DeploymentFilter(request.GET, queryset=rows, request=request)
-    # `listing`'s context, with the page's rows and their count read in one statement (`deployments.paging`).
+    # `listing`'s context, with the page's rows and their count read in one statement (`portal.ui.paging`).
     return render(request, "deployments/deployments.html", {
         "filter": filterset, "page": counted_page(request, filterset.qs), "query": query_without_page(request)})
 

@@ -6,10 +6,10 @@ from functools import wraps
 
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest
 
 from portal.errors import DomainError
+from portal.ui.paging import paginate  # noqa: F401 - the lists' import of it, kept
 
 
 def capability_required(capability: str):
@@ -26,12 +26,6 @@ def capability_required(capability: str):
         return wrapper
 
     return decorator
-
-
-def paginate(request: HttpRequest, queryset, *, per_page: int = 25):
-    """A page of `queryset` from ?page=; a bad or out-of-range number gives the nearest real page, never a 500."""
-    paginator = Paginator(queryset, per_page)
-    return paginator.get_page(request.GET.get("page"))
 
 
 def query_without_page(request: HttpRequest) -> str:
