@@ -162,7 +162,7 @@ def test_a_list_makes_as_many_queries_for_few_schools_as_for_many(client, areas,
             with CaptureQueriesContext(connection) as queries:
                 assert client.get(f"/p/{broker.partnership.slug}/schools/{query}").status_code == 200
             counts.append(len(queries))
-    assert counts == [9, 9, 9, 9], counts
+    assert counts == [8, 8, 8, 8], counts
 
 
 @pytest.mark.django_db
