@@ -51,7 +51,7 @@ REVIEW_ROWS = ("kind", "term_key", "due_on", "deployment__school__name")
 
 def home_sections(*, membership: Membership, **_) -> dict:
     """Every section the member's capabilities call for, merged into one template context; the lists often empty
-    are read only if they have rows (`portal.ui.sections.IfAny`)."""
+    are read only if they have rows (`portal.ui.sections.listed`, `queued`)."""
     sections: dict = {}
     for capability, section in SECTIONS:
         if membership.can(capability):

@@ -10,8 +10,7 @@ queryset: the page then builds and compiles each list's statement once for the m
 (`portal.kept`) and afterwards only runs it. A list that is often empty (`listed`, `queued`) is read only if it
 has rows: the page asks every such list's "is there any row?" in one statement, then reads only the lists that
 have rows. The page's queries are then fixed for the same lists having rows (not for the data's size): one for
-the question, one per list read. `IfAny` is the older form of an often-empty list (a queryset built on every
-request, and a read of its own); it still works, without the keeping.
+the question, one per list read.
 """
 
 from __future__ import annotations
@@ -70,15 +69,6 @@ def always_counted(name: str, rows: Rows, shown: int, count: str) -> dict:
                                  lambda found: {name: found, count: total_of(found)})}
 
 
-@dataclass(frozen=True)
-class IfAny:
-    """Part of a section read only if `rows` has a row: then `read()` gives its context, else `empty` does."""
-
-    rows: QuerySet
-    read: Callable[[], dict]
-    empty: dict
-
-
 def register_section(page: str, provider: Provider) -> None:
     if provider not in _providers[page]:
         _providers[page].append(provider)
@@ -101,21 +91,18 @@ def sections_for(page: str, **context) -> dict:
     merged: dict = {}
     for provider in _providers[page]:
         merged.update(provider(**context))
-    parts = {key: merged.pop(key) for key in [key for key, part in merged.items() if isinstance(part, Part | IfAny)]}
-    asked = [key for key, part in parts.items() if isinstance(part, IfAny) or part.asked is not None]
-    # Kept only when the statements depend on nothing but the member, the day and plain values, and no list is an
-    # `IfAny` (its queryset is built by its provider on every request anyway).
-    member = _member_key(context) if all(isinstance(part, Part) for part in parts.values()) else None
+    parts = {key: merged.pop(key) for key in [key for key, part in merged.items() if isinstance(part, Part)]}
+    asked = [key for key, part in parts.items() if part.asked is not None]
+    # Kept only when the statements depend on nothing but the member, the day and plain values.
+    member = _member_key(context)
 
     def build() -> tuple:
-        return question([part.rows if isinstance(part, IfAny) else _built(part.asked) for part in map(parts.get, asked)])
+        return question([_built(parts[key].asked) for key in asked])
 
     having = answers(build() if member is None else kept.made((page, "asked", *asked, *member), build)) if asked else []
     has_rows = dict(zip(asked, having, strict=True))
     for key, part in parts.items():
-        if isinstance(part, IfAny):
-            merged.update(part.read() if has_rows[key] else part.empty)
-        elif not has_rows.get(key, True):
+        if not has_rows.get(key, True):
             merged.update(part.empty)
         elif member is None or not part.keep:
             merged.update(part.shape(list(part.statement())))

@@ -131,7 +131,7 @@ def test_have_rows_answers_each_exists_in_one_statement(world):
 
 
 def test_a_section_reads_a_list_only_if_it_has_rows(world):
-    """`sections_for` asks every `IfAny` part of every provider in one statement, then reads the parts with rows and
+    """`sections_for` asks every often-empty part (`listed`, `queued`) of every provider in one statement, then reads the parts with rows and
     gives the others their empty context; the rest of the providers' context passes as it was."""
     from portal.ui import sections
 
