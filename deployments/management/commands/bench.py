@@ -21,7 +21,6 @@ import time
 from datetime import date
 from decimal import Decimal
 
-from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, reset_queries, transaction
@@ -33,6 +32,7 @@ from django_scopes import scope
 from alliances.models import Cluster, School, Specialism, SystemLeader
 from deployments.brokerage.matching import rank_candidates
 from deployments.management.load import LOOPBACK, drive, serve
+from deployments.management.measure import measure, percentile, signed_in
 from deployments.models import Deployment, Review, SupportRequest
 from deployments.reviews.reminders import run_reminders
 from portal.accounts.models import User
@@ -41,23 +41,6 @@ from portal.tenancy.rls import cross_partnership
 from programmes.models import Catalogue, ChargeLine, Cohort, Order, Place, Session
 
 FLOOR = 'floor: "ok" behind the full middleware'
-
-
-def percentile(values: list[float], pct: float) -> float:
-    ordered = sorted(values)
-    index = max(0, min(len(ordered) - 1, round(pct / 100 * len(ordered) + 0.5) - 1))
-    return ordered[index]
-
-
-def signed_in(user) -> Client:
-    """A test client with a full sign-in: the bench staff users have TOTP, and this session passed it."""
-    client = Client()
-    client.force_login(user)
-    session = client.session
-    session[AUTHENTICATION_METHODS_SESSION_KEY] = [{"method": "mfa", "at": time.time(), "type": "totp"}]
-    session[AUTHENTICATION_METHODS_SESSION_KEY + "_user"] = str(user.pk)
-    session.save()
-    return client
 
 
 class Command(BaseCommand):
@@ -293,40 +276,9 @@ class Command(BaseCommand):
         ], floor=f"{base}/ping/")
 
     def _measure(self, title: str, client: Client, pages: list[tuple[str, str, int]], floor: str) -> None:
-        """Each page's p50, p95, max and queries over `times` requests (after one to warm caches), each followed by
-        one of the partnership's floor (`floor`) for the multiples; a download is read to its last byte."""
-        def timed(url: str) -> float:
-            started = time.perf_counter()
-            response = client.get(url)
-            if response.status_code != 200:
-                raise CommandError(f"{url} answered {response.status_code}")
-            if response.streaming:
-                b"".join(response.streaming_content)
-            return (time.perf_counter() - started) * 1000
-
         pages = [page for page in pages if not self.only or any(word in page[0].lower() for word in self.only)]
-        if not pages:
-            return
-        self.stdout.write(f"\n{title:<40} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'x floor':>8} {'p95 x':>8} "
-                          f"{'queries':>8}")
-        with override_settings(DEBUG=False, ALLOWED_HOSTS=["*"]):
-            timed(floor)
-            for label, url, times in pages:
-                timed(url)  # the first request warms caches
-                timings, beside = [], []
-                for _ in range(times):
-                    timings.append(timed(url))
-                    beside.append(timed(floor))
-                with override_settings(DEBUG=True):
-                    reset_queries()
-                    response = client.get(url)
-                    if response.streaming:
-                        b"".join(response.streaming_content)
-                    queries = len(connection.queries)
-                p50, p95 = statistics.median(timings), percentile(timings, 95)
-                self.stdout.write(f"{label:<40} {p50:>8.1f} {p95:>8.1f} {max(timings):>8.1f} "
-                                  f"{p50 / statistics.median(beside):>7.1f}x {p95 / percentile(beside, 95):>7.1f}x "
-                                  f"{queries:>8}")
+        if pages:
+            measure(self.stdout.write, title, client, pages, floor)
 
     def _courses(self, slug: str, requests: int) -> None:
         """The programme pages of the partnership that has seed_scale's cohorts: the list, the programme with the

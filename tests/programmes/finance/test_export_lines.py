@@ -1,8 +1,9 @@
-"""The finance CSV written by `csv_lines` (on PostgreSQL one COPY, most lines written by the database) is byte for
-byte the CSV `csv_response` writes from `export_rows`, for text that is plain and text that is not: commas and quotes
-to quote, formulas to guard, spaces and invisible characters, line breaks, tabs and backslashes (which COPY escapes),
-letters outside ASCII, empty cells, credits, lines with and without an order; and on the fallback Python writes for
-SQLite. Row-level security applies to the COPY: another partnership's scope reads none of the lines."""
+"""The finance CSV written by `csv_lines` (on PostgreSQL one statement, most lines written by the database, read a
+batch at a time from a cursor) is byte for byte the CSV `csv_response` writes from `export_rows`, for text that is
+plain and text that is not: commas and quotes to quote, formulas to guard, spaces and invisible characters, line
+breaks, tabs and backslashes, letters outside ASCII, empty cells, credits, lines with and without an order; and on
+the fallback Python writes for SQLite. Row-level security applies to the statement: another partnership's scope
+reads none of the lines. The lines stream: the first batch leaves while the rest are still in the cursor."""
 
 from __future__ import annotations
 
@@ -88,6 +89,40 @@ def test_a_year_longer_than_a_batch_is_every_line_in_order(partnership, monkeypa
     assert written.count(b"\r\n") == 24
 
 
+def _open_cursors() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM pg_cursors")
+        return [name for name, in cursor.fetchall()]
+
+
+def test_the_first_lines_leave_before_the_last_are_read(partnership, monkeypatch):
+    monkeypatch.setattr(exports, "BATCH", 5)
+    catalogue = CatalogueFactory(partnership=partnership, academic_year="2026-27")
+    school = SchoolFactory(urn="700010", name="Stream School")
+    for index in range(12):
+        ChargeLineFactory(partnership=partnership, school=school, service__catalogue=catalogue,
+                          description=f"Line {index}", charge_date=date(2026, 5, 1 + index),
+                          invoice_date=date(2026, 6, 1))
+    chunks = csv_lines(partnership=partnership, financial_year="2026-27")
+    header, first = next(chunks), next(chunks)
+    assert first.count(b"\r\n") == 5 and b"Line 0," in first and b"Line 5," not in first
+    assert len(_open_cursors()) == 1  # the other seven lines are still the database's to send
+    rest = b"".join(chunks)
+    assert rest.count(b"\r\n") == 7 and b"Line 11," in rest
+    assert _open_cursors() == []
+    assert header + first + rest == _expected(partnership, "2026-27")
+
+
+def test_a_download_left_unread_closes_its_cursor(partnership, monkeypatch):
+    monkeypatch.setattr(exports, "BATCH", 2)
+    _lines(partnership)
+    chunks = csv_lines(partnership=partnership, financial_year="2026-27")
+    next(chunks), next(chunks)
+    assert len(_open_cursors()) == 1
+    chunks.close()  # as Django does when the client goes away
+    assert _open_cursors() == []
+
+
 def test_python_writes_the_same_bytes_where_the_database_does_not(partnership, monkeypatch):
     _lines(partnership)
     expected = _written(partnership, "2026-27")
@@ -130,3 +165,17 @@ def test_the_demo_datas_exports_are_the_csv_modules_bytes():
             assert written == _expected(partnership, fy)
             assert written.count(b"\r\n") == 1 + ChargeLine.objects.filter(partnership=partnership,
                                                                           financial_year=fy).count()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_download_outside_a_transaction_reads_in_one_of_its_own(partnership, monkeypatch):
+    """As in production: the view has returned and autocommit is on when the lines are read."""
+    monkeypatch.setattr(exports, "BATCH", 5)
+    _lines(partnership)
+    expected = _expected(partnership, "2026-27")
+    assert not connection.in_atomic_block
+    chunks = csv_lines(partnership=partnership, financial_year="2026-27")
+    header, first = next(chunks), next(chunks)
+    assert connection.in_atomic_block and len(_open_cursors()) == 1
+    assert header + first + b"".join(chunks) == expected
+    assert not connection.in_atomic_block and _open_cursors() == []
