@@ -24,11 +24,11 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import TypeVar
 
 from django.apps import apps
-from django.db import connections
+from django.db import connections, transaction
 from django_scopes import get_scope, scope
 
 logger = logging.getLogger(__name__)
@@ -80,14 +80,24 @@ def cross_partnership(reason: str, *, quiet: bool = False) -> Iterator[None]:
 def streamed_in_this_scope(rows: Iterable[T]) -> Iterator[T]:
     """`rows`, read later (a streamed download is read after its view returned and the request's scope closed) in
     the scope that is current now, so the database shows them the rows this scope may see: without it, the rows
-    of a server-side cursor would be fetched with no partnership set, and row-level security would return none."""
+    of a server-side cursor would be fetched with no partnership set, and row-level security would return none.
+    The rows are read in one transaction (`_a_transaction`), so they stream."""
     captured = dict(get_scope())
 
     def stream() -> Iterator[T]:
-        with scope(**captured):
+        with scope(**captured), _a_transaction():
             yield from rows
 
     return stream()
+
+
+def _a_transaction():
+    """The download's own transaction, unless it is read inside one already (a test's): a server-side cursor
+    declared outside a transaction is held, and PostgreSQL works out every row of it before sending the first;
+    declared inside one, its rows leave a batch at a time, so a download's first bytes do not wait for its last.
+    A client that goes away closes the stream, which ends the transaction."""
+    connection = connections["default"]
+    return nullcontext() if connection.in_atomic_block else transaction.atomic()
 
 
 def partnership_scope(partnership):

@@ -17,10 +17,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from contextlib import nullcontext
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import CharField, F, Func, QuerySet, Value
 
 from alliances.models import School
@@ -152,13 +151,11 @@ def _written_in_python(header: bytes, line: Callable, rows) -> Iterator[bytes]:
 
 
 def _fetched_lines(header: bytes, line: Callable, first: tuple, params: dict) -> Iterator[bytes]:
-    """The header, then BATCH lines at a time as the database writes them: the statement runs in a cursor declared
-    in a transaction of the download's own (a cursor declared outside one is held, and PostgreSQL would work out
-    every line before sending the first), so the first lines leave while the database is still writing the rest
-    and a download of any size holds one batch in memory. A client that stops reading ends the transaction."""
+    """The header, then BATCH lines at a time as the database writes them: read in the download's transaction
+    (`streamed_in_this_scope` gives it one), the statement's cursor is not held, so the first lines leave while
+    the database is still writing the rest, and a download of any size holds one batch in memory."""
     yield header
-    # A cursor lives in a transaction: the download's own, unless it is read inside one already (a test's).
-    with nullcontext() if connection.in_atomic_block else transaction.atomic(), connection.cursor() as settings:
+    with connection.cursor() as settings:
         settings.execute(SETTINGS_SQL)
         with connection.chunked_cursor() as rows:
             rows.execute(_SELECT, params)

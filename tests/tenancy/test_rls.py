@@ -299,3 +299,30 @@ def test_a_streamed_download_reads_its_rows_in_the_scope_it_was_made_in(two_part
     lines = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
     assert sorted(lines[1:]) == sorted([Role.BROKER.value, Role.HEADTEACHER.value])
     assert set(b"".join(leaky.streaming_content).decode("utf-8-sig").splitlines()[1:]) == {str(partnership.pk)}
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.scoped
+def test_a_streamed_download_reads_its_rows_a_batch_at_a_time_in_a_transaction_of_its_own(two_partnerships):
+    """Outside a transaction (as after a view returned) a server-side cursor is held, and PostgreSQL works out all of
+    it before the first row leaves; a streamed download reads in a transaction of its own, so its cursor is not held
+    and sends a batch at a time, and the transaction ends with the last row or when the stream is closed (as Django
+    closes it when the client goes away)."""
+    def cursors() -> list[bool]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT is_holdable FROM pg_cursors")
+            return [holdable for holdable, in cursor.fetchall()]
+
+    partnership, _ = two_partnerships
+    for left_early in (False, True):
+        with rls.partnership_scope(partnership):
+            rows = rls.streamed_in_this_scope(
+                Membership.objects.filter(partnership=partnership).values_list("role", flat=True).iterator(chunk_size=1))
+        assert not connection.in_atomic_block
+        assert next(rows) in {Role.BROKER, Role.HEADTEACHER}
+        assert connection.in_atomic_block and cursors() == [False]
+        if left_early:
+            rows.close()
+        else:
+            assert len(list(rows)) == 1
+        assert not connection.in_atomic_block and cursors() == []
