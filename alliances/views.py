@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from alliances import selectors, services
+from alliances.exports import SCHOOL_HEADER, school_rows
 from alliances.filters import SchoolFilter
 from alliances.forms import FindSchoolForm, PartnershipSchoolForm
 from portal.errors import DomainError
@@ -71,16 +72,7 @@ def schools(request: HttpRequest, partnership_slug: str) -> HttpResponse:
 @require_http_methods(["GET", "HEAD"])
 @capability_required("directory.view")
 def schools_csv(request: HttpRequest, partnership_slug: str) -> HttpResponse:
-    filterset = _filtered(request)
-    rows = (
-        (s.urn, s.name, s.la.name if s.la else "", s.get_phase_display(), s.type_name, s.get_status_display(),
-         s.town, s.postcode, s.pupils, s.ofsted_label if s.ofsted_grade or s.ofsted_category else "",
-         s.ofsted_date, "Member" if s.partnership_member else ("Non-member" if s.in_partnership else ""))
-        for s in filterset.qs.iterator(chunk_size=2000)
-    )
-    header = ["URN", "Name", "Local authority", "Phase", "Type", "Status", "Town", "Postcode", "Pupils",
-              "Ofsted", "Ofsted date", "In this partnership"]
-    return csv_response(f"schools-{request.partnership.slug}.csv", header, rows)
+    return csv_response(f"schools-{request.partnership.slug}.csv", SCHOOL_HEADER, school_rows(_filtered(request).qs))
 
 
 @require_http_methods(["GET", "HEAD"])

@@ -33,6 +33,12 @@ def _first_visible(text: str) -> str:
     return ""
 
 
+def choice_labels(model, name: str) -> dict:
+    """A choice field's labels by value, in the active language, as `get_FOO_display` writes them (which gives
+    back the value itself for one outside the choices): for downloads that read values rather than instances."""
+    return {value: str(label) for value, label in model._meta.get_field(name).flatchoices}
+
+
 def safe_cell(value) -> str:
     """The one way an export writes a value (every CSV and Excel download goes through it). Numbers stay
     numbers. Text first loses the control characters a workbook cannot hold, then, if what a spreadsheet
