@@ -79,6 +79,7 @@ class Command(BaseCommand):
             self._in_process(pages, requests)
             if not words:
                 self._matching(requests)
+            self._downloads(pages)
             self._orders(orders_partnership, requests)
             self._courses(orders_partnership, requests)
             if reminders:
@@ -249,6 +250,18 @@ class Command(BaseCommand):
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait()
+
+    def _downloads(self, pages: list[tuple]) -> None:
+        """The directory's CSV downloads of the bench partnership, read to the last byte: every school in England
+        (what a partnership that sees them all downloads), the leaders and the clusters."""
+        broker, _, floor, _ = pages[0]
+        base = floor.removesuffix("/ping/")
+        self._measure(f"downloads ({base.rsplit('/', 1)[-1]})", signed_in(broker), [
+            (f"schools CSV, all {School.objects.count()} schools", f"{base}/schools/export.csv", 5),
+            ("schools CSV, a search", f"{base}/schools/export.csv?q=academy", 10),
+            ("system leaders CSV", f"{base}/system-leaders/export.csv", 10),
+            ("clusters CSV", f"{base}/clusters/export.csv", 10),
+        ], floor=floor)
 
     def _orders(self, slug: str, requests: int) -> None:
         """The orders and finance pages of the partnership that has seed_scale's orders; the export is read to its
