@@ -1,4 +1,4 @@
-"""The directory's CSV rows, read as values (only the columns a line writes), not as model instances: at national
+"""The directory's CSV rows (schools, system leaders), read as values (only the columns a line writes), not as model instances: at national
 scale a schools download is 46,096 lines, and building a School for each (with its JSON fields decoded, and each
 choice looked up through `get_FOO_display`) cost about three quarters of its time."""
 
@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from django.db.models import QuerySet
 
-from alliances.models import OFSTED_GRADES, School
+from alliances.models import LEADER_PHASES, OFSTED_GRADES, School, SystemLeader
 from portal.ui.csv_export import choice_labels
 
 SCHOOL_HEADER = ["URN", "Name", "Local authority", "Phase", "Type", "Status", "Town", "Postcode", "Pupils",
@@ -30,3 +30,24 @@ def school_rows(schools: QuerySet[School]) -> Iterator[tuple]:
             ofsted = OFSTED_GRADES.get(grade, "Not inspected") if grade else ""
         yield (urn, name, la or "", phases.get(phase, phase), type_name, statuses.get(status, status), town,
                postcode, pupils, ofsted, inspected, "Member" if member else ("Non-member" if linked else ""))
+
+
+LEADER_HEADER = ["Name", "Designation", "Status", "Home school URN", "Home school", "Local authority", "Designated on",
+                 "Review due", "Capacity (days a term)", "Phases"]
+CONTACT_HEADER = ["Email", "Phone"]
+_LEADER_VALUES = ("name", "designation", "status", "home_school_id", "home_school__name", "home_school__la__name",
+                  "designated_on", "review_due", "capacity_days_per_term", *LEADER_PHASES)
+
+
+def leader_rows(leaders: QuerySet[SystemLeader], *, labels: dict, contacts: bool) -> Iterator[list]:
+    """A line under LEADER_HEADER (and CONTACT_HEADER when `contacts`) for each leader of `leaders`, in its order:
+    the designation by the partnership's `labels`, and what `get_status_display` and `phases` would write."""
+    statuses = choice_labels(SystemLeader, "status")
+    phases = tuple(LEADER_PHASES.values())
+    fields = _LEADER_VALUES + (("email", "phone") if contacts else ())
+    for row in leaders.values_list(*fields).iterator(chunk_size=2000):
+        name, designation, status, urn, school, la, designated, review, capacity = row[:9]
+        ticked = row[9:9 + len(phases)]
+        yield [name, labels.get(designation, designation), statuses.get(status, status), urn, school, la or "",
+               designated, review, capacity, ", ".join(label for label, on in zip(phases, ticked, strict=True) if on),
+               *row[9 + len(phases):]]

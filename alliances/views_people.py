@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from alliances import selectors, services
+from alliances.exports import CONTACT_HEADER, LEADER_HEADER, leader_rows
 from alliances.filters import ClusterFilter, LeaderFilter
 from alliances.forms import AllianceForm, ClusterForm, OwnProfileForm, SpecialismForm, SystemLeaderForm
 from alliances.models import LEADER_PHASES, LocalAuthority, Specialism, SpecialismGroup
@@ -49,16 +50,8 @@ def leaders(request: HttpRequest, partnership_slug: str) -> HttpResponse:
 @capability_required("directory.view")
 def leaders_csv(request: HttpRequest, partnership_slug: str) -> HttpResponse:
     contacts = _sees_contacts(request)
-    labels = request.partnership.designation_labels
-    header = ["Name", "Designation", "Status", "Home school URN", "Home school", "Local authority", "Designated on",
-              "Review due", "Capacity (days a term)", "Phases"] + (["Email", "Phone"] if contacts else [])
-    rows = (
-        [leader.name, labels.get(leader.designation, leader.designation), leader.get_status_display(),
-         leader.home_school_id, leader.home_school.name, leader.home_school.la.name if leader.home_school.la else "",
-         leader.designated_on, leader.review_due, leader.capacity_days_per_term, ", ".join(leader.phases)]
-        + ([leader.email, leader.phone] if contacts else [])
-        for leader in _leader_filter(request).qs.iterator(chunk_size=2000)
-    )
+    rows = leader_rows(_leader_filter(request).qs, labels=request.partnership.designation_labels, contacts=contacts)
+    header = LEADER_HEADER + (CONTACT_HEADER if contacts else [])
     return csv_response(f"system-leaders-{request.partnership.slug}.csv", header, rows)
 
 

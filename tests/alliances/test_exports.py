@@ -1,6 +1,7 @@
-"""The schools download reads values, not School instances (alliances/exports.py): each line is what the instances
-wrote (`get_phase_display`, `get_status_display`, `ofsted_label`, the partnership's link), for every phase, status,
-Ofsted grade and category, a school with no local authority, and values outside the choices."""
+"""The schools and system leaders downloads read values, not instances (alliances/exports.py): each line is what
+the instances wrote (`get_phase_display`, `get_status_display`, `ofsted_label`, the partnership's link; the
+designation's label, `phases`, the contacts), for every phase, status, Ofsted grade and category, a school with no
+local authority, and values outside the choices."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ import pytest
 from django_scopes import scope
 
 from alliances.choices import OfstedCategory, Phase, Status
-from alliances.exports import school_rows
-from alliances.models import School
-from alliances.selectors import schools_for
-from tests.factories import PartnershipSchoolFactory, SchoolFactory
+from alliances.exports import leader_rows, school_rows
+from alliances.models import LEADER_PHASES, LeaderStatus, School
+from alliances.selectors import leaders_for, schools_for
+from tests.factories import PartnershipSchoolFactory, SchoolFactory, SystemLeaderFactory
 
 pytestmark = [pytest.mark.django_db]
 
@@ -44,3 +45,26 @@ def test_each_line_is_what_the_instances_wrote(broker):
     assert {row[3] for row in written} >= {"Primary", "", "unknown_phase"}
     assert {row[9] for row in written} >= {"Outstanding", "Serious weaknesses", "unheard_of", "Not inspected", ""}
     assert {row[11] for row in written} == {"Member", "Non-member", ""}
+
+
+def test_each_leader_line_is_what_the_instances_wrote(broker):
+    statuses = [*LeaderStatus.values, "odd"]
+    for index in range(12):
+        SystemLeaderFactory(partnership=broker.partnership, name=f"Leader {index % 4}", status=statuses[index % len(statuses)],
+                            designation=["SLE", "NLE", "OWN"][index % 3], phone=f"0123 {index}",
+                            home_school=SchoolFactory(urn=f"92{index:04d}", **({"la": None} if index % 5 == 0 else {})),
+                            **{field: bool(index >> bit & 1) for bit, field in enumerate(LEADER_PHASES)})
+    labels = {"SLE": "Specialist leader of education", "NLE": "National leader"}
+    for contacts in (True, False):
+        with scope(partnership=broker.partnership):
+            leaders = leaders_for(membership=broker).order_by("name", "pk")
+            written = list(leader_rows(leaders, labels=labels, contacts=contacts))
+            expected = [
+                [leader.name, labels.get(leader.designation, leader.designation), leader.get_status_display(),
+                 leader.home_school_id, leader.home_school.name,
+                 leader.home_school.la.name if leader.home_school.la else "", leader.designated_on, leader.review_due,
+                 leader.capacity_days_per_term, ", ".join(leader.phases)]
+                + ([leader.email, leader.phone] if contacts else [])
+                for leader in leaders]
+        assert written == expected and len(written) == 12
+    assert {row[9] for row in written} >= {"", "Early years", "Early years, Primary"}
