@@ -136,7 +136,8 @@ def xlsx_response(filename: str, title: str, header: Sequence[str], rows: Iterab
         sheet.column_dimensions[get_column_letter(index + 1)].width = min(60, max(10, width + 2))
     sheet.append([_cell(sheet, name, bold=True) for name in header])
     for row in itertools.chain(first, ([_xlsx_value(value) for value in row] for row in rows)):
-        sheet.append([_cell(sheet, value) if isinstance(value, str | Decimal | date) else value for value in row])
+        sheet.append([_cell(sheet, value) if isinstance(value, Decimal | date) or isinstance(value, str) and
+                      value[:1] == "=" else value for value in row])
     buffer = BytesIO()
     workbook.save(buffer)
     response = HttpResponse(buffer.getvalue(),
@@ -146,8 +147,9 @@ def xlsx_response(filename: str, title: str, header: Sequence[str], rows: Iterab
 
 
 def _cell(sheet, value, *, bold: bool = False) -> WriteOnlyCell:
-    """A cell that needs more than its value: text stored as text (openpyxl would store "=..." as a formula), a
-    number of days with its decimal place, a date written as the pages write it."""
+    """A cell that needs more than its value: text starting with = stored as text (openpyxl would store it as a
+    formula; other text is text anyway), a number of days with its decimal place, a date written as the pages
+    write it."""
     cell = WriteOnlyCell(sheet, value=value)
     if isinstance(value, str):
         cell.data_type = "s"
