@@ -255,39 +255,8 @@ def needing_attention(*, partnership: Partnership, year: str, today: date, only:
                  .select_related("home_school").order_by("name", "pk"))
         return found if only is None else found.select_related(None).only("review_due", *only)
 
-    def together_rows():
-        # Each flagged leader (kind 0: id, review date, the fields shown) and the three figures per leader (kinds 1
-        # to 3), as one UNION ALL, the columns padded with typed NULLs; the leaders first, by name.
-        def kind(number: int) -> Value:
-            return Value(number, output_field=IntegerField())
-        no_float, no_date = Value(None, output_field=FloatField()), Value(None, output_field=DateField())
-        no_text = [Value(None, output_field=CharField()) for _ in shown]
-        # The first part's columns all named annotations, in order: a union's rows are read by its first part's names.
-        return (leaders().order_by().annotate(kind=kind(0), leader=F("pk"), due=F("review_due"), first=no_float,
-                                              second=no_float, **{f"shown_{name}": F(name) for name in shown})
-                .values_list("kind", "leader", "due", "first", "second", *[f"shown_{name}" for name in shown])
-                .union(agreed().values_list(kind(1), "deployment__leader_id", no_date, "mine", "head", *no_text),
-                       disputes().annotate(n=Count("pk")).values_list(kind(2), "deployment__leader_id", no_date, "n",
-                                                                      no_float, *no_text),
-                       overdue().annotate(n=Count("pk")).values_list(kind(3), "leader_id", no_date, "n", no_float,
-                                                                     *no_text), all=True)
-                .order_by("kind", *[f"shown_{name}" for name in shown[:1]], "leader"))
-
     if together:
-        if not only:
-            raise ValueError("`together` reads the leaders' `only` fields")
-        shown = tuple(name for name in only if name != "review_due")
-        impact, disputed, late, found = {}, {}, {}, []
-        columns = [field.attname for field in SystemLeader._meta.concrete_fields]
-        for kind, leader_id, review_due, first, second, *fields in read("together", together_rows):
-            if kind == 0:  # a leader with the fields `only` reads (`from_db` takes them in the model's order)
-                values = {"id": leader_id, "review_due": review_due, **dict(zip(shown, fields, strict=True))}
-                found.append(SystemLeader.from_db("default", [name for name in columns if name in values],
-                                                  [values[name] for name in columns if name in values]))
-            elif kind == 1:
-                impact[leader_id] = {"mine": first, "head": second}
-            elif first:
-                (disputed if kind == 2 else late)[leader_id] = int(first)
+        impact, disputed, late, found = _read_together(read, only, leaders, agreed, disputes, overdue)
     else:
         impact = {row["deployment__leader_id"]: row for row in read("impact", agreed)}
         disputed = dict(read("disputed", lambda: disputes().annotate(n=Count("pk")).values_list("deployment__leader_id",
@@ -304,6 +273,45 @@ def needing_attention(*, partnership: Partnership, year: str, today: date, only:
         if flags:
             rows.append(AttentionRow(leader, flags, mine, head))
     return rows
+
+
+def _read_together(read, only: tuple[str, ...] | None, leaders, agreed, disputes, overdue) -> tuple:
+    """`needing_attention(together=True)`'s one statement, read: (impact, disputed, late, the flagged leaders). Each
+    flagged leader (kind 0: id, review date, the fields `only` names) and the three figures per leader (kinds 1 to
+    3) as one UNION ALL, the columns padded with typed NULLs; the leaders first, by name."""
+    if not only:
+        raise ValueError("`together` reads the leaders' `only` fields")
+    shown = tuple(name for name in only if name != "review_due")
+
+    def kind(number: int) -> Value:
+        return Value(number, output_field=IntegerField())
+
+    def statement() -> QuerySet:
+        no_float, no_date = Value(None, output_field=FloatField()), Value(None, output_field=DateField())
+        no_text = [Value(None, output_field=CharField()) for _ in shown]
+        # The first part's columns all named annotations, in order: a union's rows are read by its first part's names.
+        return (leaders().order_by().annotate(kind=kind(0), leader=F("pk"), due=F("review_due"), first=no_float,
+                                              second=no_float, **{f"shown_{name}": F(name) for name in shown})
+                .values_list("kind", "leader", "due", "first", "second", *[f"shown_{name}" for name in shown])
+                .union(agreed().values_list(kind(1), "deployment__leader_id", no_date, "mine", "head", *no_text),
+                       disputes().annotate(n=Count("pk")).values_list(kind(2), "deployment__leader_id", no_date, "n",
+                                                                      no_float, *no_text),
+                       overdue().annotate(n=Count("pk")).values_list(kind(3), "leader_id", no_date, "n", no_float,
+                                                                     *no_text), all=True)
+                .order_by("kind", *[f"shown_{name}" for name in shown[:1]], "leader"))
+
+    impact, disputed, late, found = {}, {}, {}, []
+    columns = [field.attname for field in SystemLeader._meta.concrete_fields]
+    for kind_of_row, leader_id, review_due, first, second, *fields in read("together", statement):
+        if kind_of_row == 0:  # a leader with the fields `only` reads (`from_db` takes them in the model's order)
+            values = {"id": leader_id, "review_due": review_due, **dict(zip(shown, fields, strict=True))}
+            found.append(SystemLeader.from_db("default", [name for name in columns if name in values],
+                                              [values[name] for name in columns if name in values]))
+        elif kind_of_row == 1:
+            impact[leader_id] = {"mine": first, "head": second}
+        elif first:
+            (disputed if kind_of_row == 2 else late)[leader_id] = int(first)
+    return impact, disputed, late, found
 
 
 def can_record(membership: Membership, leader: SystemLeader) -> bool:
