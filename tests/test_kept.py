@@ -110,3 +110,26 @@ def test_at_most_limit_statements_are_kept(users, monkeypatch):
     build, calls = counting(lambda: User.objects.filter(pk=users[0].pk))
     assert kept.rows(("user", 0), build) == [users[0]]
     assert calls == [1, 1]  # the oldest was dropped: kept again
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the values are written in on PostgreSQL only")
+def test_on_postgresql_a_kept_statement_runs_with_its_values_written_in(users, monkeypatch):
+    """So the connection prepares it without parameters: one plan for these values, made once (see the module)."""
+    monkeypatch.setattr(kept, "CHECK", False)
+    users[2].email = "kept-50%_o'brien@example.org"
+    users[2].save(update_fields=["email"])
+    build = lambda: User.objects.filter(email=users[2].email, pk__gte=users[0].pk).only("email")  # noqa: E731
+    assert [user.pk for user in kept.rows(("quoted",), build)] == [users[2].pk]
+    for _ in range(3):  # as text, then prepared, then run prepared
+        with CaptureQueriesContext(connection) as queries:
+            again = kept.rows(("quoted",), build)
+        assert [(user.pk, user.email) for user in again] == [(users[2].pk, users[2].email)]
+        assert "%s" not in queries[0]["sql"] and "o''brien" in queries[0]["sql"]
+
+
+def test_a_kept_question_runs_with_its_values_written_in_on_postgresql_only():
+    sql, params = kept.inlined('SELECT %s = %s AS "a"', ("50%", 7))
+    if connection.vendor == "postgresql":
+        assert (sql, params) == ("SELECT '50%%' = 7 AS \"a\"", ())
+    else:
+        assert (sql, params) == ('SELECT %s = %s AS "a"', ("50%", 7))

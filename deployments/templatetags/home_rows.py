@@ -1,7 +1,7 @@
-"""Home lists written in Python (the steering group's overdue reviews and designations due, a head's deployments
-and requests): each item was a template loop's link (`{% url %}`), variables and filters, and for a review an
-include per item. The HTML is the loops' (`tests/deployments/test_home_rows.py` renders both, with text that must
-be escaped)."""
+"""Home lists written in Python (the steering group's overdue reviews and designations due, the broker's deployments
+waiting for approval and for the agreement, a head's deployments and requests): each item was a template loop's
+link (`{% url %}`), variables and filters, and for a review an include per item. The HTML is the loops'
+(`tests/deployments/test_home_rows.py` renders both, with text that must be escaped)."""
 
 from __future__ import annotations
 
@@ -57,6 +57,26 @@ def designation_due_items(leaders, slug: str, today) -> SafeString:
         f'<li><a class="govuk-link" href="{link(leader.pk)}">{_text(leader.name)}</a> ({_text(leader.designation)}): '
         f'{overdue if leader.review_due is not None and leader.review_due < today else "due"} '
         f'{_text(date_text(leader.review_due))}</li>' for leader in leaders))
+
+
+@register.simple_tag
+def awaiting_approval_items(deployments, slug: str) -> SafeString:
+    """The broker's deployments proposed and waiting for approval: reference and school linked, when proposed."""
+    link = _link("deployments:deployment", slug)
+    return mark_safe("".join(  # noqa: S308 - every value is escaped
+        f'<li><a class="govuk-link" href="{link(d.pk)}">{_text(d.reference)}: {_text(d.school.name)}</a>, proposed '
+        f'{_text(date_text(d.proposed_at))}</li>' for d in deployments))
+
+
+@register.simple_tag
+def awaiting_agreement_items(deployments, slug: str) -> SafeString:
+    """The broker's deployments approved and waiting for the agreement: reference and school linked, who has not
+    confirmed it yet."""
+    link = _link("deployments:deployment", slug)
+    return mark_safe("".join(  # noqa: S308 - every value is escaped
+        f'<li><a class="govuk-link" href="{link(d.pk)}">{_text(d.reference)}: {_text(d.school.name)}</a>'
+        f'{"" if d.head_confirmed_at else ", school not confirmed"}'
+        f'{"" if d.leader_confirmed_at else ", leader not confirmed"}</li>' for d in deployments))
 
 
 HEAD_DEPLOYMENT_ROW = (

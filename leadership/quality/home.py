@@ -1,5 +1,5 @@
-"""The broker's home page section: leaders needing attention this academic year (four queries, their statements
-kept for the partnership and the day: `portal.kept`)."""
+"""The broker's home page section: leaders needing attention this academic year (one query, its statement kept for
+the partnership and the day: `portal.kept`)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def home_section(*, membership: Membership, **_) -> dict:
     # The home lists names and flags, and counts the rest.
     rows = needing_attention(partnership=membership.partnership, year=year, today=today, only=("name",), read=lambda
                              name, build: kept.rows(("home.leaders_attention", name, membership.partnership_id, today),
-                                                    build))
+                                                    build), together=True)
     return {"leaders_attention": rows[:SHOWN], "leaders_attention_count": len(rows)}
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models import Avg, CharField, Count, DateField, F, FloatField, IntegerField, Q, QuerySet, Value
 
 from alliances.models import LeaderStatus, SystemLeader
 from deployments.models import Deployment, Review, ReviewStatus, Visit
@@ -222,12 +222,15 @@ class AttentionRow:
 
 
 def needing_attention(*, partnership: Partnership, year: str, today: date, only: tuple[str, ...] | None = None,
-                      read: Callable[[str, Callable[[], QuerySet]], list] | None = None) -> list[AttentionRow]:
+                      read: Callable[[str, Callable[[], QuerySet]], list] | None = None,
+                      together: bool = False) -> list[AttentionRow]:
     """Leaders still designated with at least one flag in `year`, by name. Four queries whatever the numbers, each
     the same statement for the same partnership, year and day (the leaders' own picks the flagged ones with the
     other three as subqueries, not with their ids), so a page may keep them: `read(name, build)` reads each
     (`portal.kept.rows`); by default each is built and read.
-    `only`: the leader's fields a page shows, when it shows no more (no home school then); the flags' own are read."""
+    `only`: the leader's fields a page shows, when it shows no more (no home school then); the flags' own are read.
+    `together` (with `only`): the four as one statement (`UNION ALL`), for a page that keeps it (`portal.kept` writes
+    its values in, so PostgreSQL plans it for the values at hand)."""
     read = read or (lambda name, build: list(build()))
     start, end = year_bounds(year)
     pk = partnership.pk
@@ -252,11 +255,16 @@ def needing_attention(*, partnership: Partnership, year: str, today: date, only:
                  .select_related("home_school").order_by("name", "pk"))
         return found if only is None else found.select_related(None).only("review_due", *only)
 
-    impact = {row["deployment__leader_id"]: row for row in read("impact", agreed)}
-    disputed = dict(read("disputed", lambda: disputes().annotate(n=Count("pk")).values_list("deployment__leader_id", "n")))
-    late = dict(read("overdue", lambda: overdue().annotate(n=Count("pk")).values_list("leader_id", "n")))
+    if together:
+        impact, disputed, late, found = _read_together(read, only, leaders, agreed, disputes, overdue)
+    else:
+        impact = {row["deployment__leader_id"]: row for row in read("impact", agreed)}
+        disputed = dict(read("disputed", lambda: disputes().annotate(n=Count("pk")).values_list("deployment__leader_id",
+                                                                                              "n")))
+        late = dict(read("overdue", lambda: overdue().annotate(n=Count("pk")).values_list("leader_id", "n")))
+        found = read("leaders", leaders)
     rows = []
-    for leader in read("leaders", leaders):
+    for leader in found:
         scores = impact.get(leader.pk, {})
         mine = round(scores["mine"], 1) if scores.get("mine") is not None else None
         head = round(scores["head"], 1) if scores.get("head") is not None else None
@@ -265,6 +273,45 @@ def needing_attention(*, partnership: Partnership, year: str, today: date, only:
         if flags:
             rows.append(AttentionRow(leader, flags, mine, head))
     return rows
+
+
+def _read_together(read, only: tuple[str, ...] | None, leaders, agreed, disputes, overdue) -> tuple:
+    """`needing_attention(together=True)`'s one statement, read: (impact, disputed, late, the flagged leaders). Each
+    flagged leader (kind 0: id, review date, the fields `only` names) and the three figures per leader (kinds 1 to
+    3) as one UNION ALL, the columns padded with typed NULLs; the leaders first, by name."""
+    if not only:
+        raise ValueError("`together` reads the leaders' `only` fields")
+    shown = tuple(name for name in only if name != "review_due")
+
+    def kind(number: int) -> Value:
+        return Value(number, output_field=IntegerField())
+
+    def statement() -> QuerySet:
+        no_float, no_date = Value(None, output_field=FloatField()), Value(None, output_field=DateField())
+        no_text = [Value(None, output_field=CharField()) for _ in shown]
+        # The first part's columns all named annotations, in order: a union's rows are read by its first part's names.
+        return (leaders().order_by().annotate(kind=kind(0), leader=F("pk"), due=F("review_due"), first=no_float,
+                                              second=no_float, **{f"shown_{name}": F(name) for name in shown})
+                .values_list("kind", "leader", "due", "first", "second", *[f"shown_{name}" for name in shown])
+                .union(agreed().values_list(kind(1), "deployment__leader_id", no_date, "mine", "head", *no_text),
+                       disputes().annotate(n=Count("pk")).values_list(kind(2), "deployment__leader_id", no_date, "n",
+                                                                      no_float, *no_text),
+                       overdue().annotate(n=Count("pk")).values_list(kind(3), "leader_id", no_date, "n", no_float,
+                                                                     *no_text), all=True)
+                .order_by("kind", *[f"shown_{name}" for name in shown[:1]], "leader"))
+
+    impact, disputed, late, found = {}, {}, {}, []
+    columns = [field.attname for field in SystemLeader._meta.concrete_fields]
+    for kind_of_row, leader_id, review_due, first, second, *fields in read("together", statement):
+        if kind_of_row == 0:  # a leader with the fields `only` reads (`from_db` takes them in the model's order)
+            values = {"id": leader_id, "review_due": review_due, **dict(zip(shown, fields, strict=True))}
+            found.append(SystemLeader.from_db("default", [name for name in columns if name in values],
+                                              [values[name] for name in columns if name in values]))
+        elif kind_of_row == 1:
+            impact[leader_id] = {"mine": first, "head": second}
+        elif first:
+            (disputed if kind_of_row == 2 else late)[leader_id] = int(first)
+    return impact, disputed, late, found
 
 
 def can_record(membership: Membership, leader: SystemLeader) -> bool:

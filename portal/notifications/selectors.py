@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from portal import kept
 from portal.accounts.models import User
 from portal.notifications.events import configurable_events
 from portal.notifications.models import Channel, Notification, NotificationPreference, Preference
@@ -22,9 +23,13 @@ def unread_count(*, partnership: Partnership, user: User) -> int:
 
 
 def latest_and_unread(*, partnership: Partnership, user: User, shown: int) -> tuple[list[Notification], int]:
-    """The member's latest `shown` notifications and `unread_count`, in one query (with none, none is unread)."""
-    mine = notifications_for(partnership=partnership, user=user)
-    latest = list(mine.annotate(unread_total=Total(unread(partnership=partnership, user=user)))[:shown])
+    """The member's latest `shown` notifications and `unread_count`, in one query (with none, none is unread); its
+    statement is built once for the partnership, the user and `shown`, then only run (`portal.kept`)."""
+    def build() -> QuerySet[Notification]:
+        mine = notifications_for(partnership=partnership, user=user)
+        return mine.annotate(unread_total=Total(unread(partnership=partnership, user=user)))[:shown]
+
+    latest = kept.rows(("notifications.latest_and_unread", partnership.pk, user.pk, shown), build)
     return latest, (latest[0].unread_total if latest else 0)
 
 

@@ -99,7 +99,12 @@ def sections_for(page: str, **context) -> dict:
     def build() -> tuple:
         return question([_built(parts[key].asked) for key in asked])
 
-    having = answers(build() if member is None else kept.made((page, "asked", *asked, *member), build)) if asked else []
+    def build_kept() -> tuple:  # its values written in, as a kept statement's are (`portal.kept.inlined`)
+        sql, params, pattern = build()
+        return (*kept.inlined(sql, params), pattern)
+
+    having = answers(build() if member is None else kept.made((page, "asked", *asked, *member), build_kept)) if (
+        asked) else []
     has_rows = dict(zip(asked, having, strict=True))
     for key, part in parts.items():
         if not has_rows.get(key, True):

@@ -106,3 +106,25 @@ def test_a_heads_deployments_and_requests_are_the_loops_html():
     tag = _render(HEAD_REQUESTS_TAG, context)
     assert tag == _render(HEAD_REQUESTS_LOOP, context)
     assert "/check/" in tag and "&lt;Primary&gt;" in tag
+
+
+APPROVAL_LOOP = """{% for d in awaiting_approval %}<li><a class="govuk-link" href="{% url 'deployments:deployment' partnership.slug d.pk %}">{{ d.reference }}: {{ d.school.name }}</a>, proposed {{ d.proposed_at|date_text }}</li>{% endfor %}"""  # noqa: E501
+APPROVAL_TAG = "{% load home_rows %}{% awaiting_approval_items awaiting_approval partnership.slug %}"
+AGREEMENT_LOOP = """{% for d in awaiting_agreement %}<li><a class="govuk-link" href="{% url 'deployments:deployment' partnership.slug d.pk %}">{{ d.reference }}: {{ d.school.name }}</a>{% if not d.head_confirmed_at %}, school not confirmed{% endif %}{% if not d.leader_confirmed_at %}, leader not confirmed{% endif %}</li>{% endfor %}"""  # noqa: E501
+AGREEMENT_TAG = "{% load home_rows %}{% awaiting_agreement_items awaiting_agreement partnership.slug %}"
+
+
+def test_the_brokers_deployments_waiting_for_approval_and_agreement_are_the_loops_html():
+    from datetime import UTC, datetime
+
+    moments = [datetime(2026, 6, 30, 23, 30, tzinfo=UTC), datetime(2026, 11, 1, 9, tzinfo=UTC), None]
+    deployments = [Deployment(pk=pk, school=School(urn=pk, name=NAMES[pk % 3]), proposed_at=moments[pk % 3],
+                              head_confirmed_at=moments[pk % 3], leader_confirmed_at=moments[(pk // 3) % 3])
+                   for pk in range(1, 10)]
+    context = {"awaiting_approval": deployments, "awaiting_agreement": deployments, "partnership": _Partnership()}
+    approval, agreement = _render(APPROVAL_TAG, context), _render(AGREEMENT_TAG, context)
+    assert approval == _render(APPROVAL_LOOP, context)
+    assert agreement == _render(AGREEMENT_LOOP, context)
+    assert "1 July 2026" in approval and "&lt;Primary&gt;" in approval and "&quot;Quoted&quot;" in agreement
+    assert ", school not confirmed, leader not confirmed" in agreement and "</a></li>" in agreement
+    assert _render(APPROVAL_TAG, {"awaiting_approval": [], "partnership": _Partnership()}) == ""

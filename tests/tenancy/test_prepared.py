@@ -174,6 +174,27 @@ def test_past_the_limit_the_session_drops_every_statement_and_starts_again(monke
 
 @on_postgresql
 @pytest.mark.django_db
+def test_statements_without_parameters_are_kept_to_their_own_limit_the_least_recently_run_dropped(monkeypatch):
+    """A kept statement's values are written in (`portal.kept.inlined`), so each member has their own: at most
+    `WRITTEN_IN_LIMIT` of them stay prepared, the least recently run dropped, while statements with parameters stay."""
+    monkeypatch.setattr(prepared, "WRITTEN_IN_LIMIT", 2)
+    with connection.cursor() as cursor:
+        for _ in range(2):
+            cursor.execute("SELECT %s + 100", [1])
+        for number in (1, 2, 1, 3, 1, 4):
+            for _ in range(2):
+                cursor.execute(f"SELECT 50 + {number}", [])
+                assert cursor.fetchall() == [(50 + number,)]
+    statements = connection.prepared_statements
+    assert [key[0] for key in statements.written_in] == ["SELECT 50 + 1", "SELECT 50 + 4"]  # 1 was run again last
+    assert ("SELECT %s + 100", ("int4",)) in statements.prepared
+    on_server = [text.split(" AS ", 1)[1].split(";")[0] for text in server_statements().values()]
+    assert sorted(text for text in on_server if "50 + " in text or "+ 100" in text) == [
+        "SELECT $1 + 100", "SELECT 50 + 1", "SELECT 50 + 4"]
+
+
+@on_postgresql
+@pytest.mark.django_db
 def test_a_pattern_search_is_never_prepared():
     """Which index a search can use depends on its pattern, which a generic plan would not know."""
     query = "SELECT count(*) FROM alliances_school WHERE UPPER(name) LIKE UPPER(%s)"

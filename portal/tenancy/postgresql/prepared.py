@@ -25,6 +25,10 @@ What keeps it safe:
   The row-level-security settings are read when the statement runs (`rls.POLICY_EXPRESSION`'s InitPlans),
   never frozen into a plan.
 * Each connection keeps at most `LIMIT` statements; past that it drops them all (`DEALLOCATE ALL`) and starts again.
+  Of those, at most `WRITTEN_IN_LIMIT` without parameters (a kept statement with its values written in,
+  `portal.kept.inlined`: one per member and day, where a statement with parameters serves everyone), the least
+  recently run dropped first (`DEALLOCATE name`): a plan takes about 0.2 MB of the session's memory, and sixty
+  brokers' homes would otherwise hold 400 of them.
 * Django's query log shows the statement as written, with its parameters, not the `EXECUTE`.
 """
 
@@ -44,6 +48,7 @@ from psycopg2 import extensions
 from portal.tenancy.rls import SET_SQL
 
 LIMIT = 500  # prepared statements per connection
+WRITTEN_IN_LIMIT = 64  # of which without parameters (values written in): each member's own
 SEEN_LIMIT = 2000  # statement texts remembered once seen, to prepare on their second run
 PLACEHOLDER = re.compile(r"%(.)")
 NAMES = itertools.count(1)  # unique in the process, so no name is ever reused on a session
@@ -104,6 +109,7 @@ class Statements:
 
     def __init__(self):
         self.prepared: dict[tuple, str] = {}
+        self.written_in: OrderedDict[tuple, str] = OrderedDict()  # prepared without parameters, least recently run first
         self.seen: OrderedDict[tuple, float] = OrderedDict()  # texts run once: how long that run took (s)
         self.refused: set[str] = set()
         self.watch: dict[tuple, tuple[float, list[float]]] = {}  # prepared: (the text run's time, runs since)
@@ -112,6 +118,8 @@ class Statements:
         """(the statement's name, whether it must be prepared first), or (None, False) to run it as text."""
         name = self.prepared.get(key)
         if name is not None:
+            if key in self.written_in:
+                self.written_in.move_to_end(key)
             return name, False
         if key[0] in self.refused:
             return None, False
@@ -128,6 +136,18 @@ class Statements:
     def added(self, key: tuple, name: str) -> None:
         self.prepared[key] = name
         self.watch[key] = (self.seen.pop(key, 0.0), [])
+        if not key[1]:
+            self.written_in[key] = name
+
+    def room_for(self, key: tuple) -> str | None:
+        """Before preparing `key`: the name of the statement without parameters to drop first, when `key` has none
+        either and `WRITTEN_IN_LIMIT` of them are prepared (forgotten here whether or not the drop then succeeds)."""
+        if key[1] or len(self.written_in) < WRITTEN_IN_LIMIT:
+            return None
+        oldest, name = self.written_in.popitem(last=False)
+        self.prepared.pop(oldest, None)
+        self.watch.pop(oldest, None)
+        return name
 
     def ran_prepared(self, key: tuple, seconds: float) -> None:
         """Past PostgreSQL's five custom plans it may keep a generic plan that is worse for these values (a plan
@@ -142,6 +162,7 @@ class Statements:
         del self.watch[key]
         if sorted(runs[-3:])[1] > 2 * text_seconds + 0.001:
             self.prepared.pop(key, None)
+            self.written_in.pop(key, None)
             self.refuse(key[0])
 
     def refuse(self, text: str) -> None:
@@ -155,12 +176,14 @@ class Statements:
         if len(self.prepared) < LIMIT:
             return False
         self.prepared.clear()
+        self.written_in.clear()
         self.watch.clear()
         return True
 
     def forget(self) -> None:
         """A new session: nothing is prepared in it."""
         self.prepared.clear()
+        self.written_in.clear()
         self.watch.clear()
 
 
@@ -203,7 +226,9 @@ class PreparingCursor(extensions.cursor):
             statements.refuse(body)
             return False
         declared = f" ({', '.join(types)})" if types else ""
-        prepare = f"{'DEALLOCATE ALL; ' if statements.full() else ''}PREPARE {name}{declared} AS {text}"
+        dropped = statements.room_for(key)
+        drop = "DEALLOCATE ALL; " if statements.full() else f"DEALLOCATE {dropped}; " if dropped else ""
+        prepare = f"{drop}PREPARE {name}{declared} AS {text}"
         # In a transaction block (or about to open one: psycopg2 sends BEGIN first when autocommit is off) a
         # refused PREPARE must not abort it.
         guarded = not self.connection.autocommit or (

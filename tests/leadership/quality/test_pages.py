@@ -229,3 +229,34 @@ def test_a_malformed_year_falls_back_to_this_academic_year():
     assert valid_year("2025-26", today) == "2025-26"
     for bad in ("2025-27", "２０２５-26", "2025-2", "", None, "1899-00", "2025_26"):
         assert valid_year(bad, today) == "2026-27", bad
+
+
+def test_the_homes_one_statement_finds_the_leaders_and_flags_the_four_queries_find(qa):
+    """`needing_attention(together=True)` (the broker's home: one UNION ALL) gives the rows, in the order, with the
+    flags and averages that the four queries give, for each kind of flag and a leader with none."""
+    from leadership.quality.selectors import needing_attention
+
+    today = timezone.localdate()
+    _trouble(qa, qa.leader, impact=3, head=7)  # low impact on the leader's side, a disputed visit
+    _activity(qa, leader=qa.lead, actor=qa.broker)
+    with scopes_disabled():
+        QAAction.objects.update(due_on=today - timedelta(days=1))  # Nia Lead: an action overdue
+        SystemLeader.objects.filter(pk=qa.loner.pk).update(review_due=today - timedelta(days=1))  # Lou: review overdue
+        fine = SystemLeaderFactory(partnership=qa.partnership, name="Abe Fine", home_school=qa.leader.home_school,
+                                   review_due=today + timedelta(days=40))
+        _trouble(qa, fine, impact=8, head=9)  # a disputed visit only
+        SystemLeaderFactory(partnership=qa.partnership, name="Zed Clear", home_school=qa.leader.home_school,
+                            review_due=today + timedelta(days=40))
+
+    def shown(rows):
+        return [(row.leader.pk, row.leader.name, row.leader.review_due, row.flags, row.leader_impact, row.head_impact)
+                for row in rows]
+
+    with scope(partnership=qa.partnership):
+        apart = needing_attention(partnership=qa.partnership, year=in_year()[0], today=today, only=("name",))
+        together = needing_attention(partnership=qa.partnership, year=in_year()[0], today=today, only=("name",),
+                                     together=True)
+    assert shown(together) == shown(apart)
+    assert [row.leader.name for row in together] == ["Abe Fine", "Lou Loner", "Nia Lead", "Sam Member"]
+    assert together[3].flags == ["Low impact (average below 5 out of 10)", "1 disputed visit"]
+    assert together[3].leader.get_deferred_fields() == apart[3].leader.get_deferred_fields()
