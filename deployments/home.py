@@ -83,7 +83,7 @@ def _headteacher(membership: Membership) -> dict:
         **listed("visits_to_confirm", lambda: Visit.objects.filter(
             deployment__in=mine().filter(status=DeploymentStatus.ACTIVE).values("pk"), status=VisitStatus.LOGGED)
             .select_related("deployment__leader", "deployment__school")
-            .only("visit_date", "deployment__leader__name", "deployment__school__name").order_by("visit_date"), 10),
+            .only("visit_date", "deployment__leader__name", "deployment__school__name").order_by("visit_date", "pk"), 10),
     }
 
 
@@ -103,7 +103,7 @@ def _system_leader(membership: Membership) -> dict:
     sections = {
         **listed("open_offers", lambda: offers_for(membership=membership).filter(status=OfferStatus.OPEN)
                  .select_related(None).select_related("request__school")
-                 .only("expires_at", "request__days_wanted", "request__school__name").order_by("expires_at"), 10),
+                 .only("expires_at", "request__days_wanted", "request__school__name").order_by("expires_at", "pk"), 10),
         **always("my_deployments", lambda: deployments_for(membership=membership).filter(
             status__in=LIVE_DEPLOYMENT_STATUSES).select_related(None).select_related("school")
             .only("status", "leader_confirmed_at", "school__name").order_by("start_date", "pk"), 10),
@@ -136,7 +136,7 @@ def _broker(membership: Membership) -> dict:
         **listed("disputes", lambda: disputed_visits(membership=membership).only(
             "visit_date", "deployment__school__name", "deployment__leader__name"), 10),
         **always("awaiting_agreement", lambda: visible().filter(status=DeploymentStatus.APPROVED).only(
-            "head_confirmed_at", "leader_confirmed_at", "school__name").order_by("decided_at"), 10),
+            "head_confirmed_at", "leader_confirmed_at", "school__name").order_by("decided_at", "pk"), 10),
         **always_counted("overdue_reviews", lambda: overdue_reviews(membership=membership).only(
             *REVIEW_ROWS, "deployment__leader__name"), 10, "overdue_count"),
         **always_counted("awaiting_approval", lambda: visible().filter(status=DeploymentStatus.PROPOSED).only(

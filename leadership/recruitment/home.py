@@ -30,12 +30,12 @@ def home_section(*, membership: Membership, **_) -> dict:
             partnership=membership.partnership,  # the member's schools from the link table alone: cheaper to plan
             home_school_id__in=Membership.schools.through.objects.filter(membership_id=membership.pk).values("school_id"))
             .select_related("home_school").only("name", "designation", "release_consent_by", "release_consent_on",
-                                                "home_school__name").order_by("name"), 50)
+                                                "home_school__name").order_by("name", "pk"), 50)
     if membership.can("recruitment.panel"):
         context |= listed("panel_waiting", lambda: selectors.applications_for(membership=membership).filter(
             status__in=(ApplicationStatus.ENDORSED, ApplicationStatus.PROPOSED),
             round__in=selectors.panel_rounds(membership).values("round_id")).select_related(None).select_related("round")
-            .only("name", "status", "round__title").order_by("submitted_at"), 20)
+            .only("name", "status", "round__title").order_by("submitted_at", "pk"), 20)
     return context
 
 

@@ -25,7 +25,7 @@ def home_section(*, membership: Membership, **_) -> dict:
         mine = Place.objects.filter(partnership=membership.partnership, user_id=membership.user_id,
                                     status=PlaceStatus.ACCEPTED).select_related("cohort")
         return {"evaluations_to_return": list(mine.filter(cohort__ends_on__lt=today).exclude(
-                    Exists(Evaluation.objects.filter(place_id=OuterRef("pk")))).order_by("cohort__ends_on")[:LIMIT]),
+                    Exists(Evaluation.objects.filter(place_id=OuterRef("pk")))).order_by("cohort__ends_on", "pk")[:LIMIT]),
                 "my_certificates": list(mine.filter(completed_at__isnull=False).order_by("-completed_at")[:LIMIT])}
     if membership.role == Role.HEADTEACHER:
         return listed("school_impact_due", lambda: SchoolImpact.objects.filter(
