@@ -12,8 +12,8 @@ Definitions, written on the page too:
 A fixed number of queries whatever the data size: the partnership's catalogues (with the filters), its services
 (no joins: named and versioned in Python), three aggregates joined to their schools only (services ordered, from
 counts triggers keep in PostgreSQL; days held; income, from kept sums) and the clusters. On PostgreSQL the three
-aggregates and the clusters are one statement that also adds them up by service and by school (`takeup_sql`:
-a few hundred rows instead of thousands to add up here). LA officers see take-up but never a school's spending,
+aggregates, the clusters and the services are one statement that also adds the figures up by service and by
+school (`takeup_sql`: a few hundred rows instead of thousands to add up here). LA officers see take-up but never a school's spending,
 so income is neither read nor shown for them.
 """
 
@@ -98,18 +98,30 @@ class Services:
 
 
 def _services(scope: Scope, catalogues: list[tuple[int, str, str]]) -> Services:
-    year = [(pk, status) for pk, academic_year, status in catalogues if academic_year == scope.year]
-    published = {pk for pk, status in year if status == CatalogueStatus.PUBLISHED}
     rows = Service.objects.filter(partnership=scope.partnership).values_list(
         "pk", "lineage", "version", "position", "name", "catalogue_id").order_by()
+    return services_named(scope, catalogues, rows)
+
+
+def services_named(scope: Scope, catalogues: list[tuple[int, str, str]], rows) -> Services:
+    """`Services` of the partnership's catalogues and its services' rows (pk, lineage (a UUID, or its text),
+    version, position, name, catalogue)."""
+    year = year_catalogues(scope, catalogues)
+    published = {pk for pk, academic_year, status in catalogues
+                 if academic_year == scope.year and status == CatalogueStatus.PUBLISHED}
     lineage_of, listed = {}, []
     for pk, lineage, version, position, name, catalogue in rows:
         lineage_of[pk] = text = str(lineage)
         if catalogue in published:
-            listed.append((lineage, version, text, position, name))
-    listed.sort(key=lambda row: (row[0], row[1]))  # by lineage, then version: a lineage's latest version wins
-    return Services([pk for pk, _ in year], {text: (position, name) for _, _, text, position, name in listed},
-                    lineage_of)
+            listed.append((text, version, position, name))
+    # By lineage (its text sorts as the UUID does), then version: a lineage's latest version wins.
+    listed.sort(key=lambda row: (row[0], row[1]))
+    return Services(year, {text: (position, name) for text, _, position, name in listed}, lineage_of)
+
+
+def year_catalogues(scope: Scope, catalogues: list[tuple[int, str, str]]) -> list[int]:
+    """The scope's year's catalogues, whatever their status (orders are on any)."""
+    return [pk for pk, academic_year, _ in catalogues if academic_year == scope.year]
 
 
 def ordered_services(scope: Scope, catalogues: list[int] | None = None) -> list[tuple[int, str, str]]:
@@ -206,11 +218,15 @@ def _clusters(scope: Scope) -> dict[str, list[str]]:
 
 def take_up(*, scope: Scope, show_money: bool, catalogues: list[tuple[int, str, str]] | None = None) -> TakeUp:
     """The three tables. `catalogues`: the partnership's, as `TakeUpFilterForm` read them (read again if not).
-    On PostgreSQL the figures are added up in one statement (`takeup_sql`); elsewhere here (`tallies_by_orm`)."""
-    services = _services(scope, partnership_catalogues(scope.partnership) if catalogues is None else catalogues)
+    On PostgreSQL the services and the figures added up are one statement (`takeup_sql`); elsewhere the services
+    are read (`_services`) and the figures added up here (`tallies_by_orm`)."""
+    catalogues = partnership_catalogues(scope.partnership) if catalogues is None else catalogues
     if connection.vendor == "postgresql":
-        by_service, schools = takeup_sql.tallies(scope, services.catalogues, show_money, OTHER)
+        service_rows, by_service, schools = takeup_sql.tallies(scope, year_catalogues(scope, catalogues), show_money,
+                                                               OTHER)
+        services = services_named(scope, catalogues, service_rows)
     else:
+        services = _services(scope, catalogues)
         by_service, schools = tallies_by_orm(scope, services, show_money)
     return _tables(scope, show_money, services.names, by_service, schools)
 

@@ -5,8 +5,8 @@ each turned into Python objects and added up in Python) and the clusters of the 
 Here the same rows, from the same tables under the same filters (the scope's reach as `Scope.school_q` gives
 it, through `reporting.dashboards.sql.school_reach`), are added up where they are read: one row per service lineage
 (schools that ordered and that hold it, days held and used, income) and one per school (whether it ordered and
-holds anything, its days and income, its LA and its clusters of the year). SQLite (and `takeup.tallies_by_orm`,
-the reference) keep the querysets; `tests/reporting/test_takeup_sql.py` compares the two for each filter.
+holds anything, its days and income, its LA and its clusters of the year), and the partnership's services are
+read with them. SQLite (and `takeup.tallies_by_orm`, the reference) keep the querysets; `tests/reporting/test_takeup_sql.py` compares the two for each filter.
 """
 
 from __future__ import annotations
@@ -67,7 +67,11 @@ STATEMENT = """
              LEFT JOIN (SELECT cs.school_id, array_agg(cl.name) AS names
                         FROM {ClusterSchool} cs JOIN {Cluster} cl ON cl.id = cs.cluster_id
                         WHERE cl.partnership_id = %s AND cl.academic_year = %s GROUP BY cs.school_id) c
-                  ON c.school_id = g.school_id) figures"""
+                  ON c.school_id = g.school_id
+        UNION ALL
+        SELECT 2, v.lineage::text, v.name, v.id, v.version, v.position::numeric, v.catalogue_id::numeric, NULL, FALSE,
+               NULL
+        FROM {Service} v WHERE v.partnership_id = %s) figures"""
 INCOME = """
             UNION ALL
             SELECT 2, y.service_id, y.school_id, NULL, NULL, SUM(y.charged + y.credited)
@@ -82,10 +86,11 @@ def _sql(template: str, **pieces) -> str:
     return template.format(**tables, **pieces)
 
 
-def tallies(scope: Scope, catalogues: list[int], show_money: bool, other: str) -> tuple[dict, list]:
-    """What `takeup.tallies_by_orm` gives, added up by PostgreSQL: ({lineage as text, or `other` for income for no
-    service: [schools that ordered, schools holding, days held, days used, income]}, [(school, its LA, its
-    clusters of the year, ordered, holding, days held, days used, income, has income) per school])."""
+def tallies(scope: Scope, catalogues: list[int], show_money: bool, other: str) -> tuple[list, dict, list]:
+    """The partnership's services as `takeup._services` reads them (pk, lineage as text, version, position, name,
+    catalogue), and what `takeup.tallies_by_orm` gives, added up by PostgreSQL: ({lineage as text, or `other` for
+    income for no service: [schools that ordered, schools holding, days held, days used, income]}, [(school, its
+    LA, its clusters of the year, ordered, holding, days held, days used, income, has income) per school])."""
     partnership = scope.partnership.pk
     params: list = [partnership]
     catalogue_list = _in(catalogues, params)
@@ -101,19 +106,21 @@ def tallies(scope: Scope, catalogues: list[int], show_money: bool, other: str) -
         params.extend([partnership, scope.year])
         pieces["income"] = _sql(INCOME, income_join=_join(school, "y"),
                                 income_reach=reach(scope, "y.school_id", "s", params))
-    params.extend([partnership, partnership, scope.year])
+    params.extend([partnership, partnership, scope.year, partnership])
     with connection.cursor() as cursor:
         cursor.execute(_sql(STATEMENT, **pieces), params)
         rows = cursor.fetchall()
-    by_service, schools = {}, []
+    services, by_service, schools = [], {}, []
     for kind, key, la, ordered, holding, days, used, amount, paid, clusters in rows:
         if kind == 0:
             by_service[other if key is None else key] = [ordered, holding, days or ZERO, used or ZERO,
                                                          amount or ZERO]
-        else:
+        elif kind == 1:
             schools.append((key, la, clusters or [], ordered > 0, holding > 0, days or ZERO, used or ZERO,
                             amount or ZERO, paid))
-    return by_service, schools
+        else:  # a service: (pk, lineage, version, position, name, catalogue), as `takeup._services` reads them
+            services.append((ordered, key, holding, int(days), la, int(used)))
+    return services, by_service, schools
 
 
 def _join(school: bool, alias: str) -> str:

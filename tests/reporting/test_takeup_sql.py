@@ -16,7 +16,7 @@ from django_scopes import scopes_disabled
 from programmes.models import EntitlementStatus, OrderStatus, ServiceStatus
 from reporting import takeup_sql
 from reporting.filters import Scope
-from reporting.takeup import OTHER, _services, partnership_catalogues, tallies_by_orm
+from reporting.takeup import OTHER, _services, partnership_catalogues, services_named, tallies_by_orm
 from tests.factories import (
     CatalogueFactory,
     ChargeLineFactory,
@@ -93,13 +93,17 @@ def test_the_statement_adds_up_what_the_querysets_read(partnership, figures):
               _scope(partnership, las, phase="primary"), _scope(partnership, las, cluster=figures["north"]),
               _scope(partnership, las, school=b), _scope(partnership, las, limited_las=["935"]),
               _scope(partnership, las, limited_las=[]), _scope(partnership, las, limited_las=["873"], phase="primary")]
+    catalogues = partnership_catalogues(partnership)
     for scope in scopes:
-        services = _services(scope, partnership_catalogues(partnership))
+        services = _services(scope, catalogues)
         for show_money in (True, False):
             orm = _normal(tallies_by_orm(scope, services, show_money))
-            assert _normal(takeup_sql.tallies(scope, services.catalogues, show_money, OTHER)) == orm
-    services = _services(scopes[0], partnership_catalogues(partnership))
-    by_service, schools = takeup_sql.tallies(scopes[0], services.catalogues, True, OTHER)
+            rows, *found = takeup_sql.tallies(scope, services.catalogues, show_money, OTHER)
+            assert _normal(found) == orm
+            named = services_named(scope, catalogues, rows)
+            assert named == services and list(named.names.items()) == list(services.names.items())
+    services = _services(scopes[0], catalogues)
+    _, by_service, schools = takeup_sql.tallies(scopes[0], services.catalogues, True, OTHER)
     package = str(next(lineage for lineage, (_, name) in services.names.items() if name == "Package (new)"))
     assert by_service[package][:2] == [3, 3]  # a ordered both versions: counted once
     assert by_service[OTHER][4] == Decimal("55.00")
