@@ -71,7 +71,10 @@ STATEMENT = """
 # partnership's titles: integers to compare, in the titles' order) and cohort name. Thousands of rows at scale:
 # no Python object per row. The waiting places are counted by cohort before the cohorts are joined (once: for
 # the year, the programme and the name), and sorted in a subquery whose order `string_agg` keeps (it has no
-# join or grouping of its own), so the rows are sorted by their keys, not carried through the sort as text.
+# join or grouping of its own), so the rows are sorted by their keys, not carried through the sort as text. The
+# count and the title's place are one key (most waiting first, then the first title: a title's place is far
+# below 2^32), so only a cohort's name breaks a tie: with the count alone first (a few distinct counts), most of
+# the sort's comparisons tied on it and went on to the slower comparison of the other keys.
 ESCAPED = ("replace(replace(replace(replace(replace({}, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '\"', '&quot;'), "
            "'''', '&#x27;')")
 WAITLISTS = """,
@@ -82,7 +85,7 @@ WAITLISTS = """,
                         JOIN {Cohort} c ON c.id = w.cohort_id AND c.academic_year = %s{cohort_filter}
                         JOIN (SELECT id, {title} AS title, dense_rank() OVER (ORDER BY title) AS position
                               FROM {Programme} WHERE partnership_id = %s) g ON g.id = c.programme_id
-                   ORDER BY w.waiting DESC, g.position, c.name) AS w (name, title, waiting))"""
+                   ORDER BY w.waiting * 4294967296 - g.position DESC, c.name) AS w (name, title, waiting))"""
 INPUTS = """,
             (SELECT json_agg(json_build_array(g.id, g.title) ORDER BY g.title, g.id)
              FROM {Programme} g WHERE g.partnership_id = %s)::text,
