@@ -72,11 +72,13 @@ class TakeUp:
 
 class TakeUpFilterForm(DashboardFilterForm):
     """The dashboards' filters, whose years also include every year with a published catalogue. The partnership's
-    catalogues are read whole (one query, a handful of rows) and kept for the figures (`catalogues`)."""
+    catalogues are read whole (a handful of rows, with the filters' lists: `read_catalogues`) and kept for the
+    figures (`catalogues`)."""
+
+    read_catalogues = True
 
     def __init__(self, data, *, membership):
         super().__init__(data, membership=membership)
-        self.catalogues = partnership_catalogues(membership.partnership)
         known = {year for year, _ in self.fields["year"].choices}
         years = {year for _, year, status in self.catalogues if status == CatalogueStatus.PUBLISHED}
         self.fields["year"].choices = [(year, year) for year in sorted(known | years, reverse=True)]
