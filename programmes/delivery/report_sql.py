@@ -120,6 +120,21 @@ def _list(text: str | None) -> list:
     return json.loads(text) if text is not None else []
 
 
+def _waiting(params: list, *, partnership_id: int, year: str, programme_id: str, limited_las: list[str] | None) -> str:
+    """`WAITLISTS` for the filters, its parameters added to `params`."""
+    pieces = {"waiting_join": "", "waiting_filter": "", "cohort_filter": ""}
+    params.append(partnership_id)
+    if limited_las is not None:
+        pieces["waiting_join"] = f" JOIN {_table(School)} ws ON ws.urn = p.school_id"
+        pieces["waiting_filter"] = f" AND ws.la_id IN {_in(limited_las, params)}"
+    params.append(year)
+    if programme_id:
+        pieces["cohort_filter"] = " AND c.programme_id = %s"
+        params.append(int(programme_id))
+    params.append(partnership_id)
+    return _sql(WAITLISTS, row=_waitlist_row(), title=ESCAPED.format("title"), **pieces)
+
+
 def report_rows(*, partnership_id: int, year: str, programme_id: str, limited_las: list[str] | None, today: date,
                 waitlists: bool, inputs: bool) -> dict:
     """What `reports.read_by_orm` reads, as it gives it: `per_school` (dicts as `report_counts.per_school` gives
@@ -143,24 +158,12 @@ def report_rows(*, partnership_id: int, year: str, programme_id: str, limited_la
         places_join = f" JOIN {_table(School)} ps ON ps.urn = p.school_id"
         places_filter += f" AND ps.la_id IN {_in(limited_las, params)}"
     params.extend([partnership_id, partnership_id, partnership_id, year])
-    waiting = {"waiting_join": "", "waiting_filter": "", "cohort_filter": ""}
-    if waitlists:
-        params.append(partnership_id)
-        if limited_las is not None:
-            waiting["waiting_join"] = f" JOIN {_table(School)} ws ON ws.urn = p.school_id"
-            waiting["waiting_filter"] = f" AND ws.la_id IN {_in(limited_las, params)}"
-        params.append(year)
-        if programme_id:
-            waiting["cohort_filter"] = " AND c.programme_id = %s"
-            params.append(int(programme_id))
-        params.append(partnership_id)
+    waiting = _waiting(params, partnership_id=partnership_id, year=year, programme_id=programme_id,
+                       limited_las=limited_las) if waitlists else ""
     if inputs:
         params.extend([partnership_id, partnership_id])
     sql = _sql(STATEMENT, counts_join=counts_join, counts_filter=counts_filter, places_join=places_join,
-               places_filter=places_filter,
-               waitlists=_sql(WAITLISTS, row=_waitlist_row(), title=ESCAPED.format("title"), **waiting)
-               if waitlists else "",
-               inputs=_sql(INPUTS) if inputs else "")
+               places_filter=places_filter, waitlists=waiting, inputs=_sql(INPUTS) if inputs else "")
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
