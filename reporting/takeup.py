@@ -13,8 +13,9 @@ A fixed number of queries whatever the data size: the partnership's catalogues (
 (no joins: named and versioned in Python), three aggregates joined to their schools only (services ordered, from
 counts triggers keep in PostgreSQL; days held; income, from kept sums) and the clusters. On PostgreSQL the three
 aggregates, the clusters and the services are one statement that also adds the figures up by service and by
-school (`takeup_sql`: a few hundred rows instead of thousands to add up here). LA officers see take-up but never a school's spending,
-so income is neither read nor shown for them.
+school (`takeup_sql`: a few hundred rows instead of thousands to add up here), and the catalogues come with the
+filter form's lists. LA officers see take-up but never a school's spending, so income is neither read nor shown
+for them.
 """
 
 from __future__ import annotations
