@@ -3,10 +3,11 @@
 `takeup` read the rows of services ordered, days held and income per service and school (two thousand at scale,
 each turned into Python objects and added up in Python) and the clusters of the year in a second statement.
 Here the same rows, from the same tables under the same filters (the scope's reach as `Scope.school_q` gives
-it, through `reporting.dashboards.sql.school_reach`), are added up where they are read: one row per service lineage
-(schools that ordered and that hold it, days held and used, income) and one per school (whether it ordered and
-holds anything, its days and income, its LA and its clusters of the year), and the partnership's services are
-read with them. SQLite (and `takeup.tallies_by_orm`, the reference) keep the querysets; `tests/reporting/test_takeup_sql.py` compares the two for each filter.
+it, through `reporting.dashboards.sql.school_reach`), are added up where they are read: one row per service
+lineage (schools that ordered and that hold it, days held and used, income) and one per school (whether it
+ordered and holds anything, its days and income, its LA and its clusters of the year), and the partnership's
+services are read with them. SQLite (and `takeup.tallies_by_orm`, the reference) keep the querysets;
+`tests/reporting/test_takeup_sql.py` compares the two for each filter.
 """
 
 from __future__ import annotations

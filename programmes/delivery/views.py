@@ -157,7 +157,8 @@ def _report(request: HttpRequest, *, waitlists: bool = True):
 @capability_required("programmes.reports")
 def programme_reports(request: HttpRequest, partnership_slug: str) -> HttpResponse:
     form, report = _report(request)
-    # Its table rows (thousands of waitlist rows at scale) go into the response once it is rendered: portal/ui/splice.py.
+    # Its table rows (thousands of waitlist rows at scale) go into the response once it is rendered
+    # (portal/ui/splice.py).
     return render_spliced(request, "programmes/delivery/reports.html", {
         "form": form, "report": report, "header": reports.HEADER, "query": request.GET.urlencode()})
 
