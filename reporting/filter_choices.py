@@ -1,5 +1,5 @@
 """The dashboards' filter form's lists (the partnership's calendar, the LAs on offer, its clusters and its need
-areas), read in one statement on PostgreSQL instead of four.
+areas, and for the take-up page its catalogues), read in one statement on PostgreSQL instead of four (or five).
 
 Each list is what its own query gave (`calendar_for`, the LAs' query, the clusters' and the specialisms' in
 `DashboardFilterForm`, kept below as `_lists_one_by_one`, which SQLite runs): the same rows in the same order,
@@ -20,9 +20,10 @@ from portal.calendar.models import CalendarPeriod, CalendarYear
 from portal.calendar.schooldays import Period
 from portal.calendar.services import calendar_for
 from portal.tenancy.models import Membership
+from programmes.models import Catalogue
 
 # The parts, in the order the statement returns them.
-PERIODS, LAS, CLUSTERS, SPECIALISMS = range(4)
+PERIODS, LAS, CLUSTERS, SPECIALISMS, CATALOGUES = range(5)
 
 
 @dataclass
@@ -31,13 +32,16 @@ class FilterLists:
     las: dict[str, str]  # code -> name, by name
     clusters: list[tuple[int, str, str, str | None]]  # (pk, name, academic year, LA code), latest year first, by name
     specialisms: list[tuple[int, str, bool]]  # (pk, name, retired), by group and name
+    catalogues: list[tuple[int, str, str]] | None = None  # (pk, academic year, status), by pk: when asked for
 
 
-def filter_lists(*, membership: Membership, limited: QuerySet[LocalAuthority] | None) -> FilterLists:
+def filter_lists(*, membership: Membership, limited: QuerySet[LocalAuthority] | None,
+                 catalogues: bool = False) -> FilterLists:
     """The form's lists for `membership`: with `limited` (`visible_local_authorities`, an LA officer's), those LAs,
-    otherwise those the partnership works in (its schools', its clusters' and those of schools that asked)."""
+    otherwise those the partnership works in (its schools', its clusters' and those of schools that asked); with
+    `catalogues`, the partnership's catalogues too."""
     if connection.vendor != "postgresql":
-        return _lists_one_by_one(membership, limited)
+        return _lists_one_by_one(membership, limited, catalogues=catalogues)
     partnership = membership.partnership.pk
     if limited is not None and isinstance(membership, Membership):  # `membership.local_authorities`, read here
         las = (f"la.code IN (SELECT link.localauthority_id FROM {_table(Membership.local_authorities.through)} link "
@@ -69,10 +73,10 @@ def filter_lists(*, membership: Membership, limited: QuerySet[LocalAuthority] | 
         UNION ALL
         SELECT {SPECIALISMS}, ROW_NUMBER() OVER (ORDER BY s."group", s.name), s.id, s.name, NULL, NULL, NULL, NULL,
                NULL, s.is_retired
-        FROM {_table(Specialism)} s WHERE s.partnership_id = %s
+        FROM {_table(Specialism)} s WHERE s.partnership_id = %s{_catalogues_sql() if catalogues else ""}
         ORDER BY 1, 2"""
-    params = (partnership, *la_params, partnership, partnership)
-    found = FilterLists([], {}, [], [])
+    params = (partnership, *la_params, partnership, partnership, *((partnership,) if catalogues else ()))
+    found = FilterLists([], {}, [], [], [] if catalogues else None)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
@@ -83,16 +87,28 @@ def filter_lists(*, membership: Membership, limited: QuerySet[LocalAuthority] | 
             found.las[a] = b
         elif part == CLUSTERS:
             found.clusters.append((pk, a, b, c))
-        else:
+        elif part == SPECIALISMS:
             found.specialisms.append((pk, a, flag))
+        else:
+            found.catalogues.append((pk, a, b))
     return found
+
+
+def _catalogues_sql() -> str:
+    """The statement's part for the catalogues (`catalogues`): (pk, academic year, status), by pk."""
+    return f"""
+        UNION ALL
+        SELECT {CATALOGUES}, ROW_NUMBER() OVER (ORDER BY g.id), g.id, g.academic_year, g.status, NULL, NULL, NULL,
+               NULL, NULL
+        FROM {_table(Catalogue)} g WHERE g.partnership_id = %s"""
 
 
 def _table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def _lists_one_by_one(membership: Membership, limited: QuerySet[LocalAuthority] | None) -> FilterLists:
+def _lists_one_by_one(membership: Membership, limited: QuerySet[LocalAuthority] | None, *,
+                      catalogues: bool = False) -> FilterLists:
     """The four queries the form made before (and SQLite still makes); the calendar is `calendar_for`'s,
     which the statement above repeats (its periods in order of their start, each knowing whether its year is
     provisional)."""
@@ -112,4 +128,6 @@ def _lists_one_by_one(membership: Membership, limited: QuerySet[LocalAuthority] 
             "pk", "name", "academic_year", "la_id").order_by("-academic_year", "name")),
         specialisms=list(Specialism.objects.filter(partnership=partnership).values_list("pk", "name", "is_retired")
                          .order_by("group", "name")),
+        catalogues=list(Catalogue.objects.filter(partnership=partnership).values_list(
+            "pk", "academic_year", "status").order_by("pk")) if catalogues else None,
     )

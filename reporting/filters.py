@@ -148,6 +148,7 @@ class DashboardFilterForm(forms.Form):
     phase = forms.ChoiceField(label="Phase", required=False)
     designation = forms.ChoiceField(label="Designation", required=False)
     area = forms.ChoiceField(label="Need area", required=False)
+    read_catalogues = False  # whether `catalogues` is read with the lists: [(pk, academic year, status)] or None
 
     def __init__(self, data, *, membership: Membership):
         self.membership = membership
@@ -162,7 +163,9 @@ class DashboardFilterForm(forms.Form):
         for bound in self.fields.values():
             bound.error_messages["invalid_choice"] = "Choose one of the options in the list"
         limited = visible_local_authorities(membership=membership)
-        lists = filter_lists(membership=membership, limited=limited)  # one statement on PostgreSQL
+        # One statement on PostgreSQL; with the partnership's catalogues when the form asks for them (`catalogues`).
+        lists = filter_lists(membership=membership, limited=limited, catalogues=self.read_catalogues)
+        self.catalogues = lists.catalogues
         self.periods = lists.periods
         self.terms = SchoolCalendar(self.periods)
         self.las = lists.las  # an LA officer's LAs, or those the partnership works in; by name

@@ -11,8 +11,11 @@ Definitions, written on the page too:
 
 A fixed number of queries whatever the data size: the partnership's catalogues (with the filters), its services
 (no joins: named and versioned in Python), three aggregates joined to their schools only (services ordered, from
-counts triggers keep in PostgreSQL; days held; income, from kept sums) and the clusters. LA officers see take-up
-but never a school's spending, so income is neither read nor shown for them.
+counts triggers keep in PostgreSQL; days held; income, from kept sums) and the clusters. On PostgreSQL the three
+aggregates, the clusters and the services are one statement that also adds the figures up by service and by
+school (`takeup_sql`: a few hundred rows instead of thousands to add up here), and the catalogues come with the
+filter form's lists. LA officers see take-up but never a school's spending, so income is neither read nor shown
+for them.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from programmes.models import (
     SchoolYearCharges,
     Service,
 )
+from reporting import takeup_sql
 from reporting.dashboards.figures import NO_CLUSTER, Table
 from reporting.filters import DashboardFilterForm, Scope
 
@@ -56,6 +60,9 @@ class Tally:
     used: Decimal = Decimal(0)
     income: Decimal = Decimal(0)
 
+    def figures(self) -> tuple:
+        return len(self.ordered), len(self.holding), self.days, self.used, self.income
+
 
 @dataclass
 class TakeUp:
@@ -66,11 +73,13 @@ class TakeUp:
 
 class TakeUpFilterForm(DashboardFilterForm):
     """The dashboards' filters, whose years also include every year with a published catalogue. The partnership's
-    catalogues are read whole (one query, a handful of rows) and kept for the figures (`catalogues`)."""
+    catalogues are read whole (a handful of rows, with the filters' lists: `read_catalogues`) and kept for the
+    figures (`catalogues`)."""
+
+    read_catalogues = True
 
     def __init__(self, data, *, membership):
         super().__init__(data, membership=membership)
-        self.catalogues = partnership_catalogues(membership.partnership)
         known = {year for year, _ in self.fields["year"].choices}
         years = {year for _, year, status in self.catalogues if status == CatalogueStatus.PUBLISHED}
         self.fields["year"].choices = [(year, year) for year in sorted(known | years, reverse=True)]
@@ -92,18 +101,30 @@ class Services:
 
 
 def _services(scope: Scope, catalogues: list[tuple[int, str, str]]) -> Services:
-    year = [(pk, status) for pk, academic_year, status in catalogues if academic_year == scope.year]
-    published = {pk for pk, status in year if status == CatalogueStatus.PUBLISHED}
     rows = Service.objects.filter(partnership=scope.partnership).values_list(
         "pk", "lineage", "version", "position", "name", "catalogue_id").order_by()
+    return services_named(scope, catalogues, rows)
+
+
+def services_named(scope: Scope, catalogues: list[tuple[int, str, str]], rows) -> Services:
+    """`Services` of the partnership's catalogues and its services' rows (pk, lineage (a UUID, or its text),
+    version, position, name, catalogue)."""
+    year = year_catalogues(scope, catalogues)
+    published = {pk for pk, academic_year, status in catalogues
+                 if academic_year == scope.year and status == CatalogueStatus.PUBLISHED}
     lineage_of, listed = {}, []
     for pk, lineage, version, position, name, catalogue in rows:
         lineage_of[pk] = text = str(lineage)
         if catalogue in published:
-            listed.append((lineage, version, text, position, name))
-    listed.sort(key=lambda row: (row[0], row[1]))  # by lineage, then version: a lineage's latest version wins
-    return Services([pk for pk, _ in year], {text: (position, name) for _, _, text, position, name in listed},
-                    lineage_of)
+            listed.append((text, version, position, name))
+    # By lineage (its text sorts as the UUID does), then version: a lineage's latest version wins.
+    listed.sort(key=lambda row: (row[0], row[1]))
+    return Services(year, {text: (position, name) for text, _, position, name in listed}, lineage_of)
+
+
+def year_catalogues(scope: Scope, catalogues: list[tuple[int, str, str]]) -> list[int]:
+    """The scope's year's catalogues, whatever their status (orders are on any)."""
+    return [pk for pk, academic_year, _ in catalogues if academic_year == scope.year]
 
 
 def ordered_services(scope: Scope, catalogues: list[int] | None = None) -> list[tuple[int, str, str]]:
@@ -173,7 +194,8 @@ ORDERED_ROW, HELD_ROW, INCOME_ROW = 0, 1, 2
 def _figures(scope: Scope, catalogues: list[int], show_money: bool) -> tuple[list, list, list]:
     """The rows of services ordered (service, school, LA), days held (..., days, used) and income (..., amount;
     none without `show_money`). On PostgreSQL in one statement, the three aggregates' rows one after another
-    (UNION ALL), each marked with what it is; elsewhere in three."""
+    (UNION ALL), each marked with what it is; elsewhere in three. (The page reads them so on SQLite; on PostgreSQL
+    this is the reference `takeup_sql` is compared with.)"""
     if connection.vendor != "postgresql":
         return (ordered_lines(scope), list(_held(scope)), income_sums(scope) if show_money else [])
     nothing = RawSQL("NULL::numeric", (), output_field=DecimalField())  # typed: a bare NULL under DISTINCT is text
@@ -198,11 +220,26 @@ def _clusters(scope: Scope) -> dict[str, list[str]]:
 
 
 def take_up(*, scope: Scope, show_money: bool, catalogues: list[tuple[int, str, str]] | None = None) -> TakeUp:
-    """The three tables. `catalogues`: the partnership's, as `TakeUpFilterForm` read them (read again if not)."""
-    services = _services(scope, partnership_catalogues(scope.partnership) if catalogues is None else catalogues)
-    names, lineage_of = services.names, services.lineage_of
-    by_service = {lineage: Tally() for lineage in names}  # every service of the published catalogue, taken up or not
-    # Each row counts for its service; its school's LA and clusters count the school once, from its totals.
+    """The three tables. `catalogues`: the partnership's, as `TakeUpFilterForm` read them (read again if not).
+    On PostgreSQL the services and the figures added up are one statement (`takeup_sql`); elsewhere the services
+    are read (`_services`) and the figures added up here (`tallies_by_orm`)."""
+    catalogues = partnership_catalogues(scope.partnership) if catalogues is None else catalogues
+    if connection.vendor == "postgresql":
+        service_rows, by_service, schools = takeup_sql.tallies(scope, year_catalogues(scope, catalogues), show_money,
+                                                               OTHER)
+        services = services_named(scope, catalogues, service_rows)
+    else:
+        services = _services(scope, catalogues)
+        by_service, schools = tallies_by_orm(scope, services, show_money)
+    return _tables(scope, show_money, services.names, by_service, schools)
+
+
+def tallies_by_orm(scope: Scope, services: Services, show_money: bool) -> tuple[dict, list]:
+    """The figures by service lineage and by school, from the rows `_figures` reads, as `takeup_sql.tallies` gives
+    them: ({lineage: [schools that ordered, schools holding, days held, days used, income]}, [(school, LA,
+    clusters, ordered, holding, days held, days used, income, has income)])."""
+    lineage_of = services.lineage_of
+    by_service: dict[str, Tally] = {}
     schools: dict[str, list] = {}  # school: [LA, ordered, holding, days held, days used, income, with income]
 
     def counted(key: str, urn: str, la) -> tuple[Tally, list]:
@@ -235,10 +272,19 @@ def take_up(*, scope: Scope, show_money: bool, catalogues: list[tuple[int, str, 
             tally.income += amount or 0
             school[5] += amount or 0
             school[6] = True
-    by_la, by_cluster = defaultdict(Tally), defaultdict(Tally)
     clusters = _clusters(scope)
-    for urn, (la, ordered, holding, days, used, income, paid) in schools.items():
-        for tally in [by_la[la]] + [by_cluster[name] for name in clusters.get(urn) or [NO_CLUSTER]]:
+    return ({key: [len(t.ordered), len(t.holding), t.days, t.used, t.income] for key, t in by_service.items()},
+            [(urn, la, clusters.get(urn) or [], *figures) for urn, (la, *figures) in schools.items()])
+
+
+def _tables(scope: Scope, show_money: bool, names: dict, by_service: dict, schools: list) -> TakeUp:
+    """The tables of the figures by service (`by_service`: every service of the published catalogue is listed,
+    taken up or not) and of the schools' (`schools`) by LA and by cluster, each school counted once in each."""
+    # In the order the services were read (a tie in the sort keeps it), then those taken up from elsewhere.
+    by_service = {**{lineage: [0, 0, Decimal(0), Decimal(0), Decimal(0)] for lineage in names}, **by_service}
+    by_la, by_cluster = defaultdict(Tally), defaultdict(Tally)
+    for urn, la, clusters, ordered, holding, days, used, income, paid in schools:
+        for tally in [by_la[la]] + [by_cluster[name] for name in clusters or [NO_CLUSTER]]:
             if ordered:
                 tally.ordered.add(urn)
             if holding:
@@ -248,10 +294,11 @@ def take_up(*, scope: Scope, show_money: bool, catalogues: list[tuple[int, str, 
             if paid:
                 tally.income += income
     service_order = sorted(by_service, key=lambda key: (key == OTHER, names.get(key, (0, key))))
-    service_rows = [(names.get(key, (0, key))[1], by_service[key]) for key in service_order]
-    la_rows = [(scope.las.get(code, code or "Unknown"), by_la[code]) for code in sorted(
+    service_rows = [(names.get(key, (0, key))[1], *by_service[key]) for key in service_order]
+    la_rows = [(scope.las.get(code, code or "Unknown"), *by_la[code].figures()) for code in sorted(
         by_la, key=lambda c: scope.las.get(c, c or ""))]
-    cluster_rows = [(name, by_cluster[name]) for name in sorted(by_cluster, key=lambda n: (n == NO_CLUSTER, n))]
+    cluster_rows = [(name, *by_cluster[name].figures())
+                    for name in sorted(by_cluster, key=lambda n: (n == NO_CLUSTER, n))]
     return TakeUp(scope=scope, show_money=show_money, tables=[
         _table("service", "By service", "Service", service_rows, show_money),
         _table("la", "By local authority", "Local authority", la_rows, show_money),
@@ -259,14 +306,15 @@ def take_up(*, scope: Scope, show_money: bool, catalogues: list[tuple[int, str, 
     ])
 
 
-def _table(key: str, title: str, first: str, rows: list[tuple[str, Tally]], show_money: bool) -> Table:
+def _table(key: str, title: str, first: str, rows: list[tuple], show_money: bool) -> Table:
+    """`rows`: (label, schools that ordered, schools holding, days held, days used, income)."""
     header = [first, "Schools that ordered", "Schools holding days", "Days held", "Days used"]
     if show_money:
         header.append("Income")
     table = Table(key, title, header)
-    for label, tally in rows:
-        row = [label, len(tally.ordered), len(tally.holding), tally.days, tally.used]
+    for label, ordered, holding, days, used, income in rows:
+        row = [label, ordered, holding, days, used]
         if show_money:
-            row.append(tally.income)
+            row.append(income)
         table.rows.append(row)
     return table

@@ -69,15 +69,23 @@ STATEMENT = """
 # The waitlists' table rows, written as `programme_reports.waitlist_rows` writes them (text escaped as
 # `html.escape` escapes it, in its order), most waiting first, then by programme (its title's place among the
 # partnership's titles: integers to compare, in the titles' order) and cohort name. Thousands of rows at scale:
-# no Python object per row.
+# no Python object per row. The waiting places are counted by cohort before the cohorts are joined (once: for
+# the year, the programme and the name), and sorted in a subquery whose order `string_agg` keeps (it has no
+# join or grouping of its own), so the rows are sorted by their keys, not carried through the sort as text. The
+# count and the title's place are one key (most waiting first, then the first title: a title's place is far
+# below 2^32), so only a cohort's name breaks a tie: with the count alone first (a few distinct counts), most of
+# the sort's comparisons tied on it and went on to the slower comparison of the other keys.
 ESCAPED = ("replace(replace(replace(replace(replace({}, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '\"', '&quot;'), "
            "'''', '&#x27;')")
 WAITLISTS = """,
-            (SELECT string_agg({row}, '' ORDER BY w.waiting DESC, g.position, c.name)
-             FROM (SELECT cohort_id, COUNT(*) AS waiting FROM chosen WHERE status = {waitlisted} GROUP BY cohort_id) w
-                  JOIN {Cohort} c ON c.id = w.cohort_id
-                  JOIN (SELECT id, {title} AS title, dense_rank() OVER (ORDER BY title) AS position
-                        FROM {Programme} WHERE partnership_id = %s) g ON g.id = c.programme_id)"""
+            (SELECT string_agg({row}, '')
+             FROM (SELECT c.name, g.title, w.waiting
+                   FROM (SELECT p.cohort_id, COUNT(*) AS waiting FROM {Place} p{waiting_join}
+                         WHERE p.partnership_id = %s AND p.status = {waitlisted}{waiting_filter} GROUP BY p.cohort_id) w
+                        JOIN {Cohort} c ON c.id = w.cohort_id AND c.academic_year = %s{cohort_filter}
+                        JOIN (SELECT id, {title} AS title, dense_rank() OVER (ORDER BY title) AS position
+                              FROM {Programme} WHERE partnership_id = %s) g ON g.id = c.programme_id
+                   ORDER BY w.waiting * 4294967296 - g.position DESC, c.name) AS w (name, title, waiting))"""
 INPUTS = """,
             (SELECT json_agg(json_build_array(g.id, g.title) ORDER BY g.title, g.id)
              FROM {Programme} g WHERE g.partnership_id = %s)::text,
@@ -101,15 +109,30 @@ def _literal(text: str) -> str:
 
 
 def _waitlist_row() -> str:
-    """`WAITLIST_ROW` as an SQL expression of the cohort `c`, its programme's escaped title `g.title` and the
-    count `w.waiting`."""
+    """`WAITLIST_ROW` as an SQL expression of the sorted rows `w`: the cohort's name, its programme's escaped
+    title and the count waiting."""
     head, between, numeric, tail = WAITLIST_ROW.split("{}")
-    return " || ".join([_literal(head), ESCAPED.format("c.name"), _literal(between), "g.title", _literal(numeric),
+    return " || ".join([_literal(head), ESCAPED.format("w.name"), _literal(between), "w.title", _literal(numeric),
                         "w.waiting::text", _literal(tail)])
 
 
 def _list(text: str | None) -> list:
     return json.loads(text) if text is not None else []
+
+
+def _waiting(params: list, *, partnership_id: int, year: str, programme_id: str, limited_las: list[str] | None) -> str:
+    """`WAITLISTS` for the filters, its parameters added to `params`."""
+    pieces = {"waiting_join": "", "waiting_filter": "", "cohort_filter": ""}
+    params.append(partnership_id)
+    if limited_las is not None:
+        pieces["waiting_join"] = f" JOIN {_table(School)} ws ON ws.urn = p.school_id"
+        pieces["waiting_filter"] = f" AND ws.la_id IN {_in(limited_las, params)}"
+    params.append(year)
+    if programme_id:
+        pieces["cohort_filter"] = " AND c.programme_id = %s"
+        params.append(int(programme_id))
+    params.append(partnership_id)
+    return _sql(WAITLISTS, row=_waitlist_row(), title=ESCAPED.format("title"), **pieces)
 
 
 def report_rows(*, partnership_id: int, year: str, programme_id: str, limited_las: list[str] | None, today: date,
@@ -135,14 +158,12 @@ def report_rows(*, partnership_id: int, year: str, programme_id: str, limited_la
         places_join = f" JOIN {_table(School)} ps ON ps.urn = p.school_id"
         places_filter += f" AND ps.la_id IN {_in(limited_las, params)}"
     params.extend([partnership_id, partnership_id, partnership_id, year])
-    if waitlists:
-        params.append(partnership_id)
+    waiting = _waiting(params, partnership_id=partnership_id, year=year, programme_id=programme_id,
+                       limited_las=limited_las) if waitlists else ""
     if inputs:
         params.extend([partnership_id, partnership_id])
     sql = _sql(STATEMENT, counts_join=counts_join, counts_filter=counts_filter, places_join=places_join,
-               places_filter=places_filter,
-               waitlists=_sql(WAITLISTS, row=_waitlist_row(), title=ESCAPED.format("title")) if waitlists else "",
-               inputs=_sql(INPUTS) if inputs else "")
+               places_filter=places_filter, waitlists=waiting, inputs=_sql(INPUTS) if inputs else "")
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()

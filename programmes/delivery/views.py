@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from portal.errors import DomainError
 from portal.ui.csv_export import csv_response, xlsx_response
+from portal.ui.splice import render_spliced
 from portal.ui.views import capability_required, found_or_404, show_error
 from programmes.delivery import certificates, evaluations, participants, registers, reports, selectors
 from programmes.delivery.forms import EvaluationForm, RegisterForm, SchoolImpactForm
@@ -156,7 +157,9 @@ def _report(request: HttpRequest, *, waitlists: bool = True):
 @capability_required("programmes.reports")
 def programme_reports(request: HttpRequest, partnership_slug: str) -> HttpResponse:
     form, report = _report(request)
-    return render(request, "programmes/delivery/reports.html", {
+    # Its table rows (thousands of waitlist rows at scale) go into the response once it is rendered
+    # (portal/ui/splice.py).
+    return render_spliced(request, "programmes/delivery/reports.html", {
         "form": form, "report": report, "header": reports.HEADER, "query": request.GET.urlencode()})
 
 

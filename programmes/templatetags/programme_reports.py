@@ -12,6 +12,8 @@ from django.utils.formats import localize
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
+from portal.ui.splice import spliced
+
 register = template.Library()
 
 NUMERIC = '<td class="govuk-table__cell govuk-table__cell--numeric">{}</td>'
@@ -30,7 +32,12 @@ WAITLIST_ROW = ('<tr class="govuk-table__row"><th scope="row" class="govuk-table
                 '<td class="govuk-table__cell">{}</td>' + NUMERIC + "</tr>")
 
 
-@register.simple_tag
+@register.simple_tag(takes_context=True, name="tally_rows")
+def tally_rows_tag(context, rows) -> SafeString:
+    """`tally_rows`, put into the page once it is rendered on a page that asks for it (`portal.ui.splice`)."""
+    return spliced(context, tally_rows(rows))
+
+
 def tally_rows(rows) -> SafeString:
     """One row per (name, tally): participants, completed, rate, waiting, and the two impact averages. (One format
     a row, and whole numbers written without a call: hundreds of schools' rows.)"""
@@ -49,7 +56,13 @@ def tally_rows(rows) -> SafeString:
     return mark_safe("".join(out))
 
 
-@register.simple_tag
+@register.simple_tag(takes_context=True, name="waitlist_rows")
+def waitlist_rows_tag(context, waitlists) -> SafeString:
+    """`waitlist_rows`, put into the page once it is rendered on a page that asks for it (`portal.ui.splice`):
+    thousands of rows at scale."""
+    return spliced(context, waitlist_rows(waitlists))
+
+
 def waitlist_rows(waitlists) -> SafeString:
     """One row per (cohort, cohort's name, programme's title, people waiting): the cohort, its programme and how
     many wait. A programme's title is escaped once, however many of its cohorts have a waitlist. Rows already

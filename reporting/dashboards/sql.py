@@ -64,6 +64,9 @@ def _reach(scope: Scope, school_id: str, school: str, params: list, *, by_phase:
     return "".join(f" AND {term}" for term in terms)
 
 
+school_reach = _reach  # for the other pages' statements written out (`reporting.takeup_sql`)
+
+
 def _leaders(scope: Scope, params: list) -> tuple[str, str]:
     """(join, conditions): `Scope.leader_q` on the leaders `l`, their home schools joined as `hs` when needed."""
     reach = _reach(scope, "l.home_school_id", "hs", params, by_phase=False, by_school=False)

@@ -1,4 +1,5 @@
-"""The filter form's lists in one statement (PostgreSQL) are the four queries' lists, in the same order."""
+"""The filter form's lists in one statement (PostgreSQL) are the four queries' lists, in the same order, and with
+the catalogues (the take-up page's form) the five queries'."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from alliances.selectors import visible_local_authorities
 from api.viewer import TokenViewer
 from portal.calendar.models import CalendarPeriod, CalendarYear
 from reporting.filter_choices import _lists_one_by_one, filter_lists
+from tests.factories import CatalogueFactory
 from tests.factories.alliances import ClusterFactory, LocalAuthorityFactory, SchoolFactory, SpecialismFactory
 from tests.factories.deployments import SupportRequestFactory
 
@@ -37,6 +39,8 @@ def _more(world):
     SpecialismFactory(partnership=p, group="leadership", name="Governance", is_retired=True)
     far = SchoolFactory(urn="999001", name="Far School", la=LocalAuthorityFactory(code="999", name="Aardvark"))
     SupportRequestFactory(partnership=p, school=far, created_by=world.broker.user, status="submitted")
+    for year in ("2026-27", "2025-26"):  # the take-up page's form reads them with the lists
+        CatalogueFactory(partnership=p, created_by=world.broker.user, academic_year=year)
 
 
 @pytest.mark.django_db
@@ -56,6 +60,11 @@ def test_the_lists_are_the_four_queries_lists(world):
             expected = _lists_one_by_one(member, limited)
             assert found == expected
             assert expected.periods and expected.las and expected.clusters and expected.specialisms
+            with CaptureQueriesContext(connection) as one:
+                with_catalogues = filter_lists(membership=member, limited=limited, catalogues=True)
+            assert len(one) == 1
+            assert with_catalogues == _lists_one_by_one(member, limited, catalogues=True)
+            assert with_catalogues.catalogues and found.catalogues is None
             found_for[member] = found
     assert [p.provisional for p in found.periods] == [False, False, True, True]
     assert list(found.las) == ["999", "874"]  # by name: Aardvark, Peterborough

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.shortcuts import render
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from alliances.models import LocalAuthority, School
 from portal.audit.models import AuditEvent
+from programmes.delivery import views
 from programmes.models import AttendanceMark, Evaluation, Place, SchoolImpact
 from tests.factories import ClusterFactory, PartnershipSchoolFactory, SchoolFactory, make_member
 from tests.factories.delivery import (
@@ -195,6 +198,21 @@ def test_the_report_shows_participation_completion_waitlists_and_impact(client, 
     assert {row[0]: row[1] for row in table_rows(soup, "Participation by phase")}["Secondary"] == "1"
     assert table_rows(soup, "People waiting for a place, by cohort") == [["Autumn cohort", delivery.programme.title, "1"]]
     assert "How these figures are made" in soup.main.get_text()
+
+
+def test_the_report_s_rows_put_in_once_rendered_are_the_page_s_bytes(client, monkeypatch, partnership, delivery,
+                                                                     broker, report_data):
+    """The page puts its table rows into the response once rendered (`portal.ui.splice`): the same bytes as
+    rendering them in place."""
+    client.force_login(broker.user)
+    url = _report_url(partnership, delivery.cohort)
+    def page() -> bytes:  # each response has its own nonce for its script
+        return re.sub(rb'nonce="[^"]*"', b'nonce=""', client.get(url).content)
+
+    spliced = page()
+    monkeypatch.setattr(views, "render_spliced", render)
+    assert page() == spliced
+    assert b"\x00" not in spliced and b"Autumn cohort" in spliced
 
 
 def test_an_la_officer_sees_only_their_las_schools(client, partnership, delivery, la_officer, report_data):
