@@ -63,6 +63,13 @@ class DatabaseWrapper(base.DatabaseWrapper):
         self.execute_wrappers.append(rls.apply_settings)
         self.prepared_statements = Statements() if settings_dict.get("PREPARED_STATEMENTS") else None
 
+    def get_connection_params(self):
+        """With JIT compilation off unless the settings keep it (`JIT`, from DATABASE_JIT)."""
+        params = super().get_connection_params()
+        if not self.settings_dict.get("JIT", True):
+            params["options"] = f"{params.get('options', '')} -c jit=off".strip()
+        return params
+
     def init_connection_state(self):
         super().init_connection_state()
         if self.prepared_statements is not None:
