@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django_scopes import scopes_disabled
 
 from alliances.importers import run_import
-from alliances.models import Cluster, SystemLeader
+from alliances.models import Cluster, School, SystemLeader
 from portal.tenancy.models import Partnership
 
 
@@ -16,7 +16,6 @@ def _a_cohort(slug: str) -> None:
     """A programme cohort with two participants, for bench's delivery pages (seed_scale may make none)."""
     from datetime import date
 
-    from alliances.models import School
     from portal.accounts.models import User
     from tests.factories.delivery import dl_cohort, dl_place, dl_programme
 
@@ -50,7 +49,14 @@ def test_seed_scale_then_bench_measure_every_page(capsys):
     capsys.readouterr()
     call_command("bench", "--partnership", "scale-001", "--requests", "3")
     out = capsys.readouterr().out
-    pages, _, orders = out.partition("orders and finance (scale-001)")
+    pages, _, downloads = out.partition("downloads (scale-001)")
+    downloads, _, orders = downloads.partition("orders and finance (scale-001)")
+    # The directory's downloads, each read to its last byte, with when its first bytes came under it.
+    download_lines = [line for line in downloads.splitlines() if line.split() and line.split()[-1].isdigit()]
+    assert [line.split("  ")[0] for line in download_lines] == [
+        f"schools CSV, all {School.objects.count()} schools", "schools CSV, a search", "system leaders CSV",
+        "clusters CSV"], out
+    assert downloads.count("its first bytes after p50") == 4, out
     orders, _, courses = orders.partition("programmes and cohorts (scale-001)")
     course_lines = [line for line in courses.splitlines() if line.split() and line.split()[-1].isdigit()]
     # Programmes and cohorts, then delivery's pages for the fullest cohort: the register, participants, the reports.
@@ -68,6 +74,7 @@ def test_seed_scale_then_bench_measure_every_page(capsys):
         "order page", "school page with statement", "finance totals per school",
         order_lines[8].split("  ")[0]], out
     assert order_lines[8].startswith("finance export CSV (") and len(order_lines) == 9, out
+    assert orders.count("its first bytes after p50") == 1 and "a download of" in courses, out
     assert any(line.startswith("dashboard one cluster (LA officer)") for line in lines)
     assert any(line.startswith("dashboard export, Excel") for line in lines)
     assert any(line.startswith("deployment detail") for line in lines)
