@@ -20,6 +20,7 @@ from portal.calendar.models import CalendarPeriod, CalendarYear
 from portal.calendar.schooldays import Period
 from portal.calendar.services import calendar_for
 from portal.tenancy.models import Membership
+from portal.written_sql import table as _table
 from programmes.models import Catalogue
 
 # The parts, in the order the statement returns them.
@@ -101,10 +102,6 @@ def _catalogues_sql() -> str:
         SELECT {CATALOGUES}, ROW_NUMBER() OVER (ORDER BY g.id), g.id, g.academic_year, g.status, NULL, NULL, NULL,
                NULL, NULL
         FROM {_table(Catalogue)} g WHERE g.partnership_id = %s"""
-
-
-def _table(model) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
 
 
 def _lists_one_by_one(membership: Membership, limited: QuerySet[LocalAuthority] | None, *,

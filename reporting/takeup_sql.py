@@ -17,20 +17,13 @@ from decimal import Decimal
 from django.db import connection
 
 from alliances.models import Cluster, ClusterSchool, School
+from portal.written_sql import in_list as _in
+from portal.written_sql import table as _table
 from programmes.models import Entitlement, EntitlementStatus, SchoolServiceOrders, SchoolYearCharges, Service
 from reporting.dashboards.sql import school_reach as reach
 from reporting.filters import Scope
 
 ZERO = Decimal(0)
-
-
-def _table(model) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
-
-
-def _in(values, params: list) -> str:
-    params.extend(values)
-    return "(" + ", ".join(["%s"] * len(values)) + ")" if values else "(NULL)"
 
 
 # {Model} is its table; {catalogues}, the reaches ({ordered_reach}...) with their joins ({ordered_join}...) and

@@ -23,6 +23,7 @@ from deployments.brokerage.scores import (
 )
 from deployments.models import CapacityEntry, Deployment, DeploymentStatus, Offer, OfferStatus
 from portal.tenancy.models import Partnership
+from portal.written_sql import table as _table
 
 # Every leader's columns, then whether a rule excludes them, then the score of those left (the weights and
 # rules of `scores`); the best candidates and the first excluded by name are picked, each with how many there
@@ -144,10 +145,6 @@ SCORING_SQL = """
     ORDER BY picked.candidate DESC, picked.score DESC, CASE WHEN picked.candidate THEN picked.last END ASC NULLS FIRST,
              picked.name COLLATE "C", picked.id
 """
-
-
-def _table(model) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
 
 
 def rank_in_sql(*, partnership, school, need_ids, need_groups, wanted, support_level, include_excluded, today, limit,

@@ -16,6 +16,7 @@ from typing import NamedTuple
 from django.db import connection
 
 from alliances.models import School
+from portal.written_sql import table as _table
 from programmes.delivery import selectors
 from programmes.models import AttendanceMark, Cohort, Evaluation, Place, PlaceStatus, Session
 
@@ -31,10 +32,6 @@ class Participant(NamedTuple):
     absent: int
     evaluated: bool
     completed_at: datetime | None
-
-
-def _table(model) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
 
 
 def _literal(text: str) -> str:

@@ -18,18 +18,10 @@ from django.db import connection
 from django.utils.safestring import mark_safe
 
 from alliances.models import Cluster, ClusterSchool, LocalAuthority, School
+from portal.written_sql import in_list as _in
+from portal.written_sql import table as _table
 from programmes.models import Cohort, Evaluation, Place, PlaceStatus, Programme, SchoolImpact, SchoolPlaceCounts
 from programmes.templatetags.programme_reports import WAITLIST_ROW
-
-
-def _table(model) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
-
-
-def _in(values, params: list) -> str:
-    params.extend(values)
-    return "(" + ", ".join(["%s"] * len(values)) + ")" if values else "(NULL)"
-
 
 # {Model} is its table; {counts_join}, {counts_filter}, {places_join}, {places_filter}, {waitlists} and {inputs}
 # are filled in for the filters. A SELECT from its WITH, so the connection prepares it once

@@ -26,20 +26,13 @@ from deployments.models import (
     SupportRequest,
     Visit,
 )
+from portal.written_sql import in_list as _in
+from portal.written_sql import table as _table
 from reporting.dashboards.figures import DELIVERY_STATUSES, OPEN_STATUSES, window
 from reporting.filters import LEADER_PHASE_FLAGS, Scope
 
 # What each row is (the statement's first column).
 REQUEST, LINK, LEDGER = range(3)
-
-
-def _table(model) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
-
-
-def _in(values, params: list) -> str:
-    params.extend(values)
-    return "(" + ", ".join(["%s"] * len(values)) + ")" if values else "(NULL)"
 
 
 def _reach(scope: Scope, school_id: str, school: str, params: list, *, by_phase: bool = True,
