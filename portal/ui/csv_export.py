@@ -8,16 +8,13 @@ import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from decimal import Decimal
-from io import BytesIO, StringIO
+from io import StringIO
 
 from django.http import HttpResponse, StreamingHttpResponse
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from portal.tenancy.rls import streamed_in_this_scope
+from portal.ui.xlsx import workbook_bytes
 
 FORMULA_CHARACTERS = "=+-@"
 CHUNK_ROWS = 1000
@@ -111,58 +108,25 @@ def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence])
 # Rows read before the sheet is written, from which the columns' widths are worked out (a sheet states its widths
 # before its rows); the rest are written as they are read.
 WIDTH_ROWS = 1000
-_DATE_FORMAT = "d mmmm yyyy"  # 1 September 2026, as on the pages
-_DECIMAL_FORMAT = "0.0"  # 8.0 stays 8.0, as on the page
 
 
 def xlsx_response(filename: str, title: str, header: Sequence[str], rows: Iterable[Sequence], *,
                   description: str = "") -> HttpResponse:
-    """An Excel workbook of one table. Text cells are stored as text (never formulas) and neutralised the
-    same way as CSV, so a value copied out of the sheet cannot turn into a formula either.
-
-    Written in openpyxl's write-only mode, a row at a time, so the time grows with the rows (appending to a
-    normal sheet looked up its last row over every cell so far: 8,000 rows took 71 s, a finance year's 100,000
-    would have taken hours) and the sheet is never all in memory. The columns' widths come from the header and
-    the first WIDTH_ROWS rows."""
-    workbook = Workbook(write_only=True)
-    workbook.properties.title = safe_cell(description or title)
-    sheet = workbook.create_sheet(_sheet_title(title))
+    """An Excel workbook of one table (`portal.ui.xlsx` writes it). Text cells are stored as text (never
+    formulas) and neutralised the same way as CSV, so a value copied out of the sheet cannot turn into a formula
+    either. The rows are written as they are read, so the sheet is never all in memory (only the compressed file
+    is); the columns' widths come from the header and the first WIDTH_ROWS rows."""
     header = [safe_cell(cell) for cell in header]
     rows = iter(rows)
     first = [[_xlsx_value(value) for value in row] for row in itertools.islice(rows, WIDTH_ROWS)]
-    for index in range(len(header)):
-        width = max((len(str(row[index] if row[index] is not None else "")) for row in [header, *first]
-                     if index < len(row)), default=0)
-        sheet.column_dimensions[get_column_letter(index + 1)].width = min(60, max(10, width + 2))
-    sheet.append([_cell(sheet, name, bold=True) for name in header])
-    for row in itertools.chain(first, ([_xlsx_value(value) for value in row] for row in rows)):
-        sheet.append([_cell(sheet, value) if isinstance(value, Decimal | date) or isinstance(value, str) and
-                      value[:1] == "=" else value for value in row])
-    buffer = BytesIO()
-    workbook.save(buffer)
-    response = HttpResponse(buffer.getvalue(),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    widths = [min(60, max(10, max((len(str(row[index] if row[index] is not None else "")) for row in [header, *first]
+                                   if index < len(row)), default=0) + 2)) for index in range(len(header))]
+    body = workbook_bytes(title=safe_cell(description or title), sheet=_sheet_title(title), header=header,
+                          rows=itertools.chain(first, ([_xlsx_value(value) for value in row] for row in rows)),
+                          widths=widths)
+    response = HttpResponse(body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
-
-
-def _cell(sheet, value, *, bold: bool = False) -> WriteOnlyCell:
-    """A cell that needs more than its value: text starting with = stored as text (openpyxl would store it as a
-    formula; other text is text anyway), a number of days with its decimal place, a date written as the pages
-    write it."""
-    cell = WriteOnlyCell(sheet, value=value)
-    if isinstance(value, str):
-        cell.data_type = "s"
-    elif isinstance(value, Decimal):
-        cell.number_format = _DECIMAL_FORMAT
-    else:
-        cell.number_format = _DATE_FORMAT
-    if bold:
-        cell.font = _BOLD
-    return cell
-
-
-_BOLD = Font(bold=True)
 
 
 def _xlsx_value(value):
