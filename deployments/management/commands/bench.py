@@ -286,6 +286,7 @@ class Command(BaseCommand):
              requests),
             ("finance totals per school", f"{base}/finance/?fy=2026-27", max(5, requests // 10)),
             (f"finance export CSV ({lines} lines)", f"{base}/finance/export.csv?fy=2026-27", 3),
+            (f"finance export Excel ({lines} lines)", f"{base}/finance/export.xlsx?fy=2026-27", 3),
         ], floor=f"{base}/ping/")
 
     def _measure(self, title: str, client: Client, pages: list[tuple[str, str, int]], floor: str) -> None:
