@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
 import django_filters
@@ -24,6 +24,7 @@ from alliances.models import (
     Status,
 )
 from alliances.selectors import search_schools
+from portal import kept
 from portal.ui.filtering import ListFilter, search_q
 
 SEARCH_MAX = 100  # characters in a search box: longer than any school name and postcode together
@@ -70,22 +71,28 @@ class Rows:
     pair: Callable[..., tuple]
 
 
-def read_together(lists: list[Rows]) -> list[list[tuple]]:
+def read_together(lists: list[Rows], key: Hashable | None = None) -> list[list[tuple]]:
     """Each of `lists`' rows as tuples of its fields. On PostgreSQL, in one statement: each list an ARRAY of JSON
     arrays, built by its own query (its filters, its partnership and its ORDER BY, the order the ARRAY keeps);
     elsewhere, or for one list, a query each. Keys and labels are text and whole numbers: JSON gives them back as
-    they were."""
+    they were. With a `key` naming everything the lists' querysets depend on, the statement is built and compiled
+    once for it (`portal.kept.made`)."""
     if connection.vendor != "postgresql" or len(lists) < 2:
         return [list(each.queryset.values_list(*each.fields)) for each in lists]
+    sql, params = (_together(lists) if key is None else kept.made(("read_together", key), lambda: _together(lists)))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchone()
+    return [[tuple(json.loads(row) if isinstance(row, str) else row) for row in rows] for rows in found]
+
+
+def _together(lists: list[Rows]) -> tuple[str, tuple]:
     parts, params = [], []
     for each in lists:
         sql, part_params = each.queryset.values(row=JSONArray(*each.fields)).query.sql_with_params()
         parts.append(f"ARRAY({sql})")
         params.extend(part_params)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(parts), params)
-        found = cursor.fetchone()
-    return [[tuple(json.loads(row) if isinstance(row, str) else row) for row in rows] for rows in found]
+    return "SELECT " + ", ".join(parts), tuple(params)
 
 
 class RowChoiceFilter(django_filters.ChoiceFilter):
@@ -107,8 +114,18 @@ class RowChoices:
         super().__init__(*args, request=request, **kwargs)
         chosen = [each for each in self.filters.values() if isinstance(each, RowChoiceFilter)]
         wanted = [each.choices_for(request) for each in chosen]
-        for each, rows, spec in zip(chosen, read_together(wanted), wanted, strict=True):
+        for each, rows, spec in zip(chosen, read_together(wanted, _lists_key(request, chosen)), wanted, strict=True):
             each.extra["choices"] = SharedChoices([spec.pair(*row) for row in rows])
+
+
+def _lists_key(request, chosen: list[RowChoiceFilter]) -> tuple | None:
+    """What the lists' querysets depend on: which lists, the partnership, and the member (an LA officer's lists are
+    their own LAs', read by a subquery on their membership), or None when the request has no member."""
+    membership = getattr(request, "membership", None)
+    if membership is None or getattr(request, "partnership", None) is None:
+        return None
+    return (tuple(f"{each.choices_for.__module__}.{each.choices_for.__qualname__}" for each in chosen),
+            request.partnership.pk, membership.pk, membership.role, membership.is_active)
 
 
 def _la_pair(code, name) -> tuple[str, str]:

@@ -25,6 +25,9 @@ question of `EXISTS` went from 2 to 26 ms with one) or, if that costs more on pa
 which is the planning these statements are kept to avoid (0.2 to 1.4 ms each on the broker's home). The key
 already names every value the statement holds, so writing them in makes no more statements than there are keys.
 
+A key is kept apart for each django-scopes scope it is used in (`_in_scope`), since a partnership-owned model's
+manager writes the scope's partnership into the statement.
+
 The statements are kept per thread (a compiler belongs to its thread's connection), at most `LIMIT` of them,
 the least recently used dropped first.
 """
@@ -38,6 +41,7 @@ from collections.abc import Callable, Hashable
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import QuerySet
+from django_scopes import get_scope
 
 CHECK = False
 LIMIT = 4096
@@ -103,7 +107,21 @@ def _sql_of(found) -> tuple:
     return (None, None) if found is _EMPTY else (found[2], found[3])
 
 
+def _in_scope(key: Hashable) -> tuple:
+    """`key` with the django-scopes scope it is used in: a partnership-owned model's manager filters by the scope's
+    partnership (or none, with the scopes disabled), so the same key makes a different statement in another scope
+    (a daily task across partnerships, a request in one)."""
+    current = get_scope()
+    partnership = current.get("partnership", _EMPTY)
+    if isinstance(partnership, list | tuple):
+        partnership = tuple(getattr(each, "pk", each) for each in partnership)
+    else:
+        partnership = getattr(partnership, "pk", partnership)
+    return key, current.get("_enabled", True), partnership
+
+
 def _keep(key: Hashable, build: Callable[[], QuerySet]):
+    key = _in_scope(key)
     store = _store()
     found = store.get(key)
     if found is not None:
@@ -152,6 +170,7 @@ def rows(key: Hashable, build: Callable[[], QuerySet]) -> list:
 def made(key: Hashable, build: Callable[[], tuple]):
     """What `build` makes (a tuple of SQL text and parameters, say: anything compared by value), kept for `key` like a
     queryset's statement (for statements written from querysets, such as `portal.queues.have_rows`'s question)."""
+    key = _in_scope(key)
     store = _store()
     found = store.get(("made", key))
     if found is not None:

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 
+from portal import kept
 from portal.audit.services import record_event
 from portal.calendar.bank_holidays import is_bank_holiday
 from portal.calendar.forms import MAX_CALENDAR_BYTES
@@ -264,11 +265,15 @@ def import_calendar(*, actor: Membership, content: bytes, la_code: str | None = 
 
 def calendar_for(*, partnership) -> list[Period]:
     """The partnership's periods, each knowing whether its year is provisional (one query)."""
-    provisional = CalendarYear.objects.filter(partnership=OuterRef("partnership"), academic_year=OuterRef("academic_year"),
-                                              provisional=True)
+    def build():
+        provisional = CalendarYear.objects.filter(partnership=OuterRef("partnership"),
+                                                  academic_year=OuterRef("academic_year"), provisional=True)
+        return (CalendarPeriod.objects.filter(partnership=partnership).annotate(provisional=Exists(provisional))
+                .order_by("start"))
+
+    # Built and compiled once per partnership (portal.kept): every list with a term filter reads it.
     return [Period(p.academic_year, p.kind, p.term, p.name, p.start, p.end, p.provisional)
-            for p in CalendarPeriod.objects.filter(partnership=partnership).annotate(provisional=Exists(provisional))
-            .order_by("start")]
+            for p in kept.rows(("calendar_for", getattr(partnership, "pk", partnership)), build)]
 
 
 def provisional_years(*, partnership) -> set[str]:

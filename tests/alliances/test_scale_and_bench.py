@@ -73,7 +73,8 @@ def test_seed_scale_then_bench_measure_every_page(capsys):
         "catalogues", "catalogue page", "take-up and income", "orders list", "orders waiting (filtered list)",
         "order page", "school page with statement", "finance totals per school",
         order_lines[8].split("  ")[0]], out
-    assert order_lines[8].startswith("finance export CSV (") and len(order_lines) == 9, out
+    assert order_lines[8].startswith("finance export CSV (") and len(order_lines) == 10, out
+    assert order_lines[9].startswith("finance export Excel ("), out
     assert orders.count("its first bytes after p50") == 1 and "a download of" in courses, out
     assert any(line.startswith("dashboard one cluster (LA officer)") for line in lines)
     assert any(line.startswith("dashboard export, Excel") for line in lines)

@@ -9,7 +9,9 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from django import forms, template
 from django.template.base import token_kwargs
@@ -18,6 +20,7 @@ from django.utils.formats import localize
 from django.utils.functional import LazyObject, empty
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django_filters import FilterSet
 from django_filters.widgets import BaseCSVWidget
 
@@ -111,26 +114,66 @@ def _select(bound: forms.BoundField, attrs: dict) -> SafeString | None:
     # A plain select has always been written here, one line a tag; the sort field was Django's templates' until
     # now, so it keeps their spacing (each option on its own line after two spaces, then a blank line).
     django_spacing = type(widget) is not forms.Select
+    options = _options(tuple(widget.choices), django_spacing)
+    parts = [f'<select name="{escape(bound.html_name)}"{_attributes(attrs)}>', *options.lines, "\n</select>"]
+    chosen = [options.first[key] for key in values if key in options.first]
+    if chosen:  # Select.optgroups: only the first option with the value is selected
+        line, selected = min(chosen)
+        parts[line + 1] = selected
+    return mark_safe("".join(parts))  # noqa: S308 - every value in the options is escaped (_written_options)
+
+
+class _Options(NamedTuple):
+    lines: tuple[str, ...]  # each option (or optgroup tag) as written when not selected
+    first: dict[str, tuple[int, str]]  # a value's first option: its line, and that line written selected
+
+
+_KEPT_OPTIONS: dict[tuple, _Options] = {}
+_KEPT_OPTIONS_LOCK = threading.Lock()
+OPTIONS_KEPT = 256  # option lists kept; when full, they are all dropped and kept again as they are written
+
+
+def _options(choices: tuple, django_spacing: bool) -> _Options:
+    """A select's options, written once for each list of choices (and language) and kept: the same 150 local
+    authorities are written on every list page, a few hundred escapes each time. Only the selected option
+    changes, and `_select` swaps it in. Kept by each value's and label's type and text (True and 1 are equal,
+    but not the same option; a safe label is not escaped), and not for grouped choices."""
+    if any(isinstance(label, list | tuple) for _, label in choices):
+        return _written_options(choices, django_spacing)
+    key = (get_language(), django_spacing,
+           tuple((type(value), str(value), type(label), str(label)) for value, label in choices))
+    found = _KEPT_OPTIONS.get(key)
+    if found is None:
+        found = _written_options(choices, django_spacing)
+        with _KEPT_OPTIONS_LOCK:
+            if len(_KEPT_OPTIONS) >= OPTIONS_KEPT:
+                _KEPT_OPTIONS.clear()
+            _KEPT_OPTIONS[key] = found
+    return found
+
+
+def _written_options(choices: tuple, django_spacing: bool) -> _Options:
+    """The HTML Django's widget templates write for the options (`Select.optgroups` and
+    django/forms/widgets/select*.html)."""
     opening, closing = ("\n  ", "\n") if django_spacing else ("\n", "")
-    parts = [f'<select name="{escape(bound.html_name)}"{_attributes(attrs)}>']
-    has_selected = False
-    for group_value, group_label in widget.choices:
+    lines: list[str] = []
+    first: dict[str, tuple[int, str]] = {}
+    for group_value, group_label in choices:
         group_value = "" if group_value is None else group_value
         grouped = isinstance(group_label, list | tuple)
         options = group_label if grouped else [(group_value, group_label)]
         if grouped and group_value:
-            parts.append(f'{opening}<optgroup label="{escape(group_value)}">')
+            lines.append(f'{opening}<optgroup label="{escape(group_value)}">')
         for option_value, option_label in options:
-            # Select.optgroups: only the first option with the value is selected.
             key = str(option_value)
-            selected = not has_selected and key in values
-            has_selected |= selected
-            parts.append(f'{opening}<option value="{escape(key)}"{" selected" if selected else ""}>'
-                         f'{conditional_escape(localize(option_label))}</option>{closing}')
+            start = f'{opening}<option value="{escape(key)}"'
+            end = f'>{conditional_escape(localize(option_label))}</option>{closing}'
+            if key not in first:
+                first[key] = (len(lines), f"{start} selected{end}")
+            lines.append(start + end)
         if grouped and group_value:
-            parts.append(f"{opening}</optgroup>")
-    parts.append("\n</select>")
-    return mark_safe("".join(parts))  # noqa: S308 - every value above is escaped
+            lines.append(f"{opening}</optgroup>")
+    return _Options(tuple(lines), first)
 
 
 def _error_html(bound: forms.BoundField) -> str:
