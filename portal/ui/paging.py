@@ -36,10 +36,25 @@ class _Count(Func):
 def asked_number(request: HttpRequest) -> int:
     """The page number ?page= asks for, as Django's Paginator reads it: a whole number as `int()` reads the text,
     otherwise 1. It may be below 1 or past the last page: `Paginator.get_page` answers those with the last page."""
+    return number_in(request.GET.get("page"))
+
+
+def number_in(text) -> int:
+    """`asked_number` of a ?page= value (or None)."""
     try:
-        return int(request.GET.get("page"))
+        return int(text)
     except (TypeError, ValueError):
         return 1
+
+
+def page_of(count: int, number: int, *, per_page: int, rows=()) -> Page:
+    """Page `number` (as `asked_number` gives it) of a list of `count` rows read another way, holding `rows`: a
+    number below 1 or past the last page is the last page, as for every list."""
+    paginator = Paginator((), per_page)
+    paginator.__dict__["count"] = count  # Paginator.count is cached there
+    page = paginator.get_page(number)
+    page.object_list = rows
+    return page
 
 
 def paginate(request: HttpRequest, queryset, *, per_page: int = 25) -> Page:

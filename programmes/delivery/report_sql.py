@@ -18,10 +18,13 @@ from django.db import connection
 from django.utils.safestring import mark_safe
 
 from alliances.models import Cluster, ClusterSchool, LocalAuthority, School
+from portal.ui.paging import HIGHEST_READ_PAGE
 from portal.written_sql import in_list as _in
 from portal.written_sql import table as _table
 from programmes.models import Cohort, Evaluation, Place, PlaceStatus, Programme, SchoolImpact, SchoolPlaceCounts
 from programmes.templatetags.programme_reports import WAITLIST_ROW
+
+WAITLIST_PAGE = 50  # cohorts on a page of the waitlists (2,000 cohorts have people waiting in seed_scale's year)
 
 # {Model} is its table; {counts_join}, {counts_filter}, {places_join}, {places_filter}, {waitlists} and {inputs}
 # are filled in for the filters. A SELECT from its WITH, so the connection prepares it once
@@ -39,7 +42,7 @@ STATEMENT = """
         chosen AS NOT MATERIALIZED (
             SELECT p.id, p.school_id, p.cohort_id, p.status
             FROM {Place} p JOIN {Cohort} c ON c.id = p.cohort_id{places_join}
-            WHERE p.partnership_id = %s AND c.academic_year = %s{places_filter})
+            WHERE p.partnership_id = %s AND c.academic_year = %s{places_filter}){waiting}
         SELECT
             (SELECT json_agg(json_build_array(k.school_id, s.name, la.name, s.phase, k.participants, k.ended,
                                               k.completed, k.waitlisted) ORDER BY k.school_id)
@@ -71,13 +74,25 @@ ESCAPED = ("replace(replace(replace(replace(replace({}, '&', '&amp;'), '<', '&lt
            "'''', '&#x27;')")
 WAITLISTS = """,
             (SELECT string_agg({row}, '')
-             FROM (SELECT c.name, g.title, w.waiting
-                   FROM (SELECT p.cohort_id, COUNT(*) AS waiting FROM {Place} p{waiting_join}
-                         WHERE p.partnership_id = %s AND p.status = {waitlisted}{waiting_filter} GROUP BY p.cohort_id) w
-                        JOIN {Cohort} c ON c.id = w.cohort_id AND c.academic_year = %s{cohort_filter}
+             FROM (SELECT w.name, g.title, w.waiting
+                   FROM waiting w
                         JOIN (SELECT id, {title} AS title, dense_rank() OVER (ORDER BY title) AS position
-                              FROM {Programme} WHERE partnership_id = %s) g ON g.id = c.programme_id
-                   ORDER BY w.waiting * 4294967296 - g.position DESC, c.name) AS w (name, title, waiting))"""
+                              FROM {Programme} WHERE partnership_id = %s) g ON g.id = w.programme_id
+                   ORDER BY w.waiting * 4294967296 - g.position DESC, w.name
+                   LIMIT {per_page} OFFSET {per_page} * (SELECT CASE WHEN %s BETWEEN 1 AND n.pages THEN %s - 1
+                                                                    ELSE GREATEST(n.pages - 1, 0) END
+                                                         FROM (SELECT (COUNT(*) + {last}) / {per_page} AS pages
+                                                               FROM waiting) n)) AS w (name, title, waiting)),
+            (SELECT COUNT(*) FROM waiting)"""
+# The cohorts with people waiting under the filters, each with its count: read once (a WITH read three times is
+# materialised) for the page of rows, the count of pages that places the page (a number past the last page or
+# below 1 gives the last page, as `portal.ui.paging` reads ?page=) and the count of all.
+WAITING = """,
+        waiting AS (
+            SELECT c.name, c.programme_id, w.waiting
+            FROM (SELECT p.cohort_id, COUNT(*) AS waiting FROM {Place} p{waiting_join}
+                  WHERE p.partnership_id = %s AND p.status = {waitlisted}{waiting_filter} GROUP BY p.cohort_id) w
+                 JOIN {Cohort} c ON c.id = w.cohort_id AND c.academic_year = %s{cohort_filter})"""
 INPUTS = """,
             (SELECT json_agg(json_build_array(g.id, g.title) ORDER BY g.title, g.id)
              FROM {Programme} g WHERE g.partnership_id = %s)::text,
@@ -108,14 +123,21 @@ def _waitlist_row() -> str:
                         "w.waiting::text", _literal(tail)])
 
 
+def _readable(page: int) -> int:
+    """?page= as the statement reads it: a number beyond any count (or below 1) is the last page either way, and
+    must fit PostgreSQL's integer."""
+    return page if 1 <= page <= HIGHEST_READ_PAGE else 0
+
+
 def _list(text: str | None) -> list:
     return json.loads(text) if text is not None else []
 
 
-def _waiting(params: list, *, partnership_id: int, year: str, programme_id: str, limited_las: list[str] | None) -> str:
-    """`WAITLISTS` for the filters, its parameters added to `params`."""
+def _waiting(*, partnership_id: int, year: str, programme_id: str, limited_las: list[str] | None,
+             page: int) -> tuple[str, list, str, list]:
+    """`WAITING` (the WITH) and `WAITLISTS` (the columns) for the filters and ?page=, each with its parameters."""
     pieces = {"waiting_join": "", "waiting_filter": "", "cohort_filter": ""}
-    params.append(partnership_id)
+    params: list = [partnership_id]
     if limited_las is not None:
         pieces["waiting_join"] = f" JOIN {_table(School)} ws ON ws.urn = p.school_id"
         pieces["waiting_filter"] = f" AND ws.la_id IN {_in(limited_las, params)}"
@@ -123,12 +145,13 @@ def _waiting(params: list, *, partnership_id: int, year: str, programme_id: str,
     if programme_id:
         pieces["cohort_filter"] = " AND c.programme_id = %s"
         params.append(int(programme_id))
-    params.append(partnership_id)
-    return _sql(WAITLISTS, row=_waitlist_row(), title=ESCAPED.format("title"), **pieces)
+    columns = _sql(WAITLISTS, row=_waitlist_row(), title=ESCAPED.format("title"), per_page=WAITLIST_PAGE,
+                   last=WAITLIST_PAGE - 1)
+    return _sql(WAITING, **pieces), params, columns, [partnership_id, page, page]
 
 
 def report_rows(*, partnership_id: int, year: str, programme_id: str, limited_las: list[str] | None, today: date,
-                waitlists: bool, inputs: bool) -> dict:
+                waitlists: bool, inputs: bool, page: int = 1) -> dict:
     """What `reports.read_by_orm` reads, as it gives it: `per_school` (dicts as `report_counts.per_school` gives
     them), `evaluations` and `answers` ({school: (how many, sum of scores)}), `clusters` ({school: cluster names
     by name}), `waitlists` (their table's rows, written: the HTML `programme_reports.waitlist_rows` writes of
@@ -149,13 +172,19 @@ def report_rows(*, partnership_id: int, year: str, programme_id: str, limited_la
     if limited_las is not None:
         places_join = f" JOIN {_table(School)} ps ON ps.urn = p.school_id"
         places_filter += f" AND ps.la_id IN {_in(limited_las, params)}"
+    waiting, columns = "", ""
+    if waitlists:
+        waiting, waiting_params, columns, columns_params = _waiting(
+            partnership_id=partnership_id, year=year, programme_id=programme_id, limited_las=limited_las,
+            page=_readable(page))
+        params.extend(waiting_params)
     params.extend([partnership_id, partnership_id, partnership_id, year])
-    waiting = _waiting(params, partnership_id=partnership_id, year=year, programme_id=programme_id,
-                       limited_las=limited_las) if waitlists else ""
+    if waitlists:
+        params.extend(columns_params)
     if inputs:
         params.extend([partnership_id, partnership_id])
     sql = _sql(STATEMENT, counts_join=counts_join, counts_filter=counts_filter, places_join=places_join,
-               places_filter=places_filter, waitlists=waiting, inputs=_sql(INPUTS) if inputs else "")
+               places_filter=places_filter, waiting=waiting, waitlists=columns, inputs=_sql(INPUTS) if inputs else "")
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
@@ -171,9 +200,10 @@ def report_rows(*, partnership_id: int, year: str, programme_id: str, limited_la
         "answers": {urn: (n, total or 0) for urn, n, total in _list(row[2])},
         "clusters": clusters,
         "waitlists": mark_safe(row[4] or "") if waitlists else [],
+        "waitlist_count": row[5] if waitlists else 0,
     }
     if inputs:
-        at = 5 if waitlists else 4
+        at = 6 if waitlists else 4
         found["programmes"] = [(pk, title) for pk, title in _list(row[at])]
         found["years"] = _list(row[at + 1])
     return found

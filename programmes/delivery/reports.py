@@ -25,6 +25,7 @@ from datetime import date
 
 from django import forms
 from django.core.exceptions import EmptyResultSet
+from django.core.paginator import Page
 from django.db import connection
 from django.db.models import BigIntegerField, BooleanField, Count, Sum, Value
 from django.db.models.functions import Cast
@@ -34,7 +35,9 @@ from alliances.choices import Phase
 from alliances.models import ClusterSchool
 from alliances.selectors import visible_local_authorities
 from portal.tenancy.models import Membership
+from portal.ui.paging import number_in, page_of
 from programmes.delivery import report_counts, report_sql
+from programmes.delivery.report_sql import WAITLIST_PAGE
 from programmes.models import Cohort, Evaluation, Place, PlaceStatus, Programme, SchoolImpact
 from programmes.money import academic_year_of
 
@@ -122,6 +125,7 @@ class Report:
     # (cohort, its name, its programme's title, people waiting), or on PostgreSQL their table rows already written
     waitlists: list[tuple[int, str, str, int]] | SafeString
     schools: list[dict]
+    waitlist_page: Page | None = None  # which page of the waitlists, with the count of cohorts waiting
 
 
 def report_inputs(membership: Membership) -> tuple[list[str], list[tuple[int, str]]]:
@@ -149,7 +153,7 @@ def _limited_las(membership: Membership) -> list[str] | None:
 
 
 def read_by_orm(*, membership: Membership, year: str, programme_id: str, limited_las, today: date,
-                waitlists: bool = True) -> dict:
+                waitlists: bool = True, page: int = 1) -> dict:
     """What the report reads, by querysets (SQLite, and the reference for `report_sql.report_rows`, which reads
     the same in one statement on PostgreSQL): `per_school`, `evaluations`, `answers`, `clusters`, `waitlists`."""
     places = _places(membership, year, programme_id, limited_las)
@@ -173,17 +177,21 @@ def read_by_orm(*, membership: Membership, year: str, programme_id: str, limited
                                                   school_id__in=[r["school_id"] for r in per_school]) \
             .order_by("cluster__name").values_list("school_id", "cluster__name"):
         clusters[urn].append(name)
-    return {"per_school": per_school, "evaluations": evaluations, "answers": answers, "clusters": dict(clusters),
-            "waitlists": _waitlists(places) if waitlists else []}
+    found = {"per_school": per_school, "evaluations": evaluations, "answers": answers, "clusters": dict(clusters),
+             "waitlists": [], "waitlist_count": 0}
+    if waitlists:
+        found["waitlists"], found["waitlist_count"] = _waitlists(places, page)
+    return found
 
 
 def _read(*, membership: Membership, year: str, programme_id: str, limited_las, today: date, waitlists: bool,
-          inputs: bool = False) -> dict:
+          inputs: bool = False, page: int = 1) -> dict:
     if connection.vendor == "postgresql":
         return report_sql.report_rows(partnership_id=membership.partnership_id, year=year, programme_id=programme_id,
-                                      limited_las=limited_las, today=today, waitlists=waitlists, inputs=inputs)
+                                      limited_las=limited_las, today=today, waitlists=waitlists, inputs=inputs,
+                                      page=page)
     found = read_by_orm(membership=membership, year=year, programme_id=programme_id, limited_las=limited_las,
-                        today=today, waitlists=waitlists)
+                        today=today, waitlists=waitlists, page=page)
     if inputs:
         found["years"], found["programmes"] = report_inputs(membership)
     return found
@@ -202,19 +210,20 @@ def filtered_report(membership: Membership, data, *, today: date, waitlists: boo
     if programme_id and not PROGRAMME_KEY.fullmatch(programme_id):  # not a choice: the form falls back
         year, programme_id = default, ""
     limited_las = _limited_las(membership)
+    page = number_in(data.get("page")) if data else 1  # of the waitlists
     found = _read(membership=membership, year=year, programme_id=programme_id, limited_las=limited_las,
-                  today=today, waitlists=waitlists, inputs=True)
+                  today=today, waitlists=waitlists, inputs=True, page=page)
     form = ReportFilter(data, years=found["years"], programmes=found["programmes"], default_year=default)
     titles = dict(found["programmes"])
     chosen_year, chosen_programme = form.value("year"), form.value("programme")
     if (chosen_year, chosen_programme) != (year, programme_id):
         found = _read(membership=membership, year=chosen_year, programme_id=chosen_programme,
-                      limited_las=limited_las, today=today, waitlists=waitlists)
+                      limited_las=limited_las, today=today, waitlists=waitlists, page=page)
     chosen = None
     if chosen_programme and int(chosen_programme) in titles:  # one of the choices: the form checked it
         chosen = Programme.from_db(connection.alias, ["id", "title"], [int(chosen_programme),
                                                                        titles[int(chosen_programme)]])
-    return form, _report(found, year=chosen_year, programme=chosen, limited=limited_las is not None)
+    return form, _report(found, year=chosen_year, programme=chosen, limited=limited_las is not None, page=page)
 
 
 def build_report(*, membership: Membership, year: str, programme_id: str = "", today: date,
@@ -230,7 +239,7 @@ def build_report(*, membership: Membership, year: str, programme_id: str = "", t
     return _report(found, year=year, programme=chosen, limited=limited_las is not None)
 
 
-def _report(found: dict, *, year: str, programme: Programme | None, limited: bool) -> Report:
+def _report(found: dict, *, year: str, programme: Programme | None, limited: bool, page: int = 1) -> Report:
     """The tallies of what `_read` read: in all, by LA, cluster, phase and school, and the rows of the exports."""
     evaluations, answers, clusters = found["evaluations"], found["answers"], found["clusters"]
     phases = dict(Phase.choices)
@@ -262,22 +271,23 @@ def _report(found: dict, *, year: str, programme: Programme | None, limited: boo
               Table("phase", "By phase", "Phase", sorted(by_phase.items())),
               Table("school", "By school", "School", list(by_school.items()))]
     return Report(year=year, programme=programme, limited=limited, total=total, tables=tables,
-                  waitlists=found["waitlists"], schools=schools)
+                  waitlists=found["waitlists"], schools=schools,
+                  waitlist_page=page_of(found["waitlist_count"], page, per_page=WAITLIST_PAGE))
 
 
-def _waitlists(places) -> list[tuple[int, str, str, int]]:
-    """The cohorts with people waiting, most first. Thousands of rows at scale, read as the database gives them
-    (no per-row conversion: every column is already what the page prints)."""
+def _waitlists(places, page: int) -> tuple[list[tuple[int, str, str, int]], int]:
+    """Page `page` of the cohorts with people waiting, most first, and how many cohorts have people waiting (a
+    count, then the page's rows)."""
     query = (places.filter(status=PlaceStatus.WAITLISTED).order_by()
              .values_list("cohort_id", "cohort__name", "cohort__programme__title")
              .annotate(waiting=Count("pk")).order_by("-waiting", "cohort__programme__title", "cohort__name"))
     try:
-        sql, params = query.query.sql_with_params()
+        query.query.sql_with_params()
     except EmptyResultSet:  # an LA officer with no LAs: nobody (a query would have said so)
-        return []
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+        return [], 0
+    count = query.count()
+    bottom = (page_of(count, page, per_page=WAITLIST_PAGE).number - 1) * WAITLIST_PAGE
+    return list(query[bottom:bottom + WAITLIST_PAGE]), count
 
 
 def export_rows(report: Report):

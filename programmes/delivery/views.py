@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 from portal.errors import DomainError
 from portal.ui.csv_export import csv_response, xlsx_response
 from portal.ui.splice import render_spliced
-from portal.ui.views import capability_required, found_or_404, show_error
+from portal.ui.views import capability_required, found_or_404, query_without_page, show_error
 from programmes.delivery import certificates, evaluations, participants, registers, reports, selectors
 from programmes.delivery.forms import EvaluationForm, RegisterForm, SchoolImpactForm
 from programmes.models import IMPACT_MEANINGS, Evaluation, Place, SchoolImpact
@@ -160,7 +160,7 @@ def programme_reports(request: HttpRequest, partnership_slug: str) -> HttpRespon
     # Its table rows (thousands of waitlist rows at scale) go into the response once it is rendered
     # (portal/ui/splice.py).
     return render_spliced(request, "programmes/delivery/reports.html", {
-        "form": form, "report": report, "header": reports.HEADER, "query": request.GET.urlencode()})
+        "form": form, "report": report, "header": reports.HEADER, "query": query_without_page(request)})
 
 
 def _export_name(report) -> str:

@@ -113,3 +113,45 @@ def test_the_page_reads_the_choices_with_the_report_and_again_for_another_year(b
         assert asked == (1 if query == "programme=nope" else 2)
     form, report, asked = run("")
     assert asked == 1 and not form.is_bound and report.programme is None
+
+
+def test_the_waitlists_come_a_page_at_a_time_the_same_both_ways(broker, delivery, many, monkeypatch):
+    """Pages of 2 cohorts: every page the statement reads is the querysets' page, the pages together are the whole
+    list in its order, and a number below 1 or past the last page reads the last page, as every list does."""
+    whole = reports.read_by_orm(membership=broker, year=many["year"], programme_id="", limited_las=None,
+                                today=delivery.today)["waitlists"]
+    monkeypatch.setattr(report_sql, "WAITLIST_PAGE", 2)
+    monkeypatch.setattr(reports, "WAITLIST_PAGE", 2)
+    pages = {}
+    for page in (1, 2, 3, 0, -4, 99, 10**12):
+        for limited_las in (None, many["las"][1:], []):
+            orm = reports.read_by_orm(membership=broker, year=many["year"], programme_id="", limited_las=limited_las,
+                                      today=delivery.today, page=page)
+            sql = report_sql.report_rows(partnership_id=broker.partnership_id, year=many["year"], programme_id="",
+                                         limited_las=limited_las, today=delivery.today, waitlists=True, inputs=False,
+                                         page=page)
+            assert sql["waitlists"] == waitlist_rows(orm["waitlists"])
+            assert sql["waitlist_count"] == orm["waitlist_count"]
+            if limited_las is None:
+                pages[page] = orm["waitlists"]
+                assert orm["waitlist_count"] == len(whole) == 4
+    assert pages[1] + pages[2] == whole and len(pages[1]) == 2
+    assert pages[3] == pages[0] == pages[-4] == pages[99] == pages[10**12] == pages[2]
+
+
+def test_the_report_page_shows_one_page_of_waitlists_with_links_to_the_others(client, broker, delivery, many,
+                                                                              monkeypatch):
+    monkeypatch.setattr(reports, "WAITLIST_PAGE", 3)
+    monkeypatch.setattr(report_sql, "WAITLIST_PAGE", 3)
+    client.force_login(broker.user)
+    base = f"/p/{broker.partnership.slug}/programme-reports/?year={many['year']}"
+    first = client.get(base).content.decode()
+    assert "4 cohorts with people waiting, most waiting first: 1 to 3 shown." in first
+    assert "Network &amp; 2" in first and "Spring &#x27;cohort&#x27;" not in first
+    assert 'aria-label="Waitlists pages"' in first
+    assert f'href="?year={many["year"]}&amp;page=2#report-waitlists" rel="next"' in first
+    second = client.get(base + "&page=2").content.decode()
+    assert "4 to 4 shown." in second and "Spring &#x27;cohort&#x27;" in second and "Network &amp; 2" not in second
+    assert f'href="?year={many["year"]}&amp;page=1#report-waitlists" rel="prev"' in second
+    # the downloads' links keep the filters, not the page
+    assert f'export.csv?year={many["year"]}"' in second
