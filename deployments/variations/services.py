@@ -169,14 +169,18 @@ def decide(*, actor: Membership, variation: Variation, deployment: Deployment, a
         raise NotAllowed("You proposed this change, so someone else must decide on it (four-eyes approval).")
     if not note.strip():
         raise DomainError("Give the rationale for your decision: it is kept with the change.", field="rationale")
+    if variation.status != VariationStatus.PROPOSED:
+        raise TransitionNotAllowed("This change has already been decided. Reload the page to see what happened.")
     now = timezone.now()
+    # Only from "waiting for approval": a change being confirmed may also become declined (a side declines it), so
+    # without `expected` an approver's late "no" would overturn another approver's "yes".
     if approve:
         move(variation, VariationStatus.CONFIRMING, allowed=ALLOWED, actor=actor, note=note, action="variation.approved",
-             decided_by=actor.user, decided_at=now, decision_note=note)
+             expected=VariationStatus.PROPOSED, decided_by=actor.user, decided_at=now, decision_note=note)
         _ask_sides(variation, deployment, "approved")
         return variation
     move(variation, VariationStatus.DECLINED, allowed=ALLOWED, actor=actor, note=note, action="variation.rejected",
-         decided_by=actor.user, decided_at=now, decision_note=note, closed_by=actor.user, closed_at=now, close_note=note)
+         expected=VariationStatus.PROPOSED, decided_by=actor.user, decided_at=now, decision_note=note, closed_by=actor.user, closed_at=now, close_note=note)
     _tell(variation, deployment, "variation.changed", "rejected", _brokers(variation, deployment),
           f"The change to deployment {deployment.reference} was not approved",
           ["The steering group did not approve the change. The deployment stays as it was."],

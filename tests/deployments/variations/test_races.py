@@ -106,3 +106,20 @@ def test_a_withdrawal_racing_the_last_confirmation_leaves_one_result(postgres, b
     saved = _fresh(Variation, variation.pk)
     days = _fresh(Deployment, deployment.pk).days
     assert (saved.status, days) in ((VariationStatus.APPLIED, 5), (VariationStatus.WITHDRAWN, 3))
+
+
+def test_an_approver_deciding_after_another_changes_nothing(postgres, brokerage):
+    """One after the other (as two racing approvers end up when the first finishes before the second reads the
+    change): the second decision is refused, whichever way it goes, and the first stands."""
+    b = brokerage
+    second = make_member(b.partnership, Role.APPROVER)
+    deployment = active(b)
+    variation = propose_change(b, deployment, days=Decimal(4))
+    with scope(partnership=b.partnership):
+        services.decide(actor=b.approver, variation=_fresh(Variation, variation.pk), deployment=deployment,
+                        approve=True, note="Yes")
+        for approve in (False, True):
+            with pytest.raises(TransitionNotAllowed, match="already been decided"):
+                services.decide(actor=second, variation=_fresh(Variation, variation.pk), deployment=deployment,
+                                approve=approve, note="Late")
+    assert _fresh(Variation, variation.pk).status == VariationStatus.CONFIRMING
