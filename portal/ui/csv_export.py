@@ -119,14 +119,21 @@ def xlsx_response(filename: str, title: str, header: Sequence[str], rows: Iterab
     header = [safe_cell(cell) for cell in header]
     rows = iter(rows)
     first = [[_xlsx_value(value) for value in row] for row in itertools.islice(rows, WIDTH_ROWS)]
-    widths = [min(60, max(10, max((len(str(row[index] if row[index] is not None else "")) for row in [header, *first]
-                                   if index < len(row)), default=0) + 2)) for index in range(len(header))]
     body = workbook_bytes(title=safe_cell(description or title), sheet=_sheet_title(title), header=header,
                           rows=itertools.chain(first, ([_xlsx_value(value) for value in row] for row in rows)),
-                          widths=widths)
+                          widths=_widths(header, first))
     response = HttpResponse(body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def _widths(header: list[str], first: list[list]) -> list[int]:
+    """Each column's width in characters: its longest value in the header and `first` rows, plus 2, from 10 to 60."""
+    widths = []
+    for index in range(len(header)):
+        longest = max(len("" if row[index] is None else str(row[index])) for row in [header, *first] if index < len(row))
+        widths.append(min(60, max(10, longest + 2)))
+    return widths
 
 
 def _xlsx_value(value):

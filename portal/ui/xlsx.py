@@ -124,7 +124,7 @@ def _row(number: int, values: Sequence, letters: _Letters, text_style: int = 0) 
         if isinstance(value, str):
             cells.append(_text(reference, value, text_style))
         elif isinstance(value, int | float):
-            cells.append(f'<c r="{reference}"><v>{value!r}</v></c>' if math.isfinite(value) else
+            cells.append(f'<c r="{reference}"><v>{value!r}</v></c>' if type(value) is int or math.isfinite(value) else
                          _text(reference, str(value), text_style))
         elif isinstance(value, Decimal):
             cells.append(f'<c r="{reference}" s="{_DECIMAL}"><v>{value:f}</v></c>' if value.is_finite() else
