@@ -3,10 +3,11 @@
 Django built five querysets on every request (the filters' years and programmes, the places per school, the scores
 by school, the clusters, the waitlists), which cost about as much as running them; written here once, it is one
 statement reading the same rows from the same tables under the same filters, each list a JSON array in its own
-column, in the order the querysets gave. Two differences in *how*, not *what*: the places per school and the
-waitlists are added up by school and by cohort before the names are joined (a few hundred and a few thousand
-rows, instead of grouping 3,000 and 4,000 rows by their names). SQLite (and `reports.read_by_orm`, the reference)
-keep the querysets; `tests/programmes/delivery/test_report_sql.py` compares the two for each filter.
+column, in the order the querysets gave. Differences in *how*, not *what*: the places per school come from the
+counts the triggers keep (`SchoolPlaceCounts`), and the waitlists from the counts kept by cohort with its year,
+programme and name (`CohortWaitingCount`; an LA officer's count their LAs' places by cohort before the cohorts are
+joined). SQLite (and `reports.read_by_orm`, the reference) keep the querysets;
+`tests/programmes/delivery/test_report_sql.py` compares the two for each filter.
 """
 
 from __future__ import annotations
@@ -21,7 +22,16 @@ from alliances.models import Cluster, ClusterSchool, LocalAuthority, School
 from portal.ui.paging import HIGHEST_READ_PAGE
 from portal.written_sql import in_list as _in
 from portal.written_sql import table as _table
-from programmes.models import Cohort, Evaluation, Place, PlaceStatus, Programme, SchoolImpact, SchoolPlaceCounts
+from programmes.models import (
+    Cohort,
+    CohortWaitingCount,
+    Evaluation,
+    Place,
+    PlaceStatus,
+    Programme,
+    SchoolImpact,
+    SchoolPlaceCounts,
+)
 from programmes.templatetags.programme_reports import WAITLIST_ROW
 
 WAITLIST_PAGE = 50  # cohorts on a page of the waitlists (2,000 cohorts have people waiting in seed_scale's year)
@@ -93,6 +103,12 @@ WAITING = """,
             FROM (SELECT p.cohort_id, COUNT(*) AS waiting FROM {Place} p{waiting_join}
                   WHERE p.partnership_id = %s AND p.status = {waitlisted}{waiting_filter} GROUP BY p.cohort_id) w
                  JOIN {Cohort} c ON c.id = w.cohort_id AND c.academic_year = %s{cohort_filter})"""
+# Without an LA filter, the counts the triggers keep by cohort (`CohortWaitingCount`), with the cohort's year,
+# programme and name: no place is read and no cohort joined. An LA officer's waitlists count their LAs' places.
+WAITING_KEPT = """,
+        waiting AS (
+            SELECT k.name, k.programme_id, k.waiting FROM {CohortWaitingCount} k
+            WHERE k.partnership_id = %s AND k.academic_year = %s AND k.waiting > 0{kept_filter})"""
 INPUTS = """,
             (SELECT json_agg(json_build_array(g.id, g.title) ORDER BY g.title, g.id)
              FROM {Programme} g WHERE g.partnership_id = %s)::text,
@@ -102,7 +118,7 @@ INPUTS = """,
 
 def _sql(template: str, **pieces) -> str:
     tables = {model.__name__: _table(model) for model in (
-        Cluster, ClusterSchool, Cohort, Evaluation, LocalAuthority, Place, Programme, School, SchoolImpact,
+        Cluster, ClusterSchool, Cohort, CohortWaitingCount, Evaluation, LocalAuthority, Place, Programme, School, SchoolImpact,
         SchoolPlaceCounts)}
     # The statuses are written in, not parameters: PostgreSQL then estimates the rows of each the same for any
     # parameters and keeps one plan for the prepared statement instead of planning it on every run (with a
@@ -136,17 +152,21 @@ def _list(text: str | None) -> list:
 def _waiting(*, partnership_id: int, year: str, programme_id: str, limited_las: list[str] | None,
              page: int) -> tuple[str, list, str, list]:
     """`WAITING` (the WITH) and `WAITLISTS` (the columns) for the filters and ?page=, each with its parameters."""
-    pieces = {"waiting_join": "", "waiting_filter": "", "cohort_filter": ""}
-    params: list = [partnership_id]
-    if limited_las is not None:
-        pieces["waiting_join"] = f" JOIN {_table(School)} ws ON ws.urn = p.school_id"
-        pieces["waiting_filter"] = f" AND ws.la_id IN {_in(limited_las, params)}"
+    columns = _sql(WAITLISTS, row=_waitlist_row(), title=ESCAPED.format("title"), per_page=WAITLIST_PAGE,
+                   last=WAITLIST_PAGE - 1)
+    if limited_las is None:
+        params: list = [partnership_id, year]
+        if programme_id:
+            params.append(int(programme_id))
+        kept_filter = " AND k.programme_id = %s" if programme_id else ""
+        return _sql(WAITING_KEPT, kept_filter=kept_filter), params, columns, [partnership_id, page, page]
+    params = [partnership_id]
+    pieces = {"waiting_join": f" JOIN {_table(School)} ws ON ws.urn = p.school_id",
+              "waiting_filter": f" AND ws.la_id IN {_in(limited_las, params)}", "cohort_filter": ""}
     params.append(year)
     if programme_id:
         pieces["cohort_filter"] = " AND c.programme_id = %s"
         params.append(int(programme_id))
-    columns = _sql(WAITLISTS, row=_waitlist_row(), title=ESCAPED.format("title"), per_page=WAITLIST_PAGE,
-                   last=WAITLIST_PAGE - 1)
     return _sql(WAITING, **pieces), params, columns, [partnership_id, page, page]
 
 

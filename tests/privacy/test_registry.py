@@ -40,6 +40,7 @@ NOT_PERSONAL = {
     # A programme's own description, its cohorts' names and its sessions' titles and places: the partnership's.
     "programmes.Programme": {"title", "summary", "aims", "outcomes", "audiences", "phases", "delivery_partner"},
     "programmes.Cohort": {"name"},
+    "programmes.CohortWaitingCount": {"name"},  # a copy of the cohort's name, kept by triggers
     "programmes.Session": {"title", "venue", "online_link"},
     # The partnership's competency framework and the names of its QA groups (leadership.quality).
     "leadership.Competency": {"title", "description"},

@@ -1,8 +1,9 @@
-"""The counts of each school's places per year, programme and cohort end date, kept by PostgreSQL triggers on the
-places and cohorts (`programmes.SchoolPlaceCounts`), always equal the places: after places are added one by one
-and in bulk, change status, complete, move cohort and school, are deleted, and cohorts change end date, year and
-programme, in any order (a Hypothesis property test), and when a place is added while another connection changes
-its cohort. The programme reports' rows per school read them, and give what counting the places gives."""
+"""The counts of each school's places per year, programme and cohort end date (`programmes.SchoolPlaceCounts`) and
+of each cohort's people waiting with the cohort's year, programme and name (`programmes.CohortWaitingCount`), kept
+by PostgreSQL triggers on the places and cohorts, always equal the places: after places are added one by one and
+in bulk, change status, complete, move cohort and school, are deleted, and cohorts change end date, year,
+programme and name, in any order (a Hypothesis property test), and when a place is added while another connection
+changes its cohort. The programme reports' rows per school read them, and give what counting the places gives."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from programmes.delivery.report_counts import counted_places, per_school
-from programmes.models import Cohort, Place, PlaceStatus, SchoolPlaceCounts
+from programmes.models import Cohort, CohortWaitingCount, Place, PlaceStatus, SchoolPlaceCounts
 from tests.concurrency import write_while_held
 from tests.factories import SchoolFactory
 from tests.factories.courses import CohortFactory, PlaceFactory, ProgrammeFactory
@@ -51,8 +52,27 @@ def _from_counts(partnership) -> Counter:
     return +found
 
 
+def _waiting_from_places(partnership) -> Counter:
+    return +Counter(Place.objects.filter(partnership=partnership, status=PlaceStatus.WAITLISTED).values_list(
+        "cohort_id", "cohort__academic_year", "cohort__programme_id", "cohort__name"))
+
+
+def _waiting_from_counts(partnership) -> Counter:
+    """The kept rows' counts by cohort with what they copy of it; each copy checked against the cohort, zeros too."""
+    found = Counter()
+    for row in CohortWaitingCount.objects.filter(partnership=partnership).values(
+            "cohort_id", "academic_year", "programme_id", "name", "waiting", "cohort__academic_year",
+            "cohort__programme_id", "cohort__name", "cohort__partnership_id"):
+        assert (row["academic_year"], row["programme_id"], row["name"], partnership.pk) == (
+            row["cohort__academic_year"], row["cohort__programme_id"], row["cohort__name"],
+            row["cohort__partnership_id"])
+        found[(row["cohort_id"], row["academic_year"], row["programme_id"], row["name"])] += row["waiting"]
+    return +found
+
+
 def _agree(partnership, programmes) -> None:
     assert _from_counts(partnership) == _from_places(partnership)
+    assert _waiting_from_counts(partnership) == _waiting_from_places(partnership)
     for year in YEARS:
         for programme_id in ["", str(programmes[0].pk)]:
             for limited_las in (None, []):
@@ -97,6 +117,29 @@ def test_the_counts_follow_places_and_cohorts(partnership, other_partnership, co
         _agree(partnership, cohorts["programmes"])
         assert not _from_counts(partnership)
         assert SchoolPlaceCounts.objects.filter(partnership=other_partnership, places=1).count() == 1
+        assert set(CohortWaitingCount.objects.filter(partnership=partnership).values_list("waiting", flat=True)) \
+            == {0}  # a cohort that had people waiting keeps its row, at zero
+
+
+def test_a_cohort_s_waiting_count_follows_its_waitlist_and_its_name(partnership, other_partnership, cohorts):
+    with scopes_disabled():
+        first, second = cohorts["cohorts"][:2]
+        school = cohorts["schools"][0]
+        PlaceFactory(partnership=partnership, cohort=first, school=school)  # not waiting: no row
+        assert not CohortWaitingCount.objects.filter(cohort=first).exists()
+        waiting = [PlaceFactory(partnership=partnership, cohort=first, school=school,
+                                status=PlaceStatus.WAITLISTED) for _ in range(3)]
+        PlaceFactory(partnership=other_partnership, status=PlaceStatus.WAITLISTED)
+        assert CohortWaitingCount.objects.get(cohort=first).waiting == 3
+        Cohort.objects.filter(pk=first.pk).update(name="Spring 2027 cohort", academic_year="2026-27",
+                                                  programme=cohorts["programmes"][1])
+        Place.objects.filter(pk=waiting[0].pk).update(status=PlaceStatus.ACCEPTED)
+        Place.objects.filter(pk=waiting[1].pk).update(cohort=second)
+        kept = CohortWaitingCount.objects.get(cohort=first)
+        assert (kept.name, kept.academic_year, kept.programme_id, kept.waiting) == (
+            "Spring 2027 cohort", "2026-27", cohorts["programmes"][1].pk, 1)
+        assert CohortWaitingCount.objects.get(cohort=second).waiting == 1
+        _agree(partnership, cohorts["programmes"])
 
 
 OPERATIONS = st.lists(st.tuples(
@@ -111,6 +154,7 @@ def test_the_counts_follow_the_places_in_any_order(partnership, cohorts, operati
     with scopes_disabled():
         Place.objects.filter(partnership=partnership).delete()
         SchoolPlaceCounts.objects.filter(partnership=partnership).delete()
+        CohortWaitingCount.objects.filter(partnership=partnership).delete()
         made, schools, programmes = cohorts["cohorts"], cohorts["schools"], cohorts["programmes"]
         for i, cohort in enumerate(made):
             Cohort.objects.filter(pk=cohort.pk).update(academic_year=YEARS[i % 2], ends_on=ENDS[i],
@@ -163,3 +207,19 @@ def test_a_place_added_while_its_cohort_changes_is_counted_under_the_new_key(par
     with scopes_disabled():
         assert _from_counts(partnership) == _from_places(partnership)
         assert SchoolPlaceCounts.objects.get(partnership=partnership, places=1).ends_on == date(2027, 7, 16)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_place_waitlisted_while_its_cohort_is_renamed_copies_the_new_name(partnership):
+    """The cohort is renamed in one connection and, before that commits, someone is waitlisted in another: the
+    place's trigger waits for the cohort and its cohort's row takes the new name."""
+    with scopes_disabled():
+        cohort = CohortFactory(partnership=partnership, name="Autumn 2026 cohort")
+        school = SchoolFactory()
+    write_while_held(
+        lambda: Cohort.objects.filter(pk=cohort.pk).update(name="Autumn 2026 cohort (moved)"),
+        lambda: PlaceFactory(partnership=partnership, cohort=cohort, school=school, status=PlaceStatus.WAITLISTED),
+    )
+    with scopes_disabled():
+        assert _waiting_from_counts(partnership) == _waiting_from_places(partnership)
+        assert CohortWaitingCount.objects.get(cohort=cohort).name == "Autumn 2026 cohort (moved)"

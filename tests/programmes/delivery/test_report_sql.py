@@ -17,7 +17,7 @@ from django.utils.safestring import SafeString
 
 from alliances.models import LocalAuthority
 from programmes.delivery import report_sql, reports
-from programmes.models import Place
+from programmes.models import Cohort, Place
 from programmes.templatetags.programme_reports import waitlist_rows
 from tests.factories import ClusterFactory, PartnershipSchoolFactory, SchoolFactory
 from tests.factories.delivery import dl_cohort, dl_evaluation, dl_place, dl_programme, dl_school_impact
@@ -92,6 +92,25 @@ def test_the_waitlist_rows_escape_and_order_as_the_loop(broker, delivery, many):
     assert "Network &amp; 2" in sql["waitlists"] and "Deputies&#x27; &lt;network&gt; &amp; &quot;friends&quot;" \
         in sql["waitlists"] and "Spring &#x27;cohort&#x27;" in sql["waitlists"]
     assert sql["per_school"][0]["school__name"] == "Ealing <School> & \"Sons\" 'Ltd'"
+
+
+def test_the_kept_waiting_counts_follow_renames_moves_and_emptied_waitlists(broker, delivery, many):
+    """Without an LA filter the statement reads the counts the triggers keep by cohort; after a cohort is renamed,
+    moved to the other programme and year, and another's waitlist is emptied, it still reads what counting the
+    places reads, for every filter."""
+    network = Cohort.objects.get(name="Network & 2")
+    Cohort.objects.filter(pk=network.pk).update(name="Network <renamed>", programme=many["programmes"][0])
+    Place.objects.filter(cohort__name="Network <1>", status="waitlisted").update(status="withdrawn")
+    Cohort.objects.filter(name="Spring 'cohort'").update(academic_year="2019-20")
+    for year in (many["year"], "2019-20"):
+        for programme_id in ["", *[str(p.pk) for p in many["programmes"]]]:
+            orm, sql = _both(broker, year=year, programme_id=programme_id, limited_las=None, today=delivery.today)
+            assert sql["waitlists"] == waitlist_rows(orm["waitlists"])
+            assert sql["waitlist_count"] == orm["waitlist_count"]
+    orm, sql = _both(broker, year=many["year"], programme_id="", limited_las=None, today=delivery.today)
+    assert [(name, waiting) for _, name, _, waiting in orm["waitlists"]] == [
+        ("Network <renamed>", 3), ("Autumn cohort", 1)]
+    assert "Network &lt;renamed&gt;" in sql["waitlists"] and "Network &lt;1&gt;" not in sql["waitlists"]
 
 
 def test_the_page_reads_the_choices_with_the_report_and_again_for_another_year(broker, delivery, many):
