@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 
 from alliances.models import LEADER_PHASES, OFSTED_GRADES, School, SystemLeader
 from portal.ui.csv_export import choice_labels
+from portal.written_sql import plan_cursors_for_every_row
 
 SCHOOL_HEADER = ["URN", "Name", "Local authority", "Phase", "Type", "Status", "Town", "Postcode", "Pupils",
                  "Ofsted", "Ofsted date", "In this partnership"]
@@ -22,6 +23,8 @@ def school_rows(schools: QuerySet[School]) -> Iterator[tuple]:
     order: what `School.get_phase_display`, `get_status_display` and `ofsted_label` would write."""
     phases, statuses = choice_labels(School, "phase"), choice_labels(School, "status")
     categories = choice_labels(School, "ofsted_category")
+    if schools.query.has_filters():  # a search, a filter or an LA officer's LAs: some of 46,096, read whole
+        plan_cursors_for_every_row()
     for (urn, name, la, phase, type_name, status, town, postcode, pupils, grade, category, inspected, member,
          linked) in schools.values_list(*_SCHOOL_VALUES).iterator(chunk_size=2000):
         if category:

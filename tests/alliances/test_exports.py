@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from django.db import connection
 from django_scopes import scope
 
 from alliances.choices import OfstedCategory, Phase, Status
@@ -68,3 +69,25 @@ def test_each_leader_line_is_what_the_instances_wrote(broker):
                 for leader in leaders]
         assert written == expected and len(written) == 12
     assert {row[9] for row in written} >= {"", "Early years", "Early years, Primary"}
+
+
+def _cursor_fraction() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW cursor_tuple_fraction")
+        return cursor.fetchone()[0]
+
+
+def test_a_search_s_download_is_planned_for_every_row_and_a_whole_list_s_for_its_first(broker):
+    """A search or filter reads some of the schools whole: planned for all its rows, it finds them through their
+    indexes and sorts them. The whole directory keeps PostgreSQL's fast start (the name index, first rows at once).
+    The setting lasts for the download's own transaction (here, the test's)."""
+    assert connection.vendor == "postgresql"
+    SchoolFactory(urn="913001", name="Histon Academy")
+    with scope(partnership=broker.partnership):
+        everything = schools_for(membership=broker).order_by("name", "urn")
+        assert not everything.query.has_filters()
+        assert len(list(school_rows(everything))) == School.objects.count()
+        assert _cursor_fraction() == "0.1"
+        searched = list(school_rows(everything.filter(name__icontains="academy")))
+    assert [row[1] for row in searched] == ["Histon Academy"]
+    assert _cursor_fraction() == "1"
