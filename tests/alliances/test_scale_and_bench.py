@@ -103,8 +103,8 @@ def test_bench_over_http_serves_with_gunicorn_on_loopback_and_counts_errors(caps
     labels = {line.rsplit(None, 6)[0].strip() for line in rows}
     assert labels == {'floor: "ok" behind the full middleware', "schools list", "schools search",
                       "broker home (work queues)", "deployment detail", "dashboard, whole partnership",
-                      "matching, 20 leaders"}, out
-    assert len(rows) == 7 * 2
+                      "matching, 20 leaders", "orders list"}, out  # no catalogue or cohorts: no take-up or reports
+    assert len(rows) == 8 * 2
     for line in rows:
         clients, per_second, share, p50, p95, errors = line.rsplit(None, 6)[1:]
         assert clients in ("1", "3") and float(per_second) > 0 and errors == "0", line

@@ -86,8 +86,26 @@ class Command(BaseCommand):
                 self._reminders()
         if http:
             levels = [int(n) for n in concurrency.split(",") if n.strip()]
-            self._http([page for page in pages if page[3]], port=port, workers=workers, levels=levels,
-                       max_requests=http_requests, max_seconds=http_seconds)
+            over_http = [page for page in pages if page[3]] + self._http_reports(orders_partnership, words)
+            self._http(over_http, port=port, workers=workers, levels=levels, max_requests=http_requests,
+                       max_seconds=http_seconds)
+
+    def _http_reports(self, slug: str, words: list[str]) -> list[tuple]:
+        """The orders partnership's reports and busiest list, also loaded over HTTP: (user, label, url, True)."""
+        with cross_partnership("bench: the orders partnership's reports over HTTP"):
+            broker = User.objects.filter(email=f"bench-broker-{slug}@bench.example").first()
+            year = Cohort.objects.filter(partnership__slug=slug).order_by("-taken", "pk").values_list(
+                "academic_year", flat=True).first()
+            catalogue_year = Catalogue.objects.filter(partnership__slug=slug).order_by("-academic_year").values_list(
+                "academic_year", flat=True).first()
+        if broker is None:
+            return []
+        pages = [(broker, "orders list", f"/p/{slug}/orders/", True)]
+        if catalogue_year:
+            pages.append((broker, "take-up and income", f"/p/{slug}/dashboards/take-up/?year={catalogue_year}", True))
+        if year:
+            pages.append((broker, "programme reports", f"/p/{slug}/programme-reports/?year={year}", True))
+        return [page for page in pages if not words or any(word in page[1].lower() for word in words)]
 
     def _pages(self, slug: str, matching_slug: str) -> list[tuple]:
         """(user, label, url, also over HTTP) for every page, the floor first."""
@@ -312,7 +330,7 @@ class Command(BaseCommand):
                  ("programme page (its cohorts)", f"{base}/programmes/{cohort.programme_id}/", requests),
                  (f"cohort page ({places} places)", f"{base}/cohorts/{cohort.pk}/", requests),
                  ("participants and attendance", f"{base}/cohorts/{fullest.pk}/participants/", requests),
-                 ("programme reports", f"{base}/programme-reports/?year={year}", max(5, requests // 10)),
+                 ("programme reports", f"{base}/programme-reports/?year={year}", requests),
                  ("programme reports CSV", f"{base}/programme-reports/export.csv?year={year}", 3)]
         if session is not None:
             pages.insert(3, (f"register ({fullest.taken} places)", f"{base}/sessions/{session.pk}/register/", requests))
