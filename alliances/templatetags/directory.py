@@ -4,14 +4,13 @@ were most of a list page's Python. The HTML is the template loop's byte for byte
 
 from __future__ import annotations
 
-from html import escape as _escape
-
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
 from alliances.models import OFSTED_GRADES, LeaderStatus, OfstedCategory, Phase, Status
 from portal.days import days_text
 from portal.formats import date_text
+from portal.ui.printed import printed
 
 register = template.Library()
 
@@ -36,11 +35,6 @@ LEADER_STATUSES = dict(LeaderStatus.choices)
 OPEN = frozenset((Status.OPEN, Status.OPEN_CLOSING))
 
 
-def escape(value) -> str:
-    """`{{ value }}` of a plain value read from the database: Django's `escape` without its lazy-string wrapper."""
-    return _escape(str(value))
-
-
 LEADER_ROW = (
     '\n        <tr class="govuk-table__row">\n'
     '          <td class="govuk-table__cell"><a class="govuk-link" href="{url}{pk}/">{name}</a>{status}</td>\n'
@@ -56,14 +50,14 @@ def _school_row(school, url: str) -> str:
     status, category = school.status, school.ofsted_category
     ofsted = ""
     if school.ofsted_grade or category:
-        ofsted = escape(CATEGORIES.get(category, category) if category
+        ofsted = printed(CATEGORIES.get(category, category) if category
                         else OFSTED_GRADES.get(school.ofsted_grade, "Not inspected"))
     return SCHOOL_ROW.format(
-        url=url, urn=escape(school.urn), name=escape(school.name),
-        postcode=f" · {escape(school.postcode)}" if school.postcode else "",
-        status="" if status in OPEN else f" · {escape(STATUSES.get(status, status))}",
-        la=escape(school.la.name or "") if school.la_id and school.la else "",
-        phase=escape(PHASES.get(school.phase, school.phase)), ofsted=ofsted,
+        url=url, urn=printed(school.urn), name=printed(school.name),
+        postcode=f" · {printed(school.postcode)}" if school.postcode else "",
+        status="" if status in OPEN else f" · {printed(STATUSES.get(status, status))}",
+        la=printed(school.la.name or "") if school.la_id and school.la else "",
+        phase=printed(PHASES.get(school.phase, school.phase)), ofsted=ofsted,
         partnership=MEMBER if school.partnership_member else (NON_MEMBER if school.in_partnership else ""),
     )
 
@@ -72,18 +66,18 @@ def _school_row(school, url: str) -> str:
 def school_rows(schools, url: str) -> SafeString:
     """One table row per school: its link, URN, postcode and status unless open, LA, phase, Ofsted and its place in
     the partnership (`url` is the schools list's, each school's page below it)."""
-    url = escape(url)
+    url = printed(url)
     return mark_safe("".join(_school_row(school, url) for school in schools))  # noqa: S308 - each value is escaped
 
 
 def _leader_row(leader, url: str) -> str:
     status = leader.status
     return LEADER_ROW.format(
-        url=url, pk=leader.pk, name=escape(leader.name),
+        url=url, pk=leader.pk, name=printed(leader.name),
         status="" if status == "active" else (
-            f' <strong class="govuk-tag govuk-tag--grey">{escape(LEADER_STATUSES.get(status, status))}</strong>'),
-        designation=escape(leader.designation), school=escape(leader.home_school.name),
-        review=escape(date_text(leader.review_due)), days=escape(days_text(leader.capacity_days_per_term)),
+            f' <strong class="govuk-tag govuk-tag--grey">{printed(LEADER_STATUSES.get(status, status))}</strong>'),
+        designation=printed(leader.designation), school=printed(leader.home_school.name),
+        review=printed(date_text(leader.review_due)), days=printed(days_text(leader.capacity_days_per_term)),
     )
 
 
@@ -91,5 +85,5 @@ def _leader_row(leader, url: str) -> str:
 def leader_rows(leaders, url: str) -> SafeString:
     """One table row per system leader: their link and status unless active, designation code, home school, review
     date and days a term (`url` is the leaders list's, each leader's page below it)."""
-    url = escape(url)
+    url = printed(url)
     return mark_safe("".join(_leader_row(leader, url) for leader in leaders))  # noqa: S308 - each value is escaped

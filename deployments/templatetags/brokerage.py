@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import html
-
 from django import template
-from django.urls import reverse
-from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
 from deployments.progress import NEXT_STEP
+from portal.ui.printed import pk_url, printed
 
 register = template.Library()
 
@@ -101,33 +98,17 @@ def status_tag(status: str) -> str:
 # The candidates page (matching) lists up to 50 candidates and 100 leaders not considered, each with several
 # values: built here in Python, once per row, rather than by the template engine's loops (about a third of the
 # page's time at 12,000 leaders). The markup is exactly what the template's loops made.
-def _text(value) -> str:
-    # What conditional_escape gives (Django's escape is html.escape), without its lazy-string checks per value.
-    if type(value) is str:
-        return html.escape(value)
-    if type(value) is int:
-        return str(value)
-    return str(conditional_escape(value))
-
-
-def _leader_url(slug: str):
-    """The leader's page for a pk: one reverse() for the page rather than one per row."""
-    sample = reverse("alliances:leader", args=[slug, 0])
-    if not sample.endswith("/0/"):
-        return lambda pk: reverse("alliances:leader", args=[slug, pk])
-    prefix = sample[:-2]
-    return lambda pk: f"{prefix}{pk}/"
 
 
 @register.simple_tag(takes_context=True)
 def candidate_rows(context, ranked) -> str:
     can_offer, open_offers, selected = context.get("can_offer"), context.get("open_offers"), context.get("selected")
-    leader_url = _leader_url(context["partnership"].slug)
+    leader_url = pk_url("alliances:leader", context["partnership"].slug)
     rows = []
     for c in ranked:
         leader = c.leader
-        pk = _text(leader.pk)
-        name = _text(leader.name)
+        pk = printed(leader.pk)
+        name = printed(leader.name)
         offer = ""
         if can_offer:
             if leader.pk in open_offers:
@@ -143,16 +124,16 @@ def candidate_rows(context, ranked) -> str:
                     f'<span class="govuk-visually-hidden">Offer to {name}</span></label>\n'
                     '            </div></div>')
             offer = f'<td class="govuk-table__cell">{choice}</td>'
-        url = _text(leader_url(leader.pk))
-        flags = "".join(f' <strong class="govuk-tag govuk-tag--orange">{_text(flag)}</strong>' for flag in c.flags)
-        why = "".join(f"<li>{_text(reason)}</li>" for reason in c.why)
+        url = printed(leader_url(leader.pk))
+        flags = "".join(f' <strong class="govuk-tag govuk-tag--orange">{printed(flag)}</strong>' for flag in c.flags)
+        why = "".join(f"<li>{printed(reason)}</li>" for reason in c.why)
         rows.append(
             '\n        <tr class="govuk-table__row">\n'
             f'          {offer}\n'
             f'          <td class="govuk-table__cell"><a class="govuk-link" href="{url}">{name}</a>{flags}'
             '<span class="govuk-body-s govuk-!-display-block govuk-!-margin-bottom-0">'
-            f'{_text(leader.designation)} · {_text(leader.home_name)}</span></td>\n'
-            f'          <td class="govuk-table__cell govuk-table__cell--numeric">{_text(c.score)}</td>\n'
+            f'{printed(leader.designation)} · {printed(leader.home_name)}</span></td>\n'
+            f'          <td class="govuk-table__cell govuk-table__cell--numeric">{printed(c.score)}</td>\n'
             f'          <td class="govuk-table__cell"><ul class="govuk-list govuk-body-s govuk-!-margin-bottom-0">{why}'
             '</ul></td>\n'
             '        </tr>\n      ')
@@ -164,8 +145,8 @@ def excluded_rows(context, excluded) -> str:
     can_offer, selected = context.get("can_offer"), context.get("selected")
     rows = []
     for c in excluded:
-        pk, name = _text(c.leader.pk), _text(c.leader.name)
-        why_not = "; ".join(_text(reason) for reason in c.why_not)
+        pk, name = printed(c.leader.pk), printed(c.leader.name)
+        why_not = "; ".join(printed(reason) for reason in c.why_not)
         if can_offer:
             checked = " checked" if str(c.leader.pk) in selected else ""
             rows.append(

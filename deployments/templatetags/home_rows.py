@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from deployments.templatetags.brokerage import next_step, status_tag
-from deployments.templatetags.work_rows import _text
 from portal.days import days_phrase
 from portal.formats import date_text
+from portal.ui.printed import printed
 
 register = template.Library()
 
@@ -23,7 +23,7 @@ _PK = 987654321  # stands for the pk in a URL reversed once
 
 def _link(name: str, slug: str) -> Callable[[int], str]:
     """`{% url name slug pk %}` for any pk, reversed once."""
-    before, after = (_text(part) for part in reverse(name, args=[slug, _PK]).split(str(_PK)))
+    before, after = (printed(part) for part in reverse(name, args=[slug, _PK]).split(str(_PK)))
     return lambda pk: f"{before}{pk}{after}"
 
 
@@ -34,7 +34,7 @@ def _caveat(review) -> str:
         return ""
     why = ("there are no term dates for this term yet" if caveat == "Estimated"
            else "the local authority has not confirmed these term dates")
-    return (f' <strong class="govuk-tag govuk-tag--yellow">{_text(caveat)}<span class="govuk-visually-hidden">: {why}'
+    return (f' <strong class="govuk-tag govuk-tag--yellow">{printed(caveat)}<span class="govuk-visually-hidden">: {why}'
             '</span></strong>')
 
 
@@ -43,9 +43,9 @@ def overdue_review_items(reviews, slug: str) -> SafeString:
     """Overdue reviews: school and term (or final evaluation) linked to the review, due date, caveat, leader."""
     link = _link("deployments:review", slug)
     return mark_safe("".join(  # noqa: S308 - every value is escaped
-        f'<li><a class="govuk-link" href="{link(r.pk)}">{_text(r.deployment.school.name)}: '
-        f'{"final evaluation" if r.kind == "final" else _text(r.term_label)}</a>, due {_text(date_text(r.due_on))}'
-        f'{_caveat(r)} ({_text(r.deployment.leader.name)})</li>' for r in reviews))
+        f'<li><a class="govuk-link" href="{link(r.pk)}">{printed(r.deployment.school.name)}: '
+        f'{"final evaluation" if r.kind == "final" else printed(r.term_label)}</a>, due {printed(date_text(r.due_on))}'
+        f'{_caveat(r)} ({printed(r.deployment.leader.name)})</li>' for r in reviews))
 
 
 @register.simple_tag
@@ -54,9 +54,9 @@ def designation_due_items(leaders, slug: str, today) -> SafeString:
     link = _link("alliances:leader", slug)
     overdue = '<strong class="govuk-tag govuk-tag--red">Overdue</strong> since'
     return mark_safe("".join(  # noqa: S308 - every value is escaped
-        f'<li><a class="govuk-link" href="{link(leader.pk)}">{_text(leader.name)}</a> ({_text(leader.designation)}): '
+        f'<li><a class="govuk-link" href="{link(leader.pk)}">{printed(leader.name)}</a> ({printed(leader.designation)}): '
         f'{overdue if leader.review_due is not None and leader.review_due < today else "due"} '
-        f'{_text(date_text(leader.review_due))}</li>' for leader in leaders))
+        f'{printed(date_text(leader.review_due))}</li>' for leader in leaders))
 
 
 @register.simple_tag
@@ -64,8 +64,8 @@ def awaiting_approval_items(deployments, slug: str) -> SafeString:
     """The broker's deployments proposed and waiting for approval: reference and school linked, when proposed."""
     link = _link("deployments:deployment", slug)
     return mark_safe("".join(  # noqa: S308 - every value is escaped
-        f'<li><a class="govuk-link" href="{link(d.pk)}">{_text(d.reference)}: {_text(d.school.name)}</a>, proposed '
-        f'{_text(date_text(d.proposed_at))}</li>' for d in deployments))
+        f'<li><a class="govuk-link" href="{link(d.pk)}">{printed(d.reference)}: {printed(d.school.name)}</a>, proposed '
+        f'{printed(date_text(d.proposed_at))}</li>' for d in deployments))
 
 
 @register.simple_tag
@@ -74,7 +74,7 @@ def awaiting_agreement_items(deployments, slug: str) -> SafeString:
     confirmed it yet."""
     link = _link("deployments:deployment", slug)
     return mark_safe("".join(  # noqa: S308 - every value is escaped
-        f'<li><a class="govuk-link" href="{link(d.pk)}">{_text(d.reference)}: {_text(d.school.name)}</a>'
+        f'<li><a class="govuk-link" href="{link(d.pk)}">{printed(d.reference)}: {printed(d.school.name)}</a>'
         f'{"" if d.head_confirmed_at else ", school not confirmed"}'
         f'{"" if d.leader_confirmed_at else ", leader not confirmed"}</li>' for d in deployments))
 
@@ -103,8 +103,8 @@ def head_deployment_rows(deployments, slug: str) -> SafeString:
     """A head's deployments: reference linked, school, leader and days, status and what the head does next."""
     link = _link("deployments:deployment", slug)
     return mark_safe("".join(HEAD_DEPLOYMENT_ROW.format(  # noqa: S308 - every value is escaped
-        url=link(d.pk), reference=_text(d.reference), school=_text(d.school.name), leader=_text(d.leader.name),
-        days=_text(days_phrase(d.days)), tag=_text(status_tag(d.status)), status=_text(d.get_status_display()),
+        url=link(d.pk), reference=printed(d.reference), school=printed(d.school.name), leader=printed(d.leader.name),
+        days=printed(days_phrase(d.days)), tag=printed(status_tag(d.status)), status=printed(d.get_status_display()),
         step=_head_step(d)) for d in deployments))
 
 
@@ -122,6 +122,6 @@ def head_request_rows(requests, slug: str) -> SafeString:
     """A head's requests: reference linked (a draft to its check page), school, progress and the next step."""
     draft, sent = _link("deployments:request_check", slug), _link("deployments:request", slug)
     return mark_safe("".join(HEAD_REQUEST_ROW.format(  # noqa: S308 - every value is escaped
-        url=(draft if r.status == "draft" else sent)(r.pk), reference=_text(r.reference), school=_text(r.school.name),
-        tag=_text(status_tag(r.progress)), progress=_text(r.get_progress_display()), step=_text(next_step(r.progress)))
+        url=(draft if r.status == "draft" else sent)(r.pk), reference=printed(r.reference), school=printed(r.school.name),
+        tag=printed(status_tag(r.progress)), progress=printed(r.get_progress_display()), step=printed(next_step(r.progress)))
         for r in requests))

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from portal.formats import date_text
-from programmes.templatetags.programme_reports import _text
+from portal.ui.printed import printed
 
 register = template.Library()
 
@@ -34,15 +34,15 @@ def participant_rows(participants, slug: str, sees_certificates: bool) -> SafeSt
     before, after = (html.escape(part) for part in reverse("programmes:certificate", args=[slug, _PK]).split(str(_PK)))
     out = []
     for p in participants:
-        name = _text(p.name)
+        name = printed(p.name)
         if p.completed_at:
-            completed = f"Completed {_text(date_text(p.completed_at))}"
+            completed = f"Completed {printed(date_text(p.completed_at))}"
             if sees_certificates:
                 completed = (f'<a class="govuk-link" href="{before}{p.pk}{after}">{completed}'
                              f'<span class="govuk-visually-hidden">: certificate for {name}</span></a>')
         else:
             completed = "Not yet"
-        out.append(ROW.format(name, _text(p.school_name), _text(p.attended), _text(p.sessions),
-                              _text(p.attendance_percent), _text(p.absent),
+        out.append(ROW.format(name, printed(p.school_name), printed(p.attended), printed(p.sessions),
+                              printed(p.attendance_percent), printed(p.absent),
                               "Returned" if p.evaluated else "Not returned", completed))
     return mark_safe("".join(out))  # noqa: S308 - every value is escaped

@@ -8,23 +8,14 @@ from __future__ import annotations
 import html
 
 from django import template
-from django.utils.formats import localize
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
+from portal.ui.printed import printed
 from portal.ui.splice import spliced
 
 register = template.Library()
 
 NUMERIC = '<td class="govuk-table__cell govuk-table__cell--numeric">{}</td>'
-
-
-def _text(value) -> str:
-    if type(value) is int:  # what localize() gives a whole number without thousands separators, at a tenth the cost
-        return str(value)
-    if type(value) is str:  # plain text (not marked safe): localize() leaves it be and escape() is html.escape()
-        return html.escape(value)
-    return conditional_escape(localize(value))
 
 
 TALLY_ROW = '<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">{}</th>' + NUMERIC * 6 + "</tr>"
@@ -46,13 +37,13 @@ def tally_rows(rows) -> SafeString:
         participants, completed, waitlisted = t.participants, t.completed, t.waitlisted
         rate, evaluated, answered = t.rate, t.evaluation_average, t.school_average
         out.append(TALLY_ROW.format(
-            html.escape(name) if type(name) is str else _text(name),
-            participants if type(participants) is int else _text(participants),
-            completed if type(completed) is int else _text(completed),
-            "–" if rate is None else f"{_text(rate)}%",
-            waitlisted if type(waitlisted) is int else _text(waitlisted),
-            "–" if evaluated is None else f"{_text(evaluated)} ({_text(t.evaluations)})",
-            "–" if answered is None else f"{_text(answered)} ({_text(t.answers)})"))
+            html.escape(name) if type(name) is str else printed(name),
+            participants if type(participants) is int else printed(participants),
+            completed if type(completed) is int else printed(completed),
+            "–" if rate is None else f"{printed(rate)}%",
+            waitlisted if type(waitlisted) is int else printed(waitlisted),
+            "–" if evaluated is None else f"{printed(evaluated)} ({printed(t.evaluations)})",
+            "–" if answered is None else f"{printed(answered)} ({printed(t.answers)})"))
     return mark_safe("".join(out))
 
 
@@ -75,7 +66,7 @@ def waitlist_rows(waitlists) -> SafeString:
     for _, name, title, waiting in waitlists:
         shown = titles.get(title)
         if shown is None:
-            shown = titles[title] = _text(title)
-        out.append(WAITLIST_ROW.format(html.escape(name) if type(name) is str else _text(name), shown,
-                                       waiting if type(waiting) is int else _text(waiting)))
+            shown = titles[title] = printed(title)
+        out.append(WAITLIST_ROW.format(html.escape(name) if type(name) is str else printed(name), shown,
+                                       waiting if type(waiting) is int else printed(waiting)))
     return mark_safe("".join(out))

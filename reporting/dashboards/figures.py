@@ -5,7 +5,6 @@ Each figure has one definition (see `reporting.dashboards`); the rules that seve
 
 from __future__ import annotations
 
-import html
 import statistics
 from collections import Counter
 from collections.abc import Callable
@@ -13,13 +12,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.conf import settings
-from django.utils.formats import localize
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from deployments.models import DeploymentStatus, Rag, RequestProgress, ReviewKind, ReviewStatus
 from portal.calendar.schooldays import LONDON, today_in_london
+from portal.ui.printed import printed
 from reporting.filters import Scope
 
 DELIVERY_STATUSES = (DeploymentStatus.APPROVED, DeploymentStatus.ACTIVE, DeploymentStatus.PAUSED,
@@ -66,8 +64,8 @@ class Table:
         of cells): each value escaped and localised as `{{ value }}` would be."""
         rows = []
         for link, first, rest in self.display_rows:
-            heading = format_html('<a class="govuk-link" href="?{}">{}</a>', link, _text(first)) if link else _text(first)
-            cells = "".join(f'<td class="govuk-table__cell govuk-table__cell--numeric">{_text(cell)}</td>' for cell in rest)
+            heading = format_html('<a class="govuk-link" href="?{}">{}</a>', link, printed(first)) if link else printed(first)
+            cells = "".join(f'<td class="govuk-table__cell govuk-table__cell--numeric">{printed(cell)}</td>' for cell in rest)
             rows.append(f'<tr class="govuk-table__row">\n<th scope="row" class="govuk-table__header">{heading}</th>\n'
                         f'{cells}\n</tr>')
         return mark_safe("\n".join(rows))  # noqa: S308 - every value above went through conditional_escape
@@ -79,8 +77,8 @@ class Table:
             bars = "".join(
                 f'<span class="app-chart__line"><span class="app-chart__bar app-chart__bar--w{bar["step"]}'
                 f'{" app-chart__bar--" + conditional_escape(bar["modifier"]) if bar["modifier"] else ""}"></span>'
-                f'<span class="app-chart__value">{_text(bar["value"])}</span></span>' for bar in row["bars"])
-            rows.append(f'<div class="app-chart__row">\n<span class="app-chart__label">{_text(row["label"])}</span>\n'
+                f'<span class="app-chart__value">{printed(bar["value"])}</span></span>' for bar in row["bars"])
+            rows.append(f'<div class="app-chart__row">\n<span class="app-chart__label">{printed(row["label"])}</span>\n'
                         f'<span class="app-chart__bars">{bars}</span>\n</div>')
         return mark_safe("\n".join(rows))  # noqa: S308 - every value above went through conditional_escape
 
@@ -102,18 +100,6 @@ class Table:
                                "modifier": modifier})
             bars.append({"label": row[0], "bars": values})
         return bars
-
-
-def _text(value) -> str:
-    """A value as `{{ value }}` renders it: localised, then escaped. Whole numbers and plain text, most of a
-    dashboard's cells, take the short way: without a thousands separator, localising a whole number is `str`
-    (Django's own fast case) and localising text leaves it as it is."""
-    kind = type(value)
-    if kind is int and not settings.USE_THOUSAND_SEPARATOR:
-        return SafeString(value)
-    if kind is str:
-        return SafeString(html.escape(value))  # what `escape` does, without its check for lazy text
-    return conditional_escape(localize(value))
 
 
 @dataclass
