@@ -5,8 +5,6 @@ a page) was most of the catalogue page's time. The HTML is the loop's
 
 from __future__ import annotations
 
-import html
-
 from django import template
 from django.template.defaultfilters import linebreaks_filter, linebreaksbr
 from django.utils.safestring import SafeString, mark_safe
@@ -23,23 +21,19 @@ ACTION = ('<li class="govuk-summary-card__action"><a class="govuk-link" href="{}
           '<span class="govuk-visually-hidden"> {}</span></a></li>')
 
 
-def _escaped(text) -> str:
-    return html.escape(str(text))
-
-
 def _prices(s) -> str:
     """The Prices row's words: who pays what, per day or half day, and whether the charge is annual."""
     if s.kind == "core" and not s.member_price:
         return "Included for member schools"
     words = []
     if s.for_members:
-        words.append(f"Members {_escaped(money_text(s.member_price))}")
+        words.append(f"Members {printed(money_text(s.member_price))}")
         if s.academy_price is not None:
-            words.append(f", member academies {_escaped(money_text(s.academy_price))}")
+            words.append(f", member academies {printed(money_text(s.academy_price))}")
     if s.for_members and s.for_non_members:
         words.append("; ")
     if s.for_non_members:
-        words.append(f"schools outside the partnership {_escaped(money_text(s.non_member_price))}")
+        words.append(f"schools outside the partnership {printed(money_text(s.non_member_price))}")
     if s.is_payg:
         words.append(" per half day" if s.kind == "payg_half_day" else " per day")
     if s.annual:
@@ -49,13 +43,13 @@ def _prices(s) -> str:
 
 def _orders(s) -> str:
     opens, closes = s.order_opens, s.order_closes
-    words = [f"From {_escaped(date_text(opens))}"] if opens else []
+    words = [f"From {printed(date_text(opens))}"] if opens else []
     if opens and closes:
         words.append(" to ")
     elif closes:
         words.append("Until ")
     if closes:
-        words.append(_escaped(date_text(closes)))
+        words.append(printed(date_text(closes)))
     return "".join(words)
 
 
@@ -71,7 +65,7 @@ def _title(s, name: str, urls: dict, *, can_manage: bool, can_change_services: b
     if status == "published":
         actions.append(ACTION.format(urls["withdraw"](s.pk), "Withdraw", name))
     return (f'<h3 class="govuk-summary-card__title">{name} <span class="govuk-body-s">(version {printed(s.version)}, '
-            f'{_escaped(s.get_status_display().lower())})</span></h3>'
+            f'{printed(s.get_status_display().lower())})</span></h3>'
             f'<ul class="govuk-summary-card__actions">{"".join(actions)}</ul>')
 
 
@@ -80,8 +74,8 @@ def _school_prices(row, one_school: bool) -> str:
     for p in row.prices:
         who = "Your school's price" if one_school else printed(p.school.name)
         if p.price:
-            price = (f"<strong>{_escaped(money_text(p.price.amount))}</strong> "
-                     f"({_escaped(str(p.price.basis_label).lower())}). {printed(p.price.reason)}")
+            price = (f"<strong>{printed(money_text(p.price.amount))}</strong> "
+                     f"({printed(str(p.price.basis_label).lower())}). {printed(p.price.reason)}")
         else:
             price = f"<strong>Cannot be bought.</strong> {printed(p.problem)}"
         out.append(f'<div class="govuk-summary-list__row your-price"><dt class="govuk-summary-list__key">{who}</dt>'
@@ -95,13 +89,13 @@ def _card(row, urls: dict, *, can_manage: bool, can_change_services: bool, is_pu
     name = printed(s.name)
     rows = [ROW.format("Kind", printed(s.get_kind_display())), ROW.format("Who may buy it", printed(row.buyers))]
     if s.days:
-        rows.append(ROW.format("Included", _escaped(days_phrase(s.days))
+        rows.append(ROW.format("Included", printed(days_phrase(s.days))
                                + (", which may be taken as half days" if s.half_days_allowed else "")))
     rows.append(ROW.format("Prices", f"\n        {_prices(s)}\n      "))
     if s.order_opens or s.order_closes:
         rows.append(ROW.format("Orders", _orders(s)))
     if s.starts_on:
-        rows.append(ROW.format("Starts", _escaped(date_text(s.starts_on))))
+        rows.append(ROW.format("Starts", printed(date_text(s.starts_on))))
     if s.limit:
         rows.append(ROW.format("Places", f"{printed(s.limit)} in all"
                                + (f", {printed(s.sold)} sold" if can_manage else "")))
