@@ -22,63 +22,25 @@ read) never fails the page: the ranking is worked out as before.
 
 from __future__ import annotations
 
-import gc
 import hashlib
-import logging
 from collections.abc import Callable
-from contextlib import contextmanager
 from pathlib import Path
 
-from django.core.cache import cache
-from django.db import connection
-
 from deployments.brokerage.scores import Ranking
+from portal.change_log import MATCHING, kept, version_of, without_cycle_collection
 
-logger = logging.getLogger(__name__)
+__all__ = ["CODE", "VERSION_VALUE", "key", "kept_ranking", "prune", "version", "version_of",
+           "without_cycle_collection"]
 
-# Long enough to serve a day of views; today's date is in the key, so an entry never outlives its day's use.
-TIMEOUT = 24 * 60 * 60
 # The code a kept ranking was made by: these modules' text.
 CODE = hashlib.sha256(b"".join(
     (Path(__file__).parent / name).read_bytes() for name in ("kept.py", "matching.py", "matching_sql.py", "scores.py")
 )).hexdigest()[:16]
-# The version of what a partnership's ranking reads, and whether this transaction has changed it itself; with who
-# is asking (row-level security decides which rows the ranking sees). One index-only scan of a few rows.
-VERSION_COLUMNS = (
-    "(SELECT epoch FROM matching_change_epoch), COUNT(*), MAX(id), "
-    "COALESCE(BOOL_OR(xact = pg_current_xact_id_if_assigned()), FALSE), current_user, "
-    "current_setting('app.partnership_id', true), current_setting('app.rls_bypass', true)")
-VERSION_SQL = f"SELECT {VERSION_COLUMNS} FROM matching_change WHERE partnership_id IN (0, %s)"
-# The same, as one value of a query the page runs first anyway (`{partnership}` names the partnership's column).
-VERSION_VALUE = f"SELECT json_build_array({VERSION_COLUMNS}) FROM matching_change WHERE partnership_id IN (0, {{partnership}})"
-PRUNE_SQL = "SELECT matching_change_prune()"
-
-
-@contextmanager
-def without_cycle_collection():
-    """Building many small acyclic objects (a ranking's 12,000 leaders; the 2,000 objects of a kept ranking read
-    back) sets off the cyclic garbage collector over the whole process's heap for nothing (a fifth of the ranking's
-    time; more than the rest of a kept view); reference counting frees them all the same."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-def version(partnership_id: int) -> tuple:
-    """The version of the data `partnership_id`'s ranking reads; () when this transaction changed it."""
-    with connection.cursor() as cursor:
-        cursor.execute(VERSION_SQL, [partnership_id])
-        return version_of(cursor.fetchone())
-
-
-def version_of(value) -> tuple:
-    """The version from the columns of VERSION_SQL or the value of VERSION_VALUE."""
-    epoch, count, top, mine, *asking = value
-    return () if mine else (epoch, count, top, *asking)
+# The version of what a partnership's ranking reads, as one value of a query the page runs first anyway
+# (`{partnership}` names the partnership's column): see `portal.change_log`.
+VERSION_VALUE = MATCHING.version_value
+version = MATCHING.version
+prune = MATCHING.prune
 
 
 def key(partnership_id: int, question: tuple, data_version: tuple) -> str:
@@ -95,27 +57,4 @@ def kept_ranking(partnership_id: int, question: tuple, compute: Callable[[], Ran
         data_version = version(partnership_id)
     if not data_version:
         return compute()
-    entry = key(partnership_id, question, data_version)
-    try:
-        with without_cycle_collection():
-            found = cache.get(entry)
-    except Exception:  # an entry that cannot be read is worked out again, never an error
-        logger.warning("A kept ranking could not be read; working it out again.", exc_info=True)
-        found = None
-    if isinstance(found, Ranking):
-        return found
-    worked_out = compute()
-    try:
-        cache.set(entry, worked_out, TIMEOUT)
-    except Exception:
-        logger.warning("A ranking could not be kept; it will be worked out again.", exc_info=True)
-    return worked_out
-
-
-def prune() -> int:
-    """Forget the changes recorded so far (every kept ranking is worked out again once); how many rows went."""
-    if connection.vendor != "postgresql":
-        return 0
-    with connection.cursor() as cursor:
-        cursor.execute(PRUNE_SQL)
-        return cursor.fetchone()[0]
+    return kept(key(partnership_id, question, data_version), compute, Ranking)

@@ -20,6 +20,7 @@ from django_scopes import scope
 from alliances.models import LeaderSpecialism, School, SystemLeader
 from deployments.brokerage import kept, matching
 from deployments.models import Deployment, DeploymentStatus, Offer, OfferStatus, RequestNeed
+from portal import change_log
 from portal.tenancy.models import Partnership
 from tests.deployments.brokerage.test_matching import matching_world  # noqa: F401 - a fixture
 from tests.factories import (
@@ -188,7 +189,7 @@ def test_a_failing_cache_means_working_the_ranking_out(ask, worked_out, monkeypa
 
         set = get
 
-    monkeypatch.setattr(kept, "cache", Broken())
+    monkeypatch.setattr(change_log, "cache", Broken())
     assert _names(ask()) == _names(ask()) and len(worked_out) == 2
 
 

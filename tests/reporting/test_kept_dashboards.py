@@ -1,0 +1,253 @@
+"""Kept dashboards (PostgreSQL): a dashboard's figures are kept in the cache and used again only while nothing they
+read has changed. Every kind of change makes the next view work them out again, and then they are the figures
+worked out afresh; the triggers cover every table the figures read; another scope, day, reader or partnership
+never shares an entry; a failing cache or a transaction's own changes never show stale figures. Transactional: a
+version is of committed changes (a test's own open transaction never keeps one)."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django_scopes import scope
+
+import reporting.dashboards as dashboards
+from alliances.models import ClusterSchool, LeaderSpecialism, School, SystemLeader
+from deployments.models import Deployment, Objective, RequestNeed, Review, ReviewObjective, SupportRequest, Visit
+from portal import change_log
+from reporting.filters import DashboardFilterForm
+from tests.factories import PartnershipFactory, make_member
+from tests.factories.alliances import SchoolFactory
+from tests.factories.deployments import CapacityEntryFactory, SupportRequestFactory, VisitFactory
+from tests.factories.worlds import TODAY
+from tests.reporting.conftest import board_for
+
+pytestmark = [pytest.mark.django_db(transaction=True),
+              pytest.mark.skipif(connection.vendor != "postgresql", reason="figures are kept on PostgreSQL only")]
+
+WORK_OUT = dashboards.work_out  # as it is, whatever a test counts
+
+TRIGGERED_SQL = """
+SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+WHERE NOT t.tgisinternal AND t.tgname LIKE 'dashboard_change%%'
+GROUP BY c.relname HAVING COUNT(*) FILTER (WHERE t.tgtype & 4 <> 0) = 1 AND COUNT(*) FILTER (WHERE t.tgtype & 8 <> 0) = 1
+   AND COUNT(*) FILTER (WHERE t.tgtype & 16 <> 0) = 1 AND COUNT(*) FILTER (WHERE t.tgtype & 32 <> 0) = 1
+"""
+
+
+@pytest.fixture
+def worked_out(monkeypatch):
+    """The scopes whose figures were worked out from the database (each a dashboard not taken from the cache)."""
+    calls = []
+    original = dashboards.work_out
+
+    def counting(**arguments):
+        calls.append(arguments)
+        return original(**arguments)
+
+    monkeypatch.setattr(dashboards, "work_out", counting)
+    return calls
+
+
+def _figures(board) -> tuple:
+    """Everything a dashboard shows and exports but its scope."""
+    return (board.headline, board.impact, board.deployments,
+            {key: (table.header, table.rows, table.links, table.note) for key, table in board.tables.items()},
+            board.school_table.rows if board.school_table else None)
+
+
+def _fresh(member, **filters) -> tuple:
+    with scope(partnership=member.partnership):
+        form = DashboardFilterForm({"year": "2026-27", **filters}, membership=member)
+        assert form.is_valid(), form.errors
+        return _figures(dashboards.Dashboard(scope=form.scope(), **WORK_OUT(scope=form.scope(),
+                                                                                         today=TODAY)))
+
+
+def test_figures_are_kept_and_equal_to_those_worked_out(world, worked_out):
+    first = board_for(world.broker)
+    again = board_for(world.broker)
+    assert len(worked_out) == 1
+    assert _figures(again) == _figures(first) == _fresh(world.broker)
+    assert again.headline["requests"] == 6 and again.scope.partnership == world.partnership
+
+
+def _changes(world):
+    """(what, change) for each kind of change to what a dashboard reads: every table its statements read."""
+    p, d1, d3 = world.partnership, world.deployments["D1"], world.deployments["D3"]
+    return [
+        ("a request sent", lambda: SupportRequestFactory(partnership=p, school=world.schools["B"], status="submitted",
+                                                         submitted_at=d1.decided_at, needs=[world.spec["Reading"]],
+                                                         created_by=world.broker.user)),
+        ("a request declined", lambda: SupportRequest.objects.filter(pk=world.requests["R2"].pk).update(
+            status="declined")),
+        ("a need area added", lambda: RequestNeed.objects.create(partnership=p, request=world.requests["R4"],
+                                                                 specialism=world.spec["Reading"])),
+        ("a deployment completed", lambda: Deployment.objects.filter(pk=d3.pk).update(status="completed")),
+        ("an objective's area", lambda: Objective.objects.filter(deployment=d3).update(area=world.spec["Reading"])),
+        ("a review agreed", lambda: Review.objects.filter(deployment=d3).update(status="agreed", impact_score=5)),
+        ("a rating changed", lambda: ReviewObjective.objects.filter(review__deployment=d1).update(rag="red")),
+        ("a visit logged", lambda: VisitFactory(deployment=d1, visit_date=TODAY - timedelta(days=2), days=Decimal(1),
+                                                status="confirmed", logged_by=world.broker.user)),
+        ("a visit removed", lambda: Visit.objects.filter(deployment=d1, status="logged").delete()),
+        ("days committed", lambda: CapacityEntryFactory(deployment=d3, term_key="2026-27 autumn", days=Decimal(1))),
+        ("a leader's capacity", lambda: SystemLeader.objects.filter(pk=world.leaders["L1"].pk).update(
+            capacity_days_per_term=Decimal(9))),
+        ("a specialism taken away", lambda: LeaderSpecialism.objects.filter(leader=world.leaders["L2"]).delete()),
+        ("a school left a cluster", lambda: ClusterSchool.objects.filter(cluster=world.clusters["South"],
+                                                                         school=world.schools["B"]).delete()),
+        ("a school renamed", lambda: School.objects.filter(pk=world.schools["A"].pk).update(name="Renamed Primary")),
+    ]
+
+
+@pytest.mark.parametrize("filters", [{}, {"la": "873"}], ids=["top", "la"])
+def test_every_kind_of_change_makes_the_next_view_work_the_figures_out_again(world, worked_out, filters):
+    for what, change in _changes(world):
+        board_for(world.broker, **filters)
+        before = len(worked_out)
+        board_for(world.broker, **filters)
+        assert len(worked_out) == before, f"kept before {what}"
+        change()
+        assert _figures(board_for(world.broker, **filters)) == _fresh(world.broker, **filters), what
+        assert len(worked_out) == before + 1, f"worked out again after {what}"
+
+
+def test_another_scope_day_or_reader_is_worked_out_afresh(world, worked_out):
+    board_for(world.broker)
+    askings = [
+        (world.broker, {"term": "autumn"}), (world.broker, {"la": "873"}), (world.broker, {"phase": "primary"}),
+        (world.broker, {"designation": "SLE"}), (world.broker, {"area": str(world.spec["Maths"].pk)}),
+        (world.broker, {"la": "873", "cluster": str(world.clusters["South"].pk)}),
+        (world.broker, {"school": "110602"}), (world.broker, {"year": "2025-26"}), (world.officer, {}),
+    ]
+    for member, filters in askings:
+        before = len(worked_out)
+        first = board_for(member, **filters)
+        assert len(worked_out) == before + 1, filters
+        assert _figures(board_for(member, **filters)) == _figures(first) == _fresh(member, **filters)
+        assert len(worked_out) == before + 1, filters
+    # The same scope on another day: what is overdue may differ.
+    with scope(partnership=world.partnership):
+        form = DashboardFilterForm({"year": "2026-27"}, membership=world.broker)
+        form.is_valid()
+        dashboards.dashboard(scope=form.scope(), today=TODAY + timedelta(days=1))
+    assert len(worked_out) == len(askings) + 2
+
+
+def test_a_renamed_need_area_is_in_the_key_by_value(world, worked_out):
+    board_for(world.broker)
+    type(world.spec["Maths"]).objects.filter(pk=world.spec["Maths"].pk).update(name="Mathematics")
+    board = board_for(world.broker)
+    assert len(worked_out) == 2 and "Mathematics" in [row[0] for row in board.tables["capacity"].rows]
+
+
+def test_two_partnerships_never_share_kept_figures(world, worked_out):
+    other = PartnershipFactory(slug="other-kept", name="Other kept")
+    theirs = make_member(other, "broker")
+    school = SchoolFactory()  # the schools are everyone's: a new one is a change for every partnership
+    mine = board_for(world.broker)
+    empty = board_for(theirs)
+    assert len(worked_out) == 2 and empty.headline["requests"] == 0 and mine.headline["requests"] == 6
+    # Another partnership's change is not this one's.
+    SupportRequestFactory(partnership=other, school=school, status="submitted",
+                          submitted_at=world.deployments["D1"].decided_at)
+    board_for(world.broker)
+    assert len(worked_out) == 2
+    assert board_for(theirs).headline["requests"] == 1 and len(worked_out) == 3
+
+
+def test_a_transaction_that_changed_what_dashboards_read_neither_reads_nor_keeps_figures(world, worked_out):
+    board_for(world.broker)
+    with transaction.atomic():
+        Deployment.objects.filter(pk=world.deployments["D3"].pk).update(status="completed")
+        assert board_for(world.broker).headline["completed"] == 2 and len(worked_out) == 2
+        board_for(world.broker)
+        assert len(worked_out) == 3
+        transaction.set_rollback(True)
+    assert board_for(world.broker).headline["completed"] == 1 and len(worked_out) == 3
+
+
+def test_a_failing_cache_means_working_the_figures_out(world, worked_out, monkeypatch):
+    class Broken:
+        def get(self, *args, **kwargs):
+            raise ConnectionError("Redis is down")
+
+        set = get
+
+    monkeypatch.setattr(change_log, "cache", Broken())
+    assert _figures(board_for(world.broker)) == _figures(board_for(world.broker)) and len(worked_out) == 2
+
+
+def test_a_pruning_forgets_the_changes_and_every_kept_dashboard(world, worked_out):
+    board_for(world.broker)
+    pruned = change_log.prune_all()
+    assert pruned["dashboard_change"] > 0 and set(pruned) == {"matching_change", "dashboard_change"}
+    with scope(partnership=world.partnership):
+        assert change_log.DASHBOARDS.version(world.partnership.pk)[1] == 0
+    board_for(world.broker)
+    board_for(world.broker)
+    assert len(worked_out) == 2
+
+
+def test_the_daily_reminders_run_prunes_the_dashboards_changes(world, monkeypatch):
+    from types import SimpleNamespace
+
+    from deployments import tasks
+
+    monkeypatch.setattr(tasks, "run_reminders", lambda **_: SimpleNamespace(partnerships=0, reminders=0,
+                                                                           reviews_created=0))
+    with scope(partnership=world.partnership):
+        before = change_log.DASHBOARDS.version(world.partnership.pk)
+        tasks.reminders_task()
+        after = change_log.DASHBOARDS.version(world.partnership.pk)
+    assert before[1] > 0 and after[1] == 0 and after[0] == before[0] + 1
+
+
+def test_the_triggers_cover_every_table_the_figures_read(world):
+    tables = set(connection.introspection.table_names())
+    read = set()
+    for member, filters in ((world.broker, {}), (world.broker, {"la": "873"}), (world.officer, {"area": str(
+            world.spec["Maths"].pk)}), (world.broker, {"la": "873", "cluster": str(world.clusters["South"].pk)}),
+                            (world.broker, {"school": "110602"})):
+        with scope(partnership=member.partnership):
+            form = DashboardFilterForm({"year": "2026-27", **filters}, membership=member)
+            form.is_valid()
+            with CaptureQueriesContext(connection) as captured:  # after the form: its reads are in the key by value
+                dashboards.work_out(scope=form.scope(), today=TODAY)
+        read |= {word for query in captured.captured_queries
+                 for word in re.findall(r'"?\b([a-z_0-9]+)\b"?', query["sql"]) if word in tables}
+    assert {"deployments_visit", "alliances_clusterschool", "deployments_objective", "alliances_school"} <= read
+    with connection.cursor() as cursor:
+        cursor.execute(TRIGGERED_SQL)
+        triggered = {name for (name,) in cursor.fetchall()}
+    assert read <= triggered, f"tables the dashboards read without a trigger recording their changes: {read - triggered}"
+
+
+def test_the_application_reads_its_own_partnerships_changes_and_writes_none(world):
+    other = PartnershipFactory(slug="other-log", name="Other log")
+    SupportRequestFactory(partnership=other, status="submitted")  # a change of the other partnership's
+    with scope(partnership=world.partnership), connection.cursor() as cursor:
+        cursor.execute("SELECT DISTINCT partnership_id FROM dashboard_change")
+        seen = {pk for (pk,) in cursor.fetchall()}
+        assert seen and seen <= {0, world.partnership.pk}
+        for statement in (f"INSERT INTO dashboard_change (partnership_id) VALUES ({world.partnership.pk})",
+                          "DELETE FROM dashboard_change", "UPDATE dashboard_change_epoch SET epoch = 0"):
+            with pytest.raises(DatabaseError), transaction.atomic():
+                cursor.execute(statement)
+                if cursor.rowcount == 0:  # a policy that hides every row: nothing written, as refused
+                    raise DatabaseError("no row written")
+
+
+def test_the_page_shows_a_change_on_the_next_view(client, world, worked_out):
+    client.force_login(world.broker.user)
+    url = f"/p/{world.partnership.slug}/dashboards/?year=2026-27"
+    first = client.get(url).context["board"].headline
+    assert client.get(url).context["board"].headline == first and len(worked_out) == 1
+    VisitFactory(deployment=world.deployments["D3"], visit_date=TODAY - timedelta(days=1), days=Decimal(2),
+                 status="confirmed", logged_by=world.broker.user)
+    changed = client.get(url).context["board"].headline
+    assert changed["delivered"] != first["delivered"] and len(worked_out) == 2
