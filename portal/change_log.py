@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 # Long enough to serve a day of views; the callers put today's date in their keys, so an entry never outlives
-# its day's use.
+# its day's use. An entry of an older version is never read again and goes when its time is up.
 TIMEOUT = 24 * 60 * 60
 
 
@@ -99,8 +99,9 @@ def without_cycle_collection():
             gc.enable()
 
 
-def kept(entry: str, compute: Callable[[], T], kind: type) -> T:
-    """The `kind` kept in the cache under `entry`, or what `compute` returns, then kept under it."""
+def kept(entry: str, compute: Callable[[], T], kind: type, timeout: int = TIMEOUT) -> T:
+    """The `kind` kept in the cache under `entry`, or what `compute` returns, then kept under it for `timeout`
+    seconds."""
     try:
         with without_cycle_collection():
             found = cache.get(entry)
@@ -111,7 +112,7 @@ def kept(entry: str, compute: Callable[[], T], kind: type) -> T:
         return found
     worked_out = compute()
     try:
-        cache.set(entry, worked_out, TIMEOUT)
+        cache.set(entry, worked_out, timeout)
     except Exception:
         logger.warning("A result (%s) could not be kept; it will be worked out again.", entry, exc_info=True)
     return worked_out
