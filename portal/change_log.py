@@ -20,9 +20,11 @@ the page: the value is worked out as before.
 from __future__ import annotations
 
 import gc
+import hashlib
 import logging
 from collections.abc import Callable
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TypeVar
 
 from django.core.cache import cache
@@ -42,10 +44,13 @@ class ChangeLog:
     def __init__(self, name: str):
         self.name = name
         # The version of what a partnership's results read, and whether this transaction changed it itself; with
-        # who is asking. One index-only scan of a few rows.
+        # who is asking, and the log table's own identity: a database restored from a backup has its log, its
+        # epoch and its ids as they were, so after it the same (epoch, count, highest id) could name other data,
+        # but its tables are new ones (another oid). One index-only scan of a few rows.
         columns = (f"(SELECT epoch FROM {name}_epoch), COUNT(*), MAX(id), "
                    "COALESCE(BOOL_OR(xact = pg_current_xact_id_if_assigned()), FALSE), current_user, "
-                   "current_setting('app.partnership_id', true), current_setting('app.rls_bypass', true)")
+                   "current_setting('app.partnership_id', true), current_setting('app.rls_bypass', true), "
+                   f"'{name}'::regclass::oid::bigint")
         self.version_sql = f"SELECT {columns} FROM {name} WHERE partnership_id IN (0, %s)"
         # The same, as one value of a query a page runs first anyway (`{partnership}` names its partnership column).
         self.version_value = (f"SELECT json_build_array({columns}) FROM {name} "
@@ -78,6 +83,22 @@ def version_of(value) -> tuple:
     """The version from the columns of `version_sql` or the value of `version_value`."""
     epoch, count, top, mine, *asking = value
     return () if mine else (epoch, count, top, *asking)
+
+
+def code_digest(*paths: Path) -> str:
+    """A digest of the text of the modules a kept result was worked out by: a deploy that changes any of them
+    never shows a result worked out the old way."""
+    return hashlib.sha256(b"".join(path.read_bytes() for path in paths)).hexdigest()[:16]
+
+
+def module_paths(*modules: str) -> list[Path]:
+    """The files of `modules` (dotted names; a package stands for every module in it)."""
+    root = Path(__file__).resolve().parent.parent
+    paths = []
+    for module in modules:
+        path = root.joinpath(*module.split("."))
+        paths += sorted(path.glob("*.py")) if path.is_dir() else [path.with_suffix(".py")]
+    return paths
 
 
 def prune_all() -> dict[str, int]:

@@ -24,18 +24,17 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from pathlib import Path
 
 from deployments.brokerage.scores import Ranking
-from portal.change_log import MATCHING, kept, version_of, without_cycle_collection
+from portal.change_log import MATCHING, code_digest, kept, module_paths, version_of, without_cycle_collection
 
 __all__ = ["CODE", "VERSION_VALUE", "key", "kept_ranking", "prune", "version", "version_of",
            "without_cycle_collection"]
 
-# The code a kept ranking was made by: these modules' text.
-CODE = hashlib.sha256(b"".join(
-    (Path(__file__).parent / name).read_bytes() for name in ("kept.py", "matching.py", "matching_sql.py", "scores.py")
-)).hexdigest()[:16]
+# The code a kept ranking was made by: these modules' text, and the terms' rules that spread the days asked.
+CODE = code_digest(*module_paths("deployments.brokerage.kept", "deployments.brokerage.matching",
+                                 "deployments.brokerage.matching_sql", "deployments.brokerage.scores",
+                                 "deployments.terms"))
 # The version of what a partnership's ranking reads, as one value of a query the page runs first anyway
 # (`{partnership}` names the partnership's column): see `portal.change_log`.
 VERSION_VALUE = MATCHING.version_value

@@ -25,17 +25,18 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from datetime import date
-from pathlib import Path
 
-from portal.change_log import DASHBOARDS, kept
+from portal.change_log import DASHBOARDS, code_digest, kept, module_paths
 from reporting.filters import Scope
 
 # An hour: a dashboard is looked at again within minutes (a meeting, a drill-down and back), while its data
 # changes many times a day, and each change leaves the entries of the old version unread until their time is up.
 TIMEOUT = 60 * 60
-# The code kept figures were made by: the dashboards package's text.
-CODE = hashlib.sha256(b"".join(
-    path.read_bytes() for path in sorted(Path(__file__).parent.glob("*.py")))).hexdigest()[:16]
+# The code kept figures were made by: the dashboards package, the scope's rules (what a level is, which leaders a
+# phase counts, the drill-down links), the terms' and days' rules, the statuses and the written SQL's helpers.
+CODE = code_digest(*module_paths("reporting.dashboards", "reporting.filters", "deployments.terms",
+                                 "deployments.progress", "deployments.models", "portal.calendar.schooldays",
+                                 "portal.written_sql", "portal.days", "portal.formats"))
 
 
 def _row(instance, *fields: str) -> tuple | None:

@@ -7,7 +7,7 @@ version is of committed changes (a test's own open transaction never keeps one).
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -16,9 +16,10 @@ from django.test.utils import CaptureQueriesContext
 from django_scopes import scope
 
 import reporting.dashboards as dashboards
-from alliances.models import ClusterSchool, LeaderSpecialism, School, SystemLeader
+from alliances.models import Cluster, ClusterSchool, LeaderSpecialism, LocalAuthority, School, SystemLeader
 from deployments.models import Deployment, Objective, RequestNeed, Review, ReviewObjective, SupportRequest, Visit
 from portal import change_log
+from portal.calendar.models import CalendarPeriod
 from reporting.filters import DashboardFilterForm
 from tests.factories import PartnershipFactory, make_member
 from tests.factories.alliances import SchoolFactory
@@ -98,6 +99,7 @@ def _changes(world):
         ("a leader's capacity", lambda: SystemLeader.objects.filter(pk=world.leaders["L1"].pk).update(
             capacity_days_per_term=Decimal(9))),
         ("a specialism taken away", lambda: LeaderSpecialism.objects.filter(leader=world.leaders["L2"]).delete()),
+        ("a cluster renamed", lambda: Cluster.objects.filter(pk=world.clusters["North"].pk).update(name="Northern")),
         ("a school left a cluster", lambda: ClusterSchool.objects.filter(cluster=world.clusters["South"],
                                                                          school=world.schools["B"]).delete()),
         ("a school renamed", lambda: School.objects.filter(pk=world.schools["A"].pk).update(name="Renamed Primary")),
@@ -138,11 +140,51 @@ def test_another_scope_day_or_reader_is_worked_out_afresh(world, worked_out):
     assert len(worked_out) == len(askings) + 2
 
 
-def test_a_renamed_need_area_is_in_the_key_by_value(world, worked_out):
-    board_for(world.broker)
-    type(world.spec["Maths"]).objects.filter(pk=world.spec["Maths"].pk).update(name="Mathematics")
-    board = board_for(world.broker)
-    assert len(worked_out) == 2 and "Mathematics" in [row[0] for row in board.tables["capacity"].rows]
+def _term_from(day: date, partnership) -> None:
+    """The partnership's autumn term published, or moved, to start on `day`."""
+    CalendarPeriod.objects.update_or_create(
+        partnership=partnership, academic_year="2026-27", kind="term", term="autumn",
+        defaults={"name": "Autumn term", "start": day, "end": date(2026, 12, 18)})
+
+
+def _capacity_names(board) -> list[str]:
+    return [row[0] for row in board.tables["capacity"].rows]
+
+
+def _breakdown_names(board) -> list[str]:
+    return [row[0] for row in board.tables["breakdown"].rows]
+
+
+def _form_changes(world, n: int) -> list[tuple]:
+    """(what, change, how the next dashboard shows it) for what the filter form reads; `n` makes each new."""
+    maths = world.spec["Maths"]
+    return [
+        ("a need area renamed", lambda: type(maths).objects.filter(pk=maths.pk).update(name=f"Mathematics {n}"),
+         lambda board: f"Mathematics {n}" in _capacity_names(board)),
+        ("an LA renamed", lambda: LocalAuthority.objects.filter(code="873").update(name=f"Cambridgeshire {n}"),
+         lambda board: f"Cambridgeshire {n}" in _breakdown_names(board)),
+        ("term dates published", lambda: _term_from(date(2026, 9, 3 + n), world.partnership),
+         lambda board: board.scope.terms[0].start == date(2026, 9, 3 + n)),
+    ]
+
+
+def test_what_the_filter_form_reads_is_in_the_key_by_value(world, worked_out):
+    """The LAs' and need areas' names, the term dates and an LA officer's LAs are read before the figures, by the
+    form: no trigger records their changes, the key holds them."""
+    for n, member in enumerate((world.broker, world.officer)):
+        for what, change, shows in _form_changes(world, n):
+            board_for(member)
+            before = len(worked_out)
+            change()
+            board = board_for(member)
+            assert len(worked_out) == before + 1 and shows(board), (member, what)
+            assert _figures(board) == _fresh(member), (member, what)
+            board_for(member)
+            assert len(worked_out) == before + 1, (member, what)
+    # An LA officer given another LA sees it at once.
+    assert "Peterborough" not in _breakdown_names(board_for(world.officer))
+    world.officer.local_authorities.add(LocalAuthority.objects.get(code="874"))
+    assert "Peterborough" in _breakdown_names(board_for(world.officer))
 
 
 def test_two_partnerships_never_share_kept_figures(world, worked_out):
