@@ -6,7 +6,6 @@ version is of committed changes (a test's own open transaction never keeps one).
 
 from __future__ import annotations
 
-import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -21,6 +20,7 @@ from deployments.models import Deployment, Objective, RequestNeed, Review, Revie
 from portal import change_log
 from portal.calendar.models import CalendarPeriod
 from reporting.filters import DashboardFilterForm
+from tests.change_logs import counted, tables_read, triggered_tables
 from tests.factories import PartnershipFactory, make_member
 from tests.factories.alliances import SchoolFactory
 from tests.factories.deployments import CapacityEntryFactory, SupportRequestFactory, VisitFactory
@@ -32,26 +32,10 @@ pytestmark = [pytest.mark.django_db(transaction=True),
 
 WORK_OUT = dashboards.work_out  # as it is, whatever a test counts
 
-TRIGGERED_SQL = """
-SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
-WHERE NOT t.tgisinternal AND t.tgname LIKE 'dashboard_change%%'
-GROUP BY c.relname HAVING COUNT(*) FILTER (WHERE t.tgtype & 4 <> 0) = 1 AND COUNT(*) FILTER (WHERE t.tgtype & 8 <> 0) = 1
-   AND COUNT(*) FILTER (WHERE t.tgtype & 16 <> 0) = 1 AND COUNT(*) FILTER (WHERE t.tgtype & 32 <> 0) = 1
-"""
-
-
 @pytest.fixture
 def worked_out(monkeypatch):
     """The scopes whose figures were worked out from the database (each a dashboard not taken from the cache)."""
-    calls = []
-    original = dashboards.work_out
-
-    def counting(**arguments):
-        calls.append(arguments)
-        return original(**arguments)
-
-    monkeypatch.setattr(dashboards, "work_out", counting)
-    return calls
+    return counted(monkeypatch, dashboards, "work_out")
 
 
 def _figures(board) -> tuple:
@@ -250,7 +234,6 @@ def test_the_daily_reminders_run_prunes_the_dashboards_changes(world, monkeypatc
 
 
 def test_the_triggers_cover_every_table_the_figures_read(world):
-    tables = set(connection.introspection.table_names())
     read = set()
     for member, filters in ((world.broker, {}), (world.broker, {"la": "873"}), (world.officer, {"area": str(
             world.spec["Maths"].pk)}), (world.broker, {"la": "873", "cluster": str(world.clusters["South"].pk)}),
@@ -260,12 +243,9 @@ def test_the_triggers_cover_every_table_the_figures_read(world):
             form.is_valid()
             with CaptureQueriesContext(connection) as captured:  # after the form: its reads are in the key by value
                 dashboards.work_out(scope=form.scope(), today=TODAY)
-        read |= {word for query in captured.captured_queries
-                 for word in re.findall(r'"?\b([a-z_0-9]+)\b"?', query["sql"]) if word in tables}
+        read |= tables_read(captured.captured_queries)
     assert {"deployments_visit", "alliances_clusterschool", "deployments_objective", "alliances_school"} <= read
-    with connection.cursor() as cursor:
-        cursor.execute(TRIGGERED_SQL)
-        triggered = {name for (name,) in cursor.fetchall()}
+    triggered = triggered_tables("dashboard_change")
     assert read <= triggered, f"tables the dashboards read without a trigger recording their changes: {read - triggered}"
 
 

@@ -7,7 +7,6 @@ stale ranking. Transactional: a version is of committed changes (a test's own op
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -22,6 +21,7 @@ from deployments.brokerage import kept, matching
 from deployments.models import Deployment, DeploymentStatus, Offer, OfferStatus, RequestNeed
 from portal import change_log
 from portal.tenancy.models import Partnership
+from tests.change_logs import counted, tables_read, triggered_tables
 from tests.deployments.brokerage.test_matching import matching_world  # noqa: F401 - a fixture
 from tests.factories import (
     CalendarPeriodFactory,
@@ -34,26 +34,10 @@ from tests.factories import (
 pytestmark = [pytest.mark.django_db(transaction=True),
               pytest.mark.skipif(connection.vendor != "postgresql", reason="rankings are kept on PostgreSQL only")]
 
-TRIGGERED_SQL = """
-SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
-WHERE NOT t.tgisinternal AND t.tgname LIKE 'matching_change%%'
-GROUP BY c.relname HAVING COUNT(*) FILTER (WHERE t.tgtype & 4 <> 0) = 1 AND COUNT(*) FILTER (WHERE t.tgtype & 8 <> 0) = 1
-   AND COUNT(*) FILTER (WHERE t.tgtype & 16 <> 0) = 1 AND COUNT(*) FILTER (WHERE t.tgtype & 32 <> 0) = 1
-"""
-
-
 @pytest.fixture
 def worked_out(monkeypatch):
     """The questions the database was asked to rank (each a ranking not taken from the cache)."""
-    calls = []
-    original = matching.rank_in_sql
-
-    def counting(**arguments):
-        calls.append(arguments)
-        return original(**arguments)
-
-    monkeypatch.setattr(matching, "rank_in_sql", counting)
-    return calls
+    return counted(monkeypatch, matching, "rank_in_sql")
 
 
 @pytest.fixture
@@ -206,19 +190,15 @@ def test_a_pruning_forgets_the_changes_and_every_kept_ranking(ask, worked_out, p
 def test_the_triggers_cover_every_table_the_ranking_reads(partnership, matching_world):
     target, spec, leaders = matching_world
     request = SupportRequestFactory(triaged=True, partnership=partnership, school=target, needs=[spec["Mathematics"]])
-    tables = set(connection.introspection.table_names())
     # The request, its school and its need areas are read before (the view has them) and are in the key by value:
     # what is kept is what the ranking reads after that.
     needs, request.school = [spec["Mathematics"]], School.objects.get(pk=request.school_id)
     with scope(partnership=partnership), CaptureQueriesContext(connection) as captured:
         matching.ranking_for_request(request, limit=50, excluded_limit=100, needs=needs)  # not kept: every query runs
         matching.ranking_for_request(request, needs=needs)  # every row: the other form of the statement
-    read = {word for query in captured.captured_queries for word in re.findall(r'"?\b([a-z_0-9]+)\b"?', query["sql"])
-            if word in tables}
+    read = tables_read(captured.captured_queries)
     assert {"alliances_systemleader", "deployments_deployment", "alliances_school"} <= read  # the search works
-    with connection.cursor() as cursor:
-        cursor.execute(TRIGGERED_SQL)
-        triggered = {name for (name,) in cursor.fetchall()}
+    triggered = triggered_tables("matching_change")
     assert read <= triggered, f"tables the ranking reads without a trigger recording their changes: {read - triggered}"
 
 
