@@ -43,6 +43,7 @@ from deployments.models import (
     Visit,
 )
 from portal.accounts.models import User
+from portal.calendar.schooldays import TERM_ORDER, academic_year_of, conventional_term
 from portal.tenancy.models import Membership, Partnership
 from portal.tenancy.rls import owner_mode
 from portal.tenancy.roles import Role
@@ -263,10 +264,11 @@ class Command(BaseCommand):
             Visit(partnership=partnership, deployment=d, visit_date=d.start_date + timedelta(days=7 * k), days=Decimal(1),
                   focus="Scale visit", status="confirmed", logged_by=broker)
             for d in deployments if d.status in (DeploymentStatus.ACTIVE, DeploymentStatus.COMPLETED) for k in range(2)])
+        # Each deployment's days on the ledger in the term it starts in, as accepting one commits them: the
+        # deployments start over 400 days from September 2025, so both academic years have days committed.
         CapacityEntry.objects.bulk_create([
             CapacityEntry(partnership=partnership, leader_id=d.leader_id, deployment=d, days=d.days,
-                          term_key=f"2025-26 {['autumn', 'spring', 'summer'][n % 3]}")
-            for n, d in enumerate(deployments)])
+                          term_key=_term_key(d.start_date)) for d in deployments])
 
     def _impact(self, partnership, rng):
         """Need areas on every request and termly reviews (agreed, with Red/Amber/Green and impact scores) for
@@ -294,3 +296,10 @@ class Command(BaseCommand):
             ReviewObjective(partnership=partnership, review=r, objective_id=objective_of[r.deployment_id],
                             rag=rng.choice(["red", "amber", "amber", "green", "green", "green"]), evidence="Scale")
             for r in reviews if r.status == "agreed" and r.deployment_id in objective_of])
+
+
+def _term_key(day: date) -> str:
+    """The ledger's key of the term `day` falls in, by the usual term dates (a holiday counts to the next term)."""
+    year = academic_year_of(day)
+    name = next((name for name in TERM_ORDER if day <= conventional_term(year, name).end), "summer")
+    return f"{year} {name}"
