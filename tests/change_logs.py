@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
+from django_scopes import scope
 
 # The tables with all four of a log's statement triggers (insert, delete, update, truncate).
 TRIGGERED_SQL = """
@@ -41,3 +42,22 @@ def counted(monkeypatch, module, name: str) -> list[dict]:
 
     monkeypatch.setattr(module, name, counting)
     return calls
+
+
+def assert_reads_its_own_and_writes_none(log: str, partnership) -> None:
+    """In `partnership`'s scope, the application sees only its own and the shared rows of `log`, and can add,
+    delete or move on nothing (row-level security: a policy for reading only)."""
+    with scope(partnership=partnership), connection.cursor() as cursor:
+        cursor.execute(f"SELECT DISTINCT partnership_id FROM {log}")
+        seen = {pk for (pk,) in cursor.fetchall()}
+        assert seen and seen <= {0, partnership.pk}
+        for statement in (f"INSERT INTO {log} (partnership_id) VALUES ({partnership.pk})",
+                          f"DELETE FROM {log}", f"UPDATE {log}_epoch SET epoch = 0"):
+            try:
+                with transaction.atomic():
+                    cursor.execute(statement)
+                    if cursor.rowcount == 0:  # a policy that hides every row: nothing written, as refused
+                        raise DatabaseError("no row written")
+            except DatabaseError:
+                continue
+            raise AssertionError(f"the application could run {statement!r}")
